@@ -1,0 +1,19 @@
+"""The Sync API v2, knowing nothing of MCP: wire models, the client, errors and the error catalog."""
+
+from .client import DEFAULT_BASE_URL, RetryPolicy, SyncClient, new_idempotency_key
+from .errors import ErrorCatalog, ErrorInfo, MissingAPIKeyError, SyncAPIError, TransportError
+from .models import CreateGenerationRequest, Generation
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "CreateGenerationRequest",
+    "ErrorCatalog",
+    "ErrorInfo",
+    "Generation",
+    "MissingAPIKeyError",
+    "RetryPolicy",
+    "SyncAPIError",
+    "SyncClient",
+    "TransportError",
+    "new_idempotency_key",
+]

@@ -1,0 +1,283 @@
+"""`SyncClient`: the Sync API v2 over one `httpx.AsyncClient`, knowing nothing of MCP.
+
+One request path (`request`) carries every endpoint: the `x-api-key` header (only on authenticated
+calls, and only to the API host), timeouts on every call, the retry policy, and the conversion of
+non-2xx replies into `SyncAPIError`. Endpoint methods are thin and typed.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import random
+import re
+import secrets
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import anyio
+import httpx
+
+from sync_mcp import __version__
+
+from .errors import MissingAPIKeyError, SyncAPIError, TransportError
+from .models import CreateGenerationRequest, Generation, ModelInfo
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_BASE_URL = "https://api.sync.so"
+MAX_WAIT_SECONDS = 10
+"""The API's own long-poll cap for `GET /v2/generate/{id}?wait=true` (reference §3.3)."""
+
+IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9._~-]{1,128}$")
+
+
+def new_idempotency_key() -> str:
+    """One key per logical create, minted before the first attempt and reused on every retry."""
+    return "sync-mcp-" + secrets.token_urlsafe(24)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff with full jitter, honouring Retry-After, bounded in attempts and total time."""
+
+    max_attempts: int = 4
+    base_delay: float = 0.5
+    max_delay: float = 8.0
+    budget: float = 30.0
+    statuses: frozenset[int] = frozenset({408, 429, 500, 502, 503, 504})
+
+    def delay(self, attempt: int, retry_after: float | None) -> float:
+        backoff = random.uniform(0, min(self.max_delay, self.base_delay * (2 ** (attempt - 1))))
+        return max(backoff, retry_after or 0.0)
+
+
+NO_RETRY = RetryPolicy(max_attempts=1)
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """`Retry-After` as seconds or an HTTP date (RFC 9110 §10.2.3)."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+class SyncClient:
+    """Async client for the Sync API v2. Use as `async with SyncClient(...) as api:`."""
+
+    def __init__(
+        self,
+        api_key: str | None,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        timeout: httpx.Timeout | None = None,
+        retry: RetryPolicy | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        source: str = "mcp",
+    ) -> None:
+        self._api_key = api_key or None
+        self.base_url = base_url.rstrip("/")
+        self.retry = retry or RetryPolicy()
+        self._http = httpx.AsyncClient(
+            base_url=self.base_url,
+            timeout=timeout or httpx.Timeout(30.0, connect=10.0, pool=10.0),
+            transport=transport,
+            headers={"user-agent": f"sync-mcp/{__version__}", "x-sync-source": source},
+            follow_redirects=False,
+        )
+
+    def __repr__(self) -> str:  # never show the key
+        return f"SyncClient(base_url={self.base_url!r}, api_key={'set' if self._api_key else 'unset'})"
+
+    @property
+    def has_api_key(self) -> bool:
+        return self._api_key is not None
+
+    @property
+    def http(self) -> httpx.AsyncClient:
+        """The shared connection pool (for key-less transfers such as signed upload/download URLs)."""
+        return self._http
+
+    async def __aenter__(self) -> SyncClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    # ------------------------------------------------------------------------------------ the one path
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+        auth: bool = True,
+        idempotency_key: str | None = None,
+        timeout: httpx.Timeout | float | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> httpx.Response:
+        """Send one logical request; returns the 2xx response or raises `SyncAPIError`.
+
+        Retries only safe requests (GET, or a POST carrying an Idempotency-Key, always the same key and
+        body), on 408/429(rate)/5xx and transport failures, within the policy's attempts and time budget.
+        """
+        if auth and self._api_key is None:
+            raise MissingAPIKeyError()
+        send_headers: dict[str, str] = dict(headers or {})
+        if auth and self._api_key is not None:
+            send_headers["x-api-key"] = self._api_key
+        if idempotency_key is not None:
+            send_headers["Idempotency-Key"] = idempotency_key
+        policy = retry or self.retry
+        safe = method in ("GET", "HEAD") or idempotency_key is not None
+        attempts = policy.max_attempts if safe else 1
+        clean_params = {k: v for k, v in (params or {}).items() if v is not None}
+        started = time.monotonic()
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                response = await self._http.request(
+                    method,
+                    path,
+                    params=clean_params or None,
+                    json=json,
+                    headers=send_headers,
+                    timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
+                )
+            except httpx.TransportError as exc:
+                error: SyncAPIError = TransportError(
+                    f"{method} {path} failed: {type(exc).__name__}", outcome_unknown=(method == "POST")
+                )
+                retry_after = None
+            else:
+                if response.is_success:
+                    return response
+                error = _error_from(response)
+                retry_after = error.retry_after
+                if not _retryable_reply(response.status_code, error, policy):
+                    raise error
+            if attempt >= attempts:
+                raise error
+            delay = policy.delay(attempt, retry_after)
+            if time.monotonic() - started + delay > policy.budget:
+                raise error
+            logger.info("retrying %s %s in %.2fs (attempt %d): %s", method, path, delay, attempt + 1, error)
+            await anyio.sleep(delay)
+
+    async def _json(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = await self.request(method, path, **kwargs)
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise SyncAPIError(
+                http_status=response.status_code,
+                error_code="invalid_response",
+                message=f"{method} {path} answered with a body that is not JSON.",
+                suggestion="Check SYNC_BASE_URL points at the Sync API (https://api.sync.so).",
+            ) from exc
+
+    # ------------------------------------------------------------------------------------ generations
+
+    async def create_generation(self, body: CreateGenerationRequest, *, idempotency_key: str) -> Generation:
+        if not IDEMPOTENCY_KEY.match(idempotency_key):
+            raise ValueError("idempotency key must be 1-128 characters of [A-Za-z0-9._~-]")
+        data = await self._json("POST", "/v2/generate", json=body.to_wire(), idempotency_key=idempotency_key)
+        return Generation.model_validate(data)
+
+    async def get_generation(self, generation_id: str, *, wait: bool = False, timeout: int | None = None) -> Generation:
+        params: dict[str, Any] = {}
+        read_timeout: httpx.Timeout | None = None
+        if wait:
+            seconds = max(1, min(MAX_WAIT_SECONDS, int(timeout or 5)))
+            params = {"wait": "true", "timeout": seconds}
+            read_timeout = httpx.Timeout(seconds + 15.0, connect=10.0)
+        data = await self._json("GET", f"/v2/generate/{_segment(generation_id)}", params=params, timeout=read_timeout)
+        return Generation.model_validate(data)
+
+    async def list_generations(
+        self,
+        *,
+        status: list[str] | None = None,
+        ids: list[str] | None = None,
+        project_id: str | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+    ) -> list[Generation]:
+        params = {
+            "status": ",".join(status) if status else None,
+            "ids": ",".join(ids) if ids else None,
+            "projectId": project_id,
+            "limit": limit,
+            "cursor": cursor,
+        }
+        data = await self._json("GET", "/v2/generations", params=params)
+        return [Generation.model_validate(item) for item in _as_list(data)]
+
+    # ------------------------------------------------------------------------------------ catalogues
+
+    async def fetch_error_catalog(self) -> Any:
+        """Raw `GET /v2/errors` (unauthenticated: the key is never sent there)."""
+        return await self._json("GET", "/v2/errors", auth=False, retry=NO_RETRY, timeout=10.0)
+
+    async def list_models(self) -> list[ModelInfo]:
+        data = await self._json("GET", "/v2/models")
+        return [ModelInfo.model_validate(item) for item in _as_list(data)]
+
+
+def _segment(value: str) -> str:
+    """A path segment from an id: refuse anything that would change the path."""
+    if not value or "/" in value or "?" in value or "#" in value or value in (".", ".."):
+        raise SyncAPIError(
+            http_status=None,
+            error_code="invalid_generation_id",
+            message=f"'{value}' is not a valid id.",
+            suggestion="Pass the id exactly as an earlier result returned it.",
+        )
+    return value
+
+
+def _as_list(data: Any) -> list[Any]:
+    if isinstance(data, list):
+        return data
+    if isinstance(data, dict) and isinstance(data.get("items"), list):
+        return list(data["items"])
+    raise SyncAPIError(
+        http_status=200, error_code="invalid_response", message="Expected a JSON array from the API.", suggestion=None
+    )
+
+
+def _error_from(response: httpx.Response) -> SyncAPIError:
+    retry_after = parse_retry_after(response.headers.get("retry-after"))
+    try:
+        payload: Any = response.json()
+    except ValueError:
+        payload = response.text
+    return SyncAPIError.from_response(response.status_code, payload, retry_after)
+
+
+def _retryable_reply(status: int, error: SyncAPIError, policy: RetryPolicy) -> bool:
+    if status not in policy.statuses:
+        return False
+    if error.error_code == "concurrency_limit_reached":
+        return False  # in-flight jobs must finish first; hammering does not help (reference §14.2)
+    if error.error_code == "IDEMPOTENCY_OUTCOME_UNKNOWN" and error.generation_id:
+        return False  # the caller follows that generation instead (reference §13)
+    return True
