@@ -1,8 +1,9 @@
 """`SyncClient`: the Sync API v2 over one `httpx.AsyncClient`, knowing nothing of MCP.
 
-One request path (`request`) carries every endpoint: the `x-api-key` header (only on authenticated
+One request path (`request`) carries every endpoint (the endpoint functions live in one module
+per API domain: `generations.py`, `catalog.py`, ...): the `x-api-key` header (only on authenticated
 calls, and only to the API host), timeouts on every call, the retry policy, and the conversion of
-non-2xx replies into `SyncAPIError`. Endpoint methods are thin and typed.
+non-2xx replies into `SyncAPIError`.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ import httpx
 from sync_mcp import __version__
 
 from .errors import MissingAPIKeyError, SyncAPIError, TransportError
-from .models import CreateGenerationRequest, Generation, ModelInfo
 
 logger = logging.getLogger(__name__)
 
@@ -182,7 +182,8 @@ class SyncClient:
             logger.info("retrying %s %s in %.2fs (attempt %d): %s", method, path, delay, attempt + 1, error)
             await anyio.sleep(delay)
 
-    async def _json(self, method: str, path: str, **kwargs: Any) -> Any:
+    async def request_json(self, method: str, path: str, **kwargs: Any) -> Any:
+        """`request` for endpoints that answer JSON; a non-JSON 2xx body is an `invalid_response` error."""
         response = await self.request(method, path, **kwargs)
         try:
             return response.json()
@@ -194,55 +195,8 @@ class SyncClient:
                 suggestion="Check SYNC_BASE_URL points at the Sync API (https://api.sync.so).",
             ) from exc
 
-    # ------------------------------------------------------------------------------------ generations
 
-    async def create_generation(self, body: CreateGenerationRequest, *, idempotency_key: str) -> Generation:
-        if not IDEMPOTENCY_KEY.match(idempotency_key):
-            raise ValueError("idempotency key must be 1-128 characters of [A-Za-z0-9._~-]")
-        data = await self._json("POST", "/v2/generate", json=body.to_wire(), idempotency_key=idempotency_key)
-        return Generation.model_validate(data)
-
-    async def get_generation(self, generation_id: str, *, wait: bool = False, timeout: int | None = None) -> Generation:
-        params: dict[str, Any] = {}
-        read_timeout: httpx.Timeout | None = None
-        if wait:
-            seconds = max(1, min(MAX_WAIT_SECONDS, int(timeout or 5)))
-            params = {"wait": "true", "timeout": seconds}
-            read_timeout = httpx.Timeout(seconds + 15.0, connect=10.0)
-        data = await self._json("GET", f"/v2/generate/{_segment(generation_id)}", params=params, timeout=read_timeout)
-        return Generation.model_validate(data)
-
-    async def list_generations(
-        self,
-        *,
-        status: list[str] | None = None,
-        ids: list[str] | None = None,
-        project_id: str | None = None,
-        limit: int | None = None,
-        cursor: str | None = None,
-    ) -> list[Generation]:
-        params = {
-            "status": ",".join(status) if status else None,
-            "ids": ",".join(ids) if ids else None,
-            "projectId": project_id,
-            "limit": limit,
-            "cursor": cursor,
-        }
-        data = await self._json("GET", "/v2/generations", params=params)
-        return [Generation.model_validate(item) for item in _as_list(data)]
-
-    # ------------------------------------------------------------------------------------ catalogues
-
-    async def fetch_error_catalog(self) -> Any:
-        """Raw `GET /v2/errors` (unauthenticated: the key is never sent there)."""
-        return await self._json("GET", "/v2/errors", auth=False, retry=NO_RETRY, timeout=10.0)
-
-    async def list_models(self) -> list[ModelInfo]:
-        data = await self._json("GET", "/v2/models")
-        return [ModelInfo.model_validate(item) for item in _as_list(data)]
-
-
-def _segment(value: str) -> str:
+def path_segment(value: str) -> str:
     """A path segment from an id: refuse anything that would change the path."""
     if not value or "/" in value or "?" in value or "#" in value or value in (".", ".."):
         raise SyncAPIError(
@@ -254,7 +208,7 @@ def _segment(value: str) -> str:
     return value
 
 
-def _as_list(data: Any) -> list[Any]:
+def as_list(data: Any) -> list[Any]:
     if isinstance(data, list):
         return data
     if isinstance(data, dict) and isinstance(data.get("items"), list):

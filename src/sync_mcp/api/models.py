@@ -13,6 +13,7 @@ and the fix. `sync_mcp.api.errors.from_validation_error` turns them into agent-f
 
 from __future__ import annotations
 
+import itertools
 import re
 import uuid
 from collections import Counter
@@ -38,7 +39,7 @@ from .languages import DubLanguage, SourceLanguage
 class RequestModel(BaseModel):
     """A body we send: wire aliases, unknown keys refused, serialised without nulls."""
 
-    model_config = ConfigDict(populate_by_name=True, extra="forbid", str_strip_whitespace=False)
+    model_config = ConfigDict(populate_by_name=True, extra="forbid")
 
     def to_wire(self) -> dict[str, Any]:
         return self.model_dump(mode="json", by_alias=True, exclude_none=True)
@@ -398,7 +399,7 @@ class CreateGenerationRequest(RequestModel):
                     f"Use one of: {', '.join(sorted(r for r in voice_refs if r))}.",
                 )
         ordered = sorted(self.segments, key=lambda s: s.start_time)
-        for a, b in zip(ordered, ordered[1:]):
+        for a, b in itertools.pairwise(ordered):
             if b.start_time < a.end_time:
                 raise rule_error(
                     "generation_input_segments_invalid",
@@ -416,9 +417,7 @@ class CreateGenerationRequest(RequestModel):
                 "generation_input_validation_failed",
                 f"options.{react_only[0]}",
                 f"is a react-1 option; {self.model} does not support it",
-                "Use model react-1 for emotions and head motion, or drop options "
-                + " and ".join(react_only)
-                + ".",
+                "Use model react-1 for emotions and head motion, or drop options " + " and ".join(react_only) + ".",
             )
         asd = self.options.active_speaker_detection
         if visual_type == "image" and asd is not None and asd.auto_detect:

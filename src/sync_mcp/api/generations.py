@@ -1,0 +1,55 @@
+"""Generation endpoints (reference §3): create, get (with the API's long-poll), list."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from .client import IDEMPOTENCY_KEY, MAX_WAIT_SECONDS, SyncClient, as_list, path_segment
+from .models import CreateGenerationRequest, Generation
+
+
+async def create_generation(client: SyncClient, body: CreateGenerationRequest, *, idempotency_key: str) -> Generation:
+    """`POST /v2/generate` with an Idempotency-Key minted once per logical create (reference §13)."""
+    if not IDEMPOTENCY_KEY.match(idempotency_key):
+        raise ValueError("idempotency key must be 1-128 characters of [A-Za-z0-9._~-]")
+    data = await client.request_json("POST", "/v2/generate", json=body.to_wire(), idempotency_key=idempotency_key)
+    return Generation.model_validate(data)
+
+
+async def get_generation(
+    client: SyncClient, generation_id: str, *, wait: bool = False, timeout: int | None = None
+) -> Generation:
+    """`GET /v2/generate/{id}`; with `wait` the API holds the request up to `timeout` (1-10 s)."""
+    params: dict[str, Any] = {}
+    read_timeout: httpx.Timeout | None = None
+    if wait:
+        seconds = max(1, min(MAX_WAIT_SECONDS, int(timeout or 5)))
+        params = {"wait": "true", "timeout": seconds}
+        read_timeout = httpx.Timeout(seconds + 15.0, connect=10.0)
+    data = await client.request_json(
+        "GET", f"/v2/generate/{path_segment(generation_id)}", params=params, timeout=read_timeout
+    )
+    return Generation.model_validate(data)
+
+
+async def list_generations(
+    client: SyncClient,
+    *,
+    status: list[str] | None = None,
+    ids: list[str] | None = None,
+    project_id: str | None = None,
+    limit: int | None = None,
+    cursor: str | None = None,
+) -> list[Generation]:
+    """`GET /v2/generations`: a bare array; with `limit`, newest first and paged by `cursor` (last id)."""
+    params = {
+        "status": ",".join(status) if status else None,
+        "ids": ",".join(ids) if ids else None,
+        "projectId": project_id,
+        "limit": limit,
+        "cursor": cursor,
+    }
+    data = await client.request_json("GET", "/v2/generations", params=params)
+    return [Generation.model_validate(item) for item in as_list(data)]

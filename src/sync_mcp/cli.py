@@ -1,0 +1,68 @@
+"""The `sync-mcp` command: serve (default, stdio), demo, sandbox.
+
+Imports stay inside the subcommands so that starting the stdio server pays only for what it uses.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from sync_mcp import __version__
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sync-mcp",
+        description="MCP server for the Sync lip-sync API v2. Without a subcommand it serves MCP over stdio. "
+        "The API key is read from SYNC_API_KEY (never pass it as an argument).",
+    )
+    parser.add_argument("--version", action="version", version=f"sync-mcp {__version__}")
+    parser.add_argument("--log-level", choices=LOG_LEVELS, type=str.upper, help="stderr log level (default INFO)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    serve = sub.add_parser("serve", help="serve MCP over stdio (the default)")
+    serve.add_argument("--log-level", choices=LOG_LEVELS, type=str.upper, default=argparse.SUPPRESS)
+
+    demo = sub.add_parser("demo", help="walk a full session against the embedded sandbox (no API key needed)")
+    demo.add_argument("--processing-seconds", type=float, default=3.0, help="sandbox job duration (default 3)")
+
+    sandbox = sub.add_parser("sandbox", help="run the local Sync API v2 emulator over HTTP")
+    sandbox.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
+    sandbox.add_argument("--port", type=int, default=8787, help="port (default 8787)")
+    sandbox.add_argument(
+        "--api-key", default="sk-sandbox-local", help="the key the sandbox accepts (a sandbox key, not a Sync key)"
+    )
+    sandbox.add_argument("--pending-seconds", type=float, default=1.0, help="time a job stays PENDING (default 1)")
+    sandbox.add_argument("--processing-seconds", type=float, default=2.0, help="time a job stays PROCESSING")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    command = args.command or "serve"
+    if command == "serve":
+        from sync_mcp.config import Settings
+        from sync_mcp.server import build_server
+
+        settings = Settings()
+        if args.log_level:
+            settings.log_level = args.log_level
+        build_server(settings).run("stdio")
+    elif command == "demo":
+        from sync_mcp.demo import run_demo
+
+        sys.exit(run_demo(processing_seconds=args.processing_seconds))
+    elif command == "sandbox":
+        from sync_mcp.sandbox.runner import run_standalone
+
+        run_standalone(
+            host=args.host,
+            port=args.port,
+            api_key=args.api_key,
+            pending_seconds=args.pending_seconds,
+            processing_seconds=args.processing_seconds,
+        )

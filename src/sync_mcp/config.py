@@ -1,0 +1,61 @@
+"""Configuration: one settings object, read from the environment (and an optional `.env`).
+
+Every variable is documented in the README's configuration table. Empty values and unsubstituted
+`${...}` placeholders (as some MCP hosts pass for unset bundle options) count as unset.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from .api.client import DEFAULT_BASE_URL
+
+_PLACEHOLDER = re.compile(r"^\$\{[^}]*\}$")
+
+
+def _unset(value: Any) -> bool:
+    return isinstance(value, str) and (not value.strip() or bool(_PLACEHOLDER.match(value.strip())))
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    api_key: SecretStr | None = Field(default=None, validation_alias="SYNC_API_KEY")
+    base_url: str = Field(default=DEFAULT_BASE_URL, validation_alias="SYNC_BASE_URL")
+    output_dir: Path = Field(default=Path("sync-outputs"), validation_alias="SYNC_MCP_OUTPUT_DIR")
+    allowed_dirs: str | None = Field(default=None, validation_alias="SYNC_MCP_ALLOWED_DIRS")
+    max_cost_usd: float | None = Field(default=None, ge=0, validation_alias="SYNC_MAX_COST_USD")
+    confirm_above_usd: float | None = Field(default=None, ge=0, validation_alias="SYNC_MCP_CONFIRM_ABOVE_USD")
+    http_token: SecretStr | None = Field(default=None, validation_alias="SYNC_MCP_HTTP_TOKEN")
+    log_level: str = Field(default="INFO", validation_alias="SYNC_MCP_LOG_LEVEL")
+    request_timeout: float = Field(default=30.0, gt=0, validation_alias="SYNC_MCP_REQUEST_TIMEOUT")
+    catalog_ttl: float = Field(default=3600.0, ge=0, validation_alias="SYNC_MCP_CATALOG_TTL")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: Any, info: Any) -> Any:
+        if _unset(value):
+            field = cls.model_fields[info.field_name]
+            return field.get_default(call_default_factory=True)
+        return value
+
+    @field_validator("base_url")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    def allowed_roots(self) -> list[Path]:
+        """Folders local files may be read from (`os.pathsep`- or comma-separated; default: the cwd)."""
+        if not self.allowed_dirs:
+            return [Path.cwd().resolve()]
+        parts = re.split(f"[,{re.escape(os.pathsep)}]", self.allowed_dirs)
+        return [Path(p).expanduser().resolve() for p in parts if p.strip()]
+
+    def secret_key(self) -> str | None:
+        return self.api_key.get_secret_value() if self.api_key else None

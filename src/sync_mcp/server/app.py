@@ -1,0 +1,84 @@
+"""Assembly: the MCP server object, its lifespan (one API client per process) and its tools."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from functools import partial
+from typing import Any
+
+import httpx
+from mcp.server import MCPServer
+from mcp.server.mcpserver import Context
+from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
+from mcp.types import CallToolResult, InputRequiredResult, TextContent, Tool
+from pydantic import ValidationError
+
+from sync_mcp import __version__
+from sync_mcp.api import ErrorCatalog, SyncClient
+from sync_mcp.api.catalog import fetch_error_catalog
+from sync_mcp.api.errors import from_validation_error
+from sync_mcp.config import Settings
+from sync_mcp.logs import configure_logging
+from sync_mcp.tools import ToolState, register_tools
+
+from .instructions import INSTRUCTIONS
+from .schemas import compact
+
+
+class SyncMCPServer(MCPServer[ToolState]):
+    """MCPServer with compact tool schemas, and argument-validation failures shaped like every other
+    error (`{errorCode, ..., fix}`)."""
+
+    _listed: list[Tool] | None = None
+
+    async def list_tools(self) -> list[Tool]:
+        if self._listed is None:  # the tool set is fixed once the server is built
+            self._listed = [
+                tool.model_copy(
+                    update={"input_schema": compact(tool.input_schema), "output_schema": compact(tool.output_schema)}
+                )
+                for tool in await super().list_tools()
+            ]
+        return self._listed
+
+    async def call_tool(
+        self, name: str, arguments: dict[str, Any], context: Context[ToolState, Any] | None = None
+    ) -> CallToolResult | InputRequiredResult:
+        try:
+            return await super().call_tool(name, arguments, context)
+        except ToolError as exc:
+            if isinstance(exc, UnexpectedToolError) or not isinstance(exc.__cause__, ValidationError):
+                raise
+            data = from_validation_error(exc.__cause__).to_wire()
+            return CallToolResult(
+                content=[TextContent(type="text", text=json.dumps(data, ensure_ascii=False))],
+                structured_content=data,
+                is_error=True,
+            )
+
+
+def build_server(settings: Settings | None = None) -> SyncMCPServer:
+    """A ready server. Nothing touches the network until a tool runs."""
+    settings = settings or Settings()
+    configure_logging(settings.log_level, secrets=[settings.secret_key()])
+
+    @asynccontextmanager
+    async def lifespan(_: MCPServer[ToolState]) -> AsyncIterator[ToolState]:
+        timeout = httpx.Timeout(settings.request_timeout, connect=10.0, pool=10.0)
+        async with SyncClient(settings.secret_key(), base_url=settings.base_url, timeout=timeout) as client:
+            catalog = ErrorCatalog(partial(fetch_error_catalog, client), ttl=settings.catalog_ttl)
+            yield ToolState(settings=settings, client=client, catalog=catalog)
+
+    server = SyncMCPServer(
+        "sync-mcp",
+        title="Sync lip-sync",
+        version=__version__,
+        instructions=INSTRUCTIONS,
+        website_url="https://sync.so",
+        lifespan=lifespan,
+        log_level=settings.log_level.upper(),  # type: ignore[arg-type]
+    )
+    register_tools(server)
+    return server

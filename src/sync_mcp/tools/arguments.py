@@ -1,0 +1,51 @@
+"""Tool arguments that mirror a wire model: the model's fields become the tool's parameters.
+
+So `create_generation` takes exactly the JSON body of `POST /v2/generate` with its wire names, and
+the field list lives only in `sync_mcp.api.models`.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Sequence
+from typing import Annotated, Any, TypeVar, get_type_hints
+
+from pydantic import BaseModel, Field
+from pydantic_core import to_jsonable_python
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def model_parameters(model: type[BaseModel]) -> list[inspect.Parameter]:
+    params = []
+    for name, field in model.model_fields.items():
+        annotation: Any = Annotated[(field.annotation, *field.metadata, Field(description=field.description))]
+        default = inspect.Parameter.empty if field.is_required() else field.default
+        params.append(
+            inspect.Parameter(
+                field.alias or name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation
+            )
+        )
+    return params
+
+
+def with_model_parameters(model: type[BaseModel], extra: Sequence[inspect.Parameter]) -> Callable[[F], F]:
+    """Give `fn(**kwargs)` a signature made of `model`'s wire fields followed by `extra` parameters."""
+
+    def decorate(fn: F) -> F:
+        returns = get_type_hints(fn, include_extras=True).get("return", inspect.Signature.empty)
+        signature = inspect.Signature([*model_parameters(model), *extra], return_annotation=returns)
+        fn.__signature__ = signature  # type: ignore[attr-defined]
+        return fn
+
+    return decorate
+
+
+def wire_body(model: type[BaseModel], arguments: dict[str, Any]) -> dict[str, Any]:
+    """The wire-named arguments that belong to `model`, as plain JSON values (no nulls)."""
+    names = {f.alias or n for n, f in model.model_fields.items()}
+    return {
+        k: to_jsonable_python(v, by_alias=True, exclude_none=True)
+        for k, v in arguments.items()
+        if k in names and v is not None
+    }

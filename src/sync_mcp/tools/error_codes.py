@@ -1,0 +1,50 @@
+"""The error catalog as a tool: what a code means and how to fix it."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from mcp.server.mcpserver import Context
+from mcp.types import CallToolResult
+from pydantic import BaseModel, Field
+
+from sync_mcp.api.errors import CatalogEntry, CatalogSource
+
+from .registry import sync_tool
+from .results import ok
+from .state import tool_state
+
+
+class ErrorCodesResult(BaseModel):
+    source: CatalogSource = Field(description="live = fetched from GET /v2/errors; bundled = the shipped snapshot.")
+    count: int
+    entries: list[CatalogEntry] = Field(description="code, message, fix, and category/httpStatus where known.")
+    hint: str | None = Field(default=None, description="Guidance when nothing matched.")
+
+
+@sync_tool(title="Look up Sync API error codes", read_only=True)
+async def list_error_codes(
+    ctx: Context[Any, Any],
+    code: Annotated[
+        str | None, Field(description="Exact code to look up, e.g. generation_input_video_inaccessible.")
+    ] = None,
+    search: Annotated[str | None, Field(description="Words to find in codes, messages and fixes.")] = None,
+) -> Annotated[CallToolResult, ErrorCodesResult]:
+    """Explain Sync API error codes (GET /v2/errors): message and the fix for each.
+
+    Use it when a result carries an errorCode you want more detail on, or to browse by topic (search="audio").
+    Without arguments it lists the whole catalog.
+    """
+    entries, source = await tool_state(ctx).catalog.entries()
+    if code:
+        entries = [e for e in entries if e.code.lower() == code.strip().lower()]
+    if search:
+        words = search.lower().split()
+        entries = [e for e in entries if all(w in f"{e.code} {e.message} {e.fix}".lower() for w in words)]
+    hint = None
+    if not entries:
+        hint = (
+            "No catalog entry matched. For an unknown code, go by the HTTP status: 4xx means fix the request "
+            "(the error's message names the field), 429 and 5xx mean retry later with backoff."
+        )
+    return ok(ErrorCodesResult(source=source, count=len(entries), entries=entries, hint=hint))

@@ -1,0 +1,158 @@
+"""Generation tools: create one, follow it to its result."""
+
+from __future__ import annotations
+
+import inspect
+from typing import Annotated, Any
+
+from mcp.server.mcpserver import Context
+from mcp.types import CallToolResult
+from pydantic import Field
+
+from sync_mcp.api import CreateGenerationRequest, Generation, SyncAPIError, new_idempotency_key
+from sync_mcp.api import generations as api
+from sync_mcp.api.capabilities import MODELS, TERMINAL_STATUSES
+from sync_mcp.api.client import IDEMPOTENCY_KEY
+
+from .arguments import wire_body, with_model_parameters
+from .registry import has_tool, sync_tool
+from .results import generation_link, ok
+from .state import ToolState, tool_state
+from .waiting import follow_generation
+
+DEFAULT_WAIT_SECONDS = 45.0
+MAX_WAIT_SECONDS = 600.0
+
+
+class GenerationResult(Generation):
+    """A generation as the API returned it, plus what to do next."""
+
+    fix: str | None = Field(default=None, description="For FAILED/REJECTED: how to fix the cause (error catalog).")
+    retryable: bool | None = Field(default=None, description="For FAILED/REJECTED: may a new attempt succeed as is?")
+    warnings: list[str] | None = Field(default=None, description="Options the model ignores, and similar notes.")
+    idempotency_key: str | None = Field(
+        default=None, alias="idempotencyKey", description="Key sent with the create; reuse it to retry safely."
+    )
+    wait_timed_out: bool | None = Field(
+        default=None, alias="waitTimedOut", description="True when a wait ended before a terminal status."
+    )
+    next_step: str = Field(alias="nextStep", description="The call to make next.")
+
+
+def describe(
+    state: ToolState,
+    generation: Generation,
+    *,
+    warnings: list[str] | None = None,
+    idempotency_key: str | None = None,
+    wait_timed_out: bool | None = None,
+) -> GenerationResult:
+    fix: str | None = None
+    retryable: bool | None = None
+    gid = generation.id
+    if generation.status == "COMPLETED":
+        next_step = "Done. outputUrl is the finished video: a signed, expiring URL, so copy it exactly."
+        if has_tool("download_output"):
+            next_step += f" To save it locally call download_output with id={gid}."
+    elif generation.status in TERMINAL_STATUSES:
+        fix, retryable = state.catalog.explain_failed_generation(generation.error_code)
+        next_step = (
+            "The generation did not complete: apply `fix`, then start a new generation with create_generation "
+            "(do not reuse this id or its idempotency key)."
+        )
+    else:
+        cap = MODELS.get(generation.model or "")
+        typical = f" Typical processing for {cap.id}: {cap.typical_processing}." if cap else ""
+        next_step = f"Call get_generation with id={gid} and wait=true to follow it to its result.{typical}"
+        if wait_timed_out:
+            next_step = f"Still {generation.status}. " + next_step + " The job keeps running; nothing is lost."
+    return GenerationResult.model_validate(
+        {
+            **generation.model_dump(mode="json", by_alias=True, exclude_none=True),
+            "fix": fix,
+            "retryable": retryable,
+            "warnings": warnings or None,
+            "idempotencyKey": idempotency_key,
+            "waitTimedOut": wait_timed_out,
+            "nextStep": next_step,
+        }
+    )
+
+
+IDEMPOTENCY_PARAMETER = inspect.Parameter(
+    "idempotencyKey",
+    inspect.Parameter.KEYWORD_ONLY,
+    default=None,
+    annotation=Annotated[
+        str | None,
+        Field(
+            pattern=IDEMPOTENCY_KEY.pattern,
+            description="Optional key (1-128 of A-Za-z0-9._~-) making this create safe to repeat: the same key with "
+            "the same body returns the same generation instead of a second paid job. One is minted if omitted "
+            "and returned as idempotencyKey.",
+        ),
+    ],
+)
+CTX_PARAMETER = inspect.Parameter("ctx", inspect.Parameter.KEYWORD_ONLY, annotation=Context)
+
+
+@sync_tool(title="Create a lip-sync generation", read_only=False, destructive=False, idempotent=False)
+@with_model_parameters(CreateGenerationRequest, [IDEMPOTENCY_PARAMETER, CTX_PARAMETER])
+async def create_generation(ctx: Context[Any, Any], **arguments: Any) -> Annotated[CallToolResult, GenerationResult]:
+    """Start a Sync generation (POST /v2/generate); arguments are exactly the API's JSON body.
+
+    Lip-sync a video to audio: input = [{type: video, url|assetId}, {type: audio, url|assetId}].
+    Make a photo talk (model sync-3 only): [{type: image, ...}, {type: text, provider: {voiceId, script}}].
+    Dub a video: one video input plus dubParams {targetLang}. Several voices: give each voice item a refId and
+    map video ranges to them in segments. Invalid bodies are refused before anything is sent (no cost).
+    Returns at once with the generation id and status (PENDING); then call get_generation with wait=true.
+    """
+    state = tool_state(ctx)
+    request = CreateGenerationRequest.model_validate(wire_body(CreateGenerationRequest, arguments))
+    key = arguments.get("idempotencyKey") or new_idempotency_key()
+    try:
+        generation = await api.create_generation(state.client, request, idempotency_key=key)
+    except SyncAPIError as exc:
+        if exc.error_code != "IDEMPOTENCY_OUTCOME_UNKNOWN" or not exc.generation_id:
+            raise
+        # The API could not confirm the outcome but named the generation: follow it (reference §13).
+        generation = await api.get_generation(state.client, exc.generation_id)
+    return ok(
+        describe(state, generation, warnings=request.warnings(), idempotency_key=key),
+        [generation_link(generation.id)],
+    )
+
+
+@sync_tool(title="Get a generation (optionally wait for it)", read_only=True)
+async def get_generation(
+    id: Annotated[str, Field(min_length=1, description="Generation id returned by create_generation.")],
+    ctx: Context[Any, Any],
+    wait: Annotated[
+        bool, Field(description="Keep polling (with progress updates) until the job ends or timeout passes.")
+    ] = False,
+    timeout: Annotated[
+        float,
+        Field(
+            ge=1,
+            le=MAX_WAIT_SECONDS,
+            description=f"Seconds to wait when wait=true (default {DEFAULT_WAIT_SECONDS:.0f}, max "
+            f"{MAX_WAIT_SECONDS:.0f}). On expiry the current status is returned; call again to keep waiting.",
+        ),
+    ] = DEFAULT_WAIT_SECONDS,
+) -> Annotated[CallToolResult, GenerationResult]:
+    """Status and result of a generation (GET /v2/generate/{id}).
+
+    With wait=true it follows the job until COMPLETED, FAILED or REJECTED, sending progress notifications on
+    every poll; if timeout passes first it returns the current status (waitTimedOut=true): call it again.
+    COMPLETED: outputUrl is the video (copy it verbatim). FAILED/REJECTED: errorCode, error and fix say why.
+    """
+    state = tool_state(ctx)
+    if not wait:
+        generation = await api.get_generation(state.client, id)
+        return ok(describe(state, generation), [generation_link(generation.id)])
+
+    async def report(generation: Generation, poll: int, elapsed: float) -> None:
+        await ctx.report_progress(poll, None, f"{generation.status} after {elapsed:.0f}s (poll {poll})")
+
+    generation, timed_out = await follow_generation(state.client, id, timeout=timeout, on_poll=report)
+    return ok(describe(state, generation, wait_timed_out=timed_out), [generation_link(generation.id)])

@@ -1,0 +1,66 @@
+"""How tool results and failures are shaped: structured content + a JSON text block (+ links)."""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, ParamSpec
+
+from mcp.types import CallToolResult, ContentBlock, ResourceLink, TextContent
+from pydantic import BaseModel, ValidationError
+
+from sync_mcp.api import ErrorInfo, SyncAPIError
+from sync_mcp.api.errors import from_validation_error
+
+from .state import tool_state
+
+P = ParamSpec("P")
+
+
+def ok(result: BaseModel, links: Sequence[ResourceLink] = ()) -> CallToolResult:
+    data = result.model_dump(mode="json", by_alias=True, exclude_none=True)
+    content: list[ContentBlock] = [TextContent(type="text", text=json.dumps(data, ensure_ascii=False))]
+    content.extend(links)
+    return CallToolResult(content=content, structured_content=data)
+
+
+def fail(info: ErrorInfo) -> CallToolResult:
+    data = info.to_wire()
+    return CallToolResult(
+        content=[TextContent(type="text", text=json.dumps(data, ensure_ascii=False))],
+        structured_content=data,
+        is_error=True,
+    )
+
+
+def generation_link(generation_id: str) -> ResourceLink:
+    return ResourceLink(
+        type="resource_link",
+        name=f"generation {generation_id}",
+        uri=f"sync://generations/{generation_id}",
+        mime_type="application/json",
+        description="Live status of this generation (read it, or subscribe for updates).",
+    )
+
+
+def structured_errors(
+    fn: Callable[P, Awaitable[CallToolResult]],
+) -> Callable[P, Awaitable[CallToolResult]]:
+    """Turn anticipated failures into `isError` results carrying the `{errorCode, ..., fix}` object.
+
+    Local validation failures (nothing sent) and API/transport errors (with the catalog's fix) are
+    handled here once, for every tool. The wrapped tool must take its `Context` as `ctx`.
+    """
+
+    @functools.wraps(fn)
+    async def wrapper(*args: P.args, **kwargs: P.kwargs) -> CallToolResult:
+        ctx: Any = kwargs.get("ctx")
+        try:
+            return await fn(*args, **kwargs)
+        except ValidationError as exc:
+            return fail(from_validation_error(exc, tool_state(ctx).catalog if ctx is not None else None))
+        except SyncAPIError as exc:
+            return fail(await tool_state(ctx).catalog.explain(exc))
+
+    return wrapper

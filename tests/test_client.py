@@ -1,0 +1,98 @@
+"""SyncClient's one request path: error bodies, auth header placement, retries, secrecy."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from sync_mcp.api import RetryPolicy, SyncAPIError, SyncClient
+from sync_mcp.api.catalog import fetch_error_catalog
+from sync_mcp.api.client import parse_retry_after
+from sync_mcp.api.generations import get_generation, list_generations
+from sync_mcp.sandbox import SandboxServer
+
+from .conftest import TEST_KEY
+
+pytestmark = pytest.mark.anyio
+
+FAST = RetryPolicy(max_attempts=4, base_delay=0.01, max_delay=0.05, budget=5)
+GEN = {"id": "3f9b2a4e-8d1c-4e6f-9a2b-1c3d5e7f9a0b", "status": "PENDING", "model": "lipsync-2"}
+
+
+def scripted(*replies: httpx.Response) -> tuple[httpx.MockTransport, list[httpx.Request]]:
+    seen: list[httpx.Request] = []
+    queue = list(replies)
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return queue.pop(0) if len(queue) > 1 else queue[0]
+
+    return httpx.MockTransport(handler), seen
+
+
+async def test_error_body_without_error_code_is_parsed(api: SandboxServer) -> None:
+    async with SyncClient("wrong-key", base_url=api.base_url) as client:
+        with pytest.raises(SyncAPIError) as caught:
+            await list_generations(client, limit=1)
+    err = caught.value
+    assert err.http_status == 401 and err.error_code is None and err.message == "Unauthorized"
+
+
+async def test_message_lists_are_joined_and_fields_kept() -> None:
+    body = {"statusCode": 400, "message": ["model must be one of ...", "input should not be empty"],
+            "errorCode": "generation_input_validation_failed", "field": "input", "requestId": "req-1"}  # fmt: skip
+    transport, _ = scripted(httpx.Response(400, json=body))
+    async with SyncClient(TEST_KEY, base_url="https://api.test", transport=transport) as client:
+        with pytest.raises(SyncAPIError) as caught:
+            await get_generation(client, GEN["id"])
+    err = caught.value
+    assert err.message == "model must be one of ...; input should not be empty"
+    assert (err.error_code, err.field, err.request_id) == ("generation_input_validation_failed", "input", "req-1")
+
+
+async def test_key_only_on_authenticated_calls_and_never_in_repr_or_errors() -> None:
+    transport, seen = scripted(httpx.Response(500, json={"statusCode": 500, "message": "boom"}))
+    async with SyncClient(TEST_KEY, base_url="https://api.test", transport=transport, retry=FAST) as client:
+        assert TEST_KEY not in repr(client)
+        with pytest.raises(SyncAPIError) as caught:
+            await get_generation(client, GEN["id"])
+        with pytest.raises(SyncAPIError):
+            await fetch_error_catalog(client)
+    assert TEST_KEY not in str(caught.value) and TEST_KEY not in repr(caught.value)
+    assert seen[0].headers["x-api-key"] == TEST_KEY
+    assert "x-api-key" not in seen[-1].headers, "GET /v2/errors must be sent without the key"
+
+
+async def test_get_retries_transient_failures_then_succeeds() -> None:
+    transport, seen = scripted(
+        httpx.Response(503, json={"statusCode": 503, "message": "busy"}),
+        httpx.Response(429, json={"statusCode": 429, "errorCode": "rate_limit_exceeded"}, headers={"Retry-After": "0"}),
+        httpx.Response(200, json=GEN),
+    )
+    async with SyncClient(TEST_KEY, base_url="https://api.test", transport=transport, retry=FAST) as client:
+        generation = await get_generation(client, GEN["id"])
+    assert generation.status == "PENDING" and len(seen) == 3
+
+
+async def test_concurrency_limit_is_not_retried() -> None:
+    body = {"statusCode": 429, "errorCode": "concurrency_limit_reached", "activeGenerations": 3, "concurrencyLimit": 3}
+    transport, seen = scripted(httpx.Response(429, json=body))
+    async with SyncClient(TEST_KEY, base_url="https://api.test", transport=transport, retry=FAST) as client:
+        with pytest.raises(SyncAPIError) as caught:
+            await get_generation(client, GEN["id"])
+    assert len(seen) == 1 and caught.value.body["activeGenerations"] == 3
+
+
+async def test_post_without_idempotency_key_is_never_retried() -> None:
+    transport, seen = scripted(httpx.Response(503, json={"statusCode": 503, "message": "busy"}))
+    async with SyncClient(TEST_KEY, base_url="https://api.test", transport=transport, retry=FAST) as client:
+        with pytest.raises(SyncAPIError):
+            await client.request("POST", "/v2/tts", json={"script": "hi"})
+    assert len(seen) == 1
+
+
+def test_retry_after_in_seconds_and_http_date() -> None:
+    assert parse_retry_after("3") == 3.0
+    assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0  # in the past
+    assert parse_retry_after("soon") is None
+    assert parse_retry_after(None) is None
