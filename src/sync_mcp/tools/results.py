@@ -18,6 +18,18 @@ from .state import tool_state
 P = ParamSpec("P")
 
 
+class ToolInputError(Exception):
+    """A tool argument that cannot be used (a path outside the allowed folders, a missing file, ...).
+
+    Raised before any request is sent; reaches the agent as an isError result with `errorCode`,
+    the offending `field` and the `fix`.
+    """
+
+    def __init__(self, error_code: str, message: str, fix: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.info = ErrorInfo(errorCode=error_code, message=message, fix=fix, retryable=False, field=field)
+
+
 def ok(result: BaseModel, links: Sequence[ResourceLink] = ()) -> CallToolResult:
     data = result.model_dump(mode="json", by_alias=True, exclude_none=True)
     content: list[ContentBlock] = [TextContent(type="text", text=json.dumps(data, ensure_ascii=False))]
@@ -58,6 +70,8 @@ def structured_errors(
         ctx: Any = kwargs.get("ctx")
         try:
             return await fn(*args, **kwargs)
+        except ToolInputError as exc:
+            return fail(exc.info)
         except ValidationError as exc:
             return fail(from_validation_error(exc, tool_state(ctx).catalog if ctx is not None else None))
         except SyncAPIError as exc:
