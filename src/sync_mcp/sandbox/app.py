@@ -1,0 +1,157 @@
+"""`create_app`: the sandbox's Starlette application, composed from the route modules.
+
+Every request under /v2 passes through `SandboxMiddleware`, which records it in the request log (before
+anything can refuse it, so 401s are logged too) and applies any scripted HTTP fault.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import json
+import pkgutil
+from types import ModuleType
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.datastructures import Headers
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from . import routes as route_package
+from .config import SandboxConfig
+from .errors import catalog, message_for
+from .http import ErrorReply, api_error, reason
+from .state import RecordedRequest, SandboxState, ScriptedFault
+
+
+def route_modules() -> list[ModuleType]:
+    """Every module of `sandbox/routes/` (one per API domain), each exposing `routes`."""
+    names = sorted(m.name for m in pkgutil.iter_modules(route_package.__path__))
+    return [importlib.import_module(f"{route_package.__name__}.{name}") for name in names]
+
+
+def _is_api_path(path: str) -> bool:
+    return path == "/v2" or path.startswith("/v2/")
+
+
+def _parse_json(raw: bytes) -> Any:
+    if not raw:
+        return None
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def fault_response(fault: ScriptedFault) -> Response:
+    status = fault.status or 500
+    code = fault.error_code
+    message = fault.message or (message_for(code) if code in catalog() else reason(status))
+    headers = {"Retry-After": f"{fault.retry_after:g}"} if fault.retry_after is not None else None
+    return api_error(status, code, message, headers=headers)
+
+
+class SandboxMiddleware:
+    """Request log and fault injection for /v2 (pure ASGI, so long-polls and bodies pass untouched)."""
+
+    def __init__(self, app: ASGIApp, state: SandboxState) -> None:
+        self.app = app
+        self.state = state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not _is_api_path(scope["path"]):
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                break
+        raw = b"".join(chunks)
+        headers = Headers(scope=scope)
+        keys = headers.getlist("idempotency-key")
+        entry = self.state.record_request(
+            RecordedRequest(
+                method=scope["method"],
+                path=scope["path"],
+                query=scope.get("query_string", b"").decode("latin-1"),
+                idempotency_key=", ".join(keys) if keys else None,
+                has_api_key="x-api-key" in headers,
+                body=_parse_json(raw),
+            )
+        )
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": raw, "more_body": False}
+            return await receive()
+
+        async def logged_send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                entry.status = message["status"]
+            await send(message)
+
+        async def discard(message: Message) -> None:
+            return None
+
+        fault = self.state.take_fault(scope["method"], scope["path"])
+        if fault is not None and fault.delay:
+            await asyncio.sleep(fault.delay)
+        if fault is None or fault.status is None:
+            await self.app(scope, replay, logged_send)
+            return
+        if fault.after_handling:
+            await self.app(scope, replay, discard)
+        await fault_response(fault)(scope, replay, logged_send)
+
+
+async def _error_reply(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ErrorReply)
+    return exc.response
+
+
+async def _route_not_found(request: Request, exc: Exception) -> Response:
+    # The API (NestJS) answers unknown routes and wrong methods alike with this 404 body.
+    return JSONResponse(
+        {"message": f"Cannot {request.method} {request.url.path}", "error": "Not Found", "statusCode": 404}, 404
+    )
+
+
+async def _http_exception(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    return api_error(exc.status_code, None, exc.detail or reason(exc.status_code))
+
+
+async def _internal_error(request: Request, exc: Exception) -> Response:
+    return api_error(500, "internal_error", "Internal server error")
+
+
+def create_app(config: SandboxConfig | None = None, state: SandboxState | None = None) -> Starlette:
+    """The sandbox application. `state` defaults to a fresh `SandboxState` for `config`."""
+    if state is None:
+        state = SandboxState(config or SandboxConfig())
+    elif config is not None:
+        state.config = config
+    app = Starlette(
+        routes=[route for module in route_modules() for route in module.routes],
+        middleware=[Middleware(SandboxMiddleware, state=state)],
+        exception_handlers={
+            ErrorReply: _error_reply,
+            404: _route_not_found,
+            405: _route_not_found,
+            HTTPException: _http_exception,
+            Exception: _internal_error,
+        },
+    )
+    app.state.sandbox = state
+    return app

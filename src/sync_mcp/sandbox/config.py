@@ -1,0 +1,26 @@
+"""Settings of one sandbox instance (timings, limits, the key it accepts, the URL it is reachable at)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+DEFAULT_API_KEY = "sk-sandbox-local"
+"""The key the sandbox accepts unless told otherwise. Not a secret: it only opens the local emulator."""
+
+
+@dataclass
+class SandboxConfig:
+    api_key: str = field(default=DEFAULT_API_KEY, repr=False)
+    pending_seconds: float = 1.0
+    """How long a new generation stays PENDING."""
+    processing_seconds: float = 2.0
+    """How long it then stays PROCESSING before reaching its terminal status."""
+    concurrency_limit: int = 15
+    """In-flight (PENDING + PROCESSING) generations allowed; the Scale plan's number (reference §14.2)."""
+    public_base_url: str | None = None
+    """Where clients reach the sandbox (set by the runner once the port is known); used in output URLs.
+    When unset, the base URL of the incoming request is used."""
+    output_duration_seconds: float = 5.0
+    """`outputDuration` reported for completed generations."""
+    signed_url_ttl_seconds: int = 7 * 24 * 3600
+    """Validity of output URLs (the API requests 7-day signed URLs, reference §3.8)."""

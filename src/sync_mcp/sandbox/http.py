@@ -1,0 +1,190 @@
+"""HTTP helpers shared by the route modules: error bodies (reference §11), auth, JSON bodies, and the
+translation of wire-model validation errors into the API's 400 replies."""
+
+from __future__ import annotations
+
+import hmac
+import json
+import uuid
+from http import HTTPStatus
+from typing import Any
+
+from pydantic import ValidationError
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from .config import SandboxConfig
+from .errors import catalog, suggestion_for
+from .state import SandboxState
+
+VALIDATION_CODE = "generation_input_validation_failed"
+
+
+class ErrorReply(Exception):
+    """Raised by handlers and helpers to answer with a ready-made error response."""
+
+    def __init__(self, response: JSONResponse) -> None:
+        super().__init__(response.status_code)
+        self.response = response
+
+
+def reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+def error_body(
+    status: int, error_code: str | None, message: str | list[str], *, field: str | None = None, **extra: Any
+) -> dict[str, Any]:
+    """The §11 error body; null keys are left out, `suggestion` comes from the catalog."""
+    body: dict[str, Any] = {
+        "statusCode": status,
+        "errorCode": error_code,
+        "message": message,
+        "suggestion": suggestion_for(error_code),
+        "field": field,
+        "error": reason(status),
+        "requestId": f"req_{uuid.uuid4().hex}" if status >= 500 else None,
+        **extra,
+    }
+    return {k: v for k, v in body.items() if v is not None}
+
+
+def api_error(
+    status: int,
+    error_code: str | None,
+    message: str | list[str],
+    *,
+    field: str | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    return JSONResponse(error_body(status, error_code, message, field=field, **extra), status, headers=headers)
+
+
+def fail(status: int, error_code: str | None, message: str | list[str], **kwargs: Any) -> ErrorReply:
+    """`raise fail(...)`: an `ErrorReply` carrying `api_error(...)`."""
+    return ErrorReply(api_error(status, error_code, message, **kwargs))
+
+
+# ----------------------------------------------------------------------------------------------- context
+
+
+def sandbox_state(request: Request) -> SandboxState:
+    return request.app.state.sandbox
+
+
+def sandbox_config(request: Request) -> SandboxConfig:
+    return request.app.state.sandbox.config
+
+
+def public_base_url(request: Request) -> str:
+    configured = sandbox_config(request).public_base_url
+    return (configured or str(request.base_url)).rstrip("/")
+
+
+# ----------------------------------------------------------------------------------------------- auth
+
+# The exact bodies observed on the live API (reference §11): no errorCode on either.
+MISSING_KEY_BODY = {
+    "message": "Either Cookie or x-api-key header must be provided",
+    "error": "Unauthorized",
+    "statusCode": 401,
+}
+BAD_KEY_BODY = {"message": "Unauthorized", "statusCode": 401}
+
+
+def auth_error(request: Request) -> JSONResponse | None:
+    """The 401 reply for a missing or wrong `x-api-key`, or None when the key is right."""
+    supplied = request.headers.get("x-api-key")
+    if not supplied:
+        return JSONResponse(MISSING_KEY_BODY, 401)
+    expected = sandbox_config(request).api_key
+    if not hmac.compare_digest(supplied.encode("utf-8"), expected.encode("utf-8")):
+        return JSONResponse(BAD_KEY_BODY, 401)
+    return None
+
+
+def require_auth(request: Request) -> None:
+    response = auth_error(request)
+    if response is not None:
+        raise ErrorReply(response)
+
+
+# ----------------------------------------------------------------------------------------------- bodies
+
+
+async def json_body(request: Request) -> Any:
+    """The parsed JSON body. Malformed JSON is a 400 without errorCode, as the API's body parser answers
+    ([INF] wording). [INF] Like the API's body parser, a non-JSON content type yields an empty object."""
+    content_type = request.headers.get("content-type", "")
+    if "json" not in content_type.lower():
+        return {}
+    raw = await request.body()
+    if not raw.strip():
+        return {}
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise fail(400, None, f"Malformed JSON in request body: {exc}") from None
+
+
+# ----------------------------------------------------------------------------------------------- validation
+
+
+def _is_rule(err: Any) -> bool:
+    """A failure raised by our wire models' `rule_error`: its type is a catalog code, its ctx names field and fix."""
+    ctx = err.get("ctx") or {}
+    return "fix" in ctx and "field" in ctx and err["type"] in catalog()
+
+
+_INPUT_TAGS = frozenset({"video", "image", "audio", "text"})
+
+
+def loc_path(loc: tuple[Any, ...]) -> str:
+    """('input', 0, 'text', 'provider', 'script') -> 'input[0].provider.script' (union tags dropped)."""
+    out = ""
+    previous: Any = None
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part.startswith("function-") or (isinstance(previous, int) and part in _INPUT_TAGS):
+            pass
+        else:
+            out += f".{part}" if out else part
+        previous = part
+    return out or "body"
+
+
+def _describe(err: Any) -> str:
+    if _is_rule(err):
+        return err["msg"]
+    if err["type"] == "extra_forbidden":  # the wording of the API's validation pipe (NestJS whitelist)
+        return f"property {loc_path(err['loc'])} should not exist"
+    return f"{loc_path(err['loc'])}: {err['msg']}"
+
+
+def _code_and_field(err: Any) -> tuple[str, str]:
+    if _is_rule(err):
+        return err["type"], err["ctx"]["field"]
+    if err["type"] == "literal_error" and tuple(err["loc"]) == ("model",):
+        # [INF] The reference lists "unsupported model" among the 400s; the catalog's code for it is this one.
+        return "generation_unsupported_model", "model"
+    return VALIDATION_CODE, loc_path(err["loc"])
+
+
+def validation_reply(exc: ValidationError) -> JSONResponse:
+    """A `CreateGenerationRequest` validation failure as the API's reply.
+
+    errorCode and field come from the first failure; message is the rule's own sentence when a single
+    rule failed, else a NestJS-style list of strings. Status 400, except `project_not_found` which the
+    reference documents as 422.
+    """
+    errors = exc.errors(include_url=False)
+    first = errors[0]
+    code, field = _code_and_field(first)
+    message: str | list[str] = first["msg"] if len(errors) == 1 and _is_rule(first) else [_describe(e) for e in errors]
+    status = 422 if code == "project_not_found" else 400
+    return api_error(status, code, message, field=field)

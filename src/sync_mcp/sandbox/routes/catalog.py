@@ -1,0 +1,41 @@
+"""Catalogue endpoints: `GET /v2/errors` (no auth, reference §10) and `GET /v2/models` (reference §4.1)."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from sync_mcp.api.capabilities import MODELS
+from sync_mcp.api.models import ErrorCatalogEntry, ModelInfo
+
+from ..errors import catalog
+from ..http import require_auth
+
+
+async def list_errors(request: Request) -> JSONResponse:
+    """The whole bundled catalog in wire shape (the bundle calls `suggestion` `fix`). No key needed."""
+    entries = [
+        ErrorCatalogEntry(code=e.code, message=e.message, suggestion=e.fix).to_wire() for e in catalog().values()
+    ]
+    return JSONResponse(entries)
+
+
+def _version(model_id: str) -> str:
+    # [INF] The live `version` values were not recovered; the id's part after the family name stands in.
+    return model_id.split("-", 1)[1] if "-" in model_id else model_id
+
+
+async def list_models(request: Request) -> JSONResponse:
+    require_auth(request)
+    models = [
+        ModelInfo(id=m.id, name=m.id, type=m.type, version=_version(m.id), description=m.summary).to_wire()
+        for m in MODELS.values()
+    ]
+    return JSONResponse(models)
+
+
+routes = [
+    Route("/v2/errors", list_errors, methods=["GET"]),
+    Route("/v2/models", list_models, methods=["GET"]),
+]
