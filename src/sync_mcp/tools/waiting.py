@@ -1,8 +1,9 @@
 """Following a generation to a terminal status within a time bound, with few requests.
 
-Each poll uses the API's own long-poll (`wait=true`, at most 10 s per request), so a finished job is
-seen at once and a long job costs about one request per 10 s. Should an API answer a long-poll early
-without a terminal status, the loop backs off exponentially instead of polling hot.
+Each poll uses the API's own long-poll (`wait=true`), so a finished job is seen at once. The long-poll
+windows grow 2, 4, 8, then 10 s (the API's cap): a short job reports progress early, a long job costs
+about one request per 10 s. Should an API answer a long-poll early without a terminal status, the loop
+backs off exponentially instead of polling hot.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ OnPoll = Callable[[Generation, int, float], Awaitable[None]]
 """Called after every poll with (generation, poll number, seconds elapsed)."""
 
 MAX_BACKOFF = 10.0
+FIRST_WINDOW = 2
 
 
 async def follow_generation(
@@ -30,9 +32,11 @@ async def follow_generation(
     deadline = start + timeout
     polls = 0
     backoff = 1.0
+    window = FIRST_WINDOW
     while True:
         remaining = deadline - anyio.current_time()
-        wait_s = min(MAX_WAIT_SECONDS, int(remaining))
+        wait_s = min(window, int(remaining))
+        window = min(window * 2, MAX_WAIT_SECONDS)
         asked = anyio.current_time()
         generation = await get_generation(client, generation_id, wait=wait_s >= 1, timeout=max(wait_s, 1))
         answered_in = anyio.current_time() - asked
