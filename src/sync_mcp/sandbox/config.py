@@ -24,3 +24,10 @@ class SandboxConfig:
     """`outputDuration` reported for completed generations."""
     signed_url_ttl_seconds: int = 7 * 24 * 3600
     """Validity of output URLs (the API requests 7-day signed URLs, reference §3.8)."""
+    plan: str = "scale"
+    """The organisation's plan (free, hobbyist, creator, growth, scale, enterprise); batch needs scale or
+    enterprise (reference §9)."""
+    voice_clone_slots: int = 30
+    """Cloned voices the plan allows at once ([INF] plan-bound, reference §7; Hobbyist has 3)."""
+    available_models: tuple[str, ...] | None = None
+    """Model ids `GET /v2/models` lists for this organisation (None: every model of the capability table)."""

@@ -20,13 +20,14 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar, cast
 
 from .config import SandboxConfig
 from .errors import message_for
 
 ACTIVE_STATUSES = frozenset({"PENDING", "PROCESSING"})
 FailureStatus = Literal["FAILED", "REJECTED"]
+StoreT = TypeVar("StoreT")
 
 
 @dataclass
@@ -168,6 +169,9 @@ class SandboxState:
     honor_wait: bool = True
     """When False, `wait=true` polls are answered at once, as by a server that ignores the parameter
     (for testing client-side wait loops)."""
+    stores: dict[str, Any] = field(default_factory=dict)
+    """Per-domain stores of route modules (projects, voices, batches, ...), created on first use by
+    `store()` and dropped by `reset()`."""
     _waiters: set[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = field(default_factory=set, repr=False)
     _seq: int = 0
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
@@ -203,13 +207,21 @@ class SandboxState:
         return None
 
     def reset(self) -> None:
-        """Forget all generations, keys, logged requests, scripted failures and faults."""
+        """Forget all generations, keys, logged requests, scripted failures, faults and domain stores."""
         with self._lock:
             self.generations.clear()
             self.idempotency.clear()
             self.requests.clear()
             self.scripted_failures.clear()
             self.faults.clear()
+            self.stores.clear()
+
+    def store(self, name: str, factory: Callable[[], StoreT]) -> StoreT:
+        """The domain store `name`, created with `factory()` on first use (and again after `reset()`)."""
+        with self._lock:
+            if name not in self.stores:
+                self.stores[name] = factory()
+            return cast(StoreT, self.stores[name])
 
     # ------------------------------------------------------------------------------------ long-polls
 
@@ -291,6 +303,11 @@ class SandboxState:
             )
             self.generations[record.id] = record
             return record
+
+    def delete_generation(self, generation_id: str) -> GenerationRecord | None:
+        """Forget a generation (its output URL stops working); None when there was none."""
+        with self._lock:
+            return self.generations.pop(generation_id, None)
 
     # ------------------------------------------------------------------------------------ idempotency
 

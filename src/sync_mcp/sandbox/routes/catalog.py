@@ -10,7 +10,7 @@ from sync_mcp.api.capabilities import MODELS
 from sync_mcp.api.models import ErrorCatalogEntry, ModelInfo
 
 from ..errors import catalog
-from ..http import require_auth
+from ..http import require_auth, sandbox_config
 
 
 async def list_errors(request: Request) -> JSONResponse:
@@ -28,9 +28,11 @@ def _version(model_id: str) -> str:
 
 async def list_models(request: Request) -> JSONResponse:
     require_auth(request)
+    available = sandbox_config(request).available_models
     models = [
         ModelInfo(id=m.id, name=m.id, type=m.type, version=_version(m.id), description=m.summary).to_wire()
         for m in MODELS.values()
+        if available is None or m.id in available
     ]
     return JSONResponse(models)
 
