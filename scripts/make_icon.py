@@ -1,0 +1,78 @@
+"""Draw the bundle icon (icon.png, 512x512 RGBA) with the standard library only.
+
+A rounded square in a violet-to-pink gradient with a white, symmetric waveform: sound driving a picture.
+Edges are anti-aliased from signed distances. Run from the repository root: `python scripts/make_icon.py`.
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+import sys
+import zlib
+from pathlib import Path
+
+SIZE = 512
+CORNER = 112
+TOP = (109, 40, 217)  # violet
+BOTTOM = (219, 39, 119)  # pink
+BAR_WIDTH = 34
+BAR_GAP = 22
+BAR_HEIGHTS = (90, 170, 250, 320, 250, 170, 90)
+
+
+def _rounded_box(px: float, py: float, cx: float, cy: float, hw: float, hh: float, r: float) -> float:
+    """Signed distance from a point to a rounded rectangle (negative inside)."""
+    qx = abs(px - cx) - (hw - r)
+    qy = abs(py - cy) - (hh - r)
+    outside = math.hypot(max(qx, 0.0), max(qy, 0.0))
+    return outside + min(max(qx, qy), 0.0) - r
+
+
+def _coverage(distance: float) -> float:
+    return min(1.0, max(0.0, 0.5 - distance))
+
+
+def render() -> bytes:
+    half = SIZE / 2
+    total = len(BAR_HEIGHTS) * BAR_WIDTH + (len(BAR_HEIGHTS) - 1) * BAR_GAP
+    bars = [
+        (half - total / 2 + i * (BAR_WIDTH + BAR_GAP) + BAR_WIDTH / 2, h / 2) for i, h in enumerate(BAR_HEIGHTS)
+    ]
+    rows = bytearray()
+    for y in range(SIZE):
+        py = y + 0.5
+        t = y / (SIZE - 1)
+        base = tuple(round(a + (b - a) * t) for a, b in zip(TOP, BOTTOM))
+        rows.append(0)  # filter: none
+        for x in range(SIZE):
+            px = x + 0.5
+            alpha = _coverage(_rounded_box(px, py, half, half, half - 8, half - 8, CORNER))
+            if alpha == 0.0:
+                rows += b"\x00\x00\x00\x00"
+                continue
+            ink = 0.0
+            for cx, hh in bars:
+                if abs(px - cx) <= BAR_WIDTH / 2 + 1 and abs(py - half) <= hh + 1:
+                    ink = max(ink, _coverage(_rounded_box(px, py, cx, half, BAR_WIDTH / 2, hh, BAR_WIDTH / 2)))
+            r, g, b = (round(c + (255 - c) * ink) for c in base)
+            rows += bytes((r, g, b, round(alpha * 255)))
+    return bytes(rows)
+
+
+def png(width: int, height: int, raw: bytes) -> bytes:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)  # 8-bit RGBA
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b"")
+
+
+def main() -> None:
+    target = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("icon.png")
+    target.write_bytes(png(SIZE, SIZE, render()))
+    print(f"wrote {target} ({SIZE}x{SIZE})")
+
+
+if __name__ == "__main__":
+    main()

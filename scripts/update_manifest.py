@@ -1,0 +1,124 @@
+"""Keep manifest.json true to the server: its `tools`, `prompts` and `version` come from the live server.
+
+    python scripts/update_manifest.py           # rewrite manifest.json from tools/list and prompts/list
+    python scripts/update_manifest.py --check   # exit 1 and show what differs, change nothing
+
+Each tool is listed with its name and the first line of its description. Each prompt also gets its argument
+names and its text, rendered with `${arguments.NAME}` placeholders as the MCPB manifest spec asks. The server
+is built in memory (no network: tools are listed, never called); tests/test_manifest.py fails when the
+manifest drifts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import anyio
+from mcp import Client
+from mcp.types import TextContent
+
+from sync_mcp import __version__
+from sync_mcp.config import Settings
+from sync_mcp.server import build_server
+
+ROOT = Path(__file__).resolve().parent.parent
+MANIFEST = ROOT / "manifest.json"
+# Listing needs no API and no key; anything a prompt might fetch while rendering gets a refused port.
+OFFLINE_BASE_URL = "http://127.0.0.1:9"
+
+
+def first_line(text: str | None) -> str:
+    lines = [line.strip() for line in (text or "").strip().splitlines()]
+    return lines[0] if lines else ""
+
+
+async def _prompt_text(client: Client, name: str, arguments: list[str], fallback: str) -> str:
+    placeholders = {arg: f"${{arguments.{arg}}}" for arg in arguments}
+    try:
+        rendered = await client.get_prompt(name, placeholders)
+    except Exception:  # a prompt that refuses placeholder values is described by its description
+        return fallback
+    texts = [m.content.text for m in rendered.messages if isinstance(m.content, TextContent)]
+    return "\n\n".join(texts) or fallback
+
+
+async def live_entries() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(tools, prompts) as manifest entries, in the order the server lists them."""
+    settings = Settings(SYNC_API_KEY=None, SYNC_BASE_URL=OFFLINE_BASE_URL)  # type: ignore[call-arg]
+    async with Client(build_server(settings)) as client:  # type: ignore[arg-type]
+        tools = [{"name": t.name, "description": first_line(t.description)} for t in (await client.list_tools()).tools]
+        prompts: list[dict[str, Any]] = []
+        for prompt in (await client.list_prompts()).prompts:
+            description = first_line(prompt.description)
+            arguments = [a.name for a in prompt.arguments or []]
+            entry: dict[str, Any] = {"name": prompt.name, "description": description}
+            if arguments:
+                entry["arguments"] = arguments
+            entry["text"] = await _prompt_text(client, prompt.name, arguments, description or prompt.name)
+            prompts.append(entry)
+    return tools, prompts
+
+
+def load_manifest(path: Path = MANIFEST) -> dict[str, Any]:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def render(manifest: dict[str, Any]) -> str:
+    return json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
+
+
+def updated(manifest: dict[str, Any], tools: list[dict[str, Any]], prompts: list[dict[str, Any]]) -> dict[str, Any]:
+    """The manifest with version, tools and prompts from the live server; every other key kept in place."""
+    result = dict(manifest)
+    result["version"] = __version__
+    result["tools"] = tools
+    result["tools_generated"] = False
+    result["prompts"] = prompts
+    result["prompts_generated"] = False
+    return result
+
+
+def differences(current: dict[str, Any], wanted: dict[str, Any]) -> list[str]:
+    lines = []
+    for key in ("version", "tools", "prompts"):
+        if current.get(key) == wanted[key]:
+            continue
+        if key == "version":
+            lines.append(f"version: manifest {current.get(key)!r}, package {wanted[key]!r}")
+            continue
+        have = {e["name"]: e for e in current.get(key) or []}
+        want = {e["name"]: e for e in wanted[key]}
+        lines += [f"{key}: missing {name}" for name in want if name not in have]
+        lines += [f"{key}: not on the server {name}" for name in have if name not in want]
+        lines += [f"{key}: changed {name}" for name in want if name in have and have[name] != want[name]]
+        if list(have) != list(want) and set(have) == set(want):
+            lines.append(f"{key}: order differs from the server's list")
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="report drift and exit 1 instead of writing")
+    parser.add_argument("--manifest", type=Path, default=MANIFEST, help="manifest path (default: repo root)")
+    args = parser.parse_args(argv)
+    current = load_manifest(args.manifest)
+    tools, prompts = anyio.run(live_entries)
+    wanted = updated(current, tools, prompts)
+    drift = differences(current, wanted)
+    if args.check:
+        for line in drift:
+            print(line, file=sys.stderr)
+        if drift:
+            print("manifest.json is out of date: run python scripts/update_manifest.py", file=sys.stderr)
+        return 1 if drift else 0
+    args.manifest.write_text(render(wanted), encoding="utf-8")
+    print(f"{args.manifest.name}: version {wanted['version']}, {len(tools)} tools, {len(prompts)} prompts")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
