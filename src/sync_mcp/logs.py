@@ -6,9 +6,11 @@ third-party loggers (httpx, uvicorn, the MCP SDK).
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 from collections.abc import Iterable
+from datetime import datetime, timezone
 
 REDACTED = "[REDACTED]"
 
@@ -42,6 +44,36 @@ class RedactSecrets(logging.Filter):
         return True
 
 
+class LogfmtFormatter(logging.Formatter):
+    """One record, one line of `key=value` pairs (logfmt): `time=... level=... logger=... msg="..."`.
+
+    A value with spaces, quotes, `=` or control characters is JSON-quoted, so a traceback (`exc=...`) stays
+    on its record's line and every line splits into pairs with one regular expression.
+    """
+
+    @staticmethod
+    def value(text: str) -> str:
+        if text and not any(c.isspace() or c in '"=\\' or not c.isprintable() for c in text):
+            return text
+        return json.dumps(text, ensure_ascii=False)
+
+    def format(self, record: logging.LogRecord) -> str:
+        stamp = datetime.fromtimestamp(record.created, tz=timezone.utc).isoformat(timespec="milliseconds")
+        pairs = [
+            ("time", stamp.replace("+00:00", "Z")),
+            ("level", record.levelname),
+            ("logger", record.name),
+            ("msg", record.getMessage()),
+        ]
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            pairs.append(("exc", record.exc_text))
+        if record.stack_info:
+            pairs.append(("stack", self.formatStack(record.stack_info)))
+        return " ".join(f"{key}={self.value(text)}" for key, text in pairs)
+
+
 redactor = RedactSecrets()
 _handler: logging.Handler | None = None
 
@@ -53,7 +85,7 @@ def configure_logging(level: str = "INFO", secrets: Iterable[str | None] = ()) -
     root = logging.getLogger()
     if _handler is None:
         _handler = logging.StreamHandler(sys.stderr)
-        _handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        _handler.setFormatter(LogfmtFormatter())
         _handler.addFilter(redactor)
         root.addHandler(_handler)
     root.setLevel(level.upper())
