@@ -37,6 +37,7 @@ from ..http import (
     validation_reply,
 )
 from ..state import GenerationRecord, ScriptedFailure
+from .assets import require_known_assets
 from .files import output_url
 
 LISTABLE_STATUSES = ("PENDING", "PROCESSING", "COMPLETED", "FAILED", "REJECTED")
@@ -186,6 +187,7 @@ async def create_generation(request: Request) -> JSONResponse:
         CreateGenerationRequest.model_validate(accepted)
     except ValidationError as exc:
         return validation_reply(exc)
+    require_known_assets(request, accepted)  # unknown assetId: 404 asset_not_found ([INF], see there)
     # [INF] projectId is only checked for shape: the sandbox has no projects domain yet, so any UUID is
     # taken as a project of the organisation (the API answers 422 project_not_found for foreign ones).
 

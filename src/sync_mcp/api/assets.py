@@ -1,0 +1,388 @@
+"""Assets (reference §5): wire models, the endpoint functions, and the upload of a local file.
+
+Upload flow (§5.1, §5.2, §5.5): hash the file (SHA-256, in chunks) and ask `GET /v2/assets/uploaded`
+whether this key already registered it; if not, `POST /v2/assets/upload` for a presigned URL, stream the
+file to it with a `PUT` carrying the same `Content-Type` and no API key, then `POST /v2/assets`.
+The file is read in fixed-size chunks, so memory stays bounded whatever its size.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+from xml.etree import ElementTree
+
+import anyio
+import httpx
+from pydantic import Field, field_validator
+
+from .client import SyncClient
+from .errors import SyncAPIError, TransportError
+from .media import CONTENT_TYPES, MAX_UPLOAD_BYTES, AssetType, MediaFormat
+from .models import RequestModel, ResponseModel, check_media_url, check_uuid, rule_error
+
+CHUNK_SIZE = 1024 * 1024
+"""Bytes read from disk (and handed to the socket) at a time, for hashing and uploading."""
+
+AssetVisibility = Literal["USER", "ORGANIZATION"]
+AssetSort = Literal[
+    "nameAsc", "nameDesc", "dateAsc", "dateDesc", "durationAsc", "durationDesc", "sizeAsc", "sizeDesc", "kindAsc",
+    "kindDesc",
+]  # fmt: skip
+SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
+
+# ----------------------------------------------------------------------------------------------- responses
+
+
+class Asset(ResponseModel):
+    """An item of the media library (reference §5). Enum values are kept as the API sent them."""
+
+    id: str = Field(description="Asset id: pass it as assetId in generation inputs.")
+    created_at: str | None = Field(default=None, alias="createdAt")
+    updated_at: str | None = Field(default=None, alias="updatedAt")
+    type: str = Field(description="AUDIO, VIDEO or IMAGE.")
+    visibility: str | None = Field(default=None, description="USER (yours) or ORGANIZATION (shared).")
+    name: str | None = None
+    url: str | None = Field(default=None, description="Media URL of the asset.")
+    size: int | None = Field(default=None, description="Bytes.")
+    format: str | None = Field(default=None, description="File format, e.g. mp4, wav.")
+    input_type: str | None = Field(default=None, alias="inputType", description="Origin: UPLOAD, URL, TTS, ...")
+    duration_seconds: float | None = Field(default=None, alias="durationSeconds")
+    thumbnail_url: str | None = Field(default=None, alias="thumbnailUrl")
+    width: int | None = None
+    height: int | None = None
+    project_id: str | None = Field(default=None, alias="projectId")
+
+
+class UploadUrl(ResponseModel):
+    """Reply of `POST /v2/assets/upload` (§5.1)."""
+
+    upload_url: str = Field(alias="uploadUrl", description="Presigned URL to PUT the bytes to (no API key).")
+    url: str = Field(description="URL of the stored file, to register with POST /v2/assets.")
+    expires_in: int | None = Field(default=None, alias="expiresIn", description="Seconds the uploadUrl stays valid.")
+
+
+class AssetPage(ResponseModel):
+    """Reply of `GET /v2/assets` (§5.3)."""
+
+    items: list[Asset]
+    next_cursor: str | None = Field(default=None, alias="nextCursor")
+    total_count: int | None = Field(default=None, alias="totalCount")
+
+
+class UploadedAsset(ResponseModel):
+    """Reply of `GET /v2/assets/uploaded` (§5.5)."""
+
+    asset: Asset | None = None
+
+
+class DeletedAsset(ResponseModel):
+    """Reply of `DELETE /v2/assets/{id}` (§5.9)."""
+
+    id: str
+
+
+# ----------------------------------------------------------------------------------------------- requests
+
+
+class CreateUploadUrlRequest(RequestModel):
+    """Body of `POST /v2/assets/upload` (§5.1)."""
+
+    file_name: str = Field(alias="fileName", min_length=1, max_length=255)
+    content_type: str = Field(alias="contentType")
+    size: int
+
+    @field_validator("content_type")
+    @classmethod
+    def _content_type(cls, v: str) -> str:
+        if v.split(";", 1)[0].strip().lower() not in CONTENT_TYPES:
+            raise rule_error(
+                "generation_input_validation_failed",
+                "contentType",
+                f"'{v}' is not a media type the API accepts",
+                "Use one of: " + ", ".join(sorted(CONTENT_TYPES)) + ".",
+            )
+        return v
+
+    @field_validator("size")
+    @classmethod
+    def _size(cls, v: int) -> int:
+        if v < 1:
+            raise rule_error(
+                "generation_input_validation_failed", "size", "the file is empty", "Pick a file that holds media."
+            )
+        if v > MAX_UPLOAD_BYTES:
+            raise rule_error(
+                "generation_input_validation_failed",
+                "size",
+                f"{v} bytes is over the {MAX_UPLOAD_BYTES} byte (5 GB) limit of a single upload",
+                "Shorten or re-encode the file (MP4/H.264 for video, MP3 for audio) to bring it under 5 GB.",
+            )
+        return v
+
+
+class AssetDetails(RequestModel):
+    """The optional fields of `POST /v2/assets` (§5.2), checked on their own before an upload starts."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=255, description="Display name of the asset.")
+    visibility: AssetVisibility | None = Field(
+        default=None, description="USER (default: only you) or ORGANIZATION (shared with your organisation)."
+    )
+    project_id: str | None = Field(default=None, alias="projectId", description="Project UUID to file the asset under.")
+
+    @field_validator("project_id")
+    @classmethod
+    def _project(cls, v: str | None) -> str | None:
+        return None if v is None else check_uuid(v, "projectId", "project_not_found")
+
+
+class CreateAssetRequest(AssetDetails):
+    """Body of `POST /v2/assets` (§5.2): register an uploaded file or a public URL."""
+
+    url: str = Field(description="The url returned by the upload step, or any public http(s) media URL.")
+    type: AssetType = Field(description="AUDIO, VIDEO or IMAGE.")
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, v: str) -> str:
+        return check_media_url(v, "url")
+
+
+class ListAssetsQuery(RequestModel):
+    """Query of `GET /v2/assets` (§5.3)."""
+
+    limit: int | None = Field(default=None, ge=1, le=100, description="Page size, 1-100 (API default 10).")
+    cursor: str | None = Field(default=None, min_length=1, description="nextCursor of the previous page.")
+    project_id: str | None = Field(default=None, alias="projectId", description="Only assets of this project.")
+    types: list[AssetType] | None = Field(default=None, min_length=1, description="Only these kinds.")
+    search_query: str | None = Field(default=None, alias="searchQuery", min_length=1, description="Name search.")
+    sort_by: AssetSort | None = Field(default=None, alias="sortBy", description="Order, e.g. dateDesc, nameAsc.")
+
+    @field_validator("project_id")
+    @classmethod
+    def _project(cls, v: str | None) -> str | None:
+        return None if v is None else check_uuid(v, "projectId")
+
+    def to_params(self) -> dict[str, Any]:
+        params = self.to_wire()
+        if self.types:
+            params["types"] = ",".join(self.types)
+        return params
+
+
+class FindUploadedQuery(RequestModel):
+    """Query of `GET /v2/assets/uploaded` (§5.5)."""
+
+    content_sha256: str = Field(alias="contentSha256", description="SHA-256 of the file, 64 lowercase hex digits.")
+    type: AssetType
+
+    @field_validator("content_sha256")
+    @classmethod
+    def _digest(cls, v: str) -> str:
+        if not SHA256_HEX.match(v):
+            raise rule_error(
+                "generation_input_validation_failed",
+                "contentSha256",
+                "must be 64 lowercase hex digits",
+                "Pass the SHA-256 digest of the file in lowercase hexadecimal.",
+            )
+        return v
+
+
+# ----------------------------------------------------------------------------------------------- endpoints
+
+
+def asset_path(asset_id: str) -> str:
+    """`/v2/assets/{id}` for a well-formed id; anything else is refused before a request is made.
+
+    [INF] Asset ids are UUIDs like every other id of the API; the catalog code is `invalid_asset_id_format`.
+    """
+    try:
+        uuid.UUID(asset_id)
+    except (ValueError, TypeError, AttributeError):
+        raise SyncAPIError(
+            http_status=None,
+            error_code="invalid_asset_id_format",
+            message=f"'{asset_id}' is not an asset id (a UUID); nothing was sent.",
+            suggestion="Pass the asset id exactly as upload_media, register_asset or list_assets returned it.",
+            field="id",
+        ) from None
+    return f"/v2/assets/{asset_id}"
+
+
+async def create_upload_url(client: SyncClient, body: CreateUploadUrlRequest) -> UploadUrl:
+    """`POST /v2/assets/upload`: a presigned URL for one file."""
+    return UploadUrl.model_validate(await client.request_json("POST", "/v2/assets/upload", json=body.to_wire()))
+
+
+async def register_asset(client: SyncClient, body: CreateAssetRequest) -> Asset:
+    """`POST /v2/assets`: make an asset of an uploaded file or a public URL."""
+    return Asset.model_validate(await client.request_json("POST", "/v2/assets", json=body.to_wire()))
+
+
+async def find_uploaded(client: SyncClient, sha256: str, asset_type: AssetType) -> Asset | None:
+    """`GET /v2/assets/uploaded`: the newest live asset this key registered with this digest and type."""
+    query = FindUploadedQuery(contentSha256=sha256, type=asset_type)
+    data = await client.request_json("GET", "/v2/assets/uploaded", params=query.to_wire())
+    return UploadedAsset.model_validate(data).asset
+
+
+async def list_assets(client: SyncClient, query: ListAssetsQuery) -> AssetPage:
+    """`GET /v2/assets`: one page of the media library."""
+    return AssetPage.model_validate(await client.request_json("GET", "/v2/assets", params=query.to_params()))
+
+
+async def get_asset(client: SyncClient, asset_id: str) -> Asset:
+    return Asset.model_validate(await client.request_json("GET", asset_path(asset_id)))
+
+
+async def delete_asset(client: SyncClient, asset_id: str) -> DeletedAsset:
+    """`DELETE /v2/assets/{id}`: only assets owned by the key's user (403 `asset_forbidden` otherwise)."""
+    return DeletedAsset.model_validate(await client.request_json("DELETE", asset_path(asset_id)))
+
+
+async def asset_download_url(client: SyncClient, asset_id: str) -> str:
+    """`GET /v2/assets/{id}/download`: a bare URL in a text/plain body, fetched without the key."""
+    response = await client.request("GET", asset_path(asset_id) + "/download")
+    return response.text.strip()
+
+
+# ----------------------------------------------------------------------------------------------- local files
+
+OnBytes = Callable[[int], Awaitable[None]]
+"""Called with the number of bytes handed to the connection so far."""
+
+UPLOAD_TIMEOUT = httpx.Timeout(connect=10.0, read=120.0, write=60.0, pool=10.0)
+"""Per-operation bounds of the PUT (each chunk write, and the storage's answer after the last byte)."""
+
+
+async def sha256_file(path: Path, *, chunk_size: int = CHUNK_SIZE) -> str:
+    """SHA-256 of a file, read `chunk_size` bytes at a time (off the event loop)."""
+    digest = hashlib.sha256()
+    async with await anyio.open_file(path, "rb") as f:
+        while chunk := await f.read(chunk_size):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+async def file_chunks(path: Path, size: int, *, chunk_size: int = CHUNK_SIZE) -> AsyncIterator[bytes]:
+    """The file's bytes in chunks of at most `chunk_size`; fails if the file no longer has `size` bytes."""
+    sent = 0
+    async with await anyio.open_file(path, "rb") as f:
+        while chunk := await f.read(min(chunk_size, size - sent) or 1):
+            sent += len(chunk)
+            if sent > size:
+                break
+            yield chunk
+    if sent != size:
+        raise SyncAPIError(
+            http_status=None,
+            error_code="upload_failed",
+            message=f"{path.name} changed while it was being uploaded ({size} bytes expected).",
+            suggestion="Wait until the file is completely written, then upload it again.",
+        )
+
+
+async def put_upload(
+    client: SyncClient,
+    upload_url: str,
+    path: Path,
+    *,
+    content_type: str,
+    size: int,
+    on_progress: OnBytes | None = None,
+    chunk_size: int = CHUNK_SIZE,
+) -> int:
+    """Stream a file to a presigned URL: `PUT` with the announced Content-Type and length, without the key.
+
+    Returns the bytes sent. Storage refusals become `SyncAPIError` with code `upload_failed`.
+    """
+
+    async def body() -> AsyncIterator[bytes]:
+        sent = 0
+        async for chunk in file_chunks(path, size, chunk_size=chunk_size):
+            yield chunk
+            sent += len(chunk)
+            if on_progress is not None:
+                await on_progress(sent)
+
+    # The pool's default headers carry no key; the key is only ever added per request by SyncClient.request.
+    headers = {"content-type": content_type, "content-length": str(size)}
+    try:
+        response = await client.http.put(upload_url, content=body(), headers=headers, timeout=UPLOAD_TIMEOUT)
+    except httpx.TransportError as exc:
+        raise TransportError(f"PUT of {path.name} to the upload URL failed: {type(exc).__name__}") from exc
+    if not response.is_success:
+        raise _storage_error(response)
+    return size
+
+
+def _storage_error(response: httpx.Response) -> SyncAPIError:
+    """Storage answers S3-style XML (`<Error><Code/><Message/></Error>`) or plain text."""
+    code = message = None
+    try:
+        root = ElementTree.fromstring(response.content)
+        code, message = root.findtext("Code"), root.findtext("Message")
+    except ElementTree.ParseError:
+        message = response.text.strip()[:300] or None
+    expired = response.status_code == 403 and code in ("AccessDenied", "ExpiredToken", "RequestExpired")
+    suggestion = (
+        "The upload URL expired or was refused: call upload_media again; it asks for a fresh URL."
+        if response.status_code in (401, 403, 404)
+        else "The storage service failed: call upload_media again shortly."
+    )
+    return SyncAPIError(
+        http_status=response.status_code,
+        error_code="upload_failed",
+        message=f"The upload URL refused the file: {code or 'HTTP ' + str(response.status_code)}"
+        + (f" ({message})" if message else "")
+        + (" - the URL expired." if expired else ""),
+        suggestion=suggestion,
+    )
+
+
+@dataclass(frozen=True)
+class UploadOutcome:
+    asset: Asset
+    sha256: str
+    reused: bool
+    """True when `GET /v2/assets/uploaded` found the same file: no bytes were sent."""
+    bytes_sent: int
+
+
+async def upload_file(
+    client: SyncClient,
+    path: Path,
+    media: MediaFormat,
+    details: AssetDetails,
+    *,
+    on_progress: OnBytes | None = None,
+    chunk_size: int = CHUNK_SIZE,
+) -> UploadOutcome:
+    """Upload a local file as an asset, or reuse the asset this key already made of the same bytes."""
+    size = (await anyio.Path(path).stat()).st_size
+    announce = CreateUploadUrlRequest(fileName=path.name, contentType=media.content_type, size=size)
+    sha256 = await sha256_file(path, chunk_size=chunk_size)
+    existing = await find_uploaded(client, sha256, media.asset_type)
+    if existing is not None:
+        return UploadOutcome(asset=existing, sha256=sha256, reused=True, bytes_sent=0)
+    target = await create_upload_url(client, announce)
+    sent = await put_upload(
+        client,
+        target.upload_url,
+        path,
+        content_type=media.content_type,
+        size=size,
+        on_progress=on_progress,
+        chunk_size=chunk_size,
+    )
+    register = CreateAssetRequest.model_validate(
+        {**details.to_wire(), "name": details.name or path.name, "url": target.url, "type": media.asset_type}
+    )
+    asset = await register_asset(client, register)
+    return UploadOutcome(asset=asset, sha256=sha256, reused=False, bytes_sent=sent)

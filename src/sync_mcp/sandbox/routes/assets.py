@@ -1,0 +1,380 @@
+"""Assets (reference §5): upload URLs, registration, lookup by SHA-256, list, get, delete, download URL;
+plus the storage side: `PUT /uploads/{token}` (the presigned upload URL) and `GET /files/assets/{key}`.
+
+Requests are validated with the package's own wire models (`sync_mcp.api.assets`). The upload URL is
+served here, without the API key, like a storage bucket's presigned PUT: the Content-Type and length
+must be the ones announced, it expires, and the body is streamed to disk while its size and SHA-256
+are computed. [INF] Storage error replies imitate S3-style XML; the real provider is not documented.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+import uuid
+from typing import Any
+from urllib.parse import quote, unquote, urlsplit
+
+from pydantic import ValidationError
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from sync_mcp.api.assets import CreateAssetRequest, CreateUploadUrlRequest, FindUploadedQuery, ListAssetsQuery
+from sync_mcp.api.media import format_of
+
+from ..asset_store import AssetRecord, AssetStore, asset_store, owner_of
+from ..http import (
+    VALIDATION_CODE,
+    fail,
+    json_body,
+    public_base_url,
+    require_auth,
+    sandbox_state,
+    validation_reply,
+)
+
+STORAGE_PREFIX = "/files/assets/"
+DEFAULT_PAGE = 10
+"""[3P] Default page size of `GET /v2/assets` per the full spec (reference §5.3)."""
+
+
+def _store(request: Request) -> AssetStore:
+    return asset_store(sandbox_state(request))
+
+
+def _owner(request: Request) -> str:
+    require_auth(request)
+    return owner_of(request.headers["x-api-key"])
+
+
+async def _object(request: Request) -> dict[str, Any]:
+    raw = await json_body(request)
+    if not isinstance(raw, dict):
+        raise fail(400, VALIDATION_CODE, ["body: must be a JSON object"], field="body")
+    return raw
+
+
+def _asset_json(record: AssetRecord) -> dict[str, Any]:
+    return record.asset.model_dump(mode="json", by_alias=True)
+
+
+def _storage_url(request: Request, key: str) -> str:
+    return f"{public_base_url(request)}{STORAGE_PREFIX}{quote(key)}"
+
+
+def _storage_key(request: Request, url: str) -> str | None:
+    """The storage key of a URL served by this sandbox's storage, else None (a URL somewhere else)."""
+    parts, base = urlsplit(url), urlsplit(public_base_url(request))
+    if parts.netloc != base.netloc or not parts.path.startswith(STORAGE_PREFIX):
+        return None
+    return unquote(parts.path[len(STORAGE_PREFIX) :])
+
+
+def _find(request: Request, owner: str) -> AssetRecord:
+    asset_id = request.path_params["id"]
+    try:
+        uuid.UUID(asset_id)
+    except ValueError:
+        # [INF] The catalog's code for a malformed id; the reference gives no status (400 is the likely one).
+        raise fail(400, "invalid_asset_id_format", "The asset id must be a UUID.", field="id") from None
+    record = _store(request).get(asset_id)
+    # [INF] Another user's private asset is invisible to this key: answered like an unknown id.
+    if record is None or (record.asset.visibility == "USER" and record.owner != owner):
+        raise fail(404, "asset_not_found", f"Asset {asset_id} not found.", field="id")
+    return record
+
+
+# ----------------------------------------------------------------------------------------------- upload URL
+
+
+async def create_upload_url(request: Request) -> JSONResponse:
+    owner = _owner(request)
+    try:
+        body = CreateUploadUrlRequest.model_validate(await _object(request))
+    except ValidationError as exc:
+        return validation_reply(exc)
+    store = _store(request)
+    slot = store.new_slot(body.file_name, body.content_type, body.size, owner)
+    return JSONResponse(
+        {
+            "uploadUrl": f"{public_base_url(request)}/uploads/{slot.token}",
+            "url": _storage_url(request, slot.key),
+            "expiresIn": store.upload_ttl_seconds,
+        },
+        201,
+    )
+
+
+def _storage_error(status: int, code: str, message: str) -> Response:
+    body = f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{code}</Code><Message>{message}</Message></Error>\n'
+    return Response(body, status, media_type="application/xml")
+
+
+async def put_upload(request: Request) -> Response:
+    """The presigned PUT: no API key; the announced Content-Type and size; streamed to disk."""
+    store = _store(request)
+    token = request.path_params["token"]
+    content_type = request.headers.get("content-type")
+    receipt = store.new_receipt(token, content_type)
+    slot = store.slot(token)
+    refusal: Response | None = None
+    if slot is None:
+        refusal = _storage_error(403, "SignatureDoesNotMatch", "The upload URL is not valid.")
+    elif slot.expires < time.time():
+        refusal = _storage_error(403, "AccessDenied", "Request has expired.")
+    elif content_type != slot.content_type:
+        refusal = _storage_error(
+            403, "SignatureDoesNotMatch", f"Content-Type must be {slot.content_type}, as announced for this URL."
+        )
+    elif request.headers.get("content-length") is None:
+        refusal = _storage_error(411, "MissingContentLength", "You must provide the Content-Length HTTP header.")
+    elif request.headers.get("content-length") != str(slot.size):
+        refusal = _storage_error(403, "SignatureDoesNotMatch", f"Content-Length must be {slot.size}, as announced.")
+    if refusal is not None or slot is None:
+        async for chunk in request.stream():  # read the body so the client gets the reply, not a reset
+            receipt.chunks.append(len(chunk))
+        refusal = refusal or _storage_error(403, "AccessDenied", "Access denied.")
+        receipt.status = refusal.status_code
+        return refusal
+
+    path = store.spool_path()
+    digest = hashlib.sha256()
+    size = 0
+    try:
+        with path.open("wb") as out:
+            async for chunk in request.stream():
+                if not chunk:
+                    continue
+                receipt.chunks.append(len(chunk))
+                digest.update(chunk)
+                out.write(chunk)
+                size += len(chunk)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    if size != slot.size:
+        path.unlink(missing_ok=True)
+        receipt.status = 400
+        return _storage_error(400, "IncompleteBody", "You did not provide the number of bytes specified.")
+    store.keep_file(slot, path, size, digest.hexdigest())
+    receipt.status = 200
+    return Response(status_code=200)
+
+
+async def get_stored_file(request: Request) -> Response:
+    stored = _store(request).file(request.path_params["key"])
+    if stored is None or not stored.path.exists():
+        return _storage_error(404, "NoSuchKey", "The specified key does not exist.")
+    return FileResponse(stored.path, media_type=stored.content_type)
+
+
+# ----------------------------------------------------------------------------------------------- assets
+
+
+async def create_asset(request: Request) -> JSONResponse:
+    owner = _owner(request)
+    try:
+        body = CreateAssetRequest.model_validate(await _object(request))
+    except ValidationError as exc:
+        return validation_reply(exc)
+    store = _store(request)
+    # [INF] projectId is checked for shape only: any UUID is taken as a project of the organisation.
+    fields: dict[str, Any] = {
+        "type": body.type,
+        "visibility": body.visibility or "USER",
+        "url": body.url,
+        "projectId": body.project_id,
+    }
+    key = _storage_key(request, body.url)
+    sha256: str | None = None
+    if key is None:
+        # A public URL: [INF] registered as given (the API's fetch of it is not emulated).
+        path_name = unquote(urlsplit(body.url).path.rsplit("/", 1)[-1])
+        media = format_of(path_name)
+        fields |= {"inputType": "URL", "name": body.name or path_name or body.url, "format": _fmt(media, None)}
+    else:
+        # [INF] The three registration refusals are answered 422 (documented for the size limit only).
+        stored = store.file(key)
+        if stored is None:
+            raise fail(
+                422, "uploaded_file_not_found", "No uploaded file was found at this url: PUT it first.", field="url"
+            )
+        if stored.owner != owner:
+            raise fail(422, "file_not_in_org_storage", "The file is not in this organization's storage.", field="url")
+        if stored.size > store.plan_file_size_limit:
+            raise fail(
+                422,
+                "file_size_exceeds_plan_limit",
+                f"The file is {stored.size} bytes; the plan allows {store.plan_file_size_limit} bytes per file.",
+                field="url",
+            )
+        file_name = key.split("/", 1)[-1]
+        media = format_of(file_name)
+        sha256 = stored.sha256
+        fields |= {
+            "inputType": "UPLOAD",
+            "name": body.name or file_name,
+            "size": stored.size,
+            "format": _fmt(media, stored.content_type),
+        }
+    record = store.add_asset(fields, owner, sha256)
+    return JSONResponse(_asset_json(record), 201)
+
+
+def _fmt(media: Any, content_type: str | None) -> str | None:
+    if media is not None:
+        return str(media.extension).lstrip(".")
+    return content_type.split("/", 1)[-1] if content_type else None
+
+
+async def find_uploaded(request: Request) -> JSONResponse:
+    owner = _owner(request)
+    raw = {k: request.query_params[k] for k in ("contentSha256", "type") if k in request.query_params}
+    try:
+        query = FindUploadedQuery.model_validate(raw)
+    except ValidationError as exc:
+        return validation_reply(exc)
+    matches = [
+        r
+        for r in _store(request).live()
+        if r.sha256 == query.content_sha256 and r.asset.type == query.type and r.owner == owner
+    ]
+    return JSONResponse({"asset": _asset_json(matches[-1]) if matches else None})
+
+
+def _list_values(request: Request, name: str) -> list[str]:
+    values: list[str] = []
+    for raw in request.query_params.getlist(name):  # comma-separated, or repeated as the SDK sends it
+        values.extend(v.strip() for v in raw.split(",") if v.strip())
+    return values
+
+
+def _query(request: Request) -> ListAssetsQuery:
+    """[INF] Query parameters this emulator does not know (e.g. `userId`) are ignored."""
+    params = request.query_params
+    raw: dict[str, Any] = {
+        k: params[k] for k in ("limit", "cursor", "projectId", "searchQuery", "sortBy") if k in params
+    }
+    if "types" in params:
+        raw["types"] = _list_values(request, "types")
+    return ListAssetsQuery.model_validate(raw)
+
+
+def _filtered(request: Request, query: ListAssetsQuery, owner: str) -> list[AssetRecord]:
+    needle = (query.search_query or "").lower()
+    return [
+        r
+        for r in _store(request).live()
+        if (r.asset.visibility != "USER" or r.owner == owner)
+        and (query.project_id is None or r.asset.project_id == query.project_id)
+        and (not query.types or r.asset.type in query.types)
+        and (not needle or needle in (r.asset.name or "").lower())
+    ]
+
+
+_SORT_KEYS: dict[str, Any] = {
+    "date": lambda r: r.seq,
+    "name": lambda r: ((r.asset.name or "").lower(), r.seq),
+    "duration": lambda r: (r.asset.duration_seconds is None, r.asset.duration_seconds or 0.0, r.seq),
+    "size": lambda r: (r.asset.size is None, r.asset.size or 0, r.seq),
+    "kind": lambda r: (r.asset.type, r.seq),
+}
+
+
+async def list_assets(request: Request) -> JSONResponse:
+    owner = _owner(request)
+    try:
+        query = _query(request)
+    except ValidationError as exc:
+        return validation_reply(exc)
+    sort_by = query.sort_by or "dateDesc"  # [INF] newest first unless asked otherwise
+    descending = sort_by.endswith("Desc")
+    records = sorted(_filtered(request, query, owner), key=_SORT_KEYS[sort_by.removesuffix("Desc").removesuffix("Asc")])
+    if descending:
+        records.reverse()
+    start = 0
+    if query.cursor is not None:
+        # [INF] The cursor is opaque to clients; here it is the id of the previous page's last item.
+        ids = [r.asset.id for r in records]
+        if query.cursor not in ids:
+            raise fail(400, VALIDATION_CODE, ["cursor must be the nextCursor of the previous page"], field="cursor")
+        start = ids.index(query.cursor) + 1
+    limit = query.limit or DEFAULT_PAGE
+    page = records[start : start + limit]
+    more = start + limit < len(records)
+    return JSONResponse(
+        {
+            "items": [_asset_json(r) for r in page],
+            "nextCursor": page[-1].asset.id if more and page else None,
+            "totalCount": len(records),
+        }
+    )
+
+
+async def count_assets(request: Request) -> JSONResponse:
+    owner = _owner(request)
+    try:
+        query = _query(request)
+    except ValidationError as exc:
+        return validation_reply(exc)
+    return JSONResponse(len(_filtered(request, query, owner)))
+
+
+async def get_asset(request: Request) -> JSONResponse:
+    return JSONResponse(_asset_json(_find(request, _owner(request))))
+
+
+async def delete_asset(request: Request) -> JSONResponse:
+    owner = _owner(request)
+    record = _find(request, owner)
+    if record.owner != owner or record.asset.visibility == "ORGANIZATION":
+        # API keys may only change assets of the key's owner; organisation-shared assets need an
+        # admin/owner session (reference §5.8-5.9).
+        raise fail(
+            403,
+            "asset_forbidden",
+            "This API key may not delete this asset: it is shared with the organization or owned by another user.",
+            field="id",
+        )
+    _store(request).delete(record.asset.id)
+    return JSONResponse({"id": record.asset.id})
+
+
+async def asset_download_url(request: Request) -> PlainTextResponse:
+    record = _find(request, _owner(request))
+    return PlainTextResponse(record.asset.url or "")
+
+
+# ----------------------------------------------------------------------------------------------- generations
+
+
+def require_known_assets(request: Request, body: dict[str, Any]) -> None:
+    """Refuse a create whose input names an asset this key cannot use.
+
+    [INF] The reference does not say how `POST /v2/generate` answers an unknown `assetId`; the catalog's
+    `asset_not_found` (documented 404) is the closest code, so it is used with that status.
+    """
+    owner = owner_of(request.headers.get("x-api-key", ""))
+    store = _store(request)
+    for n, item in enumerate(body.get("input") or []):
+        asset_id = item.get("assetId") if isinstance(item, dict) else None
+        if not isinstance(asset_id, str):
+            continue
+        record = store.get(asset_id)
+        if record is None or (record.asset.visibility == "USER" and record.owner != owner):
+            raise fail(404, "asset_not_found", f"Asset {asset_id} not found.", field=f"input[{n}].assetId")
+
+
+routes = [
+    Route("/v2/assets/upload", create_upload_url, methods=["POST"]),
+    Route("/v2/assets/uploaded", find_uploaded, methods=["GET"]),
+    Route("/v2/assets/count", count_assets, methods=["GET"]),
+    Route("/v2/assets", create_asset, methods=["POST"]),
+    Route("/v2/assets", list_assets, methods=["GET"]),
+    Route("/v2/assets/{id}/download", asset_download_url, methods=["GET"]),
+    Route("/v2/assets/{id}", get_asset, methods=["GET"]),
+    Route("/v2/assets/{id}", delete_asset, methods=["DELETE"]),
+    Route("/uploads/{token}", put_upload, methods=["PUT"]),
+    Route(STORAGE_PREFIX + "{key:path}", get_stored_file, methods=["GET"]),
+]
