@@ -34,6 +34,8 @@ class ModelCapability:
     visual_inputs: tuple[Literal["video", "image"], ...]
     options: frozenset[str]
     """Options the model honours; any other documented option is ignored by the API (a warning here)."""
+    voice_inputs: tuple[Literal["audio", "text"], ...] = ("audio", "text")
+    """What drives the lips: recorded audio, or a text input synthesized by TTS (reference §3.1.1)."""
     max_input_seconds: float | None = None
     typical_processing: str = ""
     price_per_second_usd: tuple[float, float] | None = None

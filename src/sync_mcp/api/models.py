@@ -131,14 +131,19 @@ class AudioInput(_MediaInput):
     type: Literal["audio"]
 
 
-class TtsProvider(RequestModel):
-    name: Literal["elevenlabs"] = Field(default="elevenlabs", description="TTS provider; only elevenlabs exists.")
+class SpeechSettings(RequestModel):
+    """What to say and in which voice: shared by text inputs (`provider`) and standalone TTS (`POST /v2/tts`)."""
+
     voice_id: str = Field(alias="voiceId", min_length=1, description="Voice id from list_voices (or an ElevenLabs id).")
     script: str = Field(min_length=1, max_length=5000, description="Text to speak, 1-5000 characters.")
     stability: Unit | None = Field(default=None, description="0-1; lower is more expressive (default 0.5).")
     similarity_boost: Unit | None = Field(
         default=None, alias="similarityBoost", description="0-1; closeness to the source voice (default 0.75)."
     )
+
+
+class TtsProvider(SpeechSettings):
+    name: Literal["elevenlabs"] = Field(default="elevenlabs", description="TTS provider; only elevenlabs exists.")
 
 
 class TextInput(RequestModel):

@@ -1,0 +1,92 @@
+"""Projects (reference §6): folders for generations and assets, with an idempotent create by client id."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field, field_validator
+
+from .client import SyncClient, path_segment
+from .models import RequestModel, ResponseModel, check_uuid
+
+Visibility = Literal["USER", "ORGANIZATION"]
+ProjectMode = Literal["CREATOR", "DEVELOPER"]
+Workflow = Literal[
+    "lipsync", "translate_and_dub", "change_appearance", "image_to_video", "edit_dialogue", "assistant", "timeline"
+]
+ProjectSort = Literal["updatedAt", "name"]
+
+
+class Project(ResponseModel):
+    """The Project object (reference §6)."""
+
+    id: str
+    created_at: str | None = Field(default=None, alias="createdAt")
+    updated_at: str | None = Field(default=None, alias="updatedAt")
+    visibility: str | None = None
+    mode: str | None = None
+    name: str | None = None
+    description: str | None = None
+    default_workflow: str | None = Field(default=None, alias="defaultWorkflow")
+
+
+class CreateProjectRequest(RequestModel):
+    """Body of `POST /v2/projects`. With `id`, a repeat returns the existing project unchanged."""
+
+    name: str = Field(min_length=1, description="Project name.")
+    id: str | None = Field(
+        default=None, description="Your own UUID for an idempotent create; reusing it returns the same project."
+    )
+    visibility: Visibility | None = Field(default=None, description="USER (default) or ORGANIZATION.")
+    mode: ProjectMode | None = Field(default=None, description="CREATOR (default) or DEVELOPER.")
+    description: str | None = None
+    default_workflow: Workflow | None = Field(default=None, alias="defaultWorkflow")
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, v: str | None) -> str | None:
+        return None if v is None else check_uuid(v, "id", "project_not_found")
+
+
+class ProjectListQuery(RequestModel):
+    """Query of `GET /v2/projects`."""
+
+    limit: int | None = Field(default=None, ge=1, le=100, description="Page size 1-100 (API default 10).")
+    cursor: str | None = Field(default=None, min_length=1, description="nextCursor of the previous page.")
+    search_query: str | None = Field(default=None, alias="searchQuery", description="Words to find in names.")
+    sort_by: ProjectSort | None = Field(default=None, alias="sortBy", description="updatedAt (default) or name.")
+
+
+class ProjectPage(ResponseModel):
+    """`GET /v2/projects` answer: one page and the cursor of the next (absent on the last page)."""
+
+    items: list[Project]
+    next_cursor: str | None = Field(default=None, alias="nextCursor")
+
+
+class DeletedProject(ResponseModel):
+    id: str
+
+
+def project_path(project_id: str) -> str:
+    check_uuid(project_id, "id", "project_not_found")
+    return f"/v2/projects/{path_segment(project_id)}"
+
+
+async def create_project(client: SyncClient, body: CreateProjectRequest) -> Project:
+    """`POST /v2/projects`. Only safe to repeat when `body.id` is set (the API dedupes on it)."""
+    return Project.model_validate(await client.request_json("POST", "/v2/projects", json=body.to_wire()))
+
+
+async def list_projects(client: SyncClient, query: ProjectListQuery) -> ProjectPage:
+    params: dict[str, Any] = query.to_wire()
+    return ProjectPage.model_validate(await client.request_json("GET", "/v2/projects", params=params))
+
+
+async def get_project(client: SyncClient, project_id: str) -> Project:
+    return Project.model_validate(await client.request_json("GET", project_path(project_id)))
+
+
+async def delete_project(client: SyncClient, project_id: str) -> DeletedProject:
+    """`DELETE /v2/projects/{id}`: 409 while any of its generations is queued or processing."""
+    return DeletedProject.model_validate(await client.request_json("DELETE", project_path(project_id)))
