@@ -1,4 +1,4 @@
-"""Generation endpoints (reference §3): create, get (with the API's long-poll), list."""
+"""Generation endpoints (reference §3): create, get (with the API's long-poll), list, delete, download URL."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 
 from .client import IDEMPOTENCY_KEY, MAX_WAIT_SECONDS, SyncClient, as_list, path_segment
+from .errors import SyncAPIError
 from .models import CreateGenerationRequest, Generation
 
 
@@ -53,3 +54,25 @@ async def list_generations(
     }
     data = await client.request_json("GET", "/v2/generations", params=params)
     return [Generation.model_validate(item) for item in as_list(data)]
+
+
+async def delete_generation(client: SyncClient, generation_id: str) -> Generation:
+    """`DELETE /v2/generations/{id}`: only terminal generations; 409 `generation_not_deletable_while_processing`
+    otherwise (reference §3.7). Answers the deleted generation."""
+    data = await client.request_json("DELETE", f"/v2/generations/{path_segment(generation_id)}")
+    return Generation.model_validate(data)
+
+
+async def get_download_url(client: SyncClient, generation_id: str) -> str:
+    """`GET /v2/generations/{id}/download`: a `text/plain` body holding the bare signed URL of the output
+    (reference §3.8), not JSON. Fetch that URL without the API key."""
+    response = await client.request("GET", f"/v2/generations/{path_segment(generation_id)}/download")
+    url = response.text.strip()
+    if not url.startswith(("https://", "http://")):
+        raise SyncAPIError(
+            http_status=response.status_code,
+            error_code="invalid_response",
+            message="The download endpoint did not answer with an http(s) URL.",
+            suggestion="Use the generation's outputUrl instead (get_generation).",
+        )
+    return url

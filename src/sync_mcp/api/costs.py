@@ -1,0 +1,107 @@
+"""Cost endpoints (reference §3.9-3.10) and their wire models.
+
+- `POST /v2/generations/estimate`: the current estimate, from model + billable output duration.
+- `POST /v2/analyze/cost`: the legacy estimate, from a full create body (for when the duration is unknown);
+  it answers an array of `{estimatedFrameCount, estimatedGenerationCost}`.
+- `GET /v2/generate/{id}/costs`: what one generation was (or is being) charged.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field
+
+from .capabilities import ModelId
+from .client import SyncClient, as_list, path_segment
+from .models import CreateGenerationRequest, RequestModel, ResponseModel
+
+# ----------------------------------------------------------------------------------------------- estimates
+
+
+class CostEstimateRequest(RequestModel):
+    """Body of `POST /v2/generations/estimate` (reference §3.9). Nothing is created, no media is fetched."""
+
+    model: ModelId = Field(description="Model id to price, e.g. lipsync-2 or sync-3.")
+    duration: float = Field(
+        gt=0, allow_inf_nan=False, description="Billable OUTPUT seconds (depends on sync_mode), > 0."
+    )
+    fps: float | None = Field(default=None, gt=0, allow_inf_nan=False, description="Output frame rate; default 30.")
+    reasoning_enabled: bool | None = Field(
+        default=None, alias="reasoningEnabled", description="Include reasoning-mode pricing where supported."
+    )
+
+
+class CostEstimate(ResponseModel):
+    """Reply of the current estimate endpoint: one object."""
+
+    estimated_frame_count: float = Field(alias="estimatedFrameCount", description="Output frames that will be billed.")
+    estimated_generation_cost: float = Field(alias="estimatedGenerationCost", description="Estimated cost in USD.")
+    estimated_credits: float | None = Field(
+        default=None, alias="estimatedCredits", description="Credits, for credit-billed organisations; else null."
+    )
+
+
+class LegacyCostEstimate(ResponseModel):
+    """One item of the legacy `POST /v2/analyze/cost` array reply."""
+
+    estimated_frame_count: float = Field(alias="estimatedFrameCount")
+    estimated_generation_cost: float = Field(alias="estimatedGenerationCost")
+
+
+# ----------------------------------------------------------------------------------------------- recorded costs
+
+CostAvailability = Literal["complete", "pending", "partial", "unavailable"]
+
+
+class CostComponent(ResponseModel):
+    """One part of a generation's cost (lipsync, dubbing, speech_synthesis).
+
+    [INF] The reference did not recover the item schema; these are the fields the sandbox sends, and
+    unknown keys from the live API are kept.
+    """
+
+    type: str | None = Field(default=None, description="lipsync, dubbing or speech_synthesis.")
+    availability: CostAvailability | None = None
+    cost_usd: str | None = Field(default=None, alias="costUsd", description="Decimal string in USD; null if unknown.")
+    frame_count: float | None = Field(default=None, alias="frameCount")
+
+
+class GenerationCosts(ResponseModel):
+    """Reply of `GET /v2/generate/{id}/costs` (reference §3.10). Money amounts are decimal strings."""
+
+    generation_id: str = Field(alias="generationId")
+    generation_status: str | None = Field(default=None, alias="generationStatus")
+    currency: str = "USD"
+    availability: CostAvailability = Field(description="complete, pending, partial or unavailable.")
+    total_cost_usd: str | None = Field(
+        default=None, alias="totalCostUsd", description="Total in USD (decimal string); null until every part is known."
+    )
+    known_subtotal_usd: str | None = Field(
+        default=None, alias="knownSubtotalUsd", description="Sum of the parts known so far (decimal string)."
+    )
+    retry_after_seconds: int | None = Field(
+        default=None, alias="retryAfterSeconds", description="Read again after this many seconds."
+    )
+    components: list[CostComponent] = Field(default_factory=list)
+
+
+# ----------------------------------------------------------------------------------------------- endpoints
+
+
+async def estimate_cost(client: SyncClient, body: CostEstimateRequest) -> CostEstimate:
+    """`POST /v2/generations/estimate`: price a known output duration. Creates nothing."""
+    data = await client.request_json("POST", "/v2/generations/estimate", json=body.to_wire())
+    return CostEstimate.model_validate(data)
+
+
+async def estimate_create_cost(client: SyncClient, body: CreateGenerationRequest) -> list[LegacyCostEstimate]:
+    """Legacy `POST /v2/analyze/cost`: price a full create body (the API works the duration out itself)."""
+    data = await client.request_json("POST", "/v2/analyze/cost", json=body.to_wire())
+    return [LegacyCostEstimate.model_validate(item) for item in as_list(data)]
+
+
+async def get_generation_costs(client: SyncClient, generation_id: str) -> GenerationCosts:
+    """`GET /v2/generate/{id}/costs`: the recorded cost of one generation."""
+    data: Any = await client.request_json("GET", f"/v2/generate/{path_segment(generation_id)}/costs")
+    return GenerationCosts.model_validate(data)
