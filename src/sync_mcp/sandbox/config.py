@@ -31,3 +31,9 @@ class SandboxConfig:
     """Cloned voices the plan allows at once ([INF] plan-bound, reference §7; Hobbyist has 3)."""
     available_models: tuple[str, ...] | None = None
     """Model ids `GET /v2/models` lists for this organisation (None: every model of the capability table)."""
+    output_size_bytes: int = 0
+    """Size of each output file in bytes; 0 = just the labelled placeholder (a few hundred bytes). A larger
+    size pads the placeholder, so multi-MiB streamed downloads can be exercised."""
+    estimate_media_seconds: float = 10.0
+    """Media length assumed by the legacy body-based estimate (`POST /v2/analyze/cost`): the sandbox never
+    fetches media, so it cannot know the real duration the API would price."""

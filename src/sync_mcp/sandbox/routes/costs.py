@@ -1,0 +1,168 @@
+"""Costs: the current estimate `POST /v2/generations/estimate` (alias `POST /v2/generate/estimate-cost`), the
+legacy body-based estimate `POST /v2/analyze/cost` (reference §3.9), and the recorded costs of one generation
+`GET /v2/generate/{id}/costs` (reference §3.10).
+
+Pricing is per output frame (reference §16.4). The per-second prices of the capability table are quoted at
+25 fps; [INF] the sandbox charges the top of each quoted range (list price, no plan discount), i.e.
+`price_per_second_usd[1] / 25` per frame. A model without prices there (react-1) cannot be estimated:
+422 `cost_estimate_unavailable`, as the reference documents for unpriced requests.
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import Decimal
+from typing import Any
+
+from pydantic import ValidationError
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from sync_mcp.api.capabilities import MODELS
+from sync_mcp.api.costs import CostComponent, CostEstimate, CostEstimateRequest, GenerationCosts, LegacyCostEstimate
+from sync_mcp.api.models import CreateGenerationRequest
+
+from ..http import VALIDATION_CODE, fail, json_body, require_auth, sandbox_config, sandbox_state, validation_reply
+from ..state import GenerationRecord
+from .generation_admin import find_generation
+
+DEFAULT_FPS = 30.0
+"""The estimate endpoint's default frame rate (reference §3.9)."""
+QUOTED_FPS = 25
+"""Frame rate at which the reference quotes per-second prices (§16.4)."""
+CENTS = Decimal("0.0001")
+
+
+def price_per_frame(model: str) -> Decimal | None:
+    cap = MODELS.get(model)
+    if cap is None or cap.price_per_second_usd is None:
+        return None
+    return Decimal(str(cap.price_per_second_usd[1])) / QUOTED_FPS
+
+
+def usd(amount: Decimal) -> str:
+    """A money amount as the API's decimal string ([INF] four decimal places)."""
+    return str(amount.quantize(CENTS))
+
+
+def _unpriced(model: str) -> Exception:
+    return fail(422, "cost_estimate_unavailable", f"No price is available for model {model}.", field="model")
+
+
+async def _object_body(request: Request) -> dict[str, Any]:
+    body = await json_body(request)
+    if not isinstance(body, dict):
+        raise fail(400, VALIDATION_CODE, ["body: must be a JSON object"], field="body")
+    return body
+
+
+# ----------------------------------------------------------------------------------------------- estimates
+
+
+async def estimate(request: Request) -> JSONResponse:
+    require_auth(request)
+    try:
+        body = CostEstimateRequest.model_validate(await _object_body(request))
+    except ValidationError as exc:
+        return validation_reply(exc)
+    per_frame = price_per_frame(body.model)
+    if per_frame is None:
+        raise _unpriced(body.model)
+    # [INF] Frames are counted up to a whole frame. The reference gives no reasoning-mode prices, so
+    # reasoningEnabled does not change the sandbox's estimate.
+    frames = math.ceil(body.duration * (body.fps or DEFAULT_FPS))
+    reply = CostEstimate(
+        estimated_frame_count=frames,
+        estimated_generation_cost=float(frames * per_frame),
+        estimated_credits=None,  # null for dollar-billed organisations, which the sandbox emulates
+    )
+    return JSONResponse(reply.model_dump(mode="json", by_alias=True))
+
+
+async def legacy_estimate(request: Request) -> JSONResponse:
+    """Same body as create; answers an array. The sandbox never fetches media, so it prices
+    `SandboxConfig.estimate_media_seconds` of output at 30 fps whatever the inputs are ([INF])."""
+    require_auth(request)
+    try:
+        body = CreateGenerationRequest.model_validate(await _object_body(request))
+    except ValidationError as exc:
+        return validation_reply(exc)
+    per_frame = price_per_frame(body.model)
+    if per_frame is None:
+        # [INF] The legacy endpoint documents only 401 and 500; refusing like the current one is our reading.
+        raise _unpriced(body.model)
+    frames = math.ceil(sandbox_config(request).estimate_media_seconds * DEFAULT_FPS)
+    item = LegacyCostEstimate(estimated_frame_count=frames, estimated_generation_cost=float(frames * per_frame))
+    return JSONResponse([item.model_dump(mode="json", by_alias=True)])
+
+
+# ----------------------------------------------------------------------------------------------- recorded
+
+
+def recorded_costs(request: Request, record: GenerationRecord) -> GenerationCosts:
+    """The cost record of a generation at this moment.
+
+    [INF] The reference does not describe costs of FAILED/REJECTED generations; the sandbox records them as
+    complete at zero. It prices only the lipsync part: a speech_synthesis (text input) or dubbing part is
+    listed as unavailable, which makes the whole record `partial`.
+    """
+    state = sandbox_state(request)
+    now = state.now()
+    status = record.status_at(now)
+    body = record.body
+    extra_parts = [
+        kind
+        for kind, used in (
+            ("speech_synthesis", any(i.get("type") == "text" for i in body.get("input") or [])),
+            ("dubbing", body.get("dubParams") is not None),
+        )
+        if used
+    ]
+    common: dict[str, Any] = {"generation_id": record.id, "generation_status": status, "currency": "USD"}
+    if status in ("PENDING", "PROCESSING"):
+        return GenerationCosts(
+            **common,
+            availability="pending",
+            total_cost_usd=None,
+            known_subtotal_usd=usd(Decimal(0)),
+            retry_after_seconds=max(1, math.ceil(record.terminal_at - now)),
+            components=[CostComponent(type=kind, availability="pending") for kind in ["lipsync", *extra_parts]],
+        )
+    if status != "COMPLETED":
+        return GenerationCosts(
+            **common, availability="complete", total_cost_usd=usd(Decimal(0)), known_subtotal_usd=usd(Decimal(0))
+        )
+    per_frame = price_per_frame(str(body.get("model")))
+    frames = math.ceil(sandbox_config(request).output_duration_seconds * DEFAULT_FPS)
+    if per_frame is None:
+        return GenerationCosts(
+            **common,
+            availability="unavailable",
+            known_subtotal_usd=usd(Decimal(0)),
+            components=[CostComponent(type="lipsync", availability="unavailable", frame_count=frames)],
+        )
+    lipsync = frames * per_frame
+    components = [CostComponent(type="lipsync", availability="complete", cost_usd=usd(lipsync), frame_count=frames)]
+    components += [CostComponent(type=kind, availability="unavailable") for kind in extra_parts]
+    return GenerationCosts(
+        **common,
+        availability="partial" if extra_parts else "complete",
+        total_cost_usd=None if extra_parts else usd(lipsync),
+        known_subtotal_usd=usd(lipsync),
+        components=components,
+    )
+
+
+async def generation_costs(request: Request) -> JSONResponse:
+    require_auth(request)
+    costs = recorded_costs(request, find_generation(request))
+    return JSONResponse(costs.model_dump(mode="json", by_alias=True))
+
+
+routes = [
+    Route("/v2/generations/estimate", estimate, methods=["POST"]),
+    Route("/v2/generate/estimate-cost", estimate, methods=["POST"]),
+    Route("/v2/analyze/cost", legacy_estimate, methods=["POST"]),
+    Route("/v2/generate/{id}/costs", generation_costs, methods=["GET"]),
+]

@@ -1,0 +1,73 @@
+"""Generation housekeeping: `DELETE /v2/generations/{id}` (reference §3.7) and the download URL
+`GET /v2/generations/{id}/download` (reference §3.8)."""
+
+from __future__ import annotations
+
+import uuid
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse
+from starlette.routing import Route
+
+from sync_mcp.api.capabilities import TERMINAL_STATUSES
+
+from ..http import fail, public_base_url, require_auth, sandbox_state
+from ..state import GenerationRecord
+from .files import output_url
+from .generations import generation_json
+
+
+def find_generation(request: Request) -> GenerationRecord:
+    """The generation named by the `{id}` path parameter: 400 for a malformed id, 404 for an unknown one."""
+    generation_id = request.path_params["id"]
+    try:
+        uuid.UUID(generation_id)
+    except ValueError:
+        raise fail(400, "invalid_generation_id", "The generation id must be a UUID.", field="id") from None
+    record = sandbox_state(request).get(generation_id)
+    if record is None:
+        raise fail(404, "generation_not_found", f"Generation {generation_id} not found.", field="id")
+    return record
+
+
+async def delete_generation(request: Request) -> JSONResponse:
+    """Only terminal generations can be deleted; the reply is the deleted generation (200)."""
+    require_auth(request)
+    state = sandbox_state(request)
+    record = find_generation(request)
+    status = record.status_at(state.now())
+    if status not in TERMINAL_STATUSES:
+        raise fail(
+            409,
+            "generation_not_deletable_while_processing",
+            f"Generation {record.id} is {status}; only COMPLETED, FAILED or REJECTED generations can be deleted.",
+            field="id",
+        )
+    deleted = generation_json(request, record)
+    state.delete_generation(record.id)
+    return JSONResponse(deleted)
+
+
+async def download_url(request: Request) -> PlainTextResponse:
+    """The bare signed URL of the output, as `text/plain` (not JSON, not a redirect)."""
+    require_auth(request)
+    state = sandbox_state(request)
+    record = find_generation(request)
+    status = record.status_at(state.now())
+    if status != "COMPLETED":
+        # [INF] The reference documents this endpoint for completed generations only and does not say how
+        # others are refused; a 409 with the catalog's generation-state conflict code is our reading.
+        raise fail(
+            409,
+            "generation_conflict",
+            f"Generation {record.id} is {status}; only a COMPLETED generation has an output to download.",
+            field="id",
+        )
+    # [INF] Watermark selection by plan (reference §3.8) is not emulated: every plan gets the one output.
+    return PlainTextResponse(output_url(public_base_url(request), record))
+
+
+routes = [
+    Route("/v2/generations/{id}", delete_generation, methods=["DELETE"]),
+    Route("/v2/generations/{id}/download", download_url, methods=["GET"]),
+]
