@@ -291,7 +291,7 @@ class SandboxState:
                 id=str(uuid.uuid4()),
                 seq=self._seq,
                 created=self.now(),
-                created_at=_iso_now(),
+                created_at=iso_now(),
                 body=body,
                 output_file_name=output_file_name,
                 source=source,
@@ -319,7 +319,7 @@ class SandboxState:
             self.idempotency[key] = IdempotencyEntry(body_hash=body_hash, generation_id=generation_id)
 
 
-def _iso_now() -> str:
+def iso_now() -> str:
     """ISO-8601 UTC with milliseconds and a Z, as JavaScript's toISOString writes it."""
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
