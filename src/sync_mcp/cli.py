@@ -25,7 +25,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     serve = sub.add_parser("serve", help="serve MCP over stdio (the default)")
-    serve.add_argument("--log-level", choices=LOG_LEVELS, type=str.upper, default=argparse.SUPPRESS)
+    serve.add_argument(
+        "--log-level", choices=LOG_LEVELS, type=str.upper, default=argparse.SUPPRESS, help="stderr log level"
+    )
 
     demo = sub.add_parser("demo", help="walk a full session against the embedded sandbox (no API key needed)")
     demo.add_argument("--processing-seconds", type=float, default=3.0, help="sandbox job duration (default 3)")
@@ -57,8 +59,10 @@ def main(argv: Sequence[str] | None = None) -> None:
 
         sys.exit(run_demo(processing_seconds=args.processing_seconds))
     elif command == "sandbox":
+        from sync_mcp.logs import configure_logging
         from sync_mcp.sandbox.runner import run_standalone
 
+        configure_logging(args.log_level or "INFO")
         run_standalone(
             host=args.host,
             port=args.port,
