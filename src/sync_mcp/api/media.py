@@ -17,6 +17,8 @@ AssetType = Literal["VIDEO", "AUDIO", "IMAGE"]
 MediaKind = Literal["video", "audio", "image"]
 """The same kinds as generation input types (reference §3.1.1), lower case on the wire."""
 
+ASSET_TYPES: dict[MediaKind, AssetType] = {"video": "VIDEO", "audio": "AUDIO", "image": "IMAGE"}
+
 MAX_UPLOAD_BYTES = 5_000_000_000
 """Largest single presigned upload (reference §16.2). [INF] The upload-URL endpoint page says 5 GB, the
 upload guide 5 GiB; the smaller reading is used so that a file accepted here is never refused there."""
@@ -32,7 +34,7 @@ class MediaFormat:
 
     @property
     def kind(self) -> MediaKind:
-        return "video" if self.asset_type == "VIDEO" else "audio" if self.asset_type == "AUDIO" else "image"
+        return next(kind for kind, asset_type in ASSET_TYPES.items() if asset_type == self.asset_type)
 
 
 _FORMATS = (

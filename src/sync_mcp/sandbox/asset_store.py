@@ -57,6 +57,8 @@ class UploadReceipt:
 
     token: str
     content_type: str | None
+    has_api_key: bool
+    """Whether an `x-api-key` header came along (it must not: upload URLs are fetched without it)."""
     status: int = 0
     chunks: list[int] = field(default_factory=list)
     """Sizes of the body pieces in arrival order."""
@@ -117,8 +119,8 @@ class AssetStore:
     def slot(self, token: str) -> UploadSlot | None:
         return self.slots.get(token)
 
-    def new_receipt(self, token: str, content_type: str | None) -> UploadReceipt:
-        receipt = UploadReceipt(token=token, content_type=content_type)
+    def new_receipt(self, token: str, content_type: str | None, has_api_key: bool) -> UploadReceipt:
+        receipt = UploadReceipt(token=token, content_type=content_type, has_api_key=has_api_key)
         with self._lock:
             self.receipts.append(receipt)
         return receipt

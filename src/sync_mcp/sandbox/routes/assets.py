@@ -116,7 +116,7 @@ async def put_upload(request: Request) -> Response:
     store = _store(request)
     token = request.path_params["token"]
     content_type = request.headers.get("content-type")
-    receipt = store.new_receipt(token, content_type)
+    receipt = store.new_receipt(token, content_type, "x-api-key" in request.headers)
     slot = store.slot(token)
     refusal: Response | None = None
     if slot is None:

@@ -1,0 +1,183 @@
+"""Asset tools: bring local files and public URLs into the media library, list, inspect and delete assets."""
+
+from __future__ import annotations
+
+import inspect
+from typing import Annotated, Any
+
+from mcp.server.mcpserver import Context
+from mcp.types import CallToolResult
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from sync_mcp.api import assets as api
+from sync_mcp.api.assets import Asset, AssetDetails, CreateAssetRequest, ListAssetsQuery
+from sync_mcp.api.media import supported_text
+from sync_mcp.api.models import check_uuid
+
+from .arguments import wire_body, with_model_parameters
+from .progress import Progress
+from .registry import sync_tool
+from .results import ok
+from .state import tool_state
+from .uploading import local_media, upload_local
+
+
+def _asset_id(value: str) -> str:
+    return check_uuid(value.strip(), "id", "invalid_asset_id_format")
+
+
+AssetId = Annotated[
+    str,
+    AfterValidator(_asset_id),
+    Field(description="Asset id (a UUID), as upload_media, register_asset or list_assets returned it."),
+]
+
+
+def _use_hint(asset: Asset) -> str:
+    kind = {"VIDEO": "video", "AUDIO": "audio", "IMAGE": "image"}.get(asset.type, asset.type.lower())
+    return (
+        f"Use it as a generation input: {{type: {kind}, assetId: {asset.id}}} in create_generation, "
+        f"or pass {asset.id} as {kind} to lipsync."
+    )
+
+
+class AssetResult(Asset):
+    """An asset of the media library, and how to use it."""
+
+    next_step: str = Field(alias="nextStep", description="The call to make next.")
+
+
+class UploadResult(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    asset_id: str = Field(alias="assetId", description="Pass this as assetId in a generation input.")
+    url: str | None = Field(description="Media URL of the asset.")
+    type: str = Field(description="AUDIO, VIDEO or IMAGE, from the file type.")
+    reused: bool = Field(description="True: this key already uploaded the same bytes; that asset is returned.")
+    bytes_sent: int = Field(alias="bytesSent", description="Bytes uploaded by this call (0 when reused).")
+    sha256: str = Field(description="SHA-256 of the file.")
+    asset: Asset
+    next_step: str = Field(alias="nextStep", description="The call to make next.")
+
+
+class AssetListResult(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    items: list[Asset]
+    next_cursor: str | None = Field(default=None, alias="nextCursor", description="Pass as cursor for the next page.")
+    total_count: int | None = Field(default=None, alias="totalCount", description="Assets matching the filters.")
+    next_step: str = Field(alias="nextStep", description="The call to make next.")
+
+
+class DeletedAssetResult(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    id: str
+    deleted: bool = Field(description="True: the asset is gone from the library.")
+
+
+def _described(asset: Asset) -> AssetResult:
+    return AssetResult.model_validate({**asset.model_dump(by_alias=True), "nextStep": _use_hint(asset)})
+
+
+PATH_PARAMETER = inspect.Parameter(
+    "path",
+    inspect.Parameter.KEYWORD_ONLY,
+    annotation=Annotated[
+        str,
+        Field(
+            min_length=1,
+            description="Local file inside the allowed folders (relative paths and ~ work): " + supported_text() + ".",
+        ),
+    ],
+)
+CTX_PARAMETER = inspect.Parameter("ctx", inspect.Parameter.KEYWORD_ONLY, annotation=Context)
+
+
+@sync_tool(title="Upload a local media file", read_only=False, destructive=False, idempotent=True)
+@with_model_parameters(AssetDetails, [PATH_PARAMETER, CTX_PARAMETER])
+async def upload_media(ctx: Context[Any, Any], **arguments: Any) -> Annotated[CallToolResult, UploadResult]:
+    """Upload a local video, audio or image file to the Sync media library; returns its assetId and url.
+
+    The same file is never uploaded twice: if this API key already uploaded identical bytes, that asset is
+    returned (reused=true). Large files stream in chunks with progress notifications.
+    Then pass assetId in create_generation inputs, or give the path straight to lipsync.
+    """
+    state = tool_state(ctx)
+    details = AssetDetails.model_validate(wire_body(AssetDetails, arguments))
+    local = local_media(arguments["path"], state.settings)
+    outcome = await upload_local(state, local, details, Progress(ctx))
+    asset = outcome.asset
+    next_step = _use_hint(asset)
+    if outcome.reused:
+        next_step = "Already uploaded earlier: nothing was sent and the existing asset is returned. " + next_step
+        if details.project_id and asset.project_id != details.project_id:
+            next_step += (
+                f" Note: that asset is filed under project {asset.project_id or 'none'}, not {details.project_id}."
+            )
+    return ok(
+        UploadResult(
+            assetId=asset.id,
+            url=asset.url,
+            type=asset.type,
+            reused=outcome.reused,
+            bytesSent=outcome.bytes_sent,
+            sha256=outcome.sha256,
+            asset=asset,
+            nextStep=next_step,
+        )
+    )
+
+
+@sync_tool(title="Register a media URL as an asset", read_only=False, destructive=False, idempotent=False)
+@with_model_parameters(CreateAssetRequest, [CTX_PARAMETER])
+async def register_asset(ctx: Context[Any, Any], **arguments: Any) -> Annotated[CallToolResult, AssetResult]:
+    """Add a public http(s) media URL to the media library as an asset (POST /v2/assets).
+
+    Use it to reuse a hosted file across generations by assetId. For a file on this computer use
+    upload_media instead. type must match the media: VIDEO, AUDIO or IMAGE.
+    """
+    state = tool_state(ctx)
+    body = CreateAssetRequest.model_validate(wire_body(CreateAssetRequest, arguments))
+    return ok(_described(await api.register_asset(state.client, body)))
+
+
+@sync_tool(title="List media assets", read_only=True)
+@with_model_parameters(ListAssetsQuery, [CTX_PARAMETER])
+async def list_assets(ctx: Context[Any, Any], **arguments: Any) -> Annotated[CallToolResult, AssetListResult]:
+    """List assets of the media library (GET /v2/assets), newest first unless sortBy says otherwise.
+
+    Filter by types, projectId or searchQuery (name). When nextCursor is set, call again with
+    cursor=nextCursor for the next page.
+    """
+    state = tool_state(ctx)
+    query = ListAssetsQuery.model_validate(wire_body(ListAssetsQuery, arguments))
+    page = await api.list_assets(state.client, query)
+    if page.next_cursor:
+        next_step = f"More assets: call list_assets with cursor={page.next_cursor} (same filters)."
+    elif page.items:
+        next_step = "That is all. Use an item's id as assetId in create_generation or lipsync."
+    else:
+        next_step = "No assets match. Upload a file with upload_media or register a URL with register_asset."
+    return ok(
+        AssetListResult(items=page.items, nextCursor=page.next_cursor, totalCount=page.total_count, nextStep=next_step)
+    )
+
+
+@sync_tool(title="Get a media asset", read_only=True)
+async def get_asset(id: AssetId, ctx: Context[Any, Any]) -> Annotated[CallToolResult, AssetResult]:
+    """Details of one asset (GET /v2/assets/{id}): type, url, size, format, duration, project."""
+    state = tool_state(ctx)
+    return ok(_described(await api.get_asset(state.client, id)))
+
+
+@sync_tool(title="Delete a media asset", read_only=False, destructive=True, idempotent=True)
+async def delete_asset(id: AssetId, ctx: Context[Any, Any]) -> Annotated[CallToolResult, DeletedAssetResult]:
+    """Delete an asset from the media library (DELETE /v2/assets/{id}).
+
+    An API key may delete only assets its own user owns: organisation-shared assets or other users' assets
+    answer asset_forbidden (403; manage them from an admin session), unknown ids asset_not_found (404).
+    """
+    state = tool_state(ctx)
+    deleted = await api.delete_asset(state.client, id)
+    return ok(DeletedAssetResult(id=deleted.id, deleted=True))

@@ -1,0 +1,91 @@
+"""One argument, three ways to name media: a public URL, an asset id, or a local file to upload.
+
+`classify` decides which (no network) and checks a local file completely (confinement, type, size);
+`media_input` then returns the input item's source: `{"url": ...}` or `{"assetId": ...}`, uploading a
+local file first (reusing an earlier upload of the same bytes).
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from mcp.server.mcpserver import Context
+
+from sync_mcp.api.assets import AssetDetails
+
+from .progress import Progress
+from .results import ToolInputError
+from .state import ToolState
+from .uploading import LocalMedia, local_media, upload_local
+
+Kind = Literal["video", "image", "audio"]
+
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
+
+
+@dataclass(frozen=True)
+class MediaSource:
+    """A classified media argument: exactly one of `url`, `asset_id`, `local`."""
+
+    field: str
+    kind: Kind
+    url: str | None = None
+    asset_id: str | None = None
+    local: LocalMedia | None = None
+
+    def wire(self, asset_id: str | None = None) -> dict[str, str]:
+        """The input item's source; a local file needs the `asset_id` its upload produced."""
+        if self.url is not None:
+            return {"url": self.url}
+        if self.asset_id is not None:
+            return {"assetId": self.asset_id}
+        if asset_id is None:
+            raise ValueError("a local file must be uploaded before it can be used as an input")
+        return {"assetId": asset_id}
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return len(value) in (32, 36)
+
+
+def classify(state: ToolState, source: str, kind: Kind, *, field: str) -> MediaSource:
+    """Which of URL, asset id or local path `source` is; a local file is fully checked here."""
+    value = source.strip()
+    scheme = _SCHEME.match(value)
+    if scheme is not None:
+        if scheme.group(1).lower() not in ("http", "https"):
+            raise ToolInputError(
+                "generation_input_validation_failed",
+                f"{field}: only http(s) URLs can be fetched by the API, not {scheme.group(1)}://.",
+                "Pass a public https URL, an asset id, or the path of a local file to upload.",
+                field=field,
+            )
+        return MediaSource(field=field, kind=kind, url=value)
+    if _is_uuid(value):
+        return MediaSource(field=field, kind=kind, asset_id=value)
+    return MediaSource(field=field, kind=kind, local=local_media(value, state.settings, field=field, kind=kind))
+
+
+async def resolve(
+    state: ToolState, source: MediaSource, progress: Progress, details: AssetDetails | None = None
+) -> dict[str, str]:
+    """The wire source of a classified argument, uploading a local file first."""
+    if source.local is None:
+        return source.wire()
+    progress.next_phase()
+    outcome = await upload_local(state, source.local, details or AssetDetails(), progress)
+    return source.wire(outcome.asset.id)
+
+
+async def media_input(
+    ctx: Context[Any, Any], state: ToolState, source: str, kind: Kind, *, field: str
+) -> dict[str, str]:
+    """`{"url": ...}` for an http(s) URL, `{"assetId": ...}` for an asset id or an uploaded local file."""
+    return await resolve(state, classify(state, source, kind, field=field), Progress(ctx))

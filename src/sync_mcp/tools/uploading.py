@@ -1,0 +1,89 @@
+"""Local media files: what a path may be uploaded as, and the upload itself with MCP progress.
+
+Shared by `upload_media` and every tool that accepts a local path in place of a URL (`media_sources`).
+Everything that can be checked without the network (confinement via `paths.readable_file`, media type
+per reference §16.1, size per §16.2) is checked before the first request.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path, PurePath
+
+from sync_mcp.api import assets as api
+from sync_mcp.api.media import ASSET_TYPES, MAX_UPLOAD_BYTES, MediaFormat, MediaKind, format_of, supported_text
+from sync_mcp.config import Settings
+
+from .paths import readable_file
+from .progress import Progress
+from .results import ToolInputError
+from .state import ToolState
+
+MIB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class LocalMedia:
+    path: Path
+    """Real path (symlinks resolved), inside the allowed folders."""
+    media: MediaFormat
+    size: int
+
+
+def local_media(value: str, settings: Settings, *, field: str = "path", kind: MediaKind | None = None) -> LocalMedia:
+    """A readable media file for `value`, or a `ToolInputError` naming `field` and the fix.
+
+    The media type comes from the extension of the name given (else of the file it resolves to).
+    With `kind`, the file must be of that kind (a video where a video is expected, ...).
+    """
+    path = readable_file(value, settings, field=field)
+    media = format_of(PurePath(value.strip()).name) or format_of(path.name)
+    if media is None:
+        raise ToolInputError(
+            "unsupported_media_type",
+            f"{field}: '{path.name}' is not a media type the Sync API accepts.",
+            f"Convert it to a supported format ({supported_text(ASSET_TYPES[kind] if kind else None)}; "
+            "MP4/H.264 video and WAV or MP3 audio are recommended), then pass the new file.",
+            field=field,
+        )
+    if kind is not None and media.kind != kind:
+        raise ToolInputError(
+            "generation_input_asset_type_mismatch",
+            f"{field}: '{path.name}' is {media.kind}, but {field} needs {kind}.",
+            f"Pass a {kind} file here ({supported_text(ASSET_TYPES[kind])}).",
+            field=field,
+        )
+    size = path.stat().st_size
+    if size == 0:
+        raise ToolInputError(
+            "file_empty", f"{field}: '{path.name}' is empty (0 bytes).", "Pass a file that holds media.", field=field
+        )
+    if size > MAX_UPLOAD_BYTES:
+        raise ToolInputError(
+            "file_too_large",
+            f"{field}: '{path.name}' is {size / 1e9:.2f} GB; a single upload may be at most 5 GB.",
+            "Trim it or re-encode it (MP4/H.264 video, MP3 audio) to under 5 GB, then upload the smaller file.",
+            field=field,
+        )
+    return LocalMedia(path=path, media=media, size=size)
+
+
+async def upload_local(
+    state: ToolState, local: LocalMedia, details: api.AssetDetails, progress: Progress
+) -> api.UploadOutcome:
+    """Upload (or reuse, by SHA-256) a checked local file; progress in bytes sent, at most ~100 reports."""
+    step = max(api.CHUNK_SIZE, local.size // 100)
+    last = 0
+
+    async def on_bytes(sent: int) -> None:
+        nonlocal last
+        if sent - last >= step or sent == local.size:
+            last = sent
+            await progress.report(
+                sent, local.size, f"uploading {local.path.name}: {sent / MIB:.1f} of {local.size / MIB:.1f} MiB"
+            )
+
+    outcome = await api.upload_file(state.client, local.path, local.media, details, on_progress=on_bytes)
+    if outcome.reused:
+        await progress.report(local.size, local.size, f"{local.path.name} was already uploaded: reusing its asset")
+    return outcome
