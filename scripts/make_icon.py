@@ -36,14 +36,12 @@ def _coverage(distance: float) -> float:
 def render() -> bytes:
     half = SIZE / 2
     total = len(BAR_HEIGHTS) * BAR_WIDTH + (len(BAR_HEIGHTS) - 1) * BAR_GAP
-    bars = [
-        (half - total / 2 + i * (BAR_WIDTH + BAR_GAP) + BAR_WIDTH / 2, h / 2) for i, h in enumerate(BAR_HEIGHTS)
-    ]
+    bars = [(half - total / 2 + i * (BAR_WIDTH + BAR_GAP) + BAR_WIDTH / 2, h / 2) for i, h in enumerate(BAR_HEIGHTS)]
     rows = bytearray()
     for y in range(SIZE):
         py = y + 0.5
         t = y / (SIZE - 1)
-        base = tuple(round(a + (b - a) * t) for a, b in zip(TOP, BOTTOM))
+        base = tuple(round(a + (b - a) * t) for a, b in zip(TOP, BOTTOM, strict=True))
         rows.append(0)  # filter: none
         for x in range(SIZE):
             px = x + 0.5

@@ -19,7 +19,7 @@ from typing import Any
 
 import anyio
 from mcp import Client
-from mcp.types import TextContent
+from mcp.types import Prompt, TextContent
 
 from sync_mcp import __version__
 from sync_mcp.config import Settings
@@ -36,14 +36,20 @@ def first_line(text: str | None) -> str:
     return lines[0] if lines else ""
 
 
-async def _prompt_text(client: Client, name: str, arguments: list[str], fallback: str) -> str:
-    placeholders = {arg: f"${{arguments.{arg}}}" for arg in arguments}
-    try:
-        rendered = await client.get_prompt(name, placeholders)
-    except Exception:  # a prompt that refuses placeholder values is described by its description
-        return fallback
-    texts = [m.content.text for m in rendered.messages if isinstance(m.content, TextContent)]
-    return "\n\n".join(texts) or fallback
+async def _prompt_text(client: Client, prompt: Prompt, fallback: str) -> str:
+    """The prompt rendered with placeholders: all arguments, else the required ones only (an optional argument
+    may insist on a real value, e.g. a model id); a prompt that refuses placeholders is its description."""
+    arguments = prompt.arguments or []
+    every = [a.name for a in arguments]
+    required = [a.name for a in arguments if a.required]
+    for names in (every, required) if every != required else (every,):
+        try:
+            rendered = await client.get_prompt(prompt.name, {n: f"${{arguments.{n}}}" for n in names})
+        except Exception:
+            continue
+        texts = [m.content.text for m in rendered.messages if isinstance(m.content, TextContent)]
+        return "\n\n".join(texts) or fallback
+    return fallback
 
 
 async def live_entries() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -58,7 +64,7 @@ async def live_entries() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
             entry: dict[str, Any] = {"name": prompt.name, "description": description}
             if arguments:
                 entry["arguments"] = arguments
-            entry["text"] = await _prompt_text(client, prompt.name, arguments, description or prompt.name)
+            entry["text"] = await _prompt_text(client, prompt, description or prompt.name)
             prompts.append(entry)
     return tools, prompts
 

@@ -22,9 +22,15 @@ from sync_mcp.api.errors import from_validation_error
 from sync_mcp.config import Settings
 from sync_mcp.logs import configure_logging
 from sync_mcp.tools import ToolState, register_tools
+from sync_mcp.tools.updates import GenerationUpdates
 
+from . import request_scope
+from .completions import register_completions
 from .instructions import INSTRUCTIONS
+from .prompts import register_prompts
+from .resources import register_resources
 from .schemas import compact
+from .tasks import GenerationTasks
 
 
 class SyncMCPServer(MCPServer[ToolState]):
@@ -32,6 +38,8 @@ class SyncMCPServer(MCPServer[ToolState]):
     error (`{errorCode, ..., fix}`)."""
 
     _listed: list[Tool] | None = None
+    updates: GenerationUpdates
+    """Publishes generation changes to subscribers; usable outside requests (webhooks)."""
 
     async def list_tools(self) -> list[Tool]:
         if self._listed is None:  # the tool set is fixed once the server is built
@@ -63,13 +71,15 @@ def build_server(settings: Settings | None = None) -> SyncMCPServer:
     """A ready server. Nothing touches the network until a tool runs."""
     settings = settings or Settings()
     configure_logging(settings.log_level, secrets=[settings.secret_key()])
+    updates = GenerationUpdates()
+    tasks = GenerationTasks()
 
     @asynccontextmanager
     async def lifespan(_: MCPServer[ToolState]) -> AsyncIterator[ToolState]:
         timeout = httpx.Timeout(settings.request_timeout, connect=10.0, pool=10.0)
         async with SyncClient(settings.secret_key(), base_url=settings.base_url, timeout=timeout) as client:
             catalog = ErrorCatalog(partial(fetch_error_catalog, client), ttl=settings.catalog_ttl)
-            yield ToolState(settings=settings, client=client, catalog=catalog)
+            yield ToolState(settings=settings, client=client, catalog=catalog, updates=updates)
 
     server = SyncMCPServer(
         "sync-mcp",
@@ -79,6 +89,14 @@ def build_server(settings: Settings | None = None) -> SyncMCPServer:
         website_url="https://sync.so",
         lifespan=lifespan,
         log_level=settings.log_level.upper(),  # type: ignore[arg-type]
+        subscriptions=updates.bus,
+        extensions=[tasks],
     )
+    server.updates = updates
     register_tools(server)
+    request_scope.install(server)
+    register_resources(server, updates)
+    register_prompts(server)
+    register_completions(server)
+    tasks.attach(server)
     return server

@@ -117,6 +117,7 @@ async def create_generation(ctx: Context[Any, Any], **arguments: Any) -> Annotat
             raise
         # The API could not confirm the outcome but named the generation: follow it (reference §13).
         generation = await api.get_generation(state.client, exc.generation_id)
+    await state.updates.observe(generation)
     return ok(
         describe(state, generation, warnings=request.warnings(), idempotency_key=key),
         [generation_link(generation.id)],
@@ -149,9 +150,11 @@ async def get_generation(
     state = tool_state(ctx)
     if not wait:
         generation = await api.get_generation(state.client, id)
+        await state.updates.observe(generation)
         return ok(describe(state, generation), [generation_link(generation.id)])
 
     async def report(generation: Generation, poll: int, elapsed: float) -> None:
+        await state.updates.observe(generation)  # subscribers hear of a changed status
         await ctx.report_progress(poll, None, f"{generation.status} after {elapsed:.0f}s (poll {poll})")
 
     generation, timed_out = await follow_generation(state.client, id, timeout=timeout, on_poll=report)

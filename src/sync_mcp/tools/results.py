@@ -14,6 +14,7 @@ from sync_mcp.api import ErrorInfo, SyncAPIError
 from sync_mcp.api.errors import from_validation_error
 
 from .state import tool_state
+from .updates import generation_uri
 
 P = ParamSpec("P")
 
@@ -50,7 +51,7 @@ def generation_link(generation_id: str) -> ResourceLink:
     return ResourceLink(
         type="resource_link",
         name=f"generation {generation_id}",
-        uri=f"sync://generations/{generation_id}",
+        uri=generation_uri(generation_id),
         mime_type="application/json",
         description="Live status of this generation (read it, or subscribe for updates).",
     )

@@ -10,12 +10,16 @@ from mcp.server.mcpserver import Context
 from sync_mcp.api import ErrorCatalog, SyncClient
 from sync_mcp.config import Settings
 
+from .updates import GenerationUpdates
+
 
 @dataclass
 class ToolState:
     settings: Settings
     client: SyncClient
     catalog: ErrorCatalog
+    updates: GenerationUpdates
+    """Where sightings of generations go, so subscribed clients hear of status changes."""
 
 
 def tool_state(ctx: Context[Any, Any]) -> ToolState:

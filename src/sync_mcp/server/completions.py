@@ -1,0 +1,53 @@
+"""Argument completion for the prompts and the generation resource template.
+
+Model ids come from the capability table, language codes from the API's dubbing list (prefix match),
+voice ids from `GET /v2/voices` and generation ids from `GET /v2/generations` (a failed lookup gives no
+suggestions rather than an error).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mcp.server.mcpserver import MCPServer
+from mcp.types import (
+    Completion,
+    CompletionArgument,
+    CompletionContext,
+    PromptReference,
+    ResourceTemplateReference,
+)
+
+from sync_mcp.tools import suggestions
+from sync_mcp.tools.state import tool_state
+
+from .request_scope import current_context
+
+MAX_VALUES = 100
+"""The most values one completion result may carry (MCP spec)."""
+
+
+def register_completions(server: MCPServer[Any]) -> None:
+    @server.completion()
+    async def complete(
+        ref: PromptReference | ResourceTemplateReference,
+        argument: CompletionArgument,
+        context: CompletionContext | None,
+    ) -> Completion | None:
+        name, typed = argument.name, argument.value
+        values: list[str] | None = None
+        if name == "model":
+            values = suggestions.model_ids(typed)
+        elif name == "target_language":
+            values = suggestions.language_codes(typed)
+        elif name == "source_language":
+            values = suggestions.language_codes(typed, allow_auto=True)
+        elif name == "voice_id":
+            values = await suggestions.voice_ids(tool_state(current_context(server)), typed)
+        elif name == "generation_id":
+            failed_only = isinstance(ref, PromptReference) and ref.name == "troubleshoot_generation"
+            statuses = ["FAILED", "REJECTED"] if failed_only else None
+            values = await suggestions.generation_ids(tool_state(current_context(server)), typed, statuses=statuses)
+        if values is None:
+            return None
+        return Completion(values=values[:MAX_VALUES], total=len(values), has_more=len(values) > MAX_VALUES)

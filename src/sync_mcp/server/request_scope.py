@@ -1,0 +1,38 @@
+"""The current request's context for handlers the SDK calls without one.
+
+`MCPServer` hands a `Context` to tools and resource templates, but not to static resources
+(`sync://models`, ...) nor to completion handlers, which still need the request's API client (in HTTP
+mode each request may carry its own key). A server middleware, the SDK's extension point that sees
+every request, publishes the request context here for the duration of the request.
+"""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from typing import Any
+
+from mcp.server import MCPServer
+from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
+from mcp.server.mcpserver import Context
+
+_current: ContextVar[ServerRequestContext[Any, Any] | None] = ContextVar("sync_mcp_request", default=None)
+
+
+async def publish_request_context(ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> HandlerResult:
+    token = _current.set(ctx)
+    try:
+        return await call_next(ctx)
+    finally:
+        _current.reset(token)
+
+
+def install(server: MCPServer[Any]) -> None:
+    server.middleware.append(publish_request_context)
+
+
+def current_context(server: MCPServer[Any]) -> Context[Any, Any]:
+    """A tool-style `Context` for the request being handled (raises outside a request)."""
+    ctx = _current.get()
+    if ctx is None:  # pragma: no cover - a wiring bug: the middleware is installed by build_server
+        raise RuntimeError("no MCP request is being handled")
+    return Context(request_context=ctx, mcp_server=server)

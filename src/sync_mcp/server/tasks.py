@@ -1,0 +1,331 @@
+"""The MCP tasks extension (`io.modelcontextprotocol/tasks`, SEP-2663) for long waits on generations.
+
+mcp 2.3 has no tasks runtime; its Extension API is enough to speak the extension. For a client that
+declares the extension on a 2026-07-28 request, `lipsync` and `get_generation` with `wait=true` answer at
+once with a task instead of blocking:
+
+- `tools/call` runs the tool through the normal path with `wait=false` (so `lipsync` creates its generation,
+  with every check, exactly once) and wraps the generation id in an unguessable task id. A call that fails,
+  or whose generation is already terminal, gets the ordinary result instead of a task.
+- `tasks/get` reads the generation (`get_generation` without waiting): `working` with the generation's status
+  as `statusMessage`, then `completed` with the full `get_generation` result. A FAILED or REJECTED generation
+  is still a `completed` task (its result says why); `failed` is only for protocol errors.
+- `tasks/cancel` stops following the generation. The generation itself is NOT cancelled: it keeps running.
+- `tasks/update` is acknowledged (these tasks never ask for input).
+
+Handles expire `ttl_seconds` after creation and live in this process only (an expired or forgotten task is
+a -32602 error; the generation id in the first `statusMessage` still finds the job with get_generation).
+Over authenticated HTTP a task answers only to the principal that created it. Clients without the
+extension, and every handshake-era client, get the ordinary blocking tool.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Literal
+
+import mcp.types as types
+from mcp.server.auth.middleware.auth_context import get_access_token
+from mcp.server.auth.provider import principal_components
+from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
+from mcp.server.extension import Extension, MethodBinding
+from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp.shared.exceptions import MCPError
+from mcp_types.version import MODERN_PROTOCOL_VERSIONS
+from pydantic import Field
+
+from sync_mcp.api.capabilities import TERMINAL_STATUSES
+from sync_mcp.tools.updates import generation_uri
+
+logger = logging.getLogger(__name__)
+
+TASKS_EXTENSION = "io.modelcontextprotocol/tasks"
+MODERN = frozenset(MODERN_PROTOCOL_VERSIONS)
+DEFAULT_TTL_SECONDS = 24 * 3600.0
+DEFAULT_POLL_INTERVAL_MS = 5000
+MAX_TASKS = 10_000
+
+TaskStatus = Literal["working", "input_required", "completed", "failed", "cancelled"]
+FINAL: frozenset[str] = frozenset({"completed", "failed", "cancelled"})
+
+# ------------------------------------------------------------------------------------------------ wire
+
+
+class TaskFields(types.Result):
+    task_id: str
+    status: TaskStatus
+    status_message: str | None = None
+    created_at: str
+    last_updated_at: str
+    ttl_ms: int | None
+    poll_interval_ms: int | None = None
+
+
+class CreateTaskResult(TaskFields):
+    """`tools/call` answered with a task (`resultType: "task"`)."""
+
+    result_type: Literal["task"] = "task"  # type: ignore[assignment]
+
+
+class DetailedTask(TaskFields):
+    """`tasks/get` result: the task, with the final tool result or protocol error once it has one."""
+
+    result_type: Literal["complete"] = "complete"  # type: ignore[assignment]
+    result: dict[str, Any] | None = None
+    error: dict[str, Any] | None = None
+
+
+class TaskIdParams(types.RequestParams):
+    task_id: str
+
+
+class TaskUpdateParams(TaskIdParams):
+    input_responses: dict[str, Any] = Field(default_factory=dict)
+
+
+# ----------------------------------------------------------------------------------------------- store
+
+
+def _now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+@dataclass
+class TaskHandle:
+    generation_id: str
+    tool: str
+    owner: tuple[str, str | None, str | None] | None
+    expires_at: float
+    status: TaskStatus = "working"
+    status_message: str | None = None
+    result: dict[str, Any] | None = None
+    error: dict[str, Any] | None = None
+    created_at: str = field(default_factory=_now_iso)
+    last_updated_at: str = field(default_factory=_now_iso)
+
+    def settle(self, status: TaskStatus, message: str | None, **payload: dict[str, Any] | None) -> None:
+        if self.status in FINAL:  # terminal states never change
+            return
+        changed = (status, message) != (self.status, self.status_message)
+        self.status, self.status_message = status, message
+        self.result = payload.get("result", self.result)
+        self.error = payload.get("error", self.error)
+        if changed:
+            self.last_updated_at = _now_iso()
+
+
+class TaskExpiredError(LookupError):
+    pass
+
+
+class TaskStore:
+    """Task id -> handle, bounded, with a time-to-live from creation."""
+
+    def __init__(
+        self,
+        ttl_seconds: float = DEFAULT_TTL_SECONDS,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        max_tasks: int = MAX_TASKS,
+    ) -> None:
+        self.ttl_seconds = ttl_seconds
+        self._clock = clock
+        self._max = max_tasks
+        self._tasks: OrderedDict[str, TaskHandle] = OrderedDict()
+
+    def create(self, generation_id: str, tool: str, owner: tuple[str, str | None, str | None] | None) -> str:
+        self._purge()
+        task_id = secrets.token_urlsafe(32)  # a bearer handle: unguessable, never sequential
+        self._tasks[task_id] = TaskHandle(generation_id, tool, owner, self._clock() + self.ttl_seconds)
+        while len(self._tasks) > self._max:
+            self._tasks.popitem(last=False)
+        return task_id
+
+    def find(self, task_id: str) -> TaskHandle | None:
+        """The live handle, or None when unknown; raises `TaskExpiredError` (once) when it outlived its TTL."""
+        handle = self._tasks.get(task_id)
+        if handle is not None and self._clock() >= handle.expires_at:
+            del self._tasks[task_id]
+            raise TaskExpiredError(task_id)
+        return handle
+
+    def _purge(self) -> None:
+        now = self._clock()
+        for task_id in [t for t, h in self._tasks.items() if now >= h.expires_at]:
+            del self._tasks[task_id]
+
+
+# ------------------------------------------------------------------------------------------- extension
+
+WantsTask = Callable[[Mapping[str, Any]], bool]
+
+
+def _flag(value: Any, default: bool) -> bool:
+    if value is None:
+        return default
+    return value is True or (isinstance(value, str) and value.strip().lower() == "true")
+
+
+TASK_TOOLS: dict[str, WantsTask] = {
+    # get_generation becomes a task only when asked to wait.
+    "get_generation": lambda args: _flag(args.get("wait"), False),
+    # lipsync waits by default; with download=true its final result includes the saved file, which a
+    # get_generation poll cannot produce, so that call keeps the blocking path.
+    "lipsync": lambda args: _flag(args.get("wait"), True) and not _flag(args.get("download"), False),
+}
+
+
+def _owner() -> tuple[str, str | None, str | None] | None:
+    token = get_access_token()
+    return principal_components(token) if token is not None else None
+
+
+def declared_tasks(ctx: ServerRequestContext[Any, Any]) -> bool:
+    caps = ctx.session.client_capabilities
+    return ctx.protocol_version in MODERN and bool(caps and caps.extensions and TASKS_EXTENSION in caps.extensions)
+
+
+class GenerationTasks(Extension):
+    identifier = TASKS_EXTENSION
+
+    def __init__(
+        self,
+        *,
+        ttl_seconds: float = DEFAULT_TTL_SECONDS,
+        poll_interval_ms: int = DEFAULT_POLL_INTERVAL_MS,
+        task_tools: Mapping[str, WantsTask] = TASK_TOOLS,
+        store: TaskStore | None = None,
+    ) -> None:
+        self.store = store or TaskStore(ttl_seconds)
+        self.poll_interval_ms = poll_interval_ms
+        self.task_tools = dict(task_tools)
+        self._server: MCPServer[Any] | None = None
+
+    def attach(self, server: MCPServer[Any]) -> None:
+        """The server whose `get_generation` tool answers `tasks/get` (extensions are built before it)."""
+        self._server = server
+
+    def methods(self) -> Sequence[MethodBinding]:
+        return [
+            MethodBinding("tasks/get", TaskIdParams, self.get, protocol_versions=MODERN),
+            MethodBinding("tasks/update", TaskUpdateParams, self.update, protocol_versions=MODERN),
+            MethodBinding("tasks/cancel", TaskIdParams, self.cancel, protocol_versions=MODERN),
+        ]
+
+    # -------------------------------------------------------------------------------------- tools/call
+
+    async def intercept_tool_call(
+        self, params: types.CallToolRequestParams, ctx: ServerRequestContext[Any, Any], call_next: CallNext
+    ) -> HandlerResult:
+        wants = self.task_tools.get(params.name)
+        arguments = params.arguments or {}
+        if wants is None or not wants(arguments) or not declared_tasks(ctx):
+            return await call_next(ctx)
+        # The handler reads these very params: run the tool's non-waiting path, then restore them.
+        params.arguments = {**arguments, "wait": False}
+        try:
+            result = await call_next(ctx)
+        finally:
+            params.arguments = arguments
+        if not isinstance(result, types.CallToolResult) or result.is_error:
+            return result
+        data = result.structured_content if isinstance(result.structured_content, dict) else {}
+        generation_id, status = data.get("id"), data.get("status")
+        if not isinstance(generation_id, str) or status in TERMINAL_STATUSES:
+            return result  # nothing left to wait for
+        task_id = self.store.create(generation_id, params.name, _owner())
+        handle = self.store.find(task_id)
+        assert handle is not None
+        handle.status_message = (
+            f"Generation {generation_id} is {status}. Poll tasks/get; the generation is also "
+            f"{generation_uri(generation_id)}."
+        )
+        return CreateTaskResult(**self._fields(task_id, handle))
+
+    # -------------------------------------------------------------------------------------- tasks/*
+
+    def _lookup(self, task_id: str) -> TaskHandle:
+        try:
+            handle = self.store.find(task_id)
+        except TaskExpiredError:
+            raise MCPError(types.INVALID_PARAMS, "Failed to retrieve task: Task has expired") from None
+        if handle is None or handle.owner != _owner():
+            raise MCPError(types.INVALID_PARAMS, "Failed to retrieve task: Task not found")
+        return handle
+
+    async def get(self, ctx: ServerRequestContext[Any, Any], params: TaskIdParams) -> DetailedTask:
+        handle = self._lookup(params.task_id)
+        if handle.status not in FINAL:
+            await self._poll(ctx, handle)
+        return DetailedTask(**self._fields(params.task_id, handle), result=handle.result, error=handle.error)
+
+    async def update(self, ctx: ServerRequestContext[Any, Any], params: TaskUpdateParams) -> types.EmptyResult:
+        return types.EmptyResult(result_type="complete")  # acknowledged for any id (SEP-2663)
+
+    async def cancel(self, ctx: ServerRequestContext[Any, Any], params: TaskIdParams) -> types.EmptyResult:
+        try:
+            handle = self.store.find(params.task_id)
+        except TaskExpiredError:
+            handle = None
+        if handle is not None and handle.owner == _owner():
+            gid = handle.generation_id
+            handle.settle(
+                "cancelled",
+                f"Stopped following generation {gid}. The generation itself was NOT cancelled: it keeps running "
+                f"and may still complete (and be billed); see it with get_generation id={gid} or "
+                f"{generation_uri(gid)}.",
+            )
+        return types.EmptyResult(result_type="complete")  # acknowledged for any id (SEP-2663)
+
+    async def _poll(self, ctx: ServerRequestContext[Any, Any], handle: TaskHandle) -> None:
+        if self._server is None:  # pragma: no cover - a wiring bug: build_server attaches the server
+            raise MCPError(types.INTERNAL_ERROR, "tasks are not attached to a server")
+        context = Context(request_context=ctx, mcp_server=self._server)
+        try:
+            outcome = await self._server.call_tool("get_generation", {"id": handle.generation_id}, context)
+        except MCPError as exc:
+            handle.settle("failed", exc.error.message, error=exc.error.model_dump(mode="json", exclude_none=True))
+            return
+        except ToolError:
+            logger.exception("get_generation crashed while polling task for %s", handle.generation_id)
+            outcome = types.CallToolResult(
+                content=[types.TextContent(type="text", text="Error executing tool get_generation")], is_error=True
+            )
+        if not isinstance(outcome, types.CallToolResult):  # pragma: no cover - get_generation never asks input
+            return
+        data = outcome.structured_content if isinstance(outcome.structured_content, dict) else {}
+        wire = outcome.model_dump(mode="json", by_alias=True, exclude_none=True)
+        wire.pop("resultType", None)
+        if outcome.is_error:
+            if data.get("retryable"):
+                handle.settle(
+                    "working",
+                    f"Could not read the generation just now ({data.get('errorCode')}); "
+                    "it is retried on the next poll.",
+                )
+            else:
+                handle.settle("completed", f"Reading the generation failed ({data.get('errorCode')}).", result=wire)
+            return
+        status = data.get("status")
+        if status in TERMINAL_STATUSES:
+            handle.settle("completed", f"Generation {handle.generation_id} is {status}.", result=wire)
+        else:
+            handle.settle("working", f"Generation {handle.generation_id} is {status}.")
+
+    def _fields(self, task_id: str, handle: TaskHandle) -> dict[str, Any]:
+        return {
+            "task_id": task_id,
+            "status": handle.status,
+            "status_message": handle.status_message,
+            "created_at": handle.created_at,
+            "last_updated_at": handle.last_updated_at,
+            "ttl_ms": round(self.store.ttl_seconds * 1000),
+            "poll_interval_ms": self.poll_interval_ms,
+        }
