@@ -28,6 +28,8 @@ class LocalMedia:
     """Real path (symlinks resolved), inside the allowed folders."""
     media: MediaFormat
     size: int
+    field: str = "path"
+    """The argument that named the file (for error messages)."""
 
 
 def local_media(value: str, settings: Settings, *, field: str = "path", kind: MediaKind | None = None) -> LocalMedia:
@@ -65,7 +67,7 @@ def local_media(value: str, settings: Settings, *, field: str = "path", kind: Me
             "Trim it or re-encode it (MP4/H.264 video, MP3 audio) to under 5 GB, then upload the smaller file.",
             field=field,
         )
-    return LocalMedia(path=path, media=media, size=size)
+    return LocalMedia(path=path, media=media, size=size, field=field)
 
 
 async def upload_local(
@@ -83,7 +85,15 @@ async def upload_local(
                 sent, local.size, f"uploading {local.path.name}: {sent / MIB:.1f} of {local.size / MIB:.1f} MiB"
             )
 
-    outcome = await api.upload_file(state.client, local.path, local.media, details, on_progress=on_bytes)
+    try:
+        outcome = await api.upload_file(state.client, local.path, local.media, details, on_progress=on_bytes)
+    except OSError as exc:  # unreadable (permissions) or removed since it was checked
+        raise ToolInputError(
+            "file_not_readable",
+            f"{local.field}: '{local.path.name}' could not be read: {exc.strerror or type(exc).__name__}.",
+            "Check the file still exists and this server's user may read it, then call again.",
+            field=local.field,
+        ) from exc
     if outcome.reused:
         await progress.report(local.size, local.size, f"{local.path.name} was already uploaded: reusing its asset")
     return outcome
