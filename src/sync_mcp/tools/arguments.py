@@ -36,6 +36,8 @@ def with_model_parameters(model: type[BaseModel], extra: Sequence[inspect.Parame
         returns = get_type_hints(fn, include_extras=True).get("return", inspect.Signature.empty)
         signature = inspect.Signature([*model_parameters(model), *extra], return_annotation=returns)
         fn.__signature__ = signature  # type: ignore[attr-defined]
+        # The SDK looks for `Resolve(...)` markers in the type hints, so extra parameters are annotated there too.
+        fn.__annotations__.update({p.name: p.annotation for p in extra if p.annotation is not inspect.Parameter.empty})
         return fn
 
     return decorate

@@ -16,7 +16,8 @@ from sync_mcp.api.client import IDEMPOTENCY_KEY
 
 from .arguments import wire_body, with_model_parameters
 from .registry import has_tool, sync_tool
-from .results import generation_link, ok
+from .results import fail, generation_link, ok
+from .spending import guard_spend, spend_parameter
 from .state import ToolState, tool_state
 from .waiting import follow_generation
 
@@ -37,6 +38,9 @@ class GenerationResult(Generation):
         default=None, alias="waitTimedOut", description="True when a wait ended before a terminal status."
     )
     next_step: str = Field(alias="nextStep", description="The call to make next.")
+    estimated_cost_usd: float | None = Field(
+        default=None, alias="estimatedCostUsd", description="Estimate checked before creating (spend guard)."
+    )
 
 
 def describe(
@@ -97,7 +101,7 @@ CTX_PARAMETER = inspect.Parameter("ctx", inspect.Parameter.KEYWORD_ONLY, annotat
 
 
 @sync_tool(title="Create a lip-sync generation", read_only=False, destructive=False, idempotent=False)
-@with_model_parameters(CreateGenerationRequest, [IDEMPOTENCY_PARAMETER, CTX_PARAMETER])
+@with_model_parameters(CreateGenerationRequest, [IDEMPOTENCY_PARAMETER, spend_parameter(), CTX_PARAMETER])
 async def create_generation(ctx: Context[Any, Any], **arguments: Any) -> Annotated[CallToolResult, GenerationResult]:
     """Start a Sync generation (POST /v2/generate); arguments are exactly the API's JSON body.
 
@@ -105,10 +109,14 @@ async def create_generation(ctx: Context[Any, Any], **arguments: Any) -> Annotat
     Make a photo talk (model sync-3 only): [{type: image, ...}, {type: text, provider: {voiceId, script}}].
     Dub a video: one video input plus dubParams {targetLang}. Several voices: give each voice item a refId and
     map video ranges to them in segments. Invalid bodies are refused before anything is sent (no cost).
+    A configured spend cap refuses costly bodies, and the user may be asked to confirm the estimated cost.
     Returns at once with the generation id and status (PENDING); then call get_generation with wait=true.
     """
     state = tool_state(ctx)
     request = CreateGenerationRequest.model_validate(wire_body(CreateGenerationRequest, arguments))
+    spend = await guard_spend(ctx, state, request, arguments.get("spend"))
+    if spend.refusal is not None:
+        return fail(spend.refusal)
     key = arguments.get("idempotencyKey") or new_idempotency_key()
     try:
         generation = await api.create_generation(state.client, request, idempotency_key=key)
@@ -118,10 +126,9 @@ async def create_generation(ctx: Context[Any, Any], **arguments: Any) -> Annotat
         # The API could not confirm the outcome but named the generation: follow it (reference §13).
         generation = await api.get_generation(state.client, exc.generation_id)
     await state.updates.observe(generation)
-    return ok(
-        describe(state, generation, warnings=request.warnings(), idempotency_key=key),
-        [generation_link(generation.id)],
-    )
+    result = describe(state, generation, warnings=request.warnings(), idempotency_key=key)
+    result.estimated_cost_usd = spend.estimated_cost_usd
+    return ok(result, [generation_link(generation.id)])
 
 
 @sync_tool(title="Get a generation (optionally wait for it)", read_only=True)

@@ -1,0 +1,121 @@
+"""The models tool: what each model accepts (the capability table, the one the validators use) merged with
+what this account may use (`GET /v2/models`)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, get_args
+
+from mcp.server.mcpserver import Context
+from mcp.types import CallToolResult
+from pydantic import BaseModel, ConfigDict, Field
+
+from sync_mcp.api.capabilities import MODELS, REACT_ONLY_OPTIONS, ModelCapability, OptionName
+from sync_mcp.api.catalog import list_models as fetch_models
+from sync_mcp.api.models import ModelInfo
+
+from .registry import has_tool, sync_tool
+from .results import ok
+from .state import ToolState, tool_state
+
+ALL_OPTIONS: tuple[str, ...] = get_args(OptionName)
+UNCERTAIN_OPTIONS = frozenset({"reasoning_enabled"})
+"""Options whose support per model is not documented (reference §3.1.3): neither promised nor flagged."""
+
+
+class PriceRange(BaseModel):
+    min: float
+    max: float
+
+
+class ModelEntry(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    id: str = Field(description="Pass as model to create_generation.")
+    available: bool = Field(description="Listed by GET /v2/models for this account (usable, subject to plan).")
+    name: str | None = None
+    type: str | None = Field(default=None, description="lipsync or react.")
+    version: str | None = None
+    description: str | None = None
+    visual_inputs: list[str] = Field(default_factory=list, alias="visualInputs", description="video and/or image.")
+    voice_inputs: list[str] = Field(
+        default_factory=list, alias="voiceInputs", description="audio (recorded) and/or text (TTS from a script)."
+    )
+    options: list[str] = Field(default_factory=list, description="Options this model honours.")
+    ignored_options: list[str] = Field(
+        default_factory=list, alias="ignoredOptions", description="Accepted but ignored (a warning on create)."
+    )
+    refused_options: list[str] = Field(
+        default_factory=list, alias="refusedOptions", description="Refused before sending (react-1 only options)."
+    )
+    max_input_seconds: float | None = Field(default=None, alias="maxInputSeconds")
+    typical_processing: str | None = Field(default=None, alias="typicalProcessing")
+    price_per_second_usd: PriceRange | None = Field(
+        default=None, alias="pricePerSecondUsd", description="Indicative USD per output second at 25 fps."
+    )
+    notes: list[str] = Field(default_factory=list)
+    known: bool = Field(default=True, description="False: new to this server; its capabilities are not known here.")
+
+
+class ModelsResult(BaseModel):
+    models: list[ModelEntry]
+    next_step: str = Field(alias="nextStep")
+
+    model_config = ConfigDict(populate_by_name=True)
+
+
+def model_entry(cap: ModelCapability | None, info: ModelInfo | None) -> ModelEntry:
+    """One model: the table's facts (when known) with the account's listing (when listed)."""
+    listed: dict[str, Any] = info.model_dump(include={"name", "type", "version", "description"}) if info else {}
+    if cap is None:
+        assert info is not None
+        return ModelEntry(id=info.id, available=True, known=False, **listed)
+    honoured = sorted(cap.options)
+    return ModelEntry(
+        id=cap.id,
+        available=info is not None,
+        name=listed.get("name") or cap.id,
+        type=listed.get("type") or cap.type,
+        version=listed.get("version"),
+        description=listed.get("description") or cap.summary,
+        visual_inputs=list(cap.visual_inputs),
+        voice_inputs=list(cap.voice_inputs),
+        options=honoured,
+        ignored_options=sorted(set(ALL_OPTIONS) - cap.options - REACT_ONLY_OPTIONS - UNCERTAIN_OPTIONS),
+        refused_options=sorted(REACT_ONLY_OPTIONS - cap.options),
+        max_input_seconds=cap.max_input_seconds,
+        typical_processing=cap.typical_processing or None,
+        price_per_second_usd=PriceRange(min=cap.price_per_second_usd[0], max=cap.price_per_second_usd[1])
+        if cap.price_per_second_usd
+        else None,
+        notes=[*cap.notes, *([] if info else ["not listed for this account: it may not be enabled for it"])],
+    )
+
+
+def merge_models(listed: list[ModelInfo]) -> list[ModelEntry]:
+    """The capability table's models in its order, then any model the API lists that the table lacks."""
+    by_id = {m.id: m for m in listed}
+    entries = [model_entry(cap, by_id.get(cap.id)) for cap in MODELS.values()]
+    entries.extend(model_entry(None, info) for info in listed if info.id not in MODELS)
+    return entries
+
+
+async def model_catalog(state: ToolState) -> ModelsResult:
+    """The models result (also usable outside the tool, e.g. by a resource)."""
+    entries = merge_models(await fetch_models(state.client))
+    price = "estimate_cost" if has_tool("estimate_cost") else "the estimate endpoint"
+    return ModelsResult(
+        models=entries,
+        next_step="Pick an available model and pass its id as model to create_generation. Prices are indicative; "
+        f"use {price} for a real figure.",
+    )
+
+
+@sync_tool(title="List models and what they accept", read_only=True)
+async def list_models(ctx: Context[Any, Any]) -> Annotated[CallToolResult, ModelsResult]:
+    """Every Sync model with what it accepts and whether this account can use it (GET /v2/models).
+
+    Per model: visual inputs (only sync-3 animates images), voice inputs (audio, or text for TTS), options it
+    honours / ignores / refuses, limits (react-1: 15 s inputs), typical processing time, indicative price.
+    Use it to choose the model for create_generation.
+    """
+    return ok(await model_catalog(tool_state(ctx)))
