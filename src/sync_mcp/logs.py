@@ -9,10 +9,13 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 from datetime import datetime, timezone
 
 REDACTED = "[REDACTED]"
+MAX_PER_REQUEST_SECRETS = 1024
 
 
 class RedactSecrets(logging.Filter):
@@ -21,18 +24,33 @@ class RedactSecrets(logging.Filter):
     def __init__(self) -> None:
         super().__init__()
         self._secrets: set[str] = set()
+        self._per_request: OrderedDict[str, None] = OrderedDict()
+        self._lock = threading.Lock()  # records are filtered on any thread
 
     def add(self, *secrets: str | None) -> None:
         self._secrets.update(s for s in secrets if s and len(s) >= 4)
 
+    def add_per_request(self, secret: str | None) -> None:
+        """A key that arrived with a request (HTTP mode): redacted too; the most recent
+        `MAX_PER_REQUEST_SECRETS` distinct ones are remembered."""
+        if not secret or len(secret) < 4 or secret in self._secrets:
+            return
+        with self._lock:
+            self._per_request[secret] = None
+            self._per_request.move_to_end(secret)
+            while len(self._per_request) > MAX_PER_REQUEST_SECRETS:
+                self._per_request.popitem(last=False)
+
     def scrub(self, text: str) -> str:
-        for secret in self._secrets:
+        with self._lock:
+            secrets = (*self._secrets, *self._per_request)
+        for secret in secrets:
             if secret in text:
                 text = text.replace(secret, REDACTED)
         return text
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if not self._secrets:
+        if not self._secrets and not self._per_request:
             return True
         message = record.getMessage()
         clean = self.scrub(message)

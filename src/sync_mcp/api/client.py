@@ -8,13 +8,14 @@ non-2xx replies into `SyncAPIError`.
 
 from __future__ import annotations
 
+import copy
 import email.utils
 import logging
 import random
 import re
 import secrets
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,6 +58,21 @@ class RetryPolicy:
 NO_RETRY = RetryPolicy(max_attempts=1)
 
 
+@dataclass(frozen=True)
+class RetryNotice:
+    """What a retry hook hears before the client sleeps and tries again."""
+
+    method: str
+    path: str
+    attempt: int
+    """The number of the attempt about to be made (2 for the first retry)."""
+    delay: float
+    error: SyncAPIError
+
+
+RetryHook = Callable[[RetryNotice], Awaitable[None]]
+
+
 def parse_retry_after(value: str | None) -> float | None:
     """`Retry-After` as seconds or an HTTP date (RFC 9110 §10.2.3)."""
     if not value:
@@ -89,6 +105,13 @@ class SyncClient:
         self._api_key = api_key or None
         self.base_url = base_url.rstrip("/")
         self.retry = retry or RetryPolicy()
+        self.on_retry: RetryHook | None = None
+        """Awaited before each retry (e.g. to tell the caller); its failures never fail the request."""
+        self.default_webhook_url: str | None = None
+        """`webhookUrl` given to creates that set none (see `generations.create_generation`)."""
+        self.missing_key_hint: str | None = None
+        """The fix to suggest when no key is available (default: set SYNC_API_KEY)."""
+        self._owns_http = True
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
             timeout=timeout or httpx.Timeout(30.0, connect=10.0, pool=10.0),
@@ -116,7 +139,27 @@ class SyncClient:
         await self.aclose()
 
     async def aclose(self) -> None:
-        await self._http.aclose()
+        if self._owns_http:
+            await self._http.aclose()
+
+    def bound(
+        self,
+        *,
+        api_key: str | None = None,
+        on_retry: RetryHook | None = None,
+        default_webhook_url: str | None = None,
+        missing_key_hint: str | None = None,
+    ) -> SyncClient:
+        """A view of this client for one caller, over the same connection pool: its own key (None keeps
+        this client's), retry hook and defaults. Closing a view leaves the pool open."""
+        view = copy.copy(self)
+        view._owns_http = False
+        if api_key:
+            view._api_key = api_key
+        view.on_retry = on_retry
+        view.default_webhook_url = default_webhook_url
+        view.missing_key_hint = missing_key_hint
+        return view
 
     # ------------------------------------------------------------------------------------ the one path
 
@@ -139,7 +182,7 @@ class SyncClient:
         body), on 408/429(rate)/5xx and transport failures, within the policy's attempts and time budget.
         """
         if auth and self._api_key is None:
-            raise MissingAPIKeyError()
+            raise MissingAPIKeyError(self.missing_key_hint)
         send_headers: dict[str, str] = dict(headers or {})
         if auth and self._api_key is not None:
             send_headers["x-api-key"] = self._api_key
@@ -180,6 +223,11 @@ class SyncClient:
             if time.monotonic() - started + delay > policy.budget:
                 raise error
             logger.info("retrying %s %s in %.2fs (attempt %d): %s", method, path, delay, attempt + 1, error)
+            if self.on_retry is not None:
+                try:
+                    await self.on_retry(RetryNotice(method, path, attempt + 1, delay, error))
+                except Exception:  # a hook must never change the request's outcome
+                    logger.debug("retry hook failed", exc_info=True)
             await anyio.sleep(delay)
 
     async def request_json(self, method: str, path: str, **kwargs: Any) -> Any:

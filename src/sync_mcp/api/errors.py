@@ -108,12 +108,13 @@ class SyncAPIError(Exception):
 
 
 class MissingAPIKeyError(SyncAPIError):
-    def __init__(self) -> None:
+    def __init__(self, suggestion: str | None = None) -> None:
         super().__init__(
             http_status=None,
             error_code="missing_api_key",
             message="No Sync API key is configured, so this call was not sent.",
-            suggestion="Set SYNC_API_KEY in the server's environment (the env block of your MCP client config, "
+            suggestion=suggestion
+            or "Set SYNC_API_KEY in the server's environment (the env block of your MCP client config, "
             "or the API key field of the bundle settings) and restart the server. Keys: https://sync.so/keys",
         )
 
