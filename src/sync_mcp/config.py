@@ -18,6 +18,9 @@ from .api.client import DEFAULT_BASE_URL
 
 _PLACEHOLDER = re.compile(r"^\$\{[^}]*\}$")
 
+WEBHOOK_PATH = "/webhooks/sync"
+"""Path of the webhook receiver in HTTP mode."""
+
 
 def _unset(value: Any) -> bool:
     return isinstance(value, str) and (not value.strip() or bool(_PLACEHOLDER.match(value.strip())))
@@ -33,6 +36,16 @@ class Settings(BaseSettings):
     max_cost_usd: float | None = Field(default=None, ge=0, validation_alias="SYNC_MAX_COST_USD")
     confirm_above_usd: float | None = Field(default=None, ge=0, validation_alias="SYNC_MCP_CONFIRM_ABOVE_USD")
     http_token: SecretStr | None = Field(default=None, validation_alias="SYNC_MCP_HTTP_TOKEN")
+    """HTTP mode: the bearer token clients must send (required when bound beyond loopback)."""
+    allowed_hosts: str | None = Field(default=None, validation_alias="SYNC_MCP_ALLOWED_HOSTS")
+    """HTTP mode beyond loopback: accepted `Host` values, comma-separated (`host:*` allows any port)."""
+    allowed_origins: str | None = Field(default=None, validation_alias="SYNC_MCP_ALLOWED_ORIGINS")
+    """HTTP mode beyond loopback: accepted browser `Origin` values, comma-separated."""
+    public_url: str | None = Field(default=None, validation_alias="SYNC_MCP_PUBLIC_URL")
+    """HTTP mode: the public base URL of this server (e.g. https://mcp.example.com); with a webhook secret
+    and https, creates ask the API to POST completions to `<public_url>/webhooks/sync`."""
+    webhook_secret: SecretStr | None = Field(default=None, validation_alias="SYNC_MCP_WEBHOOK_SECRET")
+    """HTTP mode: the organisation's webhook signing secret (`whsec_...`); enables the webhook receiver."""
     log_level: str = Field(default="INFO", validation_alias="SYNC_MCP_LOG_LEVEL")
     request_timeout: float = Field(default=30.0, gt=0, validation_alias="SYNC_MCP_REQUEST_TIMEOUT")
     catalog_ttl: float = Field(default=3600.0, ge=0, validation_alias="SYNC_MCP_CATALOG_TTL")
@@ -59,3 +72,9 @@ class Settings(BaseSettings):
 
     def secret_key(self) -> str | None:
         return self.api_key.get_secret_value() if self.api_key else None
+
+    def webhook_url(self) -> str | None:
+        """Where the API should deliver completions: set only with a secret and a public https URL."""
+        if self.webhook_secret is None or not self.public_url or not self.public_url.startswith("https://"):
+            return None
+        return self.public_url.rstrip("/") + WEBHOOK_PATH

@@ -15,6 +15,8 @@ async def create_generation(client: SyncClient, body: CreateGenerationRequest, *
     """`POST /v2/generate` with an Idempotency-Key minted once per logical create (reference §13)."""
     if not IDEMPOTENCY_KEY.match(idempotency_key):
         raise ValueError("idempotency key must be 1-128 characters of [A-Za-z0-9._~-]")
+    if body.webhook_url is None and client.default_webhook_url:  # the server's own receiver (§12)
+        body = body.model_copy(update={"webhook_url": client.default_webhook_url})
     data = await client.request_json("POST", "/v2/generate", json=body.to_wire(), idempotency_key=idempotency_key)
     return Generation.model_validate(data)
 
