@@ -24,7 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from . import routes as route_package
 from .config import SandboxConfig
 from .errors import catalog, message_for
-from .http import ErrorReply, api_error, reason
+from .http import ErrorReply, api_error, key_fingerprint, reason
 from .state import RecordedRequest, SandboxState, ScriptedFault
 
 
@@ -85,6 +85,7 @@ class SandboxMiddleware:
                 idempotency_key=", ".join(keys) if keys else None,
                 has_api_key="x-api-key" in headers,
                 body=_parse_json(raw),
+                key_fingerprint=key_fingerprint(headers.get("x-api-key")),
             )
         )
         replayed = False

@@ -6,11 +6,17 @@ from dataclasses import dataclass, field
 
 DEFAULT_API_KEY = "sk-sandbox-local"
 """The key the sandbox accepts unless told otherwise. Not a secret: it only opens the local emulator."""
+DEFAULT_WEBHOOK_SECRET = "whsec_sandbox-local"
+"""The organisation webhook secret the sandbox signs deliveries with unless told otherwise."""
 
 
 @dataclass
 class SandboxConfig:
     api_key: str = field(default=DEFAULT_API_KEY, repr=False)
+    extra_api_keys: tuple[str, ...] = field(default=(), repr=False)
+    """Further keys accepted, as other members' keys of the same organisation (to tell several users apart)."""
+    webhook_secret: str = field(default=DEFAULT_WEBHOOK_SECRET, repr=False)
+    """The organisation's webhook signing secret (`GET /v2/organizations/webhook/secret`, reference §12)."""
     pending_seconds: float = 1.0
     """How long a new generation stays PENDING."""
     processing_seconds: float = 2.0

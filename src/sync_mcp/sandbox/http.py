@@ -3,6 +3,7 @@ translation of wire-model validation errors into the API's 400 replies."""
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import json
 import uuid
@@ -101,10 +102,18 @@ def auth_error(request: Request) -> JSONResponse | None:
     supplied = request.headers.get("x-api-key")
     if not supplied:
         return JSONResponse(MISSING_KEY_BODY, 401)
-    expected = sandbox_config(request).api_key
-    if not hmac.compare_digest(supplied.encode("utf-8"), expected.encode("utf-8")):
+    config = sandbox_config(request)
+    matched = False
+    for expected in (config.api_key, *config.extra_api_keys):  # every key compared: timing tells nothing
+        matched |= hmac.compare_digest(supplied.encode("utf-8"), expected.encode("utf-8"))
+    if not matched:
         return JSONResponse(BAD_KEY_BODY, 401)
     return None
+
+
+def key_fingerprint(key: str | None) -> str | None:
+    """A short, one-way tag of a key, so logs can tell keys apart without holding them."""
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:12] if key else None
 
 
 def require_auth(request: Request) -> None:

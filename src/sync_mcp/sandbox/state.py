@@ -46,6 +46,8 @@ class RecordedRequest:
     """The parsed JSON body, or None (no body, or not JSON)."""
     status: int | None = None
     """HTTP status of the reply, once sent."""
+    key_fingerprint: str | None = None
+    """`http.key_fingerprint` of the `x-api-key` sent (tells users' keys apart; the key is never kept)."""
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ from ..http import (
     validation_reply,
 )
 from ..state import GenerationRecord, ScriptedFailure
+from ..webhooks import schedule_webhook
 from .assets import require_known_assets
 from .files import output_url
 
@@ -229,6 +230,7 @@ async def create_generation(request: Request) -> JSONResponse:
     )
     if key is not None:
         state.remember_idempotency(key, digest, record.id)
+    schedule_webhook(request, record, generation_json)
     return JSONResponse(generation_json(request, record), 201)
 
 
