@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from .api.client import DEFAULT_BASE_URL
+from .api.client import DEFAULT_BASE_URL, RetryPolicy
 
 _PLACEHOLDER = re.compile(r"^\$\{[^}]*\}$")
 
@@ -49,6 +49,12 @@ class Settings(BaseSettings):
     log_level: str = Field(default="INFO", validation_alias="SYNC_MCP_LOG_LEVEL")
     request_timeout: float = Field(default=30.0, gt=0, validation_alias="SYNC_MCP_REQUEST_TIMEOUT")
     catalog_ttl: float = Field(default=3600.0, ge=0, validation_alias="SYNC_MCP_CATALOG_TTL")
+    max_retries: int = Field(default=3, ge=0, le=10, validation_alias="SYNC_MCP_MAX_RETRIES")
+    """Retries of a safe request (GET, keyed create) after a 408/429/5xx or a network failure."""
+    retry_budget: float = Field(default=30.0, gt=0, validation_alias="SYNC_MCP_RETRY_BUDGET")
+    """Seconds one API call may take in total, retries and their waits included (at least one read timeout)."""
+    retry_base_delay: float = Field(default=0.5, gt=0, validation_alias="SYNC_MCP_RETRY_BASE_DELAY")
+    """First backoff step in seconds; it doubles per retry (full jitter, at most 8 s; Retry-After wins)."""
 
     @field_validator("*", mode="before")
     @classmethod
@@ -72,6 +78,14 @@ class Settings(BaseSettings):
 
     def secret_key(self) -> str | None:
         return self.api_key.get_secret_value() if self.api_key else None
+
+    def retry_policy(self) -> RetryPolicy:
+        return RetryPolicy(
+            max_attempts=self.max_retries + 1,
+            base_delay=self.retry_base_delay,
+            max_delay=max(8.0, self.retry_base_delay),
+            budget=self.retry_budget,
+        )
 
     def webhook_url(self) -> str | None:
         """Where the API should deliver completions: set only with a secret and a public https URL."""

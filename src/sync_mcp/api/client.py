@@ -180,6 +180,8 @@ class SyncClient:
 
         Retries only safe requests (GET, or a POST carrying an Idempotency-Key, always the same key and
         body), on 408/429(rate)/5xx and transport failures, within the policy's attempts and time budget.
+        The whole logical request, retries and waits included, ends within `max(budget, read timeout)`:
+        an attempt still in flight at that point is abandoned and reported as a timeout.
         """
         if auth and self._api_key is None:
             raise MissingAPIKeyError(self.missing_key_hint)
@@ -193,35 +195,43 @@ class SyncClient:
         attempts = policy.max_attempts if safe else 1
         clean_params = {k: v for k, v in (params or {}).items() if v is not None}
         started = time.monotonic()
+        deadline = started + max(policy.budget, self._read_seconds(timeout))
         attempt = 0
         while True:
             attempt += 1
-            try:
-                response = await self._http.request(
-                    method,
-                    path,
-                    params=clean_params or None,
-                    json=json,
-                    headers=send_headers,
-                    timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
-                )
-            except httpx.TransportError as exc:
+            response: httpx.Response | None = None
+            failure: httpx.TransportError | None = None
+            with anyio.move_on_after(deadline - time.monotonic()) as cut:
+                try:
+                    response = await self._http.request(
+                        method,
+                        path,
+                        params=clean_params or None,
+                        json=json,
+                        headers=send_headers,
+                        timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
+                    )
+                except httpx.TransportError as exc:
+                    failure = exc
+            retry_after: float | None = None
+            if response is None:
+                timed_out = cut.cancelled_caught or isinstance(failure, httpx.TimeoutException)
+                what = "did not answer in time" if timed_out else f"failed ({type(failure).__name__})"
                 error: SyncAPIError = TransportError(
-                    f"{method} {path} failed: {type(exc).__name__}", outcome_unknown=(method == "POST")
+                    f"{method} {path} {what}.", outcome_unknown=(method == "POST"), timed_out=timed_out
                 )
-                retry_after = None
+            elif response.is_success:
+                return response
             else:
-                if response.is_success:
-                    return response
                 error = _error_from(response)
                 retry_after = error.retry_after
                 if not _retryable_reply(response.status_code, error, policy):
-                    raise error
+                    raise _sent(error, method, path, idempotency_key, attempt)
             if attempt >= attempts:
-                raise error
+                raise _sent(error, method, path, idempotency_key, attempt)
             delay = policy.delay(attempt, retry_after)
-            if time.monotonic() - started + delay > policy.budget:
-                raise error
+            if time.monotonic() + delay >= deadline:
+                raise _sent(error, method, path, idempotency_key, attempt)
             logger.info("retrying %s %s in %.2fs (attempt %d): %s", method, path, delay, attempt + 1, error)
             if self.on_retry is not None:
                 try:
@@ -229,6 +239,14 @@ class SyncClient:
                 except Exception:  # a hook must never change the request's outcome
                     logger.debug("retry hook failed", exc_info=True)
             await anyio.sleep(delay)
+
+    def _read_seconds(self, timeout: httpx.Timeout | float | None) -> float:
+        """How long one attempt may wait for its answer (the read timeout in force for this request)."""
+        if timeout is None:
+            timeout = self._http.timeout
+        if isinstance(timeout, httpx.Timeout):
+            return timeout.read if timeout.read is not None else 0.0
+        return float(timeout)
 
     async def request_json(self, method: str, path: str, **kwargs: Any) -> Any:
         """`request` for endpoints that answer JSON; a non-JSON 2xx body is an `invalid_response` error."""
@@ -275,10 +293,18 @@ def _error_from(response: httpx.Response) -> SyncAPIError:
     return SyncAPIError.from_response(response.status_code, payload, retry_after)
 
 
+def _sent(
+    error: SyncAPIError, method: str, path: str, idempotency_key: str | None, attempts: int
+) -> SyncAPIError:
+    """Record on the error what was sent (never the API key or the body), so it can be explained."""
+    error.method, error.path, error.idempotency_key, error.attempts = method, path, idempotency_key, attempts
+    return error
+
+
 def _retryable_reply(status: int, error: SyncAPIError, policy: RetryPolicy) -> bool:
     if status not in policy.statuses:
         return False
-    if error.error_code == "concurrency_limit_reached":
+    if error.error_code in ("concurrency_limit_reached", "batch_concurrency_limit_reached"):
         return False  # in-flight jobs must finish first; hammering does not help (reference §14.2)
     if error.error_code == "IDEMPOTENCY_OUTCOME_UNKNOWN" and error.generation_id:
         return False  # the caller follows that generation instead (reference §13)

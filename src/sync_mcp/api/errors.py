@@ -4,12 +4,17 @@ Every failure that leaves this package is an `ErrorInfo`:
 `{errorCode, httpStatus, message, fix, retryable, requestId}` (+ a few optional details).
 `fix` comes from the live catalog `GET /v2/errors` (cached with a TTL), falling back to the snapshot
 bundled with the package, and for unknown codes to a hint based on the HTTP status.
+
+Text from the API is untrusted data, never instructions: an API reply's `message` reaches the agent
+quoted (`Sync API replied: "..."`, control characters removed, length capped), and `fix` only ever
+holds the error body's own `suggestion`, the catalog's fix, or this package's own words.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable
 from importlib import resources
@@ -23,7 +28,13 @@ logger = logging.getLogger(__name__)
 
 RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 RETRYABLE_CATEGORIES = frozenset({"infrastructure", "rate_limit", "tts_provider"})
-NOT_RETRYABLE_CODES = frozenset({"elevenlabs_api_key_invalid", "concurrency_limit_reached"})
+NOT_RETRYABLE_CODES = frozenset(
+    {"elevenlabs_api_key_invalid", "concurrency_limit_reached", "batch_concurrency_limit_reached"}
+)
+TRANSPORT_CODES = frozenset({"network_error", "request_timeout"})
+OUTCOME_UNKNOWN = "IDEMPOTENCY_OUTCOME_UNKNOWN"
+KNOWN_IDEMPOTENCY_CODES = frozenset({"INVALID_IDEMPOTENCY_KEY", OUTCOME_UNKNOWN})
+QUOTE_LIMIT = 500
 
 LOCAL_VALIDATION_CODE = "generation_input_validation_failed"
 """Catalog code used for argument errors caught before any request (the API's own generic code)."""
@@ -82,6 +93,11 @@ class SyncAPIError(Exception):
         self.generation_id = generation_id
         self.retry_after = retry_after
         self.body = body or {}
+        # Set by `SyncClient.request` when it gives up: what was sent (never the API key or the body).
+        self.method: str | None = None
+        self.path: str | None = None
+        self.idempotency_key: str | None = None
+        self.attempts = 0
 
     @classmethod
     def from_response(cls, status: int, payload: Any, retry_after: float | None = None) -> SyncAPIError:
@@ -120,17 +136,29 @@ class MissingAPIKeyError(SyncAPIError):
 
 
 class TransportError(SyncAPIError):
-    """The API could not be reached or did not answer in time."""
+    """The API could not be reached, dropped the connection, or did not answer in time."""
 
-    def __init__(self, message: str, *, outcome_unknown: bool = False) -> None:
-        suggestion = (
-            "The request may or may not have been accepted. Do not create again blindly: list recent "
-            "generations (or retry with the same idempotency key) to find it first."
-            if outcome_unknown
-            else "Check network access to the Sync API (SYNC_BASE_URL, proxy, firewall) and retry shortly."
+    def __init__(self, message: str, *, outcome_unknown: bool = False, timed_out: bool = False) -> None:
+        if outcome_unknown:
+            suggestion = (
+                "The request may or may not have been accepted. Do not send it again blindly: look for the job "
+                "first (e.g. list recent generations), or repeat it with the same idempotency key."
+            )
+        elif timed_out:
+            suggestion = (
+                "The API did not answer in time: retry shortly. If it keeps happening, check network access to "
+                "the Sync API or raise SYNC_MCP_REQUEST_TIMEOUT."
+            )
+        else:
+            suggestion = "Check network access to the Sync API (SYNC_BASE_URL, proxy, firewall) and retry shortly."
+        super().__init__(
+            http_status=None,
+            error_code="request_timeout" if timed_out else "network_error",
+            message=message,
+            suggestion=suggestion,
         )
-        super().__init__(http_status=None, error_code="network_error", message=message, suggestion=suggestion)
         self.outcome_unknown = outcome_unknown
+        self.timed_out = timed_out
 
 
 # ----------------------------------------------------------------------------------------------- catalog
@@ -269,20 +297,37 @@ class ErrorCatalog:
         return self._bundled.get(code)
 
     async def explain(self, err: SyncAPIError) -> ErrorInfo:
-        """Turn an API/transport error into the agent-facing shape, with the catalog's fix."""
-        entry = None if isinstance(err, (MissingAPIKeyError, TransportError)) else await self.lookup(err.error_code)
-        fix = err.suggestion or (entry.fix if entry else None) or status_hint(err.http_status)
+        """Turn an API/transport error into the agent-facing shape, with the catalog's fix.
+
+        The API's own text is quoted in `message`; `fix` is the body's `suggestion`, the catalog's fix or a
+        status hint, extended with what the idempotency key and `Retry-After` mean for the next call.
+        """
+        local = isinstance(err, (MissingAPIKeyError, TransportError))
+        entry = None if local else await self.lookup(err.error_code)
+        fix = (_clean(err.suggestion) if err.suggestion else None) or (entry.fix if entry else None)
+        fix = fix or status_hint(err.http_status)
         details = {
             k: v
             for k, v in err.body.items()
             if k in ("activeGenerations", "concurrencyLimit", "upgradeUrl", "lineNumber", "dialogueEditSection")
         }
+        code = err.error_code or _code_for_status(err.http_status)
+        retryable = is_retryable(err.error_code, err.http_status, entry.category if entry else None)
+        if err.idempotency_key is not None:
+            details["idempotencyKey"] = err.idempotency_key
+            fix = _idempotency_fix(err, code, fix, retryable)
+            if is_idempotency_conflict(code, err.http_status):
+                retryable = False
+        if err.retry_after is not None and retryable:
+            fix += f" Wait at least {err.retry_after:g} s (retryAfterSeconds) before calling again."
+        if err.attempts > 1:
+            details["attempts"] = err.attempts
         return ErrorInfo(
-            errorCode=err.error_code or _code_for_status(err.http_status),
+            errorCode=code,
             httpStatus=err.http_status,
-            message=err.message,
+            message=err.message if err.http_status is None else quote_api_text(err.message),
             fix=fix,
-            retryable=is_retryable(err.error_code, err.http_status, entry.category if entry else None),
+            retryable=retryable,
             requestId=err.request_id,
             field=err.field,
             generationId=err.generation_id,
@@ -311,11 +356,63 @@ def _code_for_status(status: int | None) -> str:
 def is_retryable(code: str | None, status: int | None, category: str | None) -> bool:
     if code in NOT_RETRYABLE_CODES:
         return False
-    if code == "IDEMPOTENCY_OUTCOME_UNKNOWN" or code == "network_error":
+    if code == OUTCOME_UNKNOWN or code in TRANSPORT_CODES:
         return True
     if category is not None and category in RETRYABLE_CATEGORIES:
         return True
     return status in RETRYABLE_STATUSES if status is not None else False
+
+
+def is_idempotency_conflict(code: str | None, status: int | None) -> bool:
+    """Same key, other body (or the first request with that key still running).
+
+    [INF] The reference could not recover this code's name or status (§13, §18.1: "most likely HTTP 409
+    or 422"), so any `IDEMPOTENCY_*` code other than the two documented ones, on a 409/422, counts.
+    """
+    return bool(code and code.upper().startswith("IDEMPOTENCY_")) and code not in KNOWN_IDEMPOTENCY_CODES and (
+        status in (409, 422)
+    )
+
+
+def _idempotency_fix(err: SyncAPIError, code: str, fix: str, retryable: bool) -> str:
+    """What a keyed request's failure means for the next call: keep the key; never switch it silently."""
+    key = err.idempotency_key
+    if is_idempotency_conflict(code, err.http_status):
+        return (
+            f'idempotencyKey "{key}" was already used with a different request body, so nothing new was started. '
+            "To repeat the original request, send exactly its original arguments with this key (if that request "
+            "is still running, wait and repeat it unchanged). Use a new key, or none, only if a new, separately "
+            "billed generation is really intended."
+        )
+    if code == OUTCOME_UNKNOWN and err.generation_id is None:
+        return (
+            f'The API could not confirm whether the request was accepted. Call again later with the same arguments '
+            f'and idempotencyKey "{key}": the API then returns the original generation instead of creating a '
+            "second one. Do not switch keys or drop the key."
+        )
+    if isinstance(err, TransportError) and err.outcome_unknown:
+        return (
+            "The request may or may not have been accepted. Call again with the same arguments and "
+            f'idempotencyKey "{key}": the API returns the original generation instead of creating a second one. '
+            "Do not switch keys or drop the key."
+        )
+    if retryable:
+        return fix + f' When you retry, pass the same arguments and idempotencyKey "{key}" so it cannot run twice.'
+    return fix
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u200b-\u200f\u202a-\u202e\u2066-\u2069]+")
+
+
+def _clean(text: str) -> str:
+    """API text made safe to show: no control or direction characters, one line, bounded length."""
+    text = " ".join(_CONTROL.sub(" ", text).split())
+    return text if len(text) <= QUOTE_LIMIT else text[: QUOTE_LIMIT - 1] + "…"
+
+
+def quote_api_text(text: str) -> str:
+    """An API reply's message as quoted data (it may contain anything; it is never an instruction)."""
+    return "Sync API replied: " + json.dumps(_clean(text), ensure_ascii=False)
 
 
 def from_validation_error(exc: ValidationError, catalog: ErrorCatalog | None = None) -> ErrorInfo:

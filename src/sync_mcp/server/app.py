@@ -77,7 +77,9 @@ def build_server(settings: Settings | None = None) -> SyncMCPServer:
     @asynccontextmanager
     async def lifespan(_: MCPServer[ToolState]) -> AsyncIterator[ToolState]:
         timeout = httpx.Timeout(settings.request_timeout, connect=10.0, pool=10.0)
-        async with SyncClient(settings.secret_key(), base_url=settings.base_url, timeout=timeout) as client:
+        async with SyncClient(
+            settings.secret_key(), base_url=settings.base_url, timeout=timeout, retry=settings.retry_policy()
+        ) as client:
             catalog = ErrorCatalog(partial(fetch_error_catalog, client), ttl=settings.catalog_ttl)
             yield ToolState(settings=settings, client=client, catalog=catalog, updates=updates)
 

@@ -15,6 +15,7 @@ from sync_mcp.api.capabilities import MODELS, TERMINAL_STATUSES
 from sync_mcp.api.client import IDEMPOTENCY_KEY
 
 from .arguments import wire_body, with_model_parameters
+from .notify import client_log
 from .registry import has_tool, sync_tool
 from .results import fail, generation_link, ok
 from .spending import guard_spend, spend_parameter
@@ -162,7 +163,11 @@ async def get_generation(
 
     async def report(generation: Generation, poll: int, elapsed: float) -> None:
         await state.updates.observe(generation)  # subscribers hear of a changed status
-        await ctx.report_progress(poll, None, f"{generation.status} after {elapsed:.0f}s (poll {poll})")
+        message = f"{generation.status} after {elapsed:.0f}s (poll {poll})"
+        await ctx.report_progress(poll, None, message)
+        await client_log(ctx, "info", f"generation {generation.id}: {message}")
 
-    generation, timed_out = await follow_generation(state.client, id, timeout=timeout, on_poll=report)
+    generation, timed_out = await follow_generation(
+        state.client, id, timeout=timeout, on_poll=report, deliveries=state.deliveries
+    )
     return ok(describe(state, generation, wait_timed_out=timed_out), [generation_link(generation.id)])

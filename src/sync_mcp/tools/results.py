@@ -13,6 +13,7 @@ from pydantic import BaseModel, ValidationError
 from sync_mcp.api import ErrorInfo, SyncAPIError
 from sync_mcp.api.errors import from_validation_error
 
+from .failures import explain_failure
 from .state import tool_state
 from .updates import generation_uri
 
@@ -76,6 +77,6 @@ def structured_errors(
         except ValidationError as exc:
             return fail(from_validation_error(exc, tool_state(ctx).catalog if ctx is not None else None))
         except SyncAPIError as exc:
-            return fail(await tool_state(ctx).catalog.explain(exc))
+            return fail(await explain_failure(tool_state(ctx), exc))
 
     return wrapper

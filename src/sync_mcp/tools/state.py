@@ -1,15 +1,25 @@
-"""What tools need at run time, created once per server process by the server's lifespan."""
+"""What tools need at run time, created once per server process by the server's lifespan.
+
+`tool_state(ctx)` hands each request a view whose API client is bound to the caller: in HTTP mode the Sync
+API key may arrive per request in the `X-Sync-Api-Key` header (falling back to SYNC_API_KEY), so one
+deployment serves many users without sharing a key. The view also reports retries to the caller.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any
 
 from mcp.server.mcpserver import Context
 
 from sync_mcp.api import ErrorCatalog, SyncClient
+from sync_mcp.api.client import RetryNotice
 from sync_mcp.config import Settings
+from sync_mcp.logs import redactor
 
+from .deliveries import DeliveryBoard
+from .notify import notify_client
 from .updates import GenerationUpdates
 
 
@@ -20,10 +30,43 @@ class ToolState:
     catalog: ErrorCatalog
     updates: GenerationUpdates
     """Where sightings of generations go, so subscribed clients hear of status changes."""
+    deliveries: DeliveryBoard = field(default_factory=DeliveryBoard)
+    """Verified webhook deliveries (HTTP mode), which end waits without polling."""
+
+
+API_KEY_HEADER = "X-Sync-Api-Key"
+"""HTTP mode: the request header carrying the caller's own Sync API key."""
+HTTP_MISSING_KEY_HINT = (
+    f"Send your Sync API key in the {API_KEY_HEADER} header of each request to this server (or have its "
+    "operator set SYNC_API_KEY). Keys: https://sync.so/keys"
+)
+
+
+def caller_api_key(ctx: Context[Any, Any]) -> str | None:
+    """The key sent with this request (HTTP mode), or None (stdio, in memory, or no header)."""
+    headers = ctx.headers
+    value = headers.get(API_KEY_HEADER) if headers is not None else None
+    return (value.strip() or None) if value else None
+
+
+async def _tell_retry(ctx: Context[Any, Any], notice: RetryNotice) -> None:
+    reason = notice.error.error_code or notice.error.http_status or "network error"
+    message = f"{notice.method} {notice.path} failed ({reason}); retry {notice.attempt} in {notice.delay:.1f}s"
+    await notify_client(ctx, "warning", message)
 
 
 def tool_state(ctx: Context[Any, Any]) -> ToolState:
     state = ctx.request_context.lifespan_context
     if not isinstance(state, ToolState):  # pragma: no cover - a wiring bug, not a user error
         raise RuntimeError("sync-mcp tools need the sync-mcp server lifespan")
-    return state
+    key = caller_api_key(ctx)
+    redactor.add_per_request(key)
+    own_key = key is None or key == state.settings.secret_key()
+    client = state.client.bound(
+        api_key=key,
+        on_retry=partial(_tell_retry, ctx),
+        # One webhook secret verifies one organisation's deliveries: the deployment's own key only.
+        default_webhook_url=state.settings.webhook_url() if own_key else None,
+        missing_key_hint=HTTP_MISSING_KEY_HINT if ctx.headers is not None else None,
+    )
+    return replace(state, client=client)

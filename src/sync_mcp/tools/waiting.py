@@ -4,6 +4,10 @@ Each poll uses the API's own long-poll (`wait=true`), so a finished job is seen 
 windows grow 2, 4, 8, then 10 s (the API's cap): a short job reports progress early, a long job costs
 about one request per 10 s. Should an API answer a long-poll early without a terminal status, the loop
 backs off exponentially instead of polling hot.
+
+With a webhook receiver (HTTP mode), a verified delivery ends the wait at once: the long-poll is dropped
+and one plain read with the caller's own key confirms the caller may see the job (a delivery is keyed by
+id only) and fills in what the webhook payload omits. Polling stays the fallback.
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ from sync_mcp.api.capabilities import TERMINAL_STATUSES
 from sync_mcp.api.client import MAX_WAIT_SECONDS
 from sync_mcp.api.generations import get_generation
 
+from .deliveries import DeliveryBoard
+
 OnPoll = Callable[[Generation, int, float], Awaitable[None]]
 """Called after every poll with (generation, poll number, seconds elapsed)."""
 
@@ -25,9 +31,61 @@ FIRST_WINDOW = 2
 
 
 async def follow_generation(
-    client: SyncClient, generation_id: str, *, timeout: float, on_poll: OnPoll | None = None
+    client: SyncClient,
+    generation_id: str,
+    *,
+    timeout: float,
+    on_poll: OnPoll | None = None,
+    deliveries: DeliveryBoard | None = None,
 ) -> tuple[Generation, bool]:
-    """Poll until COMPLETED/FAILED/REJECTED or `timeout` seconds; returns (generation, timed_out)."""
+    """Poll until COMPLETED/FAILED/REJECTED or `timeout` seconds, or until a webhook delivery for it
+    arrives; returns (generation, timed_out)."""
+    if deliveries is None:
+        return await _poll(client, generation_id, timeout=timeout, on_poll=on_poll)
+    start = anyio.current_time()
+    polls = 0
+
+    async def counted(generation: Generation, poll: int, elapsed: float) -> None:
+        nonlocal polls
+        polls = poll
+        if on_poll is not None:
+            await on_poll(generation, poll, elapsed)
+
+    polled: tuple[Generation, bool] | None = None
+    failure: Exception | None = None
+    delivered: Generation | None = None
+    async with anyio.create_task_group() as tg:
+
+        async def polling() -> None:
+            nonlocal polled, failure
+            try:
+                polled = await _poll(client, generation_id, timeout=timeout, on_poll=counted)
+            except Exception as exc:  # re-raised below as itself, not wrapped in an exception group
+                failure = exc
+            tg.cancel_scope.cancel()
+
+        async def delivery() -> None:
+            nonlocal delivered
+            delivered = await deliveries.terminal(generation_id)
+            tg.cancel_scope.cancel()
+
+        tg.start_soon(polling)
+        tg.start_soon(delivery)
+    if polled is not None:
+        return polled
+    if failure is not None:
+        raise failure
+    assert delivered is not None
+    current = await get_generation(client, generation_id)
+    generation = current if current.status in TERMINAL_STATUSES else delivered
+    if on_poll is not None:
+        await on_poll(generation, polls + 1, anyio.current_time() - start)
+    return generation, False
+
+
+async def _poll(
+    client: SyncClient, generation_id: str, *, timeout: float, on_poll: OnPoll | None
+) -> tuple[Generation, bool]:
     start = anyio.current_time()
     deadline = start + timeout
     polls = 0
