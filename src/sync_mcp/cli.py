@@ -1,4 +1,4 @@
-"""The `sync-mcp` command: serve (default, stdio), demo, sandbox.
+"""The `sync-mcp` command: serve (default: stdio; `--transport http` for Streamable HTTP), demo, sandbox.
 
 Imports stay inside the subcommands so that starting the stdio server pays only for what it uses.
 """
@@ -12,6 +12,30 @@ from collections.abc import Sequence
 from sync_mcp import __version__
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+DEFAULT_HTTP_PORT = 8000
+
+
+def _transport_options(parser: argparse.ArgumentParser, default: object) -> None:
+    """`--transport/--host/--port`, on the top-level parser and on `serve` (whose values then win)."""
+    parser.add_argument(
+        "--transport",
+        choices=("stdio", "http"),
+        default="stdio" if default is None else default,
+        help="stdio (default), or http: Streamable HTTP at /mcp. In http mode each request may carry its own "
+        "Sync API key in the X-Sync-Api-Key header; SYNC_MCP_HTTP_TOKEN sets the bearer token clients must "
+        "send (required beyond loopback)",
+    )
+    parser.add_argument(
+        "--host",
+        default="127.0.0.1" if default is None else default,
+        help="http: bind address (default 127.0.0.1, loopback only)",
+    )
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=DEFAULT_HTTP_PORT if default is None else default,
+        help=f"http: port (default {DEFAULT_HTTP_PORT})",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -22,12 +46,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"sync-mcp {__version__}")
     parser.add_argument("--log-level", choices=LOG_LEVELS, type=str.upper, help="stderr log level (default INFO)")
+    _transport_options(parser, None)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    serve = sub.add_parser("serve", help="serve MCP over stdio (the default)")
+    serve = sub.add_parser("serve", help="serve MCP over stdio (the default) or Streamable HTTP (--transport http)")
     serve.add_argument(
         "--log-level", choices=LOG_LEVELS, type=str.upper, default=argparse.SUPPRESS, help="stderr log level"
     )
+    _transport_options(serve, argparse.SUPPRESS)
 
     demo = sub.add_parser("demo", help="walk a full session against the embedded sandbox (no API key needed)")
     demo.add_argument("--processing-seconds", type=float, default=3.0, help="sandbox job duration (default 3)")
@@ -53,6 +79,14 @@ def main(argv: Sequence[str] | None = None) -> None:
         settings = Settings()
         if args.log_level:
             settings.log_level = args.log_level
+        if args.transport == "http":
+            from sync_mcp.server.http import HttpConfigError, serve_http
+
+            try:
+                serve_http(settings, host=args.host, port=args.port)
+            except HttpConfigError as exc:
+                sys.exit(f"sync-mcp: {exc}")
+            return
         build_server(settings).run("stdio")
     elif command == "demo":
         from sync_mcp.demo import run_demo

@@ -22,9 +22,11 @@ from sync_mcp.api.errors import from_validation_error
 from sync_mcp.config import Settings
 from sync_mcp.logs import configure_logging
 from sync_mcp.tools import ToolState, register_tools
+from sync_mcp.tools.deliveries import DeliveryBoard
 from sync_mcp.tools.updates import GenerationUpdates
 
 from . import request_scope
+from .client_logging import serve_log_levels
 from .completions import register_completions
 from .instructions import INSTRUCTIONS
 from .prompts import register_prompts
@@ -40,6 +42,8 @@ class SyncMCPServer(MCPServer[ToolState]):
     _listed: list[Tool] | None = None
     updates: GenerationUpdates
     """Publishes generation changes to subscribers; usable outside requests (webhooks)."""
+    deliveries: DeliveryBoard
+    """Verified webhook deliveries, fed by the HTTP webhook receiver; they end waits."""
 
     async def list_tools(self) -> list[Tool]:
         if self._listed is None:  # the tool set is fixed once the server is built
@@ -67,11 +71,13 @@ class SyncMCPServer(MCPServer[ToolState]):
             )
 
 
-def build_server(settings: Settings | None = None) -> SyncMCPServer:
-    """A ready server. Nothing touches the network until a tool runs."""
+def build_server(settings: Settings | None = None, **options: Any) -> SyncMCPServer:
+    """A ready server. Nothing touches the network until a tool runs. `options` go to `MCPServer` (the HTTP
+    transport passes its `token_verifier` and `auth` this way)."""
     settings = settings or Settings()
     configure_logging(settings.log_level, secrets=[settings.secret_key()])
     updates = GenerationUpdates()
+    deliveries = DeliveryBoard()
     tasks = GenerationTasks()
 
     @asynccontextmanager
@@ -81,7 +87,7 @@ def build_server(settings: Settings | None = None) -> SyncMCPServer:
             settings.secret_key(), base_url=settings.base_url, timeout=timeout, retry=settings.retry_policy()
         ) as client:
             catalog = ErrorCatalog(partial(fetch_error_catalog, client), ttl=settings.catalog_ttl)
-            yield ToolState(settings=settings, client=client, catalog=catalog, updates=updates)
+            yield ToolState(settings=settings, client=client, catalog=catalog, updates=updates, deliveries=deliveries)
 
     server = SyncMCPServer(
         "sync-mcp",
@@ -93,8 +99,11 @@ def build_server(settings: Settings | None = None) -> SyncMCPServer:
         log_level=settings.log_level.upper(),  # type: ignore[arg-type]
         subscriptions=updates.bus,
         extensions=[tasks],
+        **options,
     )
     server.updates = updates
+    server.deliveries = deliveries
+    serve_log_levels(server)
     register_tools(server)
     request_scope.install(server)
     register_resources(server, updates)

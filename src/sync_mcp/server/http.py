@@ -1,0 +1,147 @@
+"""Streamable HTTP: the ASGI app for `sync-mcp --transport http`, its bearer token and Host/Origin checks.
+
+- Stateless (`stateless_http=True`): any replica serves any request; SSE responses (`json_response=False`)
+  so progress notifications still stream during a wait.
+- Loopback by default. Host/Origin allow-lists against DNS rebinding: the loopback names, plus the public
+  URL's host and SYNC_MCP_ALLOWED_HOSTS / SYNC_MCP_ALLOWED_ORIGINS. Bound beyond loopback, there must be
+  an allow-list and a bearer token, or the server refuses to start.
+- Bearer token (SYNC_MCP_HTTP_TOKEN): required beyond loopback, enforced on loopback too when set.
+- Per-request Sync API key: header `X-Sync-Api-Key` (see tools/state.py), else SYNC_API_KEY.
+- Webhook receiver (`POST /webhooks/sync`) when SYNC_MCP_WEBHOOK_SECRET is set (server/webhooks.py).
+"""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import logging
+from urllib.parse import urlsplit
+
+from mcp.server.auth.provider import AccessToken, TokenVerifier
+from mcp.server.auth.settings import AuthSettings
+from mcp.server.transport_security import TransportSecuritySettings
+from starlette.applications import Starlette
+
+from sync_mcp.config import Settings
+from sync_mcp.logs import redactor
+
+from .app import SyncMCPServer, build_server
+from .webhooks import add_webhook_receiver
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_PORT = 8000
+MCP_PATH = "/mcp"
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
+LOOPBACK_HOSTS = ["127.0.0.1:*", "localhost:*", "[::1]:*"]
+LOOPBACK_ORIGINS = ["http://127.0.0.1:*", "http://localhost:*", "http://[::1]:*"]
+
+
+class HttpConfigError(ValueError):
+    """A configuration the HTTP transport refuses to start with (the message says how to fix it)."""
+
+
+class StaticTokenVerifier(TokenVerifier):
+    """Accepts exactly the configured bearer token, compared in constant time."""
+
+    def __init__(self, token: str) -> None:
+        self._token = token.encode("utf-8")
+
+    async def verify_token(self, token: str) -> AccessToken | None:
+        if hmac.compare_digest(token.encode("utf-8"), self._token):
+            return AccessToken(token=token, client_id="sync-mcp-http", scopes=[])
+        return None
+
+
+def is_loopback(host: str) -> bool:
+    if host in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _split(value: str | None) -> list[str]:
+    return [part.strip() for part in (value or "").split(",") if part.strip()]
+
+
+def transport_security(settings: Settings, host: str) -> TransportSecuritySettings:
+    """Host/Origin allow-lists for a bind address (see the module docstring)."""
+    hosts = _split(settings.allowed_hosts)
+    origins = _split(settings.allowed_origins)
+    if settings.public_url:
+        public = urlsplit(settings.public_url)
+        if public.hostname:
+            hosts += [public.netloc, f"{public.hostname}:*"]
+            origins.append(f"{public.scheme}://{public.netloc}")
+    if is_loopback(host):
+        hosts += LOOPBACK_HOSTS
+        origins += LOOPBACK_ORIGINS
+    elif host not in ("0.0.0.0", "::", ""):
+        bracketed = f"[{host}]" if ":" in host else host
+        hosts += [bracketed, f"{bracketed}:*"]
+    if not hosts:
+        raise HttpConfigError(
+            f"refusing to serve on {host} without a Host allow-list: set SYNC_MCP_ALLOWED_HOSTS (e.g. "
+            "mcp.example.com,mcp.example.com:*) or SYNC_MCP_PUBLIC_URL, which protect against DNS rebinding"
+        )
+    return TransportSecuritySettings(
+        enable_dns_rebinding_protection=True,
+        allowed_hosts=list(dict.fromkeys(hosts)),
+        allowed_origins=list(dict.fromkeys(origins)),
+    )
+
+
+def build_http_app(
+    settings: Settings, *, host: str = "127.0.0.1", port: int = DEFAULT_PORT
+) -> tuple[SyncMCPServer, Starlette]:
+    """The server and its Streamable HTTP app (MCP at /mcp); raises `HttpConfigError` for unsafe setups."""
+    token = settings.http_token.get_secret_value() if settings.http_token else None
+    if token is None and not is_loopback(host):
+        raise HttpConfigError(
+            f"refusing to serve MCP on {host} (beyond loopback) without a bearer token: set SYNC_MCP_HTTP_TOKEN "
+            "to a long random secret and have clients send 'Authorization: Bearer <token>'"
+        )
+    security = transport_security(settings, host)
+    redactor.add(token, settings.webhook_secret.get_secret_value() if settings.webhook_secret else None)
+    options = {}
+    if token is not None:
+        url_host = f"[{host}]" if ":" in host else host
+        options = {
+            "token_verifier": StaticTokenVerifier(token),
+            # A static token has no authorization server to advertise: no resource metadata is served, and
+            # the issuer below is never published.
+            "auth": AuthSettings(issuer_url=f"http://{url_host}:{port}", resource_server_url=None),
+        }
+    server = build_server(settings, **options)
+    if settings.webhook_secret is not None:
+        add_webhook_receiver(
+            server,
+            secret=settings.webhook_secret.get_secret_value(),
+            deliveries=server.deliveries,
+            updates=server.updates,
+        )
+    app = server.streamable_http_app(
+        streamable_http_path=MCP_PATH,
+        stateless_http=True,
+        json_response=False,
+        transport_security=security,
+        host=host,
+    )
+    return server, app
+
+
+def serve_http(settings: Settings, *, host: str = "127.0.0.1", port: int = DEFAULT_PORT) -> None:
+    """Serve until interrupted (blocking)."""
+    import uvicorn
+
+    _, app = build_http_app(settings, host=host, port=port)
+    logger.info(
+        "MCP over Streamable HTTP on %s:%d%s (bearer token %s)",
+        host,
+        port,
+        MCP_PATH,
+        "required" if settings.http_token else "off: loopback only",
+    )
+    uvicorn.run(app, host=host, port=port, log_config=None, log_level=settings.log_level.lower())
