@@ -1,7 +1,8 @@
 """Logging to stderr (stdout is the JSON-RPC channel in stdio mode), with secrets redacted.
 
-The redaction filter sits on the handler, so it covers every record that reaches it, including
-third-party loggers (httpx, uvicorn, the MCP SDK).
+Secrets are scrubbed where records are made (a log-record factory), so every record of every logger,
+ours or third-party (httpx, uvicorn, the MCP SDK), reaches every handler (ours, a host's, a test's)
+already clean; the same filter also sits on the handlers as a second guard.
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ import logging
 import sys
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
+from typing import Any
 
 REDACTED = "[REDACTED]"
 MAX_PER_REQUEST_SECRETS = 1024
@@ -50,16 +52,39 @@ class RedactSecrets(logging.Filter):
         return text
 
     def filter(self, record: logging.LogRecord) -> bool:
+        self.scrub_record(record)
+        return True
+
+    def scrub_record(self, record: logging.LogRecord) -> None:
+        """Rewrite the record's message (and exception text) if a secret is in it; otherwise leave it as is."""
         if not self._secrets and not self._per_request:
-            return True
-        message = record.getMessage()
+            return
+        try:
+            message = record.getMessage()
+        except Exception:  # bad format arguments: logging reports those itself when the record is emitted
+            message = str(record.msg)
         clean = self.scrub(message)
         if clean != message:
             record.msg, record.args = clean, None
         if record.exc_info and record.exc_info[1] is not None:
-            record.exc_text = self.scrub(logging.Formatter().formatException(record.exc_info))
-            record.exc_info = None
-        return True
+            text = record.exc_text or logging.Formatter().formatException(record.exc_info)
+            clean = self.scrub(text)
+            if clean != text:
+                record.exc_text, record.exc_info = clean, None
+        elif record.exc_text:
+            record.exc_text = self.scrub(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self.scrub(record.stack_info)
+
+
+def _redacting_factory(make: Callable[..., logging.LogRecord]) -> Callable[..., logging.LogRecord]:
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = make(*args, **kwargs)
+        redactor.scrub_record(record)
+        return record
+
+    factory.redacts = True  # type: ignore[attr-defined]
+    return factory
 
 
 class LogfmtFormatter(logging.Formatter):
@@ -100,6 +125,8 @@ def configure_logging(level: str = "INFO", secrets: Iterable[str | None] = ()) -
     """Install one stderr handler on the root logger (idempotent) and register secrets to redact."""
     global _handler
     redactor.add(*secrets)
+    if not getattr(logging.getLogRecordFactory(), "redacts", False):
+        logging.setLogRecordFactory(_redacting_factory(logging.getLogRecordFactory()))
     root = logging.getLogger()
     if _handler is None:
         _handler = logging.StreamHandler(sys.stderr)

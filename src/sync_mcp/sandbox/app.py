@@ -47,12 +47,42 @@ def _parse_json(raw: bytes) -> Any:
         return None
 
 
-def fault_response(fault: ScriptedFault) -> Response:
+def fault_response(fault: ScriptedFault, generation_id: str | None = None) -> Response:
     status = fault.status or 500
     code = fault.error_code
     message = fault.message or (message_for(code) if code in catalog() else reason(status))
     headers = {"Retry-After": f"{fault.retry_after:g}"} if fault.retry_after is not None else None
-    return api_error(status, code, message, headers=headers)
+    extra = {"generationId": generation_id} if generation_id else {}
+    return api_error(status, code, message, headers=headers, **extra)
+
+
+async def _dropped(scope: Scope, receive: Receive, send: Send) -> None:
+    """A reply that breaks off: the status line and a Content-Length go out, the body never does, and the
+    server closes the connection (it logs one line about the incomplete response)."""
+    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"1024")]})
+
+
+async def _client_left_within(seconds: float, receive: Receive) -> bool:
+    """Wait `seconds`, or less when the client disconnects first (True then). The request body was read
+    already, so the next message the server hands over is the disconnect."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + seconds
+
+    async def next_message() -> bool:
+        return (await receive())["type"] == "http.disconnect"
+
+    try:
+        if await asyncio.wait_for(next_message(), timeout=seconds):
+            return True
+    except asyncio.TimeoutError:
+        return False
+    await asyncio.sleep(max(0.0, end - loop.time()))
+    return False
+
+
+def _created_id(chunks: list[bytes]) -> str | None:
+    body = _parse_json(b"".join(chunks))
+    return body.get("id") if isinstance(body, dict) and isinstance(body.get("id"), str) else None
 
 
 class SandboxMiddleware:
@@ -102,18 +132,26 @@ class SandboxMiddleware:
                 entry.status = message["status"]
             await send(message)
 
+        handled: list[bytes] = []
+
         async def discard(message: Message) -> None:
-            return None
+            if message["type"] == "http.response.body":
+                handled.append(message.get("body", b""))
 
         fault = self.state.take_fault(scope["method"], scope["path"])
-        if fault is not None and fault.delay:
-            await asyncio.sleep(fault.delay)
-        if fault is None or fault.status is None:
+        if fault is not None and fault.delay and await _client_left_within(fault.delay, receive):
+            entry.disconnected = True
+            return
+        if fault is None or (fault.status is None and not fault.drop):
             await self.app(scope, replay, logged_send)
             return
         if fault.after_handling:
             await self.app(scope, replay, discard)
-        await fault_response(fault)(scope, replay, logged_send)
+        if fault.drop:
+            await _dropped(scope, replay, logged_send)
+            return
+        generation_id = _created_id(handled) if fault.report_generation_id else None
+        await fault_response(fault, generation_id)(scope, replay, logged_send)
 
 
 async def _error_reply(request: Request, exc: Exception) -> Response:

@@ -46,6 +46,8 @@ class RecordedRequest:
     """The parsed JSON body, or None (no body, or not JSON)."""
     status: int | None = None
     """HTTP status of the reply, once sent."""
+    disconnected: bool = False
+    """The client closed the connection before the reply was sent (seen during a scripted delay)."""
     key_fingerprint: str | None = None
     """`http.key_fingerprint` of the `x-api-key` sent (tells users' keys apart; the key is never kept)."""
 
@@ -66,7 +68,8 @@ class ScriptedFailure:
 
 @dataclass
 class ScriptedFault:
-    """An HTTP-level fault for the next matching /v2 request(s): an error reply, a delay, or both.
+    """An HTTP-level fault for the next matching /v2 request(s): an error reply, a delay, a dropped
+    connection, or a combination.
 
     With `after_handling`, the request is processed normally first (a create really creates) and its
     reply is then replaced by the fault: the "accepted, but the answer was lost" case of reference §13.
@@ -87,6 +90,12 @@ class ScriptedFault:
     after_handling: bool = False
     times: int = 1
     """How many matching requests this fault applies to."""
+    drop: bool = False
+    """Close the connection instead of replying (the status line goes out, the body never completes), so
+    the client sees a broken connection; `status` is then not used."""
+    report_generation_id: bool = False
+    """With `after_handling`: put the id of the generation the request created (or replayed) into the
+    error body as `generationId`, as the API does on 503 IDEMPOTENCY_OUTCOME_UNKNOWN (reference §13)."""
 
     def __post_init__(self) -> None:
         if self.status is not None and not (isinstance(self.status, int) and 400 <= self.status <= 599):
@@ -95,8 +104,10 @@ class ScriptedFault:
             raise ValueError("delay must be a number of seconds >= 0")
         if not isinstance(self.times, int) or self.times < 1:
             raise ValueError("times must be an integer >= 1")
-        if self.status is None and self.after_handling:
-            raise ValueError("after_handling needs an error status")
+        if self.status is None and self.after_handling and not self.drop:
+            raise ValueError("after_handling needs an error status or drop")
+        if self.report_generation_id and not self.after_handling:
+            raise ValueError("report_generation_id needs after_handling")
 
     def matches(self, method: str, path: str) -> bool:
         return (self.method is None or self.method.upper() == method.upper()) and (

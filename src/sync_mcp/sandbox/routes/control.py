@@ -3,7 +3,8 @@
 - `POST /_sandbox/script-failure` `{errorCode, status?: "FAILED"|"REJECTED", error?}`: the next created
   generation ends that way.
 - `POST /_sandbox/fault` `{status?, errorCode?, message?, method?, path?, retryAfter?, delay?,
-  afterHandling?, times?}`: an HTTP fault for the next matching /v2 request(s) (see `ScriptedFault`).
+  afterHandling?, times?, drop?, reportGenerationId?}`: an HTTP fault for the next matching /v2
+  request(s) (see `ScriptedFault`).
 - `POST /_sandbox/reset`: forget everything.
 - `GET /_sandbox/requests`: the request log (`RecordedRequest` fields, snake_case).
 """
@@ -30,6 +31,8 @@ _FAULT_FIELDS = {
     "delay": "delay",
     "afterHandling": "after_handling",
     "times": "times",
+    "drop": "drop",
+    "reportGenerationId": "report_generation_id",
 }
 
 
