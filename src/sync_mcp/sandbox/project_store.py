@@ -1,0 +1,72 @@
+"""What the sandbox remembers about projects. Deleted projects are kept (soft-deleted, as the API does)
+so that re-using a deleted project's id is refused."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from sync_mcp.api.projects import CreateProjectRequest, Project
+
+from .state import SandboxState, iso_now
+
+STORE_NAME = "projects"
+
+
+@dataclass
+class ProjectRecord:
+    project: Project
+    seq: int
+    deleted: bool = False
+
+
+class DeletedProjectId(Exception):
+    """The client-supplied id belongs to a deleted project."""
+
+
+class ProjectStore:
+    def __init__(self) -> None:
+        self.projects: dict[str, ProjectRecord] = {}
+        self._seq = 0
+        self._lock = threading.RLock()
+
+    def create(self, body: CreateProjectRequest, new_id: str) -> tuple[ProjectRecord, bool]:
+        """The project with `body.id` if it exists (other fields ignored), else a new one: (record, created)."""
+        with self._lock:
+            if body.id is not None and body.id in self.projects:
+                record = self.projects[body.id]
+                if record.deleted:
+                    raise DeletedProjectId(body.id)
+                return record, False
+            now = iso_now()
+            fields: dict[str, Any] = {
+                "id": body.id or new_id,
+                "createdAt": now,
+                "updatedAt": now,
+                "visibility": body.visibility or "USER",
+                "mode": body.mode or "CREATOR",
+                "name": body.name,
+                "description": body.description,
+                "defaultWorkflow": body.default_workflow,
+            }
+            self._seq += 1
+            record = ProjectRecord(project=Project.model_validate(fields), seq=self._seq)
+            self.projects[record.project.id] = record
+            return record, True
+
+    def get(self, project_id: str) -> ProjectRecord | None:
+        record = self.projects.get(project_id)
+        return None if record is None or record.deleted else record
+
+    def live(self) -> list[ProjectRecord]:
+        with self._lock:
+            return [r for r in self.projects.values() if not r.deleted]
+
+    def delete(self, project_id: str) -> None:
+        with self._lock:
+            self.projects[project_id].deleted = True
+
+
+def project_store(state: SandboxState) -> ProjectStore:
+    return state.store(STORE_NAME, ProjectStore)

@@ -1,0 +1,123 @@
+"""Projects (reference §6): `POST /v2/projects` (idempotent by client `id`), `GET /v2/projects` (cursor
+pages), `GET /v2/projects/{id}`, `DELETE /v2/projects/{id}` (409 while a generation of it is running).
+
+Bodies and queries are validated with the package's own wire models (`sync_mcp.api.projects`).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from pydantic import ValidationError
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from sync_mcp.api.projects import CreateProjectRequest, DeletedProject, ProjectListQuery
+
+from ..http import VALIDATION_CODE, fail, json_body, require_auth, sandbox_state, validation_reply
+from ..project_store import DeletedProjectId, ProjectRecord, ProjectStore, project_store
+
+DEFAULT_PAGE = 10
+"""Default page size of `GET /v2/projects` (reference §6)."""
+
+
+def _store(request: Request) -> ProjectStore:
+    return project_store(sandbox_state(request))
+
+
+def _json(record: ProjectRecord) -> dict[str, Any]:
+    return record.project.model_dump(mode="json", by_alias=True)
+
+
+async def create_project(request: Request) -> JSONResponse:
+    require_auth(request)
+    raw = await json_body(request)
+    if not isinstance(raw, dict):
+        raise fail(400, VALIDATION_CODE, ["body: must be a JSON object"], field="body")
+    try:
+        body = CreateProjectRequest.model_validate(raw)
+    except ValidationError as exc:
+        return validation_reply(exc)
+    try:
+        record, created = _store(request).create(body, str(uuid.uuid4()))
+    except DeletedProjectId:
+        # [INF] The reference gives the status (409) but no errorCode for a deleted or foreign id.
+        raise fail(
+            409, None, "A project with this id existed and was deleted; its id cannot be reused.", field="id"
+        ) from None
+    # [INF] A repeat with a known id answers 200 with the existing project; a new project 201.
+    return JSONResponse(_json(record), 201 if created else 200)
+
+
+async def list_projects(request: Request) -> JSONResponse:
+    require_auth(request)
+    try:
+        query = ProjectListQuery.model_validate(dict(request.query_params))
+    except ValidationError as exc:
+        return validation_reply(exc)
+    records = _store(request).live()
+    if query.search_query:
+        needle = query.search_query.casefold()
+        records = [r for r in records if needle in (r.project.name or "").casefold()]
+    if query.sort_by == "name":
+        records.sort(key=lambda r: ((r.project.name or "").casefold(), r.seq))
+    else:  # [INF] updatedAt (the default) lists the most recently updated first
+        records.sort(key=lambda r: (r.project.updated_at or "", r.seq), reverse=True)
+    if query.cursor is not None:
+        # [INF] The cursor is opaque to clients; the sandbox uses the id of the previous page's last item.
+        ids = [r.project.id for r in records]
+        if query.cursor not in ids:
+            raise fail(400, VALIDATION_CODE, ["cursor must be the nextCursor of a previous page"], field="cursor")
+        records = records[ids.index(query.cursor) + 1 :]
+    limit = query.limit or DEFAULT_PAGE
+    page = records[:limit]
+    body: dict[str, Any] = {"items": [_json(r) for r in page]}
+    if len(records) > limit:
+        body["nextCursor"] = page[-1].project.id
+    return JSONResponse(body)
+
+
+def _find(request: Request) -> ProjectRecord:
+    project_id = request.path_params["id"]
+    record = _store(request).get(project_id)
+    if record is None:
+        # [INF] 404 with the catalog's project code, for unknown, deleted and malformed ids alike.
+        raise fail(404, "project_not_found", f"Project {project_id} not found.", field="id")
+    return record
+
+
+async def get_project(request: Request) -> JSONResponse:
+    require_auth(request)
+    return JSONResponse(_json(_find(request)))
+
+
+async def delete_project(request: Request) -> JSONResponse:
+    """Soft-deletes the project and its generations; 409 while any of them is queued or processing."""
+    require_auth(request)
+    state = sandbox_state(request)
+    record = _find(request)
+    project_id = record.project.id
+    running = [r.id for r in state.active() if r.body.get("projectId") == project_id]
+    if running:
+        # [INF] The reference documents the 409 but no errorCode for it.
+        raise fail(
+            409,
+            None,
+            f"Project {project_id} has {len(running)} generation(s) queued or processing; "
+            "it can be deleted once they finish.",
+        )
+    _store(request).delete(project_id)
+    for generation in state.all_generations():
+        if generation.body.get("projectId") == project_id:
+            state.delete_generation(generation.id)
+    return JSONResponse(DeletedProject(id=project_id).to_wire())
+
+
+routes = [
+    Route("/v2/projects", create_project, methods=["POST"]),
+    Route("/v2/projects", list_projects, methods=["GET"]),
+    Route("/v2/projects/{id}", get_project, methods=["GET"]),
+    Route("/v2/projects/{id}", delete_project, methods=["DELETE"]),
+]
