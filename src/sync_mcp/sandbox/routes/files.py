@@ -8,7 +8,9 @@ as `+` is caught). [INF] Error replies imitate S3-style XML; the real storage pr
 The body is a labelled placeholder, not a video: a valid `ftyp` box followed by a `free` box whose
 payload says what it is, padded to `SandboxConfig.output_size_bytes` when that is larger. It is streamed
 in chunks with a Content-Length, like a storage download. `script_output_drop(state, after_bytes)` makes
-the next output transfer break off after that many bytes (the connection is dropped mid-body).
+the next output transfer break off after that many bytes (the connection is dropped mid-body; with
+`hold=True` it stalls there until the client goes away instead). Each output fetch is noted in the store
+`"output_fetches"` as `{"id", "has_api_key"}` (the key itself is never kept).
 """
 
 from __future__ import annotations
@@ -73,25 +75,28 @@ def placeholder_chunks(generation_id: str, size: int = 0) -> AsyncIterator[bytes
     return chunks()
 
 
-def script_output_drop(state: SandboxState, after_bytes: int) -> None:
-    """Make the next output download break off after `after_bytes` bytes of its body."""
+def script_output_drop(state: SandboxState, after_bytes: int, *, hold: bool = False) -> None:
+    """Make the next output download break off after `after_bytes` bytes of its body (with `hold`, stall
+    there until the client disconnects)."""
     if after_bytes < 0:
         raise ValueError("after_bytes must be >= 0")
-    state.store(_DROPS, list).append(after_bytes)
+    state.store(_DROPS, list).append((after_bytes, hold))
 
 
-def _take_drop(state: SandboxState) -> int | None:
-    drops: list[int] = state.store(_DROPS, list)
+def _take_drop(state: SandboxState) -> tuple[int, bool] | None:
+    drops: list[tuple[int, bool]] = state.store(_DROPS, list)
     return drops.pop(0) if drops else None
 
 
 class _BrokenTransfer(StreamingResponse):
     """Streams the first `after_bytes` bytes, then returns without finishing the body: the server closes
-    the connection mid-transfer (it logs one line about the incomplete response)."""
+    the connection mid-transfer (it logs one line about the incomplete response). With `hold`, it first
+    waits for the client to disconnect."""
 
-    def __init__(self, content: AsyncIterator[bytes], after_bytes: int, headers: dict[str, str]) -> None:
+    def __init__(self, content: AsyncIterator[bytes], after_bytes: int, hold: bool, headers: dict[str, str]) -> None:
         super().__init__(content, media_type="video/mp4", headers=headers)
         self.after_bytes = after_bytes
+        self.hold = hold
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
@@ -102,7 +107,9 @@ class _BrokenTransfer(StreamingResponse):
                 await send({"type": "http.response.body", "body": part, "more_body": True})
                 sent += len(part)
             if sent >= self.after_bytes:
-                return
+                break
+        while self.hold and (await receive())["type"] != "http.disconnect":
+            pass
 
 
 def _storage_error(status: int, code: str, message: str) -> Response:
@@ -132,9 +139,10 @@ async def get_output(request: Request) -> Response:
         "Content-Disposition": f'inline; filename="{filename}"',
         "Content-Length": str(placeholder_size(record.id, size)),
     }
+    state.store("output_fetches", list).append({"id": record.id, "has_api_key": "x-api-key" in request.headers})
     drop = _take_drop(state)
     if drop is not None:
-        return _BrokenTransfer(body, drop, headers)
+        return _BrokenTransfer(body, *drop, headers)
     return StreamingResponse(body, media_type="video/mp4", headers=headers)
 
 

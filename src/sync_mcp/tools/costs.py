@@ -1,0 +1,126 @@
+"""Cost tools: estimate before creating, read what a generation was charged."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from mcp.server.mcpserver import Context
+from mcp.types import CallToolResult
+from pydantic import BaseModel, ConfigDict, Field
+
+from sync_mcp.api import CreateGenerationRequest
+from sync_mcp.api import costs as api
+from sync_mcp.api.capabilities import ModelId
+from sync_mcp.api.costs import CostEstimateRequest, GenerationCosts
+from sync_mcp.api.errors import LOCAL_VALIDATION_CODE
+
+from .generation_ids import GenerationId
+from .registry import sync_tool
+from .results import ToolInputError, ok
+from .state import tool_state
+
+CURRENT = "POST /v2/generations/estimate"
+LEGACY = "POST /v2/analyze/cost"
+_FIELDS = CostEstimateRequest.model_fields
+
+
+class EstimateResult(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    endpoint: Literal["POST /v2/generations/estimate", "POST /v2/analyze/cost"] = Field(
+        description="Which estimate was used: the current one (model + duration) or the legacy body-based one."
+    )
+    estimated_cost_usd: float = Field(alias="estimatedCostUsd", description="Estimated cost in USD.")
+    estimated_frame_count: float = Field(alias="estimatedFrameCount", description="Output frames that would be billed.")
+    estimated_credits: float | None = Field(default=None, alias="estimatedCredits")
+    note: str
+
+
+class GenerationCostResult(GenerationCosts):
+    next_step: str = Field(alias="nextStep", description="What to do next.")
+
+
+def _usage_error(message: str, field: str) -> ToolInputError:
+    return ToolInputError(
+        LOCAL_VALIDATION_CODE,
+        "Invalid arguments, nothing was sent: " + message,
+        "Pass model and duration (expected output seconds; fps and reasoningEnabled optional), or only body with "
+        "the full create_generation arguments when the duration is unknown.",
+        field=field,
+    )
+
+
+@sync_tool(title="Estimate the cost of a generation", read_only=True)
+async def estimate_cost(
+    ctx: Context[Any, Any],
+    model: Annotated[ModelId | None, Field(description=_FIELDS["model"].description)] = None,
+    duration: Annotated[
+        float | None, Field(gt=0, allow_inf_nan=False, description=_FIELDS["duration"].description)
+    ] = None,
+    fps: Annotated[float | None, Field(gt=0, allow_inf_nan=False, description=_FIELDS["fps"].description)] = None,
+    reasoningEnabled: Annotated[bool | None, Field(description=_FIELDS["reasoning_enabled"].description)] = None,
+    body: Annotated[
+        dict[str, Any] | None,
+        Field(description="Instead of model+duration: the full create_generation arguments, priced as a whole."),
+    ] = None,
+) -> Annotated[CallToolResult, EstimateResult]:
+    """Estimate what a generation would cost, without creating anything or fetching media.
+
+    Know the output length? Pass model + duration (seconds of output; it depends on sync_mode).
+    Otherwise pass body = the exact create_generation arguments (legacy body-based estimate).
+    """
+    client = tool_state(ctx).client
+    if body is not None:
+        if any(v is not None for v in (model, duration, fps, reasoningEnabled)):
+            raise _usage_error("body cannot be combined with model, duration, fps or reasoningEnabled.", "body")
+        request = CreateGenerationRequest.model_validate(body)
+        items = await api.estimate_create_cost(client, request)
+        return ok(
+            EstimateResult(
+                endpoint=LEGACY,
+                estimatedCostUsd=round(sum(i.estimated_generation_cost for i in items), 6),
+                estimatedFrameCount=sum(i.estimated_frame_count for i in items),
+                note="Legacy estimate from the whole create body: the API works the output length out from the "
+                "media. Nothing was created.",
+            )
+        )
+    missing = [name for name, value in (("model", model), ("duration", duration)) if value is None]
+    if missing:
+        raise _usage_error(f"{' and '.join(missing)} missing (or pass body).", missing[0])
+    wire = {"model": model, "duration": duration, "fps": fps, "reasoningEnabled": reasoningEnabled}
+    estimate_body = CostEstimateRequest.model_validate({k: v for k, v in wire.items() if v is not None})
+    estimate = await api.estimate_cost(client, estimate_body)
+    return ok(
+        EstimateResult(
+            endpoint=CURRENT,
+            estimatedCostUsd=estimate.estimated_generation_cost,
+            estimatedFrameCount=estimate.estimated_frame_count,
+            estimatedCredits=estimate.estimated_credits,
+            note=f"Priced for {duration:g} s of output at {fps or 30:g} fps (the API's default is 30). "
+            "Nothing was created.",
+        )
+    )
+
+
+@sync_tool(title="Get the recorded cost of a generation", read_only=True)
+async def get_generation_cost(
+    id: GenerationId, ctx: Context[Any, Any]
+) -> Annotated[CallToolResult, GenerationCostResult]:
+    """What a generation was charged (GET /v2/generate/{id}/costs), per component, in USD decimal strings.
+
+    totalCostUsd stays null while any part is pending or unavailable; costs usually settle within minutes of
+    completion.
+    """
+    costs = await api.get_generation_costs(tool_state(ctx).client, id)
+    if costs.availability == "complete":
+        next_step = "Final: totalCostUsd is what this generation cost."
+    elif costs.availability in ("pending", "partial") and costs.retry_after_seconds:
+        next_step = f"Not final yet: call get_generation_cost again in {costs.retry_after_seconds} s."
+    elif costs.availability == "pending":
+        next_step = "Not final yet: call get_generation_cost again after the generation finishes."
+    else:
+        next_step = (
+            "Some parts have no recorded price (see components); knownSubtotalUsd is the sum of the known parts."
+        )
+    data = {**costs.model_dump(mode="json", by_alias=True), "nextStep": next_step}
+    return ok(GenerationCostResult.model_validate(data))

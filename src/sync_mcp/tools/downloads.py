@@ -1,0 +1,258 @@
+"""Saving a finished generation's video into the output folder: the `download_output` tool, and
+`save_output` for other tools (e.g. `lipsync`) to reuse.
+
+`await save_output(ctx, state, generation_id) -> DownloadResult` reads the generation, asks the API for its
+download URL (`GET /v2/generations/{id}/download`, falling back to the generation's `outputUrl`) and streams
+that URL, without the API key, into `SYNC_MCP_OUTPUT_DIR` (`paths.output_file` keeps it inside). The file
+is written atomically: a temp file in the same folder, fsync, `os.replace`; a failed or cancelled transfer
+leaves neither a partial file nor a temp file. Progress is reported per MiB. Anticipated failures raise
+`DownloadFailed`, whose `info` is the agent-facing error; API errors raise `SyncAPIError` as usual.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any, BinaryIO, Literal
+from urllib.parse import urlsplit
+
+import anyio
+import httpx
+from mcp.server.mcpserver import Context
+from mcp.types import CallToolResult
+from pydantic import BaseModel, ConfigDict, Field
+
+from sync_mcp.api import ErrorInfo, Generation, SyncAPIError
+from sync_mcp.api import generations as api
+from sync_mcp.api.capabilities import TERMINAL_STATUSES
+
+from .generation_ids import GenerationId
+from .paths import output_file
+from .registry import sync_tool
+from .results import fail, generation_link, ok
+from .state import ToolState, tool_state
+
+logger = logging.getLogger(__name__)
+
+CHUNK_BYTES = 64 * 1024
+WRITE_BYTES = 1024 * 1024
+"""Bytes gathered before one write to disk (and one progress notification)."""
+MIB = 1024 * 1024
+
+
+class DownloadResult(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    id: str = Field(description="Generation id.")
+    path: str = Field(description="Absolute path of the saved video on the server's machine.")
+    file_name: str = Field(alias="fileName")
+    size_bytes: int = Field(alias="sizeBytes")
+    source: Literal["download endpoint", "outputUrl"] = Field(description="Where the URL came from.")
+    replaced: bool = Field(description="True when an earlier file of the same name was replaced.")
+
+
+class DownloadFailed(Exception):
+    """An anticipated download failure; `info` is what the agent sees. Nothing is left on disk."""
+
+    def __init__(self, info: ErrorInfo) -> None:
+        super().__init__(info.message)
+        self.info = info
+
+
+def _failure(code: str, message: str, fix: str, *, generation_id: str, retryable: bool, status: int | None = None):
+    return DownloadFailed(
+        ErrorInfo(
+            errorCode=code,
+            httpStatus=status,
+            message=message,
+            fix=fix,
+            retryable=retryable,
+            generationId=generation_id,
+        )
+    )
+
+
+def _not_ready(state: ToolState, generation: Generation) -> DownloadFailed:
+    gid = generation.id
+    if generation.status in TERMINAL_STATUSES:
+        fix, _ = state.catalog.explain_failed_generation(generation.error_code)
+        return _failure(
+            "generation_not_completed",
+            f"Generation {gid} ended {generation.status} ({generation.error_code or 'no errorCode'}), so it has "
+            "no output to download.",
+            fix,
+            generation_id=gid,
+            retryable=False,
+        )
+    return _failure(
+        "generation_not_completed",
+        f"Generation {gid} is still {generation.status}: there is no output to download yet.",
+        f"Call get_generation with id={gid} and wait=true until it is COMPLETED, then call download_output again.",
+        generation_id=gid,
+        retryable=True,
+    )
+
+
+async def _output_url(
+    state: ToolState, generation: Generation
+) -> tuple[str, Literal["download endpoint", "outputUrl"]]:
+    try:
+        return await api.get_download_url(state.client, generation.id), "download endpoint"
+    except SyncAPIError as exc:
+        if not generation.output_url or exc.error_code == "missing_api_key":
+            raise
+        logger.info("download URL of %s unavailable (%s); using its outputUrl", generation.id, exc.error_code)
+        return generation.output_url, "outputUrl"
+
+
+async def save_output(ctx: Context[Any, Any], state: ToolState, generation_id: str) -> DownloadResult:
+    """Save a COMPLETED generation's output into the output folder; see the module docstring."""
+    generation = await api.get_generation(state.client, generation_id)
+    if generation.status != "COMPLETED":
+        raise _not_ready(state, generation)
+    url, source = await _output_url(state, generation)
+    target = output_file(state.settings, f"{generation.output_file_name or generation.id}.mp4")
+    replaced = target.exists()
+    size = await _stream_to_file(ctx, state.client.http, url, target, generation.id)
+    logger.info("saved the output of %s to %s (%d bytes)", generation.id, target, size)
+    return DownloadResult(
+        id=generation.id,
+        path=str(target.resolve()),
+        fileName=target.name,
+        sizeBytes=size,
+        source=source,
+        replaced=replaced,
+    )
+
+
+async def _stream_to_file(ctx: Context[Any, Any], http: httpx.AsyncClient, url: str, target: Path, gid: str) -> int:
+    if urlsplit(url).scheme not in ("http", "https"):
+        raise _failure(
+            "unsafe_download_url",
+            "The output URL is not an http(s) URL, so it was not fetched.",
+            "Check SYNC_BASE_URL points at the Sync API; quote the generation id to support if it persists.",
+            generation_id=gid,
+            retryable=False,
+        )
+    fd, temp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+    temp = Path(temp_name)
+    try:
+        with os.fdopen(fd, "wb") as sink:
+            size = await _transfer(ctx, http, url, sink, gid)
+            await anyio.to_thread.run_sync(_flush_and_sync, sink)
+        os.replace(temp, target)
+        _sync_folder(target.parent)
+        return size
+    except BaseException:  # failure or cancellation: never leave a partial file behind
+        _discard(temp)
+        raise
+
+
+async def _transfer(ctx: Context[Any, Any], http: httpx.AsyncClient, url: str, sink: BinaryIO, gid: str) -> int:
+    """Stream `url` (no API key: the shared pool's default headers carry none) into `sink`; returns the size."""
+    try:
+        async with http.stream("GET", url, follow_redirects=True) as response:
+            if response.status_code != 200:
+                raise _http_failure(response.status_code, gid)
+            length = response.headers.get("content-length")
+            total = int(length) if length and length.isdigit() else None
+            done = 0
+            buffer = bytearray()
+            async for chunk in response.aiter_bytes(CHUNK_BYTES):
+                buffer += chunk
+                if len(buffer) >= WRITE_BYTES:
+                    done += await _write(sink, buffer)
+                    await ctx.report_progress(done, total, _progress_text(done, total))
+            if buffer:
+                done += await _write(sink, buffer)
+                await ctx.report_progress(done, total, _progress_text(done, total))
+    except httpx.TransportError as exc:
+        raise _interrupted(gid, f"the transfer broke off ({type(exc).__name__})") from exc
+    except OSError as exc:
+        raise _failure(
+            "output_write_failed",
+            f"Could not write the output file: {exc.strerror or type(exc).__name__}.",
+            "Free disk space or set SYNC_MCP_OUTPUT_DIR to a writable folder, then call download_output again.",
+            generation_id=gid,
+            retryable=False,
+        ) from exc
+    if total is not None and done != total:
+        raise _interrupted(gid, f"received {done} of {total} bytes")
+    return done
+
+
+async def _write(sink: BinaryIO, buffer: bytearray) -> int:
+    data = bytes(buffer)
+    buffer.clear()
+    await anyio.to_thread.run_sync(sink.write, data)
+    return len(data)
+
+
+def _flush_and_sync(sink: BinaryIO) -> None:
+    sink.flush()
+    os.fsync(sink.fileno())
+
+
+def _discard(path: Path) -> None:
+    path.unlink(missing_ok=True)
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make the rename itself durable where the OS allows opening a folder (POSIX)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _progress_text(done: int, total: int | None) -> str:
+    return f"{done / MIB:.1f} of {total / MIB:.1f} MiB" if total else f"{done / MIB:.1f} MiB"
+
+
+def _interrupted(gid: str, why: str) -> DownloadFailed:
+    return _failure(
+        "output_download_interrupted",
+        f"Downloading the output of {gid} failed: {why}. No partial file was kept.",
+        "Call download_output again; it asks the API for a fresh URL and starts over.",
+        generation_id=gid,
+        retryable=True,
+    )
+
+
+def _http_failure(status: int, gid: str) -> DownloadFailed:
+    if status in (401, 403):
+        fix = "The signed URL was refused (expired or altered). Call download_output again for a fresh URL."
+    elif status == 404:
+        fix = f"The output file is not available. Check the generation with get_generation id={gid}."
+    else:
+        fix = "The storage service failed; call download_output again shortly."
+    return _failure(
+        "output_download_failed",
+        f"The output URL answered HTTP {status}; nothing was saved.",
+        fix,
+        generation_id=gid,
+        retryable=status != 404,
+        status=status,
+    )
+
+
+@sync_tool(title="Download a generation's video", read_only=False, destructive=True, idempotent=True)
+async def download_output(id: GenerationId, ctx: Context[Any, Any]) -> Annotated[CallToolResult, DownloadResult]:
+    """Save a COMPLETED generation's video into the server's output folder and return its path and size.
+
+    The file is named <outputFileName or id>.mp4 (an earlier file of that name is replaced). Progress is
+    reported while streaming; an interrupted transfer leaves no partial file, so just call again.
+    """
+    try:
+        result = await save_output(ctx, tool_state(ctx), id)
+    except DownloadFailed as exc:
+        return fail(exc.info)
+    return ok(result, [generation_link(result.id)])

@@ -1,0 +1,105 @@
+"""Generation housekeeping tools: list the account's generations (filters, cursor paging), delete one."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from mcp.server.mcpserver import Context
+from mcp.types import CallToolResult
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from sync_mcp.api import Generation
+from sync_mcp.api import generations as api
+from sync_mcp.api.models import check_uuid
+
+from .generation_ids import GenerationId
+from .registry import sync_tool
+from .results import ok
+from .state import tool_state
+
+DEFAULT_PAGE = 20
+ListableStatus = Literal["PENDING", "PROCESSING", "COMPLETED", "FAILED", "REJECTED"]
+
+
+class GenerationSummary(BaseModel):
+    """The fields of a generation worth scanning in a list; get_generation has the rest."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    id: str
+    status: str
+    model: str | None = None
+    created_at: str | None = Field(default=None, alias="createdAt")
+    output_url: str | None = Field(default=None, alias="outputUrl")
+    output_file_name: str | None = Field(default=None, alias="outputFileName")
+    error_code: str | None = Field(default=None, alias="errorCode")
+    project_id: str | None = Field(default=None, alias="projectId")
+
+    @classmethod
+    def of(cls, generation: Generation) -> GenerationSummary:
+        return cls.model_validate(generation.model_dump(by_alias=True))
+
+
+class GenerationPage(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    generations: list[GenerationSummary] = Field(description="Newest first.")
+    count: int
+    next_cursor: str | None = Field(
+        default=None, alias="nextCursor", description="Pass as cursor for the next page; null on the last page."
+    )
+
+
+class DeletedGeneration(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    id: str
+    status: str = Field(description="Status the generation had when it was deleted.")
+    deleted: bool = True
+
+
+def _project_id(value: str) -> str:
+    return check_uuid(value, "projectId")
+
+
+@sync_tool(title="List generations", read_only=True)
+async def list_generations(
+    ctx: Context[Any, Any],
+    status: Annotated[
+        list[ListableStatus] | None, Field(min_length=1, description='Only these statuses, e.g. ["COMPLETED"].')
+    ] = None,
+    ids: Annotated[
+        list[GenerationId] | None, Field(min_length=1, max_length=100, description="Only these ids.")
+    ] = None,
+    projectId: Annotated[
+        str | None, AfterValidator(_project_id), Field(description="Only generations of this project (UUID).")
+    ] = None,
+    limit: Annotated[int, Field(ge=1, le=100, description="Page size, 1-100.")] = DEFAULT_PAGE,
+    cursor: Annotated[
+        GenerationId | None, Field(description="nextCursor of the previous page (the id of its last item).")
+    ] = None,
+) -> Annotated[CallToolResult, GenerationPage]:
+    """List this account's generations, newest first, a page at a time (GET /v2/generations).
+
+    Filter by status, ids or projectId. When nextCursor is set, call again with cursor=nextCursor for the
+    next page. Use get_generation for one generation's details.
+    """
+    page = await api.list_generations(
+        tool_state(ctx).client, status=status, ids=ids, project_id=projectId, limit=limit, cursor=cursor
+    )
+    # The API returns a bare array: a full page means there may be more, and the last id is the cursor.
+    next_cursor = page[-1].id if len(page) == limit else None
+    summaries = [GenerationSummary.of(g) for g in page]
+    return ok(GenerationPage(generations=summaries, count=len(page), nextCursor=next_cursor))
+
+
+@sync_tool(title="Delete a generation", read_only=False, destructive=True, idempotent=True)
+async def delete_generation(id: GenerationId, ctx: Context[Any, Any]) -> Annotated[CallToolResult, DeletedGeneration]:
+    """Permanently delete a generation from the account (DELETE /v2/generations/{id}).
+
+    Only finished generations (COMPLETED, FAILED, REJECTED) can be deleted: a PENDING or PROCESSING one is
+    refused with 409 generation_not_deletable_while_processing; wait with get_generation (wait=true), then
+    delete. Save the output first (download_output) if it is still needed.
+    """
+    generation = await api.delete_generation(tool_state(ctx).client, id)
+    return ok(DeletedGeneration(id=generation.id, status=generation.status))

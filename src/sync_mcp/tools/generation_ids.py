@@ -1,0 +1,20 @@
+"""The generation id as a tool argument: a UUID (reference §3.11), checked before any request is sent."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import AfterValidator, Field
+
+from sync_mcp.api.models import check_uuid
+
+
+def _generation_id(value: str) -> str:
+    return check_uuid(value.strip(), "id", "invalid_generation_id")
+
+
+GenerationId = Annotated[
+    str,
+    AfterValidator(_generation_id),
+    Field(description="Generation id (a UUID), as create_generation or list_generations returned it."),
+]
