@@ -1,0 +1,279 @@
+"""The spend guard: the checks between a create and the credits it costs.
+
+Both checks use one estimate of the create body: the legacy body-based `POST /v2/analyze/cost`, because
+a create's output duration is not known before the API fetches the media.
+
+- Cap (`SYNC_MAX_COST_USD`, `Settings.max_cost_usd`): an estimate above it refuses the create with
+  `spend_cap_exceeded`; an estimate that cannot be had refuses it with `spend_estimate_failed` rather than
+  spending blindly. Nothing is sent to `POST /v2/generate` either way.
+- Consent (`SYNC_MCP_CONFIRM_ABOVE_USD`, `Settings.confirm_above_usd`): when the client supports
+  elicitation and the estimate is above it (or cannot be had), the user is asked first, through the SDK's
+  era-independent `Resolve` + `Elicit` path. Declining costs nothing and is reported as `spend_declined`
+  (not retryable). Clients without elicitation are neither asked nor refused.
+
+No estimate is requested when neither setting is set, and at most one per create otherwise: the resolver
+hands its estimate to the tool body, and estimates are remembered per body for the few minutes that a
+confirmation round trip on protocol 2026-07-28 (where resolvers re-run) can take.
+
+How a create tool uses it:
+
+1. A parameter `spend: Annotated[ElicitationResult[SpendConsent], Resolve(resolver)]`, where the resolver
+   takes the tool's own arguments by name plus `ctx: Context`, builds the `CreateGenerationRequest` (None
+   when it cannot yet), and returns `await spend_question(ctx, tool_state(ctx), request)`.
+   `create_generation` uses `spend_parameter()`, whose resolver reads the create body's wire fields.
+2. In the body, once the request is built: `check = await guard_spend(ctx, state, request, spend)`, then
+   `if check.refusal is not None: return fail(check.refusal)`, else create.
+   A tool that cannot build the body in a resolver passes `consent=None`: the cap still applies.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import json
+import time
+import weakref
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from mcp.server.mcpserver import (
+    AcceptedElicitation,
+    CancelledElicitation,
+    Context,
+    DeclinedElicitation,
+    Elicit,
+    ElicitationResult,
+    Resolve,
+)
+from pydantic import BaseModel, Field, ValidationError
+
+from sync_mcp.api import CreateGenerationRequest, ErrorInfo, SyncAPIError, SyncClient
+from sync_mcp.api.costs import estimate_create_cost
+
+from .arguments import model_parameters, wire_body
+from .state import ToolState, caller_api_key, tool_state
+
+ESTIMATE_TTL_SECONDS = 600.0
+"""How long an estimate is reused for the same body (the SDK's confirmation state lives as long)."""
+_MAX_REMEMBERED = 256
+
+
+class SpendConsent(BaseModel):
+    """What the user is asked to fill in."""
+
+    approve: bool = Field(description="Spend the credits and start the generation?")
+
+
+@dataclass(frozen=True)
+class SpendEstimate:
+    """The estimate of one create body: `usd` and `frames`, or the `error` that prevented it."""
+
+    usd: float | None = None
+    frames: float | None = None
+    error: ErrorInfo | None = None
+
+
+@dataclass(frozen=True)
+class SpendCheck:
+    """The verdict for one create: go ahead unless `refusal` is set (then return `fail(refusal)`)."""
+
+    estimate: SpendEstimate | None
+    refusal: ErrorInfo | None = None
+    confirmed: bool = False
+    """True when the user was asked and approved."""
+
+    @property
+    def estimated_cost_usd(self) -> float | None:
+        return self.estimate.usd if self.estimate is not None else None
+
+
+# ----------------------------------------------------------------------------------------------- estimates
+
+_remembered: weakref.WeakKeyDictionary[SyncClient, dict[str, tuple[float, SpendEstimate]]] = weakref.WeakKeyDictionary()
+
+
+def _memory(ctx: Context[Any, Any]) -> dict[str, tuple[float, SpendEstimate]]:
+    """Estimates remembered by this server (keyed by its lifespan's own client), shared by its requests."""
+    return _remembered.setdefault(ctx.request_context.lifespan_context.client, {})
+
+
+def _body_key(ctx: Context[Any, Any], request: CreateGenerationRequest) -> str:
+    """The body, and whose key prices it (HTTP mode serves several accounts), as one digest."""
+    canonical = json.dumps(
+        [caller_api_key(ctx), request.to_wire()], sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    )
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def remembered_estimate(ctx: Context[Any, Any], request: CreateGenerationRequest) -> SpendEstimate | None:
+    """A recent estimate of this body, without asking the API."""
+    entry = _memory(ctx).get(_body_key(ctx, request))
+    if entry is None or time.monotonic() - entry[0] > ESTIMATE_TTL_SECONDS:
+        return None
+    return entry[1]
+
+
+async def estimate_spend(ctx: Context[Any, Any], state: ToolState, request: CreateGenerationRequest) -> SpendEstimate:
+    """The estimate of a create body (a remembered one if recent). API failures are returned, not raised."""
+    known = remembered_estimate(ctx, request)
+    if known is not None:
+        return known
+    try:
+        items = await estimate_create_cost(state.client, request)
+    except SyncAPIError as exc:
+        estimate = SpendEstimate(error=await state.catalog.explain(exc))
+    else:
+        estimate = SpendEstimate(
+            usd=round(sum(i.estimated_generation_cost for i in items), 6),
+            frames=sum(i.estimated_frame_count for i in items),
+        )
+    if estimate.error is None or not estimate.error.retryable:  # a passing outage is asked again
+        memory = _memory(ctx)
+        memory[_body_key(ctx, request)] = (time.monotonic(), estimate)
+        while len(memory) > _MAX_REMEMBERED:
+            memory.pop(next(iter(memory)))
+    return estimate
+
+
+# ----------------------------------------------------------------------------------------------- consent
+
+
+def _can_elicit(ctx: Context[Any, Any]) -> bool:
+    capabilities = ctx.client_capabilities
+    elicitation = capabilities.elicitation if capabilities is not None else None
+    # A bare `elicitation: {}` means form support; url-only does not (as the SDK's own check reads it).
+    return elicitation is not None and (elicitation.form is not None or elicitation.url is None)
+
+
+def _question(request: CreateGenerationRequest, estimate: SpendEstimate, threshold: float) -> str:
+    """Deterministic per body and estimate: the SDK matches answers to the exact question text."""
+    if estimate.error is not None:
+        return (
+            f"Start this {request.model} generation? Its cost could not be estimated "
+            f"({estimate.error.error_code}), and you asked to confirm generations above ${threshold:.2f}."
+        )
+    return (
+        f"Start this {request.model} generation? Its estimated cost is ${estimate.usd:.2f}, above your "
+        f"confirmation threshold of ${threshold:.2f}."
+    )
+
+
+async def spend_question(
+    ctx: Context[Any, Any], state: ToolState, request: CreateGenerationRequest | None
+) -> SpendEstimate | Elicit[SpendConsent] | None:
+    """For a resolver: the question to ask before this create, or the estimate (None: none needed)."""
+    if request is None:
+        return None
+    cap, threshold = state.settings.max_cost_usd, state.settings.confirm_above_usd
+    can_ask = threshold is not None and _can_elicit(ctx)
+    if cap is None and not can_ask:
+        return None
+    estimate = await estimate_spend(ctx, state, request)
+    if cap is not None and (estimate.error is not None or (estimate.usd or 0.0) > cap):
+        return estimate  # refused by the cap in the tool body: asking would be pointless
+    if threshold is None or not can_ask or (estimate.error is None and (estimate.usd or 0.0) <= threshold):
+        return estimate
+    return Elicit(_question(request, estimate, threshold), SpendConsent)
+
+
+async def _create_spend_resolver(
+    ctx: Context[Any, Any], **arguments: Any
+) -> SpendEstimate | Elicit[SpendConsent] | None:
+    """Resolver of `create_generation`: its arguments are the create body's wire fields."""
+    try:
+        request = CreateGenerationRequest.model_validate(wire_body(CreateGenerationRequest, arguments))
+    except ValidationError:
+        return None  # the tool body reports the invalid arguments itself
+    return await spend_question(ctx, tool_state(ctx), request)
+
+
+_create_spend_resolver.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+    [
+        inspect.Parameter("ctx", inspect.Parameter.KEYWORD_ONLY, annotation=Context),
+        *(
+            inspect.Parameter(p.name, inspect.Parameter.KEYWORD_ONLY, default=p.default)
+            for p in model_parameters(CreateGenerationRequest)
+        ),
+    ]
+)
+
+
+def spend_parameter(name: str = "spend") -> inspect.Parameter:
+    """The extra tool parameter carrying the consent outcome of `create_generation` (hidden from the schema)."""
+    return inspect.Parameter(
+        name,
+        inspect.Parameter.KEYWORD_ONLY,
+        annotation=Annotated[ElicitationResult[SpendConsent], Resolve(_create_spend_resolver)],
+    )
+
+
+# ----------------------------------------------------------------------------------------------- verdict
+
+
+async def guard_spend(
+    ctx: Context[Any, Any],
+    state: ToolState,
+    request: CreateGenerationRequest,
+    consent: ElicitationResult[Any] | None = None,
+) -> SpendCheck:
+    """Apply the cap and the user's answer (the outcome of a `spend_question` resolver, or None)."""
+    cap = state.settings.max_cost_usd
+    answer = consent.data if isinstance(consent, AcceptedElicitation) else None
+    if isinstance(consent, (DeclinedElicitation, CancelledElicitation)) or (
+        isinstance(answer, SpendConsent) and not answer.approve
+    ):
+        estimate = remembered_estimate(ctx, request)
+        return SpendCheck(estimate, refusal=_declined(estimate, cancelled=isinstance(consent, CancelledElicitation)))
+    if isinstance(answer, SpendEstimate):
+        estimate: SpendEstimate | None = answer
+    elif cap is not None:
+        estimate = await estimate_spend(ctx, state, request)
+    else:
+        estimate = remembered_estimate(ctx, request)
+    confirmed = isinstance(answer, SpendConsent)
+    if cap is not None and estimate is not None:
+        if estimate.error is not None:
+            return SpendCheck(estimate, refusal=_estimate_failed(estimate.error, cap))
+        if (estimate.usd or 0.0) > cap:
+            return SpendCheck(estimate, refusal=_over_cap(request, estimate, cap))
+    return SpendCheck(estimate, confirmed=confirmed)
+
+
+def _over_cap(request: CreateGenerationRequest, estimate: SpendEstimate, cap: float) -> ErrorInfo:
+    return ErrorInfo(
+        errorCode="spend_cap_exceeded",
+        message=f"Not started: the estimated cost ${estimate.usd:.2f} ({estimate.frames:g} frames on "
+        f"{request.model}) is above the spend cap of ${cap:.2f} (SYNC_MAX_COST_USD). Nothing was created.",
+        fix="Use shorter media or a cheaper model (estimate_cost compares them), or raise or unset "
+        "SYNC_MAX_COST_USD in the server's environment and restart the server.",
+        retryable=False,
+        details={"estimatedCostUsd": estimate.usd, "estimatedFrameCount": estimate.frames, "capUsd": cap},
+    )
+
+
+def _estimate_failed(error: ErrorInfo, cap: float) -> ErrorInfo:
+    return ErrorInfo(
+        errorCode="spend_estimate_failed",
+        httpStatus=error.http_status,
+        message=f"Not started: a spend cap of ${cap:.2f} is set (SYNC_MAX_COST_USD) but the cost could not be "
+        f"estimated ({error.error_code}: {error.message}), so nothing was created rather than spend blindly.",
+        fix=("Try again shortly. " if error.retryable else "")
+        + "To create without an estimate, unset SYNC_MAX_COST_USD in the server's environment and restart "
+        f"the server. About the estimate error: {error.fix}",
+        retryable=error.retryable,
+        requestId=error.request_id,
+        details={"capUsd": cap, "estimateErrorCode": error.error_code},
+    )
+
+
+def _declined(estimate: SpendEstimate | None, *, cancelled: bool) -> ErrorInfo:
+    cost = f" about ${estimate.usd:.2f}" if estimate is not None and estimate.usd is not None else ""
+    what = "dismissed the question whether" if cancelled else "declined"
+    return ErrorInfo(
+        errorCode="spend_declined",
+        message=f"Not started: the user {what} to spend{cost} on this generation. Nothing was created or charged.",
+        fix="Do not retry on your own. Ask the user what to change (shorter media, a cheaper model) or whether "
+        "to go ahead after all.",
+        retryable=False,
+        details={"estimatedCostUsd": estimate.usd} if estimate is not None and estimate.usd is not None else None,
+    )
