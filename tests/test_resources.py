@@ -135,6 +135,7 @@ async def test_models_resource_describes_every_model(client: Client) -> None:
     assert models["lipsync-2"]["visualInputs"] == ["video"]
     assert models["react-1"]["maxInputSeconds"] == 15
     assert all(m["available"] for m in models.values())
+    assert await read_json(client, "sync://models") == data(await client.call_tool("list_models", {}))
 
 
 async def test_models_resource_says_which_models_the_account_lacks(client: Client, api: SandboxServer) -> None:
@@ -154,6 +155,7 @@ async def test_voices_resource_lists_the_api_voices(client: Client, api: Sandbox
     raw = httpx.get(f"{api.base_url}/v2/voices", headers={"x-api-key": TEST_KEY}).json()
     assert [v["id"] for v in voices["voices"]] == [v["id"] for v in raw]
     assert voices["count"] == len(raw) > 0
+    assert voices == data(await client.call_tool("list_voices", {}))
 
 
 # ----------------------------------------------------------------------------------- subscriptions

@@ -111,7 +111,9 @@ async def test_a_wait_runs_as_a_task_polled_to_completion(api: SandboxServer) ->
     final = tasks.polled[-1]
     assert final.status == "completed" and final.result is not None
     assert not result.is_error
-    assert result.structured_content == plain.structured_content, "the task's result is get_generation's result"
+    assert result.structured_content == {**(plain.structured_content or {}), "waitTimedOut": False}, (
+        "the task's result is what the blocking wait returns"
+    )
     assert result.structured_content and result.structured_content["status"] == "COMPLETED"
     assert [c.type for c in result.content] == ["text", "resource_link"]
 

@@ -8,8 +8,9 @@ once with a task instead of blocking:
   with every check, exactly once) and wraps the generation id in an unguessable task id. A call that fails,
   or whose generation is already terminal, gets the ordinary result instead of a task.
 - `tasks/get` reads the generation (`get_generation` without waiting): `working` with the generation's status
-  as `statusMessage`, then `completed` with the full `get_generation` result. A FAILED or REJECTED generation
-  is still a `completed` task (its result says why); `failed` is only for protocol errors.
+  as `statusMessage`, then `completed` with what the blocking call would have returned (the tool's first
+  result, e.g. lipsync's idempotencyKey and uploads, updated with the generation as it ended). A FAILED or
+  REJECTED generation is still a `completed` task (its result says why); `failed` is only for protocol errors.
 - `tasks/cancel` stops following the generation. The generation itself is NOT cancelled: it keeps running.
 - `tasks/update` is acknowledged (these tasks never ask for input).
 
@@ -21,6 +22,7 @@ extension, and every handshake-era client, get the ordinary blocking tool.
 
 from __future__ import annotations
 
+import json
 import logging
 import secrets
 import time
@@ -103,6 +105,8 @@ class TaskHandle:
     tool: str
     owner: tuple[str, str | None, str | None] | None
     expires_at: float
+    carried: dict[str, Any] = field(default_factory=dict)
+    """The tool's own first result (e.g. lipsync's idempotencyKey, uploads, warnings), kept for the final one."""
     status: TaskStatus = "working"
     status_message: str | None = None
     result: dict[str, Any] | None = None
@@ -243,6 +247,7 @@ class GenerationTasks(Extension):
         task_id = self.store.create(generation_id, params.name, _owner())
         handle = self.store.find(task_id)
         assert handle is not None
+        handle.carried = dict(data)
         handle.status_message = (
             f"Generation {generation_id} is {status}. Poll tasks/get; the generation is also "
             f"{generation_uri(generation_id)}."
@@ -301,8 +306,6 @@ class GenerationTasks(Extension):
         if not isinstance(outcome, types.CallToolResult):  # pragma: no cover - get_generation never asks input
             return
         data = outcome.structured_content if isinstance(outcome.structured_content, dict) else {}
-        wire = outcome.model_dump(mode="json", by_alias=True, exclude_none=True)
-        wire.pop("resultType", None)
         if outcome.is_error:
             if data.get("retryable"):
                 handle.settle(
@@ -311,11 +314,14 @@ class GenerationTasks(Extension):
                     "it is retried on the next poll.",
                 )
             else:
-                handle.settle("completed", f"Reading the generation failed ({data.get('errorCode')}).", result=wire)
+                message = f"Reading the generation failed ({data.get('errorCode')})."
+                handle.settle("completed", message, result=_wire(outcome))
             return
         status = data.get("status")
         if status in TERMINAL_STATUSES:
-            handle.settle("completed", f"Generation {handle.generation_id} is {status}.", result=wire)
+            handle.settle(
+                "completed", f"Generation {handle.generation_id} is {status}.", result=_final(handle, outcome)
+            )
         else:
             handle.settle("working", f"Generation {handle.generation_id} is {status}.")
 
@@ -329,3 +335,20 @@ class GenerationTasks(Extension):
             "ttl_ms": round(self.store.ttl_seconds * 1000),
             "poll_interval_ms": self.poll_interval_ms,
         }
+
+
+def _final(handle: TaskHandle, outcome: types.CallToolResult) -> dict[str, Any]:
+    """What the blocking call would have returned: the tool's first result (keys only it has, such as
+    lipsync's idempotencyKey and uploads) updated with the generation as it ended, after a complete wait."""
+    latest = outcome.structured_content if isinstance(outcome.structured_content, dict) else {}
+    merged = {**handle.carried, **latest, "waitTimedOut": False}
+    links = [block for block in outcome.content if not isinstance(block, types.TextContent)]
+    text = types.TextContent(type="text", text=json.dumps(merged, ensure_ascii=False))
+    return _wire(types.CallToolResult(content=[text, *links], structured_content=merged))
+
+
+def _wire(result: types.CallToolResult) -> dict[str, Any]:
+    """A tool result as the task's `result` (the CallToolResult fields; the task carries its own resultType)."""
+    wire = result.model_dump(mode="json", by_alias=True, exclude_none=True)
+    wire.pop("resultType", None)
+    return wire
