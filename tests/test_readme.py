@@ -1,0 +1,64 @@
+"""The README tells the truth about configuration: one table with every setting, and client configs that
+are valid JSON and keep the API key in `env`, never in arguments."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from sync_mcp.config import Settings
+
+README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+
+
+def _section(title: str) -> str:
+    match = re.search(rf"^## {re.escape(title)}\n(.*?)(?=^## |\Z)", README, re.M | re.S)
+    assert match, f"README has no '## {title}' section"
+    return match.group(1)
+
+
+def test_the_two_commands_open_the_readme() -> None:
+    assert README.splitlines()[:6] == [
+        "# sync-mcp",
+        "",
+        "```bash",
+        'pip install -e ".[test]" && sync-mcp demo     # install, then run a whole session against the embedded '
+        "sandbox (no key)",
+        "python -m pytest                              # run the tests",
+        "```",
+    ]
+
+
+def test_configuration_table_lists_every_setting_once() -> None:
+    rows = re.findall(r"^\| `([A-Z0-9_]+)` \|", _section("Configuration"), re.M)
+    settings = {str(field.validation_alias) for field in Settings.model_fields.values()}
+    assert len(rows) == len(set(rows)), "a variable is listed twice"
+    missing, unknown = settings - set(rows), set(rows) - settings
+    assert not missing, f"add a row to the README's configuration table for {sorted(missing)}"
+    assert not unknown, f"the README documents variables Settings does not read: {sorted(unknown)}"
+
+
+def _json_blocks() -> list[dict[str, Any]]:
+    return [json.loads(block) for block in re.findall(r"```json\n(.*?)```", README, re.S)]
+
+
+def test_client_configs_keep_the_key_in_env() -> None:
+    servers = []
+    for block in _json_blocks():
+        servers += list((block.get("mcpServers") or block.get("servers") or {}).values())
+    assert len(servers) >= 4  # Claude Desktop, Cursor, VS Code, Windsurf
+    for server in servers:
+        assert server["env"]["SYNC_API_KEY"], server
+        assert not any("SYNC_API_KEY" in arg or "sk-" in arg for arg in server.get("args", [])), server
+    vscode = next(block for block in _json_blocks() if "servers" in block)
+    (prompt,) = vscode["inputs"]
+    assert prompt["password"] is True
+    assert vscode["servers"]["sync"]["env"]["SYNC_API_KEY"] == "${input:" + prompt["id"] + "}"
+
+
+def test_claude_code_command_passes_the_key_as_env() -> None:
+    (line,) = re.findall(r"^claude mcp add .*$", README, re.M)
+    options, _, command = line.partition(" -- ")
+    assert "--env SYNC_API_KEY=" in options and command.strip() and "SYNC_API_KEY" not in command
