@@ -1,0 +1,153 @@
+"""Batch tools: submit many generations at once (validated row by row before sending), follow a batch,
+list batches.
+
+Batch creation has no idempotency key. When its answer is lost (a transport failure or a 5xx), the batch
+may exist: `create_batch` looks it up (`GET /v2/batch?created_after=<just before the send>`) and returns
+it, instead of sending it again and risking a second, billed batch.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Annotated, Any
+
+from mcp.server.mcpserver import Context
+from mcp.types import CallToolResult
+from pydantic import BaseModel, ConfigDict, Field
+
+from sync_mcp.api import SyncAPIError
+from sync_mcp.api import batches as api
+from sync_mcp.api.batches import (
+    MAX_ROWS,
+    MIN_ROWS,
+    Batch,
+    BatchListQuery,
+    BatchValidated,
+    CreateBatchRequest,
+    iso,
+)
+from sync_mcp.api.client import SyncClient
+
+from .arguments import with_model_parameters
+from .generations import CTX_PARAMETER
+from .outcomes import outcome_unknown, uncertain
+from .registry import sync_tool
+from .results import ok
+from .state import tool_state
+
+LOOKUP_MARGIN = timedelta(seconds=5)
+"""Looked-up batches may have been created this long before the send ([INF] tolerance for clock skew
+between this machine and the API)."""
+PLAN_CODES = frozenset({"plan_feature_unavailable", "batch_plan_required"})
+RUNNING = frozenset({"PENDING", "JOBS_CREATED", "PROCESSING"})
+
+
+class BatchResult(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    batch: Batch | None = Field(default=None, description="The batch as the API returned it.")
+    validated: bool | None = Field(default=None, description="dry_run: the rows passed the API's validation.")
+    recovered: bool | None = Field(
+        default=None, description="The create's answer was lost; this batch was found by looking it up."
+    )
+    next_step: str = Field(alias="nextStep")
+
+
+class BatchListResult(BaseModel):
+    batches: list[Batch] = Field(description="Newest first.")
+    count: int
+
+
+def next_step(batch: Batch) -> str:
+    if batch.status in RUNNING:
+        return f"Batches run for up to ~24 h: call get_batch with id={batch.id} later to follow metrics and status."
+    if batch.output_url:
+        return "Finished: outputUrl is a JSONL results file, one line per request_id (status, and error if any)."
+    return "Finished; no results file was returned."
+
+
+async def find_created(client: SyncClient, body: CreateBatchRequest, sent_after: datetime) -> Batch | None:
+    """The newest batch created since `sent_after` that matches the rows count and webhook."""
+    for batch in await api.list_batches(client, BatchListQuery(created_after=sent_after)):
+        total = batch.metrics.total_generations if batch.metrics else None
+        if total == len(body.rows) and batch.webhook_url == body.webhook_url:
+            return batch
+    return None
+
+
+_FIELDS = CreateBatchRequest.model_fields
+
+
+@sync_tool(title="Create a batch of generations", read_only=False, destructive=False, idempotent=False)
+async def create_batch(
+    # Rows arrive as plain objects and are validated in the body, so a refusal can name the row.
+    rows: Annotated[
+        list[dict[str, Any]],
+        Field(description=f"{MIN_ROWS}-{MAX_ROWS} objects {{request_id, endpoint, payload}}."),
+    ],
+    ctx: Context[Any, Any],
+    webhook_url: Annotated[str | None, Field(description=_FIELDS["webhook_url"].description)] = None,
+    dry_run: Annotated[bool, Field(description=_FIELDS["dry_run"].description)] = False,
+) -> Annotated[CallToolResult, BatchResult]:
+    """Submit 20-500 generations as one batch (POST /v2/batch; Scale and Enterprise plans only).
+
+    rows: [{request_id, endpoint: "/v2/generate", payload: <create_generation arguments>}], at most 5 MB as
+    JSONL. Every row is validated before sending (errors name the row). dry_run=true validates at the API and
+    creates nothing. Follow the batch with get_batch; results come as a JSONL file at outputUrl.
+    """
+    state = tool_state(ctx)
+    body = CreateBatchRequest.parse({"rows": rows, "webhook_url": webhook_url, "dry_run": dry_run or None})
+    sent_after = datetime.now(timezone.utc) - LOOKUP_MARGIN
+    try:
+        created = await api.create_batch(state.client, body)
+    except SyncAPIError as exc:
+        if exc.error_code in PLAN_CODES:
+            exc.suggestion = (
+                "Batch processing needs a Scale or Enterprise plan: upgrade at https://sync.so/billing, or create "
+                "the rows one by one with create_generation."
+            )
+        if body.dry_run or not uncertain(exc, server_errors=True):
+            raise
+        try:
+            found = await find_created(state.client, body, sent_after)
+        except SyncAPIError:
+            found = None
+        if found is None:
+            raise outcome_unknown(
+                "The batch",
+                exc,
+                f"No matching batch was found yet, but it may still appear. Call list_batches with "
+                f"created_after={iso(sent_after)} in a minute; only if no batch of {len(body.rows)} rows shows "
+                "up, call create_batch again.",
+            ) from None
+        return ok(BatchResult(batch=found, recovered=True, next_step=next_step(found)))
+    if isinstance(created, BatchValidated):
+        return ok(
+            BatchResult(
+                validated=True,
+                next_step=f"All {len(body.rows)} rows are valid. Call create_batch again without dry_run to start it.",
+            )
+        )
+    return ok(BatchResult(batch=created, next_step=next_step(created)))
+
+
+@sync_tool(title="Get a batch", read_only=True)
+async def get_batch(
+    id: Annotated[str, Field(min_length=1, pattern=r"^[^/?#\s]+$", description="Batch id from create_batch.")],
+    ctx: Context[Any, Any],
+) -> Annotated[CallToolResult, BatchResult]:
+    """Status and metrics of a batch (GET /v2/batch/{id}); when finished, outputUrl holds the JSONL results."""
+    batch = await api.get_batch(tool_state(ctx).client, id)
+    return ok(BatchResult(batch=batch, next_step=next_step(batch)))
+
+
+@sync_tool(title="List batches", read_only=True)
+@with_model_parameters(BatchListQuery, [CTX_PARAMETER])
+async def list_batches(ctx: Context[Any, Any], **arguments: Any) -> Annotated[CallToolResult, BatchListResult]:
+    """The organisation's batches (GET /v2/batch), newest first, optionally by status and creation time.
+
+    Times are ISO-8601 with a time zone, e.g. 2026-05-01T12:00:00Z. There is no paging.
+    """
+    query = BatchListQuery.model_validate({k: v for k, v in arguments.items() if k != "ctx"})
+    batches = await api.list_batches(tool_state(ctx).client, query)
+    return ok(BatchListResult(batches=batches, count=len(batches)))
