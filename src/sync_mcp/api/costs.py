@@ -54,13 +54,9 @@ class LegacyCostEstimate(ResponseModel):
 CostAvailability = Literal["complete", "pending", "partial", "unavailable"]
 
 
+# [INF] The reference did not recover the item schema of `components`; these are the fields the sandbox
+# sends, and unknown keys from the live API are kept.
 class CostComponent(ResponseModel):
-    """One part of a generation's cost (lipsync, dubbing, speech_synthesis).
-
-    [INF] The reference did not recover the item schema; these are the fields the sandbox sends, and
-    unknown keys from the live API are kept.
-    """
-
     type: str | None = Field(default=None, description="lipsync, dubbing or speech_synthesis.")
     availability: CostAvailability | None = None
     cost_usd: str | None = Field(default=None, alias="costUsd", description="Decimal string in USD; null if unknown.")
@@ -73,7 +69,7 @@ class GenerationCosts(ResponseModel):
     generation_id: str = Field(alias="generationId")
     generation_status: str | None = Field(default=None, alias="generationStatus")
     currency: str = "USD"
-    availability: CostAvailability = Field(description="complete, pending, partial or unavailable.")
+    availability: CostAvailability
     total_cost_usd: str | None = Field(
         default=None, alias="totalCostUsd", description="Total in USD (decimal string); null until every part is known."
     )

@@ -14,7 +14,7 @@ from sync_mcp.api.capabilities import ModelId
 from sync_mcp.api.costs import CostEstimateRequest, GenerationCosts
 from sync_mcp.api.errors import LOCAL_VALIDATION_CODE
 
-from .generation_ids import GenerationId
+from .generation_ids import GenerationIdArgument
 from .registry import sync_tool
 from .results import ToolInputError, ok
 from .state import tool_state
@@ -28,7 +28,7 @@ class EstimateResult(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
     endpoint: Literal["POST /v2/generations/estimate", "POST /v2/analyze/cost"] = Field(
-        description="Which estimate was used: the current one (model + duration) or the legacy body-based one."
+        description="Which estimate was used."
     )
     estimated_cost_usd: float = Field(alias="estimatedCostUsd", description="Estimated cost in USD.")
     estimated_frame_count: float = Field(alias="estimatedFrameCount", description="Output frames that would be billed.")
@@ -104,7 +104,7 @@ async def estimate_cost(
 
 @sync_tool(title="Get the recorded cost of a generation", read_only=True)
 async def get_generation_cost(
-    id: GenerationId, ctx: Context[Any, Any]
+    id: GenerationIdArgument, ctx: Context[Any, Any]
 ) -> Annotated[CallToolResult, GenerationCostResult]:
     """What a generation was charged (GET /v2/generate/{id}/costs), per component, in USD decimal strings.
 

@@ -28,7 +28,7 @@ from sync_mcp.api import ErrorInfo, Generation, SyncAPIError
 from sync_mcp.api import generations as api
 from sync_mcp.api.capabilities import TERMINAL_STATUSES
 
-from .generation_ids import GenerationId
+from .generation_ids import GenerationIdArgument
 from .paths import output_file
 from .registry import sync_tool
 from .results import fail, generation_link, ok
@@ -245,7 +245,9 @@ def _http_failure(status: int, gid: str) -> DownloadFailed:
 
 
 @sync_tool(title="Download a generation's video", read_only=False, destructive=True, idempotent=True)
-async def download_output(id: GenerationId, ctx: Context[Any, Any]) -> Annotated[CallToolResult, DownloadResult]:
+async def download_output(
+    id: GenerationIdArgument, ctx: Context[Any, Any]
+) -> Annotated[CallToolResult, DownloadResult]:
     """Save a COMPLETED generation's video into the server's output folder and return its path and size.
 
     The file is named <outputFileName or id>.mp4 (an earlier file of that name is replaced). Progress is

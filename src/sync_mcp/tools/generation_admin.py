@@ -12,7 +12,7 @@ from sync_mcp.api import Generation
 from sync_mcp.api import generations as api
 from sync_mcp.api.models import check_uuid
 
-from .generation_ids import GenerationId
+from .generation_ids import GenerationId, GenerationIdArgument
 from .registry import sync_tool
 from .results import ok
 from .state import tool_state
@@ -22,8 +22,6 @@ ListableStatus = Literal["PENDING", "PROCESSING", "COMPLETED", "FAILED", "REJECT
 
 
 class GenerationSummary(BaseModel):
-    """The fields of a generation worth scanning in a list; get_generation has the rest."""
-
     model_config = ConfigDict(populate_by_name=True)
 
     id: str
@@ -94,7 +92,9 @@ async def list_generations(
 
 
 @sync_tool(title="Delete a generation", read_only=False, destructive=True, idempotent=True)
-async def delete_generation(id: GenerationId, ctx: Context[Any, Any]) -> Annotated[CallToolResult, DeletedGeneration]:
+async def delete_generation(
+    id: GenerationIdArgument, ctx: Context[Any, Any]
+) -> Annotated[CallToolResult, DeletedGeneration]:
     """Permanently delete a generation from the account (DELETE /v2/generations/{id}).
 
     Only finished generations (COMPLETED, FAILED, REJECTED) can be deleted: a PENDING or PROCESSING one is

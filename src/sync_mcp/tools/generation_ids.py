@@ -13,8 +13,7 @@ def _generation_id(value: str) -> str:
     return check_uuid(value.strip(), "id", "invalid_generation_id")
 
 
-GenerationId = Annotated[
-    str,
-    AfterValidator(_generation_id),
-    Field(description="Generation id (a UUID), as create_generation or list_generations returned it."),
-]
+GenerationId = Annotated[str, AfterValidator(_generation_id)]
+"""A generation id (UUID); give each use its own one-line description."""
+
+GenerationIdArgument = Annotated[GenerationId, Field(description="Generation id, as an earlier result returned it.")]
