@@ -146,7 +146,7 @@ inspect() {
 step "inspector: tools/list"
 inspect --method tools/list > "$tmp/tools.json"
 check "$tmp/tools.json" \
-  '[t["name"] for t in d["result"]["tools"]] == [t["name"] for t in m["tools"]]' \
+  'sorted(t["name"] for t in d["result"]["tools"]) == sorted(t["name"] for t in m["tools"])' \
   'all(t.get("description") and t["inputSchema"]["type"] == "object" for t in d["result"]["tools"])'
 echo "ok: the same tools as manifest.json"
 

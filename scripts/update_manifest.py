@@ -3,10 +3,10 @@
     python scripts/update_manifest.py           # rewrite manifest.json from tools/list and prompts/list
     python scripts/update_manifest.py --check   # exit 1 and show what differs, change nothing
 
-Each tool is listed with its name and the first line of its description. Each prompt also gets its argument
-names and its text, rendered with `${arguments.NAME}` placeholders as the MCPB manifest spec asks. The server
-is built in memory (no network: tools are listed, never called); tests/test_manifest.py fails when the
-manifest drifts.
+Tools and prompts are sorted by name. Each tool gets its name and the first line of its description; each
+prompt also its argument names and its text, rendered with `${arguments.NAME}` placeholders as the MCPB
+manifest spec asks. The server is built in memory (no network: tools are listed, never called);
+tests/test_manifest.py fails when the manifest drifts.
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ async def _prompt_text(client: Client, prompt: Prompt, fallback: str) -> str:
 
 
 async def live_entries() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """(tools, prompts) as manifest entries, in the order the server lists them."""
+    """(tools, prompts) as manifest entries, sorted by name (the server's order follows module imports)."""
     settings = Settings(SYNC_API_KEY=None, SYNC_BASE_URL=OFFLINE_BASE_URL)  # type: ignore[call-arg]
     async with Client(build_server(settings)) as client:  # type: ignore[arg-type]
         tools = [{"name": t.name, "description": first_line(t.description)} for t in (await client.list_tools()).tools]
@@ -66,7 +66,7 @@ async def live_entries() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
                 entry["arguments"] = arguments
             entry["text"] = await _prompt_text(client, prompt, description or prompt.name)
             prompts.append(entry)
-    return tools, prompts
+    return sorted(tools, key=lambda e: e["name"]), sorted(prompts, key=lambda e: e["name"])
 
 
 def load_manifest(path: Path = MANIFEST) -> dict[str, Any]:
@@ -102,7 +102,7 @@ def differences(current: dict[str, Any], wanted: dict[str, Any]) -> list[str]:
         lines += [f"{key}: not on the server {name}" for name in have if name not in want]
         lines += [f"{key}: changed {name}" for name in want if name in have and have[name] != want[name]]
         if list(have) != list(want) and set(have) == set(want):
-            lines.append(f"{key}: order differs from the server's list")
+            lines.append(f"{key}: not sorted by name")
     return lines
 
 

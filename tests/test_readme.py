@@ -1,5 +1,5 @@
 """The README tells the truth about configuration: one table with every setting, and client configs that
-are valid JSON and keep the API key in `env`, never in arguments."""
+are valid JSON and keep the API key in `env` (or, for a remote server, a header), never in arguments or URLs."""
 
 from __future__ import annotations
 
@@ -48,10 +48,14 @@ def test_client_configs_keep_the_key_in_env() -> None:
     servers = []
     for block in _json_blocks():
         servers += list((block.get("mcpServers") or block.get("servers") or {}).values())
-    assert len(servers) >= 4  # Claude Desktop, Cursor, VS Code, Windsurf
-    for server in servers:
+    local = [server for server in servers if "command" in server]
+    assert len(local) >= 4  # Claude Desktop, Cursor, VS Code, Windsurf
+    for server in local:
         assert server["env"]["SYNC_API_KEY"], server
         assert not any("SYNC_API_KEY" in arg or "sk-" in arg for arg in server.get("args", [])), server
+    for server in servers:
+        if "url" in server:  # a remote deployment: a per-user key travels in a header, never in the URL
+            assert "?" not in server["url"] and "key" not in server["url"].lower(), server
     vscode = next(block for block in _json_blocks() if "servers" in block)
     (prompt,) = vscode["inputs"]
     assert prompt["password"] is True
