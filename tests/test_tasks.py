@@ -27,7 +27,8 @@ from sync_mcp.server.tasks import (
     TaskStore,
 )
 
-from .conftest import make_settings, sent
+from .conftest import TEST_KEY, make_settings, sent
+from .http_support import TOKEN, http_client, http_server
 
 pytestmark = pytest.mark.anyio
 
@@ -219,7 +220,7 @@ async def test_tasks_methods_do_not_exist_on_the_handshake_era(api: SandboxServe
 def test_handles_expire_after_their_ttl() -> None:
     now = [1000.0]
     store = TaskStore(ttl_seconds=60, clock=lambda: now[0])
-    task_id = store.create("gen-1", "get_generation", None)
+    task_id = store.create("gen-1", "get_generation", (None, None))
     assert store.find(task_id) is not None
     now[0] += 59.9
     assert store.find(task_id) is not None
@@ -227,7 +228,35 @@ def test_handles_expire_after_their_ttl() -> None:
     with pytest.raises(TaskExpiredError):
         store.find(task_id)
     assert store.find(task_id) is None  # forgotten once expired
-    fresh = store.create("gen-2", "get_generation", None)
+    fresh = store.create("gen-2", "get_generation", (None, None))
     now[0] += 61
-    store.create("gen-3", "get_generation", None)  # creating purges expired handles
+    store.create("gen-3", "get_generation", (None, None))  # creating purges expired handles
     assert store.find(fresh) is None
+
+
+OTHER_KEY = "sk-test-SYNCMCP-second-user-9d41b7"
+
+
+async def test_over_http_a_task_answers_only_to_the_user_who_made_it(
+    api: SandboxServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(api.config, "extra_api_keys", (OTHER_KEY,))
+    settings = make_settings(api, SYNC_API_KEY="", SYNC_MCP_HTTP_TOKEN=TOKEN)
+    async with http_server(settings) as srv:
+        async with http_client(srv.mcp_url, mode="auto", api_key=TEST_KEY, extensions=[TasksClient()]) as alice:
+            gid = await create(alice)
+            raw = await alice.session.call_tool("get_generation", {"id": gid, "wait": True}, allow_claimed=True)
+            assert isinstance(raw, CreateTaskResult)
+            async with http_client(srv.mcp_url, mode="auto", api_key=OTHER_KEY, extensions=[TasksClient()]) as bob:
+                with pytest.raises(MCPError) as caught:
+                    await get_task(bob, raw.task_id)
+                assert caught.value.error.code == INVALID_PARAMS
+                await bob.session.send_request(CancelTaskRequest(params=TaskIdParams(task_id=raw.task_id)), EmptyResult)
+            task = await get_task(alice, raw.task_id)
+            assert task.status in ("working", "completed"), "another user's cancel changes nothing"
+            with anyio.fail_after(20):
+                while task.status == "working":
+                    await anyio.sleep(POLL_SECONDS)
+                    task = await get_task(alice, raw.task_id)
+    assert task.status == "completed"
+    assert task.result and task.result["structuredContent"]["status"] == "COMPLETED"

@@ -16,12 +16,13 @@ once with a task instead of blocking:
 
 Handles expire `ttl_seconds` after creation and live in this process only (an expired or forgotten task is
 a -32602 error; the generation id in the first `statusMessage` still finds the job with get_generation).
-Over authenticated HTTP a task answers only to the principal that created it. Clients without the
-extension, and every handshake-era client, get the ordinary blocking tool.
+Over HTTP a task answers only to the caller that created it (same bearer principal and same API key).
+Clients without the extension, and every handshake-era client, get the ordinary blocking tool.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import secrets
@@ -44,6 +45,7 @@ from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 from pydantic import Field
 
 from sync_mcp.api.capabilities import TERMINAL_STATUSES
+from sync_mcp.tools.state import caller_api_key
 from sync_mcp.tools.updates import generation_uri
 
 logger = logging.getLogger(__name__)
@@ -56,6 +58,8 @@ MAX_TASKS = 10_000
 
 TaskStatus = Literal["working", "input_required", "completed", "failed", "cancelled"]
 FINAL: frozenset[str] = frozenset({"completed", "failed", "cancelled"})
+Owner = tuple[tuple[str, str | None, str | None] | None, str | None]
+"""(verified HTTP principal, digest of the caller's own API key); (None, None) on stdio and in memory."""
 
 # ------------------------------------------------------------------------------------------------ wire
 
@@ -103,7 +107,7 @@ def _now_iso() -> str:
 class TaskHandle:
     generation_id: str
     tool: str
-    owner: tuple[str, str | None, str | None] | None
+    owner: Owner
     expires_at: float
     carried: dict[str, Any] = field(default_factory=dict)
     """The tool's own first result (e.g. lipsync's idempotencyKey, uploads, warnings), kept for the final one."""
@@ -144,7 +148,7 @@ class TaskStore:
         self._max = max_tasks
         self._tasks: OrderedDict[str, TaskHandle] = OrderedDict()
 
-    def create(self, generation_id: str, tool: str, owner: tuple[str, str | None, str | None] | None) -> str:
+    def create(self, generation_id: str, tool: str, owner: Owner) -> str:
         self._purge()
         task_id = secrets.token_urlsafe(32)  # a bearer handle: unguessable, never sequential
         self._tasks[task_id] = TaskHandle(generation_id, tool, owner, self._clock() + self.ttl_seconds)
@@ -186,9 +190,13 @@ TASK_TOOLS: dict[str, WantsTask] = {
 }
 
 
-def _owner() -> tuple[str, str | None, str | None] | None:
+def _owner(ctx: ServerRequestContext[Any, Any]) -> Owner:
+    """Who may see a task: the verified HTTP principal (if any) and a digest of the caller's own API key
+    (HTTP mode, `X-Sync-Api-Key`), so one user's task id is useless to another user of the deployment."""
     token = get_access_token()
-    return principal_components(token) if token is not None else None
+    key = caller_api_key(Context(request_context=ctx))
+    digest = hashlib.sha256(key.encode("utf-8")).hexdigest() if key else None
+    return (principal_components(token) if token is not None else None), digest
 
 
 def declared_tasks(ctx: ServerRequestContext[Any, Any]) -> bool:
@@ -244,7 +252,7 @@ class GenerationTasks(Extension):
         generation_id, status = data.get("id"), data.get("status")
         if not isinstance(generation_id, str) or status in TERMINAL_STATUSES:
             return result  # nothing left to wait for
-        task_id = self.store.create(generation_id, params.name, _owner())
+        task_id = self.store.create(generation_id, params.name, _owner(ctx))
         handle = self.store.find(task_id)
         assert handle is not None
         handle.carried = dict(data)
@@ -256,17 +264,17 @@ class GenerationTasks(Extension):
 
     # -------------------------------------------------------------------------------------- tasks/*
 
-    def _lookup(self, task_id: str) -> TaskHandle:
+    def _lookup(self, ctx: ServerRequestContext[Any, Any], task_id: str) -> TaskHandle:
         try:
             handle = self.store.find(task_id)
         except TaskExpiredError:
             raise MCPError(types.INVALID_PARAMS, "Failed to retrieve task: Task has expired") from None
-        if handle is None or handle.owner != _owner():
+        if handle is None or handle.owner != _owner(ctx):
             raise MCPError(types.INVALID_PARAMS, "Failed to retrieve task: Task not found")
         return handle
 
     async def get(self, ctx: ServerRequestContext[Any, Any], params: TaskIdParams) -> DetailedTask:
-        handle = self._lookup(params.task_id)
+        handle = self._lookup(ctx, params.task_id)
         if handle.status not in FINAL:
             await self._poll(ctx, handle)
         return DetailedTask(**self._fields(params.task_id, handle), result=handle.result, error=handle.error)
@@ -279,7 +287,7 @@ class GenerationTasks(Extension):
             handle = self.store.find(params.task_id)
         except TaskExpiredError:
             handle = None
-        if handle is not None and handle.owner == _owner():
+        if handle is not None and handle.owner == _owner(ctx):
             gid = handle.generation_id
             handle.settle(
                 "cancelled",
