@@ -186,8 +186,9 @@ class BatchMetrics(ResponseModel):
     pending_count: int | None = None
 
 
+# `BatchResponse` (reference §9); the casing is the API's own mix: `created_at`, but `outputUrl`.
 class Batch(ResponseModel):
-    """`BatchResponse` (reference §9). The casing is the API's own mix: `created_at`, but `outputUrl`."""
+    """A batch: status, metrics and, once finished, the JSONL results file at outputUrl."""
 
     id: str
     created_at: str | None = None

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
 from .client import SyncClient, path_segment
-from .models import RequestModel, ResponseModel, check_uuid
+from .errors import LOCAL_VALIDATION_CODE
+from .models import RequestModel, ResponseModel, check_uuid, rule_error
 
 Visibility = Literal["USER", "ORGANIZATION"]
 ProjectMode = Literal["CREATOR", "DEVELOPER"]
@@ -18,7 +20,7 @@ ProjectSort = Literal["updatedAt", "name"]
 
 
 class Project(ResponseModel):
-    """The Project object (reference §6)."""
+    """A project: a folder of generations and assets."""
 
     id: str
     created_at: str | None = Field(default=None, alias="createdAt")
@@ -45,7 +47,15 @@ class CreateProjectRequest(RequestModel):
     @field_validator("id")
     @classmethod
     def _id(cls, v: str | None) -> str | None:
-        return None if v is None else check_uuid(v, "id", "project_not_found")
+        try:
+            return None if v is None else str(uuid.UUID(v))
+        except ValueError:
+            raise rule_error(
+                LOCAL_VALIDATION_CODE,
+                "id",
+                "must be a UUID",
+                "Omit id to have one minted, or pass a UUID of your own (the same one on every retry).",
+            ) from None
 
 
 class ProjectListQuery(RequestModel):

@@ -25,10 +25,10 @@ class Voice(ResponseModel):
 
     id: str = Field(description="Use this as voiceId.")
     name: str | None = None
-    provider: str | None = Field(default=None, description="Always elevenlabs today.")
-    voice_id: str | None = Field(default=None, alias="voiceId", description="Provider-side voice id, when given.")
+    provider: str | None = None
+    voice_id: str | None = Field(default=None, alias="voiceId")
     internal_voice_id: str | None = Field(default=None, alias="internalVoiceId")
-    preview_url: str | None = Field(default=None, alias="previewUrl", description="Short sample to listen to.")
+    preview_url: str | None = Field(default=None, alias="previewUrl")
     restriction: Any = Field(default=None, description="Present: this voice cannot synthesize now; pick another.")
 
 

@@ -45,11 +45,9 @@ RUNNING = frozenset({"PENDING", "JOBS_CREATED", "PROCESSING"})
 class BatchResult(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
-    batch: Batch | None = Field(default=None, description="The batch as the API returned it.")
-    validated: bool | None = Field(default=None, description="dry_run: the rows passed the API's validation.")
-    recovered: bool | None = Field(
-        default=None, description="The create's answer was lost; this batch was found by looking it up."
-    )
+    batch: Batch | None = None
+    validated: bool | None = Field(default=None, description="dry_run: every row passed; nothing was created.")
+    recovered: bool | None = Field(default=None, description="The answer was lost; the batch was found by lookup.")
     next_step: str = Field(alias="nextStep")
 
 

@@ -31,29 +31,23 @@ class ModelEntry(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
     id: str = Field(description="Pass as model to create_generation.")
-    available: bool = Field(description="Listed by GET /v2/models for this account (usable, subject to plan).")
+    available: bool = Field(description="Listed by GET /v2/models for this account.")
     name: str | None = None
-    type: str | None = Field(default=None, description="lipsync or react.")
+    type: str | None = None
     version: str | None = None
     description: str | None = None
-    visual_inputs: list[str] = Field(default_factory=list, alias="visualInputs", description="video and/or image.")
-    voice_inputs: list[str] = Field(
-        default_factory=list, alias="voiceInputs", description="audio (recorded) and/or text (TTS from a script)."
-    )
-    options: list[str] = Field(default_factory=list, description="Options this model honours.")
-    ignored_options: list[str] = Field(
-        default_factory=list, alias="ignoredOptions", description="Accepted but ignored (a warning on create)."
-    )
-    refused_options: list[str] = Field(
-        default_factory=list, alias="refusedOptions", description="Refused before sending (react-1 only options)."
-    )
+    visual_inputs: list[str] = Field(default_factory=list, alias="visualInputs")
+    voice_inputs: list[str] = Field(default_factory=list, alias="voiceInputs", description="text = TTS from a script.")
+    options: list[str] = Field(default_factory=list, description="Honoured.")
+    ignored_options: list[str] = Field(default_factory=list, alias="ignoredOptions", description="Ignored by the API.")
+    refused_options: list[str] = Field(default_factory=list, alias="refusedOptions", description="Refused locally.")
     max_input_seconds: float | None = Field(default=None, alias="maxInputSeconds")
     typical_processing: str | None = Field(default=None, alias="typicalProcessing")
     price_per_second_usd: PriceRange | None = Field(
         default=None, alias="pricePerSecondUsd", description="Indicative USD per output second at 25 fps."
     )
     notes: list[str] = Field(default_factory=list)
-    known: bool = Field(default=True, description="False: new to this server; its capabilities are not known here.")
+    known: bool = Field(default=True, description="False: capabilities unknown to this server.")
 
 
 class ModelsResult(BaseModel):

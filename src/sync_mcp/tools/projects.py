@@ -36,9 +36,7 @@ class ProjectPageResult(BaseModel):
 
     projects: list[Project]
     count: int
-    next_cursor: str | None = Field(
-        default=None, alias="nextCursor", description="Pass as cursor for the next page; absent on the last page."
-    )
+    next_cursor: str | None = Field(default=None, alias="nextCursor", description="cursor for the next page.")
 
 
 class DeletedProjectResult(DeletedProject):
