@@ -140,6 +140,13 @@ async def json_body(request: Request) -> Any:
         raise fail(400, None, f"Malformed JSON in request body: {exc}") from None
 
 
+def json_object(raw: Any) -> dict[str, Any]:
+    """A parsed body that must be a JSON object, else the API's 400 for it."""
+    if not isinstance(raw, dict):
+        raise fail(400, VALIDATION_CODE, ["body: must be a JSON object"], field="body")
+    return raw
+
+
 # ----------------------------------------------------------------------------------------------- validation
 
 

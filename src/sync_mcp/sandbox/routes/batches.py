@@ -31,6 +31,7 @@ from ..http import (
     VALIDATION_CODE,
     fail,
     json_body,
+    json_object,
     public_base_url,
     require_auth,
     sandbox_config,
@@ -100,11 +101,9 @@ async def create_batch(request: Request) -> Response:
             f"Batch processing is available on Scale and Enterprise plans (this organization is on {config.plan}).",
         )
     if "multipart/form-data" in request.headers.get("content-type", "").lower():
-        raw: Any = await _multipart_body(request)
+        raw = await _multipart_body(request)
     else:
-        raw = await json_body(request)
-    if not isinstance(raw, dict):
-        raise fail(400, VALIDATION_CODE, ["body: must be a JSON object"], field="body")
+        raw = json_object(await json_body(request))
     try:
         body = CreateBatchRequest.parse(raw)
     except ValidationError as exc:

@@ -16,7 +16,7 @@ from starlette.routing import Route
 
 from sync_mcp.api.projects import CreateProjectRequest, DeletedProject, ProjectListQuery
 
-from ..http import VALIDATION_CODE, fail, json_body, require_auth, sandbox_state, validation_reply
+from ..http import VALIDATION_CODE, fail, json_body, json_object, require_auth, sandbox_state, validation_reply
 from ..project_store import DeletedProjectId, ProjectRecord, ProjectStore, project_store
 
 DEFAULT_PAGE = 10
@@ -33,9 +33,7 @@ def _json(record: ProjectRecord) -> dict[str, Any]:
 
 async def create_project(request: Request) -> JSONResponse:
     require_auth(request)
-    raw = await json_body(request)
-    if not isinstance(raw, dict):
-        raise fail(400, VALIDATION_CODE, ["body: must be a JSON object"], field="body")
+    raw = json_object(await json_body(request))
     try:
         body = CreateProjectRequest.model_validate(raw)
     except ValidationError as exc:

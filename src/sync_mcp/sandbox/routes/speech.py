@@ -19,7 +19,15 @@ from starlette.routing import Route
 from sync_mcp.api.speech import SPEECH_PER_MINUTE, Speech, SpeechRequest
 
 from ..audio import silent_wav, speech_seconds
-from ..http import VALIDATION_CODE, fail, json_body, public_base_url, require_auth, sandbox_state, validation_reply
+from ..http import (
+    fail,
+    json_body,
+    json_object,
+    public_base_url,
+    require_auth,
+    sandbox_state,
+    validation_reply,
+)
 from ..rate_limits import enforce
 from ..speech_store import speech_store
 from ..voice_store import voice_store
@@ -39,9 +47,7 @@ async def create_speech(request: Request) -> JSONResponse:
     require_auth(request)
     state = sandbox_state(request)
     enforce(state, "POST /v2/tts", SPEECH_PER_MINUTE, 60)
-    raw = await json_body(request)
-    if not isinstance(raw, dict):
-        raise fail(400, VALIDATION_CODE, ["body: must be a JSON object"], field="body")
+    raw = json_object(await json_body(request))
     try:
         body = SpeechRequest.model_validate(raw)
     except ValidationError as exc:

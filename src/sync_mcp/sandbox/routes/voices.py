@@ -26,6 +26,7 @@ from ..http import (
     VALIDATION_CODE,
     fail,
     json_body,
+    json_object,
     public_base_url,
     require_auth,
     sandbox_config,
@@ -81,9 +82,7 @@ async def clone_voice(request: Request) -> JSONResponse:
     require_auth(request)
     state = sandbox_state(request)
     enforce(state, "POST /v2/voices", CLONES_PER_HOUR, 3600)  # every attempt counts ([INF])
-    raw = await json_body(request)
-    if not isinstance(raw, dict):
-        raise fail(400, VALIDATION_CODE, ["body: must be a JSON object"], field="body")
+    raw = json_object(await json_body(request))
     try:
         body = CloneVoiceRequest.model_validate(raw)
     except ValidationError as exc:
