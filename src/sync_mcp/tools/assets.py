@@ -56,7 +56,6 @@ class UploadResult(BaseModel):
     reused: bool = Field(description="True: this key already uploaded the same bytes; that asset is returned.")
     bytes_sent: int = Field(alias="bytesSent", description="Bytes uploaded by this call (0 when reused).")
     sha256: str = Field(description="SHA-256 of the file.")
-    asset: Asset
     next_step: str = Field(alias="nextStep", description="The call to make next.")
 
 
@@ -123,7 +122,6 @@ async def upload_media(ctx: Context[Any, Any], **arguments: Any) -> Annotated[Ca
             reused=outcome.reused,
             bytesSent=outcome.bytes_sent,
             sha256=outcome.sha256,
-            asset=asset,
             nextStep=next_step,
         )
     )

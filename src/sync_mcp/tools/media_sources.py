@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from mcp.server.mcpserver import Context
 
-from sync_mcp.api.assets import AssetDetails
+from sync_mcp.api.assets import AssetDetails, UploadOutcome
 
 from .progress import Progress
 from .results import ToolInputError
@@ -73,19 +73,28 @@ def classify(state: ToolState, source: str, kind: Kind, *, field: str) -> MediaS
     return MediaSource(field=field, kind=kind, local=local_media(value, state.settings, field=field, kind=kind))
 
 
+@dataclass(frozen=True)
+class ResolvedSource:
+    wire: dict[str, str]
+    """The input item's source: `{"url": ...}` or `{"assetId": ...}`."""
+    upload: UploadOutcome | None = None
+    """For a local file: the upload (or the reuse of an earlier one)."""
+
+
 async def resolve(
     state: ToolState, source: MediaSource, progress: Progress, details: AssetDetails | None = None
-) -> dict[str, str]:
+) -> ResolvedSource:
     """The wire source of a classified argument, uploading a local file first."""
     if source.local is None:
-        return source.wire()
+        return ResolvedSource(source.wire())
     progress.next_phase()
     outcome = await upload_local(state, source.local, details or AssetDetails(), progress)
-    return source.wire(outcome.asset.id)
+    return ResolvedSource(source.wire(outcome.asset.id), outcome)
 
 
 async def media_input(
     ctx: Context[Any, Any], state: ToolState, source: str, kind: Kind, *, field: str
 ) -> dict[str, str]:
     """`{"url": ...}` for an http(s) URL, `{"assetId": ...}` for an asset id or an uploaded local file."""
-    return await resolve(state, classify(state, source, kind, field=field), Progress(ctx))
+    resolved = await resolve(state, classify(state, source, kind, field=field), Progress(ctx))
+    return resolved.wire

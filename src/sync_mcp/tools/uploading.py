@@ -22,6 +22,10 @@ from .state import ToolState
 MIB = 1024 * 1024
 
 
+def _size(n: int) -> str:
+    return f"{n / MIB:.1f} MiB" if n >= MIB else f"{n / 1024:.1f} KiB"
+
+
 @dataclass(frozen=True)
 class LocalMedia:
     path: Path
@@ -82,7 +86,7 @@ async def upload_local(
         if sent - last >= step or sent == local.size:
             last = sent
             await progress.report(
-                sent, local.size, f"uploading {local.path.name}: {sent / MIB:.1f} of {local.size / MIB:.1f} MiB"
+                sent, local.size, f"uploading {local.path.name}: {_size(sent)} of {_size(local.size)}"
             )
 
     try:

@@ -1,0 +1,281 @@
+"""The lipsync convenience tool through a real MCP client, against the sandbox over HTTP."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import anyio
+import pytest
+from mcp import Client
+from mcp.client import ClientRequestContext
+from mcp.types import CallToolResult, ElicitRequestParams, ElicitResult
+
+from sync_mcp.api.errors import load_bundled_catalog
+from sync_mcp.sandbox import SandboxServer
+from sync_mcp.sandbox.asset_store import asset_store
+from sync_mcp.server import build_server
+
+from .conftest import make_settings, sent
+
+pytestmark = pytest.mark.anyio
+
+VIDEO_URL = "https://media.example.com/in/speaker.mp4"
+AUDIO_URL = "https://media.example.com/in/line.wav"
+CATALOG = {e.code: e for e in load_bundled_catalog()}
+
+
+def data(result: CallToolResult) -> dict[str, Any]:
+    assert result.structured_content is not None, result.content
+    return dict(result.structured_content)
+
+
+def creates(api: SandboxServer) -> list[Any]:
+    return [r for r in sent(api, "/v2/generate") if r.method == "POST" and r.path == "/v2/generate"]
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    media = tmp_path / "media"
+    media.mkdir()
+    (media / "face.png").write_bytes(b"\x89PNG\r\n\x1a\n" + os.urandom(2000))
+    (media / "line.wav").write_bytes(b"RIFF" + os.urandom(3 * 1024 * 1024))
+    (media / "speaker.mp4").write_bytes(os.urandom(4000))
+    return media
+
+
+async def connect(
+    api: SandboxServer, mode: str, folder: Path, approve: bool | None = None, **env: str
+) -> AsyncIterator[Client]:
+    """A client of a server reading `folder`; with `approve`, it answers spend questions that way."""
+    settings = make_settings(
+        api, SYNC_MCP_ALLOWED_DIRS=str(folder), SYNC_MCP_OUTPUT_DIR=str(folder.parent / "out"), **env
+    )
+    extra: dict[str, Any] = {}
+    if approve is not None:
+
+        async def on_elicit(context: ClientRequestContext, params: ElicitRequestParams) -> ElicitResult:
+            QUESTIONS.append(params.message)
+            return ElicitResult(action="accept", content={"approve": approve})
+
+        extra["elicitation_callback"] = on_elicit
+    async with Client(build_server(settings), mode=mode, **extra) as c:  # type: ignore[arg-type]
+        yield c
+
+
+QUESTIONS: list[str] = []
+
+
+@pytest.fixture
+async def lip(api: SandboxServer, mode: str, folder: Path) -> AsyncIterator[Client]:
+    async for c in connect(api, mode, folder):
+        yield c
+
+
+async def test_a_photo_speaks_a_script_on_sync_3(lip: Client, api: SandboxServer, folder: Path) -> None:
+    progress: list[tuple[float, str | None]] = []
+
+    async def on_progress(value: float, total: float | None, message: str | None) -> None:
+        progress.append((value, message))
+
+    arguments = {"image": "face.png", "script": "Hello from a photo.", "voice_id": "voice-1", "stability": 0.3}
+    with anyio.fail_after(30):
+        result = await lip.call_tool("lipsync", arguments, progress_callback=on_progress)
+    out = data(result)
+    assert not result.is_error, out
+    assert out["status"] == "COMPLETED"
+    assert out["model"] == "sync-3", "images default to sync-3"
+    assert out["outputUrl"]
+    assert out["waitTimedOut"] is False
+    (upload,) = out["uploads"]
+    assert upload["argument"] == "image" and upload["reused"] is False
+    (create,) = creates(api)
+    assert create.body["input"] == [
+        {"type": "image", "assetId": upload["assetId"]},
+        {
+            "type": "text",
+            "provider": {"name": "elevenlabs", "voiceId": "voice-1", "script": "Hello from a photo.", "stability": 0.3},
+        },
+    ]
+    assert create.idempotency_key == out["idempotencyKey"]
+    values = [v for v, _ in progress]
+    assert values == sorted(set(values)), "progress strictly increases across upload and wait"
+    assert any(m and "face.png" in m for _, m in progress)
+    assert progress[-1][1] is not None and "COMPLETED" in progress[-1][1]
+
+
+async def test_a_video_url_with_a_local_audio_file(lip: Client, api: SandboxServer, folder: Path) -> None:
+    result = await lip.call_tool("lipsync", {"video": VIDEO_URL, "audio": str(folder / "line.wav")})
+    out = data(result)
+    assert not result.is_error, out
+    assert out["status"] == "COMPLETED"
+    assert out["model"] == "lipsync-2", "videos default to lipsync-2"
+    (upload,) = out["uploads"]
+    assert upload["argument"] == "audio"
+    assert upload["bytesSent"] == (folder / "line.wav").stat().st_size
+    (create,) = creates(api)
+    assert create.body["input"] == [
+        {"type": "video", "url": VIDEO_URL},
+        {"type": "audio", "assetId": upload["assetId"]},
+    ]
+    assert asset_store(api.state).get(upload["assetId"]) is not None
+
+    api.state.requests.clear()
+    again = data(await lip.call_tool("lipsync", {"video": VIDEO_URL, "audio": "line.wav"}))
+    assert again["uploads"][0] == {**upload, "reused": True, "bytesSent": 0}, "the same file is not uploaded twice"
+    assert not [r for r in sent(api) if r.path == "/v2/assets/upload"]
+
+
+async def test_local_video_and_options(lip: Client, api: SandboxServer, folder: Path) -> None:
+    arguments = {
+        "video": "speaker.mp4",
+        "audio": AUDIO_URL,
+        "model": "lipsync-2-pro",
+        "options": {"sync_mode": "cut_off", "temperature": 0.7},
+        "wait": False,
+    }
+    out = data(await lip.call_tool("lipsync", arguments))
+    assert out["status"] == "PENDING"
+    assert "get_generation" in out["nextStep"] and out["id"] in out["nextStep"]
+    assert "waitTimedOut" not in out
+    (create,) = creates(api)
+    assert create.body["model"] == "lipsync-2-pro"
+    assert create.body["options"] == {"sync_mode": "cut_off", "temperature": 0.7}
+    assert create.body["input"][0]["assetId"] == out["uploads"][0]["assetId"]
+
+
+async def test_a_timeout_returns_the_id_and_the_next_call(lip: Client, api: SandboxServer) -> None:
+    api.config.processing_seconds = 60.0
+    try:
+        result = await lip.call_tool("lipsync", {"video": VIDEO_URL, "audio": AUDIO_URL, "timeout": 1})
+    finally:
+        api.config.processing_seconds = 0.6
+    out = data(result)
+    assert not result.is_error
+    assert out["waitTimedOut"] is True
+    assert out["status"] in ("PENDING", "PROCESSING")
+    assert uuid.UUID(out["id"])
+    assert f"get_generation with id={out['id']}" in out["nextStep"]
+    assert api.state.get(out["id"]) is not None, "the job keeps running"
+
+
+async def test_a_failing_poll_does_not_lose_the_id(api: SandboxServer, mode: str, folder: Path) -> None:
+    async for c in connect(api, mode, folder, SYNC_MCP_MAX_RETRIES="0"):
+        api.state.script_fault(status=503, method="GET", path="/v2/generate/", times=5)
+        result = await c.call_tool("lipsync", {"video": VIDEO_URL, "audio": AUDIO_URL})
+        out = data(result)
+        assert not result.is_error
+        assert uuid.UUID(out["id"])
+        assert out["waitTimedOut"] is True
+        assert any("Waiting stopped" in w for w in out["warnings"])
+        assert f"id={out['id']}" in out["nextStep"]
+
+
+async def test_a_failed_generation_carries_the_catalog_fix(lip: Client, api: SandboxServer) -> None:
+    audio = AUDIO_URL + "?sandbox_fail=generation_input_audio_invalid"
+    out = data(await lip.call_tool("lipsync", {"video": VIDEO_URL, "audio": audio}))
+    assert out["status"] == "FAILED"
+    assert out["errorCode"] == "generation_input_audio_invalid"
+    assert out["fix"] == CATALOG["generation_input_audio_invalid"].fix
+
+
+async def test_the_idempotency_key_makes_a_repeat_safe(lip: Client, api: SandboxServer) -> None:
+    arguments = {"video": VIDEO_URL, "audio": "line.wav", "wait": False, "idempotencyKey": "take-7"}
+    first = data(await lip.call_tool("lipsync", arguments))
+    second = data(await lip.call_tool("lipsync", arguments))
+    assert first["id"] == second["id"]
+    assert [r.idempotency_key for r in creates(api)] == ["take-7", "take-7"]
+    assert api.state.generation_count() == 1
+
+
+async def test_download_saves_the_video(lip: Client, api: SandboxServer, folder: Path) -> None:
+    out = data(await lip.call_tool("lipsync", {"video": VIDEO_URL, "audio": AUDIO_URL, "download": True}))
+    assert out["status"] == "COMPLETED"
+    saved = Path(out["savedPath"])
+    assert saved.parent == (folder.parent / "out").resolve()
+    assert saved.name == f"{out['id']}.mp4"
+    assert (await anyio.Path(saved).read_bytes())[4:8] == b"ftyp"
+    assert str(saved) in out["nextStep"]
+
+
+async def test_the_spend_cap_refuses_before_creating(api: SandboxServer, mode: str, folder: Path) -> None:
+    async for c in connect(api, mode, folder, SYNC_MAX_COST_USD="0.0001"):
+        result = await c.call_tool("lipsync", {"video": VIDEO_URL, "audio": AUDIO_URL})
+        err = data(result)
+        assert result.is_error
+        assert err["errorCode"] == "spend_cap_exceeded"
+        assert api.state.generation_count() == 0
+        assert creates(api) == []
+
+
+@pytest.mark.parametrize("approve", [True, False])
+async def test_the_user_confirms_the_cost_of_a_local_file_lipsync(
+    api: SandboxServer, mode: str, folder: Path, approve: bool
+) -> None:
+    QUESTIONS.clear()
+    async for c in connect(api, mode, folder, approve=approve, SYNC_MCP_CONFIRM_ABOVE_USD="0.01"):
+        result = await c.call_tool("lipsync", {"video": VIDEO_URL, "audio": "line.wav", "wait": False})
+        out = data(result)
+        assert len(QUESTIONS) == 1, "asked once, about the real body (local file uploaded first)"
+        assert "lipsync-2" in QUESTIONS[0] and "$" in QUESTIONS[0]
+        (estimate,) = {str(r.body) for r in sent(api, "/v2/analyze/cost")}
+        assert "assetId" in estimate and "00000000-0000" not in estimate, "priced with the uploaded asset's id"
+        if approve:
+            assert not result.is_error, out
+            assert out["estimatedCostUsd"] > 0.01
+            assert len(creates(api)) == 1
+        else:
+            assert result.is_error
+            assert out["errorCode"] == "spend_declined"
+            assert creates(api) == []
+
+
+async def test_an_unknown_asset_id_is_the_api_error(lip: Client, api: SandboxServer) -> None:
+    result = await lip.call_tool("lipsync", {"video": str(uuid.uuid4()), "audio": AUDIO_URL})
+    err = data(result)
+    assert result.is_error
+    assert err["errorCode"] == "asset_not_found"
+    assert err["httpStatus"] == 404
+    assert api.state.generation_count() == 0
+
+
+BAD = "generation_input_validation_failed"
+INVALID: list[tuple[dict[str, Any], str, str]] = [
+    # (arguments, errorCode, field)
+    ({"video": VIDEO_URL, "image": "face.png", "audio": AUDIO_URL}, "generation_input_too_many_visual", "image"),
+    ({"audio": AUDIO_URL}, BAD, "video"),
+    ({"video": VIDEO_URL}, BAD, "audio"),
+    ({"video": VIDEO_URL, "audio": AUDIO_URL, "script": "Hi", "voice_id": "v"}, BAD, "audio"),
+    ({"video": VIDEO_URL, "script": "Hi"}, BAD, "voice_id"),
+    ({"video": VIDEO_URL, "audio": "line.wav", "voice_id": "v"}, BAD, "script"),
+    ({"video": VIDEO_URL, "audio": "line.wav", "stability": 0.5}, BAD, "stability"),
+    ({"image": "face.png", "audio": "line.wav", "model": "lipsync-2"}, "generation_unsupported_model", "model"),
+    ({"video": "speaker.mp4", "audio": "line.wav", "options": {"model_mode": "head"}}, BAD, "options.model_mode"),
+    ({"video": VIDEO_URL, "audio": "line.wav", "wait": False, "download": True}, BAD, "download"),
+    ({"video": VIDEO_URL, "audio": "face.png"}, "generation_input_asset_type_mismatch", "audio"),
+    ({"video": "ftp://media.example.com/a.mp4", "audio": "line.wav"}, BAD, "video"),
+    ({"video": VIDEO_URL, "audio": "../outside.wav"}, "path_not_allowed", "audio"),
+    ({"video": VIDEO_URL, "audio": "missing.wav"}, "file_not_found", "audio"),
+]  # fmt: skip
+
+
+async def test_invalid_combinations_are_refused_before_any_request(lip: Client, api: SandboxServer) -> None:
+    for arguments, code, field in INVALID:  # one session for all cases: each is a separate call
+        result = await lip.call_tool("lipsync", arguments)
+        err = data(result)
+        assert result.is_error, arguments
+        assert (err["errorCode"], err["field"]) == (code, field), arguments
+        assert err["fix"], arguments
+        assert "httpStatus" not in err, arguments
+    assert sent(api) == [], "nothing was sent: no upload, no create"
+    assert asset_store(api.state).receipts == []
+
+
+async def test_schema_violations_are_refused_before_any_request(lip: Client, api: SandboxServer) -> None:
+    for arguments in ({"video": VIDEO_URL, "audio": AUDIO_URL, "timeout": 0}, {"image": 5}):
+        result = await lip.call_tool("lipsync", arguments)
+        assert result.is_error, arguments
+    assert sent(api) == []
