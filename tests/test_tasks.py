@@ -260,3 +260,37 @@ async def test_over_http_a_task_answers_only_to_the_user_who_made_it(
                     task = await get_task(alice, raw.task_id)
     assert task.status == "completed"
     assert task.result and task.result["structuredContent"]["status"] == "COMPLETED"
+
+
+LIPSYNC = {"video": "https://media.example.com/in/speaker.mp4", "audio": "https://media.example.com/in/line.wav"}
+
+
+async def test_lipsync_creates_once_then_runs_as_a_task(api: SandboxServer) -> None:
+    tasks = TasksClient()
+    async with Client(build_server(make_settings(api)), extensions=[tasks]) as client:
+        as_task = await client.call_tool("lipsync", LIPSYNC)
+    async with Client(build_server(make_settings(api))) as client:
+        with anyio.fail_after(30):
+            blocking = await client.call_tool("lipsync", LIPSYNC)
+    assert len(tasks.created) == 1
+    task_result, plain = as_task.structured_content, blocking.structured_content
+    assert isinstance(task_result, dict) and isinstance(plain, dict)
+    assert task_result["status"] == plain["status"] == "COMPLETED"
+    assert task_result["id"] in (tasks.created[0].status_message or "")
+    assert set(task_result) == set(plain), "the task ends with what the blocking call returns"
+    assert task_result["idempotencyKey"] and task_result["waitTimedOut"] is False
+    creates = [r for r in sent(api, "/v2/generate") if r.method == "POST"]
+    assert len(creates) == 2, "one create per lipsync call, the task's included"
+
+
+@pytest.mark.parametrize("extra", [{"wait": False}, {"download": True}])
+async def test_lipsync_without_a_wait_to_hand_over_is_not_a_task(
+    api: SandboxServer, tmp_path: Any, extra: dict[str, Any]
+) -> None:
+    tasks = TasksClient()
+    settings = make_settings(api, SYNC_MCP_OUTPUT_DIR=str(tmp_path))
+    async with Client(build_server(settings), extensions=[tasks]) as client:
+        with anyio.fail_after(30):
+            result = await client.call_tool("lipsync", {**LIPSYNC, **extra})
+    assert not result.is_error, result.content
+    assert tasks.created == []
