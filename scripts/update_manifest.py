@@ -3,16 +3,17 @@
     python scripts/update_manifest.py           # rewrite manifest.json from tools/list and prompts/list
     python scripts/update_manifest.py --check   # exit 1 and show what differs, change nothing
 
-Tools and prompts are sorted by name. Each tool gets its name and the first line of its description; each
-prompt also its argument names and its text, rendered with `${arguments.NAME}` placeholders as the MCPB
-manifest spec asks. The server is built in memory (no network: tools are listed, never called);
-tests/test_manifest.py fails when the manifest drifts.
+Tools and prompts are sorted by name. A tool gets its name and the first line of its description (the whole
+first sentence when that line wraps); a prompt also its argument names and its text, rendered with
+`${arguments.NAME}` placeholders as the MCPB manifest spec asks. The server is built in memory, offline (tools
+are listed, never called); tests/test_manifest.py fails when the manifest drifts.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -32,8 +33,13 @@ OFFLINE_BASE_URL = "http://127.0.0.1:9"
 
 
 def first_line(text: str | None) -> str:
-    lines = [line.strip() for line in (text or "").strip().splitlines()]
-    return lines[0] if lines else ""
+    """The summary line of a docstring; when it wraps mid-sentence, the sentence runs on to its full stop."""
+    paragraph = " ".join(re.split(r"\n\s*\n", (text or "").strip())[0].split())
+    first = (text or "").strip().splitlines()[0].strip() if paragraph else ""
+    if not first or first.endswith((".", "!", "?")):
+        return first
+    end = re.search(r"[.!?](?=\s|$)", paragraph[len(first) :])
+    return paragraph[: len(first) + end.end()] if end else paragraph
 
 
 async def _prompt_text(client: Client, prompt: Prompt, fallback: str) -> str:
@@ -54,7 +60,9 @@ async def _prompt_text(client: Client, prompt: Prompt, fallback: str) -> str:
 
 async def live_entries() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(tools, prompts) as manifest entries, sorted by name (the server's order follows module imports)."""
-    settings = Settings(SYNC_API_KEY=None, SYNC_BASE_URL=OFFLINE_BASE_URL)  # type: ignore[call-arg]
+    settings = Settings(  # type: ignore[call-arg]
+        SYNC_API_KEY=None, SYNC_BASE_URL=OFFLINE_BASE_URL, SYNC_MCP_MAX_RETRIES=0, SYNC_MCP_LOG_LEVEL="ERROR"
+    )
     async with Client(build_server(settings)) as client:  # type: ignore[arg-type]
         tools = [{"name": t.name, "description": first_line(t.description)} for t in (await client.list_tools()).tools]
         prompts: list[dict[str, Any]] = []
