@@ -24,7 +24,7 @@ from sync_mcp.api import generations as api
 from sync_mcp.api.capabilities import ModelId
 from sync_mcp.api.client import IDEMPOTENCY_KEY
 from sync_mcp.api.errors import from_validation_error
-from sync_mcp.api.models import GenerationOptions, Unit
+from sync_mcp.api.models import Unit
 
 from .downloads import DownloadFailed, DownloadResult, save_output
 from .generations import DEFAULT_WAIT_SECONDS, MAX_WAIT_SECONDS, GenerationResult, describe
@@ -115,7 +115,7 @@ def _body(
     driver_source: dict[str, str] | None,
     *,
     model: ModelId | None,
-    options: GenerationOptions | None,
+    options: dict[str, Any] | None,
     script: str | None,
     voice_id: str | None,
     stability: float | None,
@@ -130,8 +130,8 @@ def _body(
         "model": model or VISUAL_MODEL[visual.kind],
         "input": [{"type": visual.kind, **visual_source}, voice],
     }
-    if options is not None:
-        body["options"] = options.to_wire() or None
+    if options:
+        body["options"] = options  # validated as GenerationOptions with the rest of the body
     return CreateGenerationRequest.model_validate({k: v for k, v in body.items() if v is not None})
 
 
@@ -149,7 +149,7 @@ async def _plan(
     stability: float | None,
     similarity_boost: float | None,
     model: ModelId | None,
-    options: GenerationOptions | None,
+    options: dict[str, Any] | None,
     wait: bool,
     download: bool,
 ) -> LipsyncPlan:
@@ -236,7 +236,10 @@ async def lipsync(
     stability: Annotated[Unit | None, Field(description="Script voice: 0-1, lower is more expressive.")] = None,
     similarity_boost: Annotated[Unit | None, Field(description="Script voice: 0-1, closeness to the voice.")] = None,
     model: Annotated[ModelId | None, Field(description="Default: sync-3 for an image, lipsync-2 for a video.")] = None,
-    options: GenerationOptions | None = None,
+    options: Annotated[
+        dict[str, Any] | None,
+        Field(description="create_generation's options, e.g. {sync_mode: cut_off, temperature: 0.5}."),
+    ] = None,
     wait: Annotated[bool, Field(description="Follow the job to its result, with progress.")] = True,
     timeout: Annotated[
         float, Field(ge=1, le=MAX_WAIT_SECONDS, description="Seconds to wait; on expiry the id and status return.")
