@@ -106,10 +106,7 @@ async def model_catalog(state: ToolState) -> ModelsResult:
 
 @sync_tool(title="List models and what they accept", read_only=True)
 async def list_models(ctx: Context[Any, Any]) -> Annotated[CallToolResult, ModelsResult]:
-    """Every Sync model with what it accepts and whether this account can use it (GET /v2/models).
-
-    Per model: visual inputs (only sync-3 animates images), voice inputs (audio, or text for TTS), options it
-    honours / ignores / refuses, limits (react-1: 15 s inputs), typical processing time, indicative price.
-    Use it to choose the model for create_generation.
+    """Every Sync model: inputs (only sync-3 takes images; text = TTS), options honoured/ignored/refused,
+    limits, typical processing time, indicative price, and whether this account can use it (GET /v2/models).
     """
     return ok(await model_catalog(tool_state(ctx)))

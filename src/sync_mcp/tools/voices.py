@@ -59,11 +59,9 @@ async def list_voices(
 @sync_tool(title="Clone a voice from a sample", read_only=False, destructive=False, idempotent=False)
 @with_model_parameters(CloneVoiceRequest, [CTX_PARAMETER])
 async def clone_voice(ctx: Context[Any, Any], **arguments: Any) -> Annotated[CallToolResult, VoiceResult]:
-    """Clone a voice (POST /v2/voices) from a clean single-speaker audio or video sample: url or assetId.
-
-    For a local file, upload it first (upload_media) and pass its assetId. Uses one of the plan's clone slots;
-    limited to 10 requests per hour, so it is never retried automatically. Returns the new voice; its id is the
-    voiceId for create_speech and text inputs.
+    """Clone a voice (POST /v2/voices) from a clean single-speaker audio or video sample: url or assetId
+    (upload a local file with upload_media first). Uses a clone slot; 10 requests/hour, never retried.
+    The new voice's id is the voiceId for create_speech and text inputs.
     """
     body = CloneVoiceRequest.model_validate(wire_body(CloneVoiceRequest, arguments))
     try:
