@@ -240,9 +240,10 @@ async def test_create_speech_server_error_is_not_retried(api: SandboxServer, mod
 
 
 async def test_create_speech_rate_limit(client: Client, api: SandboxServer) -> None:
-    with httpx.Client(base_url=api.base_url, headers={"x-api-key": TEST_KEY}) as http:
+    async with httpx.AsyncClient(base_url=api.base_url, headers={"x-api-key": TEST_KEY}) as http:
         for _ in range(60):
-            assert http.post("/v2/tts", json={"script": "Hi", "voiceId": RACHEL, "provider": "elevenlabs"}).is_success
+            reply = await http.post("/v2/tts", json={"script": "Hi", "voiceId": RACHEL, "provider": "elevenlabs"})
+            assert reply.is_success
     err = error(await client.call_tool("create_speech", {"script": "Hi", "voiceId": RACHEL}))
     assert err["errorCode"] == "rate_limit_exceeded" and err["retryAfterSeconds"] > 0
     assert len(posts(api, "/v2/tts")) == 61
