@@ -124,9 +124,6 @@ class CreateBatchRequest(RequestModel):
         except ValidationError as exc:
             raise _name_rows(exc) from None
 
-    def to_jsonl(self) -> str:
-        return "".join(json.dumps(r.to_wire(), ensure_ascii=False, separators=(",", ":")) + "\n" for r in self.rows)
-
 
 def row_field(loc: tuple[Any, ...], field: str | None) -> str:
     """('rows', 7, 'payload', ...) + the rule's own field 'input' -> 'rows[7].payload.input'."""
