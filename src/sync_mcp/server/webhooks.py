@@ -44,6 +44,7 @@ def add_webhook_receiver(
     server: MCPServer[Any], *, secret: str, deliveries: DeliveryBoard, updates: GenerationUpdates
 ) -> None:
     """Serve `POST /webhooks/sync` on the server's HTTP app (register before building the app)."""
+    deliveries.receiving = True
 
     @server.custom_route(WEBHOOK_PATH, methods=["POST"], include_in_schema=False)
     async def receive_webhook(request: Request) -> Response:

@@ -30,6 +30,8 @@ class DeliveryBoard:
     def __init__(self, max_remembered: int = MAX_REMEMBERED) -> None:
         self._entries: OrderedDict[str, _Entry] = OrderedDict()
         self._max = max_remembered
+        self.receiving = False
+        """True once a receiver feeds this board (HTTP mode with a webhook secret); waits ignore it before."""
 
     def _entry(self, generation_id: str) -> _Entry:
         entry = self._entries.get(generation_id)

@@ -40,7 +40,7 @@ async def follow_generation(
 ) -> tuple[Generation, bool]:
     """Poll until COMPLETED/FAILED/REJECTED or `timeout` seconds, or until a webhook delivery for it
     arrives; returns (generation, timed_out)."""
-    if deliveries is None:
+    if deliveries is None or not deliveries.receiving:
         return await _poll(client, generation_id, timeout=timeout, on_poll=on_poll)
     start = anyio.current_time()
     polls = 0
