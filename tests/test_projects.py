@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 from mcp import Client
 from mcp.types import CallToolResult
@@ -15,7 +16,7 @@ from sync_mcp.api.errors import load_bundled_catalog
 from sync_mcp.sandbox import SandboxServer
 from sync_mcp.server import build_server
 
-from .conftest import make_settings, sent
+from .conftest import TEST_KEY, make_settings, sent
 
 pytestmark = pytest.mark.anyio
 
@@ -179,6 +180,11 @@ async def test_delete_waits_for_running_generations(client: Client, slow_jobs: S
     }
     generation = data(await client.call_tool("create_generation", body))
     assert generation["projectId"] == project["id"]
+    asset = httpx.post(
+        f"{api.base_url}/v2/assets",
+        headers={"x-api-key": TEST_KEY},
+        json={"url": AUDIO, "type": "AUDIO", "projectId": project["id"]},
+    ).json()
 
     refused = error(await client.call_tool("delete_project", {"id": project["id"]}))
     assert refused["httpStatus"] == 409
@@ -192,4 +198,5 @@ async def test_delete_waits_for_running_generations(client: Client, slow_jobs: S
     gone = error(await client.call_tool("get_generation", {"id": generation["id"]}))
     assert gone["httpStatus"] == 404, "the project's generations are deleted with it"
     assert error(await client.call_tool("get_project", {"id": project["id"]}))["httpStatus"] == 404
+    assert error(await client.call_tool("get_asset", {"id": asset["id"]}))["httpStatus"] == 404, "its assets too"
     assert error(await client.call_tool("delete_project", {"id": project["id"]}))["errorCode"] == "project_not_found"

@@ -16,6 +16,7 @@ from starlette.routing import Route
 
 from sync_mcp.api.projects import CreateProjectRequest, DeletedProject, ProjectListQuery
 
+from ..asset_store import asset_store
 from ..http import VALIDATION_CODE, fail, json_body, json_object, require_auth, sandbox_state, validation_reply
 from ..project_store import DeletedProjectId, ProjectRecord, ProjectStore, project_store
 
@@ -92,7 +93,8 @@ async def get_project(request: Request) -> JSONResponse:
 
 
 async def delete_project(request: Request) -> JSONResponse:
-    """Soft-deletes the project and its generations; 409 while any of them is queued or processing."""
+    """Soft-deletes the project, its generations and the assets filed under it; 409 while any of its
+    generations is queued or processing."""
     require_auth(request)
     state = sandbox_state(request)
     record = _find(request)
@@ -110,6 +112,10 @@ async def delete_project(request: Request) -> JSONResponse:
     for generation in state.all_generations():
         if generation.body.get("projectId") == project_id:
             state.delete_generation(generation.id)
+    assets = asset_store(state)
+    for asset in assets.live():
+        if asset.asset.project_id == project_id:  # a sandbox asset belongs to at most one project
+            assets.delete(asset.asset.id)
     return JSONResponse(DeletedProject(id=project_id).to_wire())
 
 
