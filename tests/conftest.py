@@ -12,6 +12,8 @@ from sync_mcp.config import Settings
 from sync_mcp.sandbox import SandboxConfig, SandboxServer
 from sync_mcp.server import build_server
 
+from .secret_scan import scanning
+
 
 @pytest.fixture(scope="session")
 def anyio_backend() -> str:
@@ -21,6 +23,13 @@ def anyio_backend() -> str:
 # A recognisable key: the secret scan asserts it never shows up in results or logs.
 TEST_KEY = "sk-test-SYNCMCP-canary-7f3a9c2e41d8"
 MODES = ["auto", "legacy"]  # 2026-07-28 (stateless) and the 2025-11-25 handshake today's hosts use
+
+
+@pytest.fixture(autouse=True)
+def secret_scan() -> Iterator[None]:
+    """Every test: TEST_KEY must appear in no MCP result and no log line (see secret_scan.py)."""
+    with scanning(TEST_KEY):
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -184,6 +184,22 @@ async def test_outcome_unknown_with_a_generation_id_follows_that_generation(api:
     assert [r.path for r in reads(api, "/v2/generate/")] == [f"/v2/generate/{gid}"]
 
 
+async def test_a_named_generation_that_cannot_be_read_keeps_its_id(api: SandboxServer, mode: str) -> None:
+    """Following the named generation fails too: the error still carries its id and the create's key."""
+    api.state.script_fault(status=503, error_code="IDEMPOTENCY_OUTCOME_UNKNOWN", after_handling=True,
+                           report_generation_id=True, method="POST", path=CREATE)  # fmt: skip
+    api.state.script_fault(status=503, method="GET", path="/v2/generate/", times=99)
+    async with connect(api, mode) as c:
+        result = await c.call_tool("create_generation", BASIC)
+    err = data(result)
+    gid = only_generation(api)
+    assert result.is_error and err["generationId"] == gid and err["retryable"] is True
+    key = err["details"]["idempotencyKey"]
+    assert f'idempotencyKey "{key}"' in err["fix"]
+    assert len(creates(api)) == 1 and len(reads(api, "/v2/generate/")) == ATTEMPTS
+    assert_one_key_one_body(creates(api), key)
+
+
 @pytest.mark.parametrize("accepted", [False, True])
 async def test_outcome_unknown_without_an_id_is_retried_with_the_same_key(
     api: SandboxServer, mode: str, accepted: bool

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import email.utils
+import json as json_module
 import logging
 import random
 import re
@@ -23,6 +24,7 @@ import anyio
 import httpx
 
 from sync_mcp import __version__
+from sync_mcp.logs import REDACTED
 
 from .errors import MissingAPIKeyError, SyncAPIError, TransportError
 
@@ -213,6 +215,13 @@ class SyncClient:
                     )
                 except httpx.TransportError as exc:
                     failure = exc
+                except httpx.InvalidURL as exc:  # nothing could be sent; callers should have refused the value
+                    raise SyncAPIError(
+                        http_status=None,
+                        error_code="invalid_request",
+                        message=f"{method} {path[:120]!r} could not be sent: {exc}",
+                        suggestion="Check the ids and values passed (copy ids exactly as earlier results gave them).",
+                    ) from None
             retry_after: float | None = None
             if response is None:
                 timed_out = cut.cancelled_caught or isinstance(failure, httpx.TimeoutException)
@@ -223,7 +232,7 @@ class SyncClient:
             elif response.is_success:
                 return response
             else:
-                error = _error_from(response)
+                error = _error_from(response, self._api_key)
                 retry_after = error.retry_after
                 if not _retryable_reply(response.status_code, error, policy):
                     raise _sent(error, method, path, idempotency_key, attempt)
@@ -262,14 +271,21 @@ class SyncClient:
             ) from exc
 
 
-def path_segment(value: str) -> str:
-    """A path segment from an id: refuse anything that would change the path."""
-    if not value or "/" in value or "?" in value or "#" in value or value in (".", ".."):
+ID_SEGMENT = re.compile(r"^[A-Za-z0-9._~-]{1,256}$")
+"""What an id may hold to be put into a path as is: RFC 3986 unreserved characters (UUIDs, provider ids)."""
+
+
+def path_segment(value: str, *, field: str = "id", code: str = "invalid_generation_id") -> str:
+    """A path segment from an id: refuse anything that would change the path or could not be sent
+    (separators, `%`, spaces, control characters), before any request."""
+    if not ID_SEGMENT.match(value) or value in (".", ".."):
+        shown = json_module.dumps(value[:80], ensure_ascii=True)
         raise SyncAPIError(
             http_status=None,
-            error_code="invalid_generation_id",
-            message=f"'{value}' is not a valid id.",
-            suggestion="Pass the id exactly as an earlier result returned it.",
+            error_code=code,
+            message=f"{field}: {shown} is not a valid id; nothing was sent.",
+            suggestion="Pass the id exactly as an earlier result returned it (letters, digits, '-', '_', '.', '~').",
+            field=field,
         )
     return value
 
@@ -284,12 +300,17 @@ def as_list(data: Any) -> list[Any]:
     )
 
 
-def _error_from(response: httpx.Response) -> SyncAPIError:
+def _error_from(response: httpx.Response, api_key: str | None = None) -> SyncAPIError:
+    """The error of a non-2xx reply. Should the reply echo the API key, it is blanked before parsing, so
+    the key cannot travel on in a message, a suggestion or a detail."""
     retry_after = parse_retry_after(response.headers.get("retry-after"))
+    text = response.text
+    if api_key and api_key in text:
+        text = text.replace(api_key, REDACTED)
     try:
-        payload: Any = response.json()
+        payload: Any = json_module.loads(text)
     except ValueError:
-        payload = response.text
+        payload = text
     return SyncAPIError.from_response(response.status_code, payload, retry_after)
 
 

@@ -12,12 +12,26 @@ from .models import CreateGenerationRequest, Generation
 
 
 async def create_generation(client: SyncClient, body: CreateGenerationRequest, *, idempotency_key: str) -> Generation:
-    """`POST /v2/generate` with an Idempotency-Key minted once per logical create (reference §13)."""
+    """`POST /v2/generate` with an Idempotency-Key minted once per logical create (reference §13).
+
+    A 503 IDEMPOTENCY_OUTCOME_UNKNOWN naming a `generationId` is answered with that generation.
+    """
     if not IDEMPOTENCY_KEY.match(idempotency_key):
         raise ValueError("idempotency key must be 1-128 characters of [A-Za-z0-9._~-]")
     if body.webhook_url is None and client.default_webhook_url:  # the server's own receiver (§12)
         body = body.model_copy(update={"webhook_url": client.default_webhook_url})
-    data = await client.request_json("POST", "/v2/generate", json=body.to_wire(), idempotency_key=idempotency_key)
+    try:
+        data = await client.request_json("POST", "/v2/generate", json=body.to_wire(), idempotency_key=idempotency_key)
+    except SyncAPIError as exc:
+        if exc.error_code != "IDEMPOTENCY_OUTCOME_UNKNOWN" or not exc.generation_id:
+            raise
+        # The API could not confirm the create but named its generation: follow that one (reference §13).
+        try:
+            return await get_generation(client, exc.generation_id)
+        except SyncAPIError as lost:  # keep what the caller needs to carry on: the id and the key
+            lost.generation_id = lost.generation_id or exc.generation_id
+            lost.idempotency_key = idempotency_key
+            raise
     return Generation.model_validate(data)
 
 

@@ -127,9 +127,17 @@ class SandboxMiddleware:
                 return {"type": "http.request", "body": raw, "more_body": False}
             return await receive()
 
+        error_body: list[bytes] = []
+
         async def logged_send(message: Message) -> None:
             if message["type"] == "http.response.start":
                 entry.status = message["status"]
+            elif message["type"] == "http.response.body" and (entry.status or 0) >= 400:
+                error_body.append(message.get("body", b""))
+                if not message.get("more_body", False):
+                    reply = _parse_json(b"".join(error_body))
+                    if isinstance(reply, dict):
+                        entry.error_code, entry.error_field = reply.get("errorCode"), reply.get("field")
             await send(message)
 
         handled: list[bytes] = []

@@ -50,6 +50,10 @@ class RecordedRequest:
     """The client closed the connection before the reply was sent (seen during a scripted delay)."""
     key_fingerprint: str | None = None
     """`http.key_fingerprint` of the `x-api-key` sent (tells users' keys apart; the key is never kept)."""
+    error_code: str | None = None
+    """`errorCode` of an error reply (4xx/5xx with a JSON body), once sent."""
+    error_field: str | None = None
+    """`field` of an error reply, once sent."""
 
 
 @dataclass(frozen=True)

@@ -9,12 +9,13 @@ from mcp.server.mcpserver import Context
 from mcp.types import CallToolResult
 from pydantic import Field
 
-from sync_mcp.api import CreateGenerationRequest, Generation, SyncAPIError, new_idempotency_key
+from sync_mcp.api import CreateGenerationRequest, Generation, new_idempotency_key
 from sync_mcp.api import generations as api
 from sync_mcp.api.capabilities import MODELS, TERMINAL_STATUSES
 from sync_mcp.api.client import IDEMPOTENCY_KEY
 
 from .arguments import wire_body, with_model_parameters
+from .generation_ids import GenerationId
 from .notify import client_log
 from .registry import has_tool, sync_tool
 from .results import fail, generation_link, ok
@@ -119,13 +120,8 @@ async def create_generation(ctx: Context[Any, Any], **arguments: Any) -> Annotat
     if spend.refusal is not None:
         return fail(spend.refusal)
     key = arguments.get("idempotencyKey") or new_idempotency_key()
-    try:
-        generation = await api.create_generation(state.client, request, idempotency_key=key)
-    except SyncAPIError as exc:
-        if exc.error_code != "IDEMPOTENCY_OUTCOME_UNKNOWN" or not exc.generation_id:
-            raise
-        # The API could not confirm the outcome but named the generation: follow it (reference §13).
-        generation = await api.get_generation(state.client, exc.generation_id)
+    # Follows the generation named by a 503 IDEMPOTENCY_OUTCOME_UNKNOWN itself (reference §13).
+    generation = await api.create_generation(state.client, request, idempotency_key=key)
     await state.updates.observe(generation)
     result = describe(state, generation, warnings=request.warnings(), idempotency_key=key)
     result.estimated_cost_usd = spend.estimated_cost_usd
@@ -134,7 +130,7 @@ async def create_generation(ctx: Context[Any, Any], **arguments: Any) -> Annotat
 
 @sync_tool(title="Get a generation (optionally wait for it)", read_only=True)
 async def get_generation(
-    id: Annotated[str, Field(min_length=1, description="Generation id returned by create_generation.")],
+    id: Annotated[GenerationId, Field(description="Generation id returned by create_generation.")],
     ctx: Context[Any, Any],
     wait: Annotated[
         bool, Field(description="Keep polling (with progress updates) until the job ends or timeout passes.")

@@ -1,0 +1,106 @@
+"""The secret scan: during every test, whatever the MCP client receives and every log line any logger
+produces is collected, and a test fails when the API key shows up in any of it.
+
+`scanning(secret)` is used by an autouse fixture in conftest.py, so the whole suite runs under it with the
+recognisable TEST_KEY. The collector is a handler on the root logger (it sees each record's final message
+and exception text, as any handler would); results are collected by wrapping the `mcp.Client` calls that
+return something from the server.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from mcp import Client
+
+WATCHED_CALLS = ("call_tool", "read_resource", "get_prompt", "list_tools", "list_resources", "list_prompts")
+
+
+class Collector(logging.Handler):
+    """Keeps the final text of every record: message, exception and stack."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.NOTSET)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            text = record.getMessage()
+        except Exception:
+            text = f"{record.msg} {record.args}"
+        if record.exc_info and record.exc_info[1] is not None:
+            text += "\n" + logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            text += "\n" + record.exc_text
+        if record.stack_info:
+            text += "\n" + record.stack_info
+        self.lines.append(f"log {record.name}: {text}")
+
+
+class Scan:
+    """What one test produced: log lines and what the MCP client got back."""
+
+    def __init__(self) -> None:
+        self.collector = Collector()
+        self.results: list[str] = []
+
+    def install(self) -> None:
+        logging.getLogger().addHandler(self.collector)
+        for name in WATCHED_CALLS:
+            original = getattr(Client, name, None)
+            if original is not None and not getattr(original, "scanned", False):
+                setattr(Client, name, self._watch(name, original))
+
+    def _watch(self, name: str, call: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+        @functools.wraps(call)
+        async def watched(client: Client, *args: Any, **kwargs: Any) -> Any:
+            try:
+                result = await call(client, *args, **kwargs)
+            except Exception as exc:
+                self.results.append(f"{name} raised: {exc!r}")
+                raise
+            dump = getattr(result, "model_dump_json", None)
+            self.results.append(f"{name}: {dump() if dump else result!r}")
+            return result
+
+        watched.scanned = True  # type: ignore[attr-defined]
+        return watched
+
+    def clear(self) -> None:
+        self.collector.lines.clear()
+        self.results.clear()
+
+    def everything(self) -> list[str]:
+        return [*self.collector.lines, *self.results]
+
+
+def find_leaks(secret: str, texts: list[str]) -> list[str]:
+    """Every collected text holding the secret (shortened around it, with the secret itself masked)."""
+    leaks = []
+    for text in texts:
+        at = text.find(secret)
+        if at >= 0:
+            excerpt = text[max(0, at - 120) : at + len(secret) + 60].replace(secret, "<THE KEY>")
+            leaks.append(excerpt)
+    return leaks
+
+
+SCAN = Scan()
+
+
+@contextmanager
+def scanning(secret: str) -> Iterator[Scan]:
+    """Collect during the block; fail the test when the secret appears in a log line or a result."""
+    if SCAN.collector not in logging.getLogger().handlers:
+        SCAN.install()
+    SCAN.clear()
+    yield SCAN
+    leaks = find_leaks(secret, SCAN.everything())
+    SCAN.clear()
+    if leaks:
+        pytest.fail("the API key leaked into a log line or an MCP result:\n" + "\n---\n".join(leaks), pytrace=False)
