@@ -27,6 +27,7 @@ from sync_mcp import __version__
 from sync_mcp.logs import REDACTED
 
 from .errors import MissingAPIKeyError, SyncAPIError, TransportError
+from .transport import ShardedTransport
 
 logger = logging.getLogger(__name__)
 
@@ -117,7 +118,8 @@ class SyncClient:
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
             timeout=timeout or httpx.Timeout(30.0, connect=10.0, pool=10.0),
-            transport=transport,
+            # Small pools instead of one big one: concurrent long-polls stay cheap (see transport.py).
+            transport=transport if transport is not None else ShardedTransport(),
             headers={"user-agent": f"sync-mcp/{__version__}", "x-sync-source": source},
             follow_redirects=False,
         )
