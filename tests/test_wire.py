@@ -3,6 +3,7 @@ official SDK's models (an independent oracle) parse both what we send and what t
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
@@ -96,13 +97,31 @@ EXAMPLES: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
 ]  # fmt: skip
 
 
+def with_asset(value: Any, asset_id: str) -> Any:
+    """The example with the placeholder asset id replaced by one the sandbox knows."""
+    return json.loads(json.dumps(value).replace(ASSET, asset_id))
+
+
+def register_asset(api: SandboxServer) -> str:
+    """A video asset registered from a public URL (reference §5.2), so assetId inputs are accepted."""
+    reply = httpx.post(
+        f"{api.base_url}/v2/assets",
+        json={"url": "https://m.example.com/library/clip.mp4", "type": "VIDEO"},
+        headers={"x-api-key": TEST_KEY},
+    )
+    assert reply.status_code == 201, reply.text
+    return str(reply.json()["id"])
+
+
 @pytest.mark.parametrize(("case", "arguments", "expected"), EXAMPLES, ids=[e[0] for e in EXAMPLES])
 async def test_body_on_the_wire_is_exact(
     client: Client, api: SandboxServer, case: str, arguments: dict[str, Any], expected: dict[str, Any]
 ) -> None:
+    asset_id = register_asset(api)
+    arguments, expected = with_asset(arguments, asset_id), with_asset(expected, asset_id)
     result = await client.call_tool("create_generation", arguments)
     assert not result.is_error, result.structured_content
-    [create] = [r for r in sent(api, "/v2/generate") if r.method == "POST"]
+    [create] = [r for r in sent(api, "/v2/generate") if r.method == "POST" and r.path == "/v2/generate"]
     assert create.body == expected
     assert create.has_api_key
     if all(i["type"] != "image" for i in expected["input"]):  # SDK 0.3.0 predates image inputs
@@ -111,7 +130,7 @@ async def test_body_on_the_wire_is_exact(
 
 
 async def test_sdk_parses_what_the_sandbox_returns(client: Client, api: SandboxServer) -> None:
-    created = await client.call_tool("create_generation", EXAMPLES[0][1])
+    created = await client.call_tool("create_generation", with_asset(EXAMPLES[0][1], register_asset(api)))
     gid = created.structured_content["id"]
     raw = httpx.get(f"{api.base_url}/v2/generate/{gid}", headers={"x-api-key": TEST_KEY}).json()
     parsed = parse_obj_as(SdkGeneration, raw)
