@@ -10,8 +10,10 @@ exists afterwards. Retries use a fast policy (SYNC_MCP_RETRY_BASE_DELAY) so the 
 
 from __future__ import annotations
 
+import email.utils
 import logging
 import re
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import anyio
@@ -19,6 +21,8 @@ import pytest
 from mcp import Client
 from mcp.types import CallToolResult
 
+from sync_mcp.api import RetryPolicy
+from sync_mcp.api.client import parse_retry_after
 from sync_mcp.api.errors import load_bundled_catalog
 from sync_mcp.sandbox import SandboxServer
 from sync_mcp.sandbox.state import RecordedRequest
@@ -310,6 +314,16 @@ async def test_concurrency_limit_without_counts_counts_the_jobs_itself(
     assert err["details"]["inFlightGenerationIds"] == [running] and running in err["fix"]
     assert len(creates(api)) == 2
     assert api.state.generation_count() == 1
+
+
+def test_retry_after_as_an_http_date_and_backoff_with_full_jitter() -> None:
+    future = email.utils.format_datetime(datetime.now(timezone.utc) + timedelta(seconds=90), usegmt=True)
+    assert 80 <= (parse_retry_after(future) or 0) <= 90
+    policy = RetryPolicy(max_attempts=5, base_delay=0.5, max_delay=2.0, budget=30)
+    for attempt, cap in [(1, 0.5), (2, 1.0), (3, 2.0), (4, 2.0)]:
+        delays = [policy.delay(attempt, None) for _ in range(200)]
+        assert all(0 <= d <= cap for d in delays) and min(delays) < cap / 4, "full jitter spans [0, cap]"
+    assert all(policy.delay(1, 5.0) >= 5.0 for _ in range(50)), "Retry-After is a floor"
 
 
 # ----------------------------------------------------------------------------------------------- get

@@ -1,4 +1,5 @@
-"""The API key stays secret: not in results, logs (ours or third-party), exception texts or reprs.
+"""The API key stays secret: not in results, logs (ours or third-party), exception texts or reprs; and
+URLs the agent passes are http(s) only, with credentials refused before anything is sent, never echoed.
 
 The whole suite runs under the secret scan (conftest.py `secret_scan`, tests/secret_scan.py); these tests
 prove that the scan really catches a leak, and push the key at the places it could escape through.
@@ -6,6 +7,7 @@ prove that the scan really catches a leak, and push the key at the places it cou
 
 from __future__ import annotations
 
+import json
 import logging
 
 import pytest
@@ -108,3 +110,32 @@ def test_the_key_is_in_no_repr_or_exception_text() -> None:
     assert TEST_KEY not in repr(server)
     err = SyncAPIError(http_status=401, error_code=None, message="Unauthorized")
     assert TEST_KEY not in str(err) and TEST_KEY not in repr(err)
+
+
+CREDENTIALED = "https://editor:s3cr3t-pass@media.example.com/in/speaker.mp4"
+AUDIO = "https://media.example.com/in/line.wav"
+URL_CASES = [
+    ("create_generation", {**BASIC, "input": [{"type": "video", "url": "{url}"}, {"type": "audio", "url": AUDIO}]}),
+    ("create_generation", {**BASIC, "webhookUrl": "{url}"}),
+    ("lipsync", {"video": "{url}", "audio": AUDIO, "wait": False}),
+    ("register_asset", {"url": "{url}", "type": "video"}),
+    ("clone_voice", {"name": "narrator", "url": "{url}"}),
+]
+
+
+def with_url(arguments: dict[str, object], url: str) -> dict[str, object]:
+    return json.loads(json.dumps(arguments).replace("{url}", url))
+
+
+@pytest.mark.parametrize("url", [CREDENTIALED, "file:///etc/passwd", "ftp://media.example.com/a.mp4"])
+@pytest.mark.parametrize(("tool", "arguments"), URL_CASES, ids=[f"{t}-{i}" for i, (t, _) in enumerate(URL_CASES)])
+async def test_urls_are_http_only_and_credentials_never_echoed(
+    api: SandboxServer, mode: str, tool: str, arguments: dict[str, object], url: str
+) -> None:
+    async with Client(build_server(make_settings(api)), mode=mode) as c:  # type: ignore[arg-type]
+        result = await c.call_tool(tool, with_url(arguments, url))
+    assert result.is_error, result.content
+    err = result.structured_content or {}
+    assert "httpStatus" not in err and err.get("field"), err
+    assert sent(api) == [], "refused before anything was sent"
+    assert "s3cr3t-pass" not in result.model_dump_json()
