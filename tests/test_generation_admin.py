@@ -77,6 +77,11 @@ async def test_a_limit_is_always_sent(client: Client, api: SandboxServer) -> Non
     assert page["count"] == 1
     assert query(api, "/v2/generations")["limit"] == ["20"]
 
+    api.state.requests.clear()
+    nulls = {"status": None, "ids": None, "projectId": None, "cursor": None}
+    assert data(await client.call_tool("list_generations", nulls))["count"] == 1, "explicit nulls mean no filter"
+    assert query(api, "/v2/generations") == {"limit": ["20"]}
+
 
 async def test_filters_by_status_ids_and_project(client: Client, api: SandboxServer) -> None:
     done_id = await create(client)

@@ -56,8 +56,8 @@ class DeletedGeneration(BaseModel):
     deleted: bool = True
 
 
-def _project_id(value: str) -> str:
-    return check_uuid(value, "projectId")
+def _project_id(value: str | None) -> str | None:
+    return None if value is None else check_uuid(value, "projectId")
 
 
 @sync_tool(title="List generations", read_only=True)
