@@ -93,8 +93,18 @@ async def resolve(
 
 
 async def media_input(
-    ctx: Context[Any, Any], state: ToolState, source: str, kind: Kind, *, field: str
+    ctx: Context[Any, Any],
+    state: ToolState,
+    source: str,
+    kind: Kind,
+    *,
+    field: str,
+    progress: Progress | None = None,
 ) -> dict[str, str]:
-    """`{"url": ...}` for an http(s) URL, `{"assetId": ...}` for an asset id or an uploaded local file."""
-    resolved = await resolve(state, classify(state, source, kind, field=field), Progress(ctx))
+    """`{"url": ...}` for an http(s) URL, `{"assetId": ...}` for an asset id or an uploaded local file.
+
+    A tool that resolves several sources in one call passes one `progress` to all, so its numbering keeps
+    increasing (the protocol requires it within a request).
+    """
+    resolved = await resolve(state, classify(state, source, kind, field=field), progress or Progress(ctx))
     return resolved.wire
