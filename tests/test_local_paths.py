@@ -7,6 +7,7 @@ where a refused path must cost nothing (no request to the API, no upload).
 from __future__ import annotations
 
 import os
+import unicodedata
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 import pytest
 from mcp import Client
 
+from sync_mcp.config import Settings
 from sync_mcp.sandbox import SandboxServer
 from sync_mcp.sandbox.asset_store import asset_store
 from sync_mcp.server import build_server
@@ -162,3 +164,13 @@ async def test_upload_media_expands_tilde(
     monkeypatch.setenv("HOME", str(tree["outside"]))
     refused = await confined.call_tool("upload_media", {"path": "~/secret.mp4"})
     assert data(refused)["errorCode"] == "path_not_allowed"
+
+
+def test_file_names_are_found_in_either_unicode_form(tmp_path: Path) -> None:
+    decomposed = unicodedata.normalize("NFD", "café.mp4")
+    (tmp_path / decomposed).write_bytes(b"x")
+    settings = Settings(SYNC_MCP_ALLOWED_DIRS=str(tmp_path))
+    assert readable_file(decomposed, settings).name == decomposed  # stored decomposed, asked decomposed
+    composed_file = tmp_path / unicodedata.normalize("NFC", "thé.mp4")
+    composed_file.write_bytes(b"x")
+    assert readable_file(unicodedata.normalize("NFD", "thé.mp4"), settings) == composed_file.resolve()

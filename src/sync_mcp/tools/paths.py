@@ -52,9 +52,14 @@ def readable_file(value: str, settings: Settings, *, field: str = "path") -> Pat
             f"Pass a path on the server's machine with / separators, inside: {_roots_text(roots)}.",
             field=field,
         )
-    candidate = Path(unicodedata.normalize("NFC", value)).expanduser()
+    candidate = Path(value).expanduser()
     if not candidate.is_absolute():
         candidate = roots[0] / candidate
+    if not candidate.exists():
+        # The same name typed in the other Unicode form (e.g. an accent composed or not) is the same file
+        # to the user; file systems may store either form, so try the composed one before giving up.
+        composed = Path(unicodedata.normalize("NFC", str(candidate)))
+        candidate = composed if composed.exists() else candidate
     real = candidate.resolve()
     if not any(real == root or real.is_relative_to(root) for root in roots):
         raise ToolInputError(
