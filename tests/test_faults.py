@@ -23,7 +23,7 @@ from mcp.types import CallToolResult
 
 from sync_mcp.api import RetryPolicy
 from sync_mcp.api.client import parse_retry_after
-from sync_mcp.api.errors import load_bundled_catalog
+from sync_mcp.api.errors import is_retryable, load_bundled_catalog
 from sync_mcp.sandbox import SandboxServer
 from sync_mcp.sandbox.state import RecordedRequest
 from sync_mcp.server import build_server
@@ -324,6 +324,26 @@ def test_retry_after_as_an_http_date_and_backoff_with_full_jitter() -> None:
         delays = [policy.delay(attempt, None) for _ in range(200)]
         assert all(0 <= d <= cap for d in delays) and min(delays) < cap / 4, "full jitter spans [0, cap]"
     assert all(policy.delay(1, 5.0) >= 5.0 for _ in range(50)), "Retry-After is a floor"
+
+
+async def test_every_catalog_code_on_a_failed_or_rejected_job_comes_with_its_fix(
+    api: SandboxServer, mode: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sandbox can end a job FAILED or REJECTED with any catalog code; the agent gets that code, the
+    catalog's fix and its retryability, as a normal result (the call worked; the job did not)."""
+    monkeypatch.setattr(api.config, "pending_seconds", 0.0)  # jobs end the moment they are created
+    monkeypatch.setattr(api.config, "processing_seconds", 0.0)
+    async with connect(api, mode) as c:
+        for n, (code, entry) in enumerate(sorted(CATALOG.items())):
+            status = "REJECTED" if n % 2 else "FAILED"
+            api.state.script_generation_failure(code, status)  # type: ignore[arg-type]
+            result = await c.call_tool("get_generation", {"id": await created(c)})
+            job = data(result)
+            assert not result.is_error
+            assert (job["status"], job["errorCode"], job["fix"]) == (status, code, entry.fix), code
+            assert job["retryable"] is is_retryable(code, None, entry.category), code
+            assert "create_generation" in job["nextStep"], code
+    assert api.state.generation_count() == len(CATALOG)
 
 
 # ----------------------------------------------------------------------------------------------- get
