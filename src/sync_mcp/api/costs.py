@@ -49,6 +49,13 @@ class LegacyCostEstimate(ResponseModel):
     estimated_generation_cost: float = Field(alias="estimatedGenerationCost")
 
 
+def legacy_total(items: list[LegacyCostEstimate]) -> tuple[float, float]:
+    """(USD, frames) of a legacy estimate reply. [INF] The reference does not say what several items of
+    the array stand for (parts of one job, e.g. per segment, is our reading), so they are added up."""
+    usd = round(sum(i.estimated_generation_cost for i in items), 6)
+    return usd, sum(i.estimated_frame_count for i in items)
+
+
 # ----------------------------------------------------------------------------------------------- recorded costs
 
 CostAvailability = Literal["complete", "pending", "partial", "unavailable"]

@@ -74,12 +74,12 @@ async def estimate_cost(
         if any(v is not None for v in (model, duration, fps, reasoningEnabled)):
             raise _usage_error("body cannot be combined with model, duration, fps or reasoningEnabled.", "body")
         request = CreateGenerationRequest.model_validate(body)
-        items = await api.estimate_create_cost(client, request)
+        usd, frames = api.legacy_total(await api.estimate_create_cost(client, request))
         return ok(
             EstimateResult(
                 endpoint=LEGACY,
-                estimatedCostUsd=round(sum(i.estimated_generation_cost for i in items), 6),
-                estimatedFrameCount=sum(i.estimated_frame_count for i in items),
+                estimatedCostUsd=usd,
+                estimatedFrameCount=frames,
                 note="Legacy estimate from the whole create body: the API works the output length out from the "
                 "media. Nothing was created.",
             )

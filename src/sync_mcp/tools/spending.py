@@ -48,7 +48,7 @@ from mcp.server.mcpserver import (
 from pydantic import BaseModel, Field, ValidationError
 
 from sync_mcp.api import CreateGenerationRequest, ErrorInfo, SyncAPIError, SyncClient
-from sync_mcp.api.costs import estimate_create_cost
+from sync_mcp.api.costs import estimate_create_cost, legacy_total
 
 from .arguments import model_parameters, wire_body
 from .state import ToolState, caller_api_key, tool_state
@@ -119,14 +119,11 @@ async def estimate_spend(ctx: Context[Any, Any], state: ToolState, request: Crea
     if known is not None:
         return known
     try:
-        items = await estimate_create_cost(state.client, request)
+        usd, frames = legacy_total(await estimate_create_cost(state.client, request))
     except SyncAPIError as exc:
         estimate = SpendEstimate(error=await state.catalog.explain(exc))
     else:
-        estimate = SpendEstimate(
-            usd=round(sum(i.estimated_generation_cost for i in items), 6),
-            frames=sum(i.estimated_frame_count for i in items),
-        )
+        estimate = SpendEstimate(usd=usd, frames=frames)
     if estimate.error is None or not estimate.error.retryable:  # a passing outage is asked again
         memory = _memory(ctx)
         memory[_body_key(ctx, request)] = (time.monotonic(), estimate)
