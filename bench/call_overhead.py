@@ -1,0 +1,82 @@
+"""Target 2: a `get_generation` tool call over stdio against the sandbox, against a raw `httpx` GET of the
+same generation from the same client process; overhead <= 2 ms at p50 and <= 5 ms at p99 over 1,000 calls.
+
+Calls alternate (tool, raw, tool, raw, ...) so drifts of a shared machine hit both sides alike. The raw GET
+reuses one keep-alive connection and parses the JSON, as the server's own client does.
+"""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+
+from .harness import Figure, Result, median, percentile
+from .processes import cpu_seconds, sandbox_process, stdio_server
+
+CALLS = 1000
+WARMUP = 50
+P50_BUDGET_MS = 2.0
+P99_BUDGET_MS = 5.0
+
+
+async def run(runs: int) -> Result:
+    result = Result(f"per-call overhead: get_generation over stdio vs raw httpx GET ({CALLS} calls per run)", runs)
+    p50s: list[tuple[float, float]] = []
+    p99s: list[tuple[float, float]] = []
+    cpu_per_call: list[float] = []
+    async with sandbox_process(pending_seconds=0.0, processing_seconds=0.0) as sandbox:
+        headers = {"x-api-key": sandbox.api_key}
+        async with httpx.AsyncClient(base_url=sandbox.base_url, headers=headers) as http:
+            created = await http.post(
+                "/v2/generate",
+                json={
+                    "model": "lipsync-2",
+                    "input": [
+                        {"type": "video", "url": "https://media.example.com/talk.mp4"},
+                        {"type": "audio", "url": "https://media.example.com/voice.wav"},
+                    ],
+                },
+            )
+            created.raise_for_status()
+            gid = created.json()["id"]
+            async with stdio_server(sandbox.base_url) as server:
+                for _ in range(runs):
+                    tool_ms: list[float] = []
+                    raw_ms: list[float] = []
+                    for i in range(WARMUP + CALLS):
+                        started = time.perf_counter()
+                        answer = await server.call_tool("get_generation", {"id": gid})
+                        tool = time.perf_counter() - started
+                        started = time.perf_counter()
+                        reply = await http.get(f"/v2/generate/{gid}")
+                        reply.raise_for_status()
+                        reply.json()
+                        raw = time.perf_counter() - started
+                        if i == WARMUP:
+                            cpu_start = cpu_seconds(server.pid)
+                        if i >= WARMUP:
+                            tool_ms.append(tool * 1000)
+                            raw_ms.append(raw * 1000)
+                    cpu_per_call.append((cpu_seconds(server.pid) - cpu_start) / CALLS * 1000)
+                    assert answer["structuredContent"]["status"] == "COMPLETED", answer
+                    p50s.append((percentile(raw_ms, 50), percentile(tool_ms, 50)))
+                    p99s.append((percentile(raw_ms, 99), percentile(tool_ms, 99)))
+    for label, samples, budget in (("p50", p50s, P50_BUDGET_MS), ("p99", p99s, P99_BUDGET_MS)):
+        raw = median([s[0] for s in samples])
+        tool = median([s[1] for s in samples])
+        overhead = median([s[1] - s[0] for s in samples])
+        result.figures.append(
+            Figure(
+                f"{label} latency",
+                raw,
+                tool,
+                "ms",
+                f"overhead <= {budget:g} ms",
+                overhead <= budget,
+                baseline_label="raw httpx GET",
+                note=f"overhead {overhead:.2f} ms",
+            )
+        )
+    result.notes.append(f"server CPU per call: {median(cpu_per_call):.2f} ms")
+    return result

@@ -1,0 +1,109 @@
+"""Target 1: process spawn -> the answer to `tools/list` over stdio, against a bare
+`python -c "from mcp.server import MCPServer"` (the SDK import is the floor); <= 1.25x.
+
+The client sends `tools/list` as its first message (2026-07-28 needs no handshake), so the time is all
+the server's: interpreter start, imports, building the server, answering. The server points at a live
+sandbox whose request log must stay empty (no network at start-up).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import tempfile
+import time
+
+import httpx
+
+from .harness import Figure, Result, median
+from .processes import BENCH_KEY, StdioServer, base_env, sandbox_process
+
+TARGET = 1.25
+BASELINE_CODE = "from mcp.server import MCPServer"
+
+
+async def _baseline(cwd: str) -> float:
+    started = time.perf_counter()
+    proc = await asyncio.create_subprocess_exec(sys.executable, "-c", BASELINE_CODE, env=base_env(), cwd=cwd)
+    await proc.wait()
+    return time.perf_counter() - started
+
+
+async def _ours(cwd: str, base_url: str) -> tuple[float, int]:
+    started = time.perf_counter()
+    server = await StdioServer.spawn(base_env(SYNC_API_KEY=BENCH_KEY, SYNC_BASE_URL=base_url), cwd=cwd)
+    try:
+        result = await server.request("tools/list")
+        elapsed = time.perf_counter() - started
+    finally:
+        await server.close()
+    return elapsed, len(result["tools"])
+
+
+def _import_profile() -> str:
+    """Import time the server spends beyond the SDK floor, by top-level package (self times summed)."""
+
+    def imports(args: list[str]) -> dict[str, int]:
+        run = subprocess.run(
+            [sys.executable, "-X", "importtime", *args],
+            input=b"",
+            capture_output=True,
+            env=base_env(SYNC_API_KEY=BENCH_KEY, SYNC_BASE_URL="http://127.0.0.1:9"),
+            timeout=60,
+            check=False,
+        )
+        out: dict[str, int] = {}
+        for line in run.stderr.decode(errors="replace").splitlines():
+            if not line.startswith("import time:") or "self [us]" in line:
+                continue
+            self_us, _cumulative, name = line[len("import time:") :].split("|", 2)
+            out[name.strip()] = int(self_us)
+        return out
+
+    floor = imports(["-c", BASELINE_CODE])
+    ours = imports(["-m", "sync_mcp"])
+    by_package: dict[str, int] = {}
+    for name, self_us in ours.items():
+        if name not in floor:
+            package = name.split(".")[0]
+            by_package[package] = by_package.get(package, 0) + self_us
+    total = sum(by_package.values())
+    top = sorted(by_package.items(), key=lambda item: -item[1])[:6]
+    return f"{total / 1000:.0f} ms (" + ", ".join(f"{name} {us / 1000:.0f}" for name, us in top) + ")"
+
+
+async def run(runs: int) -> Result:
+    result = Result("cold start: spawn -> tools/list answer over stdio", runs)
+    baseline: list[float] = []
+    ours: list[float] = []
+    with tempfile.TemporaryDirectory(prefix="sync-mcp-bench-") as cwd:
+        async with sandbox_process() as sandbox:
+            await _baseline(cwd)  # warm the page cache for both
+            await _ours(cwd, sandbox.base_url)
+            tools = 0
+            for _ in range(runs):
+                baseline.append(await _baseline(cwd))
+                elapsed, tools = await _ours(cwd, sandbox.base_url)
+                ours.append(elapsed)
+            async with httpx.AsyncClient(base_url=sandbox.base_url, headers={"x-api-key": BENCH_KEY}) as http:
+                logged = (await http.get("/_sandbox/requests")).json()
+    b, o = median(baseline), median(ours)
+    quiet = not logged
+    result.figures.append(
+        Figure(
+            "spawn -> tools/list",
+            b,
+            o,
+            "s",
+            f"<= {TARGET}x",
+            o / b <= TARGET and quiet,
+            baseline_label="bare SDK import",
+            note=f"{tools} tools",
+        )
+    )
+    result.notes.append(
+        "no API request at start-up" if quiet else f"the server sent {len(logged)} API request(s) at start-up"
+    )
+    result.notes.append("import time beyond the SDK floor: " + _import_profile())
+    return result

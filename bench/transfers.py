@@ -1,0 +1,80 @@
+"""What the upload and download benchmarks share: a sparse file of any size, a server with its folders,
+and the memory readings of the server while a transfer runs."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import sys
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from .processes import REPO_ROOT, RSSSampler, StdioServer, base_env, memory_kib, reset_peak_rss, stdio_server
+
+GIB = 1024**3
+MB = 1_000_000
+RSS_BUDGET_MB = 80.0
+THROUGHPUT_SHARE = 0.80
+
+
+@contextlib.contextmanager
+def media_folder() -> Iterator[Path]:
+    with tempfile.TemporaryDirectory(prefix="sync-mcp-bench-media-") as folder:
+        yield Path(folder)
+
+
+def sparse_file(path: Path, size: int) -> Path:
+    """A file of `size` bytes that takes no disk space (reads back as zeros)."""
+    with path.open("wb") as f:
+        f.truncate(size)
+    return path
+
+
+@contextlib.asynccontextmanager
+async def transfer_server(base_url: str, folder: Path) -> AsyncIterator[StdioServer]:
+    """A stdio server allowed to read `folder` and writing its downloads under `folder/outputs`."""
+    async with stdio_server(
+        base_url, SYNC_MCP_ALLOWED_DIRS=str(folder), SYNC_MCP_OUTPUT_DIR=str(folder / "outputs")
+    ) as server:
+        await server.request("tools/list")
+        yield server
+
+
+async def raw_transfer(*args: str) -> float:
+    """Seconds of one raw httpx transfer (`bench/raw_transfer.py`) run in its own process."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bench.raw_transfer", *args, stdout=asyncio.subprocess.PIPE, cwd=REPO_ROOT, env=base_env()
+    )
+    out, _ = await proc.communicate()
+    if proc.returncode != 0:
+        raise RuntimeError(f"raw transfer {args[0]} failed ({proc.returncode})")
+    return float(json.loads(out)["seconds"])
+
+
+@dataclass
+class MemoryWatch:
+    """Idle RSS before a transfer, and the peak during it (VmHWM reset at the start, plus sampling)."""
+
+    pid: int
+    idle_kib: int = 0
+    peak_kib: int = 0
+    _sampler: RSSSampler | None = None
+
+    def __enter__(self) -> MemoryWatch:
+        self.idle_kib = memory_kib(self.pid)["VmRSS"]
+        self._hwm_reset = reset_peak_rss(self.pid)
+        self._sampler = RSSSampler(self.pid).__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        assert self._sampler is not None
+        self._sampler.__exit__(*exc)
+        reading = memory_kib(self.pid)
+        self.peak_kib = max(self._sampler.peak_kib, reading["VmRSS"], reading["VmHWM"] if self._hwm_reset else 0)
+
+    @property
+    def growth_mb(self) -> float:
+        return (self.peak_kib - self.idle_kib) * 1024 / MB

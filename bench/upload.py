@@ -1,0 +1,92 @@
+"""Target 3: `upload_media` of a 1 GiB file (sparse, in a temp folder) to the sandbox, which runs in its own
+process. Peak RSS of the stdio server <= 80 MB above its idle RSS (VmHWM reset at the start, and VmRSS
+sampled); throughput >= 80 % of a raw `httpx` streamed PUT of the same file to a sandbox upload URL in the
+same run, sent from its own process as the server's is. The tool's time is the whole call: SHA-256 of the
+file (to reuse an identical upload), the lookup, the upload URL, the PUT and the registration; the raw PUT
+is the floor of the transfer alone.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import httpx
+
+from .harness import Figure, Result, median
+from .processes import sandbox_process
+from .transfers import (
+    GIB,
+    MB,
+    RSS_BUDGET_MB,
+    THROUGHPUT_SHARE,
+    MemoryWatch,
+    media_folder,
+    raw_transfer,
+    sparse_file,
+    transfer_server,
+)
+
+SIZE = GIB
+CONTENT_TYPE = "video/mp4"
+
+
+async def _raw_put(http: httpx.AsyncClient, path: Path) -> float:
+    """Seconds for one streamed PUT of `path` to a fresh sandbox upload URL, from its own process."""
+    slot = await http.post("/v2/assets/upload", json={"fileName": path.name, "contentType": CONTENT_TYPE, "size": SIZE})
+    slot.raise_for_status()
+    return await raw_transfer("put", slot.json()["uploadUrl"], str(path), CONTENT_TYPE)
+
+
+async def run(runs: int) -> Result:
+    result = Result("upload: upload_media of a 1 GiB file vs a raw httpx streamed PUT", runs)
+    raw_mbps: list[float] = []
+    ours_mbps: list[float] = []
+    growth: list[float] = []
+    shares: list[float] = []
+    with media_folder() as folder:
+        path = sparse_file(folder / "big.mp4", SIZE)
+        async with sandbox_process() as sandbox:
+            headers = {"x-api-key": sandbox.api_key}
+            async with httpx.AsyncClient(base_url=sandbox.base_url, headers=headers, timeout=60) as http:
+                async with transfer_server(sandbox.base_url, folder) as server:
+                    for _ in range(runs):
+                        await http.post("/_sandbox/reset")  # so the same bytes are uploaded again, not reused
+                        raw = SIZE / MB / await _raw_put(http, path)
+                        await http.post("/_sandbox/reset")
+                        with MemoryWatch(server.pid) as memory:
+                            started = time.perf_counter()
+                            answer = await server.call_tool("upload_media", {"path": str(path)}, progress=True)
+                            ours = SIZE / MB / (time.perf_counter() - started)
+                        sent = answer["structuredContent"]
+                        assert sent["bytesSent"] == SIZE and not sent["reused"], sent
+                        raw_mbps.append(raw)
+                        ours_mbps.append(ours)
+                        shares.append(ours / raw)
+                        growth.append(memory.growth_mb)
+    share = median(shares)
+    result.figures.append(
+        Figure(
+            "throughput",
+            median(raw_mbps),
+            median(ours_mbps),
+            "MB/s",
+            f">= {THROUGHPUT_SHARE:.0%} of the raw PUT",
+            share >= THROUGHPUT_SHARE,
+            baseline_label="raw httpx PUT",
+            note=f"median per-run share {share:.0%}",
+        )
+    )
+    result.figures.append(
+        Figure(
+            "server peak RSS above idle",
+            RSS_BUDGET_MB,
+            median(growth),
+            "MB",
+            f"<= {RSS_BUDGET_MB:g} MB",
+            median(growth) <= RSS_BUDGET_MB,
+            baseline_label="budget",
+            note=f"worst run {max(growth):.1f} MB",
+        )
+    )
+    return result
