@@ -49,7 +49,10 @@ class SyncMCPServer(MCPServer[ToolState]):
         if self._listed is None:  # the tool set is fixed once the server is built
             self._listed = [
                 tool.model_copy(
-                    update={"input_schema": compact(tool.input_schema), "output_schema": compact(tool.output_schema)}
+                    update={
+                        "input_schema": compact(tool.input_schema),
+                        "output_schema": compact(tool.output_schema, prose=False),
+                    }
                 )
                 for tool in await super().list_tools()
             ]
