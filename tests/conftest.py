@@ -7,7 +7,9 @@ from typing import Any
 
 import pytest
 from mcp import Client
+from mcp.types import CallToolResult
 
+from sync_mcp.api.errors import load_bundled_catalog
 from sync_mcp.config import Settings
 from sync_mcp.sandbox import SandboxConfig, SandboxServer
 from sync_mcp.server import build_server
@@ -65,3 +67,19 @@ async def client(api: SandboxServer, mode: str) -> AsyncIterator[Client]:
 def sent(api: SandboxServer, path_prefix: str = "/v2/") -> list[Any]:
     """Requests the sandbox received under a path prefix (the catalog fetch excluded)."""
     return [r for r in api.state.requests if r.path.startswith(path_prefix) and r.path != "/v2/errors"]
+
+
+CATALOG = {e.code: e for e in load_bundled_catalog()}
+"""The bundled error catalog by code: what a `fix` must say for a given errorCode."""
+
+
+def data(result: CallToolResult) -> dict[str, Any]:
+    """The structured content of a tool result (success or error)."""
+    assert result.structured_content is not None, result.content
+    return dict(result.structured_content)
+
+
+def error(result: CallToolResult) -> dict[str, Any]:
+    """The `{errorCode, ..., fix}` object of a result that must be an error."""
+    assert result.is_error, result.content
+    return data(result)

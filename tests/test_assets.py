@@ -13,7 +13,6 @@ from typing import Any
 import httpx
 import pytest
 from mcp import Client
-from mcp.types import CallToolResult
 from sync import Sync
 from sync.common.types import Asset as SdkAsset
 from sync.common.types import PaginatedAssetsResponse
@@ -21,24 +20,17 @@ from sync.core.pydantic_utilities import parse_obj_as
 
 from sync_mcp.api import SyncClient
 from sync_mcp.api import assets as assets_api
-from sync_mcp.api.errors import load_bundled_catalog
 from sync_mcp.api.media import format_of
 from sync_mcp.sandbox import SandboxServer
 from sync_mcp.sandbox.asset_store import AssetStore, asset_store
 from sync_mcp.server import build_server
 
-from .conftest import TEST_KEY, make_settings, sent
+from .conftest import CATALOG, TEST_KEY, data, make_settings, sent
 
 pytestmark = pytest.mark.anyio
 
 MIB = 1024 * 1024
-CATALOG = {e.code: e for e in load_bundled_catalog()}
 PUBLIC_VIDEO = "https://media.example.com/library/speaker.mp4"
-
-
-def data(result: CallToolResult) -> dict[str, Any]:
-    assert result.structured_content is not None, result.content
-    return dict(result.structured_content)
 
 
 def store(api: SandboxServer) -> AssetStore:

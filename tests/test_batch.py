@@ -12,7 +12,6 @@ import httpx
 import pytest
 import sync
 from mcp import Client
-from mcp.types import CallToolResult
 from sync.common.types import BatchResponse, CreateBatchResponse, ValidationResponse
 from sync.core.pydantic_utilities import parse_obj_as
 
@@ -21,7 +20,7 @@ from sync_mcp.sandbox import SandboxServer
 from sync_mcp.sandbox.batch_store import batch_store
 from sync_mcp.server import build_server
 
-from .conftest import TEST_KEY, make_settings, sent
+from .conftest import TEST_KEY, data, error, make_settings, sent
 
 pytestmark = pytest.mark.anyio
 
@@ -39,16 +38,6 @@ def row(n: int, **payload: Any) -> dict[str, Any]:
 
 
 ROWS = [row(n) for n in range(20)]
-
-
-def data(result: CallToolResult) -> dict[str, Any]:
-    assert result.structured_content is not None, result.content
-    return dict(result.structured_content)
-
-
-def error(result: CallToolResult) -> dict[str, Any]:
-    assert result.is_error, result.content
-    return data(result)
 
 
 def posts(api: SandboxServer) -> list[Any]:

@@ -12,14 +12,12 @@ from typing import Any
 import anyio
 import pytest
 from mcp import Client
-from mcp.types import CallToolResult
 
-from sync_mcp.api.errors import load_bundled_catalog
 from sync_mcp.sandbox import SandboxServer
 from sync_mcp.sandbox.routes.files import script_output_drop
 from sync_mcp.server import build_server
 
-from .conftest import make_settings, sent
+from .conftest import CATALOG, data, make_settings, sent
 
 pytestmark = pytest.mark.anyio
 
@@ -27,12 +25,6 @@ VIDEO = "https://media.example.com/in/speaker.mp4"
 AUDIO = "https://media.example.com/in/line.wav"
 BASIC = {"model": "lipsync-2", "input": [{"type": "video", "url": VIDEO}, {"type": "audio", "url": AUDIO}]}
 MIB = 1024 * 1024
-CATALOG = {e.code: e for e in load_bundled_catalog()}
-
-
-def data(result: CallToolResult) -> dict[str, Any]:
-    assert result.structured_content is not None, result.content
-    return dict(result.structured_content)
 
 
 @pytest.fixture

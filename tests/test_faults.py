@@ -19,16 +19,15 @@ from typing import Any
 import anyio
 import pytest
 from mcp import Client
-from mcp.types import CallToolResult
 
 from sync_mcp.api import RetryPolicy
 from sync_mcp.api.client import parse_retry_after
-from sync_mcp.api.errors import is_retryable, load_bundled_catalog
+from sync_mcp.api.errors import is_retryable
 from sync_mcp.sandbox import SandboxServer
 from sync_mcp.sandbox.state import RecordedRequest
 from sync_mcp.server import build_server
 
-from .conftest import make_settings, sent
+from .conftest import CATALOG, data, make_settings, sent
 
 pytestmark = pytest.mark.anyio
 
@@ -36,7 +35,6 @@ VIDEO = "https://media.example.com/in/speaker.mp4"
 AUDIO = "https://media.example.com/in/line.wav"
 BASIC = {"model": "lipsync-2", "input": [{"type": "video", "url": VIDEO}, {"type": "audio", "url": AUDIO}]}
 OTHER = {"model": "lipsync-2", "input": [{"type": "video", "url": VIDEO}, {"type": "audio", "url": AUDIO + "?v=2"}]}
-CATALOG = {e.code: e for e in load_bundled_catalog()}
 FAST = {"SYNC_MCP_MAX_RETRIES": 3, "SYNC_MCP_RETRY_BASE_DELAY": 0.01, "SYNC_MCP_RETRY_BUDGET": 10}
 ATTEMPTS = FAST["SYNC_MCP_MAX_RETRIES"] + 1
 CREATE = "/v2/generate"
@@ -45,11 +43,6 @@ TRANSIENT = [408, 500, 502, 503, 504]
 
 def connect(api: SandboxServer, mode: str, **env: Any) -> Client:
     return Client(build_server(make_settings(api, **{**FAST, **env})), mode=mode)  # type: ignore[arg-type]
-
-
-def data(result: CallToolResult) -> dict[str, Any]:
-    assert result.structured_content is not None, result.content
-    return dict(result.structured_content)
 
 
 def creates(api: SandboxServer) -> list[RecordedRequest]:

@@ -9,13 +9,11 @@ from urllib.parse import parse_qs
 import anyio
 import pytest
 from mcp import Client
-from mcp.types import CallToolResult
 from sync import Audio, Sync, Video
 
-from sync_mcp.api.errors import load_bundled_catalog
 from sync_mcp.sandbox import SandboxServer
 
-from .conftest import TEST_KEY, sent
+from .conftest import CATALOG, TEST_KEY, data, sent
 
 pytestmark = pytest.mark.anyio
 
@@ -24,12 +22,6 @@ AUDIO = "https://media.example.com/in/line.wav"
 BASIC = {"model": "lipsync-2", "input": [{"type": "video", "url": VIDEO}, {"type": "audio", "url": AUDIO}]}
 PROJECT = "7d4f6a2e-3b1c-4e5d-8f90-1a2b3c4d5e6f"
 UNKNOWN_ID = "2f1e0d4c-1b2a-4c3d-9e8f-0a1b2c3d4e5f"
-CATALOG = {e.code: e for e in load_bundled_catalog()}
-
-
-def data(result: CallToolResult) -> dict[str, Any]:
-    assert result.structured_content is not None, result.content
-    return dict(result.structured_content)
 
 
 def query(api: SandboxServer, path: str) -> dict[str, list[str]]:

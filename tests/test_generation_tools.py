@@ -8,25 +8,17 @@ import anyio
 import httpx
 import pytest
 from mcp import Client
-from mcp.types import CallToolResult
 
-from sync_mcp.api.errors import load_bundled_catalog
 from sync_mcp.sandbox import SandboxConfig, SandboxServer
 from sync_mcp.server import build_server
 
-from .conftest import TEST_KEY, make_settings, sent
+from .conftest import CATALOG, TEST_KEY, data, make_settings, sent
 
 pytestmark = pytest.mark.anyio
 
 VIDEO = "https://media.example.com/in/speaker.mp4"
 AUDIO = "https://media.example.com/in/line.wav"
 BASIC = {"model": "lipsync-2", "input": [{"type": "video", "url": VIDEO}, {"type": "audio", "url": AUDIO}]}
-CATALOG = {e.code: e for e in load_bundled_catalog()}
-
-
-def data(result: CallToolResult) -> dict:
-    assert result.structured_content is not None, result.content
-    return dict(result.structured_content)
 
 
 async def test_create_then_wait_to_completion(client: Client, api: SandboxServer) -> None:

@@ -12,25 +12,18 @@ import anyio
 import pytest
 from mcp import Client
 from mcp.client import ClientRequestContext
-from mcp.types import CallToolResult, ElicitRequestParams, ElicitResult
+from mcp.types import ElicitRequestParams, ElicitResult
 
-from sync_mcp.api.errors import load_bundled_catalog
 from sync_mcp.sandbox import SandboxServer
 from sync_mcp.sandbox.asset_store import asset_store
 from sync_mcp.server import build_server
 
-from .conftest import make_settings, sent
+from .conftest import CATALOG, data, make_settings, sent
 
 pytestmark = pytest.mark.anyio
 
 VIDEO_URL = "https://media.example.com/in/speaker.mp4"
 AUDIO_URL = "https://media.example.com/in/line.wav"
-CATALOG = {e.code: e for e in load_bundled_catalog()}
-
-
-def data(result: CallToolResult) -> dict[str, Any]:
-    assert result.structured_content is not None, result.content
-    return dict(result.structured_content)
 
 
 def creates(api: SandboxServer) -> list[Any]:

@@ -10,7 +10,6 @@ import os
 import unicodedata
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from mcp import Client
@@ -22,7 +21,7 @@ from sync_mcp.server import build_server
 from sync_mcp.tools.paths import readable_file
 from sync_mcp.tools.results import ToolInputError
 
-from .conftest import make_settings, sent
+from .conftest import data, make_settings, sent
 
 pytestmark = pytest.mark.anyio
 
@@ -126,11 +125,6 @@ async def confined(api: SandboxServer, mode: str, tree: dict[str, Path]) -> Asyn
     settings = make_settings(api, SYNC_MCP_ALLOWED_DIRS=str(tree["root"]))
     async with Client(build_server(settings), mode=mode) as c:  # type: ignore[arg-type]
         yield c
-
-
-def data(result: Any) -> dict[str, Any]:
-    assert result.structured_content is not None, result.content
-    return dict(result.structured_content)
 
 
 async def test_upload_media_refuses_paths_outside_and_sends_nothing(

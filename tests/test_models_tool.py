@@ -18,17 +18,12 @@ from sync_mcp.sandbox import SandboxServer
 from sync_mcp.server import build_server
 from sync_mcp.tools.models import merge_models
 
-from .conftest import TEST_KEY, make_settings, sent
+from .conftest import TEST_KEY, data, make_settings, sent
 
 pytestmark = pytest.mark.anyio
 
 VIDEO = "https://media.example.com/in/speaker.mp4"
 AUDIO = "https://media.example.com/in/line.wav"
-
-
-def data(result: CallToolResult) -> dict[str, Any]:
-    assert result.structured_content is not None, result.content
-    return dict(result.structured_content)
 
 
 def by_id(result: CallToolResult) -> dict[str, dict[str, Any]]:

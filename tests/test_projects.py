@@ -12,27 +12,15 @@ import pytest
 from mcp import Client
 from mcp.types import CallToolResult
 
-from sync_mcp.api.errors import load_bundled_catalog
 from sync_mcp.sandbox import SandboxServer
 from sync_mcp.server import build_server
 
-from .conftest import TEST_KEY, make_settings, sent
+from .conftest import CATALOG, TEST_KEY, data, error, make_settings, sent
 
 pytestmark = pytest.mark.anyio
 
 VIDEO = "https://media.example.com/in/speaker.mp4"
 AUDIO = "https://media.example.com/in/line.wav"
-CATALOG = {e.code: e for e in load_bundled_catalog()}
-
-
-def data(result: CallToolResult) -> dict[str, Any]:
-    assert result.structured_content is not None, result.content
-    return dict(result.structured_content)
-
-
-def error(result: CallToolResult) -> dict[str, Any]:
-    assert result.is_error, result.content
-    return data(result)
 
 
 def posts(api: SandboxServer) -> list[Any]:

@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 from mcp import Client
 from mcp.client import ClientRequestContext
-from mcp.types import CallToolResult, ElicitRequestParams, ElicitResult
+from mcp.types import ElicitRequestParams, ElicitResult
 
 from sync_mcp.sandbox import SandboxServer
 from sync_mcp.server import build_server
 
-from .conftest import make_settings, sent
+from .conftest import data, make_settings, sent
 
 pytestmark = pytest.mark.anyio
 
@@ -25,11 +25,6 @@ REACT = {**BASIC, "model": "react-1"}
 SANDBOX_ESTIMATE = 0.60  # lipsync-2 in the sandbox: 10 s placeholder x 30 fps x $0.002 per frame
 
 Answer = Callable[[ElicitRequestParams], ElicitResult]
-
-
-def data(result: CallToolResult) -> dict[str, Any]:
-    assert result.structured_content is not None, result.content
-    return dict(result.structured_content)
 
 
 def creates(api: SandboxServer) -> list[Any]:
