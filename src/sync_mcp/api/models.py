@@ -80,11 +80,18 @@ def check_media_url(value: str, field: str = "url") -> str:
     return value
 
 
-def check_uuid(value: str, field: str, code: str = "generation_input_validation_failed") -> str:
+def is_uuid(value: str) -> bool:
+    """A UUID in its usual 36- or 32-character spelling (the form every API id takes)."""
     try:
         uuid.UUID(value)
     except ValueError:
-        raise rule_error(code, field, "must be a UUID", f"Pass the {field} exactly as the API returned it.") from None
+        return False
+    return len(value) in (32, 36)
+
+
+def check_uuid(value: str, field: str, code: str = "generation_input_validation_failed") -> str:
+    if not is_uuid(value):
+        raise rule_error(code, field, "must be a UUID", f"Pass the {field} exactly as the API returned it.")
     return value
 
 

@@ -8,13 +8,13 @@ local file first (reusing an earlier upload of the same bytes).
 from __future__ import annotations
 
 import re
-import uuid
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from mcp.server.mcpserver import Context
 
 from sync_mcp.api.assets import AssetDetails, UploadOutcome
+from sync_mcp.api.models import is_uuid
 
 from .progress import Progress
 from .results import ToolInputError
@@ -47,14 +47,6 @@ class MediaSource:
         return {"assetId": asset_id}
 
 
-def _is_uuid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return len(value) in (32, 36)
-
-
 def classify(state: ToolState, source: str, kind: Kind, *, field: str) -> MediaSource:
     """Which of URL, asset id or local path `source` is; a local file is fully checked here."""
     value = source.strip()
@@ -68,7 +60,7 @@ def classify(state: ToolState, source: str, kind: Kind, *, field: str) -> MediaS
                 field=field,
             )
         return MediaSource(field=field, kind=kind, url=value)
-    if _is_uuid(value):
+    if is_uuid(value):
         return MediaSource(field=field, kind=kind, asset_id=value)
     return MediaSource(field=field, kind=kind, local=local_media(value, state.settings, field=field, kind=kind))
 

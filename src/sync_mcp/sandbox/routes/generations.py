@@ -14,7 +14,6 @@ import hashlib
 import json
 import math
 import re
-import uuid
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -24,7 +23,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from sync_mcp.api.client import IDEMPOTENCY_KEY, MAX_WAIT_SECONDS
-from sync_mcp.api.models import CreateGenerationRequest, Generation
+from sync_mcp.api.models import CreateGenerationRequest, Generation, is_uuid
 
 from ..http import (
     VALIDATION_CODE,
@@ -106,14 +105,6 @@ def magic_failure(body: dict[str, Any]) -> ScriptedFailure | None:
             status = "REJECTED" if query.get("sandbox_status", [""])[0].upper() == "REJECTED" else "FAILED"
             return ScriptedFailure(error_code=codes[0], status=status)
     return None
-
-
-def _is_uuid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
 
 
 def _query_error(field: str, message: str) -> Exception:
@@ -270,7 +261,7 @@ def _find(request: Request, generation_id: str) -> GenerationRecord:
 async def get_generation(request: Request) -> JSONResponse:
     require_auth(request)
     generation_id = request.path_params["id"]
-    if not _is_uuid(generation_id):
+    if not is_uuid(generation_id):
         raise fail(400, "invalid_generation_id", "The generation id must be a UUID.", field="id")
     wait, timeout, progress = _wait_params(request)
     state = sandbox_state(request)
@@ -303,7 +294,7 @@ async def list_generations(request: Request) -> JSONResponse:
     ids = set(_query_list(request, "ids"))
     sources = set(_query_list(request, "source"))
     project_id = request.query_params.get("projectId")
-    if project_id is not None and not _is_uuid(project_id):
+    if project_id is not None and not is_uuid(project_id):
         raise _query_error("projectId", "projectId must be a UUID")
 
     limit: int | None = None

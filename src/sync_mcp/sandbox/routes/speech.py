@@ -9,13 +9,13 @@ which the reference allows, and accepted.
 from __future__ import annotations
 
 import re
-import uuid
 
 from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from sync_mcp.api.models import is_uuid
 from sync_mcp.api.speech import SPEECH_PER_MINUTE, Speech, SpeechRequest
 
 from ..audio import silent_wav, speech_seconds
@@ -35,14 +35,6 @@ from ..voice_store import voice_store
 TAKE_NAME = re.compile(r"^(?P<id>[0-9a-f-]{36})\.wav$")
 
 
-def _is_uuid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
-
-
 async def create_speech(request: Request) -> JSONResponse:
     require_auth(request)
     state = sandbox_state(request)
@@ -53,7 +45,7 @@ async def create_speech(request: Request) -> JSONResponse:
     except ValidationError as exc:
         return validation_reply(exc)
     base = public_base_url(request)
-    if _is_uuid(body.voice_id) and voice_store(state).find(body.voice_id, base) is None:
+    if is_uuid(body.voice_id) and voice_store(state).find(body.voice_id, base) is None:
         raise fail(404, "voice_not_found", f"Voice {body.voice_id} not found.", field="voiceId")
     duration = speech_seconds(body.script)
     take_id = speech_store(state).add(duration)
