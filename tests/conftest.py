@@ -83,3 +83,8 @@ def error(result: CallToolResult) -> dict[str, Any]:
     """The `{errorCode, ..., fix}` object of a result that must be an error."""
     assert result.is_error, result.content
     return data(result)
+
+
+async def new_project(client: Client, name: str = "tests") -> str:
+    """A project the sandbox knows: creates and asset registrations refuse unknown projectIds (422)."""
+    return str(data(await client.call_tool("create_project", {"name": name}))["id"])

@@ -25,7 +25,7 @@ from sync_mcp.sandbox import SandboxServer
 from sync_mcp.sandbox.asset_store import AssetStore, asset_store
 from sync_mcp.server import build_server
 
-from .conftest import CATALOG, TEST_KEY, data, make_settings, sent
+from .conftest import CATALOG, TEST_KEY, data, make_settings, new_project, sent
 
 pytestmark = pytest.mark.anyio
 
@@ -318,7 +318,7 @@ async def test_list_assets_pages_with_next_cursor(client: Client, api: SandboxSe
 
 
 async def test_list_assets_filters(client: Client, api: SandboxServer) -> None:
-    project = str(uuid.uuid4())
+    project = await new_project(client)
     await register(client, "intro", "VIDEO")
     voice = await register(client, "voice-over", "AUDIO", projectId=project)
     await register(client, "portrait", "IMAGE")

@@ -13,14 +13,13 @@ from sync import Audio, Sync, Video
 
 from sync_mcp.sandbox import SandboxServer
 
-from .conftest import CATALOG, TEST_KEY, data, sent
+from .conftest import CATALOG, TEST_KEY, data, new_project, sent
 
 pytestmark = pytest.mark.anyio
 
 VIDEO = "https://media.example.com/in/speaker.mp4"
 AUDIO = "https://media.example.com/in/line.wav"
 BASIC = {"model": "lipsync-2", "input": [{"type": "video", "url": VIDEO}, {"type": "audio", "url": AUDIO}]}
-PROJECT = "7d4f6a2e-3b1c-4e5d-8f90-1a2b3c4d5e6f"
 UNKNOWN_ID = "2f1e0d4c-1b2a-4c3d-9e8f-0a1b2c3d4e5f"
 
 
@@ -78,7 +77,8 @@ async def test_a_limit_is_always_sent(client: Client, api: SandboxServer) -> Non
 async def test_filters_by_status_ids_and_project(client: Client, api: SandboxServer) -> None:
     done_id = await create(client)
     await finish(client, done_id)
-    in_project = await create(client, projectId=PROJECT)
+    project = await new_project(client)
+    in_project = await create(client, projectId=project)
     running = await create(client)
 
     completed = data(await client.call_tool("list_generations", {"status": ["COMPLETED"]}))
@@ -91,9 +91,9 @@ async def test_filters_by_status_ids_and_project(client: Client, api: SandboxSer
     by_ids = data(await client.call_tool("list_generations", {"ids": [done_id, running]}))
     assert {g["id"] for g in by_ids["generations"]} == {done_id, running}
 
-    by_project = data(await client.call_tool("list_generations", {"projectId": PROJECT}))
+    by_project = data(await client.call_tool("list_generations", {"projectId": project}))
     assert [g["id"] for g in by_project["generations"]] == [in_project]
-    assert by_project["generations"][0]["projectId"] == PROJECT
+    assert by_project["generations"][0]["projectId"] == project
 
     api.state.requests.clear()
     await client.call_tool("list_generations", {"status": ["FAILED", "REJECTED"], "ids": [done_id]})

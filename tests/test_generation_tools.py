@@ -12,7 +12,7 @@ from mcp import Client
 from sync_mcp.sandbox import SandboxConfig, SandboxServer
 from sync_mcp.server import build_server
 
-from .conftest import CATALOG, TEST_KEY, data, make_settings, sent
+from .conftest import CATALOG, TEST_KEY, data, error, make_settings, new_project, sent
 
 pytestmark = pytest.mark.anyio
 
@@ -200,3 +200,13 @@ async def test_cancelling_the_call_stops_the_wait(slow_api: SandboxServer, mode:
     assert polls_at_cancel >= 2, "the wait was polling (with backoff) before the cancel"
     assert polls_later == polls_at_cancel, "no poll after the request was cancelled"
     assert slow_api.state.generation_count() == 1, "cancelling a wait never touches the job"
+
+
+async def test_unknown_project_is_refused_by_the_api_with_its_fix(client: Client, api: SandboxServer) -> None:
+    result = await client.call_tool("create_generation", {**BASIC, "projectId": "0f9e8d7c-6b5a-4c3d-8e2f-1a0b9c8d7e6f"})
+    err = error(result)
+    assert (err["errorCode"], err["httpStatus"], err["field"]) == ("project_not_found", 422, "projectId")
+    assert err["fix"] == CATALOG["project_not_found"].fix
+    assert api.state.generation_count() == 0
+    project = await new_project(client)
+    assert not (await client.call_tool("create_generation", {**BASIC, "projectId": project})).is_error

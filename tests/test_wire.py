@@ -15,7 +15,7 @@ from sync.core.pydantic_utilities import parse_obj_as
 
 from sync_mcp.sandbox import SandboxServer
 
-from .conftest import TEST_KEY, sent
+from .conftest import TEST_KEY, new_project, sent
 
 pytestmark = pytest.mark.anyio
 
@@ -97,9 +97,9 @@ EXAMPLES: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
 ]  # fmt: skip
 
 
-def with_asset(value: Any, asset_id: str) -> Any:
-    """The example with the placeholder asset id replaced by one the sandbox knows."""
-    return json.loads(json.dumps(value).replace(ASSET, asset_id))
+def with_known_ids(value: Any, asset_id: str, project_id: str) -> Any:
+    """The example with its placeholder asset and project ids replaced by ones the sandbox knows."""
+    return json.loads(json.dumps(value).replace(ASSET, asset_id).replace(PROJECT, project_id))
 
 
 def register_asset(api: SandboxServer) -> str:
@@ -117,8 +117,8 @@ def register_asset(api: SandboxServer) -> str:
 async def test_body_on_the_wire_is_exact(
     client: Client, api: SandboxServer, case: str, arguments: dict[str, Any], expected: dict[str, Any]
 ) -> None:
-    asset_id = register_asset(api)
-    arguments, expected = with_asset(arguments, asset_id), with_asset(expected, asset_id)
+    ids = register_asset(api), await new_project(client)
+    arguments, expected = with_known_ids(arguments, *ids), with_known_ids(expected, *ids)
     result = await client.call_tool("create_generation", arguments)
     assert not result.is_error, result.structured_content
     [create] = [r for r in sent(api, "/v2/generate") if r.method == "POST" and r.path == "/v2/generate"]
@@ -130,7 +130,8 @@ async def test_body_on_the_wire_is_exact(
 
 
 async def test_sdk_parses_what_the_sandbox_returns(client: Client, api: SandboxServer) -> None:
-    created = await client.call_tool("create_generation", with_asset(EXAMPLES[0][1], register_asset(api)))
+    arguments = with_known_ids(EXAMPLES[0][1], register_asset(api), await new_project(client))
+    created = await client.call_tool("create_generation", arguments)
     gid = created.structured_content["id"]
     raw = httpx.get(f"{api.base_url}/v2/generate/{gid}", headers={"x-api-key": TEST_KEY}).json()
     parsed = parse_obj_as(SdkGeneration, raw)

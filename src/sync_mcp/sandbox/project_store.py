@@ -70,3 +70,12 @@ class ProjectStore:
 
 def project_store(state: SandboxState) -> ProjectStore:
     return state.store(STORE_NAME, ProjectStore)
+
+
+def unknown_project(state: SandboxState, project_id: str | None) -> bool:
+    """True when a `projectId` names no live project of the organisation.
+
+    Creates and asset registrations answer that with 422 `project_not_found` (reference §5.2; the same
+    rule is assumed for `POST /v2/generate`, as the reference notes [INF]).
+    """
+    return project_id is not None and project_store(state).get(project_id) is None

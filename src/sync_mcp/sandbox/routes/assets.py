@@ -33,6 +33,7 @@ from ..http import (
     sandbox_state,
     validation_reply,
 )
+from ..project_store import unknown_project
 
 STORAGE_PREFIX = "/files/assets/"
 DEFAULT_PAGE = 10
@@ -179,7 +180,8 @@ async def create_asset(request: Request) -> JSONResponse:
     except ValidationError as exc:
         return validation_reply(exc)
     store = _store(request)
-    # [INF] projectId is checked for shape only: any UUID is taken as a project of the organisation.
+    if unknown_project(sandbox_state(request), body.project_id):
+        raise fail(422, "project_not_found", "Project not found.", field="projectId")
     fields: dict[str, Any] = {
         "type": body.type,
         "visibility": body.visibility or "USER",

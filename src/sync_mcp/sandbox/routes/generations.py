@@ -35,6 +35,7 @@ from ..http import (
     sandbox_state,
     validation_reply,
 )
+from ..project_store import unknown_project
 from ..state import GenerationRecord, ScriptedFailure
 from ..webhooks import schedule_webhook
 from .assets import require_known_assets
@@ -180,8 +181,8 @@ async def create_generation(request: Request) -> JSONResponse:
     except ValidationError as exc:
         return validation_reply(exc)
     require_known_assets(request, accepted)  # unknown assetId: 404 asset_not_found ([INF], see there)
-    # [INF] projectId is only checked for shape: the sandbox has no projects domain yet, so any UUID is
-    # taken as a project of the organisation (the API answers 422 project_not_found for foreign ones).
+    if unknown_project(state, accepted.get("projectId")):
+        raise fail(422, "project_not_found", "Project not found.", field="projectId")
 
     digest = body_hash(raw)
     if key is not None:
