@@ -10,6 +10,7 @@ import asyncio
 import importlib
 import json
 import pkgutil
+from tempfile import SpooledTemporaryFile
 from types import ModuleType
 from typing import Any
 
@@ -27,6 +28,9 @@ from .errors import catalog, message_for
 from .http import ErrorReply, api_error, key_fingerprint, reason
 from .state import RecordedRequest, SandboxState, ScriptedFault
 
+SPOOL_BYTES = 1024 * 1024
+"""Multipart bodies beyond this size go to a temporary file while a request is handled."""
+
 
 def route_modules() -> list[ModuleType]:
     """Every module of `sandbox/routes/` (one per API domain), each exposing `routes`."""
@@ -36,6 +40,10 @@ def route_modules() -> list[ModuleType]:
 
 def _is_api_path(path: str) -> bool:
     return path == "/v2" or path.startswith("/v2/")
+
+
+def _is_multipart(headers: Headers) -> bool:
+    return "multipart/form-data" in headers.get("content-type", "").lower()
 
 
 def _parse_json(raw: bytes) -> Any:
@@ -96,16 +104,24 @@ class SandboxMiddleware:
         if scope["type"] != "http" or not _is_api_path(scope["path"]):
             await self.app(scope, receive, send)
             return
+        headers = Headers(scope=scope)
+        # Multipart bodies (file uploads) are spooled, not held in memory, and are not logged.
+        spool = SpooledTemporaryFile(max_size=SPOOL_BYTES) if _is_multipart(headers) else None
         chunks: list[bytes] = []
         while True:
             message = await receive()
             if message["type"] != "http.request":
                 break
-            chunks.append(message.get("body", b""))
+            if spool is not None:
+                spool.write(message.get("body", b""))
+            else:
+                chunks.append(message.get("body", b""))
             if not message.get("more_body", False):
                 break
         raw = b"".join(chunks)
-        headers = Headers(scope=scope)
+        spooled_size = spool.tell() if spool is not None else 0
+        if spool is not None:
+            spool.seek(0)
         keys = headers.getlist("idempotency-key")
         entry = self.state.record_request(
             RecordedRequest(
@@ -122,6 +138,10 @@ class SandboxMiddleware:
 
         async def replay() -> Message:
             nonlocal replayed
+            if not replayed and spool is not None:
+                piece = spool.read(SPOOL_BYTES)
+                replayed = spool.tell() >= spooled_size
+                return {"type": "http.request", "body": piece, "more_body": not replayed}
             if not replayed:
                 replayed = True
                 return {"type": "http.request", "body": raw, "more_body": False}
@@ -146,6 +166,22 @@ class SandboxMiddleware:
             if message["type"] == "http.response.body":
                 handled.append(message.get("body", b""))
 
+        try:
+            await self._handle(scope, receive, replay, logged_send, discard, handled, entry)
+        finally:
+            if spool is not None:
+                spool.close()
+
+    async def _handle(
+        self,
+        scope: Scope,
+        receive: Receive,
+        replay: Receive,
+        logged_send: Send,
+        discard: Send,
+        handled: list[bytes],
+        entry: RecordedRequest,
+    ) -> None:
         fault = self.state.take_fault(scope["method"], scope["path"])
         if fault is not None and fault.delay and await _client_left_within(fault.delay, receive):
             entry.disconnected = True

@@ -1,4 +1,5 @@
-"""Generations: `POST /v2/generate` (JSON), `GET /v2/generate/{id}`, `GET /v2/generations` (reference §3).
+"""Generations: `POST /v2/generate` (JSON, or multipart with files: `generation_form.py`),
+`GET /v2/generate/{id}`, `GET /v2/generations` (reference §3).
 
 Bodies are validated with the package's own wire model (`CreateGenerationRequest`), so the sandbox and
 the client can never disagree on a field name. Statuses follow time (see `state.py`).
@@ -14,6 +15,7 @@ import hashlib
 import json
 import math
 import re
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -25,6 +27,7 @@ from starlette.routing import Route
 from sync_mcp.api.client import IDEMPOTENCY_KEY, MAX_WAIT_SECONDS
 from sync_mcp.api.models import CreateGenerationRequest, Generation, is_uuid
 
+from ..generation_form import read_generation_form
 from ..http import (
     VALIDATION_CODE,
     fail,
@@ -137,11 +140,7 @@ def _query_bool(request: Request, name: str) -> bool | None:
 # ----------------------------------------------------------------------------------------------- create
 
 
-async def create_generation(request: Request) -> JSONResponse:
-    require_auth(request)
-    state = sandbox_state(request)
-    config = sandbox_config(request)
-
+def idempotency_key(request: Request) -> str | None:
     keys = request.headers.getlist("idempotency-key")
     if len(keys) > 1 or (keys and not IDEMPOTENCY_KEY.match(keys[0])):
         raise fail(
@@ -150,13 +149,45 @@ async def create_generation(request: Request) -> JSONResponse:
             "Idempotency-Key must be a single header of 1-128 characters from [A-Za-z0-9._~-].",
             field="Idempotency-Key",
         )
-    key = keys[0] if keys else None
+    return keys[0] if keys else None
 
-    if "multipart/form-data" in request.headers.get("content-type", "").lower():
-        # A limit of the emulator, not of the API (reference §3.2 documents multipart creates).
-        raise fail(501, None, "The sandbox does not emulate multipart creates; send the body as JSON with URLs.")
 
-    raw = await json_body(request)
+async def create_generation(request: Request) -> JSONResponse:
+    """`POST /v2/generate`: a JSON body (§3.1) or a multipart form with files (§3.2), one create path."""
+    require_auth(request)
+    key = idempotency_key(request)
+    if "multipart/form-data" not in request.headers.get("content-type", "").lower():
+        return accept_create(request, await json_body(request), key=key)
+    form = await read_generation_form(request)
+    try:
+        return accept_create(
+            request,
+            form.body,
+            key=key,
+            digest=form.digest,
+            pending_assets=form.asset_ids,
+            on_accept=lambda: form.register(request),
+        )
+    finally:
+        form.discard()
+
+
+def accept_create(
+    request: Request,
+    raw: Any,
+    *,
+    key: str | None,
+    digest: str | None = None,
+    pending_assets: frozenset[str] = frozenset(),
+    on_accept: Callable[[], None] | None = None,
+) -> JSONResponse:
+    """Validate a create body and start the generation (or replay the Idempotency-Key's original).
+
+    For a multipart create, `digest` binds the key to the form as sent, `pending_assets` are the asset
+    ids its files will get, and `on_accept` registers those assets once nothing refuses the create.
+    """
+    state = sandbox_state(request)
+    config = sandbox_config(request)
     if not isinstance(raw, dict):
         raise fail(400, VALIDATION_CODE, ["body: must be a JSON object"], field="body")
     if "dialogueEdit" in raw:
@@ -180,11 +211,12 @@ async def create_generation(request: Request) -> JSONResponse:
         CreateGenerationRequest.model_validate(accepted)
     except ValidationError as exc:
         return validation_reply(exc)
-    require_known_assets(request, accepted)  # unknown assetId: 404 asset_not_found ([INF], see there)
+    # unknown assetId: 404 asset_not_found ([INF], see there); the form's own files are not registered yet
+    require_known_assets(request, _without_assets(accepted, pending_assets))
     if unknown_project(state, accepted.get("projectId")):
         raise fail(422, "project_not_found", "Project not found.", field="projectId")
 
-    digest = body_hash(raw)
+    digest = digest or body_hash(raw)
     if key is not None:
         entry = state.idempotency_entry(key)
         if entry is not None:
@@ -214,6 +246,8 @@ async def create_generation(request: Request) -> JSONResponse:
             retryAfterSeconds=max(1, math.ceil(soonest)),
         )
 
+    if on_accept is not None:
+        on_accept()
     record = state.create_generation(
         accepted,
         output_file_name=output_file_name,
@@ -224,6 +258,19 @@ async def create_generation(request: Request) -> JSONResponse:
         state.remember_idempotency(key, digest, record.id)
     schedule_webhook(request, record, generation_json)
     return JSONResponse(generation_json(request, record), 201)
+
+
+def _without_assets(body: dict[str, Any], asset_ids: frozenset[str]) -> dict[str, Any]:
+    """The body with the given assetIds left out of its input items (indexes kept, for error fields)."""
+    if not asset_ids:
+        return body
+    items = [
+        {k: v for k, v in item.items() if k != "assetId"}
+        if isinstance(item, dict) and item.get("assetId") in asset_ids
+        else item
+        for item in body.get("input") or []
+    ]
+    return {**body, "input": items}
 
 
 # ----------------------------------------------------------------------------------------------- get
