@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import selectors
 import subprocess
 import sys
 import threading
@@ -98,10 +99,19 @@ async def test_stray_io_is_kept_off_the_wire_and_descriptors_come_back(wires: Wi
     assert received == b"wire\nafter\n"
 
 
-def test_only_pipes_sockets_and_terminals_are_served_by_asyncio(wires: Wires, tmp_path: Path) -> None:
-    with (tmp_path / "file").open("wb") as regular:
-        assert pipe_like(wires.stdin_fd) and pipe_like(wires.stdout_fd)
+def test_only_pollable_pipes_sockets_and_terminals_are_served_by_asyncio(wires: Wires, tmp_path: Path) -> None:
+    with (tmp_path / "file").open("wb") as regular, open(os.devnull, "rb") as null:
+        assert pipe_like(wires.stdin_fd) and pipe_like(wires.stdout_fd, selectors.EVENT_WRITE)
         assert not pipe_like(regular.fileno())
+        assert not pipe_like(null.fileno())  # a character device, but epoll refuses it
+
+
+def test_the_server_ends_at_once_on_an_empty_stdin() -> None:
+    env = {"PATH": os.environ.get("PATH", ""), "SYNC_BASE_URL": "http://127.0.0.1:9"}
+    done = subprocess.run(
+        [sys.executable, "-m", "sync_mcp"], stdin=subprocess.DEVNULL, capture_output=True, env=env, timeout=60
+    )
+    assert done.returncode == 0 and done.stdout == b""
 
 
 def test_regular_files_get_the_sdk_transport(tmp_path: Path) -> None:

@@ -32,6 +32,7 @@ from .instructions import INSTRUCTIONS
 from .prompts import register_prompts
 from .resources import register_resources
 from .schemas import compact
+from .stdio import stdio_streams
 from .tasks import GenerationTasks
 
 
@@ -44,6 +45,13 @@ class SyncMCPServer(MCPServer[ToolState]):
     """Publishes generation changes to subscribers; usable outside requests (webhooks)."""
     deliveries: DeliveryBoard
     """Verified webhook deliveries, fed by the HTTP webhook receiver; they end waits."""
+
+    async def run_stdio_async(self) -> None:
+        """Serve stdio as the SDK does, over asyncio pipes rather than a worker thread per message."""
+        async with stdio_streams() as (read_stream, write_stream):
+            await self._lowlevel_server.run(
+                read_stream, write_stream, self._lowlevel_server.create_initialization_options()
+            )
 
     async def list_tools(self) -> list[Tool]:
         if self._listed is None:  # the tool set is fixed once the server is built
