@@ -24,7 +24,6 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import anyio
-import sniffio
 from mcp.server.stdio import stdio_server
 
 LINE_LIMIT = 1 << 30
@@ -148,10 +147,19 @@ async def pipe_streams(stdin_fd: int = 0, stdout_fd: int = 1) -> AsyncIterator[t
                 os.set_blocking(fd, True)
 
 
+def _on_asyncio() -> bool:
+    """Whether the running event loop is asyncio's (anyio may run on trio, where the SDK transport is kept)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
 @contextlib.asynccontextmanager
 async def stdio_streams() -> AsyncIterator[tuple[Any, Any]]:
     """The (read, write) message streams of the stdio transport: over asyncio pipes where possible."""
-    usable = sys.platform != "win32" and sniffio.current_async_library() == "asyncio" and pipe_like(0) and pipe_like(1)
+    usable = sys.platform != "win32" and _on_asyncio() and pipe_like(0) and pipe_like(1)
     if not usable:
         async with stdio_server() as streams:
             yield streams
