@@ -5,8 +5,9 @@
 download URL (`GET /v2/generations/{id}/download`, falling back to the generation's `outputUrl`) and streams
 that URL, without the API key, into `SYNC_MCP_OUTPUT_DIR` (`paths.output_file` keeps it inside). The file
 is written atomically: a temp file in the same folder, fsync, `os.replace`; a failed or cancelled transfer
-leaves neither a partial file nor a temp file. Progress is reported per MiB. Anticipated failures raise
-`DownloadFailed`, whose `info` is the agent-facing error; API errors raise `SyncAPIError` as usual.
+leaves neither a partial file nor a temp file. Disk writes run behind the transfer (`write_behind`).
+Progress is reported per MiB, or per 1 % of a large file. Anticipated failures raise `DownloadFailed`,
+whose `info` is the agent-facing error; API errors raise `SyncAPIError` as usual.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Annotated, Any, BinaryIO, Literal
 from urllib.parse import urlsplit
@@ -33,12 +35,12 @@ from .paths import output_file
 from .registry import sync_tool
 from .results import fail, generation_link, ok
 from .state import ToolState, tool_state
+from .write_behind import write_behind
 
 logger = logging.getLogger(__name__)
 
-CHUNK_BYTES = 64 * 1024
 WRITE_BYTES = 1024 * 1024
-"""Bytes gathered before one write to disk (and one progress notification)."""
+"""Bytes gathered before one write to disk."""
 MIB = 1024 * 1024
 
 
@@ -151,25 +153,44 @@ async def _stream_to_file(ctx: Context[Any, Any], http: httpx.AsyncClient, url: 
 
 
 async def _transfer(ctx: Context[Any, Any], http: httpx.AsyncClient, url: str, sink: BinaryIO, gid: str) -> int:
-    """Stream `url` (no API key: the shared pool's default headers carry none) into `sink`; returns the size."""
+    """Stream `url` (no API key: the shared pool's default headers carry none) into `sink`; returns the size.
+
+    Disk writes run behind the transfer (`write_behind`); progress counts bytes on disk, reported every MiB
+    or every 1 % of the size, whichever is larger (at most about a hundred notifications).
+    """
+    total: int | None = None
+    reported = 0
+
+    async def blocks() -> AsyncIterator[bytes]:
+        nonlocal total
+        try:
+            async with http.stream("GET", url, follow_redirects=True) as response:
+                if response.status_code != 200:
+                    raise _http_failure(response.status_code, gid)
+                length = response.headers.get("content-length")
+                total = int(length) if length and length.isdigit() else None
+                parts: list[bytes] = []
+                gathered = 0
+                async for chunk in response.aiter_bytes():
+                    parts.append(chunk)
+                    gathered += len(chunk)
+                    if gathered >= WRITE_BYTES:
+                        yield b"".join(parts)
+                        parts, gathered = [], 0
+                if parts:
+                    yield b"".join(parts)
+        except httpx.TransportError as exc:
+            raise _interrupted(gid, f"the transfer broke off ({type(exc).__name__})") from exc
+
+    async def on_written(done: int) -> None:
+        nonlocal reported
+        step = max(WRITE_BYTES, (total or 0) // 100)
+        if done - reported >= step or done == total:
+            reported = done
+            await ctx.report_progress(done, total, _progress_text(done, total))
+
     try:
-        async with http.stream("GET", url, follow_redirects=True) as response:
-            if response.status_code != 200:
-                raise _http_failure(response.status_code, gid)
-            length = response.headers.get("content-length")
-            total = int(length) if length and length.isdigit() else None
-            done = 0
-            buffer = bytearray()
-            async for chunk in response.aiter_bytes(CHUNK_BYTES):
-                buffer += chunk
-                if len(buffer) >= WRITE_BYTES:
-                    done += await _write(sink, buffer)
-                    await ctx.report_progress(done, total, _progress_text(done, total))
-            if buffer:
-                done += await _write(sink, buffer)
-                await ctx.report_progress(done, total, _progress_text(done, total))
-    except httpx.TransportError as exc:
-        raise _interrupted(gid, f"the transfer broke off ({type(exc).__name__})") from exc
+        done = await write_behind(sink, blocks(), on_written)
     except OSError as exc:
         raise _failure(
             "output_write_failed",
@@ -178,16 +199,11 @@ async def _transfer(ctx: Context[Any, Any], http: httpx.AsyncClient, url: str, s
             generation_id=gid,
             retryable=False,
         ) from exc
+    if reported != done:
+        await ctx.report_progress(done, total, _progress_text(done, total))
     if total is not None and done != total:
         raise _interrupted(gid, f"received {done} of {total} bytes")
     return done
-
-
-async def _write(sink: BinaryIO, buffer: bytearray) -> int:
-    data = bytes(buffer)
-    buffer.clear()
-    await anyio.to_thread.run_sync(sink.write, data)
-    return len(data)
 
 
 def _flush_and_sync(sink: BinaryIO) -> None:
