@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import sys
 import tempfile
 from collections.abc import AsyncIterator, Iterator
@@ -41,6 +42,11 @@ async def transfer_server(base_url: str, folder: Path) -> AsyncIterator[StdioSer
     ) as server:
         await server.request("tools/list")
         yield server
+
+
+async def settle() -> None:
+    """Flush dirty pages to disk first, so no transfer pays for the writeback of the one before it."""
+    await asyncio.to_thread(os.sync)
 
 
 async def raw_transfer(*args: str) -> float:
