@@ -168,3 +168,18 @@ def test_file_names_are_found_in_either_unicode_form(tmp_path: Path) -> None:
     composed_file = tmp_path / unicodedata.normalize("NFC", "thé.mp4")
     composed_file.write_bytes(b"x")
     assert readable_file(unicodedata.normalize("NFD", "thé.mp4"), settings) == composed_file.resolve()
+
+
+def test_a_name_too_long_for_the_file_system_is_a_missing_file(tmp_path: Path) -> None:
+    settings = Settings(SYNC_MCP_ALLOWED_DIRS=str(tmp_path))
+    with pytest.raises(ToolInputError) as caught:
+        readable_file("x" * 5000, settings)
+    assert caught.value.info.error_code == "file_not_found"
+
+
+def test_a_symlink_loop_is_refused_with_a_reason(tmp_path: Path) -> None:
+    (tmp_path / "loop.mp4").symlink_to(tmp_path / "loop.mp4")
+    settings = Settings(SYNC_MCP_ALLOWED_DIRS=str(tmp_path))
+    with pytest.raises(ToolInputError) as caught:
+        readable_file("loop.mp4", settings)
+    assert caught.value.info.error_code in ("invalid_path", "file_not_found")

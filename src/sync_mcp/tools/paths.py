@@ -48,36 +48,64 @@ def readable_file(value: str, settings: Settings, *, field: str = "path") -> Pat
     if os.name != "nt" and (_WINDOWS_PATH.match(value) or "\\" in value):
         raise ToolInputError(
             "invalid_path",
-            f"{field}: '{value}' is a Windows-style path, but this server runs on {os.name} and reads its own disk.",
+            f"{field}: '{_shown(value)}' is a Windows-style path, but this server runs on {os.name} "
+            "and reads its own disk.",
             f"Pass a path on the server's machine with / separators, inside: {_roots_text(roots)}.",
             field=field,
         )
     candidate = Path(value).expanduser()
     if not candidate.is_absolute():
         candidate = roots[0] / candidate
-    if not candidate.exists():
+    if not _exists(candidate):
         # The same name typed in the other Unicode form (e.g. an accent composed or not) is the same file
         # to the user; file systems may store either form, so try the composed one before giving up.
         composed = Path(unicodedata.normalize("NFC", str(candidate)))
-        candidate = composed if composed.exists() else candidate
-    real = candidate.resolve()
+        candidate = composed if _exists(composed) else candidate
+    try:
+        real = candidate.resolve()
+    except (OSError, RuntimeError) as exc:  # e.g. a symlink loop
+        raise ToolInputError(
+            "invalid_path",
+            f"{field}: the path cannot be resolved ({type(exc).__name__}).",
+            "Pass the path of a regular file, without symlink loops.",
+            field=field,
+        ) from None
     if not any(real == root or real.is_relative_to(root) for root in roots):
         raise ToolInputError(
             "path_not_allowed",
-            f"{field}: '{value}' resolves outside the folders this server may read.",
+            f"{field}: '{_shown(value)}' resolves outside the folders this server may read.",
             f"Use a file inside {_roots_text(roots)}, or add its folder to SYNC_MCP_ALLOWED_DIRS "
             "(separate several with the OS path separator) and restart the server.",
             field=field,
         )
-    if not real.is_file():
+    if not _is_file(real):
         hint = _did_you_mean(candidate)
         raise ToolInputError(
             "file_not_found",
-            f"{field}: no file at '{value}'." + (f" Did you mean '{hint}'?" if hint else ""),
+            f"{field}: no file at '{_shown(value)}'." + (f" Did you mean '{hint}'?" if hint else ""),
             "Check the name and folder (paths are relative to " + str(roots[0]) + ").",
             field=field,
         )
     return real
+
+
+def _shown(value: str, limit: int = 200) -> str:
+    """The path as quoted back in a message: long ones cut, so an error never floods the agent."""
+    return value if len(value) <= limit else value[:limit] + "..."
+
+
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists()
+    except OSError:  # a name too long for the file system, and the like: no such file
+        return False
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:
+        return False
 
 
 def _did_you_mean(candidate: Path) -> str | None:
