@@ -11,17 +11,16 @@ import time
 
 import httpx
 
-from .harness import Figure, Result, median
+from .harness import Result
 from .processes import sandbox_process
 from .transfers import (
     GIB,
     MB,
-    RSS_BUDGET_MB,
-    THROUGHPUT_SHARE,
     MemoryWatch,
     media_folder,
     raw_transfer,
     settle,
+    transfer_figures,
     transfer_server,
 )
 
@@ -71,29 +70,5 @@ async def run(runs: int) -> Result:
                         raw_mbps.append(measured["raw"])
                         ours_mbps.append(measured["ours"])
                         shares.append(measured["ours"] / measured["raw"])
-    share = median(shares)
-    result.figures.append(
-        Figure(
-            "throughput",
-            median(raw_mbps),
-            median(ours_mbps),
-            "MB/s",
-            f">= {THROUGHPUT_SHARE:.0%} of the raw GET",
-            share >= THROUGHPUT_SHARE,
-            baseline_label="raw httpx GET",
-            note=f"median per-run share {share:.0%}",
-        )
-    )
-    result.figures.append(
-        Figure(
-            "server peak RSS above idle",
-            RSS_BUDGET_MB,
-            median(growth),
-            "MB",
-            f"<= {RSS_BUDGET_MB:g} MB",
-            median(growth) <= RSS_BUDGET_MB,
-            baseline_label="budget",
-            note=f"worst run {max(growth):.1f} MB",
-        )
-    )
+    result.figures.extend(transfer_figures("GET", raw_mbps, ours_mbps, shares, growth))
     return result

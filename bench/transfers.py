@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from .harness import Figure, median
 from .processes import REPO_ROOT, RSSSampler, StdioServer, base_env, memory_kib, reset_peak_rss, stdio_server
 
 GIB = 1024**3
@@ -84,3 +85,32 @@ class MemoryWatch:
     @property
     def growth_mb(self) -> float:
         return (self.peak_kib - self.idle_kib) * 1024 / MB
+
+
+def transfer_figures(
+    verb: str, raw_mbps: list[float], ours_mbps: list[float], shares: list[float], growth: list[float]
+) -> list[Figure]:
+    """Throughput against the raw httpx transfer of the same run, and the server's memory growth."""
+    share = median(shares)
+    return [
+        Figure(
+            "throughput",
+            median(raw_mbps),
+            median(ours_mbps),
+            "MB/s",
+            f">= {THROUGHPUT_SHARE:.0%} of the raw {verb}",
+            share >= THROUGHPUT_SHARE,
+            baseline_label=f"raw httpx {verb}",
+            note=f"median per-run share {share:.0%}",
+        ),
+        Figure(
+            "server peak RSS above idle",
+            RSS_BUDGET_MB,
+            median(growth),
+            "MB",
+            f"<= {RSS_BUDGET_MB:g} MB",
+            median(growth) <= RSS_BUDGET_MB,
+            baseline_label="budget",
+            note=f"worst run {max(growth):.1f} MB",
+        ),
+    ]
