@@ -265,12 +265,8 @@ async def lipsync(
     if check.refusal is not None:
         return fail(check.refusal)
     key = idempotencyKey or new_idempotency_key()
-    try:
-        generation = await api.create_generation(state.client, request, idempotency_key=key)
-    except SyncAPIError as exc:
-        if exc.error_code != "IDEMPOTENCY_OUTCOME_UNKNOWN" or not exc.generation_id:
-            raise
-        generation = await api.get_generation(state.client, exc.generation_id)  # reference §13
+    # Follows the generation named by a 503 IDEMPOTENCY_OUTCOME_UNKNOWN itself (reference §13).
+    generation = await api.create_generation(state.client, request, idempotency_key=key)
     await state.updates.observe(generation)
     warnings = request.warnings()
     timed_out: bool | None = None
