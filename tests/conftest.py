@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
 from mcp import Client
-from mcp.types import CallToolResult
+from mcp.types import CallToolResult, TextContent
 
 from sync_mcp.api.errors import load_bundled_catalog
 from sync_mcp.config import Settings
 from sync_mcp.sandbox import SandboxConfig, SandboxServer
 from sync_mcp.server import build_server
+from sync_mcp.tools.results import ERROR_META_KEY
 
 from .secret_scan import scanning
 
@@ -74,15 +76,26 @@ CATALOG = {e.code: e for e in load_bundled_catalog()}
 
 
 def data(result: CallToolResult) -> dict[str, Any]:
-    """The structured content of a tool result (success or error)."""
+    """A tool result's object as a client reads it: the structured content of a success, the error object of
+    an error (its first, JSON text, content block: error results carry no structured content)."""
+    if result.is_error:
+        return error(result)
     assert result.structured_content is not None, result.content
     return dict(result.structured_content)
 
 
 def error(result: CallToolResult) -> dict[str, Any]:
-    """The `{errorCode, ..., fix}` object of a result that must be an error."""
+    """The `{errorCode, ..., fix}` object of a result that must be an error: the JSON of its first text block,
+    the same object as `_meta["so.sync/error"]`, and no structured content (hosts would check it against the
+    tool's output schema)."""
     assert result.is_error, result.content
-    return data(result)
+    assert result.structured_content is None, result.structured_content
+    first = result.content[0]
+    assert isinstance(first, TextContent), result.content
+    parsed = json.loads(first.text)
+    assert isinstance(parsed, dict), first.text
+    assert (result.meta or {}).get(ERROR_META_KEY) == parsed, result.meta
+    return parsed
 
 
 async def new_project(client: Client, name: str = "tests") -> str:

@@ -1,6 +1,10 @@
 """The secret scan: during every test, whatever the MCP client receives and every log line any logger
 produces is collected, and a test fails when the API key shows up in any of it.
 
+The same watch holds every tool result to the error shape hosts accept: a result with `isError: true` never
+carries `structuredContent` (the TypeScript SDK client checks it against the tool's output schema, error or
+not, and refuses the whole result), in every test, fuzzing and fault injection included.
+
 `scanning(secret)` is used by an autouse fixture in conftest.py, so the whole suite runs under it with the
 recognisable TEST_KEY. The collector is a handler on the root logger (it sees each record's final message
 and exception text, as any handler would); results are collected by wrapping the `mcp.Client` calls that
@@ -48,6 +52,7 @@ class Scan:
     def __init__(self) -> None:
         self.collector = Collector()
         self.results: list[str] = []
+        self.misshapen: list[str] = []
 
     def install(self) -> None:
         logging.getLogger().addHandler(self.collector)
@@ -66,6 +71,8 @@ class Scan:
                 raise
             dump = getattr(result, "model_dump_json", None)
             self.results.append(f"{name}: {dump() if dump else result!r}")
+            if getattr(result, "is_error", False) and getattr(result, "structured_content", None) is not None:
+                self.misshapen.append(f"{name}: {dump() if dump else result!r}")
             return result
 
         watched.scanned = True  # type: ignore[attr-defined]
@@ -74,6 +81,7 @@ class Scan:
     def clear(self) -> None:
         self.collector.lines.clear()
         self.results.clear()
+        self.misshapen.clear()
 
     def everything(self) -> list[str]:
         return [*self.collector.lines, *self.results]
@@ -101,6 +109,9 @@ def scanning(secret: str) -> Iterator[Scan]:
     SCAN.clear()
     yield SCAN
     leaks = find_leaks(secret, SCAN.everything())
+    misshapen = list(SCAN.misshapen)
     SCAN.clear()
+    if misshapen:
+        pytest.fail("an isError tool result carried structuredContent:\n" + "\n---\n".join(misshapen), pytrace=False)
     if leaks:
         pytest.fail("the API key leaked into a log line or an MCP result:\n" + "\n---\n".join(leaks), pytrace=False)

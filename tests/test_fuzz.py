@@ -32,7 +32,7 @@ from mcp.types import CallToolResult, Tool
 from sync_mcp.sandbox import SandboxServer
 from sync_mcp.server import build_server
 
-from .conftest import make_settings
+from .conftest import error, make_settings
 
 pytestmark = pytest.mark.anyio
 
@@ -236,7 +236,8 @@ class Fuzzer:
         assert not invalid, f"{tool} sent a request the API refused as malformed (400): {invalid}"
         if not result.is_error:
             return
-        err = result.structured_content or {}
+        err = error(result)
+        assert err.get("errorCode") != "internal_error", f"{tool} crashed: {text}"
         assert err.get("errorCode") and err.get("message") and err.get("fix"), f"{tool}: unstructured error {text}"
         if "httpStatus" not in err and err["errorCode"] not in ("network_error", "request_timeout"):
             assert not requests, f"{tool} refused locally ({err['errorCode']}) after sending {len(requests)} request(s)"

@@ -17,7 +17,7 @@ from sync_mcp.sandbox import SandboxServer
 from sync_mcp.sandbox.http import key_fingerprint
 from sync_mcp.server.http import HttpConfigError, build_http_app
 
-from .conftest import TEST_KEY, make_settings, sent
+from .conftest import TEST_KEY, error, make_settings, sent
 from .http_support import MCP_HEADERS, TOKEN, TOOLS_LIST, http_client, http_server
 
 pytestmark = pytest.mark.anyio
@@ -136,8 +136,8 @@ async def test_a_request_without_any_key_gets_the_missing_key_error(api: Sandbox
         async with http_client(srv.mcp_url, mode=mode, token=None) as client:
             result = await client.call_tool("create_generation", {"model": "lipsync-2", "input": [VIDEO, AUDIO]})
     assert result.is_error
-    assert result.structured_content["errorCode"] == "missing_api_key"
-    assert "X-Sync-Api-Key" in result.structured_content["fix"]
+    assert error(result)["errorCode"] == "missing_api_key"
+    assert "X-Sync-Api-Key" in error(result)["fix"]
     assert sent(api) == []
 
 

@@ -20,7 +20,7 @@ from sync_mcp.logs import REDACTED, redactor
 from sync_mcp.sandbox import SandboxServer
 from sync_mcp.server import build_server
 
-from .conftest import TEST_KEY, make_settings, sent
+from .conftest import TEST_KEY, error, make_settings, sent
 from .secret_scan import SCAN, find_leaks
 
 pytestmark = pytest.mark.anyio
@@ -135,7 +135,7 @@ async def test_urls_are_http_only_and_credentials_never_echoed(
     async with Client(build_server(make_settings(api)), mode=mode) as c:  # type: ignore[arg-type]
         result = await c.call_tool(tool, with_url(arguments, url))
     assert result.is_error, result.content
-    err = result.structured_content or {}
+    err = error(result)
     assert "httpStatus" not in err and err.get("field"), err
     assert sent(api) == [], "refused before anything was sent"
     assert "s3cr3t-pass" not in result.model_dump_json()

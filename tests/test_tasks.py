@@ -27,7 +27,7 @@ from sync_mcp.server.tasks import (
     TaskStore,
 )
 
-from .conftest import TEST_KEY, make_settings, sent
+from .conftest import TEST_KEY, error, make_settings, sent
 from .http_support import TOKEN, http_client, http_server
 
 pytestmark = pytest.mark.anyio
@@ -196,7 +196,7 @@ async def test_invalid_arguments_are_refused_without_a_task_or_a_request(api: Sa
     async with Client(build_server(make_settings(api)), extensions=[tasks]) as client:
         result = await client.call_tool("get_generation", {"id": "", "wait": True})
     assert result.is_error and tasks.created == []
-    assert isinstance(result.structured_content, dict) and result.structured_content["field"] == "id"
+    assert error(result)["field"] == "id"
     assert sent(api) == []
 
 

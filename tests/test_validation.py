@@ -9,7 +9,7 @@ from mcp import Client
 
 from sync_mcp.sandbox import SandboxServer
 
-from .conftest import sent
+from .conftest import error, sent
 
 pytestmark = pytest.mark.anyio
 
@@ -196,7 +196,7 @@ async def test_rule_refuses_before_sending(
 ) -> None:
     result = await client.call_tool("create_generation", arguments)
     assert result.is_error, case
-    err = dict(result.structured_content or {})
+    err = error(result)
     assert err["errorCode"] == code, err
     assert field in err["message"], err
     assert err["message"].startswith("Invalid arguments, nothing was sent")

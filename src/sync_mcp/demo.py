@@ -14,7 +14,7 @@ from typing import Any
 
 import anyio
 from mcp import Client, StdioServerParameters
-from mcp.types import CallToolResult
+from mcp.types import CallToolResult, TextContent
 
 VIDEO = "https://assets.example.com/demo/presenter.mp4"
 AUDIO = "https://assets.example.com/demo/voiceover.wav"
@@ -25,7 +25,11 @@ def _say(text: str = "") -> None:
 
 
 def _data(result: CallToolResult) -> dict[str, Any]:
-    return dict(result.structured_content or {})
+    """A result's object as a client reads it: structured content, or an error's JSON text block."""
+    if result.structured_content is not None:
+        return dict(result.structured_content)
+    text = next((block.text for block in result.content if isinstance(block, TextContent)), "{}")
+    return dict(json.loads(text))
 
 
 async def _session(base_url: str, api_key: str) -> None:

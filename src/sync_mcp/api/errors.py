@@ -415,12 +415,9 @@ def quote_api_text(text: str) -> str:
     return "Sync API replied: " + json.dumps(_clean(text), ensure_ascii=False)
 
 
-def from_validation_error(exc: ValidationError, catalog: ErrorCatalog | None = None) -> ErrorInfo:
-    """A local validation failure (nothing was sent) as an agent-facing error naming field and fix."""
-    problems: list[str] = []
-    code = LOCAL_VALIDATION_CODE
-    field: str | None = None
-    fix: str | None = None
+def _problems(exc: ValidationError) -> list[tuple[str, str, dict[str, Any]]]:
+    """Each error of `exc` as (field, "field: message", pydantic error), field names as the caller wrote them."""
+    problems = []
     for err in exc.errors(include_url=False):
         ctx = err.get("ctx") or {}
         loc = ".".join(str(p) for p in err["loc"] if not isinstance(p, str) or not p.startswith("function-"))
@@ -428,8 +425,23 @@ def from_validation_error(exc: ValidationError, catalog: ErrorCatalog | None = N
         msg = err["msg"]
         if err["type"] == "value_error":  # a plain ValueError: strip pydantic's prefix
             msg = msg.removeprefix("Value error, ")
-        text = msg if msg.startswith(f"{where}:") else f"{where}: {msg}"
-        problems.append(text)
+        problems.append((where, msg if msg.startswith(f"{where}:") else f"{where}: {msg}", dict(err)))
+    return problems
+
+
+def validation_text(exc: ValidationError) -> str:
+    """A validation failure as one readable line: `field: problem; field: problem`."""
+    return "; ".join(text for _, text, _ in _problems(exc))
+
+
+def from_validation_error(exc: ValidationError, catalog: ErrorCatalog | None = None) -> ErrorInfo:
+    """A local validation failure (nothing was sent) as an agent-facing error naming field and fix."""
+    code = LOCAL_VALIDATION_CODE
+    field: str | None = None
+    fix: str | None = None
+    problems = _problems(exc)
+    for where, _, err in problems:
+        ctx = err.get("ctx") or {}
         if field is None:
             field = where
             if "fix" in ctx:
@@ -442,7 +454,7 @@ def from_validation_error(exc: ValidationError, catalog: ErrorCatalog | None = N
     return ErrorInfo(
         errorCode=code,
         httpStatus=None,
-        message="Invalid arguments, nothing was sent: " + "; ".join(problems),
+        message="Invalid arguments, nothing was sent: " + "; ".join(text for _, text, _ in problems),
         fix=fix,
         retryable=False,
         field=field,

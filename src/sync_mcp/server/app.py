@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import partial
@@ -12,17 +12,19 @@ import httpx
 from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
-from mcp.types import CallToolResult, InputRequiredResult, TextContent, Tool
+from mcp.shared.exceptions import MCPError
+from mcp.types import INVALID_PARAMS, CallToolResult, GetPromptResult, InputRequiredResult, Tool
 from pydantic import ValidationError
 
 from sync_mcp import __version__
 from sync_mcp.api import ErrorCatalog, SyncClient
 from sync_mcp.api.catalog import fetch_error_catalog
-from sync_mcp.api.errors import from_validation_error
+from sync_mcp.api.errors import from_validation_error, validation_text
 from sync_mcp.config import Settings
 from sync_mcp.logs import configure_logging
 from sync_mcp.tools import ToolState, register_tools
 from sync_mcp.tools.deliveries import DeliveryBoard
+from sync_mcp.tools.results import crashed, fail
 from sync_mcp.tools.updates import GenerationUpdates
 
 from . import request_scope
@@ -34,6 +36,8 @@ from .resources import register_resources
 from .schemas import compact
 from .stdio import stdio_streams
 from .tasks import GenerationTasks
+
+logger = logging.getLogger(__name__)
 
 
 class SyncMCPServer(MCPServer[ToolState]):
@@ -69,17 +73,43 @@ class SyncMCPServer(MCPServer[ToolState]):
     async def call_tool(
         self, name: str, arguments: dict[str, Any], context: Context[ToolState, Any] | None = None
     ) -> CallToolResult | InputRequiredResult:
+        """Run a tool. An unknown name is a protocol error (-32602, as the spec's "unknown tools" says), not an
+        `isError` result; an argument-validation failure is the usual `{errorCode, ..., fix}` error result; a
+        crash is an `internal_error` result (its details only in the server log)."""
+        if name not in {tool.name for tool in await self.list_tools()}:
+            raise MCPError(INVALID_PARAMS, f"Unknown tool: {name}", data={"tool": name})
         try:
             return await super().call_tool(name, arguments, context)
+        except UnexpectedToolError:
+            logger.exception("tool %s crashed", name)
+            return fail(crashed(name))
         except ToolError as exc:
-            if isinstance(exc, UnexpectedToolError) or not isinstance(exc.__cause__, ValidationError):
+            if not isinstance(exc.__cause__, ValidationError):
                 raise
-            data = from_validation_error(exc.__cause__).to_wire()
-            return CallToolResult(
-                content=[TextContent(type="text", text=json.dumps(data, ensure_ascii=False))],
-                structured_content=data,
-                is_error=True,
+            return fail(from_validation_error(exc.__cause__))
+
+    async def get_prompt(
+        self, name: str, arguments: dict[str, Any] | None = None, context: Context[ToolState, Any] | None = None
+    ) -> GetPromptResult | InputRequiredResult:
+        """Render a prompt; an unknown name or a missing or invalid argument is JSON-RPC -32602 with a message
+        that names it (the SDK answers these with error code 0 and a Python set repr)."""
+        prompt = next((p for p in await self.list_prompts() if p.name == name), None)
+        if prompt is None:
+            names = ", ".join(sorted(p.name for p in await self.list_prompts()))
+            raise MCPError(INVALID_PARAMS, f"Unknown prompt: {name}. Prompts: {names}.", data={"prompt": name})
+        missing = [a.name for a in prompt.arguments or [] if a.required and a.name not in (arguments or {})]
+        if missing:
+            raise MCPError(
+                INVALID_PARAMS, f"Prompt {name}: missing required argument(s): {', '.join(missing)}.",
+                data={"prompt": name, "missing": missing},
             )
+        try:
+            return await super().get_prompt(name, arguments, context)
+        except ValueError as exc:
+            cause = exc.__cause__
+            if isinstance(cause, ValidationError):
+                raise MCPError(INVALID_PARAMS, f"Prompt {name}: {validation_text(cause)}") from None
+            raise MCPError(INVALID_PARAMS, f"Prompt {name}: {exc}") from None
 
 
 def build_server(settings: Settings | None = None, **options: Any) -> SyncMCPServer:

@@ -45,6 +45,7 @@ from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 from pydantic import Field
 
 from sync_mcp.api.capabilities import TERMINAL_STATUSES
+from sync_mcp.tools.results import error_of
 from sync_mcp.tools.state import caller_api_key
 from sync_mcp.tools.updates import generation_uri
 
@@ -313,18 +314,19 @@ class GenerationTasks(Extension):
             )
         if not isinstance(outcome, types.CallToolResult):  # pragma: no cover - get_generation never asks input
             return
-        data = outcome.structured_content if isinstance(outcome.structured_content, dict) else {}
-        if outcome.is_error:
-            if data.get("retryable"):
+        failure = error_of(outcome)
+        if failure is not None:
+            if failure.get("retryable"):
                 handle.settle(
                     "working",
-                    f"Could not read the generation just now ({data.get('errorCode')}); "
+                    f"Could not read the generation just now ({failure.get('errorCode')}); "
                     "it is retried on the next poll.",
                 )
             else:
-                message = f"Reading the generation failed ({data.get('errorCode')})."
+                message = f"Reading the generation failed ({failure.get('errorCode')})."
                 handle.settle("completed", message, result=_wire(outcome))
             return
+        data = outcome.structured_content if isinstance(outcome.structured_content, dict) else {}
         status = data.get("status")
         if status in TERMINAL_STATUSES:
             handle.settle(

@@ -1,4 +1,12 @@
-"""How tool results and failures are shaped: structured content + a JSON text block (+ links)."""
+"""How tool results and failures are shaped.
+
+- Success: `structuredContent` (matching the tool's output schema) + the same JSON as a text block (+ links).
+- Failure: `isError: true`, the `{errorCode, httpStatus, message, fix, retryable, requestId, ...}` object as the
+  first (JSON text) content block and under `_meta["so.sync/error"]`, and **no** `structuredContent`. Clients
+  check `structuredContent` against the output schema whenever it is present, error or not (the TypeScript
+  SDK's `Client.callTool`, which the Inspector and most hosts use), so an error object there would be refused
+  and the agent would never see `fix`.
+"""
 
 from __future__ import annotations
 
@@ -39,13 +47,45 @@ def ok(result: BaseModel, links: Sequence[ResourceLink] = ()) -> CallToolResult:
     return CallToolResult(content=content, structured_content=data)
 
 
+ERROR_META_KEY = "so.sync/error"
+"""Where an error result's `_meta` carries the error object, for programs (models read the text block)."""
+
+
+def crashed(tool: str) -> ErrorInfo:
+    """What the agent sees when a tool fails unexpectedly (a fault of this server; details go to its log)."""
+    return ErrorInfo(
+        errorCode="internal_error",
+        message=f"{tool} failed unexpectedly inside sync-mcp; this is not a problem with your arguments.",
+        fix="Call get_generation or list_generations before repeating a create (it may have started), then try "
+        "once more; if it repeats, report it to the server's operator with the time of the call.",
+        retryable=False,
+    )
+
+
 def fail(info: ErrorInfo) -> CallToolResult:
-    data = info.to_wire()
+    return error_result(info.to_wire())
+
+
+def error_result(data: dict[str, Any]) -> CallToolResult:
+    """An `isError` result carrying the error object as JSON text and in `_meta`, never as structured content."""
     return CallToolResult(
         content=[TextContent(type="text", text=json.dumps(data, ensure_ascii=False))],
-        structured_content=data,
         is_error=True,
+        _meta={ERROR_META_KEY: data},
     )
+
+
+def error_of(result: CallToolResult) -> dict[str, Any] | None:
+    """The error object of an `isError` result (None for a success)."""
+    if not result.is_error:
+        return None
+    meta = (result.meta or {}).get(ERROR_META_KEY)
+    if isinstance(meta, dict):
+        return dict(meta)
+    for block in result.content:  # a result not made by `fail` (the SDK's own): its text is the message
+        if isinstance(block, TextContent):
+            return {"message": block.text}
+    return {}
 
 
 def generation_link(generation_id: str) -> ResourceLink:
