@@ -99,7 +99,7 @@ async def run(runs: int) -> Result:
                     started = time.perf_counter()
                     answers = await asyncio.gather(
                         *(
-                            server.call_tool("get_generation", {"id": gid, "wait": True, "timeout": 60}, progress=True)
+                            server.call_tool("get_generation", {"id": gid, "wait": True, "timeout": 50}, progress=True)
                             for gid in ids
                         )
                     )

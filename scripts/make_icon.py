@@ -1,7 +1,8 @@
 """Draw the bundle icon (icon.png, 512x512 RGBA) with the standard library only.
 
 A rounded square in a violet-to-pink gradient with a white, symmetric waveform: sound driving a picture.
-Edges are anti-aliased from signed distances. Run from the repository root: `python scripts/make_icon.py`.
+Edges are anti-aliased from signed distances. Run from the repository root: `python scripts/make_icon.py` writes
+the bundle's icon and the server's own small copy of it (`src/sync_mcp/server/data/icon-48.png`).
 """
 
 from __future__ import annotations
@@ -33,26 +34,29 @@ def _coverage(distance: float) -> float:
     return min(1.0, max(0.0, 0.5 - distance))
 
 
-def render() -> bytes:
+def render(size: int = SIZE) -> bytes:
+    """The icon at `size` pixels: drawn in the 512-pixel design's coordinates, anti-aliased at the target size."""
+    scale = SIZE / size
     half = SIZE / 2
     total = len(BAR_HEIGHTS) * BAR_WIDTH + (len(BAR_HEIGHTS) - 1) * BAR_GAP
     bars = [(half - total / 2 + i * (BAR_WIDTH + BAR_GAP) + BAR_WIDTH / 2, h / 2) for i, h in enumerate(BAR_HEIGHTS)]
     rows = bytearray()
-    for y in range(SIZE):
-        py = y + 0.5
-        t = y / (SIZE - 1)
+    for y in range(size):
+        py = (y + 0.5) * scale
+        t = y / max(size - 1, 1)
         base = tuple(round(a + (b - a) * t) for a, b in zip(TOP, BOTTOM, strict=True))
         rows.append(0)  # filter: none
-        for x in range(SIZE):
-            px = x + 0.5
-            alpha = _coverage(_rounded_box(px, py, half, half, half - 8, half - 8, CORNER))
+        for x in range(size):
+            px = (x + 0.5) * scale
+            alpha = _coverage(_rounded_box(px, py, half, half, half - 8, half - 8, CORNER) / scale)
             if alpha == 0.0:
                 rows += b"\x00\x00\x00\x00"
                 continue
             ink = 0.0
             for cx, hh in bars:
-                if abs(px - cx) <= BAR_WIDTH / 2 + 1 and abs(py - half) <= hh + 1:
-                    ink = max(ink, _coverage(_rounded_box(px, py, cx, half, BAR_WIDTH / 2, hh, BAR_WIDTH / 2)))
+                if abs(px - cx) <= BAR_WIDTH / 2 + scale and abs(py - half) <= hh + scale:
+                    distance = _rounded_box(px, py, cx, half, BAR_WIDTH / 2, hh, BAR_WIDTH / 2) / scale
+                    ink = max(ink, _coverage(distance))
             r, g, b = (round(c + (255 - c) * ink) for c in base)
             rows += bytes((r, g, b, round(alpha * 255)))
     return bytes(rows)
@@ -66,10 +70,19 @@ def png(width: int, height: int, raw: bytes) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b"")
 
 
+SERVER_ICON = Path("src/sync_mcp/server/data/icon-48.png")
+"""The server's icon at the size hosts show beside its name (sent in serverInfo as a data: URI)."""
+SERVER_ICON_SIZE = 48
+
+
 def main() -> None:
     target = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("icon.png")
     target.write_bytes(png(SIZE, SIZE, render()))
     print(f"wrote {target} ({SIZE}x{SIZE})")
+    if len(sys.argv) == 1:
+        SERVER_ICON.parent.mkdir(parents=True, exist_ok=True)
+        SERVER_ICON.write_bytes(png(SERVER_ICON_SIZE, SERVER_ICON_SIZE, render(SERVER_ICON_SIZE)))
+        print(f"wrote {SERVER_ICON} ({SERVER_ICON_SIZE}x{SERVER_ICON_SIZE})")
 
 
 if __name__ == "__main__":

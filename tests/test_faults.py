@@ -422,7 +422,7 @@ async def test_cancelling_a_wait_closes_its_long_poll(api: SandboxServer, mode: 
         gid = await created(c)
         api.state.script_fault(status=None, delay=30, method="GET", path=f"/v2/generate/{gid}")
         with anyio.move_on_after(0.5):
-            await c.call_tool("get_generation", {"id": gid, "wait": True, "timeout": 60})
+            await c.call_tool("get_generation", {"id": gid, "wait": True, "timeout": 50})
         await until(lambda: bool(reads(api, "/v2/generate/")) and reads(api, "/v2/generate/")[0].disconnected)
     assert len(reads(api, "/v2/generate/")) == 1
     assert only_generation(api) == gid, "cancelling the wait leaves the generation alone"

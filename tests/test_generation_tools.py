@@ -190,7 +190,7 @@ async def test_cancelling_the_call_stops_the_wait(slow_api: SandboxServer, mode:
         async with Client(build_server(make_settings(slow_api)), mode=mode) as c:  # type: ignore[arg-type]
             created = data(await c.call_tool("create_generation", BASIC))
             with anyio.move_on_after(1.6):
-                await c.call_tool("get_generation", {"id": created["id"], "wait": True, "timeout": 60})
+                await c.call_tool("get_generation", {"id": created["id"], "wait": True, "timeout": 50})
             await anyio.sleep(0.2)
             polls_at_cancel = len([r for r in sent(slow_api, "/v2/generate/") if r.method == "GET"])
             await anyio.sleep(3.5)  # the backoff would have polled at about t=3 s and t=7 s

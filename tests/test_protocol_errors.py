@@ -83,3 +83,33 @@ async def test_a_crashing_tool_still_answers_with_a_structured_error(api: Sandbo
     err = error(result)
     assert err["errorCode"] == "internal_error" and err["retryable"] is False
     assert "internal detail" not in json.dumps(err)
+
+
+async def test_waits_are_bounded_by_the_server_setting(api: SandboxServer) -> None:
+    settings = make_settings(api, SYNC_MCP_MAX_WAIT_SECONDS=20)
+    async with Client(build_server(settings)) as client:
+        tools = {t.name: t for t in (await client.list_tools()).tools}
+        for name in ("get_generation", "lipsync"):
+            assert tools[name].input_schema["properties"]["timeout"]["maximum"] == 20, name
+        too_long = await client.call_tool("lipsync", {"video": VIDEO["url"], "audio": AUDIO["url"], "timeout": 21})
+        waited = await client.call_tool(
+            "get_generation", {"id": "00000000-0000-4000-8000-000000000000", "wait": True, "timeout": 90}
+        )
+    for result in (too_long, waited):
+        err = error(result)
+        assert err["errorCode"] == "wait_timeout_too_long" and err["field"] == "timeout"
+        assert "timeout <= 20" in err["fix"]
+    assert sent(api) == [], "a refused wait sends nothing (no create, no read)"
+
+
+async def test_tool_descriptions_carry_no_source_indentation(client: Client) -> None:
+    for tool in (await client.list_tools()).tools:
+        assert tool.description and "\n    " not in tool.description, tool.name
+        assert tool.description == tool.description.strip(), tool.name
+
+
+async def test_the_server_presents_its_icon(client: Client) -> None:
+    info = client.server_info
+    assert info is not None and info.icons, info
+    icon = info.icons[0]
+    assert icon.mime_type == "image/png" and icon.src.startswith("data:image/png;base64,")

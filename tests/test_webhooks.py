@@ -76,7 +76,7 @@ async def wait_with_deliveries(
 
         async def waiting() -> None:
             nonlocal result
-            result = await client.call_tool("get_generation", {"id": generation_id, "wait": True, "timeout": 90})
+            result = await client.call_tool("get_generation", {"id": generation_id, "wait": True, "timeout": 50})
 
         with anyio.fail_after(30):
             async with anyio.create_task_group() as tg:

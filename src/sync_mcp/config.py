@@ -48,6 +48,10 @@ class Settings(BaseSettings):
     """HTTP mode: the organisation's webhook signing secret (`whsec_...`); enables the webhook receiver."""
     log_level: str = Field(default="INFO", validation_alias="SYNC_MCP_LOG_LEVEL")
     request_timeout: float = Field(default=30.0, gt=0, validation_alias="SYNC_MCP_REQUEST_TIMEOUT")
+    max_wait_seconds: float = Field(default=50.0, ge=1, le=3600, validation_alias="SYNC_MCP_MAX_WAIT_SECONDS")
+    """The longest wait one tool call may block for (`timeout` of get_generation and lipsync; their schemas'
+    maximum). Hosts on the TypeScript SDK end a request after 60 s unless they reset the clock on progress:
+    raise it only for hosts known to do that."""
     catalog_ttl: float = Field(default=3600.0, ge=0, validation_alias="SYNC_MCP_CATALOG_TTL")
     max_retries: int = Field(default=3, ge=0, le=10, validation_alias="SYNC_MCP_MAX_RETRIES")
     """Retries of a safe request (GET, keyed create) after a 408/429/5xx or a network failure."""

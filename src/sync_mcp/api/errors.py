@@ -369,8 +369,10 @@ def is_idempotency_conflict(code: str | None, status: int | None) -> bool:
     [INF] The reference could not recover this code's name or status (§13, §18.1: "most likely HTTP 409
     or 422"), so any `IDEMPOTENCY_*` code other than the two documented ones, on a 409/422, counts.
     """
-    return bool(code and code.upper().startswith("IDEMPOTENCY_")) and code not in KNOWN_IDEMPOTENCY_CODES and (
-        status in (409, 422)
+    return (
+        bool(code and code.upper().startswith("IDEMPOTENCY_"))
+        and code not in KNOWN_IDEMPOTENCY_CODES
+        and (status in (409, 422))
     )
 
 
@@ -386,7 +388,7 @@ def _idempotency_fix(err: SyncAPIError, code: str, fix: str, retryable: bool) ->
         )
     if code == OUTCOME_UNKNOWN and err.generation_id is None:
         return (
-            f'The API could not confirm whether the request was accepted. Call again later with the same arguments '
+            f"The API could not confirm whether the request was accepted. Call again later with the same arguments "
             f'and idempotencyKey "{key}": the API then returns the original generation instead of creating a '
             "second one. Do not switch keys or drop the key."
         )

@@ -6,6 +6,7 @@ sample as `url` or `assetId` are what the official MCP server and the cloning gu
 
 from __future__ import annotations
 
+import json
 from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -29,7 +30,18 @@ class Voice(ResponseModel):
     voice_id: str | None = Field(default=None, alias="voiceId")
     internal_voice_id: str | None = Field(default=None, alias="internalVoiceId")
     preview_url: str | None = Field(default=None, alias="previewUrl")
-    restriction: Any = Field(default=None, description="Present: this voice cannot synthesize now; pick another.")
+    restriction: str | dict[str, Any] | None = Field(
+        default=None, description="Present: this voice cannot synthesize now; pick another."
+    )
+
+    @field_validator("restriction", mode="before")
+    @classmethod
+    def _restriction(cls, value: Any) -> Any:
+        """The reference says only that a present `restriction` means "cannot synthesize now" (§7), not its
+        shape: text and objects pass as they are, any other value is kept as its JSON text."""
+        if value is None or isinstance(value, (str, dict)):
+            return value
+        return json.dumps(value)
 
 
 class CloneVoiceRequest(RequestModel):

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import base64
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import partial
+from importlib import resources
 from typing import Any
 
 import httpx
@@ -13,7 +15,7 @@ from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
 from mcp.shared.exceptions import MCPError
-from mcp.types import INVALID_PARAMS, CallToolResult, GetPromptResult, InputRequiredResult, Tool
+from mcp.types import INVALID_PARAMS, CallToolResult, GetPromptResult, Icon, InputRequiredResult, Tool
 from pydantic import ValidationError
 
 from sync_mcp import __version__
@@ -22,10 +24,12 @@ from sync_mcp.api.catalog import fetch_error_catalog
 from sync_mcp.api.errors import from_validation_error, validation_text
 from sync_mcp.config import Settings
 from sync_mcp.logs import configure_logging
+from sync_mcp.sdk_internals import lowlevel_server
 from sync_mcp.tools import ToolState, register_tools
 from sync_mcp.tools.deliveries import DeliveryBoard
 from sync_mcp.tools.results import crashed, fail
 from sync_mcp.tools.updates import GenerationUpdates
+from sync_mcp.tools.wait_bound import bound_waits
 
 from . import request_scope
 from .client_logging import serve_log_levels
@@ -45,6 +49,8 @@ class SyncMCPServer(MCPServer[ToolState]):
     error (`{errorCode, ..., fix}`)."""
 
     _listed: list[Tool] | None = None
+    max_wait_seconds: float = 50.0
+    """The server's `SYNC_MCP_MAX_WAIT_SECONDS`, written into each wait's `timeout` schema as its maximum."""
     updates: GenerationUpdates
     """Publishes generation changes to subscribers; usable outside requests (webhooks)."""
     deliveries: DeliveryBoard
@@ -52,17 +58,16 @@ class SyncMCPServer(MCPServer[ToolState]):
 
     async def run_stdio_async(self) -> None:
         """Serve stdio as the SDK does, over asyncio pipes rather than a worker thread per message."""
+        inner = lowlevel_server(self)
         async with stdio_streams() as (read_stream, write_stream):
-            await self._lowlevel_server.run(
-                read_stream, write_stream, self._lowlevel_server.create_initialization_options()
-            )
+            await inner.run(read_stream, write_stream, inner.create_initialization_options())
 
     async def list_tools(self) -> list[Tool]:
         if self._listed is None:  # the tool set is fixed once the server is built
             self._listed = [
                 tool.model_copy(
                     update={
-                        "input_schema": compact(tool.input_schema),
+                        "input_schema": bound_waits(compact(tool.input_schema), self.max_wait_seconds),
                         "output_schema": compact(tool.output_schema, prose=False),
                     }
                 )
@@ -100,7 +105,8 @@ class SyncMCPServer(MCPServer[ToolState]):
         missing = [a.name for a in prompt.arguments or [] if a.required and a.name not in (arguments or {})]
         if missing:
             raise MCPError(
-                INVALID_PARAMS, f"Prompt {name}: missing required argument(s): {', '.join(missing)}.",
+                INVALID_PARAMS,
+                f"Prompt {name}: missing required argument(s): {', '.join(missing)}.",
                 data={"prompt": name, "missing": missing},
             )
         try:
@@ -110,6 +116,14 @@ class SyncMCPServer(MCPServer[ToolState]):
             if isinstance(cause, ValidationError):
                 raise MCPError(INVALID_PARAMS, f"Prompt {name}: {validation_text(cause)}") from None
             raise MCPError(INVALID_PARAMS, f"Prompt {name}: {exc}") from None
+
+
+def server_icon() -> Icon:
+    """The bundle's icon (scripts/make_icon.py) at 48 px, inline: hosts show it beside the server's name."""
+    data = resources.files("sync_mcp.server").joinpath("data/icon-48.png").read_bytes()
+    return Icon(
+        src="data:image/png;base64," + base64.b64encode(data).decode("ascii"), mime_type="image/png", sizes=["48x48"]
+    )
 
 
 def build_server(settings: Settings | None = None, **options: Any) -> SyncMCPServer:
@@ -136,12 +150,14 @@ def build_server(settings: Settings | None = None, **options: Any) -> SyncMCPSer
         version=__version__,
         instructions=INSTRUCTIONS,
         website_url="https://sync.so",
+        icons=[server_icon()],
         lifespan=lifespan,
         log_level=settings.log_level.upper(),  # type: ignore[arg-type]
         subscriptions=updates.bus,
         extensions=[tasks],
         **options,
     )
+    server.max_wait_seconds = settings.max_wait_seconds
     server.updates = updates
     server.deliveries = deliveries
     serve_log_levels(server)

@@ -13,6 +13,7 @@ from mcp.server import MCPServer
 from mcp.server.context import ServerRequestContext
 from mcp.types import EmptyResult, SetLevelRequestParams
 
+from sync_mcp.sdk_internals import add_request_handler
 from sync_mcp.tools.notify import remember_log_level
 
 
@@ -22,4 +23,4 @@ async def _set_level(ctx: ServerRequestContext[Any, Any], params: SetLevelReques
 
 
 def serve_log_levels(server: MCPServer[Any]) -> None:
-    server._lowlevel_server.add_request_handler("logging/setLevel", SetLevelRequestParams, _set_level)
+    add_request_handler(server, "logging/setLevel", SetLevelRequestParams, _set_level)

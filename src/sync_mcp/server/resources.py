@@ -23,6 +23,7 @@ from mcp.types import INTERNAL_ERROR, EmptyResult, SubscribeRequestParams, Unsub
 from pydantic import BaseModel
 
 from sync_mcp.api import SyncAPIError
+from sync_mcp.sdk_internals import add_request_handler, connection
 from sync_mcp.tools import documents
 from sync_mcp.tools.state import ToolState, tool_state
 from sync_mcp.tools.updates import GenerationUpdates, generation_uri
@@ -99,22 +100,16 @@ def register_resources(server: MCPServer[Any], updates: GenerationUpdates) -> No
     _serve_legacy_subscriptions(server, updates)
 
 
-def _connection(ctx: ServerRequestContext[Any, Any]) -> Any:
-    # A subscription belongs to the client's connection, which outlives this request. `ServerSession` is a
-    # per-request proxy over that connection and the SDK offers no public accessor for it.
-    return ctx.session._connection
-
-
 def _serve_legacy_subscriptions(server: MCPServer[Any], updates: GenerationUpdates) -> None:
     async def subscribe(ctx: ServerRequestContext[Any, Any], params: SubscribeRequestParams) -> EmptyResult:
-        updates.subscribe_legacy(_connection(ctx), str(params.uri))
+        updates.subscribe_legacy(connection(ctx.session), str(params.uri))
         return EmptyResult()
 
     async def unsubscribe(ctx: ServerRequestContext[Any, Any], params: UnsubscribeRequestParams) -> EmptyResult:
-        updates.unsubscribe_legacy(_connection(ctx), str(params.uri))
+        updates.unsubscribe_legacy(connection(ctx.session), str(params.uri))
         return EmptyResult()
 
-    # `MCPServer` has no decorator for these (mcp-platform.md §1.10); the 2026 wire never routes them here.
-    lowlevel = server._lowlevel_server
-    lowlevel.add_request_handler("resources/subscribe", SubscribeRequestParams, subscribe)
-    lowlevel.add_request_handler("resources/unsubscribe", UnsubscribeRequestParams, unsubscribe)
+    # `MCPServer` has no decorator for these; the 2026 wire never routes them here. A subscription belongs to
+    # the client's connection, which outlives this request.
+    add_request_handler(server, "resources/subscribe", SubscribeRequestParams, subscribe)
+    add_request_handler(server, "resources/unsubscribe", UnsubscribeRequestParams, unsubscribe)

@@ -26,6 +26,8 @@ from typing import Any
 import anyio
 from mcp.server.stdio import stdio_server
 
+from sync_mcp.sdk_internals import stdio_over
+
 LINE_LIMIT = 1 << 30
 """Longest message line accepted (asyncio's default of 64 KiB would refuse a large tool call)."""
 CLOSE_TIMEOUT = 5.0
@@ -164,5 +166,5 @@ async def stdio_streams() -> AsyncIterator[tuple[Any, Any]]:
         async with stdio_server() as streams:
             yield streams
         return
-    async with pipe_streams() as (lines, out), stdio_server(lines, out) as streams:  # type: ignore[arg-type]
+    async with pipe_streams() as (lines, out), stdio_over(lines, out) as streams:
         yield streams

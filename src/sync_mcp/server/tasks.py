@@ -45,6 +45,7 @@ from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 from pydantic import Field
 
 from sync_mcp.api.capabilities import TERMINAL_STATUSES
+from sync_mcp.sdk_internals import tool_arguments
 from sync_mcp.tools.results import error_of
 from sync_mcp.tools.state import caller_api_key
 from sync_mcp.tools.updates import generation_uri
@@ -241,12 +242,8 @@ class GenerationTasks(Extension):
         arguments = params.arguments or {}
         if wants is None or not wants(arguments) or not declared_tasks(ctx):
             return await call_next(ctx)
-        # The handler reads these very params: run the tool's non-waiting path, then restore them.
-        params.arguments = {**arguments, "wait": False}
-        try:
+        with tool_arguments(params, {**arguments, "wait": False}):  # the tool's non-waiting path
             result = await call_next(ctx)
-        finally:
-            params.arguments = arguments
         if not isinstance(result, types.CallToolResult) or result.is_error:
             return result
         data = result.structured_content if isinstance(result.structured_content, dict) else {}

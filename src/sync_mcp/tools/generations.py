@@ -21,10 +21,8 @@ from .registry import has_tool, sync_tool
 from .results import fail, generation_link, ok
 from .spending import guard_spend, spend_parameter
 from .state import ToolState, tool_state
+from .wait_bound import WaitTimeout, wait_seconds
 from .waiting import follow_generation
-
-DEFAULT_WAIT_SECONDS = 45.0
-MAX_WAIT_SECONDS = 600.0
 
 
 class GenerationResult(Generation):
@@ -135,15 +133,7 @@ async def get_generation(
     wait: Annotated[
         bool, Field(description="Keep polling (with progress updates) until the job ends or timeout passes.")
     ] = False,
-    timeout: Annotated[
-        float,
-        Field(
-            ge=1,
-            le=MAX_WAIT_SECONDS,
-            description=f"Seconds to wait when wait=true (default {DEFAULT_WAIT_SECONDS:.0f}, max "
-            f"{MAX_WAIT_SECONDS:.0f}). On expiry the current status is returned; call again to keep waiting.",
-        ),
-    ] = DEFAULT_WAIT_SECONDS,
+    timeout: WaitTimeout = None,
 ) -> Annotated[CallToolResult, GenerationResult]:
     """Status and result of a generation (GET /v2/generate/{id}).
 
@@ -152,6 +142,7 @@ async def get_generation(
     COMPLETED: outputUrl is the video (copy it verbatim). FAILED/REJECTED: errorCode, error and fix say why.
     """
     state = tool_state(ctx)
+    seconds = wait_seconds(timeout, state.settings.max_wait_seconds)
     if not wait:
         generation = await api.get_generation(state.client, id)
         await state.updates.observe(generation)
@@ -164,6 +155,6 @@ async def get_generation(
         await client_log(ctx, "info", f"generation {generation.id}: {message}")
 
     generation, timed_out = await follow_generation(
-        state.client, id, timeout=timeout, on_poll=report, deliveries=state.deliveries
+        state.client, id, timeout=seconds, on_poll=report, deliveries=state.deliveries
     )
     return ok(describe(state, generation, wait_timed_out=timed_out), [generation_link(generation.id)])

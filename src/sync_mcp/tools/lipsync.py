@@ -27,13 +27,14 @@ from sync_mcp.api.errors import from_validation_error
 from sync_mcp.api.models import Unit
 
 from .downloads import DownloadFailed, DownloadResult, save_output
-from .generations import DEFAULT_WAIT_SECONDS, MAX_WAIT_SECONDS, GenerationResult, describe
+from .generations import GenerationResult, describe
 from .media_sources import MediaSource, classify, resolve
 from .progress import Progress
 from .registry import sync_tool
 from .results import ToolInputError, fail, generation_link, ok
 from .spending import SpendConsent, SpendEstimate, guard_spend, spend_question
 from .state import ToolState, tool_state
+from .wait_bound import DEFAULT_WAIT_SECONDS, WaitTimeout, wait_seconds
 from .waiting import follow_generation
 
 PLACEHOLDER_ASSET_ID = "00000000-0000-0000-0000-000000000000"
@@ -66,6 +67,7 @@ class LipsyncPlan:
     """What the resolver prepared: the create body, or the error that stops the call before any create."""
 
     progress: Progress
+    wait_seconds: float = DEFAULT_WAIT_SECONDS
     request: CreateGenerationRequest | None = None
     error: ErrorInfo | None = None
     uploads: list[UploadedMedia] = field(default_factory=list)
@@ -152,6 +154,7 @@ async def _plan(
     options: dict[str, Any] | None,
     wait: bool,
     download: bool,
+    timeout: float | None,
 ) -> LipsyncPlan:
     """Check everything, upload local files, build the create body. Failures come back as values."""
     state = tool_state(ctx)
@@ -165,6 +168,7 @@ async def _plan(
         "similarity_boost": similarity_boost,
     }
     try:
+        plan.wait_seconds = wait_seconds(timeout, state.settings.max_wait_seconds)
         if download and not wait:
             raise _refuse("download", "needs wait=true", "Set wait=true, or call download_output once it completes.")
         if script is None and (stability is not None or similarity_boost is not None):
@@ -241,9 +245,7 @@ async def lipsync(
         Field(description="create_generation's options, e.g. {sync_mode: cut_off, temperature: 0.5}."),
     ] = None,
     wait: Annotated[bool, Field(description="Follow the job to its result, with progress.")] = True,
-    timeout: Annotated[
-        float, Field(ge=1, le=MAX_WAIT_SECONDS, description="Seconds to wait; on expiry the id and status return.")
-    ] = DEFAULT_WAIT_SECONDS,
+    timeout: WaitTimeout = None,
     download: Annotated[bool, Field(description="Save the finished video to the output folder (needs wait).")] = False,
     idempotencyKey: Annotated[
         str | None,
@@ -271,7 +273,7 @@ async def lipsync(
     warnings = request.warnings()
     timed_out: bool | None = None
     if wait:
-        generation, timed_out = await _follow(ctx, state, plan.progress, generation, timeout, warnings)
+        generation, timed_out = await _follow(ctx, state, plan.progress, generation, plan.wait_seconds, warnings)
     saved: DownloadResult | None = None
     if download and generation.status == "COMPLETED":
         plan.progress.next_phase()

@@ -16,6 +16,8 @@ from mcp.shared.exceptions import MCPDeprecationWarning
 from mcp.types import LoggingLevel
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
+from sync_mcp.sdk_internals import connection_state
+
 logger = logging.getLogger("sync_mcp.client")
 
 LEVELS: tuple[LoggingLevel, ...] = get_args(LoggingLevel)
@@ -36,18 +38,9 @@ _STDLIB_LEVELS = {
 }
 
 
-def connection_state(session: Any) -> dict[str, Any] | None:
-    """The per-connection scratch dict (`mcp.server.connection.Connection.state`) behind a request's
-    session, or None. `ServerSession` keeps its connection private; this is the one place reading it."""
-    state = getattr(getattr(session, "_connection", None), "state", None)
-    return state if isinstance(state, dict) else None
-
-
 def remember_log_level(session: Any, level: LoggingLevel) -> None:
     """Record a handshake-era `logging/setLevel` for the connection this session belongs to."""
-    state = connection_state(session)
-    if state is not None:
-        state[LOG_LEVEL_KEY] = level
+    connection_state(session)[LOG_LEVEL_KEY] = level
 
 
 def wants_log(ctx: Context[Any, Any], level: LoggingLevel) -> bool:
@@ -55,8 +48,7 @@ def wants_log(ctx: Context[Any, Any], level: LoggingLevel) -> bool:
     version = ctx.protocol_version
     if version is None or version in MODERN_PROTOCOL_VERSIONS:
         return False
-    state = connection_state(ctx.request_context.session)
-    requested = state.get(LOG_LEVEL_KEY) if state is not None else None
+    requested = connection_state(ctx.request_context.session).get(LOG_LEVEL_KEY)
     if requested not in LEVELS:
         return False
     return LEVELS.index(level) >= LEVELS.index(requested)

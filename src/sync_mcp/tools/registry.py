@@ -6,6 +6,7 @@ objects) and records honest annotations; `register_tools` adds them all to a ser
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -52,7 +53,16 @@ def sync_tool(
 
 def register_tools(mcp: MCPServer[Any]) -> None:
     for spec in REGISTRY.values():
-        mcp.add_tool(spec.fn, name=spec.name, title=spec.title, annotations=spec.annotations, structured_output=True)
+        mcp.add_tool(
+            spec.fn,
+            name=spec.name,
+            title=spec.title,
+            # The docstring as a model should read it: without the source's indentation (which Python 3.13
+            # strips from __doc__ and older versions keep, so what models saw depended on the Python version).
+            description=inspect.cleandoc(spec.fn.__doc__ or ""),
+            annotations=spec.annotations,
+            structured_output=True,
+        )
 
 
 def has_tool(name: str) -> bool:

@@ -1,0 +1,128 @@
+"""Contract tests for `sync_mcp.sdk_internals`, the one door to the mcp SDK's private parts: one test per access,
+each failing loudly when an SDK upgrade moves what the server relies on, plus the loud failure itself."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import anyio
+import pytest
+from mcp import Client
+from mcp.server import MCPServer
+from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
+from mcp.server.extension import Extension
+from mcp.server.lowlevel.server import Server
+from mcp.server.mcpserver import Context
+from mcp.types import CallToolRequestParams, TextContent
+
+from sync_mcp import sdk_internals
+from sync_mcp.sdk_internals import SDKContractError
+
+pytestmark = pytest.mark.anyio
+
+
+def test_lowlevel_server_is_reached_and_its_absence_is_loud() -> None:
+    assert isinstance(sdk_internals.lowlevel_server(MCPServer("x")), Server)
+    with pytest.raises(SDKContractError):
+        sdk_internals.lowlevel_server(object())  # type: ignore[arg-type]
+
+
+@pytest.mark.filterwarnings("ignore::mcp.shared.exceptions.MCPDeprecationWarning")
+async def test_an_added_request_handler_is_served() -> None:
+    server = MCPServer("x")
+    calls: list[str] = []
+
+    async def set_level(ctx: ServerRequestContext[Any, Any], params: Any) -> Any:
+        from mcp.types import EmptyResult
+
+        calls.append(params.level)
+        return EmptyResult()
+
+    from mcp.types import SetLevelRequestParams
+
+    sdk_internals.add_request_handler(server, "logging/setLevel", SetLevelRequestParams, set_level)
+    async with Client(server, mode="legacy") as client:
+        await client.set_logging_level("warning")
+    assert calls == ["warning"]
+
+
+async def test_connection_state_outlives_a_request_and_its_absence_is_loud() -> None:
+    server = MCPServer("x")
+
+    @server.tool()
+    async def count(ctx: Context[Any, Any]) -> int:
+        state = sdk_internals.connection_state(ctx.request_context.session)
+        state["n"] = state.get("n", 0) + 1
+        connection = sdk_internals.connection(ctx.request_context.session)
+        assert callable(connection.exit_stack.callback) and callable(connection.send_resource_updated)
+        return int(state["n"])
+
+    async with Client(server, mode="legacy") as client:
+        first = await client.call_tool("count", {})
+        second = await client.call_tool("count", {})
+    assert (first.structured_content, second.structured_content) == ({"result": 1}, {"result": 2})
+    with pytest.raises(SDKContractError):
+        sdk_internals.connection_state(object())
+
+
+async def test_stdio_runs_over_our_own_line_streams() -> None:
+    ping = {"jsonrpc": "2.0", "id": 7, "method": "ping"}
+
+    async def lines() -> AsyncIterator[str]:
+        yield json.dumps(ping) + "\n"
+
+    class Writer:
+        def __init__(self) -> None:
+            self.text = ""
+            self.flushed = anyio.Event()
+
+        async def write(self, text: str) -> None:
+            self.text += text
+
+        async def flush(self) -> None:
+            self.flushed.set()
+
+    writer = Writer()
+    async with sdk_internals.stdio_over(lines(), writer) as (read_stream, write_stream):
+        with anyio.fail_after(5):
+            received = await read_stream.receive()
+        await write_stream.send(received)  # echo it back out through the transport's writer
+        with anyio.fail_after(5):
+            await writer.flushed.wait()
+        await write_stream.aclose()  # as the server does when it stops: the transport's writer then ends
+    assert json.loads(received.message.model_dump_json(by_alias=True, exclude_none=True))["method"] == "ping"
+    assert json.loads(writer.text.splitlines()[0])["id"] == 7
+
+
+class Doubler(Extension):
+    """Runs every tool call with `x` doubled, through `tool_arguments`."""
+
+    identifier = "test.sync-mcp/doubler"
+
+    def __init__(self) -> None:
+        self.seen_after: list[Any] = []
+
+    async def intercept_tool_call(
+        self, params: CallToolRequestParams, ctx: ServerRequestContext[Any, Any], call_next: CallNext
+    ) -> HandlerResult:
+        arguments = params.arguments or {}
+        with sdk_internals.tool_arguments(params, {**arguments, "x": arguments["x"] * 2}):
+            result = await call_next(ctx)
+        self.seen_after.append(params.arguments)
+        return result
+
+
+async def test_tool_arguments_reach_the_tool_and_are_restored() -> None:
+    doubler = Doubler()
+    server = MCPServer("x", extensions=[doubler])
+
+    @server.tool()
+    async def echo(x: int) -> str:
+        return str(x)
+
+    async with Client(server) as client:
+        result = await client.call_tool("echo", {"x": 21})
+    assert isinstance(result.content[0], TextContent) and result.content[0].text == "42"
+    assert doubler.seen_after == [{"x": 21}]
