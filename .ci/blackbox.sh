@@ -4,24 +4,36 @@
 #   2. the MCP bundle: `mcpb validate` + `mcpb pack` (npm @anthropic-ai/mcpb), then the packed bundle is
 #      unpacked and launched the way a host does (uv run, per manifest mcp_config) and must list its tools;
 #   3. the MCP Inspector CLI (npm @modelcontextprotocol/inspector, --cli) against `python -m sync_mcp` over
-#      stdio, talking to a local `sync-mcp sandbox`: tools/list, list_error_codes, create_generation,
-#      get_generation (wait), and the exit codes of a refused call and an unknown tool.
-# Needs the project installed in the active Python (as .ci/run does). Node tools go to .ci/.node (git-ignored);
-# the Inspector wants Node >= 22.19, so an older machine Node gets a local one from the npm registry.
-# Without npm, steps 2-3 are skipped with a message.
+#      stdio, talking to a local `sync-mcp sandbox`: tools/list (--strict: no schema portability findings),
+#      list_error_codes, create_generation, get_generation (wait); every error path exits 5 (a tool error) with
+#      the error object and no client-side validation error; an unknown tool exits 5;
+#   4. the TypeScript SDK client (npm @modelcontextprotocol/sdk, .ci/judges/sweep.mjs) over stdio and over
+#      Streamable HTTP: every tool succeeds once and passes the client's own output-schema check; every error
+#      path returns isError with the error object; unknown tools and prompts are -32602;
+#   5. the MCP conformance suite (npm @modelcontextprotocol/conformance, .ci/judges/conformance.mjs) against
+#      `--transport http`, with the expected failures of .ci/judges/conformance-baseline.yml.
+# Needs the project installed in the active Python (as .ci/run does). The npm tools are pinned in
+# .ci/judges/package.json and installed into .ci/judges/node_modules (git-ignored). They want Node >= 22.19,
+# so an older machine Node gets a pinned one from the npm registry into .ci/.node (git-ignored).
+# Without npm, steps 2-5 are skipped with a message.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 PY="$(command -v python)"
 NODE_DIR="$ROOT/.ci/.node"
-MCPB_VERSION=2.1.2
-INSPECTOR_VERSION=2.12.0
+NODE_VERSION=22.23.3  # used only when the machine's Node is older than 22.19
+JUDGES="$ROOT/.ci/judges"
 KEY="sk-ci-sandbox-$("$PY" -c 'import secrets; print(secrets.token_hex(8))')"  # a sandbox key, not a Sync key
 tmp="$(mktemp -d)"
 sandbox_pid=""
+http_pid=""
 
+stop() {
+  if [[ -n "$1" ]]; then kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; fi
+}
 cleanup() {
-  if [[ -n "$sandbox_pid" ]]; then kill "$sandbox_pid" 2>/dev/null || true; wait "$sandbox_pid" 2>/dev/null || true; fi
+  stop "$http_pid"
+  stop "$sandbox_pid"
   rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -68,12 +80,13 @@ echo "$out"
 
 if ! command -v npm >/dev/null 2>&1; then
   echo
-  echo "SKIP: npm not found, so the MCPB CLI and the MCP Inspector (npm packages) cannot be installed:"
-  echo "      manifest validation, bundle packing and the Inspector black-box test were NOT run."
+  echo "SKIP: npm not found, so the MCPB CLI, the MCP Inspector, the TypeScript SDK and the conformance suite"
+  echo "      (npm packages) cannot be installed: manifest validation, bundle packing, the Inspector, the SDK"
+  echo "      client sweep and the conformance scenarios were NOT run."
   exit 0
 fi
 
-# --- Node >= 22.19 and the two npm tools --------------------------------------------------------------------
+# --- Node >= 22.19 and the npm tools (.ci/judges/package.json) ----------------------------------------------
 node_ok() {
   "$1" -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 22 || (a === 22 && b >= 19) ? 0 : 1)'
 }
@@ -81,17 +94,19 @@ step "node and npm tools"
 if command -v node >/dev/null 2>&1 && node_ok node; then
   node_bin="$(dirname "$(command -v node)")"
 else
-  echo "machine node $(node --version 2>/dev/null || echo absent) is older than 22.19: installing node@22 into .ci/.node"
-  npm install --prefix "$NODE_DIR" --no-audit --no-fund --loglevel=error node@22
+  echo "machine node $(node --version 2>/dev/null || echo absent) is older than 22.19: installing node@$NODE_VERSION into .ci/.node"
+  npm install --prefix "$NODE_DIR" --no-package-lock --no-audit --no-fund --loglevel=error "node@$NODE_VERSION"
   node_bin="$NODE_DIR/node_modules/node/bin"
   node_ok "$node_bin/node" || fail "node from npm is $("$node_bin/node" --version), need >= 22.19"
 fi
 export PATH="$node_bin:$PATH"
-npm install --prefix "$NODE_DIR" --no-audit --no-fund --loglevel=error \
-  "@anthropic-ai/mcpb@$MCPB_VERSION" "@modelcontextprotocol/inspector@$INSPECTOR_VERSION"
-MCPB="$NODE_DIR/node_modules/.bin/mcpb"
-INSPECTOR="$NODE_DIR/node_modules/.bin/mcp-inspector"
-echo "node $(node --version), mcpb $("$MCPB" --version), inspector $INSPECTOR_VERSION"
+# Exact versions, no lockfile (package.json pins every tool; `overrides` pins the SDK the suite runs on too).
+npm install --prefix "$JUDGES" --no-package-lock --no-audit --no-fund --loglevel=error
+MCPB="$JUDGES/node_modules/.bin/mcpb"
+INSPECTOR="$JUDGES/node_modules/.bin/mcp-inspector"
+node -e 'const d = require(process.argv[1]).dependencies;
+  console.log(`node ${process.version}, ` + Object.entries(d).map(([n, v]) => `${n} ${v}`).join(", "))' \
+  "$JUDGES/package.json"
 
 # --- 2. the MCP bundle --------------------------------------------------------------------------------------
 step "mcpb validate manifest.json"
@@ -139,16 +154,20 @@ step "launch the packed bundle as a host does (uv run, manifest mcp_config)"
 # --- 3. MCP Inspector CLI against the stdio server ----------------------------------------------------------
 # Target first (the server command and its own flags), then `--`, then the Inspector's options. The key goes
 # to the server's environment with -e (a sandbox key here), never on the server's command line.
+# Local files may be read only from $tmp/media.
+mkdir -p "$tmp/media"
 inspect() {
-  "$INSPECTOR" --cli "$PY" -m sync_mcp -- -e "SYNC_API_KEY=$KEY" -e "SYNC_BASE_URL=$url" --format json "$@"
+  "$INSPECTOR" --cli "$PY" -m sync_mcp -- -e "SYNC_API_KEY=$KEY" -e "SYNC_BASE_URL=$url" \
+    -e "SYNC_MCP_ALLOWED_DIRS=$tmp/media" --format json "$@"
 }
 
-step "inspector: tools/list"
-inspect --method tools/list > "$tmp/tools.json"
+step "inspector: tools/list --strict"
+inspect --method tools/list --strict > "$tmp/tools.json"
 check "$tmp/tools.json" \
   'sorted(t["name"] for t in d["result"]["tools"]) == sorted(t["name"] for t in m["tools"])' \
-  'all(t.get("description") and t["inputSchema"]["type"] == "object" for t in d["result"]["tools"])'
-echo "ok: the same tools as manifest.json"
+  'all(t.get("description") and t["inputSchema"]["type"] == "object" for t in d["result"]["tools"])' \
+  'not d.get("schemaFindings")'
+echo "ok: the same tools as manifest.json, no schema portability findings"
 
 step "inspector: list_error_codes"
 inspect --method tools/call --tool-name list_error_codes --tool-arg search=audio > "$tmp/codes.json"
@@ -172,29 +191,82 @@ check "$tmp/done.json" 'd["result"]["isError"] is False' 'd["result"]["structure
   'd["result"]["structuredContent"]["outputUrl"].startswith("http")'
 echo "ok: COMPLETED"
 
-step "inspector: a refused call costs nothing; an unknown tool exits 5"
+# inspect_error NAME TOOL ARGS-JSON [ERROR-CODE]: a tool error, as the Inspector documents it: exit 5
+# (tool_is_error), the result printed with isError, no structuredContent, the error object (errorCode, fix)
+# as JSON text in content[0] and the same object in _meta; no client-side validation error.
+inspect_error() {
+  local name=$1 tool=$2 args=$3 code=${4:-} status
+  set +e
+  inspect --method tools/call --tool-name "$tool" --tool-args-json "$args" > "$tmp/$name.json" 2> "$tmp/$name.err"
+  status=$?
+  set -e
+  [[ $status -eq 5 ]] || fail "$name: exit $status, want 5 (a tool error): $(cat "$tmp/$name.json" "$tmp/$name.err")"
+  grep -q '"tool_is_error"' "$tmp/$name.err" || fail "$name: not reported as a tool error: $(cat "$tmp/$name.err")"
+  if grep -qi -e "schema" -e "validat" "$tmp/$name.err"; then fail "$name: client-side check: $(cat "$tmp/$name.err")"; fi
+  check "$tmp/$name.json" 'd["result"]["isError"] is True' '"structuredContent" not in d["result"]' \
+    'json.loads(d["result"]["content"][0]["text"]) == d["result"]["_meta"]["so.sync/error"]' \
+    'json.loads(d["result"]["content"][0]["text"])["fix"].strip()' \
+    "'$code' in ('', json.loads(d['result']['content'][0]['text'])['errorCode'])"
+  "$PY" - "$tmp/$name.json" "$name" <<'EOF'
+import json, sys
+error = json.loads(json.load(open(sys.argv[1], encoding="utf-8"))["result"]["content"][0]["text"])
+status = f" ({error['httpStatus']})" if error.get("httpStatus") else ""
+print(f"ok: {sys.argv[2]}: exit 5, {error['errorCode']}{status}: {error['fix'][:80]}")
+EOF
+}
+
+step "inspector: every error path exits 5 with the error object; a refused call costs nothing"
+head -c 2048 /dev/urandom > "$tmp/outside.mp4"  # a real file outside SYNC_MCP_ALLOWED_DIRS ($tmp/media)
+unknown_id="$("$PY" -c 'import uuid; print(uuid.uuid4())')"
+one_row='[{"request_id": "r1", "endpoint": "/v2/generate", "payload": {"model": "lipsync-2",
+  "input": [{"type": "video", "url": "https://m.example.com/talk.mp4"},
+            {"type": "audio", "url": "https://m.example.com/voice.wav"}]}}]'
 before="$(creates)"
+inspect_error get_generation_unknown get_generation "{\"id\": \"$unknown_id\"}" generation_not_found
+inspect_error create_generation_invalid create_generation '{"model": "lipsync-2", "input": []}'
+inspect_error create_generation_missing create_generation '{"model": "lipsync-2"}'
+inspect_error upload_media_outside upload_media "{\"path\": \"$tmp/outside.mp4\"}" path_not_allowed
+inspect_error list_error_codes_wrong_type list_error_codes '{"code": 42}'
+inspect_error create_batch_one_row create_batch "{\"rows\": $one_row}" batch_insufficient_records
+inspect_error get_batch_unknown get_batch '{"id": "batch-does-not-exist"}'
+[[ "$(creates)" == "$before" ]] || fail "a refused create reached the API"
+echo "ok: no refused create reached the API"
+
+step "inspector: an unknown tool exits 5"
 set +e
-inspect --method tools/call --tool-name create_generation --tool-args-json '{"model": "lipsync-2", "input": []}' \
-  > "$tmp/refused.json" 2> "$tmp/refused.err"
-refused=$?
 inspect --method tools/call --tool-name no_such_tool > /dev/null 2> "$tmp/unknown.err"
 unknown=$?
 set -e
-[[ "$(creates)" == "$before" ]] || fail "a refused create reached the API"
-if [[ $refused -eq 5 ]]; then
-  grep -q '"errorCode"' "$tmp/refused.json" "$tmp/refused.err" || fail "refused create: no errorCode in the reply"
-elif [[ $refused -eq 1 ]] && grep -q "must have required property" "$tmp/refused.err"; then
-  # Inspector 2.12.0 checks an isError result's structuredContent against the tool's outputSchema (the
-  # TypeScript SDK client bug modelcontextprotocol/typescript-sdk#1943): the refusal arrived, the client
-  # rejected its shape. Recorded, not hidden.
-  echo "NOTE: the Inspector rejected the structured error's shape: $(cat "$tmp/refused.err")"
-else
-  fail "refused create: exit $refused: $(cat "$tmp/refused.json" "$tmp/refused.err")"
-fi
 [[ $unknown -eq 5 ]] || fail "unknown tool: exit $unknown, want 5: $(cat "$tmp/unknown.err")"
 grep -q "tool_not_found" "$tmp/unknown.err" || fail "unknown tool: $(cat "$tmp/unknown.err")"
 if grep -q -- "$KEY" "$tmp"/*.json "$tmp"/*.err; then fail "the API key appears in a reply"; fi
 echo "ok"
+
+# --- 4. the TypeScript SDK client ---------------------------------------------------------------------------
+step "TypeScript SDK client: every tool, every error path, over stdio and Streamable HTTP"
+SANDBOX_API_KEY="$KEY" node "$JUDGES/sweep.mjs" "$PY" "$url" || fail "the TypeScript SDK client sweep (table above)"
+
+# --- 5. the MCP conformance suite ---------------------------------------------------------------------------
+step "conformance suite against --transport http"
+http_port="$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+SYNC_API_KEY="$KEY" SYNC_BASE_URL="$url" SYNC_MCP_LOG_LEVEL=WARNING \
+  "$PY" -m sync_mcp --transport http --host 127.0.0.1 --port "$http_port" 2> "$tmp/http.log" &
+http_pid=$!
+"$PY" - "http://127.0.0.1:$http_port/mcp" <<'EOF'
+import sys, time, urllib.error, urllib.request
+for _ in range(300):
+    try:
+        urllib.request.urlopen(sys.argv[1], timeout=1)
+        sys.exit(0)
+    except urllib.error.HTTPError:
+        sys.exit(0)  # listening: a bare GET is refused, and that is an answer
+    except OSError:
+        time.sleep(0.1)
+sys.exit("FAIL: the HTTP server did not start")
+EOF
+node "$JUDGES/conformance.mjs" "http://127.0.0.1:$http_port/mcp" "$tmp/conformance" \
+  || { cat "$tmp/http.log"; fail "conformance scenarios (above; baseline: .ci/judges/conformance-baseline.yml)"; }
+stop "$http_pid"
+http_pid=""
 
 printf '\nblack-box checks passed\n'
