@@ -2,7 +2,7 @@
 
 A rounded square in a violet-to-pink gradient with a white, symmetric waveform: sound driving a picture.
 Edges are anti-aliased from signed distances. Run from the repository root: `python scripts/make_icon.py` writes
-the bundle's icon and the server's own small copy of it (`src/sync_mcp/server/data/icon-48.png`).
+the bundle's icon and the server's own small copy of it (`src/sync_mcp/server/data/icon-32.png`).
 """
 
 from __future__ import annotations
@@ -70,9 +70,10 @@ def png(width: int, height: int, raw: bytes) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b"")
 
 
-SERVER_ICON = Path("src/sync_mcp/server/data/icon-48.png")
-"""The server's icon at the size hosts show beside its name (sent in serverInfo as a data: URI)."""
-SERVER_ICON_SIZE = 48
+SERVER_ICON = Path("src/sync_mcp/server/data/icon-32.png")
+"""The server's icon at the size hosts show beside its name (a data: URI in serverInfo, which the 2026-07-28
+protocol repeats in every response, so it is kept small)."""
+SERVER_ICON_SIZE = 32
 
 
 def main() -> None:

@@ -51,7 +51,13 @@ def api(sandbox: SandboxServer) -> SandboxServer:
 
 
 def make_settings(sandbox: SandboxServer, **overrides: Any) -> Settings:
-    values: dict[str, Any] = {"SYNC_API_KEY": TEST_KEY, "SYNC_BASE_URL": sandbox.base_url, **overrides}
+    """Settings for a server against `sandbox`, offering every toolset (tests of the default surface say so)."""
+    values: dict[str, Any] = {
+        "SYNC_API_KEY": TEST_KEY,
+        "SYNC_BASE_URL": sandbox.base_url,
+        "SYNC_MCP_TOOLSETS": "all",
+        **overrides,
+    }
     return Settings(**values)
 
 

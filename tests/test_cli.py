@@ -190,7 +190,13 @@ def test_stdout_is_only_jsonrpc_and_logs_are_logfmt_on_stderr(api: SandboxServer
     assert replies["fetched"]["result"]["isError"] is False
     assert replies["refused"]["result"]["isError"] is True
     assert replies["missing"]["result"]["isError"] is True
-    assert replies["missing"]["result"]["structuredContent"]["httpStatus"] == 404
+    missing = replies["missing"]["result"]
+    assert "structuredContent" not in missing
+    assert (
+        json.loads(missing["content"][0]["text"])["httpStatus"]
+        == 404
+        == missing["_meta"]["so.sync/error"]["httpStatus"]
+    )
     records = [parse_logfmt(line) for line in stderr.splitlines() if line.strip()]
     assert records, "DEBUG should log something"
     for record in records:

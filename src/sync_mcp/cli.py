@@ -79,15 +79,21 @@ def main(argv: Sequence[str] | None = None) -> None:
         settings = Settings()
         if args.log_level:
             settings.log_level = args.log_level
+        from sync_mcp.tools.toolset import UnknownToolsetError
+
         if args.transport == "http":
             from sync_mcp.server.http import HttpConfigError, serve_http
 
             try:
                 serve_http(settings, host=args.host, port=args.port)
-            except HttpConfigError as exc:
+            except (HttpConfigError, UnknownToolsetError) as exc:
                 sys.exit(f"sync-mcp: {exc}")
             return
-        build_server(settings).run("stdio")
+        try:
+            server = build_server(settings)
+        except UnknownToolsetError as exc:
+            sys.exit(f"sync-mcp: {exc}")
+        server.run("stdio")
     elif command == "demo":
         from sync_mcp.demo import run_demo
 

@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     and https, creates ask the API to POST completions to `<public_url>/webhooks/sync`."""
     webhook_secret: SecretStr | None = Field(default=None, validation_alias="SYNC_MCP_WEBHOOK_SECRET")
     """HTTP mode: the organisation's webhook signing secret (`whsec_...`); enables the webhook receiver."""
+    toolsets: str | None = Field(default=None, validation_alias="SYNC_MCP_TOOLSETS")
+    """The toolsets to offer, comma-separated (`all` for every one); unset: core (tools/toolsets.py)."""
     log_level: str = Field(default="INFO", validation_alias="SYNC_MCP_LOG_LEVEL")
     request_timeout: float = Field(default=30.0, gt=0, validation_alias="SYNC_MCP_REQUEST_TIMEOUT")
     max_wait_seconds: float = Field(default=50.0, ge=1, le=3600, validation_alias="SYNC_MCP_MAX_WAIT_SECONDS")

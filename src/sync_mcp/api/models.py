@@ -259,7 +259,9 @@ class GenerationSegment(RequestModel):
 class DubParams(RequestModel):
     """Translate the video's own speech into targetLang and lip-sync to it."""
 
-    target_lang: DubLanguage = Field(alias="targetLang", description="Language code to dub into, e.g. es, de, ja.")
+    target_lang: DubLanguage = Field(
+        alias="targetLang", description="Language code to dub into, e.g. es, de, ja (93 codes; completion lists them)."
+    )
     source_lang: SourceLanguage | None = Field(
         default=None, alias="sourceLang", description="Spoken language of the video; default auto."
     )

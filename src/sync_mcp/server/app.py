@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from functools import partial
 from importlib import resources
@@ -15,7 +15,15 @@ from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
 from mcp.shared.exceptions import MCPError
-from mcp.types import INVALID_PARAMS, CallToolResult, GetPromptResult, Icon, InputRequiredResult, Tool
+from mcp.types import (
+    INVALID_PARAMS,
+    CallToolResult,
+    GetPromptResult,
+    Icon,
+    InputRequiredResult,
+    Tool,
+    ToolAnnotations,
+)
 from pydantic import ValidationError
 
 from sync_mcp import __version__
@@ -25,9 +33,13 @@ from sync_mcp.api.errors import from_validation_error, validation_text
 from sync_mcp.config import Settings
 from sync_mcp.logs import configure_logging
 from sync_mcp.sdk_internals import lowlevel_server
-from sync_mcp.tools import ToolState, register_tools
+from sync_mcp.tools import ToolState
 from sync_mcp.tools.deliveries import DeliveryBoard
+from sync_mcp.tools.registry import add_tools
 from sync_mcp.tools.results import crashed, fail
+from sync_mcp.tools.toolset import Offered
+from sync_mcp.tools.toolset_switch import toolset_switch as make_toolset_switch
+from sync_mcp.tools.toolsets import TOOLSETS, chosen
 from sync_mcp.tools.updates import GenerationUpdates
 from sync_mcp.tools.wait_bound import bound_waits
 
@@ -62,13 +74,27 @@ class SyncMCPServer(MCPServer[ToolState]):
         async with stdio_streams() as (read_stream, write_stream):
             await inner.run(read_stream, write_stream, inner.create_initialization_options())
 
+    def add_tool(
+        self,
+        fn: Callable[..., Any],
+        name: str | None = None,
+        title: str | None = None,
+        description: str | None = None,
+        annotations: ToolAnnotations | None = None,
+        icons: list[Icon] | None = None,
+        meta: dict[str, Any] | None = None,
+        structured_output: bool | None = None,
+    ) -> None:
+        super().add_tool(fn, name, title, description, annotations, icons, meta, structured_output)
+        self._listed = None  # list again, with the new tool
+
     async def list_tools(self) -> list[Tool]:
-        if self._listed is None:  # the tool set is fixed once the server is built
+        if self._listed is None:  # built once, and again only when a toolset is enabled
             self._listed = [
                 tool.model_copy(
                     update={
                         "input_schema": bound_waits(compact(tool.input_schema), self.max_wait_seconds),
-                        "output_schema": compact(tool.output_schema, prose=False),
+                        "output_schema": compact(tool.output_schema, output=True),
                     }
                 )
                 for tool in await super().list_tools()
@@ -119,17 +145,20 @@ class SyncMCPServer(MCPServer[ToolState]):
 
 
 def server_icon() -> Icon:
-    """The bundle's icon (scripts/make_icon.py) at 48 px, inline: hosts show it beside the server's name."""
-    data = resources.files("sync_mcp.server").joinpath("data/icon-48.png").read_bytes()
+    """The bundle's icon (scripts/make_icon.py) at 32 px, inline: hosts show it beside the server's name."""
+    data = resources.files("sync_mcp.server").joinpath("data/icon-32.png").read_bytes()
     return Icon(
-        src="data:image/png;base64," + base64.b64encode(data).decode("ascii"), mime_type="image/png", sizes=["48x48"]
+        src="data:image/png;base64," + base64.b64encode(data).decode("ascii"), mime_type="image/png", sizes=["32x32"]
     )
 
 
-def build_server(settings: Settings | None = None, **options: Any) -> SyncMCPServer:
-    """A ready server. Nothing touches the network until a tool runs. `options` go to `MCPServer` (the HTTP
-    transport passes its `token_verifier` and `auth` this way)."""
+def build_server(settings: Settings | None = None, *, toolset_switch: bool = True, **options: Any) -> SyncMCPServer:
+    """A ready server offering the toolsets `SYNC_MCP_TOOLSETS` names (raises `UnknownToolsetError`, listing the
+    valid names, for one that does not exist). Nothing touches the network until a tool runs. With
+    `toolset_switch` (one user per server, as over stdio) and toolsets left off, the model may enable them with
+    `enable_toolset`. `options` go to `MCPServer` (the HTTP transport passes `token_verifier` and `auth`)."""
     settings = settings or Settings()
+    offered = Offered(TOOLSETS, chosen(settings.toolsets))
     configure_logging(settings.log_level, secrets=[settings.secret_key()])
     updates = GenerationUpdates()
     deliveries = DeliveryBoard()
@@ -142,7 +171,14 @@ def build_server(settings: Settings | None = None, **options: Any) -> SyncMCPSer
             settings.secret_key(), base_url=settings.base_url, timeout=timeout, retry=settings.retry_policy()
         ) as client:
             catalog = ErrorCatalog(partial(fetch_error_catalog, client), ttl=settings.catalog_ttl)
-            yield ToolState(settings=settings, client=client, catalog=catalog, updates=updates, deliveries=deliveries)
+            yield ToolState(
+                settings=settings,
+                client=client,
+                catalog=catalog,
+                updates=updates,
+                offered=offered,
+                deliveries=deliveries,
+            )
 
     server = SyncMCPServer(
         "sync-mcp",
@@ -161,10 +197,12 @@ def build_server(settings: Settings | None = None, **options: Any) -> SyncMCPSer
     server.updates = updates
     server.deliveries = deliveries
     serve_log_levels(server)
-    register_tools(server)
+    add_tools(server, [tool for toolset in offered.enabled() for tool in toolset.tools])
+    if toolset_switch and offered.disabled():
+        add_tools(server, [make_toolset_switch(server, offered)])
     request_scope.install(server)
     register_resources(server, updates)
-    register_prompts(server)
+    register_prompts(server, offered)
     register_completions(server)
     tasks.attach(server)
     return server

@@ -114,7 +114,8 @@ def build_http_app(
             # the issuer below is never published.
             "auth": AuthSettings(issuer_url=f"http://{url_host}:{port}", resource_server_url=None),
         }
-    server = build_server(settings, **options)
+    # The tool list is shared by every caller of a deployment: toolsets are the operator's choice here.
+    server = build_server(settings, toolset_switch=False, **options)
     if settings.webhook_secret is not None:
         add_webhook_receiver(
             server,

@@ -1,13 +1,15 @@
 """Prompts: the four common jobs, each a message that walks the agent through the right tools in order.
 
-The texts name only tools this server really has (`has_tool`), so a prompt never sends the agent to a
-tool that is missing. Arguments are checked where the API has a closed list (models, languages); a bad
-value is an invalid-params error naming the argument and the allowed values.
+The texts name only tools this server offers now (its enabled toolsets), so a prompt never sends the agent to
+a tool that is missing; when the tools a job needs are off, the prompt says how to enable them. Arguments are
+checked where the API has a closed list (models, languages); a bad value is an invalid-params error naming the
+argument and the allowed values.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from mcp.server.mcpserver import Context, MCPServer
@@ -20,10 +22,12 @@ from sync_mcp.api import SyncAPIError
 from sync_mcp.api.capabilities import MODELS
 from sync_mcp.api.languages import DUB_LANGUAGES
 from sync_mcp.tools import documents
-from sync_mcp.tools.registry import has_tool
 from sync_mcp.tools.state import tool_state
+from sync_mcp.tools.toolset import Offered
 from sync_mcp.tools.updates import generation_uri
 
+Offers = Callable[[str], bool]
+"""Whether the server offers a tool now (`Offered.offers`)."""
 MediaArg = Annotated[str, Field(description="Public https URL, uploaded asset id, or local file path.")]
 ModelArg = Annotated[str | None, Field(description="Model id (see sync://models); omit for the default.")]
 
@@ -47,11 +51,11 @@ def _check_language(name: str, code: str | None, *, allow_auto: bool = False) ->
     )
 
 
-def _media_step(*items: str, via_lipsync: bool = True) -> str:
+def _media_step(has: Offers, *items: str, via_lipsync: bool = True) -> str:
     named = " and ".join(items)
-    if via_lipsync and has_tool("lipsync"):
+    if via_lipsync and has("lipsync"):
         return f"The {named} may be a URL, an asset id or a local path: lipsync uploads local files itself."
-    if has_tool("upload_media"):
+    if has("upload_media"):
         return (
             f"If the {named} is a local file, upload it first with upload_media and use the returned assetId; "
             "a public https URL can be passed as url."
@@ -59,7 +63,7 @@ def _media_step(*items: str, via_lipsync: bool = True) -> str:
     return f"The {named} must be reachable by the API: pass a public https URL as url (or an assetId)."
 
 
-def _follow_steps() -> list[str]:
+def _follow_steps(has: Offers) -> list[str]:
     steps = [
         "If the result says waitTimedOut=true, the job is still running: call get_generation with its id and "
         "wait=true again. Never create a second generation to recover a running one.",
@@ -68,7 +72,7 @@ def _follow_steps() -> list[str]:
         "explains a code. Retry a failed create only with the same idempotencyKey; a new attempt after a FAILED "
         "job is a new generation (new key).",
     ]
-    if has_tool("download_output"):
+    if has("download_output"):
         steps.insert(2, "If the user wants the file locally, call download_output with the generation id.")
     return steps
 
@@ -77,19 +81,26 @@ def _numbered(intro: str, steps: list[str]) -> str:
     return intro + "\n\n" + "\n".join(f"{n}. {s}" for n, s in enumerate(steps, 1))
 
 
-def _cost_step() -> list[str]:
-    if has_tool("estimate_cost"):
+def _cost_step(has: Offers) -> list[str]:
+    if has("estimate_cost"):
         return ["If the user cares about cost, call estimate_cost with the model and the expected duration first."]
     return []
 
 
-def register_prompts(server: MCPServer[Any]) -> None:
+def _enable_step(offered: Offered, *needed: str) -> list[str]:
+    """A first step when a tool the job needs is not offered: how to get it."""
+    return [offered.how_to_get(name) for name in needed if not offered.offers(name)]
+
+
+def register_prompts(server: MCPServer[Any], offered: Offered) -> None:
+    has = offered.offers
+
     @server.prompt(name="lipsync_video", title="Lip-sync a video to an audio track")
     def lipsync_video(video: MediaArg, audio: MediaArg, model: ModelArg = None) -> list[Message]:
         """Make the person in a video speak an audio track, then deliver the result."""
         _check_model(model)
         chosen = model or "lipsync-2"
-        if has_tool("lipsync"):
+        if has("lipsync") or not has("create_generation"):
             create = (
                 f"Call lipsync with video={json.dumps(video)}, audio={json.dumps(audio)}, model={chosen}. It "
                 "creates the generation and waits for it, with progress."
@@ -100,7 +111,13 @@ def register_prompts(server: MCPServer[Any]) -> None:
                 f"{json.dumps(video)}}}, {{type: audio, url|assetId: {json.dumps(audio)}}}], then call "
                 "get_generation with the returned id and wait=true."
             )
-        steps = [_media_step("video", "audio"), *_cost_step(), create, *_follow_steps()]
+        steps = [
+            *_enable_step(offered, "lipsync" if not has("create_generation") else "create_generation"),
+            _media_step(has, "video", "audio"),
+            *_cost_step(has),
+            create,
+            *_follow_steps(has),
+        ]
         return [UserMessage(_numbered(f"Lip-sync this video to this audio track with Sync ({chosen}).", steps))]
 
     @server.prompt(name="talking_photo", title="Make this image say a script")
@@ -112,8 +129,8 @@ def register_prompts(server: MCPServer[Any]) -> None:
         """Animate a still portrait speaking a script in a chosen voice (model sync-3)."""
         if not 1 <= len(script) <= 5000:
             raise MCPError(INVALID_PARAMS, f"script: must be 1-5000 characters, got {len(script)}.")
-        voices = "list_voices" if has_tool("list_voices") else "the sync://voices resource"
-        if has_tool("lipsync"):
+        voices = "list_voices" if has("list_voices") else "the sync://voices resource"
+        if has("lipsync") or not has("create_generation"):
             create = (
                 f"Call lipsync with image={json.dumps(image)}, script=<the script>, voice_id={json.dumps(voice_id)} "
                 "(model sync-3 is the only one that animates images)."
@@ -125,12 +142,13 @@ def register_prompts(server: MCPServer[Any]) -> None:
                 "<the script>}}], then get_generation with the returned id and wait=true."
             )
         steps = [
+            *_enable_step(offered, "lipsync" if not has("create_generation") else "create_generation"),
             f"Check the voice exists and has no restriction with {voices}; if not, ask the user to pick another.",
-            _media_step("image"),
-            *_cost_step(),
+            _media_step(has, "image"),
+            *_cost_step(has),
             create,
             "sync-3 takes longest (about 10-15 min for 30 s of speech): expect to call get_generation again.",
-            *_follow_steps(),
+            *_follow_steps(has),
         ]
         intro = f"Make this photo speak the script below in voice {voice_id}.\n\nScript:\n{script}"
         return [UserMessage(_numbered(intro, steps))]
@@ -151,13 +169,14 @@ def register_prompts(server: MCPServer[Any]) -> None:
         chosen = model or "lipsync-2"
         dub = {"targetLang": target_language, **({"sourceLang": source_language} if source_language else {})}
         steps = [
-            _media_step("video", via_lipsync=False),
-            *_cost_step(),
+            *_enable_step(offered, "create_generation", "get_generation"),
+            _media_step(has, "video", via_lipsync=False),
+            *_cost_step(has),
             f"Call create_generation with model={chosen}, input=[{{type: video, url|assetId: {json.dumps(video)}}}] "
             f"and dubParams={json.dumps(dub)}. Give NO audio or text input: dubbing translates the video's own "
             "speech, and both together are refused.",
             "Then call get_generation with the returned id and wait=true.",
-            *_follow_steps(),
+            *_follow_steps(has),
         ]
         return [UserMessage(_numbered(f"Dub this video into '{target_language}' with Sync.", steps))]
 
@@ -168,6 +187,7 @@ def register_prompts(server: MCPServer[Any]) -> None:
     ) -> list[Message]:
         """Find out why a generation failed (or is stuck) and how to get a good result."""
         steps = [
+            *_enable_step(offered, "get_generation", "list_error_codes"),
             "Read the generation's status, errorCode, error and fix (attached below when it could be fetched; "
             f"otherwise call get_generation with id={generation_id}).",
             "PENDING/PROCESSING is not a failure: compare with the model's typical processing time (sync://models) "

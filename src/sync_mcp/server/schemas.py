@@ -5,12 +5,17 @@ subschema at any depth (property names and data such as `enum`, `const` or `defa
 generated `title`s are dropped (they repeat the property names); `additionalProperties: true` is dropped
 (it is the JSON Schema default); an OpenAPI `discriminator` beside `oneOf` is dropped (not a JSON Schema
 keyword: the `const` tag of each variant already decides); and an optional property written
-`anyOf: [T, null]` with `default: null` becomes plain `T` (omitting it means unset; the server still
-accepts an explicit null). Validation uses the Pydantic models, not these schemas.
+`anyOf: [T, null]` with `default: null` becomes `type: [T, "null"]` when T is a plain typed schema (a `null`
+default only says what omitting it means; null itself stays valid). Validation uses the Pydantic models, not
+these schemas.
 
-Output schemas also lose their `description`s (`prose=False`): hosts give a model a tool's description
-and input schema, while an output schema serves to check `structuredContent`, whose own JSON (with its
-`nextStep`) is what the model reads. Those texts cost about an eighth of the `tools/list` budget (48 KB).
+Output schemas (`output=True`) also lose their `description`s: hosts give a model a tool's description and input
+schema, while an output schema serves to check `structuredContent`, whose own JSON (with its `nextStep`) is what
+the model reads. Since results never hold a null (they are dumped without `None` values), an optional output
+property is its plain type `T`, without the null. An output's `enum`s go: results pass on what the API sends,
+and a status or kind the API adds tomorrow must still reach the agent rather than fail the check. And an output
+schema states the result's top level: each property with its type, where a nested object (a list's items, a
+`$ref`) is just `object` — the JSON the model reads carries the detail, and it was a tenth of `tools/list`.
 """
 
 from __future__ import annotations
@@ -41,42 +46,69 @@ _SCHEMA_VALUES = frozenset(
 """Keywords whose value is one subschema."""
 
 
-def compact(schema: Any, *, prose: bool = True) -> Any:
-    """The compacted copy of a JSON Schema; `prose=False` also drops `description`s."""
+def compact(schema: Any, *, output: bool = False) -> Any:
+    """The compacted copy of a JSON Schema; `output=True` for an output schema (see the module docstring)."""
+    if output and isinstance(schema, dict) and "$defs" in schema:
+        schema = _shallow(schema, schema["$defs"])
+    return _compact(schema, output)
+
+
+def _shallow(schema: Any, defs: dict[str, Any]) -> Any:
+    """`schema` without `$defs`: a `$ref` to an object becomes `{"type": "object"}`, any other is inlined; `oneOf`
+    becomes `anyOf`, as variants made alike would otherwise all match and so fail `oneOf`."""
+    if isinstance(schema, list):
+        return [_shallow(item, defs) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    ref = schema.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/$defs/"):
+        target = defs.get(ref.removeprefix("#/$defs/"), {})
+        return {"type": "object"} if target.get("type") == "object" else _shallow(target, defs)
+    return {
+        "anyOf" if key == "oneOf" else key: _shallow(value, defs) for key, value in schema.items() if key != "$defs"
+    }
+
+
+def _compact(schema: Any, output: bool) -> Any:
     if not isinstance(schema, dict):
         return schema
     out: dict[str, Any] = {}
     for key, value in schema.items():
-        if _dropped(key, value, schema, prose):
+        if _dropped(key, value, schema, output):
             continue
         if key in _SCHEMA_MAPS and isinstance(value, dict):
-            out[key] = {name: compact(sub, prose=prose) for name, sub in value.items()}
+            out[key] = {name: _compact(sub, output) for name, sub in value.items()}
         elif key in _SCHEMA_LISTS and isinstance(value, list):
-            out[key] = [compact(sub, prose=prose) for sub in value]
+            out[key] = [_compact(sub, output) for sub in value]
         elif key in _SCHEMA_VALUES:
-            out[key] = compact(value, prose=prose)
+            out[key] = _compact(value, output)
         else:
             out[key] = value
     properties = out.get("properties")
     if isinstance(properties, dict):
-        out["properties"] = {name: _optional_as_plain(prop) for name, prop in properties.items()}
+        out["properties"] = {name: _optional_as_plain(prop, output) for name, prop in properties.items()}
     return out
 
 
-def _dropped(key: str, value: Any, schema: dict[str, Any], prose: bool) -> bool:
-    if key == "title" or (key == "description" and not prose):
+def _dropped(key: str, value: Any, schema: dict[str, Any], output: bool) -> bool:
+    if key == "title" or (output and key in ("description", "enum")):
         return True
     if key == "additionalProperties":
         return value is True
     return key == "discriminator" and "oneOf" in schema
 
 
-def _optional_as_plain(prop: Any) -> Any:
+def _optional_as_plain(prop: Any, output: bool) -> Any:
+    """`anyOf: [T, null]` with `default: null` as `type: [T, "null"]` when T is a plain typed schema (no enum or
+    const, which would exclude null), else the same `anyOf` without the default: null stays valid in an input.
+    In an output, which never holds a null, it is plain `T`."""
     variants = prop.get("anyOf") if isinstance(prop, dict) else None
     if not isinstance(variants, list) or NULL not in variants or "default" not in prop or prop["default"] is not None:
         return prop
     rest = [v for v in variants if v != NULL]
     plain = {k: v for k, v in prop.items() if k not in ("anyOf", "default")}
-    if len(rest) == 1:
-        return {**rest[0], **plain}
-    return {**plain, "anyOf": rest}
+    if output:
+        return {**rest[0], **plain} if len(rest) == 1 else {**plain, "anyOf": rest}
+    if len(rest) == 1 and isinstance(rest[0].get("type"), str) and not {"enum", "const"} & rest[0].keys():
+        return {**rest[0], **plain, "type": [rest[0]["type"], "null"]}
+    return {**plain, "anyOf": variants}

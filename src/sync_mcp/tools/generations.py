@@ -17,7 +17,7 @@ from sync_mcp.api.client import IDEMPOTENCY_KEY
 from .arguments import wire_body, with_model_parameters
 from .generation_ids import GenerationId
 from .notify import client_log
-from .registry import has_tool, sync_tool
+from .registry import sync_tool
 from .results import fail, generation_link, ok
 from .spending import guard_spend, spend_parameter
 from .state import ToolState, tool_state
@@ -56,7 +56,7 @@ def describe(
     gid = generation.id
     if generation.status == "COMPLETED":
         next_step = "Done. outputUrl is the finished video: a signed, expiring URL, so copy it exactly."
-        if has_tool("download_output"):
+        if state.offered.offers("download_output"):
             next_step += f" To save it locally call download_output with id={gid}."
     elif generation.status in TERMINAL_STATUSES:
         fix, retryable = state.catalog.explain_failed_generation(generation.error_code)

@@ -13,7 +13,7 @@ from sync_mcp.api.capabilities import MODELS, REACT_ONLY_OPTIONS, ModelCapabilit
 from sync_mcp.api.catalog import list_models as fetch_models
 from sync_mcp.api.models import ModelInfo
 
-from .registry import has_tool, sync_tool
+from .registry import sync_tool
 from .results import ok
 from .state import ToolState, tool_state
 
@@ -96,7 +96,7 @@ def merge_models(listed: list[ModelInfo]) -> list[ModelEntry]:
 async def model_catalog(state: ToolState) -> ModelsResult:
     """The models result (also usable outside the tool, e.g. by a resource)."""
     entries = merge_models(await fetch_models(state.client))
-    price = "estimate_cost" if has_tool("estimate_cost") else "the estimate endpoint"
+    price = "estimate_cost" if state.offered.offers("estimate_cost") else "the estimate endpoint"
     return ModelsResult(
         models=entries,
         next_step="Pick an available model and pass its id as model to create_generation. Prices are indicative; "

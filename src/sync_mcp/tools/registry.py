@@ -1,13 +1,14 @@
-"""The list of tools and how each is registered: one decorator gives every tool the same conventions.
+"""How a tool is declared: one decorator gives every tool the same conventions, and registers nothing.
 
-`@sync_tool(...)` wraps the function with `structured_errors` (so failures are `{errorCode, ..., fix}`
-objects) and records honest annotations; `register_tools` adds them all to a server.
+`@sync_tool(...)` wraps the function with `structured_errors` (so failures are `{errorCode, ..., fix}` objects)
+and attaches a `ToolSpec` with honest annotations to it. Which tools a server offers is decided elsewhere, by
+composing toolsets explicitly (tools/toolsets.py); `add_tools` puts a list of them on a server.
 """
 
 from __future__ import annotations
 
 import inspect
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +18,7 @@ from mcp.types import CallToolResult, ToolAnnotations
 from .results import structured_errors
 
 ToolFn = Callable[..., Awaitable[CallToolResult]]
+SPEC_ATTRIBUTE = "sync_tool_spec"
 
 
 @dataclass(frozen=True)
@@ -27,32 +29,38 @@ class ToolSpec:
     annotations: ToolAnnotations
 
 
-REGISTRY: dict[str, ToolSpec] = {}
-
-
 def sync_tool(
     *, title: str, read_only: bool, destructive: bool = False, idempotent: bool = False
 ) -> Callable[[ToolFn], ToolFn]:
-    """Register a tool. All tools reach the outside world (open_world); destructive/idempotent only
-    mean something for tools that are not read-only (MCP spec, ToolAnnotations)."""
+    """Declare a tool. Its annotations say only what differs from the MCP defaults (ToolAnnotations): every
+    tool reaches the outside world (`openWorldHint` defaults to true); destructive and idempotent only mean
+    something for a tool that is not read-only, and `destructiveHint` defaults to true, so it is always stated
+    there. The title is the tool's own `title`, not repeated in the annotations."""
 
     def decorate(fn: ToolFn) -> ToolFn:
         wrapped = structured_errors(fn)
         annotations = ToolAnnotations(
-            title=title,
             read_only_hint=read_only,
             destructive_hint=None if read_only else destructive,
-            idempotent_hint=True if read_only else idempotent,
-            open_world_hint=True,
+            idempotent_hint=True if idempotent and not read_only else None,
         )
-        REGISTRY[fn.__name__] = ToolSpec(wrapped, fn.__name__, title, annotations)
+        setattr(wrapped, SPEC_ATTRIBUTE, ToolSpec(wrapped, fn.__name__, title, annotations))
         return wrapped
 
     return decorate
 
 
-def register_tools(mcp: MCPServer[Any]) -> None:
-    for spec in REGISTRY.values():
+def spec_of(tool: ToolFn) -> ToolSpec:
+    """The declaration `@sync_tool` attached to a tool function."""
+    spec = getattr(tool, SPEC_ATTRIBUTE, None)
+    if not isinstance(spec, ToolSpec):
+        raise TypeError(f"{getattr(tool, '__name__', tool)!r} is not declared with @sync_tool")
+    return spec
+
+
+def add_tools(mcp: MCPServer[Any], tools: Iterable[ToolFn]) -> None:
+    for tool in tools:
+        spec = spec_of(tool)
         mcp.add_tool(
             spec.fn,
             name=spec.name,
@@ -63,7 +71,3 @@ def register_tools(mcp: MCPServer[Any]) -> None:
             annotations=spec.annotations,
             structured_output=True,
         )
-
-
-def has_tool(name: str) -> bool:
-    return name in REGISTRY

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mcp.server.mcpserver import Context
 
@@ -22,6 +22,9 @@ from .deliveries import DeliveryBoard
 from .notify import notify_client
 from .updates import GenerationUpdates
 
+if TYPE_CHECKING:  # toolset -> registry -> results -> state: a type-only import keeps the cycle out
+    from .toolset import Offered
+
 
 @dataclass
 class ToolState:
@@ -30,6 +33,8 @@ class ToolState:
     catalog: ErrorCatalog
     updates: GenerationUpdates
     """Where sightings of generations go, so subscribed clients hear of status changes."""
+    offered: Offered
+    """The toolsets this server offers now: results name only tools the agent has."""
     deliveries: DeliveryBoard = field(default_factory=DeliveryBoard)
     """Verified webhook deliveries (HTTP mode), which end waits without polling."""
 

@@ -1,0 +1,81 @@
+"""Toolsets, the unit in which the server offers tools: what one is, which are chosen, which are offered now.
+
+The composition itself (which tool is in which toolset) is tools/toolsets.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from .registry import ToolFn, spec_of
+
+ALL = "all"
+
+
+@dataclass(frozen=True)
+class Toolset:
+    name: str
+    description: str
+    """One line for the model deciding whether to enable it, and for the README."""
+    tools: tuple[ToolFn, ...]
+
+    @property
+    def tool_names(self) -> tuple[str, ...]:
+        return tuple(spec_of(tool).name for tool in self.tools)
+
+
+class UnknownToolsetError(ValueError):
+    """`SYNC_MCP_TOOLSETS` names a toolset that does not exist (the message lists the valid names)."""
+
+
+def choose(value: str | None, available: Sequence[Toolset], default: Sequence[str]) -> tuple[Toolset, ...]:
+    """The toolsets named by `value` (comma-separated, `all` for every one; unset: `default`), in the order of
+    `available`."""
+    names = {part.strip().lower() for part in (value or "").split(",") if part.strip()} or set(default)
+    if ALL in names:
+        return tuple(available)
+    known = [toolset.name for toolset in available]
+    unknown = sorted(names - set(known))
+    if unknown:
+        raise UnknownToolsetError(
+            f"SYNC_MCP_TOOLSETS: unknown toolset(s) {', '.join(unknown)}; valid names: {', '.join([*known, ALL])} "
+            "(comma-separated)."
+        )
+    return tuple(toolset for toolset in available if toolset.name in names)
+
+
+class Offered:
+    """The toolsets one server offers right now, out of those it has; `enable` adds one while it runs."""
+
+    def __init__(self, available: Sequence[Toolset], enabled: Iterable[Toolset]) -> None:
+        self.available = tuple(available)
+        self._enabled = {toolset.name for toolset in enabled}
+
+    def enabled(self) -> tuple[Toolset, ...]:
+        return tuple(t for t in self.available if t.name in self._enabled)
+
+    def disabled(self) -> tuple[Toolset, ...]:
+        return tuple(t for t in self.available if t.name not in self._enabled)
+
+    def offers(self, tool_name: str) -> bool:
+        return any(tool_name in toolset.tool_names for toolset in self.enabled())
+
+    def toolset_of(self, tool_name: str) -> Toolset | None:
+        """The toolset a tool belongs to, enabled or not."""
+        return next((t for t in self.available if tool_name in t.tool_names), None)
+
+    def enable(self, name: str) -> Toolset:
+        toolset = next(t for t in self.available if t.name == name)
+        self._enabled.add(toolset.name)
+        return toolset
+
+    def how_to_get(self, tool_name: str) -> str:
+        """A sentence telling the agent how to get a tool this server does not offer now."""
+        toolset = self.toolset_of(tool_name)
+        if toolset is None:
+            return f"{tool_name} does not exist."
+        return (
+            f"{tool_name} is in the {toolset.name} toolset, which is not enabled: call enable_toolset with "
+            f"name={toolset.name} if you have it, or ask the operator to add {toolset.name} to SYNC_MCP_TOOLSETS."
+        )

@@ -1,0 +1,73 @@
+"""The tools this server can offer, composed explicitly into toolsets.
+
+`core` (the default) is what everyday conversations use: lip-sync in one call, create and follow generations,
+prices, the error catalog, models, voices, and moving files in and out. The others are for the rarer jobs.
+An operator picks them with `SYNC_MCP_TOOLSETS` (a comma list, or `all`); in a stdio session the model can also
+turn one on with `enable_toolset` when the user asks for something outside what is enabled.
+"""
+
+from __future__ import annotations
+
+from . import (
+    assets,
+    batches,
+    costs,
+    downloads,
+    error_codes,
+    generation_admin,
+    generations,
+    lipsync,
+    models,
+    projects,
+    speech,
+    voices,
+)
+from .toolset import Toolset, choose
+
+TOOLSETS: tuple[Toolset, ...] = (
+    Toolset(
+        "core",
+        "lip-sync, talking photos and dubbing in one call; create, follow, list and delete generations; prices; "
+        "error codes; models; voices; upload a local file; save a finished video",
+        (
+            lipsync.lipsync,
+            generations.create_generation,
+            generations.get_generation,
+            generation_admin.list_generations,
+            generation_admin.delete_generation,
+            costs.estimate_cost,
+            costs.get_generation_cost,
+            error_codes.list_error_codes,
+            models.list_models,
+            voices.list_voices,
+            assets.upload_media,
+            downloads.download_output,
+        ),
+    ),
+    Toolset(
+        "assets",
+        "the media library: register a public URL as an asset, list, read and delete assets",
+        (assets.register_asset, assets.list_assets, assets.get_asset, assets.delete_asset),
+    ),
+    Toolset(
+        "voices",
+        "clone a voice from a sample, delete a cloned voice, turn text into speech (an audio file)",
+        (voices.clone_voice, voices.delete_voice, speech.create_speech),
+    ),
+    Toolset(
+        "projects",
+        "projects that group generations and assets: create, list, read, delete",
+        (projects.create_project, projects.list_projects, projects.get_project, projects.delete_project),
+    ),
+    Toolset(
+        "batch",
+        "many generations from one JSONL file of requests: create a batch, follow it, list batches",
+        (batches.create_batch, batches.get_batch, batches.list_batches),
+    ),
+)
+DEFAULT_TOOLSETS = ("core",)
+
+
+def chosen(value: str | None) -> tuple[Toolset, ...]:
+    """The toolsets `SYNC_MCP_TOOLSETS` names (unset: core); an unknown name raises `UnknownToolsetError`."""
+    return choose(value, TOOLSETS, DEFAULT_TOOLSETS)
