@@ -154,6 +154,26 @@ def test_unset_optional_options_mean_defaults(
     assert settings.output_dir == Settings.model_fields["output_dir"].default
 
 
+def test_options_that_say_leave_empty_have_no_default(
+    manifest: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A host fills an option the user never touched with its manifest default: an option whose text promises
+    that empty means off (never ask, no cap) must have none, or the bundle would ask or cap from the start."""
+    options = manifest["user_config"]
+    says_empty = {name for name, option in options.items() if "leave empty" in option["description"].lower()}
+    assert {"confirm_above_usd", "max_cost_usd"} <= says_empty
+    assert {name for name in says_empty if "default" in options[name]} == set()
+    untouched = {
+        name: str(option["default"])
+        for name, option in options.items()
+        if "default" in option and not str(option["default"]).startswith("${")
+    }
+    for name, value in _host_env(manifest, {"api_key": TEST_KEY, **untouched}).items():
+        monkeypatch.setenv(name, value)
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert settings.confirm_above_usd is None and settings.max_cost_usd is None
+
+
 def test_given_options_arrive_typed(manifest: dict[str, Any], monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     given = {
         "api_key": TEST_KEY,
