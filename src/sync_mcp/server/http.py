@@ -113,14 +113,15 @@ def build_http_app(
             f"refusing to serve MCP on {host} (beyond loopback) without a bearer token: set SYNC_MCP_HTTP_TOKEN "
             "to a long random secret and have clients send 'Authorization: Bearer <token>'"
         )
-    security = transport_security(settings, host)
-    redactor.add(token, settings.webhook_secret.get_secret_value() if settings.webhook_secret else None)
-    options: dict[str, Any] = {}
     setup = None
     if oauth:
         from .oauth import oauth_setup
 
         setup = oauth_setup(settings, mcp_path=MCP_PATH, static_token=token, **(oauth_options or {}))
+    security = transport_security(settings, host)
+    redactor.add(token, settings.webhook_secret.get_secret_value() if settings.webhook_secret else None)
+    options: dict[str, Any] = {}
+    if setup is not None:
         options = setup.server_options()
     elif token is not None:
         url_host = f"[{host}]" if ":" in host else host

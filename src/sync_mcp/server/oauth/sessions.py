@@ -16,6 +16,7 @@ from typing import Any
 from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
 from mcp.shared.exceptions import MCPError
 from mcp.types import CallToolResult
+from pydantic import ValidationError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sync_mcp.tools.grants import granted_token
@@ -26,6 +27,16 @@ from .provider import ENDED, SyncOAuthProvider
 
 def _refused(error: Any) -> bool:
     return isinstance(error, dict) and error.get("httpStatus") == 401
+
+
+def _tool_error(result: HandlerResult) -> dict[str, Any] | None:
+    """The error object of a failed tool result, whether the handler returned the model or its wire form."""
+    if isinstance(result, dict) and result.get("isError") is True:
+        try:
+            result = CallToolResult.model_validate(result)
+        except ValidationError:
+            return None
+    return error_of(result) if isinstance(result, CallToolResult) else None
 
 
 def end_sessions_on_refused_keys(provider: SyncOAuthProvider) -> Any:
@@ -42,10 +53,14 @@ def end_sessions_on_refused_keys(provider: SyncOAuthProvider) -> Any:
             await provider.end_grant(token.grant_id, "key_refused")
             message = f"{exc.error.message} {ENDED['key_refused']}"
             raise MCPError(exc.error.code, message, data={**data, "fix": ENDED["key_refused"]}) from None
-        if isinstance(result, CallToolResult) and _refused(error_of(result)):
-            await provider.end_grant(token.grant_id, "key_refused")
-            return error_result({**(error_of(result) or {}), "fix": ENDED["key_refused"], "reconnect": True})
-        return result
+        failed = _tool_error(result)
+        if not _refused(failed):
+            return result
+        await provider.end_grant(token.grant_id, "key_refused")
+        replaced = error_result({**(failed or {}), "fix": ENDED["key_refused"], "reconnect": True})
+        if isinstance(result, dict):  # the result as it goes on the wire
+            return {**result, **replaced.model_dump(mode="json", by_alias=True, exclude_none=True)}
+        return replaced
 
     return middleware
 
