@@ -115,9 +115,9 @@ def build_http_app(
         )
     setup = None
     if oauth:
-        from .oauth import oauth_setup
+        from .oauth import build_oauth
 
-        setup = oauth_setup(settings, mcp_path=MCP_PATH, static_token=token, **(oauth_options or {}))
+        setup = build_oauth(settings, mcp_path=MCP_PATH, static_token=token, **(oauth_options or {}))
     security = transport_security(settings, host)
     redactor.add(token, settings.webhook_secret.get_secret_value() if settings.webhook_secret else None)
     options: dict[str, Any] = {}
