@@ -62,7 +62,7 @@ def api_key_checker(settings: Settings) -> KeyChecker:
                 await client.request("GET", "/v2/models")
         except SyncAPIError as exc:
             if exc.http_status in (401, 403):
-                return KeyVerdict("refused", f"the Sync API answered {exc.http_status}")
+                return KeyVerdict("refused", f"HTTP {exc.http_status}")
             reason = f"HTTP {exc.http_status}" if exc.http_status else exc.error_code
             logger.warning("could not check a Sync key at sign-in: %s", reason)
             return KeyVerdict("unavailable", f"the Sync API could not be reached ({reason})")

@@ -161,7 +161,8 @@ class SyncOAuthProvider(OAuthAuthorizationServerProvider[SyncAuthorizationCode, 
                 raise RegistrationError("invalid_redirect_uri", f"redirect_uri {problem}")
         record = client_info.model_dump(mode="json", exclude_none=True)
         await self.store.put("client", client_info.client_id, record, None)
-        logger.info("OAuth client registered: %r (%d redirect URIs)", client_info.client_name or "unnamed", len(uris))
+        name = (client_info.client_name or "unnamed")[:80]
+        logger.info("OAuth client registered: %r (%d redirect URIs)", name, len(uris))
 
     # ------------------------------------------------------------------------------------- authorization
 
