@@ -154,6 +154,26 @@ def test_unset_optional_options_mean_defaults(
     assert settings.output_dir == Settings.model_fields["output_dir"].default
 
 
+def test_options_that_say_leave_empty_have_no_default(
+    manifest: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A host fills an option the user never touched with its manifest default: an option whose text promises
+    that empty means off (never ask, no cap) must have none, or the bundle would ask or cap from the start."""
+    options = manifest["user_config"]
+    says_empty = {name for name, option in options.items() if "leave empty" in option["description"].lower()}
+    assert {"confirm_above_usd", "max_cost_usd"} <= says_empty
+    assert {name for name in says_empty if "default" in options[name]} == set()
+    untouched = {
+        name: str(option["default"])
+        for name, option in options.items()
+        if "default" in option and not str(option["default"]).startswith("${")
+    }
+    for name, value in _host_env(manifest, {"api_key": TEST_KEY, **untouched}).items():
+        monkeypatch.setenv(name, value)
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert settings.confirm_above_usd is None and settings.max_cost_usd is None
+
+
 def test_given_options_arrive_typed(manifest: dict[str, Any], monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     given = {
         "api_key": TEST_KEY,
@@ -190,3 +210,26 @@ async def test_server_started_with_the_manifest_env_lists_the_manifest_tools(
     assert sorted(names) == [t["name"] for t in manifest["tools"]]
     assert not created.is_error, created.structured_content
     assert created.structured_content["status"] == "PENDING"
+
+
+def test_the_bundle_ships_a_current_uv_lock_and_runs_from_it(manifest: dict[str, Any]) -> None:
+    """The host starts the bundle with `uv run --frozen`: the versions in uv.lock are installed as they are, with
+    no resolution on the user's machine, so the lock must ship (not be left out by .mcpbignore) and must list
+    exactly the dependencies pyproject.toml declares (`uv lock --check` in .ci/hosts.sh checks the rest)."""
+    tomllib = pytest.importorskip("tomllib")
+    assert "--frozen" in _mcp_config(manifest)["args"]
+    ignored = [
+        line.strip().rstrip("/")
+        for line in (ROOT / ".mcpbignore").read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    assert "uv.lock" not in ignored and (ROOT / "uv.lock").is_file()
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    lock = tomllib.loads((ROOT / "uv.lock").read_text(encoding="utf-8"))
+    ours = next(p for p in lock["package"] if p["name"] == project["name"])
+    locked = {(d["name"], d.get("specifier", "")) for d in ours["metadata"]["requires-dist"] if "marker" not in d}
+    declared = set()
+    for requirement in project["dependencies"]:
+        name, specifier = re.match(r"^([A-Za-z0-9_.-]+)\s*(.*)$", requirement).groups()  # type: ignore[union-attr]
+        declared.add((name.lower(), specifier.replace(" ", "")))
+    assert locked == declared, "uv.lock is stale: run `uv lock` (pip install uv)"

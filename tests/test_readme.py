@@ -62,7 +62,13 @@ def test_client_configs_keep_the_key_in_env() -> None:
     assert vscode["servers"]["sync"]["env"]["SYNC_API_KEY"] == "${input:" + prompt["id"] + "}"
 
 
-def test_claude_code_command_passes_the_key_as_env() -> None:
-    (line,) = re.findall(r"^claude mcp add .*$", README, re.M)
-    options, _, command = line.partition(" -- ")
-    assert "--env SYNC_API_KEY=" in options and command.strip() and "SYNC_API_KEY" not in command
+def test_cli_commands_name_the_server_first_and_pass_the_key_as_env() -> None:
+    """`claude mcp add` and `copilot mcp add` for the local server: the key is an `--env` option, never part of
+    the command; with Claude Code the name comes before the options (`--env` takes several values and would
+    swallow a name after it). .ci/hosts.sh runs these lines with the real CLIs."""
+    local = [line for line in re.findall(r"^(?:claude|copilot) mcp add .*$", README, re.M) if " -- " in line]
+    assert {line.split()[0] for line in local} == {"claude", "copilot"}
+    for line in local:
+        options, _, command = line.partition(" -- ")
+        assert "--env SYNC_API_KEY=" in options and command.strip() == "sync-mcp", line
+        assert options.split()[3] == "sync", line

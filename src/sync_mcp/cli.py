@@ -23,7 +23,8 @@ def _transport_options(parser: argparse.ArgumentParser, default: object) -> None
         default="stdio" if default is None else default,
         help="stdio (default), or http: Streamable HTTP at /mcp. In http mode each request may carry its own "
         "Sync API key in the X-Sync-Api-Key header; SYNC_MCP_HTTP_TOKEN sets the bearer token clients must "
-        "send (required beyond loopback)",
+        "send (required beyond loopback), or SYNC_MCP_AUTH=oauth lets users sign in once with their Sync key "
+        "(needs SYNC_MCP_PUBLIC_URL and SYNC_MCP_SECRET_KEY)",
     )
     parser.add_argument(
         "--host",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -48,6 +48,12 @@ class Settings(BaseSettings):
     """HTTP mode: the organisation's webhook signing secret (`whsec_...`); enables the webhook receiver."""
     toolsets: str | None = Field(default=None, validation_alias="SYNC_MCP_TOOLSETS")
     """The toolsets to offer, comma-separated (`all` for every one); unset: core (tools/toolsets.py)."""
+    auth: Literal["token", "oauth"] = Field(default="token", validation_alias="SYNC_MCP_AUTH")
+    """HTTP mode: `token` (a static bearer token, SYNC_MCP_HTTP_TOKEN) or `oauth` (this server is an OAuth 2.1
+    authorization server: users sign in once with their own Sync API key; needs SYNC_MCP_PUBLIC_URL and
+    SYNC_MCP_SECRET_KEY)."""
+    oauth_secret: SecretStr | None = Field(default=None, validation_alias="SYNC_MCP_SECRET_KEY")
+    """HTTP mode with OAuth: the secret the users' Sync keys are encrypted with at rest (32+ characters)."""
     log_level: str = Field(default="INFO", validation_alias="SYNC_MCP_LOG_LEVEL")
     request_timeout: float = Field(default=30.0, gt=0, validation_alias="SYNC_MCP_REQUEST_TIMEOUT")
     max_wait_seconds: float = Field(default=50.0, ge=1, le=3600, validation_alias="SYNC_MCP_MAX_WAIT_SECONDS")
@@ -69,6 +75,11 @@ class Settings(BaseSettings):
             field = cls.model_fields[info.field_name]
             return field.get_default(call_default_factory=True)
         return value
+
+    @field_validator("auth", mode="before")
+    @classmethod
+    def _auth_lower(cls, value: Any) -> Any:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("base_url")
     @classmethod

@@ -6,6 +6,8 @@
   URL's host and SYNC_MCP_ALLOWED_HOSTS / SYNC_MCP_ALLOWED_ORIGINS. Bound beyond loopback, there must be
   an allow-list and a bearer token, or the server refuses to start.
 - Bearer token (SYNC_MCP_HTTP_TOKEN): required beyond loopback, enforced on loopback too when set.
+- Or OAuth (SYNC_MCP_AUTH=oauth, server/oauth/): users sign in once with their Sync API key; every MCP
+  request then needs an access token, loopback included.
 - Per-request Sync API key: header `X-Sync-Api-Key` (see tools/state.py), else SYNC_API_KEY.
 - Webhook receiver (`POST /webhooks/sync`) when SYNC_MCP_WEBHOOK_SECRET is set (server/webhooks.py).
 """
@@ -15,6 +17,7 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import logging
+from typing import Any
 from urllib.parse import urlsplit
 
 from mcp.server.auth.provider import AccessToken, TokenVerifier
@@ -94,19 +97,33 @@ def transport_security(settings: Settings, host: str) -> TransportSecuritySettin
 
 
 def build_http_app(
-    settings: Settings, *, host: str = "127.0.0.1", port: int = DEFAULT_PORT
+    settings: Settings,
+    *,
+    host: str = "127.0.0.1",
+    port: int = DEFAULT_PORT,
+    oauth_options: dict[str, Any] | None = None,
 ) -> tuple[SyncMCPServer, Starlette]:
-    """The server and its Streamable HTTP app (MCP at /mcp); raises `HttpConfigError` for unsafe setups."""
+    """The server and its Streamable HTTP app (MCP at /mcp); raises `HttpConfigError` for unsafe setups.
+    With SYNC_MCP_AUTH=oauth the app is also an OAuth 2.1 authorization server (server/oauth/;
+    `oauth_options` go to its setup: clock, store, key checker)."""
     token = settings.http_token.get_secret_value() if settings.http_token else None
-    if token is None and not is_loopback(host):
+    oauth = settings.auth == "oauth"
+    if token is None and not oauth and not is_loopback(host):
         raise HttpConfigError(
             f"refusing to serve MCP on {host} (beyond loopback) without a bearer token: set SYNC_MCP_HTTP_TOKEN "
             "to a long random secret and have clients send 'Authorization: Bearer <token>'"
         )
+    setup = None
+    if oauth:
+        from .oauth import build_oauth
+
+        setup = build_oauth(settings, mcp_path=MCP_PATH, static_token=token, **(oauth_options or {}))
     security = transport_security(settings, host)
     redactor.add(token, settings.webhook_secret.get_secret_value() if settings.webhook_secret else None)
-    options = {}
-    if token is not None:
+    options: dict[str, Any] = {}
+    if setup is not None:
+        options = setup.server_options()
+    elif token is not None:
         url_host = f"[{host}]" if ":" in host else host
         options = {
             "token_verifier": StaticTokenVerifier(token),
@@ -116,6 +133,8 @@ def build_http_app(
         }
     # The tool list is shared by every caller of a deployment: toolsets are the operator's choice here.
     server = build_server(settings, toolset_switch=False, **options)
+    if setup is not None:
+        setup.attach(server)
     if settings.webhook_secret is not None:
         add_webhook_receiver(
             server,
@@ -130,6 +149,8 @@ def build_http_app(
         transport_security=security,
         host=host,
     )
+    if setup is not None:
+        setup.finish(app)
     return server, app
 
 
@@ -138,11 +159,9 @@ def serve_http(settings: Settings, *, host: str = "127.0.0.1", port: int = DEFAU
     import uvicorn
 
     _, app = build_http_app(settings, host=host, port=port)
-    logger.info(
-        "MCP over Streamable HTTP on %s:%d%s (bearer token %s)",
-        host,
-        port,
-        MCP_PATH,
-        "required" if settings.http_token else "off: loopback only",
-    )
+    if settings.auth == "oauth":
+        access = "OAuth sign-in" + (" or the static bearer token" if settings.http_token else "")
+    else:
+        access = "bearer token " + ("required" if settings.http_token else "off: loopback only")
+    logger.info("MCP over Streamable HTTP on %s:%d%s (%s)", host, port, MCP_PATH, access)
     uvicorn.run(app, host=host, port=port, log_config=None, log_level=settings.log_level.lower())

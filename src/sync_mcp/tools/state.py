@@ -19,6 +19,7 @@ from sync_mcp.config import Settings
 from sync_mcp.logs import redactor
 
 from .deliveries import DeliveryBoard
+from .grants import granted_api_key
 from .notify import notify_client
 from .updates import GenerationUpdates
 
@@ -48,7 +49,11 @@ HTTP_MISSING_KEY_HINT = (
 
 
 def caller_api_key(ctx: Context[Any, Any]) -> str | None:
-    """The key sent with this request (HTTP mode), or None (stdio, in memory, or no header)."""
+    """The key this request acts with (HTTP mode): the one its OAuth grant holds, else the one sent in the
+    header; None on stdio, in memory, or without either."""
+    granted = granted_api_key()
+    if granted is not None:
+        return granted
     headers = ctx.headers
     value = headers.get(API_KEY_HEADER) if headers is not None else None
     return (value.strip() or None) if value else None

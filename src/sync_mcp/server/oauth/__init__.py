@@ -1,0 +1,12 @@
+"""OAuth 2.1 for Streamable HTTP (`SYNC_MCP_AUTH=oauth`): remote connectors sign in once with a Sync API key.
+
+setup.py wires it into the app; provider.py is the authorization server's state and rules; login.py the
+sign-in page; sealing.py the encryption of keys at rest; store.py where state is kept; sessions.py how a
+session ends and says so.
+"""
+
+from __future__ import annotations
+
+from .setup import OAuthSetup, build_oauth
+
+__all__ = ["OAuthSetup", "build_oauth"]

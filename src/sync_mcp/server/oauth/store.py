@@ -1,0 +1,115 @@
+"""Where the authorization server keeps its state: registered clients, pending sign-ins, codes, tokens, grants.
+
+`OAuthStore` is four operations on JSON records under (kind, key) with a time to live, which a shared backend
+(Redis: SET with EX, GET, GETDEL, DEL) implements directly. `MemoryOAuthStore` keeps them in this process,
+bounded per kind: a restart forgets every registration and sign-in, and clients then sign in again.
+
+Tokens and codes are never keys as such: the provider stores them under a SHA-256 digest, so the store holds
+nothing a caller could present. Sync API keys are stored sealed (see sealing.py).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any, Literal, Protocol
+
+Kind = Literal[
+    "client",  # registered client (dynamic client registration)
+    "login",  # an authorization request waiting for the user to sign in
+    "code",  # authorization code -> grant
+    "used_code",  # a code that was exchanged (a second exchange revokes its grant)
+    "grant",  # one user's sign-in: the sealed Sync key
+    "ended_grant",  # why a grant ended (revoked, key refused by the API, replay)
+    "access",  # access token -> grant
+    "refresh",  # refresh token -> grant
+    "used_refresh",  # a rotated refresh token (presenting it again revokes its grant)
+]
+
+Record = dict[str, Any]
+
+
+class OAuthStore(Protocol):
+    async def put(self, kind: Kind, key: str, record: Record, ttl: float | None) -> None:
+        """Store `record` (JSON-serialisable) under (kind, key), replacing any; forget it after `ttl` seconds."""
+
+    async def get(self, kind: Kind, key: str) -> Record | None:
+        """The record, or None when absent or expired."""
+
+    async def take(self, kind: Kind, key: str) -> Record | None:
+        """Get and delete in one step: of two concurrent takes, exactly one gets the record."""
+
+    async def delete(self, kind: Kind, key: str) -> None:
+        """Forget the record (absent is fine)."""
+
+
+DEFAULT_LIMITS: dict[str, int] = {"client": 10_000, "login": 10_000}
+"""Most records of a kind kept in memory (the oldest go first); registration and sign-in are open to anyone."""
+DEFAULT_LIMIT = 100_000
+
+
+class MemoryOAuthStore:
+    """`OAuthStore` in this process. Records are kept as JSON text, as a shared backend would keep them."""
+
+    def __init__(self, *, clock: Callable[[], float] = time.time, limits: dict[str, int] | None = None) -> None:
+        self._clock = clock
+        self._limits = {**DEFAULT_LIMITS, **(limits or {})}
+        self._kinds: dict[str, OrderedDict[str, tuple[float | None, str]]] = {}
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"MemoryOAuthStore({sum(len(k) for k in self._kinds.values())} records)"
+
+    def _table(self, kind: str) -> OrderedDict[str, tuple[float | None, str]]:
+        return self._kinds.setdefault(kind, OrderedDict())
+
+    def _live(self, kind: str, key: str) -> str | None:
+        table = self._table(kind)
+        entry = table.get(key)
+        if entry is None:
+            return None
+        expires, text = entry
+        if expires is not None and self._clock() >= expires:
+            del table[key]
+            return None
+        return text
+
+    async def put(self, kind: Kind, key: str, record: Record, ttl: float | None) -> None:
+        text = json.dumps(record, separators=(",", ":"))
+        expires = None if ttl is None else self._clock() + ttl
+        with self._lock:
+            table = self._table(kind)
+            table[key] = (expires, text)
+            table.move_to_end(key)
+            limit = self._limits.get(kind, DEFAULT_LIMIT)
+            while len(table) > limit:
+                table.popitem(last=False)
+
+    async def get(self, kind: Kind, key: str) -> Record | None:
+        with self._lock:
+            text = self._live(kind, key)
+        return None if text is None else dict(json.loads(text))
+
+    async def take(self, kind: Kind, key: str) -> Record | None:
+        with self._lock:
+            text = self._live(kind, key)
+            if text is not None:
+                del self._table(kind)[key]
+        return None if text is None else dict(json.loads(text))
+
+    async def delete(self, kind: Kind, key: str) -> None:
+        with self._lock:
+            self._table(kind).pop(key, None)
+
+    def records(self) -> list[tuple[str, str, str]]:
+        """Every live record as (kind, key, JSON text): what a dump of the store would hold."""
+        with self._lock:
+            return [
+                (kind, key, text)
+                for kind, table in self._kinds.items()
+                for key, (expires, text) in table.items()
+                if expires is None or self._clock() < expires
+            ]
