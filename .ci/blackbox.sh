@@ -149,25 +149,38 @@ echo "$url"
 
 step "launch the packed bundle as a host does (uv run, manifest mcp_config)"
 "$PY" -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])' "$tmp/sync-mcp.mcpb" "$tmp/bundle"
-"$PY" .ci/launch_bundle.py "$tmp/bundle" "api_key=$KEY" --env "SYNC_BASE_URL=$url"
+"$PY" .ci/launch_bundle.py "$tmp/bundle" "api_key=$KEY" "toolsets=all" --env "SYNC_BASE_URL=$url"
 
 # --- 3. MCP Inspector CLI against the stdio server ----------------------------------------------------------
 # Target first (the server command and its own flags), then `--`, then the Inspector's options. The key goes
 # to the server's environment with -e (a sandbox key here), never on the server's command line.
 # Local files may be read only from $tmp/media.
 mkdir -p "$tmp/media"
-inspect() {
+# Every toolset is on (SYNC_MCP_TOOLSETS=all), so every tool named in manifest.json can be called.
+inspect_with() {
+  local toolsets="$1"
+  shift
   "$INSPECTOR" --cli "$PY" -m sync_mcp -- -e "SYNC_API_KEY=$KEY" -e "SYNC_BASE_URL=$url" \
-    -e "SYNC_MCP_ALLOWED_DIRS=$tmp/media" --format json "$@"
+    -e "SYNC_MCP_ALLOWED_DIRS=$tmp/media" -e "SYNC_MCP_TOOLSETS=$toolsets" --format json "$@"
 }
+inspect() { inspect_with all "$@"; }
 
 step "inspector: tools/list --strict"
 inspect --method tools/list --strict > "$tmp/tools.json"
 check "$tmp/tools.json" \
-  'sorted(t["name"] for t in d["result"]["tools"]) == sorted(t["name"] for t in m["tools"])' \
+  'sorted(t["name"] for t in d["result"]["tools"]) == sorted(t["name"] for t in m["tools"] if t["name"] != "enable_toolset")' \
   'all(t.get("description") and t["inputSchema"]["type"] == "object" for t in d["result"]["tools"])' \
   'not d.get("schemaFindings")'
-echo "ok: the same tools as manifest.json, no schema portability findings"
+echo "ok: the same tools as manifest.json (every toolset on), no schema portability findings"
+
+step "inspector: the default surface (core + enable_toolset)"
+inspect_with "" --method tools/list --strict > "$tmp/core.json"
+check "$tmp/core.json" \
+  '{"lipsync", "get_generation", "enable_toolset"} <= {t["name"] for t in d["result"]["tools"]}' \
+  '{t["name"] for t in d["result"]["tools"]} <= {t["name"] for t in m["tools"]}' \
+  'len(d["result"]["tools"]) < len(m["tools"])' \
+  'not d.get("schemaFindings")'
+echo "ok: $("$PY" -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["result"]["tools"]))' "$tmp/core.json") tools by default"
 
 step "inspector: list_error_codes"
 inspect --method tools/call --tool-name list_error_codes --tool-arg search=audio > "$tmp/codes.json"

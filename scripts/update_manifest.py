@@ -58,13 +58,26 @@ async def _prompt_text(client: Client, prompt: Prompt, fallback: str) -> str:
     return fallback
 
 
-async def live_entries() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """(tools, prompts) as manifest entries, sorted by name (the server's order follows module imports)."""
-    settings = Settings(  # type: ignore[call-arg]
-        SYNC_API_KEY=None, SYNC_BASE_URL=OFFLINE_BASE_URL, SYNC_MCP_MAX_RETRIES=0, SYNC_MCP_LOG_LEVEL="ERROR"
+def _settings(toolsets: str | None) -> Settings:
+    return Settings(  # type: ignore[call-arg]
+        SYNC_API_KEY=None,
+        SYNC_BASE_URL=OFFLINE_BASE_URL,
+        SYNC_MCP_MAX_RETRIES=0,
+        SYNC_MCP_LOG_LEVEL="ERROR",
+        SYNC_MCP_TOOLSETS=toolsets,
     )
-    async with Client(build_server(settings)) as client:  # type: ignore[arg-type]
-        tools = [{"name": t.name, "description": first_line(t.description)} for t in (await client.list_tools()).tools]
+
+
+async def live_entries() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(tools, prompts) as manifest entries, sorted by name. The tools are every tool the bundle can offer: those
+    of every toolset (`all`), and `enable_toolset`, which a server with toolsets left off (the default) has."""
+    entries: dict[str, dict[str, Any]] = {}
+    for toolsets in (None, "all"):
+        async with Client(build_server(_settings(toolsets))) as listing:  # type: ignore[arg-type]
+            for t in (await listing.list_tools()).tools:
+                entries[t.name] = {"name": t.name, "description": first_line(t.description)}
+    tools = list(entries.values())
+    async with Client(build_server(_settings(None))) as client:  # type: ignore[arg-type]
         prompts: list[dict[str, Any]] = []
         for prompt in (await client.list_prompts()).prompts:
             description = first_line(prompt.description)

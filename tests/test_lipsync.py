@@ -195,7 +195,7 @@ async def test_download_saves_the_video(lip: Client, api: SandboxServer, folder:
 
 
 async def test_the_spend_cap_refuses_before_creating(api: SandboxServer, mode: str, folder: Path) -> None:
-    async for c in connect(api, mode, folder, SYNC_MAX_COST_USD="0.0001"):
+    async for c in connect(api, mode, folder, SYNC_MCP_MAX_COST_USD="0.0001"):
         result = await c.call_tool("lipsync", {"video": VIDEO_URL, "audio": AUDIO_URL})
         err = data(result)
         assert result.is_error

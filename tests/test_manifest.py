@@ -15,7 +15,7 @@ import pytest
 from mcp import Client, StdioServerParameters
 
 from sync_mcp import __version__
-from sync_mcp.config import Settings
+from sync_mcp.config import Settings, env_names
 from sync_mcp.sandbox import SandboxServer
 
 from .conftest import MODES, TEST_KEY
@@ -120,11 +120,11 @@ def test_api_key_is_sensitive_and_travels_in_env_only(manifest: dict[str, Any]) 
 
 
 def test_env_names_are_real_settings_and_every_option_is_used(manifest: dict[str, Any]) -> None:
-    aliases = {field.validation_alias for field in Settings.model_fields.values()}
+    aliases = set(env_names())
     env = _mcp_config(manifest)["env"]
     assert set(env) <= aliases, set(env) - aliases
     assert {"SYNC_API_KEY", "SYNC_MCP_OUTPUT_DIR", "SYNC_MCP_ALLOWED_DIRS"} <= set(env)
-    assert {"SYNC_MCP_CONFIRM_ABOVE_USD", "SYNC_MAX_COST_USD"} <= set(env)
+    assert {"SYNC_MCP_CONFIRM_ABOVE_USD", "SYNC_MCP_MAX_COST_USD"} <= set(env)
     referenced = {ref for value in env.values() for ref in USER_CONFIG_REF.findall(value)}
     assert referenced == set(manifest["user_config"])
 
@@ -144,7 +144,7 @@ def test_unset_optional_options_mean_defaults(
     manifest: dict[str, Any], keep_literal: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     env = _host_env(manifest, {"api_key": TEST_KEY}, keep_literal=keep_literal)
-    assert env["SYNC_MAX_COST_USD"] == ("${user_config.max_cost_usd}" if keep_literal else "")
+    assert env["SYNC_MCP_MAX_COST_USD"] == ("${user_config.max_cost_usd}" if keep_literal else "")
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     settings = Settings(_env_file=None)  # type: ignore[call-arg]
@@ -195,7 +195,8 @@ async def test_server_started_with_the_manifest_env_lists_the_manifest_tools(
     manifest: dict[str, Any], api: SandboxServer, mode: str
 ) -> None:
     """What a host does with an unconfigured bundle (optional values left as literal `${...}`): the server
-    starts, lists exactly the manifest's tools and runs a generation end to end."""
+    starts, lists the manifest's tools of the default toolset (core, and enable_toolset for the others) and runs
+    a generation end to end."""
     env = _host_env(manifest, {"api_key": TEST_KEY}, keep_literal=True) | {"SYNC_BASE_URL": api.base_url}
     entry_point = str(ROOT / manifest["server"]["entry_point"])
     params = StdioServerParameters(command=sys.executable, args=[entry_point], env=env)
@@ -207,7 +208,8 @@ async def test_server_started_with_the_manifest_env_lists_the_manifest_tools(
                 {"model": "lipsync-2", "input": [{"type": "video", "url": "https://m.example.com/v.mp4"},
                                                  {"type": "audio", "url": "https://m.example.com/a.wav"}]},
             )  # fmt: skip
-    assert sorted(names) == [t["name"] for t in manifest["tools"]]
+    assert set(names) < {t["name"] for t in manifest["tools"]}
+    assert {"lipsync", "create_generation", "enable_toolset"} <= set(names)
     assert not created.is_error, created.structured_content
     assert created.structured_content["status"] == "PENDING"
 

@@ -8,7 +8,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from sync_mcp.config import Settings
+from sync_mcp.config import env_names
+from sync_mcp.tools.toolsets import TOOLSETS
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
 
@@ -33,7 +34,7 @@ def test_the_two_commands_open_the_readme() -> None:
 
 def test_configuration_table_lists_every_setting_once() -> None:
     rows = re.findall(r"^\| `([A-Z0-9_]+)` \|", _section("Configuration"), re.M)
-    settings = {str(field.validation_alias) for field in Settings.model_fields.values()}
+    settings = set(env_names())
     assert len(rows) == len(set(rows)), "a variable is listed twice"
     missing, unknown = settings - set(rows), set(rows) - settings
     assert not missing, f"add a row to the README's configuration table for {sorted(missing)}"
@@ -72,3 +73,16 @@ def test_cli_commands_name_the_server_first_and_pass_the_key_as_env() -> None:
         options, _, command = line.partition(" -- ")
         assert "--env SYNC_API_KEY=" in options and command.strip() == "sync-mcp", line
         assert options.split()[3] == "sync", line
+
+
+def test_the_tool_tables_list_every_tool_under_its_toolset() -> None:
+    section = _section("Tools")
+    listed: dict[str, set[str]] = {}
+    current = None
+    for line in section.splitlines():
+        heading = re.match(r"^\*\*`([a-z]+)`\*\*", line)
+        if heading:
+            current = listed.setdefault(heading.group(1), set())
+        elif line.startswith("| `") and current is not None:
+            current.update(re.findall(r"`([a-z_]+)`", line.split("|")[1]))
+    assert listed == {toolset.name: set(toolset.tool_names) for toolset in TOOLSETS}

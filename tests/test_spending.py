@@ -90,14 +90,14 @@ async def test_the_consent_parameter_is_not_an_argument(client: Client) -> None:
 
 
 async def test_a_create_over_the_cap_is_refused_and_nothing_is_created(api: SandboxServer, mode: str) -> None:
-    async with connect(api, mode, SYNC_MAX_COST_USD="0.10") as (client, _):
+    async with connect(api, mode, SYNC_MCP_MAX_COST_USD="0.10") as (client, _):
         result = await client.call_tool("create_generation", BASIC)
     err = data(result)
     assert result.is_error
     assert err["errorCode"] == "spend_cap_exceeded"
     assert err["retryable"] is False
     assert "$0.60" in err["message"] and "$0.10" in err["message"]
-    assert "SYNC_MAX_COST_USD" in err["fix"]
+    assert "SYNC_MCP_MAX_COST_USD" in err["fix"]
     assert err["details"] == {"estimatedCostUsd": SANDBOX_ESTIMATE, "estimatedFrameCount": 300, "capUsd": 0.1}
     assert creates(api) == []
     assert api.state.generation_count() == 0
@@ -106,7 +106,7 @@ async def test_a_create_over_the_cap_is_refused_and_nothing_is_created(api: Sand
 
 
 async def test_a_create_under_the_cap_goes_ahead_with_one_estimate(api: SandboxServer, mode: str) -> None:
-    async with connect(api, mode, SYNC_MAX_COST_USD="5") as (client, _):
+    async with connect(api, mode, SYNC_MCP_MAX_COST_USD="5") as (client, _):
         result = await client.call_tool("create_generation", BASIC)
     created = data(result)
     assert not result.is_error
@@ -118,33 +118,36 @@ async def test_a_create_under_the_cap_goes_ahead_with_one_estimate(api: SandboxS
 
 async def test_an_estimate_that_fails_refuses_rather_than_spending_blindly(api: SandboxServer, mode: str) -> None:
     api.state.script_fault(status=503, path="/v2/analyze/cost", times=3)
-    async with connect(api, mode, SYNC_MAX_COST_USD="5") as (client, _):
+    async with connect(api, mode, SYNC_MCP_MAX_COST_USD="5") as (client, _):
         result = await client.call_tool("create_generation", BASIC)
     err = data(result)
     assert result.is_error
     assert err["errorCode"] == "spend_estimate_failed"
     assert err["retryable"] is True
-    assert "SYNC_MAX_COST_USD" in err["fix"] and "unset" in err["fix"]
+    assert "SYNC_MCP_MAX_COST_USD" in err["fix"] and "unset" in err["fix"]
     assert err["details"]["estimateErrorCode"]
     assert creates(api) == []
     assert len(estimates(api)) == 1
 
 
 async def test_an_unpriced_model_under_a_cap_is_refused_with_how_to_proceed(api: SandboxServer, mode: str) -> None:
-    async with connect(api, mode, SYNC_MAX_COST_USD="5") as (client, _):
+    async with connect(api, mode, SYNC_MCP_MAX_COST_USD="5") as (client, _):
         result = await client.call_tool("create_generation", REACT)
     err = data(result)
     assert err["errorCode"] == "spend_estimate_failed"
     assert err["httpStatus"] == 422
     assert err["details"]["estimateErrorCode"] == "cost_estimate_unavailable"
     assert err["retryable"] is False
-    assert "unset SYNC_MAX_COST_USD" in err["fix"]
+    assert "unset SYNC_MCP_MAX_COST_USD" in err["fix"]
     assert creates(api) == []
 
 
 async def test_invalid_arguments_are_refused_before_any_estimate(api: SandboxServer, mode: str) -> None:
     bad = {"model": "lipsync-2", "input": [{"type": "video", "url": VIDEO}]}  # no audio or text
-    async with connect(api, mode, approve, SYNC_MAX_COST_USD="5", SYNC_MCP_CONFIRM_ABOVE_USD="0") as (client, asked):
+    async with connect(api, mode, approve, SYNC_MCP_MAX_COST_USD="5", SYNC_MCP_CONFIRM_ABOVE_USD="0") as (
+        client,
+        asked,
+    ):
         result = await client.call_tool("create_generation", bad)
     assert result.is_error
     assert data(result)["errorCode"] == "generation_input_validation_failed"
@@ -201,7 +204,7 @@ async def test_a_client_without_elicitation_is_unaffected(api: SandboxServer, mo
 
 
 async def test_over_the_cap_nobody_is_asked(api: SandboxServer, mode: str) -> None:
-    env = {"SYNC_MAX_COST_USD": "0.50", "SYNC_MCP_CONFIRM_ABOVE_USD": "0.10"}
+    env = {"SYNC_MCP_MAX_COST_USD": "0.50", "SYNC_MCP_CONFIRM_ABOVE_USD": "0.10"}
     async with connect(api, mode, approve, **env) as (client, asked):
         result = await client.call_tool("create_generation", BASIC)
     assert data(result)["errorCode"] == "spend_cap_exceeded"
@@ -210,7 +213,7 @@ async def test_over_the_cap_nobody_is_asked(api: SandboxServer, mode: str) -> No
 
 
 async def test_cap_and_consent_together_ask_once_then_create(api: SandboxServer, mode: str) -> None:
-    env = {"SYNC_MAX_COST_USD": "1.00", "SYNC_MCP_CONFIRM_ABOVE_USD": "0.10"}
+    env = {"SYNC_MCP_MAX_COST_USD": "1.00", "SYNC_MCP_CONFIRM_ABOVE_USD": "0.10"}
     async with connect(api, mode, approve, **env) as (client, asked):
         result = await client.call_tool("create_generation", BASIC)
     assert not result.is_error

@@ -4,7 +4,9 @@
 //     structuredContent against the tool's outputSchema and throws when it does not match: that is the judge;
 //   - every error path returns through callTool as isError: true, without structuredContent, with the error
 //     object (errorCode, fix, ...) as JSON text in content[0] and the same object in _meta["so.sync/error"];
-//   - unknown tools, unknown prompts and prompts missing arguments are JSON-RPC -32602 errors.
+//   - unknown tools, unknown prompts and prompts missing arguments are JSON-RPC -32602 errors;
+//   - with the default toolsets (core), enable_toolset turns on another set and the client hears
+//     notifications/tools/list_changed.
 // Prints one line per call and exits 1 when any call fails (2 on bad usage).
 //
 // Usage: SANDBOX_API_KEY=<sandbox key> node sweep.mjs <python> <sandbox url>
@@ -20,7 +22,7 @@ import { isDeepStrictEqual } from "node:util";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
+import { ErrorCode, McpError, ToolListChangedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
 
 const [python, sandboxUrl] = process.argv.slice(2);
 const apiKey = process.env.SANDBOX_API_KEY;
@@ -49,6 +51,7 @@ const serverEnv = {
   SYNC_MCP_ALLOWED_DIRS: media,
   SYNC_MCP_OUTPUT_DIR: output,
   SYNC_MCP_LOG_LEVEL: "WARNING",
+  SYNC_MCP_TOOLSETS: "all", // every tool gets a success call
 };
 delete serverEnv.SYNC_API_KEY;
 delete serverEnv.SANDBOX_API_KEY;
@@ -347,6 +350,40 @@ async function overStdio() {
   return readFileSync(stderr, "utf8");
 }
 
+async function overStdioDefaultToolsets() {
+  const stderr = join(work, "stdio-core-server.log");
+  const transport = new StdioClientTransport({
+    command: python,
+    args: ["-m", "sync_mcp"],
+    env: { ...serverEnv, SYNC_API_KEY: apiKey, SYNC_MCP_TOOLSETS: "" },
+    cwd: work,
+    stderr: openSync(stderr, "w"),
+  });
+  const client = new Client({ name: "sync-mcp-ci-sweep", version: "1.0.0" });
+  let heard;
+  const changed = new Promise((resolve) => (heard = resolve));
+  client.setNotificationHandler(ToolListChangedNotificationSchema, () => heard());
+  if (await step("core", "connect", () => client.connect(transport, { timeout: CALL_MS }))) {
+    const listed = async () => (await client.listTools(undefined, { timeout: CALL_MS })).tools;
+    const ctx = { client, tools: new Map(), succeeded: new Set() };
+    await step("core", "default surface: core + enable_toolset", async () => {
+      const names = (await listed()).map((tool) => tool.name);
+      need(names.includes("lipsync") && names.includes("enable_toolset"), `listed: ${names}`);
+      need(!names.includes("create_project"), "create_project is listed before its toolset is enabled");
+      for (const tool of await listed()) ctx.tools.set(tool.name, tool);
+      return `${names.length} tools`;
+    });
+    await step("core", "enable_toolset", async () => {
+      const enabled = await success(ctx, "enable_toolset", { name: "projects" });
+      await Promise.race([changed, new Promise((_, reject) => setTimeout(() => reject(new Error("no list_changed")), 10_000))]);
+      need((await listed()).some((tool) => tool.name === "create_project"), "create_project not listed after enabling");
+      return `${enabled.toolset}: ${enabled.tools.join(", ")}; tools/list_changed heard`;
+    });
+  }
+  await client.close();
+  return readFileSync(stderr, "utf8");
+}
+
 async function overHttp() {
   const port = await freePort();
   const log = join(work, "http-server.log");
@@ -395,6 +432,7 @@ function report() {
 let logs = "";
 try {
   logs += await overStdio();
+  logs += await overStdioDefaultToolsets();
   logs += await overHttp();
 } catch (error) {
   rows.push({ transport: "-", step: "sweep", ok: false, ms: 0, detail: error?.stack ?? String(error) });

@@ -8,15 +8,19 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .api.client import DEFAULT_BASE_URL, RetryPolicy
 
 _PLACEHOLDER = re.compile(r"^\$\{[^}]*\}$")
+
+DEPRECATED_MAX_COST = "SYNC_MAX_COST_USD"
+"""The spend cap's old name, still read (SYNC_MCP_MAX_COST_USD wins); the CLI says it is deprecated."""
 
 WEBHOOK_PATH = "/webhooks/sync"
 """Path of the webhook receiver in HTTP mode."""
@@ -33,7 +37,9 @@ class Settings(BaseSettings):
     base_url: str = Field(default=DEFAULT_BASE_URL, validation_alias="SYNC_BASE_URL")
     output_dir: Path = Field(default=Path("sync-outputs"), validation_alias="SYNC_MCP_OUTPUT_DIR")
     allowed_dirs: str | None = Field(default=None, validation_alias="SYNC_MCP_ALLOWED_DIRS")
-    max_cost_usd: float | None = Field(default=None, ge=0, validation_alias="SYNC_MAX_COST_USD")
+    max_cost_usd: float | None = Field(
+        default=None, ge=0, validation_alias=AliasChoices("SYNC_MCP_MAX_COST_USD", DEPRECATED_MAX_COST)
+    )
     confirm_above_usd: float | None = Field(default=None, ge=0, validation_alias="SYNC_MCP_CONFIRM_ABOVE_USD")
     http_token: SecretStr | None = Field(default=None, validation_alias="SYNC_MCP_HTTP_TOKEN")
     """HTTP mode: the bearer token clients must send (required when bound beyond loopback)."""
@@ -93,6 +99,13 @@ class Settings(BaseSettings):
         parts = re.split(f"[,{re.escape(os.pathsep)}]", self.allowed_dirs)
         return [Path(p).expanduser().resolve() for p in parts if p.strip()]
 
+    @staticmethod
+    def deprecations(environ: Mapping[str, str] = os.environ) -> list[str]:
+        """One line per deprecated variable set in the environment, saying which name to use instead."""
+        if DEPRECATED_MAX_COST in environ:
+            return [f"{DEPRECATED_MAX_COST} is deprecated: name it SYNC_MCP_MAX_COST_USD (the old name still works)."]
+        return []
+
     def secret_key(self) -> str | None:
         return self.api_key.get_secret_value() if self.api_key else None
 
@@ -109,3 +122,12 @@ class Settings(BaseSettings):
         if self.webhook_secret is None or not self.public_url or not self.public_url.startswith("https://"):
             return None
         return self.public_url.rstrip("/") + WEBHOOK_PATH
+
+
+def env_names() -> list[str]:
+    """Each setting's environment variable, in declaration order (old names, read too, are left out)."""
+    names = []
+    for field in Settings.model_fields.values():
+        alias = field.validation_alias
+        names.append(str(alias.choices[0]) if isinstance(alias, AliasChoices) else str(alias))
+    return names

@@ -3,7 +3,7 @@
 Both checks use one estimate of the create body: the legacy body-based `POST /v2/analyze/cost`, because
 a create's output duration is not known before the API fetches the media.
 
-- Cap (`SYNC_MAX_COST_USD`, `Settings.max_cost_usd`): an estimate above it refuses the create with
+- Cap (`SYNC_MCP_MAX_COST_USD`, `Settings.max_cost_usd`): an estimate above it refuses the create with
   `spend_cap_exceeded`; an estimate that cannot be had refuses it with `spend_estimate_failed` rather than
   spending blindly. Nothing is sent to `POST /v2/generate` either way.
 - Consent (`SYNC_MCP_CONFIRM_ABOVE_USD`, `Settings.confirm_above_usd`): when the client supports
@@ -240,9 +240,9 @@ def _over_cap(request: CreateGenerationRequest, estimate: SpendEstimate, cap: fl
     return ErrorInfo(
         errorCode="spend_cap_exceeded",
         message=f"Not started: the estimated cost ${estimate.usd:.2f} ({estimate.frames:g} frames on "
-        f"{request.model}) is above the spend cap of ${cap:.2f} (SYNC_MAX_COST_USD). Nothing was created.",
+        f"{request.model}) is above the spend cap of ${cap:.2f} (SYNC_MCP_MAX_COST_USD). Nothing was created.",
         fix="Use shorter media or a cheaper model (estimate_cost compares them), or raise or unset "
-        "SYNC_MAX_COST_USD in the server's environment and restart the server.",
+        "SYNC_MCP_MAX_COST_USD in the server's environment and restart the server.",
         retryable=False,
         details={"estimatedCostUsd": estimate.usd, "estimatedFrameCount": estimate.frames, "capUsd": cap},
     )
@@ -252,10 +252,10 @@ def _estimate_failed(error: ErrorInfo, cap: float) -> ErrorInfo:
     return ErrorInfo(
         errorCode="spend_estimate_failed",
         httpStatus=error.http_status,
-        message=f"Not started: a spend cap of ${cap:.2f} is set (SYNC_MAX_COST_USD) but the cost could not be "
+        message=f"Not started: a spend cap of ${cap:.2f} is set (SYNC_MCP_MAX_COST_USD) but the cost could not be "
         f"estimated ({error.error_code}: {error.message}), so nothing was created rather than spend blindly.",
         fix=("Try again shortly. " if error.retryable else "")
-        + "To create without an estimate, unset SYNC_MAX_COST_USD in the server's environment and restart "
+        + "To create without an estimate, unset SYNC_MCP_MAX_COST_USD in the server's environment and restart "
         f"the server. About the estimate error: {error.fix}",
         retryable=error.retryable,
         requestId=error.request_id,
