@@ -18,6 +18,7 @@ import pytest
 
 from sync_mcp import __version__
 from sync_mcp.cli import build_parser
+from sync_mcp.config import Settings
 from sync_mcp.sandbox import SandboxServer
 
 from .conftest import TEST_KEY
@@ -213,3 +214,23 @@ def test_log_level_flag_wins_over_the_environment(api: SandboxServer) -> None:
     assert replies["fetched"]["result"]["isError"] is False  # the retry happened, silently at this level
     levels = {parse_logfmt(line)["level"] for line in stderr.splitlines() if line.strip()}
     assert not levels & {"DEBUG", "INFO"}, stderr
+
+
+def test_the_old_spend_cap_name_still_works_and_is_called_deprecated(api: SandboxServer) -> None:
+    stdout_lines, stderr, replies = _session(api, [], _env(api, SYNC_MAX_COST_USD="100"))
+    _assert_only_jsonrpc(stdout_lines)
+    records = [parse_logfmt(line) for line in stderr.splitlines() if line.strip()]
+    assert any(
+        r["level"] == "WARNING"
+        and "SYNC_MAX_COST_USD is deprecated" in r["msg"]
+        and "SYNC_MCP_MAX_COST_USD" in r["msg"]
+        for r in records
+    ), stderr
+    assert replies["fetched"]["result"]["isError"] is False
+
+
+def test_the_old_spend_cap_name_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SYNC_MAX_COST_USD", "2.5")
+    assert Settings(_env_file=None).max_cost_usd == 2.5  # type: ignore[call-arg]
+    monkeypatch.setenv("SYNC_MCP_MAX_COST_USD", "4")
+    assert Settings(_env_file=None).max_cost_usd == 4  # type: ignore[call-arg]

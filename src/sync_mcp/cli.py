@@ -6,6 +6,7 @@ Imports stay inside the subcommands so that starting the stdio server pays only 
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from collections.abc import Sequence
 
@@ -75,11 +76,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     command = args.command or "serve"
     if command == "serve":
         from sync_mcp.config import Settings
+        from sync_mcp.logs import configure_logging
         from sync_mcp.server import build_server
 
         settings = Settings()
         if args.log_level:
             settings.log_level = args.log_level
+        configure_logging(settings.log_level, secrets=[settings.secret_key()])
+        for line in Settings.deprecations():
+            logging.getLogger("sync_mcp").warning(line)
         from sync_mcp.tools.toolset import UnknownToolsetError
 
         if args.transport == "http":
