@@ -80,11 +80,3 @@ def supported_text(asset_type: AssetType | None = None) -> str:
 def format_of(name: str) -> MediaFormat | None:
     """The format of a file name or URL path by its extension (case-insensitive), or None."""
     return FORMATS_BY_EXTENSION.get(PurePath(name).suffix.lower())
-
-
-def asset_type_of(content_type: str) -> AssetType | None:
-    """The asset type a MIME type belongs to, or None when §16.1 does not list it."""
-    base = content_type.split(";", 1)[0].strip().lower()
-    if base not in CONTENT_TYPES:
-        return None
-    return "VIDEO" if base.startswith("video/") else "AUDIO" if base.startswith("audio/") else "IMAGE"

@@ -32,7 +32,6 @@ import hashlib
 import inspect
 import json
 import time
-import weakref
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -47,7 +46,7 @@ from mcp.server.mcpserver import (
 )
 from pydantic import BaseModel, Field, ValidationError
 
-from sync_mcp.api import CreateGenerationRequest, ErrorInfo, SyncAPIError, SyncClient
+from sync_mcp.api import CreateGenerationRequest, ErrorInfo, SyncAPIError
 from sync_mcp.api.costs import estimate_create_cost, legacy_total
 
 from .arguments import model_parameters, wire_body
@@ -79,8 +78,6 @@ class SpendCheck:
 
     estimate: SpendEstimate | None
     refusal: ErrorInfo | None = None
-    confirmed: bool = False
-    """True when the user was asked and approved."""
 
     @property
     def estimated_cost_usd(self) -> float | None:
@@ -89,12 +86,10 @@ class SpendCheck:
 
 # ----------------------------------------------------------------------------------------------- estimates
 
-_remembered: weakref.WeakKeyDictionary[SyncClient, dict[str, tuple[float, SpendEstimate]]] = weakref.WeakKeyDictionary()
-
-
 def _memory(ctx: Context[Any, Any]) -> dict[str, tuple[float, SpendEstimate]]:
-    """Estimates remembered by this server (keyed by its lifespan's own client), shared by its requests."""
-    return _remembered.setdefault(ctx.request_context.lifespan_context.client, {})
+    """Estimates remembered by this server, shared by its requests (the server's state owns them)."""
+    memory: dict[str, tuple[float, SpendEstimate]] = ctx.request_context.lifespan_context.spend_estimates
+    return memory
 
 
 def _body_key(ctx: Context[Any, Any], request: CreateGenerationRequest) -> str:
@@ -227,13 +222,12 @@ async def guard_spend(
         estimate = await estimate_spend(ctx, state, request)
     else:
         estimate = remembered_estimate(ctx, request)
-    confirmed = isinstance(answer, SpendConsent)
     if cap is not None and estimate is not None:
         if estimate.error is not None:
             return SpendCheck(estimate, refusal=_estimate_failed(estimate.error, cap))
         if (estimate.usd or 0.0) > cap:
             return SpendCheck(estimate, refusal=_over_cap(request, estimate, cap))
-    return SpendCheck(estimate, confirmed=confirmed)
+    return SpendCheck(estimate)
 
 
 def _over_cap(request: CreateGenerationRequest, estimate: SpendEstimate, cap: float) -> ErrorInfo:

@@ -38,6 +38,8 @@ class ToolState:
     """The toolsets this server offers now: results name only tools the agent has."""
     deliveries: DeliveryBoard = field(default_factory=DeliveryBoard)
     """Verified webhook deliveries (HTTP mode), which end waits without polling."""
+    spend_estimates: dict[str, Any] = field(default_factory=dict)
+    """Cost estimates this server remembers for a while, by body (tools/spending.py)."""
 
 
 API_KEY_HEADER = "X-Sync-Api-Key"
