@@ -1,21 +1,22 @@
 """Compact tool schemas for `tools/list`, which every client fetches and every model reads on every turn.
 
-Pydantic's JSON Schema is exact but wordy. Rewrites that change no validation outcome, applied to every
-subschema at any depth (property names and data such as `enum`, `const` or `default` are left alone):
-generated `title`s are dropped (they repeat the property names); `additionalProperties: true` is dropped
-(it is the JSON Schema default); an OpenAPI `discriminator` beside `oneOf` is dropped (not a JSON Schema
-keyword: the `const` tag of each variant already decides); and an optional property written
-`anyOf: [T, null]` with `default: null` becomes `type: [T, "null"]` when T is a plain typed schema (a `null`
-default only says what omitting it means; null itself stays valid). Validation uses the Pydantic models, not
-these schemas.
+Pydantic's JSON Schema is exact but wordy. Rewrites applied to every subschema at any depth (property names
+and data such as `enum`, `const` or `default` are left alone): generated `title`s are dropped (they repeat the
+property names); `additionalProperties: true` is dropped (it is the JSON Schema default); an OpenAPI
+`discriminator` beside `oneOf` is dropped (not a JSON Schema keyword: the `const` tag of each variant already
+decides). These change no validation outcome. One rewrite does, on purpose: an optional property written
+`anyOf: [T, null]` with `default: null` becomes plain `T`, so the schema says "omit it" and a client that checks
+arguments refuses an explicit `null` there, which the server itself accepts as "not given" (the tests hold both
+sides). The alternatives cost more than they give: the `anyOf` form is a tenth of `tools/list`, and a `type`
+array (`["string", "null"]`) is flagged as unportable by the Inspector's schema check (single-type dialects such
+as Gemini's function declarations reject it). Validation uses the Pydantic models, not these schemas.
 
 Output schemas (`output=True`) also lose their `description`s: hosts give a model a tool's description and input
 schema, while an output schema serves to check `structuredContent`, whose own JSON (with its `nextStep`) is what
-the model reads. Since results never hold a null (they are dumped without `None` values), an optional output
-property is its plain type `T`, without the null. An output's `enum`s go: results pass on what the API sends,
-and a status or kind the API adds tomorrow must still reach the agent rather than fail the check. And an output
-schema states the result's top level: each property with its type, where a nested object (a list's items, a
-`$ref`) is just `object` — the JSON the model reads carries the detail, and it was a tenth of `tools/list`.
+the model reads. An output's `enum`s go: results pass on what the API sends, and a status or kind the API adds
+tomorrow must still reach the agent rather than fail the check. And an output schema states the result's top
+level: each property with its type, where a nested object (a list's items, a `$ref`) is just `object` — the JSON
+the model reads carries the detail, and it was a tenth of `tools/list`.
 """
 
 from __future__ import annotations
@@ -86,7 +87,7 @@ def _compact(schema: Any, output: bool) -> Any:
             out[key] = value
     properties = out.get("properties")
     if isinstance(properties, dict):
-        out["properties"] = {name: _optional_as_plain(prop, output) for name, prop in properties.items()}
+        out["properties"] = {name: _optional_as_plain(prop) for name, prop in properties.items()}
     return out
 
 
@@ -98,17 +99,13 @@ def _dropped(key: str, value: Any, schema: dict[str, Any], output: bool) -> bool
     return key == "discriminator" and "oneOf" in schema
 
 
-def _optional_as_plain(prop: Any, output: bool) -> Any:
-    """`anyOf: [T, null]` with `default: null` as `type: [T, "null"]` when T is a plain typed schema (no enum or
-    const, which would exclude null), else the same `anyOf` without the default: null stays valid in an input.
-    In an output, which never holds a null, it is plain `T`."""
+def _optional_as_plain(prop: Any) -> Any:
+    """`anyOf: [T, null]` with `default: null` as plain `T` (see the module docstring for what that changes)."""
     variants = prop.get("anyOf") if isinstance(prop, dict) else None
     if not isinstance(variants, list) or NULL not in variants or "default" not in prop or prop["default"] is not None:
         return prop
     rest = [v for v in variants if v != NULL]
     plain = {k: v for k, v in prop.items() if k not in ("anyOf", "default")}
-    if output:
-        return {**rest[0], **plain} if len(rest) == 1 else {**plain, "anyOf": rest}
-    if len(rest) == 1 and isinstance(rest[0].get("type"), str) and not {"enum", "const"} & rest[0].keys():
-        return {**rest[0], **plain, "type": [rest[0]["type"], "null"]}
-    return {**plain, "anyOf": variants}
+    if len(rest) == 1:
+        return {**rest[0], **plain}
+    return {**plain, "anyOf": rest}
