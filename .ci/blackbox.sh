@@ -174,7 +174,7 @@ check "$tmp/tools.json" \
 echo "ok: the same tools as manifest.json (every toolset on), no schema portability findings"
 
 step "inspector: the default surface (core + enable_toolset)"
-inspect_with "" --method tools/list --strict > "$tmp/core.json"
+inspect_with core --method tools/list --strict > "$tmp/core.json"
 check "$tmp/core.json" \
   '{"lipsync", "get_generation", "enable_toolset"} <= {t["name"] for t in d["result"]["tools"]}' \
   '{t["name"] for t in d["result"]["tools"]} <= {t["name"] for t in m["tools"]}' \

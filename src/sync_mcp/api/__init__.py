@@ -1,4 +1,8 @@
-"""The Sync API v2, knowing nothing of MCP: wire models, the client, errors and the error catalog."""
+"""The Sync API v2, knowing nothing of MCP: wire models, the client, errors and the error catalog.
+
+Comments here and in the sandbox cite "reference §N": section N of docs/reference.md, the API reference this
+package is built against (with docs/openapi-notes.md and the catalog snapshot docs/error-catalog.json).
+"""
 
 from .client import DEFAULT_BASE_URL, RetryPolicy, SyncClient, new_idempotency_key
 from .errors import ErrorCatalog, ErrorInfo, MissingAPIKeyError, SyncAPIError, TransportError
