@@ -93,6 +93,13 @@ def _enable_step(offered: Offered, *needed: str) -> list[str]:
 
 
 def register_prompts(server: MCPServer[Any], offered: Offered) -> None:
+    _lipsync_video(server, offered)
+    _talking_photo(server, offered)
+    _dub_video(server, offered)
+    _troubleshoot_generation(server, offered)
+
+
+def _lipsync_video(server: MCPServer[Any], offered: Offered) -> None:
     has = offered.offers
 
     @server.prompt(name="lipsync_video", title="Lip-sync a video to an audio track")
@@ -119,6 +126,10 @@ def register_prompts(server: MCPServer[Any], offered: Offered) -> None:
             *_follow_steps(has),
         ]
         return [UserMessage(_numbered(f"Lip-sync this video to this audio track with Sync ({chosen}).", steps))]
+
+
+def _talking_photo(server: MCPServer[Any], offered: Offered) -> None:
+    has = offered.offers
 
     @server.prompt(name="talking_photo", title="Make this image say a script")
     def talking_photo(
@@ -153,6 +164,10 @@ def register_prompts(server: MCPServer[Any], offered: Offered) -> None:
         intro = f"Make this photo speak the script below in voice {voice_id}.\n\nScript:\n{script}"
         return [UserMessage(_numbered(intro, steps))]
 
+
+def _dub_video(server: MCPServer[Any], offered: Offered) -> None:
+    has = offered.offers
+
     @server.prompt(name="dub_video", title="Dub this video into a language")
     def dub_video(
         video: MediaArg,
@@ -180,6 +195,8 @@ def register_prompts(server: MCPServer[Any], offered: Offered) -> None:
         ]
         return [UserMessage(_numbered(f"Dub this video into '{target_language}' with Sync.", steps))]
 
+
+def _troubleshoot_generation(server: MCPServer[Any], offered: Offered) -> None:
     @server.prompt(name="troubleshoot_generation", title="Troubleshoot a failed generation")
     async def troubleshoot_generation(
         generation_id: Annotated[str, Field(description="Id of the generation that failed or seems stuck.")],
