@@ -1,30 +1,52 @@
-"""Target 6: the JSON of `tools/list` (the bytes of the result as the server writes it on stdio)
-<= 48 KB, with every tool present and each carrying a description and an outputSchema.
+"""Tool-surface budgets: what models read by default (core: names, descriptions and input schemas) <= 20 KB, and
+the whole `tools/list` JSON with every toolset on <= 40 KB (the bytes of the result as the server writes it on
+stdio), with every tool present and each carrying a description and an outputSchema.
 
-The size is deterministic, so one run decides; the figure's baseline is the 48 KB budget itself.
-`tests/test_tool_surface.py` holds the same bound in the test suite.
+The sizes are deterministic, so one run decides; each figure's baseline is its budget.
+`tests/test_tool_surface.py` holds the same bounds in the test suite.
 """
 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from .harness import Figure, Result
 from .processes import stdio_server
 
-BUDGET_BYTES = 48 * 1024
+BUDGET_BYTES = 40 * 1024
+CORE_BUDGET_BYTES = 20 * 1024
+
+
+def _size(value: Any) -> int:
+    return len(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
 
 
 async def run(runs: int) -> Result:
-    result = Result("tool surface: size of the tools/list JSON", 1)
+    result = Result("tool surface: what models read, and the whole tools/list JSON", 1)
     async with stdio_server("http://127.0.0.1:9") as server:
+        core = await server.request("tools/list")
+    async with stdio_server("http://127.0.0.1:9", SYNC_MCP_TOOLSETS="all") as server:
         listed = await server.request("tools/list")
-    size = len(json.dumps(listed, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+    read = [{k: t[k] for k in ("name", "description", "inputSchema")} for t in core["tools"]]
+    result.figures.append(
+        Figure(
+            "default surface (core) as models read it",
+            CORE_BUDGET_BYTES,
+            _size(read),
+            "B",
+            f"<= {CORE_BUDGET_BYTES:,} B of names, descriptions and input schemas",
+            _size(read) <= CORE_BUDGET_BYTES,
+            baseline_label="budget",
+            note=f"{len(read)} tools",
+        )
+    )
+    size = _size(listed)
     tools = listed["tools"]
     incomplete = [t["name"] for t in tools if not t.get("description") or not t.get("outputSchema")]
     result.figures.append(
         Figure(
-            "tools/list JSON",
+            "tools/list JSON, every toolset",
             BUDGET_BYTES,
             size,
             "B",
@@ -36,8 +58,6 @@ async def run(runs: int) -> Result:
     )
     if incomplete:
         result.notes.append("missing a description or outputSchema: " + ", ".join(incomplete))
-    largest = sorted(tools, key=lambda t: -len(json.dumps(t, separators=(",", ":"))))[:3]
-    result.notes.append(
-        "largest: " + ", ".join(f"{t['name']} {len(json.dumps(t, separators=(',', ':'))):,} B" for t in largest)
-    )
+    largest = sorted(tools, key=lambda t: -_size(t))[:3]
+    result.notes.append("largest: " + ", ".join(f"{t['name']} {_size(t):,} B" for t in largest))
     return result
