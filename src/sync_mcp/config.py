@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     and https, creates ask the API to POST completions to `<public_url>/webhooks/sync`."""
     webhook_secret: SecretStr | None = Field(default=None, validation_alias="SYNC_MCP_WEBHOOK_SECRET")
     """HTTP mode: the organisation's webhook signing secret (`whsec_...`); enables the webhook receiver."""
+    media_domains_list: str | None = Field(default=None, validation_alias="SYNC_MCP_MEDIA_DOMAINS")
+    """Further origins the MCP Apps view may play outputs from (its CSP), comma-separated."""
     log_level: str = Field(default="INFO", validation_alias="SYNC_MCP_LOG_LEVEL")
     request_timeout: float = Field(default=30.0, gt=0, validation_alias="SYNC_MCP_REQUEST_TIMEOUT")
     catalog_ttl: float = Field(default=3600.0, ge=0, validation_alias="SYNC_MCP_CATALOG_TTL")
@@ -75,6 +77,10 @@ class Settings(BaseSettings):
             return [Path.cwd().resolve()]
         parts = re.split(f"[,{re.escape(os.pathsep)}]", self.allowed_dirs)
         return [Path(p).expanduser().resolve() for p in parts if p.strip()]
+
+    def media_domains(self) -> list[str]:
+        """`SYNC_MCP_MEDIA_DOMAINS` as a list (origins such as `https://media.example.com`)."""
+        return [d.strip().rstrip("/") for d in (self.media_domains_list or "").split(",") if d.strip()]
 
     def secret_key(self) -> str | None:
         return self.api_key.get_secret_value() if self.api_key else None

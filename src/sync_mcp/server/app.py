@@ -28,6 +28,7 @@ from sync_mcp.tools.results import crashed, fail
 from sync_mcp.tools.updates import GenerationUpdates
 
 from . import request_scope
+from .apps import GenerationView
 from .client_logging import serve_log_levels
 from .completions import register_completions
 from .instructions import INSTRUCTIONS
@@ -139,7 +140,7 @@ def build_server(settings: Settings | None = None, **options: Any) -> SyncMCPSer
         lifespan=lifespan,
         log_level=settings.log_level.upper(),  # type: ignore[arg-type]
         subscriptions=updates.bus,
-        extensions=[tasks],
+        extensions=[tasks, view := GenerationView(settings)],
         **options,
     )
     server.updates = updates
@@ -151,4 +152,5 @@ def build_server(settings: Settings | None = None, **options: Any) -> SyncMCPSer
     register_prompts(server)
     register_completions(server)
     tasks.attach(server)
+    view.attach(server)
     return server
