@@ -291,3 +291,4 @@ async def test_the_view_follows_the_host_theme(host: Host) -> None:
         )
         assert await view.locator("html").get_attribute("data-theme") == "dark"
         assert await body.evaluate("(b) => getComputedStyle(b).color") == "rgb(242, 243, 245)"
+        await host.shoot("running-dark")
