@@ -60,6 +60,8 @@ class Settings(BaseSettings):
     SYNC_MCP_SECRET_KEY)."""
     oauth_secret: SecretStr | None = Field(default=None, validation_alias="SYNC_MCP_SECRET_KEY")
     """HTTP mode with OAuth: the secret the users' Sync keys are encrypted with at rest (32+ characters)."""
+    media_domains_list: str | None = Field(default=None, validation_alias="SYNC_MCP_MEDIA_DOMAINS")
+    """Further origins the MCP Apps view may play outputs from (its CSP), comma-separated."""
     log_level: str = Field(default="INFO", validation_alias="SYNC_MCP_LOG_LEVEL")
     request_timeout: float = Field(default=30.0, gt=0, validation_alias="SYNC_MCP_REQUEST_TIMEOUT")
     max_wait_seconds: float = Field(default=50.0, ge=1, le=3600, validation_alias="SYNC_MCP_MAX_WAIT_SECONDS")
@@ -105,6 +107,10 @@ class Settings(BaseSettings):
         if DEPRECATED_MAX_COST in environ:
             return [f"{DEPRECATED_MAX_COST} is deprecated: name it SYNC_MCP_MAX_COST_USD (the old name still works)."]
         return []
+
+    def media_domains(self) -> list[str]:
+        """`SYNC_MCP_MEDIA_DOMAINS` as a list (origins such as `https://media.example.com`)."""
+        return [d.strip().rstrip("/") for d in (self.media_domains_list or "").split(",") if d.strip()]
 
     def secret_key(self) -> str | None:
         return self.api_key.get_secret_value() if self.api_key else None

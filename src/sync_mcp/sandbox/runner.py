@@ -179,7 +179,7 @@ def run_standalone(
     config.public_base_url = f"http://{_url_host(host)}:{sock.getsockname()[1]}"
     key_note = f"x-api-key: {DEFAULT_API_KEY}" if api_key == DEFAULT_API_KEY else "x-api-key: the key you configured"
     logger.info(
-        "Sync API sandbox on %s (%s; PENDING %.1fs, PROCESSING %.1fs). Outputs are placeholders, not videos.",
+        "Sync API sandbox on %s (%s; PENDING %.1fs, PROCESSING %.1fs). Outputs are a sample video, not lip-syncs.",
         config.public_base_url,
         key_note,
         pending_seconds,

@@ -44,6 +44,7 @@ from sync_mcp.tools.updates import GenerationUpdates
 from sync_mcp.tools.wait_bound import bound_waits
 
 from . import request_scope
+from .apps import GenerationView
 from .client_logging import serve_log_levels
 from .completions import register_completions
 from .instructions import INSTRUCTIONS
@@ -190,7 +191,7 @@ def build_server(settings: Settings | None = None, *, toolset_switch: bool = Tru
         lifespan=lifespan,
         log_level=settings.log_level.upper(),  # type: ignore[arg-type]
         subscriptions=updates.bus,
-        extensions=[tasks],
+        extensions=[tasks, view := GenerationView(settings)],
         **options,
     )
     server.max_wait_seconds = settings.max_wait_seconds
@@ -205,4 +206,5 @@ def build_server(settings: Settings | None = None, *, toolset_switch: bool = Tru
     register_prompts(server, offered)
     register_completions(server)
     tasks.attach(server)
+    view.attach(server)
     return server

@@ -5,9 +5,12 @@ the API key, and it is refused when the signature or expiry in the query do not 
 handed out (compared after percent-decoding, as storage services do, so a client that re-encodes `%2B`
 as `+` is caught). [INF] Error replies imitate S3-style XML; the real storage provider is not documented.
 
-The body is a labelled placeholder, not a video: a valid `ftyp` box followed by a `free` box whose
-payload says what it is, padded to `SandboxConfig.output_size_bytes` when that is larger. It is streamed
-in chunks with a Content-Length, like a storage download. `script_output_drop(state, after_bytes)` makes
+The body is a short video a browser can play (`sandbox/data/output.mp4`: 5 s, H.264 + AAC, index first,
+labelled as a sandbox output; made by `scripts/make_sandbox_video.py`), not a lip-sync, followed by a
+`free` box (which players skip) whose payload names the generation, padded to
+`SandboxConfig.output_size_bytes` when that is larger. It is streamed in chunks with a Content-Length, like
+a storage download, and like one it answers a single `Range: bytes=...` with 206 Partial Content (the
+way a browser's video player reads it). `script_output_drop(state, after_bytes)` makes
 the next output transfer break off after that many bytes (the connection is dropped mid-body; with
 `hold=True` it stalls there until the client goes away instead). Each output fetch is noted in the store
 `"output_fetches"` as `{"id", "has_api_key"}` (the key itself is never kept).
@@ -18,6 +21,8 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import AsyncIterator
+from functools import cache
+from importlib import resources
 from urllib.parse import parse_qs, quote
 
 from starlette.requests import Request
@@ -38,31 +43,38 @@ def output_url(base_url: str, record: GenerationRecord) -> str:
 
 CHUNK_BYTES = 64 * 1024
 _DROPS = "output_drops"
+_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 
 def _box_head(kind: bytes, payload_size: int) -> bytes:
     return (payload_size + 8).to_bytes(4, "big") + kind
 
 
+@cache
+def sample_video() -> bytes:
+    """The playable MP4 every output starts with (ftyp, moov, then mdat)."""
+    return resources.files("sync_mcp.sandbox").joinpath("data/output.mp4").read_bytes()
+
+
 def _placeholder_head(generation_id: str) -> tuple[bytes, bytes]:
-    ftyp_payload = b"isom" + (0x200).to_bytes(4, "big") + b"isomiso2avc1mp41"
     note = (
         f"sync-mcp sandbox placeholder output for {generation_id}\n"
         "This file stands in for a lip-synced video: the sandbox emulates the Sync API, it does not render.\n"
     ).encode()
-    return _box_head(b"ftyp", len(ftyp_payload)) + ftyp_payload, note
+    return sample_video(), note
 
 
 def placeholder_size(generation_id: str, size: int = 0) -> int:
-    ftyp, note = _placeholder_head(generation_id)
-    return max(size, len(ftyp) + 8 + len(note))
+    video, note = _placeholder_head(generation_id)
+    return max(size, len(video) + 8 + len(note))
 
 
 def placeholder_chunks(generation_id: str, size: int = 0) -> AsyncIterator[bytes]:
-    """The placeholder of `placeholder_size(generation_id, size)` bytes: the note, then zero padding."""
-    ftyp, note = _placeholder_head(generation_id)
+    """The output of `placeholder_size(generation_id, size)` bytes: the video, then a `free` box holding the
+    note and zero padding."""
+    video, note = _placeholder_head(generation_id)
     total = placeholder_size(generation_id, size)
-    head = ftyp + _box_head(b"free", total - len(ftyp) - 8) + note
+    head = video + _box_head(b"free", total - len(video) - 8) + note
 
     async def chunks() -> AsyncIterator[bytes]:
         yield head
@@ -73,6 +85,37 @@ def placeholder_chunks(generation_id: str, size: int = 0) -> AsyncIterator[bytes
             left -= step
 
     return chunks()
+
+
+async def _slice(chunks: AsyncIterator[bytes], start: int, end: int) -> AsyncIterator[bytes]:
+    """Bytes `start`..`end` (inclusive) of a chunked body."""
+    offset = 0
+    async for chunk in chunks:
+        lo, hi = max(start - offset, 0), min(end + 1 - offset, len(chunk))
+        if lo < hi:
+            yield chunk[lo:hi]
+        offset += len(chunk)
+        if offset > end:
+            return
+
+
+def _byte_range(header: str | None, total: int) -> tuple[int, int] | None:
+    """The (first, last) byte of a single `Range: bytes=a-b | a- | -n` within `total`; None for no range (or
+    one this store ignores, like several ranges: the whole body is sent). Raises ValueError when the range
+    cannot be satisfied."""
+    match = _RANGE.match((header or "").strip())
+    if match is None or not (match[1] or match[2]):
+        return None
+    if not match[1]:  # the last n bytes
+        suffix = int(match[2])
+        if suffix == 0:
+            raise ValueError(header)
+        return max(total - suffix, 0), total - 1
+    first = int(match[1])
+    last = min(int(match[2]), total - 1) if match[2] else total - 1
+    if first >= total or last < first:
+        raise ValueError(header)
+    return first, last
 
 
 def script_output_drop(state: SandboxState, after_bytes: int, *, hold: bool = False) -> None:
@@ -93,8 +136,10 @@ class _BrokenTransfer(StreamingResponse):
     the connection mid-transfer (it logs one line about the incomplete response). With `hold`, it first
     waits for the client to disconnect."""
 
-    def __init__(self, content: AsyncIterator[bytes], after_bytes: int, hold: bool, headers: dict[str, str]) -> None:
-        super().__init__(content, media_type="video/mp4", headers=headers)
+    def __init__(
+        self, content: AsyncIterator[bytes], after_bytes: int, hold: bool, headers: dict[str, str], status: int
+    ) -> None:
+        super().__init__(content, status, media_type="video/mp4", headers=headers)
         self.after_bytes = after_bytes
         self.hold = hold
 
@@ -134,16 +179,27 @@ async def get_output(request: Request) -> Response:
         return _storage_error(403, "AccessDenied", "Request has expired.")
     filename = f"{record.output_file_name or record.id}.mp4"
     size = sandbox_config(request).output_size_bytes
+    total = placeholder_size(record.id, size)
+    try:
+        wanted = _byte_range(request.headers.get("range"), total)
+    except ValueError:
+        return Response(status_code=416, headers={"Content-Range": f"bytes */{total}"})
     body = placeholder_chunks(record.id, size)
-    headers = {
-        "Content-Disposition": f'inline; filename="{filename}"',
-        "Content-Length": str(placeholder_size(record.id, size)),
-    }
+    headers = {"Content-Disposition": f'inline; filename="{filename}"', "Accept-Ranges": "bytes"}
+    status = 200
+    if wanted is None:
+        headers["Content-Length"] = str(total)
+    else:
+        first, last = wanted
+        body = _slice(body, first, last)
+        headers["Content-Length"] = str(last - first + 1)
+        headers["Content-Range"] = f"bytes {first}-{last}/{total}"
+        status = 206
     state.store("output_fetches", list).append({"id": record.id, "has_api_key": "x-api-key" in request.headers})
     drop = _take_drop(state)
     if drop is not None:
-        return _BrokenTransfer(body, *drop, headers)
-    return StreamingResponse(body, media_type="video/mp4", headers=headers)
+        return _BrokenTransfer(body, *drop, headers, status)
+    return StreamingResponse(body, status, media_type="video/mp4", headers=headers)
 
 
 routes = [Route("/files/outputs/{name}", get_output, methods=["GET"])]

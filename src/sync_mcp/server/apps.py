@@ -1,0 +1,96 @@
+"""The MCP Apps view (`io.modelcontextprotocol/ui`, SEP-1865): a player for the generation a tool returns.
+
+Hosts that render MCP Apps (Claude, ChatGPT, VS Code, Goose, ...) show the `ui://` resource below inline next
+to a call of `lipsync`, `get_generation` or `create_generation`: the job's status while it runs (the view
+follows it with `get_generation` through the host), the finished video in a `<video>` player with buttons
+that ask the host to call `download_output` or `create_generation` (another take), or the `errorCode` and
+the catalog's `fix` of a failed job.
+
+Only a client that declares the extension with the `text/html;profile=mcp-app` MIME type (per request on
+2026-07-28, in `initialize` on the handshake era) sees the link: for it, `tools/list` carries
+`_meta.ui.resourceUri` on those three tools and `resources/list` includes the view. Every other client gets
+exactly the lists it gets without this module; tool results are the same for all.
+
+The HTML is built from `view/` by `scripts/build_view.py` (the ext-apps `App` class bundled with esbuild,
+licences included) and committed as `ui/generation.html`, so installing needs no Node. Its CSP metadata
+(`resourceDomains`) names the origins it may play video from: the API's origin (which, for the sandbox, also
+serves the outputs), `https://*.sync.so`, and any listed in `SYNC_MCP_MEDIA_DOMAINS`.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+from typing import Any
+from urllib.parse import urlsplit
+
+from mcp.server.apps import APP_MIME_TYPE, Apps, ResourceCsp, client_supports_apps
+from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
+from mcp.server.mcpserver import MCPServer
+
+from sync_mcp.config import Settings
+
+VIEW_URI = "ui://sync-mcp/generation.html"
+VIEW_TOOLS = frozenset({"lipsync", "get_generation", "create_generation"})
+SYNC_MEDIA_DOMAINS = ("https://*.sync.so",)
+"""Where the API's own media live; output URLs on other storage need `SYNC_MCP_MEDIA_DOMAINS`."""
+
+
+@cache
+def view_html() -> str:
+    """The built view (`ui/generation.html`)."""
+    return resources.files("sync_mcp.server").joinpath("ui/generation.html").read_text(encoding="utf-8")
+
+
+def _origin(url: str) -> str | None:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") and parts.netloc else None
+
+
+def media_domains(settings: Settings) -> list[str]:
+    """The origins the view may load video from (its CSP `resourceDomains`), without repeats."""
+    domains = [_origin(settings.base_url), *SYNC_MEDIA_DOMAINS, *settings.media_domains()]
+    return list(dict.fromkeys(d for d in domains if d))
+
+
+class GenerationView(Apps):
+    """The Apps extension of this server: the view resource, linked from `VIEW_TOOLS` for clients that
+    declare the extension. `attach(server)` installs the middleware that does the linking."""
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__()
+        self.add_html_resource(
+            VIEW_URI,
+            view_html(),
+            name="generation-view",
+            title="Generation player",
+            description="Shows a generation: its progress while it runs, the video when it is done (with save "
+            "and another-take buttons), or why it failed and how to fix it.",
+            csp=ResourceCsp(resource_domains=media_domains(settings)),
+            prefers_border=True,
+        )
+
+    def attach(self, server: MCPServer[Any]) -> None:
+        server.middleware.append(link_view)
+
+
+def _linked(tool: dict[str, Any]) -> dict[str, Any]:
+    if tool.get("name") not in VIEW_TOOLS:
+        return tool
+    meta = dict(tool.get("_meta") or {})
+    meta["ui"] = {**(meta.get("ui") or {}), "resourceUri": VIEW_URI}
+    return {**tool, "_meta": meta}
+
+
+async def link_view(ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> HandlerResult:
+    """Server middleware: for a client that declares MCP Apps, stamp `_meta.ui.resourceUri` on the view's
+    tools in `tools/list`; for any other client, leave the view out of `resources/list`. It works on the
+    result in its wire form (a dict), copying what it changes."""
+    result = await call_next(ctx)
+    if not isinstance(result, dict):
+        return result
+    if ctx.method == "tools/list" and client_supports_apps(ctx):
+        return {**result, "tools": [_linked(tool) for tool in result.get("tools", [])]}
+    if ctx.method == "resources/list" and not client_supports_apps(ctx):
+        return {**result, "resources": [r for r in result.get("resources", []) if r.get("mimeType") != APP_MIME_TYPE]}
+    return result
