@@ -14,11 +14,12 @@ from sync.core.pydantic_utilities import parse_obj_as
 
 from sync_mcp.api.capabilities import MODELS
 from sync_mcp.api.models import ModelInfo
+from sync_mcp.api.prices import PRICES
 from sync_mcp.sandbox import SandboxServer
 from sync_mcp.server import build_server
 from sync_mcp.tools.models import merge_models
 
-from .conftest import TEST_KEY, data, make_settings, sent
+from .conftest import TEST_KEY, data, error, make_settings, sent
 
 pytestmark = pytest.mark.anyio
 
@@ -56,7 +57,8 @@ async def test_every_model_with_what_it_accepts(client: Client, api: SandboxServ
     assert "temperature" in models["lipsync-2"]["options"]
     assert "temperature" in models["lipsync-1.9.0-beta"]["ignoredOptions"]
     assert "temperature" in models["sync-3"]["ignoredOptions"]
-    assert models["lipsync-2"]["pricePerSecondUsd"] == {"min": 0.04, "max": 0.05}
+    # Published at 25 fps ($0.04-0.05), shown at the estimate's default 30 fps: charged per frame.
+    assert models["lipsync-2"]["pricePerSecondUsd"] == {"min": 0.048, "max": 0.06, "fps": 30}
     assert "min" in models["sync-3"]["typicalProcessing"]
     assert models["lipsync-2"]["version"] and models["lipsync-2"]["type"] == "lipsync"
     assert models["react-1"]["type"] == "react"
@@ -124,3 +126,21 @@ def test_syncsdk_parses_the_models_list(api: SandboxServer) -> None:
     parsed = parse_obj_as(list[SdkModelInfo], raw)
     assert [m.id for m in parsed] == list(MODELS)
     assert all(m.type in ("lipsync", "react") and m.version for m in parsed)
+
+
+@pytest.mark.parametrize("model", sorted(PRICES))
+@pytest.mark.parametrize(("seconds", "fps"), [(1, None), (2.5, None), (90, None), (600, None), (90, 25), (10, 24)])
+async def test_the_estimate_falls_inside_the_price_list_models_shows(
+    client: Client, model: str, seconds: float, fps: float | None
+) -> None:
+    shown = by_id(await client.call_tool("list_models", {}))[model]["pricePerSecondUsd"]
+    arguments: dict[str, Any] = {"model": model, "duration": seconds, **({"fps": fps} if fps else {})}
+    estimate = data(await client.call_tool("estimate_cost", arguments))
+    per_second = estimate["estimatedCostUsd"] / seconds * shown["fps"] / (fps or shown["fps"])
+    assert shown["min"] <= round(per_second, 4) <= shown["max"], (model, seconds, fps, estimate, shown)
+
+
+async def test_an_unpriced_model_shows_no_price_and_cannot_be_estimated(client: Client) -> None:
+    assert "pricePerSecondUsd" not in by_id(await client.call_tool("list_models", {}))["react-1"]
+    err = error(await client.call_tool("estimate_cost", {"model": "react-1", "duration": 5}))
+    assert err["errorCode"] == "cost_estimate_unavailable"

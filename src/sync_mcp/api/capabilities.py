@@ -1,7 +1,7 @@
 """What each Sync model accepts: the one table behind `list_models`, the validators and the warnings.
 
-Facts from the API reference §3.1.3 and §4.2-4.3 (volatile numbers such as prices and processing
-times are for display only; the estimate endpoint is the authority on cost).
+Facts from the API reference §3.1.3 and §4.2-4.3 (volatile numbers such as processing times are for display
+only). Prices are in api/prices.py.
 """
 
 from __future__ import annotations
@@ -38,7 +38,6 @@ class ModelCapability:
     """What drives the lips: recorded audio, or a text input synthesized by TTS (reference §3.1.1)."""
     max_input_seconds: float | None = None
     typical_processing: str = ""
-    price_per_second_usd: tuple[float, float] | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
 
     @property
@@ -59,7 +58,6 @@ MODELS: dict[str, ModelCapability] = {
             visual_inputs=("video", "image"),
             options=frozenset({"sync_mode", "active_speaker_detection"}),
             typical_processing="~10-15 min for a 30 s clip; ~45-55 min for 2 min",
-            price_per_second_usd=(0.107, 0.133),
             notes=(
                 "sync_mode applies to video inputs only",
                 "active_speaker_detection: manual selection only (frame_number + coordinates) for images",
@@ -73,7 +71,6 @@ MODELS: dict[str, ModelCapability] = {
             visual_inputs=("video",),
             options=_LIPSYNC2_OPTIONS,
             typical_processing="~1-3 min for a 30 s clip; ~4-8 min for 2 min",
-            price_per_second_usd=(0.04, 0.05),
         ),
         ModelCapability(
             id="lipsync-2-pro",
@@ -82,7 +79,6 @@ MODELS: dict[str, ModelCapability] = {
             visual_inputs=("video",),
             options=_LIPSYNC2_OPTIONS,
             typical_processing="~2-5 min for a 30 s clip; ~6-12 min for 2 min",
-            price_per_second_usd=(0.067, 0.083),
         ),
         ModelCapability(
             id="lipsync-1.9.0-beta",
@@ -91,7 +87,6 @@ MODELS: dict[str, ModelCapability] = {
             visual_inputs=("video",),
             options=frozenset({"sync_mode", "occlusion_detection_enabled"}),
             typical_processing="~30-60 s for a 30 s clip; ~2-4 min for 2 min",
-            price_per_second_usd=(0.02, 0.025),
         ),
         ModelCapability(
             id="react-1",

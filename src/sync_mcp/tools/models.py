@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sync_mcp.api.capabilities import MODELS, REACT_ONLY_OPTIONS, ModelCapability, OptionName
 from sync_mcp.api.catalog import list_models as fetch_models
 from sync_mcp.api.models import ModelInfo
+from sync_mcp.api.prices import ESTIMATE_FPS, PRICES
 
 from .registry import sync_tool
 from .results import ok
@@ -25,6 +26,7 @@ UNCERTAIN_OPTIONS = frozenset({"reasoning_enabled"})
 class PriceRange(BaseModel):
     min: float
     max: float
+    fps: float = Field(description="Frame rate these per-second prices are for: usage is charged per frame.")
 
 
 class ModelEntry(BaseModel):
@@ -44,7 +46,10 @@ class ModelEntry(BaseModel):
     max_input_seconds: float | None = Field(default=None, alias="maxInputSeconds")
     typical_processing: str | None = Field(default=None, alias="typicalProcessing")
     price_per_second_usd: PriceRange | None = Field(
-        default=None, alias="pricePerSecondUsd", description="Indicative USD per output second at 25 fps."
+        default=None,
+        alias="pricePerSecondUsd",
+        description="Indicative USD per output second (plan discount to list price) at fps; estimate_cost prices a "
+        "job exactly.",
     )
     notes: list[str] = Field(default_factory=list)
     known: bool = Field(default=True, description="False: capabilities unknown to this server.")
@@ -78,11 +83,17 @@ def model_entry(cap: ModelCapability | None, info: ModelInfo | None) -> ModelEnt
         refused_options=sorted(REACT_ONLY_OPTIONS - cap.options),
         max_input_seconds=cap.max_input_seconds,
         typical_processing=cap.typical_processing or None,
-        price_per_second_usd=PriceRange(min=cap.price_per_second_usd[0], max=cap.price_per_second_usd[1])
-        if cap.price_per_second_usd
-        else None,
+        price_per_second_usd=_price_range(cap.id),
         notes=[*cap.notes, *([] if info else ["not listed for this account: it may not be enabled for it"])],
     )
+
+
+def _price_range(model: str) -> PriceRange | None:
+    price = PRICES.get(model)
+    if price is None:
+        return None
+    low, high = price.per_second(ESTIMATE_FPS)
+    return PriceRange(min=low, max=high, fps=ESTIMATE_FPS)
 
 
 def merge_models(listed: list[ModelInfo]) -> list[ModelEntry]:

@@ -2,10 +2,10 @@
 legacy body-based estimate `POST /v2/analyze/cost` (reference §3.9), and the recorded costs of one generation
 `GET /v2/generate/{id}/costs` (reference §3.10).
 
-Pricing is per output frame (reference §16.4). The per-second prices of the capability table are quoted at
-25 fps; [INF] the sandbox charges the top of each quoted range (list price, no plan discount), i.e.
-`price_per_second_usd[1] / 25` per frame. A model without prices there (react-1) cannot be estimated:
-422 `cost_estimate_unavailable`, as the reference documents for unpriced requests.
+Pricing is per output frame (reference §16.4), from the one price table (api/prices.py); [INF] the sandbox
+charges list price (the top of each published range, no plan discount) per frame. A model without a price
+(react-1) cannot be estimated: 422 `cost_estimate_unavailable`, as the reference documents for unpriced
+requests.
 """
 
 from __future__ import annotations
@@ -19,26 +19,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from sync_mcp.api.capabilities import MODELS
 from sync_mcp.api.costs import CostComponent, CostEstimate, CostEstimateRequest, GenerationCosts, LegacyCostEstimate
 from sync_mcp.api.models import CreateGenerationRequest
+from sync_mcp.api.prices import ESTIMATE_FPS, list_price_per_frame
 
 from ..http import VALIDATION_CODE, fail, json_body, require_auth, sandbox_config, sandbox_state, validation_reply
 from ..state import GenerationRecord
 from .generation_admin import find_generation
 
-DEFAULT_FPS = 30.0
-"""The estimate endpoint's default frame rate (reference §3.9)."""
-QUOTED_FPS = 25
-"""Frame rate at which the reference quotes per-second prices (§16.4)."""
 CENTS = Decimal("0.0001")
-
-
-def price_per_frame(model: str) -> Decimal | None:
-    cap = MODELS.get(model)
-    if cap is None or cap.price_per_second_usd is None:
-        return None
-    return Decimal(str(cap.price_per_second_usd[1])) / QUOTED_FPS
 
 
 def usd(amount: Decimal) -> str:
@@ -66,12 +55,12 @@ async def estimate(request: Request) -> JSONResponse:
         body = CostEstimateRequest.model_validate(await _object_body(request))
     except ValidationError as exc:
         return validation_reply(exc)
-    per_frame = price_per_frame(body.model)
+    per_frame = list_price_per_frame(body.model)
     if per_frame is None:
         raise _unpriced(body.model)
     # [INF] Frames are counted up to a whole frame. The reference gives no reasoning-mode prices, so
     # reasoningEnabled does not change the sandbox's estimate.
-    frames = math.ceil(body.duration * (body.fps or DEFAULT_FPS))
+    frames = math.ceil(body.duration * (body.fps or ESTIMATE_FPS))
     reply = CostEstimate(
         estimated_frame_count=frames,
         estimated_generation_cost=float(frames * per_frame),
@@ -88,11 +77,11 @@ async def legacy_estimate(request: Request) -> JSONResponse:
         body = CreateGenerationRequest.model_validate(await _object_body(request))
     except ValidationError as exc:
         return validation_reply(exc)
-    per_frame = price_per_frame(body.model)
+    per_frame = list_price_per_frame(body.model)
     if per_frame is None:
         # [INF] The legacy endpoint documents only 401 and 500; refusing like the current one is our reading.
         raise _unpriced(body.model)
-    frames = math.ceil(sandbox_config(request).estimate_media_seconds * DEFAULT_FPS)
+    frames = math.ceil(sandbox_config(request).estimate_media_seconds * ESTIMATE_FPS)
     item = LegacyCostEstimate(estimated_frame_count=frames, estimated_generation_cost=float(frames * per_frame))
     return JSONResponse([item.model_dump(mode="json", by_alias=True)])
 
@@ -133,8 +122,8 @@ def recorded_costs(request: Request, record: GenerationRecord) -> GenerationCost
         return GenerationCosts(
             **common, availability="complete", total_cost_usd=usd(Decimal(0)), known_subtotal_usd=usd(Decimal(0))
         )
-    per_frame = price_per_frame(str(body.get("model")))
-    frames = math.ceil(sandbox_config(request).output_duration_seconds * DEFAULT_FPS)
+    per_frame = list_price_per_frame(str(body.get("model")))
+    frames = math.ceil(sandbox_config(request).output_duration_seconds * ESTIMATE_FPS)
     if per_frame is None:
         return GenerationCosts(
             **common,
