@@ -145,10 +145,11 @@ async def test_tools_declare_output_schemas_and_honest_annotations(client: Clien
     assert {"create_generation", "get_generation", "list_error_codes"} <= set(tools)
     for tool in tools.values():
         assert tool.output_schema is not None, tool.name
-        assert tool.annotations is not None and tool.annotations.open_world_hint is True
+        # Every tool reaches the API: openWorldHint is left at its default, which is true.
+        assert tool.annotations is not None and tool.annotations.open_world_hint in (None, True)
         assert tool.description and len(tool.description) > 40
-    status = tools["get_generation"].output_schema["properties"]["status"]
-    assert set(status["enum"]) >= {"PENDING", "PROCESSING", "COMPLETED", "FAILED", "REJECTED"}
+    # A status the API adds tomorrow must pass the host's output-schema check: the schema names no enum.
+    assert tools["get_generation"].output_schema["properties"]["status"] == {"type": "string"}
     assert tools["get_generation"].annotations.read_only_hint is True
     assert tools["list_error_codes"].annotations.read_only_hint is True
     create = tools["create_generation"]

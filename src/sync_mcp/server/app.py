@@ -205,6 +205,5 @@ def build_server(settings: Settings | None = None, *, toolset_switch: bool = Tru
     register_resources(server, updates)
     register_prompts(server, offered)
     register_completions(server)
-    tasks.attach(server)
     view.attach(server)
     return server

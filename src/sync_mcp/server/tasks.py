@@ -38,16 +38,18 @@ from mcp.server.auth.middleware.auth_context import get_access_token
 from mcp.server.auth.provider import principal_components
 from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
 from mcp.server.extension import Extension, MethodBinding
-from mcp.server.mcpserver import Context, MCPServer
-from mcp.server.mcpserver.exceptions import ToolError
+from mcp.server.mcpserver import Context
 from mcp.shared.exceptions import MCPError
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 from pydantic import Field
 
+from sync_mcp.api import SyncAPIError
 from sync_mcp.api.capabilities import TERMINAL_STATUSES
 from sync_mcp.sdk_internals import tool_arguments
-from sync_mcp.tools.results import error_of
-from sync_mcp.tools.state import caller_api_key
+from sync_mcp.tools.failures import explain_failure
+from sync_mcp.tools.generations import GenerationResult, current_generation
+from sync_mcp.tools.results import crashed, fail, generation_link
+from sync_mcp.tools.state import caller_api_key, tool_state
 from sync_mcp.tools.updates import generation_uri
 
 logger = logging.getLogger(__name__)
@@ -220,11 +222,6 @@ class GenerationTasks(Extension):
         self.store = store or TaskStore(ttl_seconds)
         self.poll_interval_ms = poll_interval_ms
         self.task_tools = dict(task_tools)
-        self._server: MCPServer[Any] | None = None
-
-    def attach(self, server: MCPServer[Any]) -> None:
-        """The server whose `get_generation` tool answers `tasks/get` (extensions are built before it)."""
-        self._server = server
 
     def methods(self) -> Sequence[MethodBinding]:
         return [
@@ -296,41 +293,30 @@ class GenerationTasks(Extension):
         return types.EmptyResult(result_type="complete")  # acknowledged for any id (SEP-2663)
 
     async def _poll(self, ctx: ServerRequestContext[Any, Any], handle: TaskHandle) -> None:
-        if self._server is None:  # pragma: no cover - a wiring bug: build_server attaches the server
-            raise MCPError(types.INTERNAL_ERROR, "tasks are not attached to a server")
-        context = Context(request_context=ctx, mcp_server=self._server)
+        """Read the generation as get_generation does (no wait) and settle the task on what it says."""
+        state = tool_state(Context(request_context=ctx))
+        gid = handle.generation_id
         try:
-            outcome = await self._server.call_tool("get_generation", {"id": handle.generation_id}, context)
-        except MCPError as exc:
-            handle.settle("failed", exc.error.message, error=exc.error.model_dump(mode="json", exclude_none=True))
-            return
-        except ToolError:
-            logger.exception("get_generation crashed while polling task for %s", handle.generation_id)
-            outcome = types.CallToolResult(
-                content=[types.TextContent(type="text", text="Error executing tool get_generation")], is_error=True
-            )
-        if not isinstance(outcome, types.CallToolResult):  # pragma: no cover - get_generation never asks input
-            return
-        failure = error_of(outcome)
-        if failure is not None:
-            if failure.get("retryable"):
+            current = await current_generation(state, gid)
+        except SyncAPIError as exc:
+            info = await explain_failure(state, exc)
+            if info.retryable:
                 handle.settle(
-                    "working",
-                    f"Could not read the generation just now ({failure.get('errorCode')}); "
-                    "it is retried on the next poll.",
+                    "working", f"Could not read the generation just now ({info.error_code}); retried next poll."
                 )
             else:
-                message = f"Reading the generation failed ({failure.get('errorCode')})."
-                handle.settle("completed", message, result=_wire(outcome))
+                handle.settle(
+                    "completed", f"Reading the generation failed ({info.error_code}).", result=_wire(fail(info))
+                )
             return
-        data = outcome.structured_content if isinstance(outcome.structured_content, dict) else {}
-        status = data.get("status")
-        if status in TERMINAL_STATUSES:
-            handle.settle(
-                "completed", f"Generation {handle.generation_id} is {status}.", result=_final(handle, outcome)
-            )
+        except Exception:
+            logger.exception("reading generation %s for its task failed", gid)
+            handle.settle("completed", "Reading the generation failed.", result=_wire(fail(crashed("get_generation"))))
+            return
+        if current.status in TERMINAL_STATUSES:
+            handle.settle("completed", f"Generation {gid} is {current.status}.", result=_final(handle, current))
         else:
-            handle.settle("working", f"Generation {handle.generation_id} is {status}.")
+            handle.settle("working", f"Generation {gid} is {current.status}.")
 
     def _fields(self, task_id: str, handle: TaskHandle) -> dict[str, Any]:
         return {
@@ -344,14 +330,14 @@ class GenerationTasks(Extension):
         }
 
 
-def _final(handle: TaskHandle, outcome: types.CallToolResult) -> dict[str, Any]:
+def _final(handle: TaskHandle, current: GenerationResult) -> dict[str, Any]:
     """What the blocking call would have returned: the tool's first result (keys only it has, such as
     lipsync's idempotencyKey and uploads) updated with the generation as it ended, after a complete wait."""
-    latest = outcome.structured_content if isinstance(outcome.structured_content, dict) else {}
+    latest = current.model_dump(mode="json", by_alias=True, exclude_none=True)
     merged = {**handle.carried, **latest, "waitTimedOut": False}
-    links = [block for block in outcome.content if not isinstance(block, types.TextContent)]
     text = types.TextContent(type="text", text=json.dumps(merged, ensure_ascii=False))
-    return _wire(types.CallToolResult(content=[text, *links], structured_content=merged))
+    link = generation_link(current.id)
+    return _wire(types.CallToolResult(content=[text, link], structured_content=merged))
 
 
 def _wire(result: types.CallToolResult) -> dict[str, Any]:

@@ -83,6 +83,13 @@ def describe(
     )
 
 
+async def current_generation(state: ToolState, generation_id: str) -> GenerationResult:
+    """The generation as get_generation returns it without waiting (subscribers hear of a changed status)."""
+    generation = await api.get_generation(state.client, generation_id)
+    await state.updates.observe(generation)
+    return describe(state, generation)
+
+
 IDEMPOTENCY_PARAMETER = inspect.Parameter(
     "idempotencyKey",
     inspect.Parameter.KEYWORD_ONLY,
@@ -144,9 +151,8 @@ async def get_generation(
     state = tool_state(ctx)
     seconds = wait_seconds(timeout, state.settings.max_wait_seconds)
     if not wait:
-        generation = await api.get_generation(state.client, id)
-        await state.updates.observe(generation)
-        return ok(describe(state, generation), [generation_link(generation.id)])
+        current = await current_generation(state, id)
+        return ok(current, [generation_link(current.id)])
 
     async def report(generation: Generation, poll: int, elapsed: float) -> None:
         await state.updates.observe(generation)  # subscribers hear of a changed status
