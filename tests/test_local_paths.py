@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from mcp import Client
+from mcp.types import PromptReference
 
 from sync_mcp.config import Settings
 from sync_mcp.sandbox import SandboxServer
@@ -189,3 +190,35 @@ def test_a_symlink_loop_is_refused_with_a_reason(tmp_path: Path) -> None:
     with pytest.raises(ToolInputError) as caught:
         readable_file("loop.mp4", folders_for(settings))
     assert caught.value.info.error_code in ("invalid_path", "file_not_found")
+
+
+# ----------------------------------------------------------------------------------------------- completion
+
+
+async def test_media_arguments_complete_local_files_inside_the_folders(
+    api: SandboxServer, tree: dict[str, Path], mode: str
+) -> None:
+    (tree["root"] / "voice.wav").write_bytes(b"RIFF")
+    (tree["root"] / ".hidden.mp4").write_bytes(b"x")
+    (tree["root"] / "notes.txt").write_bytes(b"x")
+    settings = make_settings(api, SYNC_MCP_ALLOWED_DIRS=str(tree["root"]))
+    lipsync = PromptReference(type="ref/prompt", name="lipsync_video")
+
+    async with Client(build_server(settings), mode=mode) as client:  # type: ignore[arg-type]
+
+        async def complete(name: str, value: str) -> list[str]:
+            return list((await client.complete(lipsync, {"name": name, "value": value})).completion.values)
+
+        videos = await complete("video", "")
+        audios = await complete("audio", "")
+        nested = await complete("video", "media/c")
+        hidden = await complete("video", ".")
+        absolute = await complete("video", f"{tree['root']}/med")
+        refused = [await complete("video", v) for v in ("../", f"{tree['outside']}/", "elsewhere/", "https://e.com/")]
+    # alias.mp4 stays inside; escape.mp4 and elsewhere/ lead outside and are never offered.
+    assert videos == ["alias.mp4", "media/"]
+    assert audios == ["media/", "voice.wav"]
+    assert nested == ["media/clip.mp4"]
+    assert hidden == [".hidden.mp4"]
+    assert absolute == [f"{tree['root']}/media/"]
+    assert refused == [[], [], [], []]

@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any, BinaryIO, Literal
@@ -191,15 +191,15 @@ def _over_budget(exc: OverBudget, gid: str, folders: Folders) -> DownloadFailed:
     if exc.setting == "SYNC_MCP_OUTPUT_QUOTA_BYTES":
         fix = (
             f"Delete videos you no longer need from {folders.output}, or ask the server's operator to raise "
-            f"{exc.setting}; then call download_output again. outputUrl still streams the video meanwhile."
+            f"{exc.setting}; then call download_output again. Meanwhile get_generation's outputUrl streams the video."
         )
     else:
         fix = (
-            f"Ask the server's operator to free space or raise {exc.setting}; meanwhile use the generation's "
-            "outputUrl (get_generation) to fetch the video directly."
+            f"Ask the server's operator to free space or raise {exc.setting}. Meanwhile get_generation's "
+            "outputUrl streams the video directly."
         )
     return _failure(
-        "output_quota_exceeded",
+        exc.error_code,
         f"The output of {gid} was not saved: {exc}. No partial file was kept.",
         fix,
         generation_id=gid,
@@ -209,22 +209,25 @@ def _over_budget(exc: OverBudget, gid: str, folders: Folders) -> DownloadFailed:
 
 @asynccontextmanager
 async def _open(http: httpx.AsyncClient, url: str, gid: str, guard: FetchGuard) -> AsyncIterator[httpx.Response]:
-    """The response of `url`, redirects followed by hand (at most `MAX_REDIRECTS`), each hop checked by the
-    guard before connecting and again once connected. Yields the final response, still streaming."""
+    """The response of `url`, redirects followed by hand (at most `MAX_REDIRECTS`). The URL the API handed
+    out must be http(s); every redirect must pass the guard, before connecting and once connected.
+    Yields the final response, still streaming."""
     current = httpx.URL(url)
-    for _ in range(MAX_REDIRECTS + 1):
-        await _check(guard.check_url(current), gid)
-        async with http.stream("GET", current, follow_redirects=False) as response:
-            try:
-                guard.check_peer(response)
-            except UnsafeURL as exc:
-                raise _unsafe(gid, str(exc)) from None
-            location = response.headers.get("location")
-            if response.is_redirect and location:
+    try:
+        guard.check_scheme(current)
+        for hop in range(MAX_REDIRECTS + 1):
+            if hop:
+                await guard.check_url(current)
+            async with http.stream("GET", current, follow_redirects=False) as response:
+                if hop:
+                    guard.check_peer(response)
+                location = response.headers.get("location")
+                if not (response.is_redirect and location):
+                    yield response
+                    return
                 current = response.url.join(location)
-                continue
-            yield response
-            return
+    except UnsafeURL as exc:
+        raise _unsafe(gid, str(exc)) from None
     raise _failure(
         "output_download_failed",
         f"The output URL of {gid} redirected more than {MAX_REDIRECTS} times; nothing was saved.",
@@ -232,13 +235,6 @@ async def _open(http: httpx.AsyncClient, url: str, gid: str, guard: FetchGuard) 
         generation_id=gid,
         retryable=True,
     )
-
-
-async def _check(check: Awaitable[None], gid: str) -> None:
-    try:
-        await check
-    except UnsafeURL as exc:
-        raise _unsafe(gid, str(exc)) from None
 
 
 def _unsafe(gid: str, why: str) -> DownloadFailed:

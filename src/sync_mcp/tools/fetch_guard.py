@@ -1,14 +1,16 @@
-"""Where a download may go: http(s) only, and never to this machine or a private network unless the API is there.
+"""Where a download may go: http(s) only, and never redirected to this machine or a private network unless
+the API itself is there.
 
-A download fetches a URL the API handed over, and follows the redirects its host answers. Without a rule,
-that reaches whatever the server's machine can reach: a service on loopback, a cloud metadata address, a
-router. So every URL of a download (the first, and every redirect) must be http(s), and its host must not
-resolve to a loopback, private, link-local, shared (CGNAT), reserved, multicast or unspecified address,
-unless the configured API base itself resolves to such an address (the sandbox on 127.0.0.1, an API
-gateway on the company network): then addresses of that same kind are allowed as well.
+A download fetches the URL the API handed over (from the configured API base, so trusted as far as the
+API is), then follows the redirects the storage answers. Without a rule, a redirect reaches whatever the
+server's machine can reach: a service on loopback, a cloud metadata address, a router. So every URL must be
+http(s), and a redirect's host must not resolve to a loopback, private, link-local, shared (CGNAT),
+reserved, multicast or unspecified address, unless the configured API base itself resolves to such an
+address (the sandbox on 127.0.0.1, an API gateway on the company network): then addresses of that same
+kind are allowed as well.
 
-Checked twice: on the name before connecting, and on the address actually connected to when the transport
-reports it (so a name that resolves differently the second time gains nothing).
+A redirect is checked twice: on its name before connecting, and on the address actually connected to when
+the transport reports it (so a name that resolves differently the second time gains nothing).
 """
 
 from __future__ import annotations
@@ -101,12 +103,16 @@ class FetchGuard:
             where = "this machine (loopback)" if kind == "loopback" else "a private or reserved network address"
             raise UnsafeURL(f"it leads to {where}, which downloads may not reach")
 
+    @staticmethod
+    def check_scheme(url: httpx.URL) -> None:
+        if url.scheme not in ("http", "https"):
+            raise UnsafeURL(f"it leads to a {url.scheme or 'relative'}: URL, and only http(s) is fetched")
+        if not url.host:
+            raise UnsafeURL("it leads to a URL without a host")
+
     async def check_url(self, url: httpx.URL) -> None:
         """Before connecting: http(s), and a host that resolves only to allowed kinds of address."""
-        if url.scheme not in ("http", "https"):
-            raise UnsafeURL(f"it is a {url.scheme or 'relative'}: URL, and only http(s) is fetched")
-        if not url.host:
-            raise UnsafeURL("it has no host")
+        self.check_scheme(url)
         for address in await resolve(url.host):
             self._check(address)
 
