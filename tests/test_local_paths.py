@@ -13,11 +13,13 @@ from pathlib import Path
 
 import pytest
 from mcp import Client
+from mcp.types import PromptReference
 
 from sync_mcp.config import Settings
 from sync_mcp.sandbox import SandboxServer
 from sync_mcp.sandbox.asset_store import asset_store
 from sync_mcp.server import build_server
+from sync_mcp.tools.folders import folders_for
 from sync_mcp.tools.paths import readable_file
 from sync_mcp.tools.results import ToolInputError
 
@@ -71,7 +73,7 @@ def test_readable_file_refuses(
     monkeypatch.chdir(tree["outside"])  # relative paths are resolved against the root, not the cwd
     settings = make_settings(api, SYNC_MCP_ALLOWED_DIRS=str(tree["root"]))
     with pytest.raises(ToolInputError) as caught:
-        readable_file(typed(value, tree), settings)
+        readable_file(typed(value, tree), folders_for(settings))
     info = caught.value.info
     assert info.error_code == code
     assert text in info.message
@@ -82,10 +84,10 @@ def test_readable_file_refuses(
 def test_a_missing_file_gets_a_did_you_mean(api: SandboxServer, tree: dict[str, Path]) -> None:
     settings = make_settings(api, SYNC_MCP_ALLOWED_DIRS=str(tree["root"]))
     with pytest.raises(ToolInputError) as caught:
-        readable_file("media/clip.mp3", settings)
+        readable_file("media/clip.mp3", folders_for(settings))
     assert str(tree["clip"]) in caught.value.info.message
     with pytest.raises(ToolInputError) as unrelated:
-        readable_file("media/zzzzzz.wav", settings)
+        readable_file("media/zzzzzz.wav", folders_for(settings))
     assert "Did you mean" not in unrelated.value.info.message
 
 
@@ -95,7 +97,7 @@ def test_readable_file_allows_paths_that_stay_inside(
 ) -> None:
     monkeypatch.chdir(tree["outside"])
     settings = make_settings(api, SYNC_MCP_ALLOWED_DIRS=str(tree["root"]))
-    assert readable_file(value.format(root=tree["root"]), settings) == tree["clip"].resolve()
+    assert readable_file(value.format(root=tree["root"]), folders_for(settings)) == tree["clip"].resolve()
 
 
 def test_tilde_is_the_home_folder_and_is_confined_too(
@@ -103,18 +105,23 @@ def test_tilde_is_the_home_folder_and_is_confined_too(
 ) -> None:
     settings = make_settings(api, SYNC_MCP_ALLOWED_DIRS=str(tree["root"]))
     monkeypatch.setenv("HOME", str(tree["root"]))
-    assert readable_file("~/media/clip.mp4", settings) == tree["clip"].resolve()
+    assert readable_file("~/media/clip.mp4", folders_for(settings)) == tree["clip"].resolve()
     monkeypatch.setenv("HOME", str(tree["outside"]))
     with pytest.raises(ToolInputError) as caught:
-        readable_file("~/secret.mp4", settings)
+        readable_file("~/secret.mp4", folders_for(settings))
     assert caught.value.info.error_code == "path_not_allowed"
 
 
 def test_several_roots(api: SandboxServer, tree: dict[str, Path]) -> None:
     settings = make_settings(api, SYNC_MCP_ALLOWED_DIRS=f"{tree['root']}{os.pathsep}{tree['outside']}")
-    assert readable_file(str(tree["outside"] / "secret.mp4"), settings) == (tree["outside"] / "secret.mp4").resolve()
-    assert readable_file("escape.mp4", settings) == (tree["outside"] / "secret.mp4").resolve()
-    assert readable_file("media/clip.mp4", settings) == tree["clip"].resolve(), "relative to the first root"
+    assert (
+        readable_file(str(tree["outside"] / "secret.mp4"), folders_for(settings))
+        == (tree["outside"] / "secret.mp4").resolve()
+    )
+    assert readable_file("escape.mp4", folders_for(settings)) == (tree["outside"] / "secret.mp4").resolve()
+    assert readable_file("media/clip.mp4", folders_for(settings)) == tree["clip"].resolve(), (
+        "relative to the first root"
+    )
 
 
 # ----------------------------------------------------------------------------------------------- through the tool
@@ -164,16 +171,16 @@ def test_file_names_are_found_in_either_unicode_form(tmp_path: Path) -> None:
     decomposed = unicodedata.normalize("NFD", "café.mp4")
     (tmp_path / decomposed).write_bytes(b"x")
     settings = Settings(SYNC_MCP_ALLOWED_DIRS=str(tmp_path))
-    assert readable_file(decomposed, settings).name == decomposed  # stored decomposed, asked decomposed
+    assert readable_file(decomposed, folders_for(settings)).name == decomposed  # stored decomposed, asked decomposed
     composed_file = tmp_path / unicodedata.normalize("NFC", "thé.mp4")
     composed_file.write_bytes(b"x")
-    assert readable_file(unicodedata.normalize("NFD", "thé.mp4"), settings) == composed_file.resolve()
+    assert readable_file(unicodedata.normalize("NFD", "thé.mp4"), folders_for(settings)) == composed_file.resolve()
 
 
 def test_a_name_too_long_for_the_file_system_is_a_missing_file(tmp_path: Path) -> None:
     settings = Settings(SYNC_MCP_ALLOWED_DIRS=str(tmp_path))
     with pytest.raises(ToolInputError) as caught:
-        readable_file("x" * 5000, settings)
+        readable_file("x" * 5000, folders_for(settings))
     assert caught.value.info.error_code == "file_not_found"
 
 
@@ -181,5 +188,37 @@ def test_a_symlink_loop_is_refused_with_a_reason(tmp_path: Path) -> None:
     (tmp_path / "loop.mp4").symlink_to(tmp_path / "loop.mp4")
     settings = Settings(SYNC_MCP_ALLOWED_DIRS=str(tmp_path))
     with pytest.raises(ToolInputError) as caught:
-        readable_file("loop.mp4", settings)
+        readable_file("loop.mp4", folders_for(settings))
     assert caught.value.info.error_code in ("invalid_path", "file_not_found")
+
+
+# ----------------------------------------------------------------------------------------------- completion
+
+
+async def test_media_arguments_complete_local_files_inside_the_folders(
+    api: SandboxServer, tree: dict[str, Path], mode: str
+) -> None:
+    (tree["root"] / "voice.wav").write_bytes(b"RIFF")
+    (tree["root"] / ".hidden.mp4").write_bytes(b"x")
+    (tree["root"] / "notes.txt").write_bytes(b"x")
+    settings = make_settings(api, SYNC_MCP_ALLOWED_DIRS=str(tree["root"]))
+    lipsync = PromptReference(type="ref/prompt", name="lipsync_video")
+
+    async with Client(build_server(settings), mode=mode) as client:  # type: ignore[arg-type]
+
+        async def complete(name: str, value: str) -> list[str]:
+            return list((await client.complete(lipsync, {"name": name, "value": value})).completion.values)
+
+        videos = await complete("video", "")
+        audios = await complete("audio", "")
+        nested = await complete("video", "media/c")
+        hidden = await complete("video", ".")
+        absolute = await complete("video", f"{tree['root']}/med")
+        refused = [await complete("video", v) for v in ("../", f"{tree['outside']}/", "elsewhere/", "https://e.com/")]
+    # alias.mp4 stays inside; escape.mp4 and elsewhere/ lead outside and are never offered.
+    assert videos == ["alias.mp4", "media/"]
+    assert audios == ["media/", "voice.wav"]
+    assert nested == ["media/clip.mp4"]
+    assert hidden == [".hidden.mp4"]
+    assert absolute == [f"{tree['root']}/media/"]
+    assert refused == [[], [], [], []]

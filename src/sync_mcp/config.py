@@ -21,9 +21,12 @@ _PLACEHOLDER = re.compile(r"^\$\{[^}]*\}$")
 
 DEPRECATED_MAX_COST = "SYNC_MAX_COST_USD"
 """The spend cap's old name, still read (SYNC_MCP_MAX_COST_USD wins); the CLI says it is deprecated."""
+GIB = 1024**3
 
 WEBHOOK_PATH = "/webhooks/sync"
 """Path of the webhook receiver in HTTP mode."""
+HTTP_OUTPUT_QUOTA_BYTES = 20 * GIB
+"""Default of `output_quota_bytes` for each caller of an HTTP deployment."""
 
 
 def _unset(value: Any) -> bool:
@@ -75,6 +78,15 @@ class Settings(BaseSettings):
     """Seconds one API call may take in total, retries and their waits included (at least one read timeout)."""
     retry_base_delay: float = Field(default=0.5, gt=0, validation_alias="SYNC_MCP_RETRY_BASE_DELAY")
     """First backoff step in seconds; it doubles per retry (full jitter, at most 8 s; Retry-After wins)."""
+    max_download_bytes: int = Field(default=5 * GIB, gt=0, validation_alias="SYNC_MCP_MAX_DOWNLOAD_BYTES")
+    """The largest output file one download may write."""
+    download_timeout: float = Field(default=1800.0, gt=0, validation_alias="SYNC_MCP_DOWNLOAD_TIMEOUT")
+    """Seconds one download may take in all, however slowly the bytes arrive."""
+    output_quota_bytes: int | None = Field(default=None, gt=0, validation_alias="SYNC_MCP_OUTPUT_QUOTA_BYTES")
+    """Bytes one caller's output folder may hold; unset: `HTTP_OUTPUT_QUOTA_BYTES` per caller over HTTP, no
+    limit over stdio (one user, one folder)."""
+    output_budget_bytes: int | None = Field(default=None, gt=0, validation_alias="SYNC_MCP_OUTPUT_BUDGET_BYTES")
+    """Bytes the whole output folder (every caller's) may hold; unset: no limit."""
 
     @field_validator("*", mode="before")
     @classmethod
@@ -111,6 +123,16 @@ class Settings(BaseSettings):
     def media_domains(self) -> list[str]:
         """`SYNC_MCP_MEDIA_DOMAINS` as a list (origins such as `https://media.example.com`)."""
         return [d.strip().rstrip("/") for d in (self.media_domains_list or "").split(",") if d.strip()]
+
+    def output_root(self) -> Path:
+        """The configured output folder, absolute (relative to the working directory when given relative)."""
+        return Path(os.path.abspath(self.output_dir.expanduser()))
+
+    def caller_quota(self, *, per_caller: bool) -> int | None:
+        """Bytes one output folder may hold: the setting, else the HTTP default for per-caller folders."""
+        if self.output_quota_bytes is not None:
+            return self.output_quota_bytes
+        return HTTP_OUTPUT_QUOTA_BYTES if per_caller else None
 
     def secret_key(self) -> str | None:
         return self.api_key.get_secret_value() if self.api_key else None

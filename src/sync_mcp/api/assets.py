@@ -3,7 +3,8 @@
 Upload flow (§5.1, §5.2, §5.5): hash the file (SHA-256, in chunks) and ask `GET /v2/assets/uploaded`
 whether this key already registered it; if not, `POST /v2/assets/upload` for a presigned URL, stream the
 file to it with a `PUT` carrying the same `Content-Type` and no API key, then `POST /v2/assets`.
-The file is read in fixed-size chunks, so memory stays bounded whatever its size.
+Both passes read one open file (`FileSource`), never the path again, and the PUT withholds its last bytes
+unless they hash as the first pass did. Chunks are fixed-size, so memory stays bounded whatever the size.
 """
 
 from __future__ import annotations
@@ -13,8 +14,7 @@ import re
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Literal
+from typing import Any, BinaryIO, Literal
 from xml.etree import ElementTree
 
 import anyio
@@ -261,74 +261,121 @@ UPLOAD_TIMEOUT = httpx.Timeout(connect=10.0, read=120.0, write=60.0, pool=10.0)
 """Per-operation bounds of the PUT (each chunk write, and the storage's answer after the last byte)."""
 
 
-async def sha256_file(path: Path, *, chunk_size: int = CHUNK_SIZE) -> str:
-    """SHA-256 of a file, read `chunk_size` bytes at a time into one reused buffer, in one worker thread:
+@dataclass(frozen=True)
+class FileSource:
+    """A local file opened once for reading: hashed, then sent, from this one open file (never reopened by
+    name, so what is sent is what was hashed and checked). Read from offset 0 each time."""
+
+    file: BinaryIO
+    name: str
+    size: int
+
+
+async def sha256_file(source: FileSource, *, chunk_size: int = CHUNK_SIZE) -> str:
+    """SHA-256 of the file, read `chunk_size` bytes at a time into one reused buffer, in one worker thread:
     this pass comes before the upload, so it is kept to the speed of the hash itself (a thread hop and a
-    new buffer per chunk cost a tenth more on 1 GiB, and far more on a busy machine)."""
-    return await anyio.to_thread.run_sync(_sha256_file, path, chunk_size)
+    new buffer per chunk cost a tenth more on 1 GiB, and far more on a busy machine). Fails (`upload_failed`)
+    if the file no longer has `source.size` bytes."""
+    digest, read = await anyio.to_thread.run_sync(_sha256_file, source.file, chunk_size)
+    if read != source.size:
+        raise _changed(source)
+    return digest
 
 
-def _sha256_file(path: Path, chunk_size: int) -> str:
+def _sha256_file(file: BinaryIO, chunk_size: int) -> tuple[str, int]:
     digest = hashlib.sha256()
     buffer = bytearray(chunk_size)
     view = memoryview(buffer)
-    with path.open("rb", buffering=0) as f:
-        while n := f.readinto(buffer):
-            digest.update(view[:n])
-            anyio.from_thread.check_cancelled()  # a cancelled upload stops hashing at the next chunk
-    return digest.hexdigest()
+    read = 0
+    file.seek(0)
+    while n := file.readinto(buffer):  # type: ignore[attr-defined]
+        digest.update(view[:n])
+        read += n
+        anyio.from_thread.check_cancelled()  # a cancelled upload stops hashing at the next chunk
+    return digest.hexdigest(), read
 
 
-async def file_chunks(path: Path, size: int, *, chunk_size: int = CHUNK_SIZE) -> AsyncIterator[bytes]:
-    """The file's bytes in chunks of at most `chunk_size`; fails if the file no longer has `size` bytes."""
+def _changed(source: FileSource) -> SyncAPIError:
+    return SyncAPIError(
+        http_status=None,
+        error_code="upload_failed",
+        message=f"{source.name} changed while it was being uploaded ({source.size} bytes expected); "
+        "the upload was stopped before its last bytes, so no asset was made of it.",
+        suggestion="Wait until the file is completely written, then upload it again.",
+    )
+
+
+def _read_hashing(file: BinaryIO, n: int, digest: Any) -> bytes:
+    """One chunk, hashed in the same worker thread (hashlib releases the GIL on large buffers)."""
+    chunk = file.read(n)
+    if chunk:
+        digest.update(chunk)
+    return chunk
+
+
+async def file_chunks(
+    source: FileSource, *, chunk_size: int = CHUNK_SIZE, sha256: str | None = None
+) -> AsyncIterator[bytes]:
+    """The file's bytes in chunks of at most `chunk_size`, from offset 0.
+
+    The last chunk is held back until the end of the file is seen: if the file no longer has `source.size`
+    bytes, or (with `sha256`) its bytes no longer hash to it, `upload_failed` is raised instead, so a
+    receiver of the stream never gets a complete body of other bytes than the ones hashed.
+    """
+    await anyio.to_thread.run_sync(source.file.seek, 0)
+    digest = hashlib.sha256()
     sent = 0
-    async with await anyio.open_file(path, "rb") as f:
-        while chunk := await f.read(min(chunk_size, size - sent) or 1):
-            sent += len(chunk)
-            if sent > size:
-                break
-            yield chunk
-    if sent != size:
-        raise SyncAPIError(
-            http_status=None,
-            error_code="upload_failed",
-            message=f"{path.name} changed while it was being uploaded ({size} bytes expected).",
-            suggestion="Wait until the file is completely written, then upload it again.",
-        )
+    pending = b""
+    while True:
+        want = min(chunk_size, source.size - sent) or 1
+        chunk = await anyio.to_thread.run_sync(_read_hashing, source.file, want, digest)
+        if not chunk:
+            break
+        sent += len(chunk)
+        if sent > source.size:
+            raise _changed(source)
+        if pending:
+            yield pending
+        pending = chunk
+    if sent != source.size or (sha256 is not None and digest.hexdigest() != sha256):
+        raise _changed(source)
+    if pending:
+        yield pending
 
 
 async def put_upload(
     client: SyncClient,
     upload_url: str,
-    path: Path,
+    source: FileSource,
     *,
     content_type: str,
-    size: int,
     on_progress: OnBytes | None = None,
     chunk_size: int = CHUNK_SIZE,
+    sha256: str | None = None,
 ) -> int:
     """Stream a file to a presigned URL: `PUT` with the announced Content-Type and length, without the key.
 
+    With `sha256`, the bytes sent must hash to it (else `upload_failed`, before the body is complete).
     Returns the bytes sent. Storage refusals become `SyncAPIError` with code `upload_failed`.
     """
 
     async def body() -> AsyncIterator[bytes]:
         sent = 0
-        async for chunk in file_chunks(path, size, chunk_size=chunk_size):
+        async for chunk in file_chunks(source, chunk_size=chunk_size, sha256=sha256):
             yield chunk
             sent += len(chunk)
             if on_progress is not None:
                 await on_progress(sent)
 
     # The pool's default headers carry no key; the key is only ever added per request by SyncClient.request.
-    headers = {"content-type": content_type, "content-length": str(size)}
+    headers = {"content-type": content_type, "content-length": str(source.size)}
     try:
         response = await client.http.put(upload_url, content=body(), headers=headers, timeout=UPLOAD_TIMEOUT)
     except httpx.TransportError as exc:
-        raise TransportError(f"PUT of {path.name} to the upload URL failed: {type(exc).__name__}") from exc
+        raise TransportError(f"PUT of {source.name} to the upload URL failed: {type(exc).__name__}") from exc
     if not response.is_success:
         raise _storage_error(response)
-    return size
+    return source.size
 
 
 def _storage_error(response: httpx.Response) -> SyncAPIError:
@@ -366,17 +413,19 @@ class UploadOutcome:
 
 async def upload_file(
     client: SyncClient,
-    path: Path,
+    source: FileSource,
     media: MediaFormat,
     details: AssetDetails,
     *,
     on_progress: OnBytes | None = None,
     chunk_size: int = CHUNK_SIZE,
 ) -> UploadOutcome:
-    """Upload a local file as an asset, or reuse the asset this key already made of the same bytes."""
-    size = (await anyio.Path(path).stat()).st_size
-    announce = CreateUploadUrlRequest(fileName=path.name, contentType=media.content_type, size=size)
-    sha256 = await sha256_file(path, chunk_size=chunk_size)
+    """Upload an opened local file as an asset, or reuse the asset this key already made of the same bytes.
+
+    The outcome's `sha256` is of the bytes sent: the PUT stops short if the file's bytes change after hashing.
+    """
+    announce = CreateUploadUrlRequest(fileName=source.name, contentType=media.content_type, size=source.size)
+    sha256 = await sha256_file(source, chunk_size=chunk_size)
     existing = await find_uploaded(client, sha256, media.asset_type)
     if existing is not None:
         return UploadOutcome(asset=existing, sha256=sha256, reused=True, bytes_sent=0)
@@ -384,14 +433,14 @@ async def upload_file(
     sent = await put_upload(
         client,
         target.upload_url,
-        path,
+        source,
         content_type=media.content_type,
-        size=size,
         on_progress=on_progress,
         chunk_size=chunk_size,
+        sha256=sha256,
     )
     register = CreateAssetRequest.model_validate(
-        {**details.to_wire(), "name": details.name or path.name, "url": target.url, "type": media.asset_type}
+        {**details.to_wire(), "name": details.name or source.name, "url": target.url, "type": media.asset_type}
     )
     asset = await register_asset(client, register)
     return UploadOutcome(asset=asset, sha256=sha256, reused=False, bytes_sent=sent)

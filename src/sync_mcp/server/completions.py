@@ -2,7 +2,8 @@
 
 Model ids come from the capability table, language codes from the API's dubbing list (prefix match),
 voice ids from `GET /v2/voices` and generation ids from `GET /v2/generations` (a failed lookup gives no
-suggestions rather than an error).
+suggestions rather than an error). Media arguments (`video`, `audio`, `image`) complete local files of that
+kind from the caller's own folders only (`tools/path_completion.py`).
 """
 
 from __future__ import annotations
@@ -18,13 +19,18 @@ from mcp.types import (
     ResourceTemplateReference,
 )
 
+from sync_mcp.api.media import MediaKind
 from sync_mcp.tools import suggestions
+from sync_mcp.tools.folders import caller_folders
+from sync_mcp.tools.path_completion import media_paths
 from sync_mcp.tools.state import tool_state
 
 from .request_scope import current_context
 
 MAX_VALUES = 100
 """The most values one completion result may carry (MCP spec)."""
+MEDIA_ARGUMENTS: dict[str, MediaKind] = {"video": "video", "audio": "audio", "image": "image"}
+"""Prompt arguments naming media: a URL, an asset id or a local file of this kind."""
 
 
 def register_completions(server: MCPServer[Any]) -> None:
@@ -48,6 +54,10 @@ def register_completions(server: MCPServer[Any]) -> None:
             failed_only = isinstance(ref, PromptReference) and ref.name == "troubleshoot_generation"
             statuses = ["FAILED", "REJECTED"] if failed_only else None
             values = await suggestions.generation_ids(tool_state(current_context(server)), typed, statuses=statuses)
+        elif name in MEDIA_ARGUMENTS and isinstance(ref, PromptReference):
+            ctx = current_context(server)
+            folders = caller_folders(ctx, tool_state(ctx).settings)
+            values = await media_paths(folders, typed, MEDIA_ARGUMENTS[name])
         if values is None:
             return None
         return Completion(values=values[:MAX_VALUES], total=len(values), has_more=len(values) > MAX_VALUES)

@@ -15,6 +15,7 @@ from sync_mcp.api.media import supported_text
 from sync_mcp.api.models import check_uuid
 
 from .arguments import wire_body, with_model_parameters
+from .folders import caller_folders
 from .progress import Progress
 from .registry import sync_tool
 from .results import ok
@@ -104,7 +105,7 @@ async def upload_media(ctx: Context[Any, Any], **arguments: Any) -> Annotated[Ca
     """
     state = tool_state(ctx)
     details = AssetDetails.model_validate(wire_body(AssetDetails, arguments))
-    local = local_media(arguments["path"], state.settings)
+    local = local_media(arguments["path"], caller_folders(ctx, state.settings))
     outcome = await upload_local(state, local, details, Progress(ctx))
     asset = outcome.asset
     next_step = _use_hint(asset)

@@ -3,11 +3,17 @@
 
 `await save_output(ctx, state, generation_id) -> DownloadResult` reads the generation, asks the API for its
 download URL (`GET /v2/generations/{id}/download`, falling back to the generation's `outputUrl`) and streams
-that URL, without the API key, into `SYNC_MCP_OUTPUT_DIR` (`paths.output_file` keeps it inside). The file
-is written atomically: a temp file in the same folder, fsync, `os.replace`; a failed or cancelled transfer
-leaves neither a partial file nor a temp file. Disk writes run behind the transfer (`write_behind`).
-Progress is reported per MiB, or per 1 % of a large file. Anticipated failures raise `DownloadFailed`,
-whose `info` is the agent-facing error; API errors raise `SyncAPIError` as usual.
+that URL, without the API key, into the caller's output folder (`SYNC_MCP_OUTPUT_DIR`, or the caller's own
+folder under it over HTTP: `folders`; `paths.output_file` keeps it inside), so one caller's download never
+replaces another's file. The file is written atomically: a temp file in the same folder, fsync,
+`os.replace`; a failed or cancelled transfer leaves neither a partial file nor a temp file. Disk writes run
+behind the transfer (`write_behind`). Progress is reported per MiB, or per 1 % of a large file.
+
+Bounded: one deadline for the whole download (`SYNC_MCP_DOWNLOAD_TIMEOUT`, however slowly the bytes come),
+a size cap and folder quotas counted as bytes arrive (`disk_budget`), and only http(s) URLs, redirects
+followed by hand, none to loopback or private addresses unless the API base is one (`fetch_guard`).
+Anticipated failures raise `DownloadFailed`, whose `info` is the agent-facing error; API errors raise
+`SyncAPIError` as usual.
 """
 
 from __future__ import annotations
@@ -16,9 +22,9 @@ import logging
 import os
 import tempfile
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any, BinaryIO, Literal
-from urllib.parse import urlsplit
 
 import anyio
 import httpx
@@ -30,6 +36,9 @@ from sync_mcp.api import ErrorInfo, Generation, SyncAPIError
 from sync_mcp.api import generations as api
 from sync_mcp.api.capabilities import TERMINAL_STATUSES
 
+from .disk_budget import OverBudget, Reservation, reserve
+from .fetch_guard import FetchGuard, UnsafeURL
+from .folders import Folders, caller_folders
 from .generation_ids import GenerationIdArgument
 from .paths import output_file
 from .registry import sync_tool
@@ -41,6 +50,10 @@ logger = logging.getLogger(__name__)
 
 WRITE_BYTES = 1024 * 1024
 """Bytes gathered before one write to disk."""
+MAX_REDIRECTS = 5
+"""Redirects followed from the output URL, each checked like the URL itself (`fetch_guard`)."""
+TEMP_PREFIX_CHARS = 100
+"""Characters of the file name kept in its temp file's name, so the temp name stays short enough too."""
 MIB = 1024 * 1024
 
 
@@ -110,14 +123,16 @@ async def _output_url(
 
 
 async def save_output(ctx: Context[Any, Any], state: ToolState, generation_id: str) -> DownloadResult:
-    """Save a COMPLETED generation's output into the output folder; see the module docstring."""
+    """Save a COMPLETED generation's output into the caller's output folder; see the module docstring."""
     generation = await api.get_generation(state.client, generation_id)
     if generation.status != "COMPLETED":
         raise _not_ready(state, generation)
     url, source = await _output_url(state, generation)
-    target = output_file(state.settings, f"{generation.output_file_name or generation.id}.mp4")
+    folders = caller_folders(ctx, state.settings)
+    target = output_file(folders, f"{generation.output_file_name or generation.id}.mp4")
     replaced = target.exists()
-    size = await _stream_to_file(ctx, state.client.http, url, target, generation.id)
+    guard = await FetchGuard.for_api_base(state.settings.base_url)
+    size = await _stream_to_file(ctx, state, url, target, folders, guard, generation.id)
     logger.info("saved the output of %s to %s (%d bytes)", generation.id, target, size)
     return DownloadResult(
         id=generation.id,
@@ -129,34 +144,124 @@ async def save_output(ctx: Context[Any, Any], state: ToolState, generation_id: s
     )
 
 
-async def _stream_to_file(ctx: Context[Any, Any], http: httpx.AsyncClient, url: str, target: Path, gid: str) -> int:
-    if urlsplit(url).scheme not in ("http", "https"):
-        raise _failure(
-            "unsafe_download_url",
-            "The output URL is not an http(s) URL, so it was not fetched.",
-            "Check SYNC_BASE_URL points at the Sync API; quote the generation id to support if it persists.",
-            generation_id=gid,
-            retryable=False,
-        )
-    fd, temp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+async def _stream_to_file(
+    ctx: Context[Any, Any],
+    state: ToolState,
+    url: str,
+    target: Path,
+    folders: Folders,
+    guard: FetchGuard,
+    gid: str,
+) -> int:
+    settings = state.settings
+    fd, temp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name[:TEMP_PREFIX_CHARS]}.", suffix=".part")
     temp = Path(temp_name)
+    reservation: Reservation | None = None
     try:
         with os.fdopen(fd, "wb") as sink:
-            size = await _transfer(ctx, http, url, sink, gid)
-            await anyio.to_thread.run_sync(_flush_and_sync, sink)
+            try:
+                reservation = await reserve(folders, settings.max_download_bytes, replacing=target, temp=temp)
+                with anyio.fail_after(settings.download_timeout):
+                    size = await _transfer(ctx, state.client.http, url, sink, gid, guard, reservation)
+                    await anyio.to_thread.run_sync(_flush_and_sync, sink)
+            except OverBudget as exc:
+                raise _over_budget(exc, gid, folders) from None
+            except TimeoutError:
+                raise _failure(
+                    "output_download_timed_out",
+                    f"Downloading the output of {gid} took longer than the {settings.download_timeout:g} s a "
+                    "download may take; no partial file was kept.",
+                    "Call download_output again (the storage may have been slow); if it keeps timing out, the "
+                    "server's operator can raise SYNC_MCP_DOWNLOAD_TIMEOUT.",
+                    generation_id=gid,
+                    retryable=True,
+                ) from None
         os.replace(temp, target)
         _sync_folder(target.parent)
         return size
     except BaseException:  # failure or cancellation: never leave a partial file behind
         _discard(temp)
         raise
+    finally:
+        if reservation is not None:
+            reservation.release()
 
 
-async def _transfer(ctx: Context[Any, Any], http: httpx.AsyncClient, url: str, sink: BinaryIO, gid: str) -> int:
+def _over_budget(exc: OverBudget, gid: str, folders: Folders) -> DownloadFailed:
+    if exc.setting == "SYNC_MCP_OUTPUT_QUOTA_BYTES":
+        fix = (
+            f"Delete videos you no longer need from {folders.output}, or ask the server's operator to raise "
+            f"{exc.setting}; then call download_output again. Meanwhile get_generation's outputUrl streams the video."
+        )
+    else:
+        fix = (
+            f"Ask the server's operator to free space or raise {exc.setting}. Meanwhile get_generation's "
+            "outputUrl streams the video directly."
+        )
+    return _failure(
+        exc.error_code,
+        f"The output of {gid} was not saved: {exc}. No partial file was kept.",
+        fix,
+        generation_id=gid,
+        retryable=False,
+    )
+
+
+@asynccontextmanager
+async def _open(http: httpx.AsyncClient, url: str, gid: str, guard: FetchGuard) -> AsyncIterator[httpx.Response]:
+    """The response of `url`, redirects followed by hand (at most `MAX_REDIRECTS`). The URL the API handed
+    out must be http(s); every redirect must pass the guard, before connecting and once connected.
+    Yields the final response, still streaming."""
+    current = httpx.URL(url)
+    try:
+        guard.check_scheme(current)
+        for hop in range(MAX_REDIRECTS + 1):
+            if hop:
+                await guard.check_url(current)
+            async with http.stream("GET", current, follow_redirects=False) as response:
+                if hop:
+                    guard.check_peer(response)
+                location = response.headers.get("location")
+                if not (response.is_redirect and location):
+                    yield response
+                    return
+                current = response.url.join(location)
+    except UnsafeURL as exc:
+        raise _unsafe(gid, str(exc)) from None
+    raise _failure(
+        "output_download_failed",
+        f"The output URL of {gid} redirected more than {MAX_REDIRECTS} times; nothing was saved.",
+        "Call download_output again shortly; if it persists, quote the generation id to support.",
+        generation_id=gid,
+        retryable=True,
+    )
+
+
+def _unsafe(gid: str, why: str) -> DownloadFailed:
+    return _failure(
+        "unsafe_download_url",
+        f"The output URL of {gid} was not fetched: {why}. Nothing was saved.",
+        "Use the generation's outputUrl from get_generation in a browser; if download_output keeps refusing, "
+        "quote the generation id to support (the API should hand out public storage URLs).",
+        generation_id=gid,
+        retryable=False,
+    )
+
+
+async def _transfer(
+    ctx: Context[Any, Any],
+    http: httpx.AsyncClient,
+    url: str,
+    sink: BinaryIO,
+    gid: str,
+    guard: FetchGuard,
+    reservation: Reservation,
+) -> int:
     """Stream `url` (no API key: the shared pool's default headers carry none) into `sink`; returns the size.
 
     Disk writes run behind the transfer (`write_behind`); progress counts bytes on disk, reported every MiB
-    or every 1 % of the size, whichever is larger (at most about a hundred notifications).
+    or every 1 % of the size, whichever is larger (at most about a hundred notifications). Every block is
+    counted against the reservation before it is queued for the disk.
     """
     total: int | None = None
     reported = 0
@@ -164,14 +269,17 @@ async def _transfer(ctx: Context[Any, Any], http: httpx.AsyncClient, url: str, s
     async def blocks() -> AsyncIterator[bytes]:
         nonlocal total
         try:
-            async with http.stream("GET", url, follow_redirects=True) as response:
+            async with _open(http, url, gid, guard) as response:
                 if response.status_code != 200:
                     raise _http_failure(response.status_code, gid)
                 length = response.headers.get("content-length")
                 total = int(length) if length and length.isdigit() else None
+                if total is not None:
+                    reservation.check(total)
                 parts: list[bytes] = []
                 gathered = 0
                 async for chunk in response.aiter_bytes():
+                    reservation.add(len(chunk))
                     parts.append(chunk)
                     gathered += len(chunk)
                     if gathered >= WRITE_BYTES:

@@ -27,6 +27,7 @@ from sync_mcp.api.errors import from_validation_error
 from sync_mcp.api.models import Unit
 
 from .downloads import DownloadFailed, DownloadResult, save_output
+from .folders import Folders, caller_folders
 from .generations import GenerationResult, describe
 from .media_sources import MediaSource, classify, resolve
 from .progress import Progress
@@ -80,7 +81,13 @@ def _refuse(
 
 
 def _sources(
-    state: ToolState, video: str | None, image: str | None, audio: str | None, script: str | None, voice_id: str | None
+    state: ToolState,
+    folders: Folders,
+    video: str | None,
+    image: str | None,
+    audio: str | None,
+    script: str | None,
+    voice_id: str | None,
 ) -> tuple[MediaSource, MediaSource | None]:
     """The visual and the audio source (None for a script); every combination rule, no network."""
     if video is not None and image is not None:
@@ -103,11 +110,11 @@ def _sources(
     if script is None and voice_id is not None:
         raise _refuse("script", "voice_id is only used with a script", "Pass the text in script, or drop voice_id.")
     visual = (
-        classify(state, video, "video", field="video")
+        classify(state, video, "video", field="video", folders=folders)
         if video is not None
-        else classify(state, image or "", "image", field="image")
+        else classify(state, image or "", "image", field="image", folders=folders)
     )
-    driver = classify(state, audio, "audio", field="audio") if audio is not None else None
+    driver = classify(state, audio, "audio", field="audio", folders=folders) if audio is not None else None
     return visual, driver
 
 
@@ -174,7 +181,7 @@ async def _plan(
         if script is None and (stability is not None or similarity_boost is not None):
             name = "stability" if stability is not None else "similarity_boost"
             raise _refuse(name, "only applies to a script", f"Drop {name}, or pass script and voice_id.")
-        visual, driver = _sources(state, video, image, audio, script, voice_id)
+        visual, driver = _sources(state, caller_folders(ctx, state.settings), video, image, audio, script, voice_id)
         # The body's own rules (image needs sync-3, option ranges, ...) before any upload.
         _body(visual, _placeholder(visual), _placeholder(driver) if driver else None, **shape)
         sources = []

@@ -1,6 +1,7 @@
 """One argument, three ways to name media: a public URL, an asset id, or a local file to upload.
 
-`classify` decides which (no network) and checks a local file completely (confinement, type, size);
+`classify` decides which (no network) and checks a local file completely (confinement to the caller's
+folders, type, size);
 `media_input` then returns the input item's source: `{"url": ...}` or `{"assetId": ...}`, uploading a
 local file first (reusing an earlier upload of the same bytes).
 """
@@ -16,6 +17,7 @@ from mcp.server.mcpserver import Context
 from sync_mcp.api.assets import AssetDetails, UploadOutcome
 from sync_mcp.api.models import is_uuid
 
+from .folders import Folders, caller_folders
 from .progress import Progress
 from .results import ToolInputError
 from .state import ToolState
@@ -47,7 +49,7 @@ class MediaSource:
         return {"assetId": asset_id}
 
 
-def classify(state: ToolState, source: str, kind: Kind, *, field: str) -> MediaSource:
+def classify(state: ToolState, source: str, kind: Kind, *, field: str, folders: Folders) -> MediaSource:
     """Which of URL, asset id or local path `source` is; a local file is fully checked here."""
     value = source.strip()
     scheme = _SCHEME.match(value)
@@ -62,7 +64,7 @@ def classify(state: ToolState, source: str, kind: Kind, *, field: str) -> MediaS
         return MediaSource(field=field, kind=kind, url=value)
     if is_uuid(value):
         return MediaSource(field=field, kind=kind, asset_id=value)
-    return MediaSource(field=field, kind=kind, local=local_media(value, state.settings, field=field, kind=kind))
+    return MediaSource(field=field, kind=kind, local=local_media(value, folders, field=field, kind=kind))
 
 
 @dataclass(frozen=True)
@@ -98,5 +100,7 @@ async def media_input(
     A tool that resolves several sources in one call passes one `progress` to all, so its numbering keeps
     increasing (the protocol requires it within a request).
     """
-    resolved = await resolve(state, classify(state, source, kind, field=field), progress or Progress(ctx))
+    folders = caller_folders(ctx, state.settings)
+    classified = classify(state, source, kind, field=field, folders=folders)
+    resolved = await resolve(state, classified, progress or Progress(ctx))
     return resolved.wire

@@ -1,28 +1,37 @@
 """Local files, confined: the one place that decides which paths tools may read and write.
 
-Reading (uploads): `~` and relative paths are resolved against the first allowed root
-(`SYNC_MCP_ALLOWED_DIRS`, default the working directory); the *real* path (symlinks followed) must lie
-inside one of the allowed roots. Writing (downloads): only plain file names, inside the output folder
-(`SYNC_MCP_OUTPUT_DIR`). Invisible or direction-changing Unicode characters, NUL bytes and Windows-style
-paths on other systems are refused with a message saying why. A missing file gets "did you mean".
+Which folders apply is the caller's business (`folders.Folders`: the configured folders over stdio, the
+caller's own folders under them over HTTP). Reading (uploads): `~` and relative paths are resolved against
+the first readable folder; the *real* path (symlinks followed) must lie inside one of them, and must be a
+regular file. Writing (downloads): only plain file names, inside the output folder, cut to a length every
+file system takes. Invisible or direction-changing Unicode characters, NUL bytes and Windows-style paths on
+other systems are refused with a message saying why. A missing file gets "did you mean", chosen among
+the files of the same (readable) folder only. Every message names only the caller's own folders.
+
+The checks here are on names; `local_files.open_checked` repeats them on the file it actually opens.
 """
 
 from __future__ import annotations
 
 import difflib
+import hashlib
 import os
 import re
+import stat
 import unicodedata
 from pathlib import Path
 
 from mcp.shared.path_security import PathEscapeError, safe_join
 
-from sync_mcp.config import Settings
-
+from .folders import Folders
 from .results import ToolInputError
 
 _WINDOWS_PATH = re.compile(r"^(?:[A-Za-z]:[\\/]|\\\\)")
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+NAME_MAX = 255
+"""The longest file name (bytes) common file systems take; output names are ASCII, so characters."""
+TEMP_NAME_ROOM = 40
+"""Characters kept free in an output name for its temp file's prefix and suffix (`.<name>.<random>.part`)."""
 
 
 def _hidden_characters(value: str) -> list[str]:
@@ -34,9 +43,27 @@ def _roots_text(roots: list[Path]) -> str:
     return ", ".join(str(r) for r in roots)
 
 
-def readable_file(value: str, settings: Settings, *, field: str = "path") -> Path:
-    """The real path of an existing regular file inside the allowed roots, or a `ToolInputError`."""
-    roots = settings.allowed_roots()
+def real_roots(folders: Folders) -> list[Path]:
+    """The readable folders with their symlinks resolved, as real paths are compared against them."""
+    return [root.resolve() for root in folders.read]
+
+
+def inside(real: Path, roots: list[Path]) -> bool:
+    return any(real == root or real.is_relative_to(root) for root in roots)
+
+
+def _allowed_fix(folders: Folders) -> str:
+    if folders.per_caller:
+        return f"Use a file inside your folders on this server: {folders.shown()}."
+    return (
+        f"Use a file inside {folders.shown()}, or add its folder to SYNC_MCP_ALLOWED_DIRS "
+        "(separate several with the OS path separator) and restart the server."
+    )
+
+
+def readable_file(value: str, folders: Folders, *, field: str = "path") -> Path:
+    """The real path of an existing regular file inside the readable folders, or a `ToolInputError`."""
+    roots = list(folders.read)
     hidden = _hidden_characters(value)
     if not value.strip() or hidden:
         raise ToolInputError(
@@ -70,16 +97,19 @@ def readable_file(value: str, settings: Settings, *, field: str = "path") -> Pat
             "Pass the path of a regular file, without symlink loops.",
             field=field,
         ) from None
-    if not any(real == root or real.is_relative_to(root) for root in roots):
+    resolved_roots = real_roots(folders)
+    if not inside(real, resolved_roots):
         raise ToolInputError(
             "path_not_allowed",
             f"{field}: '{_shown(value)}' resolves outside the folders this server may read.",
-            f"Use a file inside {_roots_text(roots)}, or add its folder to SYNC_MCP_ALLOWED_DIRS "
-            "(separate several with the OS path separator) and restart the server.",
+            _allowed_fix(folders),
             field=field,
         )
-    if not _is_file(real):
-        hint = _did_you_mean(candidate)
+    mode = _mode(real)
+    if mode is not None and not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
+        raise not_a_regular_file(field, real.name, mode)
+    if mode is None or not stat.S_ISREG(mode):
+        hint = _did_you_mean(real, resolved_roots)
         raise ToolInputError(
             "file_not_found",
             f"{field}: no file at '{_shown(value)}'." + (f" Did you mean '{hint}'?" if hint else ""),
@@ -87,6 +117,29 @@ def readable_file(value: str, settings: Settings, *, field: str = "path") -> Pat
             field=field,
         )
     return real
+
+
+def kind_of(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISLNK(mode):
+        return "a symbolic link"
+    return "not a regular file"
+
+
+def not_a_regular_file(field: str, name: str, mode: int) -> ToolInputError:
+    return ToolInputError(
+        "not_a_regular_file",
+        f"{field}: '{_shown(name)}' is {kind_of(mode)}, not a regular file; only regular files are uploaded.",
+        "Pass the path of a regular media file (copy the media into a file first).",
+        field=field,
+    )
 
 
 def _shown(value: str, limit: int = 200) -> str:
@@ -101,33 +154,60 @@ def _exists(path: Path) -> bool:
         return False
 
 
-def _is_file(path: Path) -> bool:
+def _mode(path: Path) -> int | None:
+    """`st_mode` of what `path` names (symlinks followed), or None when there is nothing (or it is unreadable)."""
     try:
-        return path.is_file()
-    except OSError:
-        return False
+        return path.stat().st_mode
+    except (OSError, ValueError):  # ValueError: an embedded NUL on some platforms
+        return None
 
 
-def _did_you_mean(candidate: Path) -> str | None:
-    folder = candidate.parent
+def _did_you_mean(real: Path, roots: list[Path]) -> str | None:
+    """A close name among the regular files next to `real`, when that folder is one the caller may read."""
+    folder = real.parent
+    if not inside(folder, roots):
+        return None
     try:
-        names = [p.name for p in folder.iterdir() if p.is_file()]
+        names = [p.name for p in folder.iterdir() if _is_regular(p, roots)]
     except OSError:
         return None
-    match = difflib.get_close_matches(candidate.name, names, n=1, cutoff=0.6)
+    match = difflib.get_close_matches(real.name, names, n=1, cutoff=0.6)
     return str(folder / match[0]) if match else None
 
 
-def output_file(settings: Settings, file_name: str) -> Path:
-    """A path for `file_name` inside the output folder (created if needed); never outside it."""
+def _is_regular(path: Path, roots: list[Path]) -> bool:
+    """A regular file whose real path stays inside `roots` (a symlink to elsewhere is never suggested)."""
+    try:
+        return path.is_file() and inside(path.resolve(), roots)
+    except (OSError, RuntimeError):
+        return False
+
+
+def output_name(file_name: str) -> str:
+    """`file_name` made safe for any file system: ASCII letters, digits, `._-`; long names cut, keeping the
+    extension, with a digest of the whole name so two long names stay two files."""
     clean = _SAFE_NAME.sub("_", unicodedata.normalize("NFC", file_name)).strip("._") or "output"
-    folder = settings.output_dir.expanduser()
+    limit = NAME_MAX - TEMP_NAME_ROOM
+    if len(clean) <= limit:
+        return clean
+    stem, dot, extension = clean.rpartition(".")
+    if not dot or len(extension) > 10:
+        stem, extension = clean, ""
+    digest = hashlib.sha256(clean.encode("ascii")).hexdigest()[:12]
+    tail = f"-{digest}" + (f".{extension}" if extension else "")
+    return stem[: limit - len(tail)] + tail
+
+
+def output_file(folders: Folders, file_name: str) -> Path:
+    """A path for `file_name` inside the caller's output folder (created if needed); never outside it."""
+    clean = output_name(file_name)
+    folder = folders.output
     folder.mkdir(parents=True, exist_ok=True)
     try:
         return safe_join(folder, clean)
     except PathEscapeError as exc:  # only reachable through a symlinked output folder entry
         raise ToolInputError(
             "path_not_allowed",
-            f"output file '{file_name}' would be written outside {folder}.",
+            f"output file '{_shown(clean)}' would be written outside {folder}.",
             "Remove the symlink in the output folder or choose another SYNC_MCP_OUTPUT_DIR.",
         ) from exc

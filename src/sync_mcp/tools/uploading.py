@@ -1,19 +1,23 @@
 """Local media files: what a path may be uploaded as, and the upload itself with MCP progress.
 
 Shared by `upload_media` and every tool that accepts a local path in place of a URL (`media_sources`).
-Everything that can be checked without the network (confinement via `paths.readable_file`, media type
-per reference §16.1, size per §16.2) is checked before the first request.
+Everything that can be checked without the network (confinement to the caller's folders via
+`paths.readable_file`, media type per reference §16.1, size per §16.2) is checked before the first request.
+The upload opens the checked file once (`local_files.open_checked`, which checks the opened file again)
+and hashes and sends that open file only.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 
 from sync_mcp.api import assets as api
 from sync_mcp.api.media import ASSET_TYPES, MAX_UPLOAD_BYTES, MediaFormat, MediaKind, format_of, supported_text
-from sync_mcp.config import Settings
 
+from .folders import Folders
+from .local_files import Identity, open_checked
 from .paths import readable_file
 from .progress import Progress
 from .results import ToolInputError
@@ -32,17 +36,21 @@ class LocalMedia:
     """Real path (symlinks resolved), inside the allowed folders."""
     media: MediaFormat
     size: int
+    folders: Folders
+    """The caller's folders, which the file must still be inside when it is opened."""
+    identity: Identity
+    """The file that was checked; the upload refuses any other."""
     field: str = "path"
     """The argument that named the file (for error messages)."""
 
 
-def local_media(value: str, settings: Settings, *, field: str = "path", kind: MediaKind | None = None) -> LocalMedia:
+def local_media(value: str, folders: Folders, *, field: str = "path", kind: MediaKind | None = None) -> LocalMedia:
     """A readable media file for `value`, or a `ToolInputError` naming `field` and the fix.
 
     The media type comes from the extension of the name given (else of the file it resolves to).
     With `kind`, the file must be of that kind (a video where a video is expected, ...).
     """
-    path = readable_file(value, settings, field=field)
+    path = readable_file(value, folders, field=field)
     media = format_of(PurePath(value.strip()).name) or format_of(path.name)
     if media is None:
         raise ToolInputError(
@@ -59,7 +67,16 @@ def local_media(value: str, settings: Settings, *, field: str = "path", kind: Me
             f"Pass a {kind} file here ({supported_text(ASSET_TYPES[kind])}).",
             field=field,
         )
-    size = path.stat().st_size
+    try:
+        identity = Identity.of(os.stat(path))
+    except OSError as exc:
+        raise ToolInputError(
+            "file_not_readable",
+            f"{field}: '{path.name}' could not be read: {exc.strerror or type(exc).__name__}.",
+            "Check the file still exists and this server's user may read it, then call again.",
+            field=field,
+        ) from None
+    size = identity.size
     if size == 0:
         raise ToolInputError(
             "file_empty", f"{field}: '{path.name}' is empty (0 bytes).", "Pass a file that holds media.", field=field
@@ -71,7 +88,7 @@ def local_media(value: str, settings: Settings, *, field: str = "path", kind: Me
             "Trim it or re-encode it (MP4/H.264 video, MP3 audio) to under 5 GB, then upload the smaller file.",
             field=field,
         )
-    return LocalMedia(path=path, media=media, size=size, field=field)
+    return LocalMedia(path=path, media=media, size=size, folders=folders, identity=identity, field=field)
 
 
 async def upload_local(
@@ -90,8 +107,10 @@ async def upload_local(
             )
 
     try:
-        outcome = await api.upload_file(state.client, local.path, local.media, details, on_progress=on_bytes)
-    except OSError as exc:  # unreadable (permissions) or removed since it was checked
+        with open_checked(local.path, local.identity, local.folders, field=local.field) as opened:
+            source = api.FileSource(file=opened.file, name=opened.name, size=opened.size)
+            outcome = await api.upload_file(state.client, source, local.media, details, on_progress=on_bytes)
+    except OSError as exc:  # a read failed (an I/O error of the disk, a file system gone)
         raise ToolInputError(
             "file_not_readable",
             f"{local.field}: '{local.path.name}' could not be read: {exc.strerror or type(exc).__name__}.",

@@ -1,0 +1,50 @@
+"""Who is calling: one identity per user of an HTTP deployment, for what must stay theirs.
+
+Over HTTP a caller is the verified bearer principal (if the server checks a token) together with a digest
+of the Sync API key the request carries (`X-Sync-Api-Key`); requests without their own key use the
+deployment's key, and share its identity as they share its account. Tasks are bound to this identity
+(`server/tasks.py`), and so are local folders (`folders.py`). Over stdio and in memory there is one user:
+no identity is needed, and `caller_id` is None.
+
+The key itself is never kept: only its SHA-256, and folder names are a digest of the whole identity.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from mcp.server.auth.middleware.auth_context import get_access_token
+from mcp.server.auth.provider import principal_components
+from mcp.server.mcpserver import Context
+
+from .state import caller_api_key
+
+Principal = tuple[str, str | None, str | None]
+Owner = tuple[Principal | None, str | None]
+"""(verified HTTP principal, digest of the caller's own API key); (None, None) on stdio and in memory."""
+
+
+def key_digest(key: str | None) -> str | None:
+    """SHA-256 (hex) of an API key: enough to tell keys apart, useless to recover one."""
+    return hashlib.sha256(key.encode("utf-8")).hexdigest() if key else None
+
+
+def owner(ctx: Context[Any, Any]) -> Owner:
+    """The caller of this request: verified principal and key digest (see the module docstring)."""
+    token = get_access_token()
+    return (principal_components(token) if token is not None else None), key_digest(caller_api_key(ctx))
+
+
+def is_http(ctx: Context[Any, Any]) -> bool:
+    """True when the request came over HTTP (the transport that serves many users)."""
+    return ctx.headers is not None
+
+
+def caller_id(ctx: Context[Any, Any]) -> str | None:
+    """A short, stable, file-name-safe name for the HTTP caller (None over stdio and in memory)."""
+    if not is_http(ctx):
+        return None
+    digest = hashlib.sha256(json.dumps(owner(ctx)).encode("utf-8")).hexdigest()
+    return f"caller-{digest[:24]}"
