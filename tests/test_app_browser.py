@@ -169,9 +169,7 @@ async def browser() -> AsyncIterator[Browser]:
 
 
 @pytest.fixture
-async def host(
-    sandbox: tuple[SandboxServer, Clock], browser: Browser, tmp_path: Path
-) -> AsyncIterator[Host]:
+async def host(sandbox: tuple[SandboxServer, Clock], browser: Browser, tmp_path: Path) -> AsyncIterator[Host]:
     server, clock = sandbox
     server.state.reset()
     settings = make_settings(server, SYNC_MCP_OUTPUT_DIR=str(tmp_path / "outputs"))

@@ -20,7 +20,7 @@ from mcp.types import CallToolResult, PromptReference
 
 from sync_mcp.config import Settings
 from sync_mcp.sandbox import SandboxServer
-from sync_mcp.tools.folders import folders_for
+from sync_mcp.services.folders import folders_for
 
 from .conftest import TEST_KEY, data, make_settings
 from .http_support import TOKEN, http_client, http_server

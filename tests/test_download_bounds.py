@@ -18,8 +18,8 @@ from starlette.responses import Response
 
 from sync_mcp.sandbox import SandboxServer
 from sync_mcp.server import build_server
-from sync_mcp.tools import fetch_guard
-from sync_mcp.tools.fetch_guard import address_class, api_base_classes
+from sync_mcp.services import fetch_guard
+from sync_mcp.services.fetch_guard import address_class, api_base_classes
 
 from .conftest import data, make_settings
 from .fake_api import FakeAPI, StorageFaults, bystander, download_url, fake_api, redirect

@@ -19,9 +19,9 @@ from sync_mcp.config import Settings
 from sync_mcp.sandbox import SandboxServer
 from sync_mcp.sandbox.asset_store import asset_store
 from sync_mcp.server import build_server
-from sync_mcp.tools.folders import folders_for
-from sync_mcp.tools.paths import readable_file
-from sync_mcp.tools.results import ToolInputError
+from sync_mcp.services.folders import folders_for
+from sync_mcp.services.paths import readable_file
+from sync_mcp.services.refusals import InputError
 
 from .conftest import data, make_settings, sent
 
@@ -72,7 +72,7 @@ def test_readable_file_refuses(
 ) -> None:
     monkeypatch.chdir(tree["outside"])  # relative paths are resolved against the root, not the cwd
     settings = make_settings(api, SYNC_MCP_ALLOWED_DIRS=str(tree["root"]))
-    with pytest.raises(ToolInputError) as caught:
+    with pytest.raises(InputError) as caught:
         readable_file(typed(value, tree), folders_for(settings))
     info = caught.value.info
     assert info.error_code == code
@@ -83,10 +83,10 @@ def test_readable_file_refuses(
 
 def test_a_missing_file_gets_a_did_you_mean(api: SandboxServer, tree: dict[str, Path]) -> None:
     settings = make_settings(api, SYNC_MCP_ALLOWED_DIRS=str(tree["root"]))
-    with pytest.raises(ToolInputError) as caught:
+    with pytest.raises(InputError) as caught:
         readable_file("media/clip.mp3", folders_for(settings))
     assert str(tree["clip"]) in caught.value.info.message
-    with pytest.raises(ToolInputError) as unrelated:
+    with pytest.raises(InputError) as unrelated:
         readable_file("media/zzzzzz.wav", folders_for(settings))
     assert "Did you mean" not in unrelated.value.info.message
 
@@ -107,7 +107,7 @@ def test_tilde_is_the_home_folder_and_is_confined_too(
     monkeypatch.setenv("HOME", str(tree["root"]))
     assert readable_file("~/media/clip.mp4", folders_for(settings)) == tree["clip"].resolve()
     monkeypatch.setenv("HOME", str(tree["outside"]))
-    with pytest.raises(ToolInputError) as caught:
+    with pytest.raises(InputError) as caught:
         readable_file("~/secret.mp4", folders_for(settings))
     assert caught.value.info.error_code == "path_not_allowed"
 
@@ -179,7 +179,7 @@ def test_file_names_are_found_in_either_unicode_form(tmp_path: Path) -> None:
 
 def test_a_name_too_long_for_the_file_system_is_a_missing_file(tmp_path: Path) -> None:
     settings = Settings(SYNC_MCP_ALLOWED_DIRS=str(tmp_path))
-    with pytest.raises(ToolInputError) as caught:
+    with pytest.raises(InputError) as caught:
         readable_file("x" * 5000, folders_for(settings))
     assert caught.value.info.error_code == "file_not_found"
 
@@ -187,7 +187,7 @@ def test_a_name_too_long_for_the_file_system_is_a_missing_file(tmp_path: Path) -
 def test_a_symlink_loop_is_refused_with_a_reason(tmp_path: Path) -> None:
     (tmp_path / "loop.mp4").symlink_to(tmp_path / "loop.mp4")
     settings = Settings(SYNC_MCP_ALLOWED_DIRS=str(tmp_path))
-    with pytest.raises(ToolInputError) as caught:
+    with pytest.raises(InputError) as caught:
         readable_file("loop.mp4", folders_for(settings))
     assert caught.value.info.error_code in ("invalid_path", "file_not_found")
 

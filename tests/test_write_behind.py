@@ -1,4 +1,4 @@
-"""Writing behind a transfer (`tools.write_behind`): every block lands in order, a failing disk or a failing
+"""Writing behind a transfer (`services.write_behind`): every block lands in order, a failing disk or a failing
 source stops both sides and surfaces as itself, and memory stays bounded while the disk lags."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from sync_mcp.tools import write_behind as wb
+from sync_mcp.services import write_behind as wb
 
 pytestmark = pytest.mark.anyio
 

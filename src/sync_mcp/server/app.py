@@ -33,8 +33,8 @@ from sync_mcp.api.errors import from_validation_error, validation_text
 from sync_mcp.config import Settings
 from sync_mcp.logs import configure_logging
 from sync_mcp.sdk_internals import lowlevel_server
+from sync_mcp.services.deliveries import DeliveryBoard
 from sync_mcp.tools import ToolState
-from sync_mcp.tools.deliveries import DeliveryBoard
 from sync_mcp.tools.registry import add_tools
 from sync_mcp.tools.results import crashed, fail
 from sync_mcp.tools.toolset import Offered

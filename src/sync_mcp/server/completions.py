@@ -3,7 +3,7 @@
 Model ids come from the capability table, language codes from the API's dubbing list (prefix match),
 voice ids from `GET /v2/voices` and generation ids from `GET /v2/generations` (a failed lookup gives no
 suggestions rather than an error). Media arguments (`video`, `audio`, `image`) complete local files of that
-kind from the caller's own folders only (`tools/path_completion.py`).
+kind from the caller's own folders only (`services/path_completion.py`).
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from mcp.types import (
 )
 
 from sync_mcp.api.media import MediaKind
+from sync_mcp.services.path_completion import media_paths
 from sync_mcp.tools import suggestions
-from sync_mcp.tools.folders import caller_folders
-from sync_mcp.tools.path_completion import media_paths
+from sync_mcp.tools.callers import caller_folders
 from sync_mcp.tools.state import tool_state
 
 from .request_scope import current_context

@@ -46,7 +46,7 @@ from pydantic import Field
 from sync_mcp.api import SyncAPIError
 from sync_mcp.api.capabilities import TERMINAL_STATUSES
 from sync_mcp.sdk_internals import tool_arguments
-from sync_mcp.tools.failures import explain_failure
+from sync_mcp.services.failures import explain_failure
 from sync_mcp.tools.generations import GenerationResult, current_generation
 from sync_mcp.tools.results import crashed, fail, generation_link
 from sync_mcp.tools.state import caller_api_key, tool_state
@@ -299,7 +299,7 @@ class GenerationTasks(Extension):
         try:
             current = await current_generation(state, gid)
         except SyncAPIError as exc:
-            info = await explain_failure(state, exc)
+            info = await explain_failure(state.catalog, state.client, exc)
             if info.retryable:
                 handle.settle(
                     "working", f"Could not read the generation just now ({info.error_code}); retried next poll."

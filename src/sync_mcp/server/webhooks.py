@@ -17,7 +17,7 @@ from starlette.responses import JSONResponse, Response
 
 from sync_mcp.api.webhooks import SIGNATURE_HEADER, WebhookError, parse_payload, verify
 from sync_mcp.config import WEBHOOK_PATH
-from sync_mcp.tools.deliveries import DeliveryBoard
+from sync_mcp.services.deliveries import DeliveryBoard
 from sync_mcp.tools.updates import GenerationUpdates
 
 logger = logging.getLogger(__name__)

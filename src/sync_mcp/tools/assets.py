@@ -13,14 +13,14 @@ from sync_mcp.api import assets as api
 from sync_mcp.api.assets import Asset, AssetDetails, CreateAssetRequest, ListAssetsQuery
 from sync_mcp.api.media import supported_text
 from sync_mcp.api.models import check_uuid
+from sync_mcp.services.uploading import local_media, upload_local
 
 from .arguments import wire_body, with_model_parameters
-from .folders import caller_folders
+from .callers import caller_folders
 from .progress import Progress
 from .registry import sync_tool
 from .results import ok
 from .state import tool_state
-from .uploading import local_media, upload_local
 
 
 def _asset_id(value: str) -> str:
@@ -106,7 +106,7 @@ async def upload_media(ctx: Context[Any, Any], **arguments: Any) -> Annotated[Ca
     state = tool_state(ctx)
     details = AssetDetails.model_validate(wire_body(AssetDetails, arguments))
     local = local_media(arguments["path"], caller_folders(ctx, state.settings))
-    outcome = await upload_local(state, local, details, Progress(ctx))
+    outcome = await upload_local(state.client, local, details, Progress(ctx))
     asset = outcome.asset
     next_step = _use_hint(asset)
     if outcome.reused:

@@ -27,10 +27,10 @@ from sync_mcp.api.batches import (
     iso,
 )
 from sync_mcp.api.client import SyncClient
+from sync_mcp.services.outcomes import outcome_unknown, uncertain
 
 from .arguments import with_model_parameters
 from .generations import CTX_PARAMETER
-from .outcomes import outcome_unknown, uncertain
 from .registry import sync_tool
 from .results import ok
 from .state import tool_state

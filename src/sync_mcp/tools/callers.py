@@ -3,7 +3,7 @@
 Over HTTP a caller is the verified bearer principal (if the server checks a token) together with a digest
 of the Sync API key the request carries (`X-Sync-Api-Key`); requests without their own key use the
 deployment's key, and share its identity as they share its account. Tasks are bound to this identity
-(`server/tasks.py`), and so are local folders (`folders.py`). Over stdio and in memory there is one user:
+(`server/tasks.py`), and so are local folders (services/folders.py). Over stdio and in memory there is one user:
 no identity is needed, and `caller_id` is None.
 
 The key itself is never kept: only its SHA-256, and folder names are a digest of the whole identity.
@@ -18,6 +18,9 @@ from typing import Any
 from mcp.server.auth.middleware.auth_context import get_access_token
 from mcp.server.auth.provider import principal_components
 from mcp.server.mcpserver import Context
+
+from sync_mcp.config import Settings
+from sync_mcp.services.folders import Folders, folders_for
 
 from .state import caller_api_key
 
@@ -48,3 +51,8 @@ def caller_id(ctx: Context[Any, Any]) -> str | None:
         return None
     digest = hashlib.sha256(json.dumps(owner(ctx)).encode("utf-8")).hexdigest()
     return f"caller-{digest[:24]}"
+
+
+def caller_folders(ctx: Context[Any, Any], settings: Settings) -> Folders:
+    """The folders of the caller of this request (services/folders.py)."""
+    return folders_for(settings, caller_id(ctx))

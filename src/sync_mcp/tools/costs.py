@@ -13,10 +13,11 @@ from sync_mcp.api import costs as api
 from sync_mcp.api.capabilities import ModelId
 from sync_mcp.api.costs import CostEstimateRequest, GenerationCosts
 from sync_mcp.api.errors import LOCAL_VALIDATION_CODE
+from sync_mcp.services.refusals import InputError
 
 from .generation_ids import GenerationIdArgument
 from .registry import sync_tool
-from .results import ToolInputError, ok
+from .results import ok
 from .state import tool_state
 
 CURRENT = "POST /v2/generations/estimate"
@@ -40,8 +41,8 @@ class GenerationCostResult(GenerationCosts):
     next_step: str = Field(alias="nextStep", description="What to do next.")
 
 
-def _usage_error(message: str, field: str) -> ToolInputError:
-    return ToolInputError(
+def _usage_error(message: str, field: str) -> InputError:
+    return InputError(
         LOCAL_VALIDATION_CODE,
         "Invalid arguments, nothing was sent: " + message,
         "Pass model and duration (expected output seconds; fps and reasoningEnabled optional), or only body with "

@@ -13,6 +13,7 @@ from sync_mcp.api import CreateGenerationRequest, Generation, new_idempotency_ke
 from sync_mcp.api import generations as api
 from sync_mcp.api.capabilities import MODELS, TERMINAL_STATUSES
 from sync_mcp.api.client import IDEMPOTENCY_KEY
+from sync_mcp.services.waiting import follow_generation
 
 from .arguments import wire_body, with_model_parameters
 from .generation_ids import GenerationId
@@ -22,7 +23,6 @@ from .results import fail, generation_link, ok
 from .spending import guard_spend, spend_parameter
 from .state import ToolState, tool_state
 from .wait_bound import WaitTimeout, wait_seconds
-from .waiting import follow_generation
 
 
 class GenerationResult(Generation):

@@ -25,18 +25,20 @@ from sync_mcp.api.capabilities import ModelId
 from sync_mcp.api.client import IDEMPOTENCY_KEY
 from sync_mcp.api.errors import from_validation_error
 from sync_mcp.api.models import Unit
+from sync_mcp.services.downloads import DownloadFailed, DownloadResult, save_output
+from sync_mcp.services.folders import Folders
+from sync_mcp.services.media_sources import MediaSource, classify, resolve
+from sync_mcp.services.refusals import InputError
+from sync_mcp.services.waiting import follow_generation
 
-from .downloads import DownloadFailed, DownloadResult, save_output
-from .folders import Folders, caller_folders
+from .callers import caller_folders
 from .generations import GenerationResult, describe
-from .media_sources import MediaSource, classify, resolve
 from .progress import Progress
 from .registry import sync_tool
-from .results import ToolInputError, fail, generation_link, ok
+from .results import fail, generation_link, ok
 from .spending import SpendConsent, SpendEstimate, guard_spend, spend_question
 from .state import ToolState, tool_state
 from .wait_bound import DEFAULT_WAIT_SECONDS, WaitTimeout, wait_seconds
-from .waiting import follow_generation
 
 PLACEHOLDER_ASSET_ID = "00000000-0000-0000-0000-000000000000"
 """Stands in for a local file's future asset id while the body's rules are checked, before any upload."""
@@ -74,10 +76,8 @@ class LipsyncPlan:
     uploads: list[UploadedMedia] = field(default_factory=list)
 
 
-def _refuse(
-    field_name: str, message: str, fix: str, code: str = "generation_input_validation_failed"
-) -> ToolInputError:
-    return ToolInputError(code, f"{field_name}: {message}", fix, field=field_name)
+def _refuse(field_name: str, message: str, fix: str, code: str = "generation_input_validation_failed") -> InputError:
+    return InputError(code, f"{field_name}: {message}", fix, field=field_name)
 
 
 def _sources(
@@ -110,11 +110,11 @@ def _sources(
     if script is None and voice_id is not None:
         raise _refuse("script", "voice_id is only used with a script", "Pass the text in script, or drop voice_id.")
     visual = (
-        classify(state, video, "video", field="video", folders=folders)
+        classify(video, "video", field="video", folders=folders)
         if video is not None
-        else classify(state, image or "", "image", field="image", folders=folders)
+        else classify(image or "", "image", field="image", folders=folders)
     )
-    driver = classify(state, audio, "audio", field="audio", folders=folders) if audio is not None else None
+    driver = classify(audio, "audio", field="audio", folders=folders) if audio is not None else None
     return visual, driver
 
 
@@ -188,7 +188,7 @@ async def _plan(
         for source in (visual, driver):
             if source is None:
                 continue
-            resolved = await resolve(state, source, plan.progress)
+            resolved = await resolve(state.client, source, plan.progress)
             if resolved.upload is not None:
                 plan.uploads.append(
                     UploadedMedia(
@@ -200,7 +200,7 @@ async def _plan(
                 )
             sources.append(resolved.wire)
         plan.request = _body(visual, sources[0], sources[1] if driver else None, **shape)
-    except ToolInputError as exc:
+    except InputError as exc:
         plan.error = exc.info
     except ValidationError as exc:
         plan.error = from_validation_error(exc, state.catalog)
@@ -285,7 +285,7 @@ async def lipsync(
     if download and generation.status == "COMPLETED":
         plan.progress.next_phase()
         try:
-            saved = await save_output(plan.progress.context(), state, generation.id)  # type: ignore[arg-type]
+            saved = await save_output(state, caller_folders(ctx, state.settings), plan.progress, generation.id)
         except DownloadFailed as exc:
             warnings.append(f"Not downloaded: {exc.info.message} {exc.info.fix}")
         except SyncAPIError as exc:

@@ -20,24 +20,13 @@ from pydantic import BaseModel, ValidationError
 
 from sync_mcp.api import ErrorInfo, SyncAPIError
 from sync_mcp.api.errors import from_validation_error
+from sync_mcp.services.failures import explain_failure
+from sync_mcp.services.refusals import InputError
 
-from .failures import explain_failure
 from .state import tool_state
 from .updates import generation_uri
 
 P = ParamSpec("P")
-
-
-class ToolInputError(Exception):
-    """A tool argument that cannot be used (a path outside the allowed folders, a missing file, ...).
-
-    Raised before any request is sent; reaches the agent as an isError result with `errorCode`,
-    the offending `field` and the `fix`.
-    """
-
-    def __init__(self, error_code: str, message: str, fix: str, *, field: str | None = None) -> None:
-        super().__init__(message)
-        self.info = ErrorInfo(errorCode=error_code, message=message, fix=fix, retryable=False, field=field)
 
 
 def ok(result: BaseModel, links: Sequence[ResourceLink] = ()) -> CallToolResult:
@@ -112,11 +101,12 @@ def structured_errors(
         ctx: Any = kwargs.get("ctx")
         try:
             return await fn(*args, **kwargs)
-        except ToolInputError as exc:
+        except InputError as exc:
             return fail(exc.info)
         except ValidationError as exc:
             return fail(from_validation_error(exc, tool_state(ctx).catalog if ctx is not None else None))
         except SyncAPIError as exc:
-            return fail(await explain_failure(tool_state(ctx), exc))
+            state = tool_state(ctx)
+            return fail(await explain_failure(state.catalog, state.client, exc))
 
     return wrapper

@@ -11,10 +11,10 @@ from pydantic import Field
 from sync_mcp.api import SyncAPIError
 from sync_mcp.api import speech as api
 from sync_mcp.api.speech import Speech, SpeechRequest
+from sync_mcp.services.outcomes import outcome_unknown, uncertain
 
 from .arguments import wire_body, with_model_parameters
 from .generations import CTX_PARAMETER
-from .outcomes import outcome_unknown, uncertain
 from .registry import sync_tool
 from .results import ok
 from .state import tool_state

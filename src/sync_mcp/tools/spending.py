@@ -86,6 +86,7 @@ class SpendCheck:
 
 # ----------------------------------------------------------------------------------------------- estimates
 
+
 def _memory(ctx: Context[Any, Any]) -> dict[str, tuple[float, SpendEstimate]]:
     """Estimates remembered by this server, shared by its requests (the server's state owns them)."""
     memory: dict[str, tuple[float, SpendEstimate]] = ctx.request_context.lifespan_context.spend_estimates

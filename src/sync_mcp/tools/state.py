@@ -17,8 +17,8 @@ from sync_mcp.api import ErrorCatalog, SyncClient
 from sync_mcp.api.client import RetryNotice
 from sync_mcp.config import Settings
 from sync_mcp.logs import redactor
+from sync_mcp.services.deliveries import DeliveryBoard
 
-from .deliveries import DeliveryBoard
 from .grants import granted_api_key
 from .notify import notify_client
 from .updates import GenerationUpdates

@@ -12,10 +12,10 @@ from sync_mcp.api import SyncAPIError
 from sync_mcp.api import voices as api
 from sync_mcp.api.models import check_uuid
 from sync_mcp.api.voices import CloneVoiceRequest, Voice, VoiceProvider
+from sync_mcp.services.outcomes import outcome_unknown, uncertain
 
 from .arguments import wire_body, with_model_parameters
 from .generations import CTX_PARAMETER
-from .outcomes import outcome_unknown, uncertain
 from .registry import sync_tool
 from .results import ok
 from .state import tool_state

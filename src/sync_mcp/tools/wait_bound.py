@@ -13,7 +13,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from .results import ToolInputError
+from sync_mcp.services.refusals import InputError
 
 DEFAULT_WAIT_SECONDS = 45.0
 """The wait when the caller gives no `timeout` (or the server maximum, if that is lower)."""
@@ -36,7 +36,7 @@ def wait_seconds(timeout: float | None, maximum: float) -> float:
     if timeout is None:
         return min(DEFAULT_WAIT_SECONDS, maximum)
     if timeout > maximum:
-        raise ToolInputError(
+        raise InputError(
             "wait_timeout_too_long",
             f"timeout: {timeout:g} s is more than this server allows one call to wait ({maximum:g} s).",
             f"Call again with timeout <= {maximum:g} (or omit it). A wait that runs out returns the generation's id "

@@ -24,7 +24,7 @@ from pathlib import Path
 from mcp.shared.path_security import PathEscapeError, safe_join
 
 from .folders import Folders
-from .results import ToolInputError
+from .refusals import InputError
 
 _WINDOWS_PATH = re.compile(r"^(?:[A-Za-z]:[\\/]|\\\\)")
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
@@ -62,18 +62,18 @@ def _allowed_fix(folders: Folders) -> str:
 
 
 def readable_file(value: str, folders: Folders, *, field: str = "path") -> Path:
-    """The real path of an existing regular file inside the readable folders, or a `ToolInputError`."""
+    """The real path of an existing regular file inside the readable folders, or a `InputError`."""
     roots = list(folders.read)
     hidden = _hidden_characters(value)
     if not value.strip() or hidden:
-        raise ToolInputError(
+        raise InputError(
             "invalid_path",
             f"{field}: the path is empty or contains invisible characters ({', '.join(hidden) or 'blank'}).",
             "Type the path again without hidden or direction-changing characters.",
             field=field,
         )
     if os.name != "nt" and (_WINDOWS_PATH.match(value) or "\\" in value):
-        raise ToolInputError(
+        raise InputError(
             "invalid_path",
             f"{field}: '{_shown(value)}' is a Windows-style path, but this server runs on {os.name} "
             "and reads its own disk.",
@@ -91,7 +91,7 @@ def readable_file(value: str, folders: Folders, *, field: str = "path") -> Path:
     try:
         real = candidate.resolve()
     except (OSError, RuntimeError) as exc:  # e.g. a symlink loop
-        raise ToolInputError(
+        raise InputError(
             "invalid_path",
             f"{field}: the path cannot be resolved ({type(exc).__name__}).",
             "Pass the path of a regular file, without symlink loops.",
@@ -99,7 +99,7 @@ def readable_file(value: str, folders: Folders, *, field: str = "path") -> Path:
         ) from None
     resolved_roots = real_roots(folders)
     if not inside(real, resolved_roots):
-        raise ToolInputError(
+        raise InputError(
             "path_not_allowed",
             f"{field}: '{_shown(value)}' resolves outside the folders this server may read.",
             _allowed_fix(folders),
@@ -110,7 +110,7 @@ def readable_file(value: str, folders: Folders, *, field: str = "path") -> Path:
         raise not_a_regular_file(field, real.name, mode)
     if mode is None or not stat.S_ISREG(mode):
         hint = _did_you_mean(real, resolved_roots)
-        raise ToolInputError(
+        raise InputError(
             "file_not_found",
             f"{field}: no file at '{_shown(value)}'." + (f" Did you mean '{hint}'?" if hint else ""),
             "Check the name and folder (paths are relative to " + str(roots[0]) + ").",
@@ -133,8 +133,8 @@ def kind_of(mode: int) -> str:
     return "not a regular file"
 
 
-def not_a_regular_file(field: str, name: str, mode: int) -> ToolInputError:
-    return ToolInputError(
+def not_a_regular_file(field: str, name: str, mode: int) -> InputError:
+    return InputError(
         "not_a_regular_file",
         f"{field}: '{_shown(name)}' is {kind_of(mode)}, not a regular file; only regular files are uploaded.",
         "Pass the path of a regular media file (copy the media into a file first).",
@@ -206,7 +206,7 @@ def output_file(folders: Folders, file_name: str) -> Path:
     try:
         return safe_join(folder, clean)
     except PathEscapeError as exc:  # only reachable through a symlinked output folder entry
-        raise ToolInputError(
+        raise InputError(
             "path_not_allowed",
             f"output file '{_shown(clean)}' would be written outside {folder}.",
             "Remove the symlink in the output folder or choose another SYNC_MCP_OUTPUT_DIR.",

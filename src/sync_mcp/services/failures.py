@@ -1,6 +1,6 @@
 """How an API failure reaches the agent: the catalog's explanation, plus what one more look can add.
 
-`explain_failure` is what every tool's error path uses (through `results.structured_errors`):
+`explain_failure` is what every tool's error path uses (through `tools/results.py` `structured_errors`):
 - everything: `ErrorCatalog.explain` (quoted API text, the catalog's fix, the idempotency key to reuse);
 - `concurrency_limit_reached` on a create (reference §14.2): the plan's in-flight jobs are the reason, so
   instead of a bare "wait" the agent learns how many there are and which ones, and is told to wait on one
@@ -12,20 +12,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from sync_mcp.api import ErrorInfo, Generation, SyncAPIError
+from sync_mcp.api import ErrorCatalog, ErrorInfo, Generation, SyncAPIError, SyncClient
 from sync_mcp.api.generations import list_generations
-
-from .state import ToolState
 
 CREATE_PATH = "/v2/generate"
 IN_FLIGHT = ["PENDING", "PROCESSING"]
 MAX_IDS_SHOWN = 10
 
 
-async def explain_failure(state: ToolState, exc: SyncAPIError) -> ErrorInfo:
-    info = await state.catalog.explain(exc)
+async def explain_failure(catalog: ErrorCatalog, client: SyncClient, exc: SyncAPIError) -> ErrorInfo:
+    info = await catalog.explain(exc)
     if exc.error_code == "concurrency_limit_reached" and exc.path == CREATE_PATH:
-        info = await _with_jobs_in_flight(state, exc, info)
+        info = await _with_jobs_in_flight(client, exc, info)
     return info
 
 
@@ -33,10 +31,10 @@ def _count(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
 
 
-async def _with_jobs_in_flight(state: ToolState, exc: SyncAPIError, info: ErrorInfo) -> ErrorInfo:
+async def _with_jobs_in_flight(client: SyncClient, exc: SyncAPIError, info: ErrorInfo) -> ErrorInfo:
     running: list[Generation] | None
     try:
-        running = await list_generations(state.client, status=IN_FLIGHT, limit=100)
+        running = await list_generations(client, status=IN_FLIGHT, limit=100)
     except SyncAPIError:
         running = None  # the explanation below still holds without the ids
     active = _count(exc.body.get("activeGenerations"))

@@ -1,4 +1,4 @@
-"""Local media files: what a path may be uploaded as, and the upload itself with MCP progress.
+"""Local media files: what a path may be uploaded as, and the upload itself with progress.
 
 Shared by `upload_media` and every tool that accepts a local path in place of a URL (`media_sources`).
 Everything that can be checked without the network (confinement to the caller's folders via
@@ -13,15 +13,15 @@ import os
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 
+from sync_mcp.api import SyncClient
 from sync_mcp.api import assets as api
 from sync_mcp.api.media import ASSET_TYPES, MAX_UPLOAD_BYTES, MediaFormat, MediaKind, format_of, supported_text
 
 from .folders import Folders
 from .local_files import Identity, open_checked
 from .paths import readable_file
-from .progress import Progress
-from .results import ToolInputError
-from .state import ToolState
+from .progress import ProgressSink
+from .refusals import InputError
 
 MIB = 1024 * 1024
 
@@ -45,7 +45,7 @@ class LocalMedia:
 
 
 def local_media(value: str, folders: Folders, *, field: str = "path", kind: MediaKind | None = None) -> LocalMedia:
-    """A readable media file for `value`, or a `ToolInputError` naming `field` and the fix.
+    """A readable media file for `value`, or a `InputError` naming `field` and the fix.
 
     The media type comes from the extension of the name given (else of the file it resolves to).
     With `kind`, the file must be of that kind (a video where a video is expected, ...).
@@ -53,7 +53,7 @@ def local_media(value: str, folders: Folders, *, field: str = "path", kind: Medi
     path = readable_file(value, folders, field=field)
     media = format_of(PurePath(value.strip()).name) or format_of(path.name)
     if media is None:
-        raise ToolInputError(
+        raise InputError(
             "unsupported_media_type",
             f"{field}: '{path.name}' is not a media type the Sync API accepts.",
             f"Convert it to a supported format ({supported_text(ASSET_TYPES[kind] if kind else None)}; "
@@ -61,7 +61,7 @@ def local_media(value: str, folders: Folders, *, field: str = "path", kind: Medi
             field=field,
         )
     if kind is not None and media.kind != kind:
-        raise ToolInputError(
+        raise InputError(
             "generation_input_asset_type_mismatch",
             f"{field}: '{path.name}' is {media.kind}, but {field} needs {kind}.",
             f"Pass a {kind} file here ({supported_text(ASSET_TYPES[kind])}).",
@@ -70,7 +70,7 @@ def local_media(value: str, folders: Folders, *, field: str = "path", kind: Medi
     try:
         identity = Identity.of(os.stat(path))
     except OSError as exc:
-        raise ToolInputError(
+        raise InputError(
             "file_not_readable",
             f"{field}: '{path.name}' could not be read: {exc.strerror or type(exc).__name__}.",
             "Check the file still exists and this server's user may read it, then call again.",
@@ -78,11 +78,11 @@ def local_media(value: str, folders: Folders, *, field: str = "path", kind: Medi
         ) from None
     size = identity.size
     if size == 0:
-        raise ToolInputError(
+        raise InputError(
             "file_empty", f"{field}: '{path.name}' is empty (0 bytes).", "Pass a file that holds media.", field=field
         )
     if size > MAX_UPLOAD_BYTES:
-        raise ToolInputError(
+        raise InputError(
             "file_too_large",
             f"{field}: '{path.name}' is {size / 1e9:.2f} GB; a single upload may be at most 5 GB.",
             "Trim it or re-encode it (MP4/H.264 video, MP3 audio) to under 5 GB, then upload the smaller file.",
@@ -92,7 +92,7 @@ def local_media(value: str, folders: Folders, *, field: str = "path", kind: Medi
 
 
 async def upload_local(
-    state: ToolState, local: LocalMedia, details: api.AssetDetails, progress: Progress
+    client: SyncClient, local: LocalMedia, details: api.AssetDetails, progress: ProgressSink
 ) -> api.UploadOutcome:
     """Upload (or reuse, by SHA-256) a checked local file; progress in bytes sent, at most ~100 reports."""
     step = max(api.CHUNK_SIZE, local.size // 100)
@@ -109,9 +109,9 @@ async def upload_local(
     try:
         with open_checked(local.path, local.identity, local.folders, field=local.field) as opened:
             source = api.FileSource(file=opened.file, name=opened.name, size=opened.size)
-            outcome = await api.upload_file(state.client, source, local.media, details, on_progress=on_bytes)
+            outcome = await api.upload_file(client, source, local.media, details, on_progress=on_bytes)
     except OSError as exc:  # a read failed (an I/O error of the disk, a file system gone)
-        raise ToolInputError(
+        raise InputError(
             "file_not_readable",
             f"{local.field}: '{local.path.name}' could not be read: {exc.strerror or type(exc).__name__}.",
             "Check the file still exists and this server's user may read it, then call again.",

@@ -1,9 +1,9 @@
 """The folders a caller's local files live in: where uploads are read from and downloads are written to.
 
 Over stdio (one user) these are the configured folders: `SYNC_MCP_ALLOWED_DIRS` to read, `SYNC_MCP_OUTPUT_DIR`
-to write. Over HTTP, where one server serves many users, each caller (`callers.caller_id`) gets a folder of
-its own under each of them: `<allowed dir>/<caller>/` to read from, `<output dir>/<caller>/` to write to
-(and to read back, so a saved video can be the input of the next job). A caller never reads, writes,
+to write. Over HTTP, where one server serves many users, each caller (named by tools/callers.py) gets a
+folder of its own under each of them: `<allowed dir>/<caller>/` to read from, `<output dir>/<caller>/` to write
+to (and to read back, so a saved video can be the input of the next job). A caller never reads, writes,
 lists or hears the name of anything outside its own folders, so one user's files never reach another.
 """
 
@@ -11,13 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-from mcp.server.mcpserver import Context
 
 from sync_mcp.config import Settings
-
-from .callers import caller_id
 
 
 @dataclass(frozen=True)
@@ -54,8 +49,3 @@ def folders_for(settings: Settings, caller: str | None = None) -> Folders:
     output = output_root / caller
     read = tuple(dict.fromkeys([*(root / caller for root in roots), output]))
     return Folders(read, output, output_root, caller, quota, settings.output_budget_bytes)
-
-
-def caller_folders(ctx: Context[Any, Any], settings: Settings) -> Folders:
-    """The folders of the caller of this request."""
-    return folders_for(settings, caller_id(ctx))

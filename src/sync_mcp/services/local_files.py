@@ -22,7 +22,7 @@ from typing import BinaryIO
 
 from .folders import Folders
 from .paths import inside, not_a_regular_file, real_roots
-from .results import ToolInputError
+from .refusals import InputError
 
 OPEN_FLAGS = (
     os.O_RDONLY
@@ -56,8 +56,8 @@ class OpenedFile:
     size: int
 
 
-def changed(field: str, name: str, why: str) -> ToolInputError:
-    error = ToolInputError(
+def changed(field: str, name: str, why: str) -> InputError:
+    error = InputError(
         "file_changed",
         f"{field}: '{name}' {why} since it was checked, so it was not uploaded.",
         "Call again once the file is in place and no longer changing.",
@@ -113,7 +113,7 @@ def _check_opened(fd: int, path: Path, expected: Identity, folders: Folders, fie
 def open_checked(path: Path, expected: Identity, folders: Folders, *, field: str) -> Iterator[OpenedFile]:
     """Open the checked file `path` once and check what was opened (see the module docstring).
 
-    Raises `ToolInputError`: `file_changed` (replaced, moved, resized or now a symlink), `not_a_regular_file`
+    Raises `InputError`: `file_changed` (replaced, moved, resized or now a symlink), `not_a_regular_file`
     (a FIFO, device or socket was put in its place), `file_not_found`, `file_not_readable`.
     """
     try:
@@ -132,14 +132,14 @@ def open_checked(path: Path, expected: Identity, folders: Folders, *, field: str
         yield OpenedFile(file=file, name=path.name, size=st.st_size)  # type: ignore[arg-type]
 
 
-def _open_failure(exc: OSError, path: Path, field: str) -> ToolInputError:
+def _open_failure(exc: OSError, path: Path, field: str) -> InputError:
     if exc.errno in (errno.ELOOP, getattr(errno, "EMLINK", -1)) or (
         exc.errno == getattr(errno, "EFTYPE", -1)  # BSDs: O_NOFOLLOW on a symlink
     ):
         return changed(field, path.name, "became a symbolic link")
     if exc.errno == errno.ENOENT:
         return changed(field, path.name, "was moved or removed")
-    return ToolInputError(
+    return InputError(
         "file_not_readable",
         f"{field}: '{path.name}' could not be opened: {exc.strerror or type(exc).__name__}.",
         "Check this server's user may read the file, then call again.",

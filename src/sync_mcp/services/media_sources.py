@@ -2,25 +2,23 @@
 
 `classify` decides which (no network) and checks a local file completely (confinement to the caller's
 folders, type, size);
-`media_input` then returns the input item's source: `{"url": ...}` or `{"assetId": ...}`, uploading a
-local file first (reusing an earlier upload of the same bytes).
+`resolve` then gives the input item's source: `{"url": ...}` or `{"assetId": ...}`, uploading a local file
+first (reusing an earlier upload of the same bytes).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
-from mcp.server.mcpserver import Context
-
+from sync_mcp.api import SyncClient
 from sync_mcp.api.assets import AssetDetails, UploadOutcome
 from sync_mcp.api.models import is_uuid
 
-from .folders import Folders, caller_folders
-from .progress import Progress
-from .results import ToolInputError
-from .state import ToolState
+from .folders import Folders
+from .progress import ProgressSink
+from .refusals import InputError
 from .uploading import LocalMedia, local_media, upload_local
 
 Kind = Literal["video", "image", "audio"]
@@ -49,13 +47,13 @@ class MediaSource:
         return {"assetId": asset_id}
 
 
-def classify(state: ToolState, source: str, kind: Kind, *, field: str, folders: Folders) -> MediaSource:
+def classify(source: str, kind: Kind, *, field: str, folders: Folders) -> MediaSource:
     """Which of URL, asset id or local path `source` is; a local file is fully checked here."""
     value = source.strip()
     scheme = _SCHEME.match(value)
     if scheme is not None:
         if scheme.group(1).lower() not in ("http", "https"):
-            raise ToolInputError(
+            raise InputError(
                 "generation_input_validation_failed",
                 f"{field}: only http(s) URLs can be fetched by the API, not {scheme.group(1)}://.",
                 "Pass a public https URL, an asset id, or the path of a local file to upload.",
@@ -76,31 +74,11 @@ class ResolvedSource:
 
 
 async def resolve(
-    state: ToolState, source: MediaSource, progress: Progress, details: AssetDetails | None = None
+    client: SyncClient, source: MediaSource, progress: ProgressSink, details: AssetDetails | None = None
 ) -> ResolvedSource:
     """The wire source of a classified argument, uploading a local file first."""
     if source.local is None:
         return ResolvedSource(source.wire())
     progress.next_phase()
-    outcome = await upload_local(state, source.local, details or AssetDetails(), progress)
+    outcome = await upload_local(client, source.local, details or AssetDetails(), progress)
     return ResolvedSource(source.wire(outcome.asset.id), outcome)
-
-
-async def media_input(
-    ctx: Context[Any, Any],
-    state: ToolState,
-    source: str,
-    kind: Kind,
-    *,
-    field: str,
-    progress: Progress | None = None,
-) -> dict[str, str]:
-    """`{"url": ...}` for an http(s) URL, `{"assetId": ...}` for an asset id or an uploaded local file.
-
-    A tool that resolves several sources in one call passes one `progress` to all, so its numbering keeps
-    increasing (the protocol requires it within a request).
-    """
-    folders = caller_folders(ctx, state.settings)
-    classified = classify(state, source, kind, field=field, folders=folders)
-    resolved = await resolve(state, classified, progress or Progress(ctx))
-    return resolved.wire

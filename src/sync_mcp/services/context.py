@@ -1,0 +1,22 @@
+"""What a workflow needs of the server: its API client (bound to the caller), the error catalog, the settings.
+
+The tools' per-request state (tools/state.py `ToolState`) has these; any object with them will do.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from sync_mcp.api import ErrorCatalog, SyncClient
+from sync_mcp.config import Settings
+
+
+class ServiceContext(Protocol):
+    @property
+    def client(self) -> SyncClient: ...
+
+    @property
+    def catalog(self) -> ErrorCatalog: ...
+
+    @property
+    def settings(self) -> Settings: ...
