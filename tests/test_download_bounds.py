@@ -264,7 +264,9 @@ async def test_an_output_file_name_of_any_allowed_length_is_saved(api: SandboxSe
         other = data(await download(client, twin))
     saved = data(result)
     assert not result.is_error, saved
-    assert saved["fileName"].endswith(".mp4") and saved["fileName"].startswith("n" * 100)
+    assert saved["fileName"].endswith(".mp4") and saved["fileName"].startswith("n" * 200)
     assert len(saved["fileName"].encode()) <= 255
+    if length <= 251:
+        assert saved["fileName"] == f"{name}.mp4", "a name that fits is kept whole"
     assert other["fileName"] != saved["fileName"], "two long names stay two files"
     assert files_in(out) == sorted([saved["fileName"], other["fileName"]])

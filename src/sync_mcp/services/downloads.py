@@ -184,16 +184,16 @@ async def _stream_to_file(
 
 
 def _over_budget(exc: OverBudget, gid: str, folders: Folders) -> DownloadFailed:
-    if exc.setting == "SYNC_MCP_OUTPUT_QUOTA_BYTES":
+    if exc.setting == "SYNC_MCP_OUTPUT_QUOTA_BYTES" and not folders.per_caller:
+        fix = f"Delete videos you no longer need from {folders.output} or raise {exc.setting}, then call again."
+    elif exc.setting == "SYNC_MCP_OUTPUT_QUOTA_BYTES":
         fix = (
-            f"Delete videos you no longer need from {folders.output}, or ask the server's operator to raise "
-            f"{exc.setting}; then call download_output again. Meanwhile get_generation's outputUrl streams the video."
+            f"Ask the server's operator to clear old videos from your folder ({folders.output}) or to raise "
+            f"{exc.setting}, then call again."
         )
     else:
-        fix = (
-            f"Ask the server's operator to free space or raise {exc.setting}. Meanwhile get_generation's "
-            "outputUrl streams the video directly."
-        )
+        fix = f"Ask the server's operator to free space or raise {exc.setting}, then call again."
+    fix += " Meanwhile the generation's outputUrl (get_generation) serves the video directly."
     return _failure(
         exc.error_code,
         f"The output of {gid} was not saved: {exc}. No partial file was kept.",

@@ -4,9 +4,10 @@ Which folders apply is the caller's business (`folders.Folders`: the configured 
 caller's own folders under them over HTTP). Reading (uploads): `~` and relative paths are resolved against
 the first readable folder; the *real* path (symlinks followed) must lie inside one of them, and must be a
 regular file. Writing (downloads): only plain file names, inside the output folder, cut to a length every
-file system takes. Invisible or direction-changing Unicode characters, NUL bytes and Windows-style paths on
-other systems are refused with a message saying why. A missing file gets "did you mean", chosen among
-the files of the same (readable) folder only. Every message names only the caller's own folders.
+file system takes (a download's temp file keeps only the start of the name, so it fits too). Invisible or
+direction-changing Unicode characters, NUL bytes and Windows-style paths on other systems are refused with
+a message saying why. A missing file gets "did you mean", chosen among the files of the same (readable)
+folder only. Every message names only the caller's own folders.
 
 The checks here are on names; `local_files.open_checked` repeats them on the file it actually opens.
 """
@@ -30,8 +31,6 @@ _WINDOWS_PATH = re.compile(r"^(?:[A-Za-z]:[\\/]|\\\\)")
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 NAME_MAX = 255
 """The longest file name (bytes) common file systems take; output names are ASCII, so characters."""
-TEMP_NAME_ROOM = 40
-"""Characters kept free in an output name for its temp file's prefix and suffix (`.<name>.<random>.part`)."""
 
 
 def _hidden_characters(value: str) -> list[str]:
@@ -187,15 +186,14 @@ def output_name(file_name: str) -> str:
     """`file_name` made safe for any file system: ASCII letters, digits, `._-`; long names cut, keeping the
     extension, with a digest of the whole name so two long names stay two files."""
     clean = _SAFE_NAME.sub("_", unicodedata.normalize("NFC", file_name)).strip("._") or "output"
-    limit = NAME_MAX - TEMP_NAME_ROOM
-    if len(clean) <= limit:
+    if len(clean) <= NAME_MAX:
         return clean
     stem, dot, extension = clean.rpartition(".")
     if not dot or len(extension) > 10:
         stem, extension = clean, ""
     digest = hashlib.sha256(clean.encode("ascii")).hexdigest()[:12]
     tail = f"-{digest}" + (f".{extension}" if extension else "")
-    return stem[: limit - len(tail)] + tail
+    return stem[: NAME_MAX - len(tail)] + tail
 
 
 def output_file(folders: Folders, file_name: str) -> Path:
