@@ -42,68 +42,68 @@ async def _session(base_url: str, api_key: str) -> None:
     async with Client(params) as client:
         info = client.server_info
         _say(f"Connected to {info.name if info else 'server'} over stdio (protocol {client.protocol_version}).")
-        tools = (await client.list_tools()).tools
-        _say(f"\n1. Tools ({len(tools)}):")
-        for tool in tools:
-            summary = (tool.description or "").strip().splitlines()[0]
-            _say(f"   - {tool.name}: {summary}")
-
-        _say("\n2. create_generation: lip-sync a video to an audio track (lipsync-2)")
-        created = _data(
-            await client.call_tool(
-                "create_generation",
-                {
-                    "model": "lipsync-2",
-                    "input": [{"type": "video", "url": VIDEO}, {"type": "audio", "url": AUDIO}],
-                    "options": {"sync_mode": "cut_off"},
-                    "outputFileName": "demo_presenter",
-                },
-            )
-        )
-        _say(f"   id={created['id']} status={created['status']}")
-        _say(f"   next: {created['nextStep']}")
-
-        _say("\n3. get_generation with wait=true (progress as it polls):")
-
-        async def progress(value: float, total: float | None, message: str | None) -> None:
-            _say(f"   ... {message}")
-
-        done = _data(
-            await client.call_tool(
-                "get_generation", {"id": created["id"], "wait": True, "timeout": 30}, progress_callback=progress
-            )
-        )
-        _say(f"   status={done['status']} duration={done.get('outputDuration')}s")
-        _say(f"   outputUrl={done.get('outputUrl')}")
-
-        _say("\n4. A mistake caught before anything is sent (an image with a video-only model):")
-        refused = await client.call_tool(
-            "create_generation",
-            {"model": "lipsync-2", "input": [{"type": "image", "url": VIDEO}, {"type": "audio", "url": AUDIO}]},
-        )
-        err = _data(refused)
-        _say(f"   isError={refused.is_error} errorCode={err.get('errorCode')}")
-        _say(f"   fix: {err.get('fix')}")
-
-        _say("\n5. A generation that fails (the sandbox is told to fail it), and the catalog's fix:")
-        failing = _data(
-            await client.call_tool(
-                "create_generation",
-                {
-                    "model": "lipsync-2",
-                    "input": [
-                        {"type": "video", "url": VIDEO},
-                        {"type": "audio", "url": AUDIO + "?sandbox_fail=generation_input_audio_invalid"},
-                    ],
-                },
-            )
-        )
-        failed = _data(await client.call_tool("get_generation", {"id": failing["id"], "wait": True, "timeout": 30}))
-        _say(f"   status={failed['status']} errorCode={failed.get('errorCode')}")
-        _say(f"   error: {failed.get('error')}")
-        _say(f"   fix: {failed.get('fix')}")
+        await _tools(client)
+        done = await _lipsync_video(client)
+        refused = await _refusal(client)
+        failed = await _failure(client)
         if done["status"] != "COMPLETED" or failed["status"] != "FAILED" or not refused.is_error:
             raise RuntimeError("the demo session did not go as expected:\n" + json.dumps([done, failed], indent=2))
+
+
+async def _tools(client: Client) -> None:
+    tools = (await client.list_tools()).tools
+    _say(f"\n1. Tools ({len(tools)}, the default toolset):")
+    for tool in tools:
+        summary = (tool.description or "").strip().splitlines()[0]
+        _say(f"   - {tool.name}: {summary}")
+
+
+async def _lipsync_video(client: Client) -> dict[str, Any]:
+    _say("\n2. create_generation: lip-sync a video to an audio track (lipsync-2)")
+    body = {
+        "model": "lipsync-2",
+        "input": [{"type": "video", "url": VIDEO}, {"type": "audio", "url": AUDIO}],
+        "options": {"sync_mode": "cut_off"},
+        "outputFileName": "demo_presenter",
+    }
+    created = _data(await client.call_tool("create_generation", body))
+    _say(f"   id={created['id']} status={created['status']}")
+    _say(f"   next: {created['nextStep']}")
+
+    _say("\n3. get_generation with wait=true (progress as it polls):")
+
+    async def progress(value: float, total: float | None, message: str | None) -> None:
+        _say(f"   ... {message}")
+
+    arguments = {"id": created["id"], "wait": True, "timeout": 30}
+    done = _data(await client.call_tool("get_generation", arguments, progress_callback=progress))
+    _say(f"   status={done['status']} duration={done.get('outputDuration')}s")
+    _say(f"   outputUrl={done.get('outputUrl')}")
+    return done
+
+
+async def _refusal(client: Client) -> CallToolResult:
+    _say("\n4. A mistake caught before anything is sent (an image with a video-only model):")
+    refused = await client.call_tool(
+        "create_generation",
+        {"model": "lipsync-2", "input": [{"type": "image", "url": VIDEO}, {"type": "audio", "url": AUDIO}]},
+    )
+    err = _data(refused)
+    _say(f"   isError={refused.is_error} errorCode={err.get('errorCode')}")
+    _say(f"   fix: {err.get('fix')}")
+    return refused
+
+
+async def _failure(client: Client) -> dict[str, Any]:
+    _say("\n5. A generation that fails (the sandbox is told to fail it), and the catalog's fix:")
+    failing_audio = {"type": "audio", "url": AUDIO + "?sandbox_fail=generation_input_audio_invalid"}
+    body = {"model": "lipsync-2", "input": [{"type": "video", "url": VIDEO}, failing_audio]}
+    failing = _data(await client.call_tool("create_generation", body))
+    failed = _data(await client.call_tool("get_generation", {"id": failing["id"], "wait": True, "timeout": 30}))
+    _say(f"   status={failed['status']} errorCode={failed.get('errorCode')}")
+    _say(f"   error: {failed.get('error')}")
+    _say(f"   fix: {failed.get('fix')}")
+    return failed
 
 
 def run_demo(processing_seconds: float = 3.0) -> int:

@@ -107,21 +107,7 @@ class SandboxMiddleware:
         headers = Headers(scope=scope)
         # Multipart bodies (file uploads) are spooled, not held in memory, and are not logged.
         spool = SpooledTemporaryFile(max_size=SPOOL_BYTES) if _is_multipart(headers) else None
-        chunks: list[bytes] = []
-        while True:
-            message = await receive()
-            if message["type"] != "http.request":
-                break
-            if spool is not None:
-                spool.write(message.get("body", b""))
-            else:
-                chunks.append(message.get("body", b""))
-            if not message.get("more_body", False):
-                break
-        raw = b"".join(chunks)
-        spooled_size = spool.tell() if spool is not None else 0
-        if spool is not None:
-            spool.seek(0)
+        raw = await _read_body(receive, spool)
         keys = headers.getlist("idempotency-key")
         entry = self.state.record_request(
             RecordedRequest(
@@ -134,40 +120,15 @@ class SandboxMiddleware:
                 key_fingerprint=key_fingerprint(headers.get("x-api-key")),
             )
         )
-        replayed = False
-
-        async def replay() -> Message:
-            nonlocal replayed
-            if not replayed and spool is not None:
-                piece = spool.read(SPOOL_BYTES)
-                replayed = spool.tell() >= spooled_size
-                return {"type": "http.request", "body": piece, "more_body": not replayed}
-            if not replayed:
-                replayed = True
-                return {"type": "http.request", "body": raw, "more_body": False}
-            return await receive()
-
-        error_body: list[bytes] = []
-
-        async def logged_send(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                entry.status = message["status"]
-            elif message["type"] == "http.response.body" and (entry.status or 0) >= 400:
-                error_body.append(message.get("body", b""))
-                if not message.get("more_body", False):
-                    reply = _parse_json(b"".join(error_body))
-                    if isinstance(reply, dict):
-                        entry.error_code, entry.error_field = reply.get("errorCode"), reply.get("field")
-            await send(message)
-
         handled: list[bytes] = []
 
         async def discard(message: Message) -> None:
             if message["type"] == "http.response.body":
                 handled.append(message.get("body", b""))
 
+        replay = _replayer(raw, spool, receive)
         try:
-            await self._handle(scope, receive, replay, logged_send, discard, handled, entry)
+            await self._handle(scope, receive, replay, _logging_send(send, entry), discard, handled, entry)
         finally:
             if spool is not None:
                 spool.close()
@@ -238,3 +199,60 @@ def create_app(config: SandboxConfig | None = None, state: SandboxState | None =
     )
     app.state.sandbox = state
     return app
+
+
+async def _read_body(receive: Receive, spool: SpooledTemporaryFile[bytes] | None) -> bytes:
+    """The request body: in memory, or written to `spool` (rewound) and then b""."""
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        if spool is not None:
+            spool.write(message.get("body", b""))
+        else:
+            chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    if spool is not None:
+        spool.seek(0)
+    return b"".join(chunks)
+
+
+def _replayer(raw: bytes, spool: SpooledTemporaryFile[bytes] | None, receive: Receive) -> Receive:
+    """A `receive` that hands the app the body already read (from memory or the spool), then the real one."""
+    size = spool.seek(0, 2) if spool is not None else 0
+    if spool is not None:
+        spool.seek(0)
+    replayed = False
+
+    async def replay() -> Message:
+        nonlocal replayed
+        if not replayed and spool is not None:
+            piece = spool.read(SPOOL_BYTES)
+            replayed = spool.tell() >= size
+            return {"type": "http.request", "body": piece, "more_body": not replayed}
+        if not replayed:
+            replayed = True
+            return {"type": "http.request", "body": raw, "more_body": False}
+        return await receive()
+
+    return replay
+
+
+def _logging_send(send: Send, entry: RecordedRequest) -> Send:
+    """A `send` that records the reply's status, and an error reply's `errorCode` and `field`, on `entry`."""
+    error_body: list[bytes] = []
+
+    async def logged_send(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            entry.status = message["status"]
+        elif message["type"] == "http.response.body" and (entry.status or 0) >= 400:
+            error_body.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                reply = _parse_json(b"".join(error_body))
+                if isinstance(reply, dict):
+                    entry.error_code, entry.error_field = reply.get("errorCode"), reply.get("field")
+        await send(message)
+
+    return logged_send
