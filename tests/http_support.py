@@ -20,7 +20,7 @@ from sync_mcp.config import Settings
 from sync_mcp.server.app import SyncMCPServer
 from sync_mcp.server.http import build_http_app
 
-TOKEN = "test-bearer-token-5b2e8f7a1c"
+TOKEN = "test-bearer-token-5b2e8f7a1c-93d04e6b"
 MCP_HEADERS = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
 TOOLS_LIST = {"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}}
 

@@ -5,6 +5,10 @@ The same watch holds every tool result to the error shape hosts accept: a result
 carries `structuredContent` (the TypeScript SDK client checks it against the tool's output schema, error or
 not, and refuses the whole result), in every test, fuzzing and fault injection included.
 
+A secret counts as found also when JSON `\\u` escapes spell it out (`\\u0073k-...`, however many backslashes
+deep the text is quoted), so an echo that hides behind escapes, in an error body or a success body alike, is
+caught; the scan decodes escapes itself rather than trusting the server's own decoding.
+
 `scanning(secret)` is used by an autouse fixture in conftest.py, so the whole suite runs under it with the
 recognisable TEST_KEY. The collector is a handler on the root logger (it sees each record's final message
 and exception text, as any handler would); results are collected by wrapping the `mcp.Client` calls that
@@ -15,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -87,14 +92,25 @@ class Scan:
         return [*self.collector.lines, *self.results]
 
 
+ESCAPE = re.compile(r"\\+u([0-9a-fA-F]{4})")
+
+
+def decoded(text: str) -> str:
+    """`text` with every `\\uXXXX` escape, at any depth of quoting, turned into its character."""
+    return ESCAPE.sub(lambda m: chr(int(m[1], 16)), text)
+
+
 def find_leaks(secret: str, texts: list[str]) -> list[str]:
-    """Every collected text holding the secret (shortened around it, with the secret itself masked)."""
+    """Every collected text holding the secret, as is or spelt with `\\u` escapes (shortened around it, with
+    the secret itself masked)."""
     leaks = []
-    for text in texts:
-        at = text.find(secret)
-        if at >= 0:
-            excerpt = text[max(0, at - 120) : at + len(secret) + 60].replace(secret, "<THE KEY>")
-            leaks.append(excerpt)
+    for raw in texts:
+        for text in (raw, decoded(raw)):
+            at = text.find(secret)
+            if at >= 0:
+                excerpt = text[max(0, at - 120) : at + len(secret) + 60].replace(secret, "<THE KEY>")
+                leaks.append(excerpt)
+                break
     return leaks
 
 

@@ -48,6 +48,26 @@ async def test_an_added_request_handler_is_served() -> None:
     assert calls == ["warning"]
 
 
+async def test_a_served_request_handler_can_be_wrapped() -> None:
+    server = MCPServer("x")
+    seen: list[str] = []
+
+    def wrap(serve: Any) -> Any:
+        async def guarded(ctx: ServerRequestContext[Any, Any], params: Any) -> Any:
+            seen.append("checked")
+            return await serve(ctx, params)
+
+        return guarded
+
+    from mcp.types import PaginatedRequestParams
+
+    assert sdk_internals.wrap_request_handler(server, "tools/list", PaginatedRequestParams, wrap)
+    assert not sdk_internals.wrap_request_handler(server, "no/such/method", PaginatedRequestParams, wrap)
+    async with Client(server) as client:
+        await client.list_tools()
+    assert seen == ["checked"]
+
+
 async def test_connection_state_outlives_a_request_and_its_absence_is_loud() -> None:
     server = MCPServer("x")
 
@@ -126,3 +146,15 @@ async def test_tool_arguments_reach_the_tool_and_are_restored() -> None:
         result = await client.call_tool("echo", {"x": 21})
     assert isinstance(result.content[0], TextContent) and result.content[0].text == "42"
     assert doubler.seen_after == [{"x": 21}]
+
+
+async def test_message_streams_carry_messages_like_the_sdks() -> None:
+    from mcp.shared.message import SessionMessage
+    from mcp.types import JSONRPCNotification
+
+    send, receive = sdk_internals.message_streams()
+    note = SessionMessage(JSONRPCNotification(jsonrpc="2.0", method="notifications/initialized"))
+    async with send, receive, anyio.create_task_group() as tg:
+        tg.start_soon(send.send, note)
+        with anyio.fail_after(5):
+            assert await receive.receive() is note

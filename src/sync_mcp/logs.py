@@ -9,23 +9,45 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 import threading
-from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections import Counter, OrderedDict
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Any
 
 REDACTED = "[REDACTED]"
-MAX_PER_REQUEST_SECRETS = 1024
+MAX_RECENT_SECRETS = 1024
+"""Keys of requests that have ended, still redacted as a courtesy (a bounded, most-recent-first memory)."""
+
+_UNICODE_ESCAPE = re.compile(r"\\+u([0-9a-fA-F]{4})")
+
+
+def _unescaped(text: str) -> str:
+    """`text` with its `\\uXXXX` escapes (however many backslashes) decoded, surrogates left escaped."""
+
+    def one(match: re.Match[str]) -> str:
+        code = int(match[1], 16)
+        return match[0] if 0xD800 <= code <= 0xDFFF else chr(code)
+
+    return _UNICODE_ESCAPE.sub(one, text)
 
 
 class RedactSecrets(logging.Filter):
-    """Replaces every registered secret in a record's final message (and exception text) with [REDACTED]."""
+    """Replaces every registered secret in a record's final message (and exception text) with [REDACTED].
+
+    Three kinds of secret are known: the deployment's own (`add`: API key, bearer token, webhook secret),
+    those of requests in flight (`holding`: a request's own API key, redacted for as long as the request
+    runs, whatever else arrives meanwhile), and those of recent requests (`add_per_request`, bounded). The
+    last kind may be forgotten; a key in flight never is.
+    """
 
     def __init__(self) -> None:
         super().__init__()
         self._secrets: set[str] = set()
+        self._in_flight: Counter[str] = Counter()
         self._per_request: OrderedDict[str, None] = OrderedDict()
         self._lock = threading.Lock()  # records are filtered on any thread
 
@@ -33,23 +55,51 @@ class RedactSecrets(logging.Filter):
         self._secrets.update(s for s in secrets if s and len(s) >= 4)
 
     def add_per_request(self, secret: str | None) -> None:
-        """A key that arrived with a request (HTTP mode): redacted too; the most recent
-        `MAX_PER_REQUEST_SECRETS` distinct ones are remembered."""
+        """A key that arrived with a request (HTTP mode), remembered among the `MAX_RECENT_SECRETS` most recent
+        after its request ends (`holding` keeps it while the request runs)."""
         if not secret or len(secret) < 4 or secret in self._secrets:
             return
         with self._lock:
             self._per_request[secret] = None
             self._per_request.move_to_end(secret)
-            while len(self._per_request) > MAX_PER_REQUEST_SECRETS:
+            while len(self._per_request) > MAX_RECENT_SECRETS:
                 self._per_request.popitem(last=False)
 
-    def scrub(self, text: str) -> str:
+    @contextmanager
+    def holding(self, secret: str | None) -> Iterator[None]:
+        """Redact `secret` for as long as the block runs (a request carrying it is in flight), then keep it
+        among the recent ones. Counted, so overlapping requests with one key keep it until the last ends."""
+        if not secret or len(secret) < 4:
+            yield
+            return
         with self._lock:
-            secrets = (*self._secrets, *self._per_request)
-        for secret in secrets:
-            if secret in text:
-                text = text.replace(secret, REDACTED)
-        return text
+            self._in_flight[secret] += 1
+        try:
+            yield
+        finally:
+            self.add_per_request(secret)
+            with self._lock:
+                self._in_flight[secret] -= 1
+                if self._in_flight[secret] <= 0:
+                    del self._in_flight[secret]
+
+    def known(self, *also: str | None, recent: bool = True) -> list[str]:
+        """Every secret to redact now (plus `also`; without `recent`, only the deployment's own and those in
+        flight), longest first so a key inside another goes with it."""
+        with self._lock:
+            known = {*self._secrets, *self._in_flight, *(self._per_request if recent else ())}
+        known.update(s for s in also if s and len(s) >= 4)
+        return sorted(known, key=len, reverse=True)
+
+    def scrub(self, text: str, *also: str | None) -> str:
+        """`text` without any secret, also where `\\u` escapes spell one out."""
+        return _scrub_text(text, self.known(*also))
+
+    def scrub_value(self, value: Any, *also: str | None) -> Any:
+        """A decoded JSON value (dicts, lists, strings, ...) with every secret blanked in every string, keys
+        included: scrubbing by value, after decoding, so no escape in the wire text can hide a secret."""
+        secrets = self.known(*also, recent=False)  # a reply can echo only the key its request carried
+        return _scrub_value(value, secrets) if secrets else value
 
     def filter(self, record: logging.LogRecord) -> bool:
         self.scrub_record(record)
@@ -57,24 +107,46 @@ class RedactSecrets(logging.Filter):
 
     def scrub_record(self, record: logging.LogRecord) -> None:
         """Rewrite the record's message (and exception text) if a secret is in it; otherwise leave it as is."""
-        if not self._secrets and not self._per_request:
+        secrets = self.known()
+        if not secrets:
             return
         try:
             message = record.getMessage()
         except Exception:  # bad format arguments: logging reports those itself when the record is emitted
             message = str(record.msg)
-        clean = self.scrub(message)
+        clean = _scrub_text(message, secrets)
         if clean != message:
             record.msg, record.args = clean, None
         if record.exc_info and record.exc_info[1] is not None:
             text = record.exc_text or logging.Formatter().formatException(record.exc_info)
-            clean = self.scrub(text)
+            clean = _scrub_text(text, secrets)
             if clean != text:
                 record.exc_text, record.exc_info = clean, None
         elif record.exc_text:
-            record.exc_text = self.scrub(record.exc_text)
+            record.exc_text = _scrub_text(record.exc_text, secrets)
         if record.stack_info:
-            record.stack_info = self.scrub(record.stack_info)
+            record.stack_info = _scrub_text(record.stack_info, secrets)
+
+
+def _scrub_text(text: str, secrets: list[str]) -> str:
+    for secret in secrets:
+        if secret in text:
+            text = text.replace(secret, REDACTED)
+    if "u" in text and "\\" in text:
+        plain = _unescaped(text)
+        if plain != text and any(secret in plain for secret in secrets):
+            text = _scrub_text(plain, secrets)
+    return text
+
+
+def _scrub_value(value: Any, secrets: list[str]) -> Any:
+    if isinstance(value, str):
+        return _scrub_text(value, secrets)
+    if isinstance(value, dict):
+        return {_scrub_value(k, secrets): _scrub_value(v, secrets) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_scrub_value(item, secrets) for item in value]
+    return value
 
 
 def _redacting_factory(make: Callable[..., logging.LogRecord]) -> Callable[..., logging.LogRecord]:

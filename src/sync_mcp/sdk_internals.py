@@ -1,16 +1,17 @@
 """The one door to the `mcp` SDK's private parts (pinned to `mcp~=2.3.0`, the minor version this was written for).
 
 MCPServer has no public way to do a few things this server needs: serve a request method it has no decorator
-for (`resources/subscribe`, `logging/setLevel` on the handshake era), keep per-connection state (a subscription
-or a log level outlives the request that set it), serve stdio over our own line streams, and let the tasks
-extension run a tool with one argument changed. Each access below is one function with a contract test
+for (`resources/subscribe`, `logging/setLevel` on the handshake era) or put a check in front of one it serves
+(`subscriptions/listen`), keep per-connection state (a subscription or a log level outlives the request that
+set it), serve stdio over our own line streams and relay its messages in the SDK's own stream type, and let the
+tasks extension run a tool with one argument changed. Each access below is one function with a contract test
 (tests/test_sdk_contract.py), and each fails loudly (`SDKContractError`) when an upgrade moves what it reaches
 for, instead of silently doing nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractAsyncContextManager, contextmanager
 from typing import Any
 
@@ -37,6 +38,21 @@ def add_request_handler(server: MCPServer[Any], method: str, params_type: type[A
     lowlevel_server(server).add_request_handler(method, params_type, handler)
 
 
+def wrap_request_handler(
+    server: MCPServer[Any], method: str, params_type: type[Any], wrap: Callable[[Any], Any]
+) -> bool:
+    """Serve `method` with `wrap(the handler the SDK registered for it)`, e.g. a check in front of the SDK's own
+    `subscriptions/listen`. False when nothing serves `method` (then nothing is wrapped)."""
+    entry = lowlevel_server(server).get_request_handler(method)
+    if entry is None:
+        return False
+    handler = getattr(entry, "handler", None)
+    if not callable(handler):
+        raise SDKContractError(f"the SDK's handler entry for {method} has no handler: the mcp SDK changed")
+    add_request_handler(server, method, params_type, wrap(handler))
+    return True
+
+
 def connection(session: Any) -> Any:
     """The client connection behind a request's `ServerSession` (attribute `_connection`): what outlives the
     request, so subscriptions and per-connection settings are keyed by it."""
@@ -60,6 +76,15 @@ def stdio_over(lines: Any, writer: Any) -> AbstractAsyncContextManager[Any]:
     """The SDK's stdio transport fed our own streams: `lines` is an async iterator of text lines, `writer` has
     async `write(text)` and `flush()` — the only parts of `anyio.AsyncFile` the transport uses."""
     return stdio_server(lines, writer)
+
+
+def message_streams() -> tuple[Any, Any]:
+    """A (send, receive) pair of the kind the SDK's transports hand the server (`mcp.shared._context_streams`:
+    memory streams that carry each message's context), unbuffered, for relaying a transport's messages."""
+    from mcp.shared._context_streams import create_context_streams
+    from mcp.shared.message import SessionMessage
+
+    return create_context_streams[SessionMessage | Exception](0)  # type: ignore[no-any-return]
 
 
 @contextmanager

@@ -21,7 +21,7 @@ import anyio
 import httpx
 from pydantic import Field, field_validator
 
-from .client import SyncClient
+from .client import SyncClient, read_reply
 from .errors import SyncAPIError, TransportError
 from .media import CONTENT_TYPES, MAX_UPLOAD_BYTES, AssetType, MediaFormat
 from .models import RequestModel, ResponseModel, check_media_url, check_uuid, rule_error
@@ -217,33 +217,33 @@ def asset_path(asset_id: str) -> str:
 
 async def create_upload_url(client: SyncClient, body: CreateUploadUrlRequest) -> UploadUrl:
     """`POST /v2/assets/upload`: a presigned URL for one file."""
-    return UploadUrl.model_validate(await client.request_json("POST", "/v2/assets/upload", json=body.to_wire()))
+    return read_reply(UploadUrl, await client.request_json("POST", "/v2/assets/upload", json=body.to_wire()))
 
 
 async def register_asset(client: SyncClient, body: CreateAssetRequest) -> Asset:
     """`POST /v2/assets`: make an asset of an uploaded file or a public URL."""
-    return Asset.model_validate(await client.request_json("POST", "/v2/assets", json=body.to_wire()))
+    return read_reply(Asset, await client.request_json("POST", "/v2/assets", json=body.to_wire()))
 
 
 async def find_uploaded(client: SyncClient, sha256: str, asset_type: AssetType) -> Asset | None:
     """`GET /v2/assets/uploaded`: the newest live asset this key registered with this digest and type."""
     query = FindUploadedQuery(contentSha256=sha256, type=asset_type)
     data = await client.request_json("GET", "/v2/assets/uploaded", params=query.to_wire())
-    return UploadedAsset.model_validate(data).asset
+    return read_reply(UploadedAsset, data).asset
 
 
 async def list_assets(client: SyncClient, query: ListAssetsQuery) -> AssetPage:
     """`GET /v2/assets`: one page of the media library."""
-    return AssetPage.model_validate(await client.request_json("GET", "/v2/assets", params=query.to_params()))
+    return read_reply(AssetPage, await client.request_json("GET", "/v2/assets", params=query.to_params()))
 
 
 async def get_asset(client: SyncClient, asset_id: str) -> Asset:
-    return Asset.model_validate(await client.request_json("GET", asset_path(asset_id)))
+    return read_reply(Asset, await client.request_json("GET", asset_path(asset_id)))
 
 
 async def delete_asset(client: SyncClient, asset_id: str) -> DeletedAsset:
     """`DELETE /v2/assets/{id}`: only assets owned by the key's user (403 `asset_forbidden` otherwise)."""
-    return DeletedAsset.model_validate(await client.request_json("DELETE", asset_path(asset_id)))
+    return read_reply(DeletedAsset, await client.request_json("DELETE", asset_path(asset_id)))
 
 
 async def asset_download_url(client: SyncClient, asset_id: str) -> str:

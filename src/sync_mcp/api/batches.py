@@ -18,7 +18,7 @@ from typing import Any, Literal
 from pydantic import AwareDatetime, Field, ValidationError, field_validator, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from .client import SyncClient, as_list, path_segment
+from .client import SyncClient, as_list, path_segment, read_reply
 from .errors import LOCAL_VALIDATION_CODE
 from .models import CreateGenerationRequest, RequestModel, ResponseModel, check_media_url, rule_error
 
@@ -224,8 +224,8 @@ def iso(value: datetime) -> str:
 
 def parse_created(data: Any) -> Batch | BatchValidated:
     if isinstance(data, dict) and data.get("status") == "VALIDATED" and "id" not in data:
-        return BatchValidated.model_validate(data)
-    return Batch.model_validate(data)
+        return read_reply(BatchValidated, data)
+    return read_reply(Batch, data)
 
 
 async def create_batch(client: SyncClient, body: CreateBatchRequest) -> Batch | BatchValidated:
@@ -234,9 +234,9 @@ async def create_batch(client: SyncClient, body: CreateBatchRequest) -> Batch | 
 
 
 async def get_batch(client: SyncClient, batch_id: str) -> Batch:
-    return Batch.model_validate(await client.request_json("GET", f"/v2/batch/{path_segment(batch_id)}"))
+    return read_reply(Batch, await client.request_json("GET", f"/v2/batch/{path_segment(batch_id)}"))
 
 
 async def list_batches(client: SyncClient, query: BatchListQuery) -> list[Batch]:
     data = await client.request_json("GET", "/v2/batch", params=query.to_params())
-    return [Batch.model_validate(item) for item in as_list(data)]
+    return [read_reply(Batch, item) for item in as_list(data)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .client import NO_RETRY, SyncClient, as_list
+from .client import NO_RETRY, SyncClient, as_list, read_reply
 from .models import ModelInfo
 
 CATALOG_TIMEOUT = 10.0
@@ -23,4 +23,4 @@ async def fetch_error_catalog(client: SyncClient) -> Any:
 
 async def list_models(client: SyncClient) -> list[ModelInfo]:
     """`GET /v2/models`: the models this account may use."""
-    return [ModelInfo.model_validate(item) for item in as_list(await client.request_json("GET", "/v2/models"))]
+    return [read_reply(ModelInfo, item) for item in as_list(await client.request_json("GET", "/v2/models"))]

@@ -4,6 +4,13 @@ One request path (`request`) carries every endpoint (the endpoint functions live
 per API domain: `generations.py`, `catalog.py`, ...): the `x-api-key` header (only on authenticated
 calls, and only to the API host), timeouts on every call, the retry policy, and the conversion of
 non-2xx replies into `SyncAPIError`.
+
+Replies are untrusted input. A reply is decoded first (bounded in depth), then every string in it is
+scrubbed of the API key and every other secret the log redactor knows, so an echo hidden behind JSON
+escapes is blanked too, in error bodies and success bodies alike. A success reply that cannot be read
+(not JSON, too deep, not the expected shape: `read_reply`) is an `UnreadableReplyError`, which says the
+request was sent, never an argument error. The connection pool keeps no cookies: it serves every user of
+a deployment.
 """
 
 from __future__ import annotations
@@ -17,16 +24,26 @@ import re
 import secrets
 import time
 from collections.abc import Awaitable, Callable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any
+from http.cookiejar import Cookie, CookieJar
+from typing import Any, TypeVar
 
 import anyio
 import httpx
+from pydantic import BaseModel, ValidationError
 
 from sync_mcp import __version__
-from sync_mcp.logs import REDACTED
+from sync_mcp.logs import redactor
 
-from .errors import MissingAPIKeyError, SyncAPIError, TransportError
+from .errors import (
+    InvalidAPIKeyError,
+    MissingAPIKeyError,
+    SyncAPIError,
+    TransportError,
+    UnreadableReplyError,
+    validation_text,
+)
 from .transport import ShardedTransport
 
 logger = logging.getLogger(__name__)
@@ -36,6 +53,12 @@ MAX_WAIT_SECONDS = 10
 """The API's own long-poll cap for `GET /v2/generate/{id}?wait=true` (reference §3.3)."""
 
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9._~-]{1,128}$")
+SENDABLE_KEY = re.compile(r"^[\x21-\x7e]+$")
+"""What an API key may hold to go into the `x-api-key` header: printable ASCII, no spaces."""
+MAX_REPLY_DEPTH = 64
+"""Deepest nesting of arrays and objects read from a reply (API bodies nest a handful of levels)."""
+REPLY_EXCERPT = 500
+"""Characters of an unreadable reply quoted back (after scrubbing)."""
 
 
 def new_idempotency_key() -> str:
@@ -59,6 +82,17 @@ class RetryPolicy:
 
 
 NO_RETRY = RetryPolicy(max_attempts=1)
+
+
+class NoCookies(CookieJar):
+    """A cookie jar that stores nothing: one connection pool serves every user of a deployment (HTTP mode), and
+    a cookie set on one user's reply must never ride along with another user's requests."""
+
+    def set_cookie(self, cookie: Cookie) -> None:
+        return None
+
+    def extract_cookies(self, response: Any, request: Any) -> None:
+        return None
 
 
 @dataclass(frozen=True)
@@ -114,6 +148,8 @@ class SyncClient:
         """`webhookUrl` given to creates that set none (see `generations.create_generation`)."""
         self.missing_key_hint: str | None = None
         """The fix to suggest when no key is available (default: set SYNC_API_KEY)."""
+        self.key_source = "SYNC_API_KEY"
+        """Where the key came from, to name in an `invalid_api_key_header` error."""
         self._owns_http = True
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
@@ -122,6 +158,7 @@ class SyncClient:
             transport=transport if transport is not None else ShardedTransport(),
             headers={"user-agent": f"sync-mcp/{__version__}", "x-sync-source": source},
             follow_redirects=False,
+            cookies=NoCookies(),
         )
 
     def __repr__(self) -> str:  # never show the key
@@ -153,13 +190,16 @@ class SyncClient:
         on_retry: RetryHook | None = None,
         default_webhook_url: str | None = None,
         missing_key_hint: str | None = None,
+        key_source: str | None = None,
     ) -> SyncClient:
         """A view of this client for one caller, over the same connection pool: its own key (None keeps
-        this client's), retry hook and defaults. Closing a view leaves the pool open."""
+        this client's; `key_source` names where it came from), retry hook and defaults. Closing a view leaves
+        the pool open."""
         view = copy.copy(self)
         view._owns_http = False
         if api_key:
             view._api_key = api_key
+            view.key_source = key_source or view.key_source
         view.on_retry = on_retry
         view.default_webhook_url = default_webhook_url
         view.missing_key_hint = missing_key_hint
@@ -189,6 +229,8 @@ class SyncClient:
         """
         if auth and self._api_key is None:
             raise MissingAPIKeyError(self.missing_key_hint)
+        if auth and not SENDABLE_KEY.match(self._api_key or ""):
+            raise InvalidAPIKeyError(self.key_source)
         send_headers: dict[str, str] = dict(headers or {})
         if auth and self._api_key is not None:
             send_headers["x-api-key"] = self._api_key
@@ -260,17 +302,103 @@ class SyncClient:
         return float(timeout)
 
     async def request_json(self, method: str, path: str, **kwargs: Any) -> Any:
-        """`request` for endpoints that answer JSON; a non-JSON 2xx body is an `invalid_response` error."""
+        """`request` for endpoints that answer JSON: the decoded reply, scrubbed of secrets by value. A 2xx body
+        that is not JSON, or nests deeper than `MAX_REPLY_DEPTH`, is an `UnreadableReplyError`."""
         response = await self.request(method, path, **kwargs)
+        key = kwargs.get("idempotency_key")
+        _last_reply.set(_Reply(method, path, response.status_code, key))
         try:
-            return response.json()
+            data = decode_json(response.text)
         except ValueError as exc:
-            raise SyncAPIError(
+            error = UnreadableReplyError(
+                str(exc),
+                reply=self.scrub(response.text[: REPLY_EXCERPT * 4])[:REPLY_EXCERPT],
                 http_status=response.status_code,
-                error_code="invalid_response",
-                message=f"{method} {path} answered with a body that is not JSON.",
-                suggestion="Check SYNC_BASE_URL points at the Sync API (https://api.sync.so).",
-            ) from exc
+            )
+            raise _sent(error, method, path, key, 1) from None
+        return self.scrub(data)
+
+    def scrub(self, value: Any) -> Any:
+        """A decoded reply (or a text) with this client's key and every other known secret blanked."""
+        return redactor.scrub_value(value, self._api_key)
+
+
+@dataclass(frozen=True)
+class _Reply:
+    method: str
+    path: str
+    status: int
+    idempotency_key: str | None
+
+
+_last_reply: ContextVar[_Reply | None] = ContextVar("sync_mcp_last_reply", default=None)
+"""The last reply `request_json` read in this task, so `read_reply` can say which request it answered."""
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def read_reply(model: type[M], data: Any) -> M:
+    """`model` from a decoded reply; a reply of another shape is an `UnreadableReplyError` naming the request it
+    answered (never a `ValidationError`, which would read as a fault of the caller's arguments)."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise unreadable(f"not a valid {model.__name__}: {validation_text(exc)}", data) from None
+
+
+def unreadable(reason: str, data: Any) -> UnreadableReplyError:
+    """The error for a decoded reply that cannot be used, with a bounded excerpt of it (already scrubbed:
+    `request_json` scrubs what it returns) and the request it answered."""
+    if len(reason) > 300:
+        reason = reason[:299] + "…"
+    reply_id = data.get("id") if isinstance(data, dict) else None
+    excerpt = json_module.dumps(data, ensure_ascii=False, default=str)[: REPLY_EXCERPT * 4]
+    last = _last_reply.get()
+    error = UnreadableReplyError(
+        reason,
+        reply=redactor.scrub(excerpt)[:REPLY_EXCERPT],
+        http_status=last.status if last else None,
+        reply_id=reply_id if isinstance(reply_id, str) and ID_SEGMENT.match(reply_id) else None,
+    )
+    if last is not None:
+        _sent(error, last.method, last.path, last.idempotency_key, 1)
+    return error
+
+
+class TooDeepError(ValueError):
+    """JSON nested beyond `MAX_REPLY_DEPTH`."""
+
+    def __init__(self) -> None:
+        super().__init__(f"it nests deeper than {MAX_REPLY_DEPTH} levels")
+
+
+def decode_json(text: str) -> Any:
+    """JSON nested at most `MAX_REPLY_DEPTH` deep; a ValueError saying what is wrong otherwise (bounded: the
+    decoder's own recursion limit stops a reply nested many thousand levels deep at once)."""
+    try:
+        data = json_module.loads(text)
+    except RecursionError:
+        raise TooDeepError() from None
+    except ValueError:
+        raise ValueError("it is not JSON") from None
+    if _deeper_than(data, MAX_REPLY_DEPTH):
+        raise TooDeepError()
+    return data
+
+
+def _deeper_than(data: Any, limit: int) -> bool:
+    level: list[Any] = [data]
+    for _ in range(limit + 1):
+        level = [
+            child
+            for item in level
+            if isinstance(item, (dict, list))
+            for child in (item.values() if isinstance(item, dict) else item)
+            if isinstance(child, (dict, list))
+        ]
+        if not level:
+            return False
+    return True
 
 
 ID_SEGMENT = re.compile(r"^[A-Za-z0-9._~-]{1,256}$")
@@ -297,28 +425,24 @@ def as_list(data: Any) -> list[Any]:
         return data
     if isinstance(data, dict) and isinstance(data.get("items"), list):
         return list(data["items"])
-    raise SyncAPIError(
-        http_status=200, error_code="invalid_response", message="Expected a JSON array from the API.", suggestion=None
-    )
+    raise unreadable("not a JSON array", data)
 
 
 def _error_from(response: httpx.Response, api_key: str | None = None) -> SyncAPIError:
-    """The error of a non-2xx reply. Should the reply echo the API key, it is blanked before parsing, so
-    the key cannot travel on in a message, a suggestion or a detail."""
+    """The error of a non-2xx reply, decoded first and then scrubbed by value (the key and every known secret,
+    in every field), so no escape can carry the key on into a message, a suggestion, a field or a detail."""
     retry_after = parse_retry_after(response.headers.get("retry-after"))
     text = response.text
-    if api_key and api_key in text:
-        text = text.replace(api_key, REDACTED)
     try:
-        payload: Any = json_module.loads(text)
+        payload: Any = decode_json(text)
+    except TooDeepError as exc:
+        payload = f"HTTP {response.status_code} with a body that could not be read: {exc}"
     except ValueError:
         payload = text
-    return SyncAPIError.from_response(response.status_code, payload, retry_after)
+    return SyncAPIError.from_response(response.status_code, redactor.scrub_value(payload, api_key), retry_after)
 
 
-def _sent(
-    error: SyncAPIError, method: str, path: str, idempotency_key: str | None, attempts: int
-) -> SyncAPIError:
+def _sent(error: SyncAPIError, method: str, path: str, idempotency_key: str | None, attempts: int) -> SyncAPIError:
     """Record on the error what was sent (never the API key or the body), so it can be explained."""
     error.method, error.path, error.idempotency_key, error.attempts = method, path, idempotency_key, attempts
     return error

@@ -13,7 +13,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from .capabilities import ModelId
-from .client import SyncClient, as_list, path_segment
+from .client import SyncClient, as_list, path_segment, read_reply
 from .models import CreateGenerationRequest, RequestModel, ResponseModel
 
 # ----------------------------------------------------------------------------------------------- estimates
@@ -95,16 +95,16 @@ class GenerationCosts(ResponseModel):
 async def estimate_cost(client: SyncClient, body: CostEstimateRequest) -> CostEstimate:
     """`POST /v2/generations/estimate`: price a known output duration. Creates nothing."""
     data = await client.request_json("POST", "/v2/generations/estimate", json=body.to_wire())
-    return CostEstimate.model_validate(data)
+    return read_reply(CostEstimate, data)
 
 
 async def estimate_create_cost(client: SyncClient, body: CreateGenerationRequest) -> list[LegacyCostEstimate]:
     """Legacy `POST /v2/analyze/cost`: price a full create body (the API works the duration out itself)."""
     data = await client.request_json("POST", "/v2/analyze/cost", json=body.to_wire())
-    return [LegacyCostEstimate.model_validate(item) for item in as_list(data)]
+    return [read_reply(LegacyCostEstimate, item) for item in as_list(data)]
 
 
 async def get_generation_costs(client: SyncClient, generation_id: str) -> GenerationCosts:
     """`GET /v2/generate/{id}/costs`: the recorded cost of one generation."""
     data: Any = await client.request_json("GET", f"/v2/generate/{path_segment(generation_id)}/costs")
-    return GenerationCosts.model_validate(data)
+    return read_reply(GenerationCosts, data)

@@ -36,6 +36,9 @@ OUTCOME_UNKNOWN = "IDEMPOTENCY_OUTCOME_UNKNOWN"
 KNOWN_IDEMPOTENCY_CODES = frozenset({"INVALID_IDEMPOTENCY_KEY", OUTCOME_UNKNOWN})
 QUOTE_LIMIT = 500
 
+UNREADABLE_REPLY_CODE = "invalid_response"
+"""A success reply that could not be read (see `UnreadableReplyError`)."""
+
 LOCAL_VALIDATION_CODE = "generation_input_validation_failed"
 """Catalog code used for argument errors caught before any request (the API's own generic code)."""
 
@@ -159,6 +162,41 @@ class TransportError(SyncAPIError):
         )
         self.outcome_unknown = outcome_unknown
         self.timed_out = timed_out
+
+
+class InvalidAPIKeyError(SyncAPIError):
+    """The API key holds characters no HTTP header can carry (non-ASCII, control characters): refused before
+    anything is sent. The key itself is never quoted."""
+
+    def __init__(self, source: str, suggestion: str | None = None) -> None:
+        super().__init__(
+            http_status=None,
+            error_code="invalid_api_key_header",
+            message=f"The Sync API key from {source} holds characters an API key never contains (only printable "
+            "ASCII is allowed), so nothing was sent.",
+            suggestion=suggestion
+            or f"Copy the key again from https://sync.so/keys into {source}: printable ASCII only, no quotes, "
+            "no spaces, no typographic characters.",
+        )
+
+
+class UnreadableReplyError(SyncAPIError):
+    """The API answered with a success status, but its reply could not be read: not JSON, nested too deep, or
+    not the shape expected. Unlike an argument error, the request WAS sent: a create may have taken effect.
+
+    `reason` says what was wrong; `reply` is a bounded excerpt of what the API sent, secrets blanked;
+    `reply_id` the `id` the reply named, if it named one.
+    """
+
+    def __init__(self, reason: str, *, reply: str | None, http_status: int | None, reply_id: str | None = None):
+        super().__init__(
+            http_status=http_status,
+            error_code=UNREADABLE_REPLY_CODE,
+            message=f"The API answered, but its reply could not be read: {reason}.",
+        )
+        self.reason = reason
+        self.reply = reply
+        self.reply_id = reply_id
 
 
 # ----------------------------------------------------------------------------------------------- catalog
@@ -302,7 +340,9 @@ class ErrorCatalog:
         The API's own text is quoted in `message`; `fix` is the body's `suggestion`, the catalog's fix or a
         status hint, extended with what the idempotency key and `Retry-After` mean for the next call.
         """
-        local = isinstance(err, (MissingAPIKeyError, TransportError))
+        if isinstance(err, UnreadableReplyError):
+            return explain_unreadable(err)
+        local = isinstance(err, (MissingAPIKeyError, TransportError, InvalidAPIKeyError))
         entry = None if local else await self.lookup(err.error_code)
         fix = (_clean(err.suggestion) if err.suggestion else None) or (entry.fix if entry else None)
         fix = fix or status_hint(err.http_status)
@@ -345,6 +385,57 @@ class ErrorCatalog:
                 False,
             )
         return entry.fix, is_retryable(entry.code, None, entry.category)
+
+
+def explain_unreadable(err: UnreadableReplyError) -> ErrorInfo:
+    """A reply that could not be read, as the agent must see it: the request was sent, so never "nothing was
+    sent"; a keyed create may have started a generation, and the same key finds it without paying twice."""
+    sent = f"{err.method} {err.path}" if err.method and err.path else "The request"
+    answered = f"the API answered {err.http_status}" if err.http_status else "the API answered"
+    details: dict[str, Any] = {}
+    if err.reply is not None:
+        details["reply"] = _clean(err.reply)
+    key = err.idempotency_key
+    if key is not None:
+        details["idempotencyKey"] = key
+        message = (
+            f"{sent} was sent and {answered}, but its reply could not be read ({err.reason}). The generation may "
+            "have been created."
+        )
+        fix = (
+            f'Call again with the same arguments and idempotencyKey "{key}": the API then answers with the '
+            "generation this request created, if it created one, instead of starting (and charging) a second one. "
+            "Do not drop or change the key."
+        )
+        if err.generation_id:
+            fix += f" The reply named id {err.generation_id}: get_generation with that id may show it."
+        retryable = True
+    elif err.method not in (None, "GET", "HEAD"):
+        message = (
+            f"{sent} was sent and {answered}, but its reply could not be read ({err.reason}); it may have taken effect."
+        )
+        fix = (
+            "Look for the result (list what this call creates or changes) before repeating it: it may already have "
+            "taken effect. If such replies persist, check that SYNC_BASE_URL points at the Sync API and that "
+            "sync-mcp is up to date."
+        )
+        retryable = False
+    else:
+        message = f"{sent} was sent and {answered}, but its reply could not be read ({err.reason})."
+        fix = (
+            "Retry once. If it persists, check that SYNC_BASE_URL points at the Sync API (https://api.sync.so) and "
+            "that sync-mcp is up to date."
+        )
+        retryable = True
+    return ErrorInfo(
+        errorCode=err.error_code or UNREADABLE_REPLY_CODE,
+        httpStatus=err.http_status,
+        message=message,
+        fix=fix,
+        retryable=retryable,
+        generationId=err.generation_id,
+        details=details or None,
+    )
 
 
 def _code_for_status(status: int | None) -> str:

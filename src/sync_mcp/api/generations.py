@@ -6,15 +6,17 @@ from typing import Any
 
 import httpx
 
-from .client import IDEMPOTENCY_KEY, MAX_WAIT_SECONDS, SyncClient, as_list, path_segment
-from .errors import SyncAPIError
+from .client import IDEMPOTENCY_KEY, MAX_WAIT_SECONDS, SyncClient, as_list, path_segment, read_reply
+from .errors import SyncAPIError, UnreadableReplyError
 from .models import CreateGenerationRequest, Generation
 
 
 async def create_generation(client: SyncClient, body: CreateGenerationRequest, *, idempotency_key: str) -> Generation:
     """`POST /v2/generate` with an Idempotency-Key minted once per logical create (reference §13).
 
-    A 503 IDEMPOTENCY_OUTCOME_UNKNOWN naming a `generationId` is answered with that generation.
+    A 503 IDEMPOTENCY_OUTCOME_UNKNOWN naming a `generationId` is answered with that generation. A reply that
+    cannot be read is an `UnreadableReplyError` carrying the key: the generation may exist, and a call with
+    the same key and body returns it instead of creating a second one.
     """
     if not IDEMPOTENCY_KEY.match(idempotency_key):
         raise ValueError("idempotency key must be 1-128 characters of [A-Za-z0-9._~-]")
@@ -32,7 +34,12 @@ async def create_generation(client: SyncClient, body: CreateGenerationRequest, *
             lost.generation_id = lost.generation_id or exc.generation_id
             lost.idempotency_key = idempotency_key
             raise
-    return Generation.model_validate(data)
+    try:
+        return read_reply(Generation, data)
+    except UnreadableReplyError as exc:
+        exc.idempotency_key = idempotency_key
+        exc.generation_id = exc.generation_id or exc.reply_id
+        raise
 
 
 async def get_generation(
@@ -48,7 +55,7 @@ async def get_generation(
     data = await client.request_json(
         "GET", f"/v2/generate/{path_segment(generation_id)}", params=params, timeout=read_timeout
     )
-    return Generation.model_validate(data)
+    return read_reply(Generation, data)
 
 
 async def list_generations(
@@ -69,21 +76,21 @@ async def list_generations(
         "cursor": cursor,
     }
     data = await client.request_json("GET", "/v2/generations", params=params)
-    return [Generation.model_validate(item) for item in as_list(data)]
+    return [read_reply(Generation, item) for item in as_list(data)]
 
 
 async def delete_generation(client: SyncClient, generation_id: str) -> Generation:
     """`DELETE /v2/generations/{id}`: only terminal generations; 409 `generation_not_deletable_while_processing`
     otherwise (reference §3.7). Answers the deleted generation."""
     data = await client.request_json("DELETE", f"/v2/generations/{path_segment(generation_id)}")
-    return Generation.model_validate(data)
+    return read_reply(Generation, data)
 
 
 async def get_download_url(client: SyncClient, generation_id: str) -> str:
     """`GET /v2/generations/{id}/download`: a `text/plain` body holding the bare signed URL of the output
     (reference §3.8), not JSON. Fetch that URL without the API key."""
     response = await client.request("GET", f"/v2/generations/{path_segment(generation_id)}/download")
-    url = response.text.strip()
+    url = client.scrub(response.text.strip())
     if not url.startswith(("https://", "http://")):
         raise SyncAPIError(
             http_status=response.status_code,

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
-from .client import SyncClient, path_segment
+from .client import SyncClient, path_segment, read_reply
 from .errors import LOCAL_VALIDATION_CODE
 from .models import RequestModel, ResponseModel, check_uuid, rule_error
 
@@ -85,18 +85,18 @@ def project_path(project_id: str) -> str:
 
 async def create_project(client: SyncClient, body: CreateProjectRequest) -> Project:
     """`POST /v2/projects`. Only safe to repeat when `body.id` is set (the API dedupes on it)."""
-    return Project.model_validate(await client.request_json("POST", "/v2/projects", json=body.to_wire()))
+    return read_reply(Project, await client.request_json("POST", "/v2/projects", json=body.to_wire()))
 
 
 async def list_projects(client: SyncClient, query: ProjectListQuery) -> ProjectPage:
     params: dict[str, Any] = query.to_wire()
-    return ProjectPage.model_validate(await client.request_json("GET", "/v2/projects", params=params))
+    return read_reply(ProjectPage, await client.request_json("GET", "/v2/projects", params=params))
 
 
 async def get_project(client: SyncClient, project_id: str) -> Project:
-    return Project.model_validate(await client.request_json("GET", project_path(project_id)))
+    return read_reply(Project, await client.request_json("GET", project_path(project_id)))
 
 
 async def delete_project(client: SyncClient, project_id: str) -> DeletedProject:
     """`DELETE /v2/projects/{id}`: 409 while any of its generations is queued or processing."""
-    return DeletedProject.model_validate(await client.request_json("DELETE", project_path(project_id)))
+    return read_reply(DeletedProject, await client.request_json("DELETE", project_path(project_id)))

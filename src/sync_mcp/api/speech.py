@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from .client import SyncClient
+from .client import SyncClient, read_reply
 from .models import ResponseModel, SpeechSettings
 
 SPEECH_PER_MINUTE = 60
@@ -33,4 +33,4 @@ class Speech(ResponseModel):
 
 async def create_speech(client: SyncClient, body: SpeechRequest) -> Speech:
     """`POST /v2/tts` (sent once; see the module docstring)."""
-    return Speech.model_validate(await client.request_json("POST", "/v2/tts", json=body.to_wire()))
+    return read_reply(Speech, await client.request_json("POST", "/v2/tts", json=body.to_wire()))

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from .client import SyncClient, as_list, path_segment
+from .client import SyncClient, as_list, path_segment, read_reply
 from .errors import LOCAL_VALIDATION_CODE
 from .models import RequestModel, ResponseModel, check_media_url, rule_error
 
@@ -81,12 +81,12 @@ class CloneVoiceRequest(RequestModel):
 async def list_voices(client: SyncClient, *, provider: VoiceProvider | None = None) -> list[Voice]:
     """`GET /v2/voices`: built-in and organisation-cloned voices."""
     data = await client.request_json("GET", "/v2/voices", params={"provider": provider})
-    return [Voice.model_validate(item) for item in as_list(data)]
+    return [read_reply(Voice, item) for item in as_list(data)]
 
 
 async def clone_voice(client: SyncClient, body: CloneVoiceRequest) -> Voice:
     """`POST /v2/voices`. Not idempotent: sent once, never retried blindly."""
-    return Voice.model_validate(await client.request_json("POST", "/v2/voices", json=body.to_wire()))
+    return read_reply(Voice, await client.request_json("POST", "/v2/voices", json=body.to_wire()))
 
 
 async def delete_voice(client: SyncClient, voice_id: str) -> bool:

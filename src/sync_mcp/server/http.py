@@ -5,7 +5,9 @@
 - Loopback by default. Host/Origin allow-lists against DNS rebinding: the loopback names, plus the public
   URL's host and SYNC_MCP_ALLOWED_HOSTS / SYNC_MCP_ALLOWED_ORIGINS. Bound beyond loopback, there must be
   an allow-list and a bearer token, or the server refuses to start.
-- Bearer token (SYNC_MCP_HTTP_TOKEN): required beyond loopback, enforced on loopback too when set.
+- Bearer token (SYNC_MCP_HTTP_TOKEN): required beyond loopback, and there at least `MIN_TOKEN_LENGTH`
+  characters with `MIN_TOKEN_DISTINCT` distinct ones (a guessable token is refused at start-up); enforced on
+  loopback too when set.
 - Or OAuth (SYNC_MCP_AUTH=oauth, server/oauth/): users sign in once with their Sync API key; every MCP
   request then needs an access token, loopback included.
 - Per-request Sync API key: header `X-Sync-Api-Key` (see tools/state.py), else SYNC_API_KEY.
@@ -38,6 +40,10 @@ MCP_PATH = "/mcp"
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
 LOOPBACK_HOSTS = ["127.0.0.1:*", "localhost:*", "[::1]:*"]
 LOOPBACK_ORIGINS = ["http://127.0.0.1:*", "http://localhost:*", "http://[::1]:*"]
+MIN_TOKEN_LENGTH = 32
+MIN_TOKEN_DISTINCT = 10
+"""Beyond loopback the bearer token is the only lock: at least 32 characters, not a repeated pattern."""
+NEW_TOKEN_COMMAND = "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
 
 
 class HttpConfigError(ValueError):
@@ -96,6 +102,17 @@ def transport_security(settings: Settings, host: str) -> TransportSecuritySettin
     )
 
 
+def _check_token_strength(token: str, host: str) -> None:
+    """Refuse a bearer token that could be guessed, for a server reachable beyond loopback (the token is never
+    quoted, only its length)."""
+    if len(token) < MIN_TOKEN_LENGTH or len(set(token)) < MIN_TOKEN_DISTINCT:
+        raise HttpConfigError(
+            f"refusing to serve MCP on {host} (beyond loopback) with a weak SYNC_MCP_HTTP_TOKEN ({len(token)} "
+            f"characters, {len(set(token))} distinct): it must be at least {MIN_TOKEN_LENGTH} characters with at "
+            f"least {MIN_TOKEN_DISTINCT} distinct ones. Generate one with: {NEW_TOKEN_COMMAND}"
+        )
+
+
 def build_http_app(
     settings: Settings,
     *,
@@ -113,6 +130,8 @@ def build_http_app(
             f"refusing to serve MCP on {host} (beyond loopback) without a bearer token: set SYNC_MCP_HTTP_TOKEN "
             "to a long random secret and have clients send 'Authorization: Bearer <token>'"
         )
+    if token is not None and not is_loopback(host):
+        _check_token_strength(token, host)
     setup = None
     if oauth:
         from .oauth import build_oauth

@@ -4,6 +4,9 @@
 (`sync://models`, ...) nor to completion handlers, which still need the request's API client (in HTTP
 mode each request may carry its own key). A server middleware, the SDK's extension point that sees
 every request, publishes the request context here for the duration of the request.
+
+The same middleware holds the request's own API key (HTTP mode, `X-Sync-Api-Key`) in the log redactor for as
+long as the request runs, so no other client's traffic can make it forget the key while it may be logged.
 """
 
 from __future__ import annotations
@@ -15,13 +18,17 @@ from mcp.server import MCPServer
 from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
 from mcp.server.mcpserver import Context
 
+from sync_mcp.logs import redactor
+from sync_mcp.tools.state import caller_api_key
+
 _current: ContextVar[ServerRequestContext[Any, Any] | None] = ContextVar("sync_mcp_request", default=None)
 
 
 async def publish_request_context(ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> HandlerResult:
     token = _current.set(ctx)
     try:
-        return await call_next(ctx)
+        with redactor.holding(caller_api_key(Context(request_context=ctx))):
+            return await call_next(ctx)
     finally:
         _current.reset(token)
 

@@ -7,35 +7,61 @@ found, `data.uri`); any other API failure is -32603 whose `data` carries the usu
 Subscriptions: 2026-07-28 clients use `subscriptions/listen` (served by the SDK over the server's bus);
 handshake-era clients use `resources/subscribe` / `resources/unsubscribe`, which `MCPServer` does not serve,
 so low-level handlers are registered here. Both are fed by `GenerationUpdates` (tools/updates.py).
+
+On both eras a subscription to a generation is checked before anything is registered: the subscriber's own
+API key must be able to read it (one deployment serves many users in HTTP mode, and a notification would
+tell one user when another user's job changes). A generation the key cannot read is refused as reading it
+would be (-32602, resource not found); a failure to check is -32603 with the usual error object. Every
+text that leaves here is scrubbed of secrets by value.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from mcp.server.context import ServerRequestContext
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ResourceNotFoundError
 from mcp.shared.exceptions import MCPError
-from mcp.types import INTERNAL_ERROR, EmptyResult, SubscribeRequestParams, UnsubscribeRequestParams
+from mcp.types import (
+    INTERNAL_ERROR,
+    INVALID_PARAMS,
+    EmptyResult,
+    SubscribeRequestParams,
+    SubscriptionsListenRequestParams,
+    UnsubscribeRequestParams,
+)
 from pydantic import BaseModel
 
-from sync_mcp.api import SyncAPIError
-from sync_mcp.sdk_internals import add_request_handler, connection
+from sync_mcp.api import ErrorInfo, SyncAPIError, generations
+from sync_mcp.logs import redactor
+from sync_mcp.sdk_internals import add_request_handler, connection, wrap_request_handler
 from sync_mcp.tools import documents
 from sync_mcp.tools.state import ToolState, tool_state
-from sync_mcp.tools.updates import GenerationUpdates, generation_uri
+from sync_mcp.tools.updates import GenerationUpdates, generation_id_of, generation_uri
 
 from .request_scope import current_context
 
 JSON = "application/json"
 NOT_FOUND_CODES = frozenset({"generation_not_found", "invalid_generation_id", "not_found"})
+MAX_WATCHED_GENERATIONS = 100
+"""Generations one `subscriptions/listen` request may watch (each is checked with a read before the stream opens)."""
 
 
 def _json(document: BaseModel) -> str:
-    return json.dumps(document.model_dump(mode="json", by_alias=True, exclude_none=True), ensure_ascii=False)
+    data = redactor.scrub_value(document.model_dump(mode="json", by_alias=True, exclude_none=True))
+    return json.dumps(data, ensure_ascii=False)
+
+
+def _not_found(exc: SyncAPIError) -> bool:
+    return exc.http_status == 404 or exc.error_code in NOT_FOUND_CODES
+
+
+def _failure(uri: str, info: ErrorInfo) -> MCPError:
+    data = redactor.scrub_value({"uri": uri, **info.to_wire()})
+    return MCPError(code=INTERNAL_ERROR, message=f"{uri}: {data['message']}", data=data)
 
 
 async def _read(state: ToolState, uri: str, build: Callable[[], Awaitable[BaseModel]]) -> str:
@@ -43,10 +69,41 @@ async def _read(state: ToolState, uri: str, build: Callable[[], Awaitable[BaseMo
         return _json(await build())
     except SyncAPIError as exc:
         info = await state.catalog.explain(exc)
-        if exc.http_status == 404 or exc.error_code in NOT_FOUND_CODES:
-            raise ResourceNotFoundError(f"{uri}: {info.message}") from exc
-        data = {"uri": uri, **info.to_wire()}
-        raise MCPError(code=INTERNAL_ERROR, message=f"{uri}: {info.message}", data=data) from exc
+        if _not_found(exc):
+            raise ResourceNotFoundError(redactor.scrub(f"{uri}: {info.message}")) from exc
+        raise _failure(uri, info) from exc
+
+
+async def check_access(server: MCPServer[Any], ctx: ServerRequestContext[Any, Any], uris: Iterable[str]) -> None:
+    """Raise unless the caller's own key can read every generation among `uris` (other resources need no check:
+    the catalog, the models and the voices are the same for every subscriber and publish nothing)."""
+    watched = [(uri, gid) for uri in uris if (gid := generation_id_of(uri)) is not None]
+    if len(watched) > MAX_WATCHED_GENERATIONS:
+        raise MCPError(
+            code=INVALID_PARAMS,
+            message=f"At most {MAX_WATCHED_GENERATIONS} generations can be watched by one subscription; "
+            f"{len(watched)} were asked for.",
+        )
+    if not watched:
+        return
+    state = tool_state(Context(request_context=ctx, mcp_server=server))
+    for uri, generation_id in watched:
+        try:
+            # A plain read, not a sighting: a status seen here must still be news to the next sighting, or a
+            # subscriber registered just after would miss the very change it subscribed for.
+            await generations.get_generation(state.client, generation_id)
+        except SyncAPIError as exc:
+            info = await state.catalog.explain(exc)
+            if _not_found(exc):
+                raise MCPError(
+                    code=INVALID_PARAMS,
+                    message=redactor.scrub(
+                        f"Resource not found: {uri} cannot be read with your Sync API key, so it cannot be "
+                        f"watched either ({info.message})"
+                    ),
+                    data={"uri": uri},
+                ) from exc
+            raise _failure(uri, info) from exc
 
 
 def register_resources(server: MCPServer[Any], updates: GenerationUpdates) -> None:
@@ -98,11 +155,14 @@ def register_resources(server: MCPServer[Any], updates: GenerationUpdates) -> No
         return await _read(state, "sync://voices", lambda: documents.voice_list(state))
 
     _serve_legacy_subscriptions(server, updates)
+    _check_listen_access(server)
 
 
 def _serve_legacy_subscriptions(server: MCPServer[Any], updates: GenerationUpdates) -> None:
     async def subscribe(ctx: ServerRequestContext[Any, Any], params: SubscribeRequestParams) -> EmptyResult:
-        updates.subscribe_legacy(connection(ctx.session), str(params.uri))
+        uri = str(params.uri)
+        await check_access(server, ctx, [uri])
+        updates.subscribe_legacy(connection(ctx.session), uri)
         return EmptyResult()
 
     async def unsubscribe(ctx: ServerRequestContext[Any, Any], params: UnsubscribeRequestParams) -> EmptyResult:
@@ -113,3 +173,18 @@ def _serve_legacy_subscriptions(server: MCPServer[Any], updates: GenerationUpdat
     # the client's connection, which outlives this request.
     add_request_handler(server, "resources/subscribe", SubscribeRequestParams, subscribe)
     add_request_handler(server, "resources/unsubscribe", UnsubscribeRequestParams, unsubscribe)
+
+
+def _check_listen_access(server: MCPServer[Any]) -> None:
+    """Put the access check in front of the SDK's own `subscriptions/listen` handler (which serves the stream
+    over the server's bus): a listen naming a generation the caller cannot read is refused before the stream
+    opens, so nothing is ever subscribed to the bus for it."""
+
+    def guarded(serve: Any) -> Any:
+        async def listen(ctx: ServerRequestContext[Any, Any], params: SubscriptionsListenRequestParams) -> Any:
+            await check_access(server, ctx, params.notifications.resource_subscriptions or ())
+            return await serve(ctx, params)
+
+        return listen
+
+    wrap_request_handler(server, "subscriptions/listen", SubscriptionsListenRequestParams, guarded)

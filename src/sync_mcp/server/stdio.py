@@ -10,12 +10,18 @@ these streams, so the framing and parsing of messages stay the SDK's. Anything e
 
 As the SDK does, while serving, fd 0 reads the null device and fd 1 writes to stderr, so stray reads and
 prints (of this process or its children) cannot touch the JSON-RPC stream; both are restored on exit.
+
+A line that is not a JSON-RPC message gets the JSON-RPC answer (the SDK's transport hands it on as an
+exception, and its dispatcher drops it unanswered): -32700 "Parse error" for a line that is not JSON,
+-32600 "Invalid Request" for JSON that is not a message (with the line's `id` when it has a usable one).
+Blank lines are ignored.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import selectors
 import stat
@@ -25,8 +31,13 @@ from typing import Any
 
 import anyio
 from mcp.server.stdio import stdio_server
+from mcp.shared.message import SessionMessage
+from mcp.types import INVALID_REQUEST, PARSE_ERROR, ErrorData, JSONRPCError
+from pydantic import ValidationError
 
-from sync_mcp.sdk_internals import stdio_over
+from sync_mcp.sdk_internals import message_streams, stdio_over
+
+logger = logging.getLogger(__name__)
 
 LINE_LIMIT = 1 << 30
 """Longest message line accepted (asyncio's default of 64 KiB would refuse a large tool call)."""
@@ -158,13 +169,64 @@ def _on_asyncio() -> bool:
     return True
 
 
+def rejection(problem: Exception) -> JSONRPCError | None:
+    """The JSON-RPC error answering a line the transport could not read as a message (None for a blank line)."""
+    errors = problem.errors(include_url=False) if isinstance(problem, ValidationError) else []
+    if errors and all(e["type"] == "json_invalid" for e in errors):
+        text = errors[0].get("input")
+        if isinstance(text, str) and not text.strip():
+            return None
+        return JSONRPCError(jsonrpc="2.0", id=None, error=ErrorData(code=PARSE_ERROR, message="Parse error"))
+    request_id = None
+    for e in errors:
+        value = e.get("input")
+        if isinstance(value, dict) and type(value.get("id")) in (int, str):
+            request_id = value["id"]
+            break
+    return JSONRPCError(
+        jsonrpc="2.0",
+        id=request_id,
+        error=ErrorData(code=INVALID_REQUEST, message="Invalid Request: not a JSON-RPC 2.0 message"),
+    )
+
+
+@contextlib.asynccontextmanager
+async def answering_bad_lines(read_stream: Any, write_stream: Any) -> AsyncIterator[tuple[Any, Any]]:
+    """`read_stream` without the exceptions the transport puts on it for unreadable lines: each is answered
+    on `write_stream` instead (see `rejection`)."""
+    send, receive = message_streams()
+
+    async def relay() -> None:
+        async with send:
+            async for item in read_stream:
+                if not isinstance(item, Exception):
+                    await send.send(item)
+                    continue
+                reply = rejection(item)
+                if reply is not None:
+                    logger.debug("answered an unreadable stdin line with %s", reply.error.code)
+                    await write_stream.send(SessionMessage(reply))
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(relay)
+        try:
+            yield receive, write_stream
+        finally:
+            tg.cancel_scope.cancel()
+
+
 @contextlib.asynccontextmanager
 async def stdio_streams() -> AsyncIterator[tuple[Any, Any]]:
-    """The (read, write) message streams of the stdio transport: over asyncio pipes where possible."""
+    """The (read, write) message streams of the stdio transport: over asyncio pipes where possible, with
+    unreadable lines answered (see the module doc)."""
     usable = sys.platform != "win32" and _on_asyncio() and pipe_like(0) and pipe_like(1)
     if not usable:
-        async with stdio_server() as streams:
-            yield streams
+        async with stdio_server() as streams, answering_bad_lines(*streams) as answered:
+            yield answered
         return
-    async with pipe_streams() as (lines, out), stdio_over(lines, out) as streams:
-        yield streams
+    async with (
+        pipe_streams() as (lines, out),
+        stdio_over(lines, out) as streams,
+        answering_bad_lines(*streams) as answered,
+    ):
+        yield answered

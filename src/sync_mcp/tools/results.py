@@ -6,6 +6,9 @@
   check `structuredContent` against the output schema whenever it is present, error or not (the TypeScript
   SDK's `Client.callTool`, which the Inspector and most hosts use), so an error object there would be refused
   and the agent would never see `fix`.
+
+Both are scrubbed by value on the way out: any string holding a secret the log redactor knows (the deployment's
+key, the key of every request in flight) is blanked, whatever produced it.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from pydantic import BaseModel, ValidationError
 
 from sync_mcp.api import ErrorInfo, SyncAPIError
 from sync_mcp.api.errors import from_validation_error
+from sync_mcp.logs import redactor
 from sync_mcp.services.failures import explain_failure
 from sync_mcp.services.refusals import InputError
 
@@ -30,7 +34,7 @@ P = ParamSpec("P")
 
 
 def ok(result: BaseModel, links: Sequence[ResourceLink] = ()) -> CallToolResult:
-    data = result.model_dump(mode="json", by_alias=True, exclude_none=True)
+    data = redactor.scrub_value(result.model_dump(mode="json", by_alias=True, exclude_none=True))
     content: list[ContentBlock] = [TextContent(type="text", text=json.dumps(data, ensure_ascii=False))]
     content.extend(links)
     return CallToolResult(content=content, structured_content=data)
@@ -57,6 +61,7 @@ def fail(info: ErrorInfo) -> CallToolResult:
 
 def error_result(data: dict[str, Any]) -> CallToolResult:
     """An `isError` result carrying the error object as JSON text and in `_meta`, never as structured content."""
+    data = redactor.scrub_value(data)
     return CallToolResult(
         content=[TextContent(type="text", text=json.dumps(data, ensure_ascii=False))],
         is_error=True,

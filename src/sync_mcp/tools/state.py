@@ -72,7 +72,7 @@ def tool_state(ctx: Context[Any, Any]) -> ToolState:
     if not isinstance(state, ToolState):  # pragma: no cover - a wiring bug, not a user error
         raise RuntimeError("sync-mcp tools need the sync-mcp server lifespan")
     key = caller_api_key(ctx)
-    redactor.add_per_request(key)
+    redactor.add_per_request(key)  # held while its request runs (server/request_scope.py); remembered after
     own_key = key is None or key == state.settings.secret_key()
     client = state.client.bound(
         api_key=key,
@@ -80,5 +80,6 @@ def tool_state(ctx: Context[Any, Any]) -> ToolState:
         # One webhook secret verifies one organisation's deliveries: the deployment's own key only.
         default_webhook_url=state.settings.webhook_url() if own_key else None,
         missing_key_hint=HTTP_MISSING_KEY_HINT if ctx.headers is not None else None,
+        key_source=f"the {API_KEY_HEADER} header",
     )
     return replace(state, client=client)

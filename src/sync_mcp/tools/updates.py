@@ -9,6 +9,9 @@ or when a webhook delivers it. Two delivery paths exist, one per era:
 - 2025-11-25 handshake: `resources/subscribe` per connection; the update goes out on that connection's
   standalone stream, whichever request observed the change.
 
+Watching is checked before it is registered, on both eras (server/resources.py): the subscriber's own key
+must be able to read the generation, so no user hears when another user's job changes.
+
 Only real changes are published: the last status seen per generation is remembered (bounded), and a
 repeated sighting (a second poll, a replayed webhook) publishes nothing. A generation first seen in a
 terminal status counts as a change, since a job reaches its terminal status only once.
@@ -31,9 +34,20 @@ logger = logging.getLogger(__name__)
 REMEMBERED_GENERATIONS = 10_000
 
 
+GENERATION_URI_PREFIX = "sync://generations/"
+
+
 def generation_uri(generation_id: str) -> str:
     """The MCP resource of one generation (served by the server's `sync://generations/{id}` template)."""
-    return f"sync://generations/{generation_id}"
+    return f"{GENERATION_URI_PREFIX}{generation_id}"
+
+
+def generation_id_of(uri: str) -> str | None:
+    """The generation id a `sync://generations/{id}` URI names (None for any other URI). The id is not
+    checked here: reading it is (a malformed id reads as not found)."""
+    if not uri.startswith(GENERATION_URI_PREFIX):
+        return None
+    return uri[len(GENERATION_URI_PREFIX) :]
 
 
 class GenerationUpdates:
