@@ -10,7 +10,7 @@ import pytest
 from mcp import Client
 from mcp.types import CallToolResult, TextContent
 
-from sync_mcp.api.errors import load_bundled_catalog
+from sync_mcp.api.catalog import load_bundled_catalog
 from sync_mcp.config import Settings
 from sync_mcp.sandbox import SandboxConfig, SandboxServer
 from sync_mcp.server import build_server

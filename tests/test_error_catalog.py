@@ -9,8 +9,8 @@ import pytest
 from mcp import Client
 
 from sync_mcp.api import ErrorCatalog, SyncAPIError, SyncClient
-from sync_mcp.api.catalog import fetch_error_catalog
-from sync_mcp.api.errors import load_bundled_catalog, status_hint
+from sync_mcp.api.catalog import fetch_error_catalog, load_bundled_catalog
+from sync_mcp.api.explain import status_hint
 from sync_mcp.sandbox import SandboxServer
 
 from .conftest import TEST_KEY

@@ -4,8 +4,9 @@ Comments here and in the sandbox cite "reference §N": section N of docs/referen
 package is built against (with docs/openapi-notes.md and the catalog snapshot docs/error-catalog.json).
 """
 
+from .catalog import ErrorCatalog
 from .client import DEFAULT_BASE_URL, RetryPolicy, SyncClient, new_idempotency_key
-from .errors import ErrorCatalog, ErrorInfo, MissingAPIKeyError, SyncAPIError, TransportError
+from .errors import ErrorInfo, MissingAPIKeyError, SyncAPIError, TransportError
 from .models import CreateGenerationRequest, Generation
 
 __all__ = [

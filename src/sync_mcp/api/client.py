@@ -42,14 +42,15 @@ from .errors import (
     SyncAPIError,
     TransportError,
     UnreadableReplyError,
-    validation_text,
 )
+from .explain import validation_text
+from .retries import RETRYABLE_STATUSES, retry_automatically
 from .transport import ShardedTransport
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://api.sync.so"
-MAX_WAIT_SECONDS = 10
+API_LONG_POLL_MAX_SECONDS = 10
 """The API's own long-poll cap for `GET /v2/generate/{id}?wait=true` (reference §3.3)."""
 
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9._~-]{1,128}$")
@@ -74,7 +75,7 @@ class RetryPolicy:
     base_delay: float = 0.5
     max_delay: float = 8.0
     budget: float = 30.0
-    statuses: frozenset[int] = frozenset({408, 429, 500, 502, 503, 504})
+    statuses: frozenset[int] = RETRYABLE_STATUSES
 
     def delay(self, attempt: int, retry_after: float | None) -> float:
         backoff = random.uniform(0, min(self.max_delay, self.base_delay * (2 ** (attempt - 1))))
@@ -278,7 +279,10 @@ class SyncClient:
             else:
                 error = _error_from(response, self._api_key)
                 retry_after = error.retry_after
-                if not _retryable_reply(response.status_code, error, policy):
+                again = retry_automatically(
+                    response.status_code, error.error_code, error.generation_id, policy.statuses
+                )
+                if not again:
                     raise _sent(error, method, path, idempotency_key, attempt)
             if attempt >= attempts:
                 raise _sent(error, method, path, idempotency_key, attempt)
@@ -446,13 +450,3 @@ def _sent(error: SyncAPIError, method: str, path: str, idempotency_key: str | No
     """Record on the error what was sent (never the API key or the body), so it can be explained."""
     error.method, error.path, error.idempotency_key, error.attempts = method, path, idempotency_key, attempts
     return error
-
-
-def _retryable_reply(status: int, error: SyncAPIError, policy: RetryPolicy) -> bool:
-    if status not in policy.statuses:
-        return False
-    if error.error_code in ("concurrency_limit_reached", "batch_concurrency_limit_reached"):
-        return False  # in-flight jobs must finish first; hammering does not help (reference §14.2)
-    if error.error_code == "IDEMPOTENCY_OUTCOME_UNKNOWN" and error.generation_id:
-        return False  # the caller follows that generation instead (reference §13)
-    return True

@@ -6,9 +6,10 @@ from typing import Any
 
 import httpx
 
-from .client import IDEMPOTENCY_KEY, MAX_WAIT_SECONDS, SyncClient, as_list, path_segment, read_reply
+from .client import API_LONG_POLL_MAX_SECONDS, IDEMPOTENCY_KEY, SyncClient, as_list, path_segment, read_reply
 from .errors import SyncAPIError, UnreadableReplyError
 from .models import CreateGenerationRequest, Generation
+from .retries import IDEMPOTENCY_OUTCOME_UNKNOWN
 
 
 async def create_generation(client: SyncClient, body: CreateGenerationRequest, *, idempotency_key: str) -> Generation:
@@ -25,7 +26,7 @@ async def create_generation(client: SyncClient, body: CreateGenerationRequest, *
     try:
         data = await client.request_json("POST", "/v2/generate", json=body.to_wire(), idempotency_key=idempotency_key)
     except SyncAPIError as exc:
-        if exc.error_code != "IDEMPOTENCY_OUTCOME_UNKNOWN" or not exc.generation_id:
+        if exc.error_code != IDEMPOTENCY_OUTCOME_UNKNOWN or not exc.generation_id:
             raise
         # The API could not confirm the create but named its generation: follow that one (reference §13).
         try:
@@ -49,7 +50,7 @@ async def get_generation(
     params: dict[str, Any] = {}
     read_timeout: httpx.Timeout | None = None
     if wait:
-        seconds = max(1, min(MAX_WAIT_SECONDS, int(timeout or 5)))
+        seconds = max(1, min(API_LONG_POLL_MAX_SECONDS, int(timeout or 5)))
         params = {"wait": "true", "timeout": seconds}
         read_timeout = httpx.Timeout(seconds + 15.0, connect=10.0)
     data = await client.request_json(

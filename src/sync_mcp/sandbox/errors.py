@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from sync_mcp.api.errors import CatalogEntry, load_bundled_catalog
+from sync_mcp.api.catalog import CatalogEntry, load_bundled_catalog
 
 
 @lru_cache(maxsize=1)

@@ -29,7 +29,7 @@ from pydantic import ValidationError
 from sync_mcp import __version__
 from sync_mcp.api import ErrorCatalog, SyncClient
 from sync_mcp.api.catalog import fetch_error_catalog
-from sync_mcp.api.errors import from_validation_error, validation_text
+from sync_mcp.api.explain import from_validation_error, validation_text
 from sync_mcp.config import Settings
 from sync_mcp.logs import configure_logging
 from sync_mcp.sdk_internals import lowlevel_server

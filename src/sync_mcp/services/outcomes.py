@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from sync_mcp.api import SyncAPIError
 from sync_mcp.api.errors import TransportError
+from sync_mcp.api.retries import UNCERTAIN_STATUSES
 
-OUTCOME_UNKNOWN = "outcome_unknown"
-"""Local code: the request may or may not have taken effect (not an API code, never retryable as is)."""
-
-UNCERTAIN_STATUSES = frozenset({500, 502, 503, 504})
-"""Replies after which an accepted request cannot be ruled out (a gateway may have lost the answer)."""
+SEND_OUTCOME_UNKNOWN = "outcome_unknown"
+"""Local code: a request the API cannot de-duplicate may or may not have taken effect (never retryable as is;
+not the API's IDEMPOTENCY_OUTCOME_UNKNOWN, which is about keyed creates)."""
 
 
 def uncertain(exc: SyncAPIError, *, server_errors: bool = False) -> bool:
@@ -30,7 +29,7 @@ def outcome_unknown(what: str, cause: SyncAPIError, check: str) -> SyncAPIError:
     reason = cause.message if cause.http_status is None else f"HTTP {cause.http_status} {cause.error_code or ''}"
     return SyncAPIError(
         http_status=None,
-        error_code=OUTCOME_UNKNOWN,
+        error_code=SEND_OUTCOME_UNKNOWN,
         message=f"{what} may or may not have been accepted ({reason.strip()}); it was not sent again.",
         suggestion=check,
     )

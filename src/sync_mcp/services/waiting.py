@@ -18,7 +18,7 @@ import anyio
 
 from sync_mcp.api import Generation, SyncClient
 from sync_mcp.api.capabilities import TERMINAL_STATUSES
-from sync_mcp.api.client import MAX_WAIT_SECONDS
+from sync_mcp.api.client import API_LONG_POLL_MAX_SECONDS
 from sync_mcp.api.generations import get_generation
 
 from .deliveries import DeliveryBoard
@@ -94,7 +94,7 @@ async def _poll(
     while True:
         remaining = deadline - anyio.current_time()
         wait_s = min(window, int(remaining))
-        window = min(window * 2, MAX_WAIT_SECONDS)
+        window = min(window * 2, API_LONG_POLL_MAX_SECONDS)
         asked = anyio.current_time()
         generation = await get_generation(client, generation_id, wait=wait_s >= 1, timeout=max(wait_s, 1))
         answered_in = anyio.current_time() - asked

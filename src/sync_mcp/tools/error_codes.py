@@ -8,7 +8,7 @@ from mcp.server.mcpserver import Context
 from mcp.types import CallToolResult
 from pydantic import BaseModel, Field
 
-from sync_mcp.api.errors import CatalogEntry, CatalogSource
+from sync_mcp.api.catalog import CatalogEntry, CatalogSource
 
 from .registry import sync_tool
 from .results import ok

@@ -23,7 +23,7 @@ from sync_mcp.api import CreateGenerationRequest, ErrorInfo, Generation, SyncAPI
 from sync_mcp.api import generations as api
 from sync_mcp.api.capabilities import ModelId
 from sync_mcp.api.client import IDEMPOTENCY_KEY
-from sync_mcp.api.errors import from_validation_error
+from sync_mcp.api.explain import from_validation_error
 from sync_mcp.api.models import Unit
 from sync_mcp.services.downloads import DownloadFailed, DownloadResult, save_output
 from sync_mcp.services.folders import Folders
@@ -203,7 +203,7 @@ async def _plan(
     except InputError as exc:
         plan.error = exc.info
     except ValidationError as exc:
-        plan.error = from_validation_error(exc, state.catalog)
+        plan.error = from_validation_error(exc)
     except SyncAPIError as exc:
         plan.error = await state.catalog.explain(exc)
     return plan

@@ -10,7 +10,7 @@ from mcp.types import CallToolResult
 from pydantic import BaseModel, ConfigDict, Field
 
 from sync_mcp.api.capabilities import MODELS, REACT_ONLY_OPTIONS, ModelCapability, OptionName
-from sync_mcp.api.catalog import list_models as fetch_models
+from sync_mcp.api.model_list import list_models as fetch_models
 from sync_mcp.api.models import ModelInfo
 from sync_mcp.api.prices import ESTIMATE_FPS, PRICES
 

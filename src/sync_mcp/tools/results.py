@@ -22,7 +22,7 @@ from mcp.types import CallToolResult, ContentBlock, ResourceLink, TextContent
 from pydantic import BaseModel, ValidationError
 
 from sync_mcp.api import ErrorInfo, SyncAPIError
-from sync_mcp.api.errors import from_validation_error
+from sync_mcp.api.explain import from_validation_error
 from sync_mcp.logs import redactor
 from sync_mcp.services.failures import explain_failure
 from sync_mcp.services.refusals import InputError
@@ -109,7 +109,7 @@ def structured_errors(
         except InputError as exc:
             return fail(exc.info)
         except ValidationError as exc:
-            return fail(from_validation_error(exc, tool_state(ctx).catalog if ctx is not None else None))
+            return fail(from_validation_error(exc))
         except SyncAPIError as exc:
             state = tool_state(ctx)
             return fail(await explain_failure(state.catalog, state.client, exc))

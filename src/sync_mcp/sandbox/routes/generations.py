@@ -24,7 +24,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from sync_mcp.api.client import IDEMPOTENCY_KEY, MAX_WAIT_SECONDS
+from sync_mcp.api.client import API_LONG_POLL_MAX_SECONDS, IDEMPOTENCY_KEY
 from sync_mcp.api.models import CreateGenerationRequest, Generation, is_uuid
 
 from ..generation_form import read_generation_form
@@ -294,8 +294,8 @@ def _wait_params(request: Request) -> tuple[bool, float, bool]:
             timeout = float(raw_timeout)
         except ValueError:
             raise _query_error("timeout", "timeout must be a number of seconds") from None
-        if not (math.isfinite(timeout) and 1 <= timeout <= MAX_WAIT_SECONDS):
-            raise _query_error("timeout", f"timeout must be between 1 and {MAX_WAIT_SECONDS} seconds")
+        if not (math.isfinite(timeout) and 1 <= timeout <= API_LONG_POLL_MAX_SECONDS):
+            raise _query_error("timeout", f"timeout must be between 1 and {API_LONG_POLL_MAX_SECONDS} seconds")
     return wait, timeout, progress
 
 
