@@ -85,10 +85,13 @@ async def test_an_api_reply_echoing_the_key_is_blanked(api: SandboxServer, mode:
     assert len(sent(api, "/v2/generate")) == 1
 
 
-async def test_a_whole_session_shows_the_key_nowhere(api: SandboxServer, mode: str) -> None:
+async def test_a_whole_session_shows_the_key_nowhere(
+    api: SandboxServer, mode: str, caplog: pytest.LogCaptureFixture
+) -> None:
     """A create, a wait to the end, a refused input, an API error and a failed job: the key appears in no
     result and no log line (the autouse scan checks; this test makes sure there is plenty to scan)."""
-    async with Client(build_server(make_settings(api, SYNC_MCP_LOG_LEVEL="DEBUG")), mode=mode) as c:  # type: ignore[arg-type]
+    caplog.set_level(logging.DEBUG)  # every record of the session is made, and scanned
+    async with Client(build_server(make_settings(api)), mode=mode) as c:  # type: ignore[arg-type]
         created = await c.call_tool("create_generation", BASIC)
         gid = created.structured_content["id"]  # type: ignore[index]
         done = await c.call_tool("get_generation", {"id": gid, "wait": True, "timeout": 30})
@@ -139,3 +142,16 @@ async def test_urls_are_http_only_and_credentials_never_echoed(
     assert "httpStatus" not in err and err.get("field"), err
     assert sent(api) == [], "refused before anything was sent"
     assert "s3cr3t-pass" not in result.model_dump_json()
+
+
+def test_building_a_server_leaves_logging_alone_but_redacts_its_key(
+    api: SandboxServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    root = logging.getLogger()
+    before = (list(root.handlers), root.level)
+    other = "sk-built-not-configured-0123456789"
+    build_server(make_settings(api, SYNC_API_KEY=other))
+    assert (list(root.handlers), root.level) == before, "build_server configured logging"
+    with caplog.at_level(logging.INFO):
+        logging.getLogger("sync_mcp.test").info("a line holding %s", other)
+    assert other not in caplog.text and "[REDACTED]" in caplog.text

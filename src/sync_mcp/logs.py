@@ -193,12 +193,19 @@ redactor = RedactSecrets()
 _handler: logging.Handler | None = None
 
 
-def configure_logging(level: str = "INFO", secrets: Iterable[str | None] = ()) -> None:
-    """Install one stderr handler on the root logger (idempotent) and register secrets to redact."""
-    global _handler
+def redact(*secrets: str | None) -> None:
+    """Scrub these secrets from every log record of the process, wherever it is made (idempotent): the one
+    logging change a server makes by being built; handlers and levels are the entry point's business."""
     redactor.add(*secrets)
     if not getattr(logging.getLogRecordFactory(), "redacts", False):
         logging.setLogRecordFactory(_redacting_factory(logging.getLogRecordFactory()))
+
+
+def configure_logging(level: str = "INFO", secrets: Iterable[str | None] = ()) -> None:
+    """For an entry point (the CLI): one logfmt handler on stderr for the root logger (idempotent), the level,
+    and the secrets to redact."""
+    global _handler
+    redact(*secrets)
     root = logging.getLogger()
     if _handler is None:
         _handler = logging.StreamHandler(sys.stderr)

@@ -31,7 +31,7 @@ from sync_mcp.api import ErrorCatalog, SyncClient
 from sync_mcp.api.catalog import fetch_error_catalog
 from sync_mcp.api.explain import from_validation_error, validation_text
 from sync_mcp.config import Settings
-from sync_mcp.logs import configure_logging
+from sync_mcp.logs import redact
 from sync_mcp.sdk_internals import lowlevel_server
 from sync_mcp.services.deliveries import DeliveryBoard
 from sync_mcp.tools import ToolState
@@ -160,7 +160,7 @@ def build_server(settings: Settings | None = None, *, toolset_switch: bool = Tru
     `enable_toolset`. `options` go to `MCPServer` (the HTTP transport passes `token_verifier` and `auth`)."""
     settings = settings or Settings()
     offered = Offered(TOOLSETS, chosen(settings.toolsets))
-    configure_logging(settings.log_level, secrets=[settings.secret_key()])
+    redact(settings.secret_key())
     updates = GenerationUpdates()
     deliveries = DeliveryBoard()
     tasks = GenerationTasks()
