@@ -1,12 +1,13 @@
 """What tools need at run time, created once per server process by the server's lifespan.
 
-`tool_state(ctx)` hands each request a view whose API client is bound to the caller: in HTTP mode the Sync
-API key may arrive per request in the `X-Sync-Api-Key` header (falling back to SYNC_API_KEY), so one
-deployment serves many users without sharing a key. The view also reports retries to the caller.
+`tool_state(ctx)` hands each request a view, made once per request, whose API client is bound to the caller: in
+HTTP mode the Sync API key may arrive per request in the `X-Sync-Api-Key` header (falling back to SYNC_API_KEY),
+so one deployment serves many users without sharing a key. The view also reports retries to the caller.
 """
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -67,7 +68,22 @@ async def _tell_retry(ctx: Context[Any, Any], notice: RetryNotice) -> None:
     await notify_client(ctx, "warning", message)
 
 
+_views: ContextVar[tuple[Any, ToolState] | None] = ContextVar("sync_mcp_tool_state", default=None)
+"""The view made for the request being handled (each request runs in a task, and so a context, of its own)."""
+
+
 def tool_state(ctx: Context[Any, Any]) -> ToolState:
+    """The server's state as this request sees it: its API client bound to the caller's key, made once per
+    request (a tool, its argument resolvers and the helpers they call all get the same view)."""
+    made = _views.get()
+    if made is not None and made[0] is ctx.request_context:
+        return made[1]
+    view = _view(ctx)
+    _views.set((ctx.request_context, view))
+    return view
+
+
+def _view(ctx: Context[Any, Any]) -> ToolState:
     state = ctx.request_context.lifespan_context
     if not isinstance(state, ToolState):  # pragma: no cover - a wiring bug, not a user error
         raise RuntimeError("sync-mcp tools need the sync-mcp server lifespan")
