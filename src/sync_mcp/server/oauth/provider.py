@@ -10,6 +10,9 @@ and a request carrying one of its access tokens acts with that key.
 A grant ends when the client revokes a token, when the API refuses its key (401), or when an authorization
 code or a rotated refresh token is presented twice (both signs of theft): its tokens stop working at once,
 and a refused request says why (`explain_refusal`), so the user knows to reconnect.
+
+Just over 400 lines on purpose: the provider is one interface of the SDK's, and its methods share the grant and
+token bookkeeping; the sign-in page (login.py) and the store (store.py) are apart.
 """
 
 from __future__ import annotations
