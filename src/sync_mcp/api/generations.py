@@ -57,14 +57,22 @@ async def list_generations(
     status: list[str] | None = None,
     ids: list[str] | None = None,
     project_id: str | None = None,
+    source: list[str] | None = None,
+    generation_source: list[str] | None = None,
     limit: int | None = None,
     cursor: str | None = None,
 ) -> list[Generation]:
-    """`GET /v2/generations`: a bare array; with `limit`, newest first and paged by `cursor` (last id)."""
+    """`GET /v2/generations`: a bare array; with `limit`, newest first and paged by `cursor` (last id).
+
+    `source` filters on the source label (reference §3.4). [INF] `generationSource` is documented on
+    `GET /v2/generations/count` (§3.5), whose filters the list shares; it is sent only when asked for.
+    """
     params = {
         "status": ",".join(status) if status else None,
         "ids": ",".join(ids) if ids else None,
         "projectId": project_id,
+        "source": ",".join(source) if source else None,
+        "generationSource": ",".join(generation_source) if generation_source else None,
         "limit": limit,
         "cursor": cursor,
     }
