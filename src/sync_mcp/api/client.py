@@ -174,6 +174,8 @@ class SyncClient:
         *,
         params: Mapping[str, Any] | None = None,
         json: Any = None,
+        data: Mapping[str, str] | None = None,
+        files: Any = None,
         headers: Mapping[str, str] | None = None,
         auth: bool = True,
         idempotency_key: str | None = None,
@@ -186,6 +188,9 @@ class SyncClient:
         body), on 408/429(rate)/5xx and transport failures, within the policy's attempts and time budget.
         The whole logical request, retries and waits included, ends within `max(budget, read timeout)`:
         an attempt still in flight at that point is abandoned and reported as a timeout.
+
+        `data` and `files` make a multipart body (httpx's own arguments); file objects are read again from the
+        start on each attempt.
         """
         if auth and self._api_key is None:
             raise MissingAPIKeyError(self.missing_key_hint)
@@ -212,6 +217,8 @@ class SyncClient:
                         path,
                         params=clean_params or None,
                         json=json,
+                        data=data,
+                        files=files,
                         headers=send_headers,
                         timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
                     )
