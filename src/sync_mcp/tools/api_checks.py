@@ -24,6 +24,7 @@ from sync_mcp.api.health import check_health
 from sync_mcp.api.webhooks import TOLERANCE_SECONDS
 
 CHECK_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+HEALTHY = "API reachable and healthy"
 SKEW_WARNING_SECONDS = 30.0
 """Skew worth mentioning although nothing fails yet (the Date header has whole seconds, plus latency)."""
 
@@ -47,8 +48,17 @@ def _skew(date_header: str | None, now: Callable[[], float]) -> float | None:
     return now() - remote
 
 
-async def reachability(client: SyncClient) -> tuple[Check, str | None]:
-    """Check 1, and the API's `Date` header if a reply carried one."""
+@dataclass(frozen=True)
+class Reach:
+    check: Check
+    answered: bool
+    """Whether the API answered at all (healthy or not)."""
+    date: str | None = None
+    """The `Date` header of its reply."""
+
+
+async def reachability(client: SyncClient) -> Reach:
+    """Check 1."""
     base = client.base_url
     unreachable = (
         f"Check SYNC_BASE_URL ({base}): it must be the Sync API (https://api.sync.so) or a running "
@@ -57,29 +67,32 @@ async def reachability(client: SyncClient) -> tuple[Check, str | None]:
     try:
         health = await check_health(client)
     except SyncAPIError as exc:
-        return Check("API reachable", False, f"{base} did not answer: {exc.message}", unreachable), None
+        return Reach(Check("API reachable", False, f"{base} did not answer: {exc.message}", unreachable), False)
     if health.healthy:
-        return Check("API reachable and healthy", True, f"{base}/health answered {health.http_status}"), health.date
+        return Reach(Check(HEALTHY, True, f"{base}/health answered {health.http_status}"), True, health.date)
     if health.http_status != 404:
-        return (
+        return Reach(
             Check(
-                "API reachable and healthy",
+                HEALTHY,
                 False,
                 f"{base}/health answered {health.http_status}: the API reports a problem",
                 "Wait a few minutes and run this again; https://status.sync.so shows outages.",
             ),
-            None,
+            True,
         )
     try:
         response = await client.request("GET", "/v2/errors", auth=False, retry=NO_RETRY, timeout=CHECK_TIMEOUT)
     except SyncAPIError as exc:
-        return Check("API reachable", False, f"{base} answered {exc.http_status or exc.message}", unreachable), None
+        answered = exc.http_status is not None
+        return Reach(
+            Check("API reachable", False, f"{base} answered {exc.http_status or exc.message}", unreachable), answered
+        )
     detail = f"{base} answers (no /health there; GET /v2/errors answered {response.status_code})"
-    return Check("API reachable and healthy", True, detail), response.headers.get("date")
+    return Reach(Check(HEALTHY, True, detail), True, response.headers.get("date"))
 
 
-async def key_accepted(client: SyncClient) -> tuple[Check, str | None]:
-    """Check 2, and the reply's `Date` header."""
+async def key_accepted(client: SyncClient, *, reachable: bool = True) -> tuple[Check, str | None]:
+    """Check 2, and the reply's `Date` header; nothing is sent when the API was found unreachable."""
     if not client.has_api_key:
         return (
             Check(
@@ -87,6 +100,16 @@ async def key_accepted(client: SyncClient) -> tuple[Check, str | None]:
                 False,
                 "no API key is set",
                 "Set SYNC_API_KEY in the MCP client's env block (or the bundle's settings); keys: https://sync.so/keys",
+            ),
+            None,
+        )
+    if not reachable:
+        return (
+            Check(
+                "API key accepted",
+                False,
+                "not checked: the API did not answer",
+                "Make the API reachable (see above); the key is checked then.",
             ),
             None,
         )
@@ -139,9 +162,6 @@ def clock_skew(date_header: str | None, now: Callable[[], float] = time.time) ->
 
 async def api_checks(client: SyncClient) -> list[Check]:
     """The three checks, in order; the clock is read from whichever reply had a Date header."""
-    reach, date = await reachability(client)
-    checks = [reach]
-    key, key_date = await key_accepted(client)
-    checks.append(key)
-    checks.append(clock_skew(key_date or date))
-    return checks
+    reach = await reachability(client)
+    key, key_date = await key_accepted(client, reachable=reach.answered)
+    return [reach.check, key, clock_skew(key_date or reach.date)]
