@@ -8,15 +8,17 @@ non-2xx replies into `SyncAPIError`.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import email.utils
+import hashlib
 import json as json_module
 import logging
 import random
 import re
 import secrets
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -130,6 +132,11 @@ class SyncClient:
     @property
     def has_api_key(self) -> bool:
         return self._api_key is not None
+
+    @property
+    def key_tag(self) -> str | None:
+        """A short one-way tag of the key in use, to tell callers apart without holding their keys."""
+        return hashlib.sha256(self._api_key.encode("utf-8")).hexdigest()[:16] if self._api_key else None
 
     @property
     def http(self) -> httpx.AsyncClient:
@@ -265,6 +272,27 @@ class SyncClient:
         if isinstance(timeout, httpx.Timeout):
             return timeout.read if timeout.read is not None else 0.0
         return float(timeout)
+
+    @contextlib.asynccontextmanager
+    async def stream(
+        self, path: str, *, params: Mapping[str, Any] | None = None, timeout: httpx.Timeout | None = None
+    ) -> AsyncIterator[httpx.Response]:
+        """`GET path` with the key, its reply read as it arrives (e.g. server-sent events); sent once, never retried.
+        A non-2xx reply raises `SyncAPIError`, a failed connection `TransportError` (also while reading)."""
+        if self._api_key is None:
+            raise MissingAPIKeyError(self.missing_key_hint)
+        headers = {"x-api-key": self._api_key, "accept": "text/event-stream"}
+        try:
+            async with self._http.stream(
+                "GET", path, params=params, headers=headers, timeout=timeout or httpx.USE_CLIENT_DEFAULT
+            ) as response:
+                if not response.is_success:
+                    await response.aread()
+                    raise _sent(_error_from(response, self._api_key), "GET", path, None, 1)
+                yield response
+        except httpx.TransportError as exc:
+            timed_out = isinstance(exc, httpx.TimeoutException)
+            raise TransportError(f"GET {path} failed ({type(exc).__name__}).", timed_out=timed_out) from None
 
     async def request_json(self, method: str, path: str, **kwargs: Any) -> Any:
         """`request` for endpoints that answer JSON; a non-JSON 2xx body is an `invalid_response` error."""

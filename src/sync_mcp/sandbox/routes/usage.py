@@ -1,25 +1,30 @@
 """Usage and counts: `GET /v2/usage/generations` (recorded costs over a time range, reference §3.10),
-`GET /v2/generations/count` (§3.5), and the health check `GET /health` (§15).
+`GET /v2/generations/count` (§3.5), the organisation's active jobs as server-sent events
+`GET /v2/usage/active-jobs/stream` (§2), and the health check `GET /health` (§15).
 
 Queries are validated with the package's own wire models (`sync_mcp.api.usage`).
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
+from collections.abc import AsyncIterator
 from datetime import datetime, timezone
 from typing import Any
 
 from pydantic import ValidationError
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, StreamingResponse
 from starlette.routing import Route
 
+from sync_mcp.api.active_jobs import ActiveJob
 from sync_mcp.api.capabilities import TERMINAL_STATUSES
 from sync_mcp.api.usage import GenerationCount, GenerationCountQuery, GenerationUsage, UsagePage, UsageQuery, iso_utc
 
 from ..asset_store import owner_of
 from ..http import VALIDATION_CODE, fail, require_auth, sandbox_config, sandbox_state, validation_reply
-from ..state import GenerationRecord
+from ..state import ACTIVE_STATUSES, GenerationRecord
 from .costs import recorded_costs
 from .generations import generation_source
 
@@ -116,6 +121,76 @@ async def count_generations(request: Request) -> JSONResponse:
     return JSONResponse(GenerationCount(count=len(matching)).to_wire())
 
 
+# ----------------------------------------------------------------------------------------------- active jobs
+
+KEEP_ALIVE_SECONDS = 15.0
+NEW_JOB_RECHECK_SECONDS = 1.0
+"""How soon a generation created meanwhile shows up in the stream (creates do not wake it)."""
+
+
+def _job(record: GenerationRecord, status: str) -> dict[str, Any]:
+    return ActiveJob(
+        id=record.id,
+        status=status,
+        type="generation",
+        model=str(record.body.get("model")),
+        created_at=record.created_at,
+        projectId=record.body.get("projectId"),
+    ).to_wire()
+
+
+def _event(name: str, data: Any) -> str:
+    return f"event: {name}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n"
+
+
+def _next_change(record: GenerationRecord, now: float) -> float:
+    """Seconds until the generation's status next changes."""
+    started = record.created + record.pending_seconds
+    return (started if now < started else record.terminal_at) - now
+
+
+async def active_jobs_stream(request: Request) -> StreamingResponse:
+    """[INF] The reference names the path and nothing more. Emulated as: a `snapshot` event with every active
+    (PENDING or PROCESSING) generation on connect, then a `job` event whenever one changes status, including when
+    it leaves the set (its terminal status, or DELETED), and a keep-alive comment after 15 s without events."""
+    require_auth(request)
+    state = sandbox_state(request)
+
+    async def events() -> AsyncIterator[str]:
+        seen: dict[str, str] = {}
+        quiet = 0.0
+        first = True
+        while True:
+            now = state.now()
+            active = {r.id: r for r in state.all_generations() if r.status_at(now) in ACTIVE_STATUSES}
+            current = {gid: r.status_at(now) for gid, r in active.items()}
+            if first:
+                yield _event("snapshot", {"jobs": [_job(r, current[gid]) for gid, r in active.items()]})
+                first, quiet, seen = False, 0.0, current
+            changes = [_job(active[gid], status) for gid, status in current.items() if seen.get(gid) != status]
+            changes += [_left(state.get(gid), gid, now) for gid in seen if gid not in current]
+            for change in changes:
+                yield _event("job", change)
+                quiet = 0.0
+            seen = current
+            wait = min([NEW_JOB_RECHECK_SECONDS, *(_next_change(r, now) for r in active.values())])
+            wait = max(wait, 0.005)
+            if quiet + wait >= KEEP_ALIVE_SECONDS:
+                yield ": keep-alive\n\n"
+                quiet = 0.0
+            await asyncio.sleep(wait)
+            quiet += wait
+
+    return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
+
+
+def _left(record: GenerationRecord | None, generation_id: str, now: float) -> dict[str, Any]:
+    """The `job` event of a generation that left the active set."""
+    if record is None:
+        return {"id": generation_id, "status": "DELETED", "type": "generation"}
+    return _job(record, record.status_at(now))
+
+
 # ----------------------------------------------------------------------------------------------- health
 
 
@@ -135,5 +210,6 @@ async def health(request: Request) -> JSONResponse:
 routes = [
     Route("/v2/usage/generations", list_usage, methods=["GET"]),
     Route("/v2/generations/count", count_generations, methods=["GET"]),
+    Route("/v2/usage/active-jobs/stream", active_jobs_stream, methods=["GET"]),
     Route("/health", health, methods=["GET"]),
 ]
