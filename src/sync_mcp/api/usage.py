@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -23,6 +23,8 @@ USAGE_PAGE_MAX = 500
 """Largest `limit` of `GET /v2/usage/generations` (reference §3.10; API default 100)."""
 
 ListableStatus = Literal["PENDING", "PROCESSING", "COMPLETED", "FAILED", "REJECTED"]
+Label = Annotated[str, Field(min_length=1)]
+"""A filter value; lists of them go comma-separated, so an empty one cannot be sent."""
 GenerationType = Literal["playground", "api"]
 
 
@@ -114,11 +116,11 @@ class GenerationCountQuery(RequestModel):
 
     status: list[ListableStatus] | None = Field(default=None, min_length=1, description="Only these statuses.")
     type: GenerationType | None = Field(default=None, description="playground (Studio) or api.")
-    source: list[str] | None = Field(default=None, min_length=1, description="Only these source labels.")
+    source: list[Label] | None = Field(default=None, min_length=1, description="Only these source labels.")
     # [INF] The reference lists this filter's values (studio_lite, studio_advanced, studio_assistant, ios,
     # premiere-plugin, resolve-plugin, mcp, chatgpt, claude, gemini, api) but not whether several may be given;
     # a list goes comma-separated like `source`, and values are left to the API to judge.
-    generation_source: list[str] | None = Field(
+    generation_source: list[Label] | None = Field(
         default=None,
         alias="generationSource",
         min_length=1,

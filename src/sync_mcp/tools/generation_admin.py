@@ -11,6 +11,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from sync_mcp.api import Generation
 from sync_mcp.api import generations as api
 from sync_mcp.api.models import check_uuid
+from sync_mcp.api.usage import Label
 
 from .generation_ids import GenerationId, GenerationIdArgument
 from .registry import sync_tool
@@ -72,9 +73,11 @@ async def list_generations(
     projectId: Annotated[
         str | None, AfterValidator(_project_id), Field(description="Only generations of this project (UUID).")
     ] = None,
-    source: Annotated[list[str] | None, Field(min_length=1, description="Only these source labels, e.g. mcp.")] = None,
+    source: Annotated[
+        list[Label] | None, Field(min_length=1, description="Only these source labels, e.g. mcp.")
+    ] = None,
     generationSource: Annotated[
-        list[str] | None, Field(min_length=1, description="Only made via: api, mcp, studio_lite, ...")
+        list[Label] | None, Field(min_length=1, description="Only made via: api, mcp, studio_lite, ...")
     ] = None,
     limit: Annotated[int, Field(ge=1, le=100, description="Page size, 1-100.")] = DEFAULT_PAGE,
     cursor: Annotated[
