@@ -18,6 +18,7 @@ BENCHMARKS = {
     "upload": "bench.upload",
     "download": "bench.download",
     "waiting": "bench.waiting",
+    "active_jobs": "bench.active_jobs",
     "tool_surface": "bench.tool_surface",
 }
 

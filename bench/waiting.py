@@ -1,6 +1,8 @@
-"""Target 5: 200 concurrent `get_generation` waits on one stdio server. All complete; every generation is
-polled on the backoff schedule (long-poll windows 2, 4, 8, 10 s, read back from the sandbox's request
-log); the server's CPU time (utime + stime from /proc) stays <= 2 s over the whole run.
+"""Target 5: 200 concurrent `get_generation` waits on one stdio server. All complete; no generation is read more
+often than the long-poll schedule would (windows 2, 4, 8, 10 s, read back from the sandbox's request log): waits
+long-poll on that schedule until the shared active-jobs stream is live, then read each generation once when the
+stream says it is done (tools/active_jobs_watch.py); the server's CPU time (utime + stime from /proc) stays <= 2 s
+over the whole run.
 
 Baseline for the ratio: the same 200 waits driven by raw `httpx` long-polls on the same schedule from
 the benchmark process (its CPU time for that phase), one `httpx.AsyncClient` per wait: httpx's own pool
@@ -74,7 +76,15 @@ async def _windows(http: httpx.AsyncClient, ids: list[str]) -> dict[str, list[in
 
 
 def _off_schedule(windows: dict[str, list[int]], ids: list[str]) -> int:
-    return sum(1 for gid in ids if windows.get(gid) != SCHEDULE)
+    """Generations read more often than the schedule, or with long-poll windows that are not its beginning
+    (plain reads, window 0, are the stream's reads once a job is done)."""
+    off = 0
+    for gid in ids:
+        reads = windows.get(gid, [])
+        polls = [w for w in reads if w]
+        if not reads or len(reads) > len(SCHEDULE) or polls != SCHEDULE[: len(polls)]:
+            off += 1
+    return off
 
 
 async def run(runs: int) -> Result:
@@ -82,6 +92,7 @@ async def run(runs: int) -> Result:
     server_cpu: list[float] = []
     raw_cpu: list[float] = []
     walls: list[float] = []
+    reads: list[float] = []
     problems: list[str] = []
     async with sandbox_process(
         pending_seconds=PENDING_SECONDS, processing_seconds=PROCESSING_SECONDS, concurrency_limit=10 * WAITS
@@ -106,7 +117,9 @@ async def run(runs: int) -> Result:
                     walls.append(time.perf_counter() - started)
                     server_cpu.append(cpu_seconds(server.pid) - cpu_start)
                     done = sum(1 for a in answers if a["structuredContent"]["status"] == "COMPLETED")
-                    off = _off_schedule(await _windows(http, ids), ids)
+                    windows = await _windows(http, ids)
+                    off = _off_schedule(windows, ids)
+                    reads.append(sum(len(windows.get(gid, [])) for gid in ids) / WAITS)
                     if done != WAITS or off:
                         problems.append(f"run {run_no + 1}: {done}/{WAITS} completed, {off} off the schedule")
 
@@ -127,13 +140,14 @@ async def run(runs: int) -> Result:
             base,
             ours,
             "s",
-            f"<= {CPU_BUDGET_SECONDS:g} s, all complete, polls on schedule",
+            f"<= {CPU_BUDGET_SECONDS:g} s, all complete, reads within schedule",
             ours <= CPU_BUDGET_SECONDS and not problems,
             baseline_label="raw httpx long-polls",
         )
     )
     result.notes.append(
-        f"wall time {median(walls):.1f} s; polls per generation {SCHEDULE} (long-poll windows, s); "
-        + ("every run: all completed, every generation on schedule" if not problems else "; ".join(problems))
+        f"wall time {median(walls):.1f} s; {median(reads):.2f} reads per generation (the long-poll schedule "
+        f"{SCHEDULE} alone would be {len(SCHEDULE)}), plus one active-jobs stream; "
+        + ("every run: all completed, none read beyond the schedule" if not problems else "; ".join(problems))
     )
     return result

@@ -156,7 +156,7 @@ async def test_tools_declare_output_schemas_and_honest_annotations(client: Clien
     assert create.annotations.read_only_hint is False and create.annotations.destructive_hint is False
     assert set(create.input_schema["properties"]) == {
         "model", "input", "options", "segments", "webhookUrl", "outputFileName", "dubParams", "projectId",
-        "idempotencyKey",
+        "dialogueEdit", "idempotencyKey",
     }  # fmt: skip
 
 

@@ -30,6 +30,20 @@ def creates(api: SandboxServer) -> list[Any]:
     return [r for r in sent(api, "/v2/generate") if r.method == "POST" and r.path == "/v2/generate"]
 
 
+def received(api: SandboxServer, generation_id: str) -> dict[str, Any]:
+    """The create body as the API accepted it (a multipart create's files named by the assets made of them)."""
+    record = api.state.get(generation_id)
+    assert record is not None
+    return record.body
+
+
+def sent_with_the_create(api: SandboxServer) -> None:
+    """Small local files went with one multipart create: no upload round trip, no JSON body."""
+    (create,) = creates(api)
+    assert create.body is None, "a multipart body is not JSON"
+    assert not [r for r in sent(api) if r.path.startswith("/v2/assets")], "nothing was uploaded beforehand"
+
+
 @pytest.fixture
 def folder(tmp_path: Path) -> Path:
     media = tmp_path / "media"
@@ -85,15 +99,19 @@ async def test_a_photo_speaks_a_script_on_sync_3(lip: Client, api: SandboxServer
     assert out["waitTimedOut"] is False
     (upload,) = out["uploads"]
     assert upload["argument"] == "image" and upload["reused"] is False
-    (create,) = creates(api)
-    assert create.body["input"] == [
+    assert upload["bytesSent"] == (folder / "face.png").stat().st_size
+    sent_with_the_create(api)
+    assert sorted(received(api, out["id"])["input"], key=lambda i: i["type"]) == [
         {"type": "image", "assetId": upload["assetId"]},
         {
             "type": "text",
             "provider": {"name": "elevenlabs", "voiceId": "voice-1", "script": "Hello from a photo.", "stability": 0.3},
         },
     ]
+    (create,) = creates(api)
     assert create.idempotency_key == out["idempotencyKey"]
+    asset = asset_store(api.state).get(upload["assetId"])
+    assert asset is not None and asset.asset.type == "IMAGE" and asset.asset.size == upload["bytesSent"]
     values = [v for v, _ in progress]
     assert values == sorted(set(values)), "progress strictly increases across upload and wait"
     assert any(m and "face.png" in m for _, m in progress)
@@ -109,17 +127,43 @@ async def test_a_video_url_with_a_local_audio_file(lip: Client, api: SandboxServ
     (upload,) = out["uploads"]
     assert upload["argument"] == "audio"
     assert upload["bytesSent"] == (folder / "line.wav").stat().st_size
-    (create,) = creates(api)
-    assert create.body["input"] == [
+    sent_with_the_create(api)
+    assert received(api, out["id"])["input"] == [
         {"type": "video", "url": VIDEO_URL},
         {"type": "audio", "assetId": upload["assetId"]},
     ]
     assert asset_store(api.state).get(upload["assetId"]) is not None
 
+
+async def test_a_file_over_20_mb_is_uploaded_once_then_reused(lip: Client, api: SandboxServer, folder: Path) -> None:
+    big = folder / "long.wav"
+    big.write_bytes(b"RIFF" + os.urandom(20_000_000))
+    out = data(await lip.call_tool("lipsync", {"video": VIDEO_URL, "audio": str(big)}))
+    assert out["status"] == "COMPLETED"
+    (upload,) = out["uploads"]
+    assert upload["reused"] is False and upload["bytesSent"] == big.stat().st_size
+    (create,) = creates(api)
+    assert create.body["input"] == [
+        {"type": "video", "url": VIDEO_URL},
+        {"type": "audio", "assetId": upload["assetId"]},
+    ]
+    assert [r.path for r in sent(api, "/v2/assets")] == ["/v2/assets/uploaded", "/v2/assets/upload", "/v2/assets"]
+
     api.state.requests.clear()
-    again = data(await lip.call_tool("lipsync", {"video": VIDEO_URL, "audio": "line.wav"}))
+    again = data(await lip.call_tool("lipsync", {"video": VIDEO_URL, "audio": "long.wav"}))
     assert again["uploads"][0] == {**upload, "reused": True, "bytesSent": 0}, "the same file is not uploaded twice"
     assert not [r for r in sent(api) if r.path == "/v2/assets/upload"]
+
+
+async def test_one_large_file_sends_every_local_file_the_upload_way(
+    lip: Client, api: SandboxServer, folder: Path
+) -> None:
+    big = folder / "long.wav"
+    big.write_bytes(b"RIFF" + os.urandom(20_000_000))
+    out = data(await lip.call_tool("lipsync", {"video": "speaker.mp4", "audio": "long.wav", "wait": False}))
+    assert {u["argument"] for u in out["uploads"]} == {"video", "audio"}
+    (create,) = creates(api)
+    assert [i["assetId"] for i in create.body["input"]] == [u["assetId"] for u in out["uploads"]]
 
 
 async def test_local_video_and_options(lip: Client, api: SandboxServer, folder: Path) -> None:
@@ -134,10 +178,14 @@ async def test_local_video_and_options(lip: Client, api: SandboxServer, folder: 
     assert out["status"] == "PENDING"
     assert "get_generation" in out["nextStep"] and out["id"] in out["nextStep"]
     assert "waitTimedOut" not in out
-    (create,) = creates(api)
-    assert create.body["model"] == "lipsync-2-pro"
-    assert create.body["options"] == {"sync_mode": "cut_off", "temperature": 0.7}
-    assert create.body["input"][0]["assetId"] == out["uploads"][0]["assetId"]
+    sent_with_the_create(api)
+    body = received(api, out["id"])
+    assert body["model"] == "lipsync-2-pro"
+    assert body["options"] == {"sync_mode": "cut_off", "temperature": 0.7}
+    assert body["input"] == [
+        {"type": "audio", "url": AUDIO_URL},
+        {"type": "video", "assetId": out["uploads"][0]["assetId"]},
+    ]
 
 
 async def test_a_timeout_returns_the_id_and_the_next_call(lip: Client, api: SandboxServer) -> None:

@@ -1,4 +1,5 @@
-"""create_project, list_projects, get_project and delete_project through a real MCP client, against the sandbox."""
+"""create_project, list_projects, get_project, update_project and delete_project through a real MCP client, against
+the sandbox."""
 
 from __future__ import annotations
 
@@ -151,9 +152,34 @@ async def test_get_project(client: Client, api: SandboxServer) -> None:
     assert missing["fix"] == CATALOG["project_not_found"].fix
 
 
-@pytest.mark.parametrize("tool", ["get_project", "delete_project"])
+async def test_update_project_changes_only_the_fields_given(client: Client, api: SandboxServer) -> None:
+    project = await create(client, name="Launch video", description="first cut")
+    updated = data(
+        await client.call_tool("update_project", {"id": project["id"], "name": "Launch", "visibility": "ORGANIZATION"})
+    )
+    assert (updated["name"], updated["visibility"], updated["description"]) == ("Launch", "ORGANIZATION", "first cut")
+    assert updated["updatedAt"] >= project["updatedAt"] and updated["createdAt"] == project["createdAt"]
+    [patch] = [r for r in sent(api, "/v2/projects") if r.method == "PATCH"]
+    assert patch.path == f"/v2/projects/{project['id']}"
+    assert patch.body == {"name": "Launch", "visibility": "ORGANIZATION"}
+    assert data(await client.call_tool("get_project", {"id": project["id"]}))["name"] == "Launch"
+
+
+async def test_update_project_refusals(client: Client, api: SandboxServer) -> None:
+    project = await create(client, name="Launch video")
+    nothing = error(await client.call_tool("update_project", {"id": project["id"]}))
+    assert "Nothing to change" in nothing["message"]
+    bad = error(await client.call_tool("update_project", {"id": project["id"], "mode": "EDITOR"}))
+    assert bad["field"] == "mode"
+    assert [r for r in sent(api, "/v2/projects") if r.method == "PATCH"] == []
+    missing = error(await client.call_tool("update_project", {"id": str(uuid.uuid4()), "name": "x"}))
+    assert missing["errorCode"] == "project_not_found" and missing["httpStatus"] == 404
+
+
+@pytest.mark.parametrize("tool", ["get_project", "delete_project", "update_project"])
 async def test_malformed_ids_are_refused_before_sending(client: Client, api: SandboxServer, tool: str) -> None:
-    err = error(await client.call_tool(tool, {"id": "../voices"}))
+    extra = {"name": "x"} if tool == "update_project" else {}
+    err = error(await client.call_tool(tool, {"id": "../voices", **extra}))
     assert err["field"] == "id"
     assert sent(api) == []
 

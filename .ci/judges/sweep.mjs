@@ -202,6 +202,11 @@ async function sweep(transport, client) {
   });
   await s("list_projects", async () => `${(await success(ctx, "list_projects", {})).count} projects`);
   await s("get_project", async () => (await success(ctx, "get_project", { id: state.projectId })).name);
+  await s("update_project", async () => {
+    const updated = await success(ctx, "update_project", { id: state.projectId, description: "CI sweep" });
+    need(updated.description === "CI sweep", `description ${updated.description}`);
+    return updated.name;
+  });
   await s("upload_media", async () => {
     const uploaded = await success(ctx, "upload_media", { path: face, projectId: state.projectId });
     state.assetId = uploaded.assetId;
@@ -216,6 +221,17 @@ async function sweep(transport, client) {
   });
   await s("list_assets", async () => `${(await success(ctx, "list_assets", { limit: 5 })).items?.length} assets`);
   await s("get_asset", async () => (await success(ctx, "get_asset", { id: state.assetId })).id);
+  await s("update_asset", async () => {
+    const updated = await success(ctx, "update_asset", { id: state.registeredId, name: `line ${tag}` });
+    need(updated.name === `line ${tag}`, `name ${updated.name}`);
+    return updated.name;
+  });
+  await s("list_assets (ids)", async () => {
+    const listed = await success(ctx, "list_assets", { ids: [state.assetId, state.registeredId] });
+    need(listed.items?.length === 2, `${listed.items?.length} assets`);
+    return `${listed.items.length} assets`;
+  });
+  await s("count_assets", async () => `${(await success(ctx, "count_assets", { types: ["VIDEO"] })).count} videos`);
 
   // ---- generations
   await s("create_generation", async () => {
@@ -241,6 +257,16 @@ async function sweep(transport, client) {
     const cost = await success(ctx, "get_generation_cost", { id: state.generationId });
     return short(JSON.stringify(cost), 80);
   });
+  await s("get_usage", async () => {
+    const usage = await success(ctx, "get_usage", {});
+    return `${usage.count} generations, ${usage.totalUsd} USD`;
+  });
+  await s("count_generations", async () => `${(await success(ctx, "count_generations", { status: ["COMPLETED"] })).count} completed`);
+  await s("check_api", async () => {
+    const status = await success(ctx, "check_api", {});
+    need(status.ok === true, short(JSON.stringify(status.checks)));
+    return status.checks.map((check) => check.name).join(", ");
+  });
   await s("download_output", async () => {
     const saved = await success(ctx, "download_output", { id: state.generationId }, WAIT_MS);
     need(saved.path?.startsWith(output), `saved outside the output folder: ${saved.path}`);
@@ -257,6 +283,13 @@ async function sweep(transport, client) {
     const speech = await success(ctx, "create_speech", { voiceId: state.voiceId, script: "Hello from CI." });
     return speech.url ?? speech.id;
   });
+  await s("create_speech_job", async () => {
+    const job = await success(ctx, "create_speech_job", { voiceId: state.voiceId, script: "Hello again from CI." });
+    state.speechJobId = job.id;
+    need(job.idempotencyKey, "no idempotencyKey");
+    return `${job.id} ${job.status}`;
+  });
+  await s("get_speech_job", async () => (await success(ctx, "get_speech_job", { id: state.speechJobId })).status);
   await s("clone_voice", async () => {
     const clone = await success(ctx, "clone_voice", { name: `CI ${tag}`, url: `${AUDIO}?voice=${tag}` });
     state.clonedVoiceId = clone.id;

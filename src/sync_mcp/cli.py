@@ -1,4 +1,4 @@
-"""The `sync-mcp` command: serve (default: stdio; `--transport http` for Streamable HTTP), demo, sandbox.
+"""The `sync-mcp` command: serve (default: stdio; `--transport http` for Streamable HTTP), demo, doctor, sandbox.
 
 Imports stay inside the subcommands so that starting the stdio server pays only for what it uses.
 """
@@ -60,6 +60,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="walk a full session against the embedded sandbox (no API key needed)")
     demo.add_argument("--processing-seconds", type=float, default=3.0, help="sandbox job duration (default 3)")
 
+    doctor = sub.add_parser(
+        "doctor",
+        help="check the set-up (API, key, clock, folders, webhook secret, toolsets) and print each host's config",
+    )
+    doctor.add_argument("--host", dest="doctor_host", metavar="NAME", help="print only this host's config block")
+
     sandbox = sub.add_parser("sandbox", help="run the local Sync API v2 emulator over HTTP")
     sandbox.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
     sandbox.add_argument("--port", type=int, default=8787, help="port (default 8787)")
@@ -104,6 +110,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         from sync_mcp.demo import run_demo
 
         sys.exit(run_demo(processing_seconds=args.processing_seconds))
+    elif command == "doctor":
+        from sync_mcp.doctor import run_doctor
+
+        sys.exit(run_doctor(sys.stdout, host_name=args.doctor_host))
     elif command == "sandbox":
         from sync_mcp.logs import configure_logging
         from sync_mcp.sandbox.runner import run_standalone

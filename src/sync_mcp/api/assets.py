@@ -21,7 +21,7 @@ import anyio
 import httpx
 from pydantic import Field, field_validator
 
-from .client import SyncClient, read_reply
+from .client import SyncClient, as_list, read_reply
 from .errors import SyncAPIError, TransportError
 from .media import CONTENT_TYPES, MAX_UPLOAD_BYTES, AssetType, MediaFormat
 from .models import RequestModel, ResponseModel, check_media_url, check_uuid, rule_error
@@ -153,15 +153,16 @@ class CreateAssetRequest(AssetDetails):
         return check_media_url(v, "url")
 
 
-class ListAssetsQuery(RequestModel):
-    """Query of `GET /v2/assets` (§5.3)."""
+class AssetFilters(RequestModel):
+    """Query of `GET /v2/assets/count` (§5.4), and the filters `GET /v2/assets` shares with it.
 
-    limit: int | None = Field(default=None, ge=1, le=100, description="Page size, 1-100 (API default 10).")
-    cursor: str | None = Field(default=None, min_length=1, description="nextCursor of the previous page.")
+    [INF] `userId` (both endpoints, per the full spec) is left out: an API key's caller has no way to learn
+    user ids, and without it the API answers for every user the key may see.
+    """
+
     project_id: str | None = Field(default=None, alias="projectId", description="Only assets of this project.")
     types: list[AssetType] | None = Field(default=None, min_length=1, description="Only these kinds.")
     search_query: str | None = Field(default=None, alias="searchQuery", min_length=1, description="Name search.")
-    sort_by: AssetSort | None = Field(default=None, alias="sortBy", description="Order, e.g. dateDesc, nameAsc.")
 
     @field_validator("project_id")
     @classmethod
@@ -173,6 +174,52 @@ class ListAssetsQuery(RequestModel):
         if self.types:
             params["types"] = ",".join(self.types)
         return params
+
+
+class ListAssetsQuery(AssetFilters):
+    """Query of `GET /v2/assets` (§5.3)."""
+
+    limit: int | None = Field(default=None, ge=1, le=100, description="Page size, 1-100 (API default 10).")
+    cursor: str | None = Field(default=None, min_length=1, description="nextCursor of the previous page.")
+    sort_by: AssetSort | None = Field(default=None, alias="sortBy", description="Order, e.g. dateDesc, nameAsc.")
+
+
+class UpdateAssetRequest(RequestModel):
+    """Body of `PATCH /v2/assets/{id}` (§5.8): every field optional; only those given change.
+
+    [INF] The reference lists the fields and their types but no ranges, so none are checked here.
+    """
+
+    name: str | None = None
+    visibility: AssetVisibility | None = Field(default=None, description="USER (yours) or ORGANIZATION (shared).")
+    duration_seconds: float | None = Field(default=None, alias="durationSeconds")
+    size: int | None = Field(default=None, description="Bytes.")
+    format: str | None = Field(default=None, description="e.g. mp4, wav.")
+    width: int | None = None
+    height: int | None = None
+
+
+ASSET_BATCH_MAX = 100
+"""Most ids one `POST /v2/assets/batch` takes (§5.6)."""
+
+
+class AssetBatchRequest(RequestModel):
+    """Body of `POST /v2/assets/batch` (§5.6): one id, or a list of 1-100 ids."""
+
+    ids: str | list[str] = Field(description="Asset ids to read.")
+
+    @field_validator("ids")
+    @classmethod
+    def _bounds(cls, v: str | list[str]) -> str | list[str]:
+        # Documented bounds: `ids: string | string[1..100]` (reference §5.6).
+        if isinstance(v, list) and not 1 <= len(v) <= ASSET_BATCH_MAX:
+            raise rule_error(
+                "generation_input_validation_failed",
+                "ids",
+                f"takes 1 to {ASSET_BATCH_MAX} ids, not {len(v)}",
+                f"Pass between 1 and {ASSET_BATCH_MAX} asset ids; split longer lists into several calls.",
+            )
+        return v
 
 
 class FindUploadedQuery(RequestModel):
@@ -239,6 +286,32 @@ async def list_assets(client: SyncClient, query: ListAssetsQuery) -> AssetPage:
 
 async def get_asset(client: SyncClient, asset_id: str) -> Asset:
     return read_reply(Asset, await client.request_json("GET", asset_path(asset_id)))
+
+
+async def update_asset(client: SyncClient, asset_id: str, body: UpdateAssetRequest) -> Asset:
+    """`PATCH /v2/assets/{id}`: only assets owned by the key's user (403 `asset_forbidden` otherwise)."""
+    return Asset.model_validate(await client.request_json("PATCH", asset_path(asset_id), json=body.to_wire()))
+
+
+async def get_assets(client: SyncClient, body: AssetBatchRequest) -> list[Asset]:
+    """`POST /v2/assets/batch`: the assets of these ids the key may read (others are silently left out)."""
+    data = await client.request_json("POST", "/v2/assets/batch", json=body.to_wire())
+    return [Asset.model_validate(item) for item in as_list(data)]
+
+
+async def count_assets(client: SyncClient, query: AssetFilters) -> int:
+    """`GET /v2/assets/count`: a bare integer (§5.4). [INF] A `{count}` object is read too."""
+    data = await client.request_json("GET", "/v2/assets/count", params=query.to_params())
+    if isinstance(data, dict):
+        data = data.get("count")
+    if isinstance(data, bool) or not isinstance(data, int):
+        raise SyncAPIError(
+            http_status=200,
+            error_code="invalid_response",
+            message="GET /v2/assets/count did not answer with a number.",
+            suggestion="Use list_assets and its totalCount instead.",
+        )
+    return data
 
 
 async def delete_asset(client: SyncClient, asset_id: str) -> DeletedAsset:

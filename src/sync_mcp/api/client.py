@@ -15,15 +15,17 @@ a deployment.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import email.utils
+import hashlib
 import json as json_module
 import logging
 import random
 import re
 import secrets
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
 from http.cookiejar import Cookie, CookieJar
@@ -170,6 +172,11 @@ class SyncClient:
         return self._api_key is not None
 
     @property
+    def key_tag(self) -> str | None:
+        """A short one-way tag of the key in use, to tell callers apart without holding their keys."""
+        return hashlib.sha256(self._api_key.encode("utf-8")).hexdigest()[:16] if self._api_key else None
+
+    @property
     def http(self) -> httpx.AsyncClient:
         """The shared connection pool (for key-less transfers such as signed upload/download URLs)."""
         return self._http
@@ -215,6 +222,8 @@ class SyncClient:
         *,
         params: Mapping[str, Any] | None = None,
         json: Any = None,
+        data: Mapping[str, str] | None = None,
+        files: Any = None,
         headers: Mapping[str, str] | None = None,
         auth: bool = True,
         idempotency_key: str | None = None,
@@ -227,6 +236,9 @@ class SyncClient:
         body), on 408/429(rate)/5xx and transport failures, within the policy's attempts and time budget.
         The whole logical request, retries and waits included, ends within `max(budget, read timeout)`:
         an attempt still in flight at that point is abandoned and reported as a timeout.
+
+        `data` and `files` make a multipart body (httpx's own arguments); file objects are read again from the
+        start on each attempt.
         """
         if auth and self._api_key is None:
             raise MissingAPIKeyError(self.missing_key_hint)
@@ -255,6 +267,8 @@ class SyncClient:
                         path,
                         params=clean_params or None,
                         json=json,
+                        data=data,
+                        files=files,
                         headers=send_headers,
                         timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
                     )
@@ -304,6 +318,27 @@ class SyncClient:
         if isinstance(timeout, httpx.Timeout):
             return timeout.read if timeout.read is not None else 0.0
         return float(timeout)
+
+    @contextlib.asynccontextmanager
+    async def stream(
+        self, path: str, *, params: Mapping[str, Any] | None = None, timeout: httpx.Timeout | None = None
+    ) -> AsyncIterator[httpx.Response]:
+        """`GET path` with the key, its reply read as it arrives (e.g. server-sent events); sent once, never retried.
+        A non-2xx reply raises `SyncAPIError`, a failed connection `TransportError` (also while reading)."""
+        if self._api_key is None:
+            raise MissingAPIKeyError(self.missing_key_hint)
+        headers = {"x-api-key": self._api_key, "accept": "text/event-stream"}
+        try:
+            async with self._http.stream(
+                "GET", path, params=params, headers=headers, timeout=timeout or httpx.USE_CLIENT_DEFAULT
+            ) as response:
+                if not response.is_success:
+                    await response.aread()
+                    raise _sent(_error_from(response, self._api_key), "GET", path, None, 1)
+                yield response
+        except httpx.TransportError as exc:
+            timed_out = isinstance(exc, httpx.TimeoutException)
+            raise TransportError(f"GET {path} failed ({type(exc).__name__}).", timed_out=timed_out) from None
 
     async def request_json(self, method: str, path: str, **kwargs: Any) -> Any:
         """`request` for endpoints that answer JSON: the decoded reply, scrubbed of secrets by value. A 2xx body

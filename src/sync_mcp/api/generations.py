@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+import contextlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
 
 import httpx
 
@@ -19,12 +24,23 @@ async def create_generation(client: SyncClient, body: CreateGenerationRequest, *
     cannot be read is an `UnreadableReplyError` carrying the key: the generation may exist, and a call with
     the same key and body returns it instead of creating a second one.
     """
+    body = _prepared(client, body, idempotency_key)
+    return await _submitted(client, idempotency_key, json=body.to_wire())
+
+
+def _prepared(client: SyncClient, body: CreateGenerationRequest, idempotency_key: str) -> CreateGenerationRequest:
     if not IDEMPOTENCY_KEY.match(idempotency_key):
         raise ValueError("idempotency key must be 1-128 characters of [A-Za-z0-9._~-]")
     if body.webhook_url is None and client.default_webhook_url:  # the server's own receiver (§12)
         body = body.model_copy(update={"webhook_url": client.default_webhook_url})
+    return body
+
+
+async def _submitted(client: SyncClient, idempotency_key: str, **send: Any) -> Generation:
+    """`POST /v2/generate` with `send` as its body; a 503 IDEMPOTENCY_OUTCOME_UNKNOWN naming a `generationId` is
+    answered with that generation."""
     try:
-        data = await client.request_json("POST", "/v2/generate", json=body.to_wire(), idempotency_key=idempotency_key)
+        data = await client.request_json("POST", "/v2/generate", idempotency_key=idempotency_key, **send)
     except SyncAPIError as exc:
         if exc.error_code != IDEMPOTENCY_OUTCOME_UNKNOWN or not exc.generation_id:
             raise
@@ -41,6 +57,57 @@ async def create_generation(client: SyncClient, body: CreateGenerationRequest, *
         exc.idempotency_key = idempotency_key
         exc.generation_id = exc.generation_id or exc.reply_id
         raise
+
+
+MULTIPART_JSON_FIELDS = ("input", "options", "segments", "dubParams", "dialogueEdit")
+"""Form fields carrying JSON-encoded strings (reference §3.2); the others are plain strings."""
+MULTIPART_MAX_FILES = 3
+MULTIPART_TIMEOUT = httpx.Timeout(connect=10.0, read=120.0, write=60.0, pool=10.0)
+"""Each write of the body, and the answer after its last byte, may take this long (files travel with the create)."""
+
+
+@dataclass(frozen=True)
+class FormFile:
+    """A local file sent in the multipart create as the form field of its input type (`video`, `image`, `audio`)."""
+
+    kind: Literal["video", "image", "audio"]
+    path: Path
+    content_type: str
+    input_index: int
+    """The item of the body's `input` that this file supplies."""
+
+
+def multipart_form(body: CreateGenerationRequest, files: Sequence[FormFile]) -> dict[str, str]:
+    """The non-file form fields of a create with files (reference §3.2): scalars as strings, nested values as JSON.
+
+    The items the files supply are left out of `input`, as the official SDK's create-with-files sends it; the API
+    stores each file as an asset and uses it as that type's input. [INF] Such an item with a refId keeps only
+    `type` and `refId`, for the file to fill (segments need the label).
+    """
+    if len({f.kind for f in files}) != len(files) or len(files) > MULTIPART_MAX_FILES:
+        raise ValueError("a multipart create takes at most one file of each kind (video, image, audio)")
+    wire = body.to_wire()
+    supplied = {f.input_index for f in files}
+    items = []
+    for n, item in enumerate(wire["input"]):
+        if n not in supplied:
+            items.append(item)
+        elif "refId" in item:
+            items.append({"type": item["type"], "refId": item["refId"]})
+    wire["input"] = items
+    return {k: json.dumps(v, separators=(",", ":")) if k in MULTIPART_JSON_FIELDS else str(v) for k, v in wire.items()}
+
+
+async def create_generation_with_files(
+    client: SyncClient, body: CreateGenerationRequest, files: Sequence[FormFile], *, idempotency_key: str
+) -> Generation:
+    """`POST /v2/generate` as multipart/form-data with the files themselves ("Create Generation with Files",
+    reference §3.2): no separate upload round trip, for small files. The Idempotency-Key covers it like a JSON
+    create; each retry sends the same fields and files from their start."""
+    fields = multipart_form(_prepared(client, body, idempotency_key), files)
+    with contextlib.ExitStack() as stack:
+        parts = [(f.kind, (f.path.name, stack.enter_context(f.path.open("rb")), f.content_type)) for f in files]
+        return await _submitted(client, idempotency_key, data=fields, files=parts, timeout=MULTIPART_TIMEOUT)
 
 
 async def get_generation(
@@ -65,14 +132,22 @@ async def list_generations(
     status: list[str] | None = None,
     ids: list[str] | None = None,
     project_id: str | None = None,
+    source: list[str] | None = None,
+    generation_source: list[str] | None = None,
     limit: int | None = None,
     cursor: str | None = None,
 ) -> list[Generation]:
-    """`GET /v2/generations`: a bare array; with `limit`, newest first and paged by `cursor` (last id)."""
+    """`GET /v2/generations`: a bare array; with `limit`, newest first and paged by `cursor` (last id).
+
+    `source` filters on the source label (reference §3.4). [INF] `generationSource` is documented on
+    `GET /v2/generations/count` (§3.5), whose filters the list shares; it is sent only when asked for.
+    """
     params = {
         "status": ",".join(status) if status else None,
         "ids": ",".join(ids) if ids else None,
         "projectId": project_id,
+        "source": ",".join(source) if source else None,
+        "generationSource": ",".join(generation_source) if generation_source else None,
         "limit": limit,
         "cursor": cursor,
     }

@@ -302,6 +302,11 @@ class CreateGenerationRequest(RequestModel):
     )
     dub_params: DubParams | None = Field(default=None, alias="dubParams")
     project_id: str | None = Field(default=None, alias="projectId", description="Project UUID to file the job under.")
+    # Early access (reference §3.1): the reference gives no schema, so the object is sent exactly as given; an
+    # organisation without the rollout gets 422 dialogue_edit_retime_required from the API.
+    dialogue_edit: dict[str, Any] | None = Field(
+        default=None, alias="dialogueEdit", description="Early access: dialogue-edit settings, sent as given."
+    )
 
     @field_validator("webhook_url")
     @classmethod

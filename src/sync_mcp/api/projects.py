@@ -58,6 +58,16 @@ class CreateProjectRequest(RequestModel):
             ) from None
 
 
+class UpdateProjectRequest(RequestModel):
+    """Body of `PATCH /v2/projects/{id}` (reference §6): any of these fields; those left out stay as they are."""
+
+    name: str | None = Field(default=None, min_length=1)
+    description: str | None = None
+    visibility: Visibility | None = None
+    mode: ProjectMode | None = None
+    default_workflow: Workflow | None = Field(default=None, alias="defaultWorkflow")
+
+
 class ProjectListQuery(RequestModel):
     """Query of `GET /v2/projects`."""
 
@@ -95,6 +105,11 @@ async def list_projects(client: SyncClient, query: ProjectListQuery) -> ProjectP
 
 async def get_project(client: SyncClient, project_id: str) -> Project:
     return read_reply(Project, await client.request_json("GET", project_path(project_id)))
+
+
+async def update_project(client: SyncClient, project_id: str, body: UpdateProjectRequest) -> Project:
+    """`PATCH /v2/projects/{id}`: the project as it is after the change."""
+    return Project.model_validate(await client.request_json("PATCH", project_path(project_id), json=body.to_wire()))
 
 
 async def delete_project(client: SyncClient, project_id: str) -> DeletedProject:

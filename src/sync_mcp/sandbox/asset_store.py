@@ -151,6 +151,14 @@ class AssetStore:
             self.assets[asset.id] = record
         return record
 
+    def update(self, asset_id: str, fields: dict[str, Any]) -> AssetRecord:
+        """Replace the given wire fields of an asset (and its `updatedAt`)."""
+        with self._lock:
+            record = self.assets[asset_id]
+            current = record.asset.model_dump(mode="json", by_alias=True)
+            record.asset = Asset.model_validate({**current, **fields, "updatedAt": iso_now()})
+            return record
+
     def live(self) -> list[AssetRecord]:
         """Assets not deleted, oldest first."""
         with self._lock:

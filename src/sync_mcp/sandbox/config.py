@@ -40,6 +40,15 @@ class SandboxConfig:
     output_size_bytes: int = 0
     """Size of each output file in bytes; 0 = just the labelled placeholder (a few hundred bytes). A larger
     size pads the placeholder, so multi-MiB streamed downloads can be exercised."""
+    dialogue_edit_enabled: bool = False
+    """Whether the organisation has the early-access dialogue-edit rollout; without it a create carrying
+    `dialogueEdit` is refused with 422 `dialogue_edit_retime_required` (reference §3.1)."""
+    tts_jobs_enabled: bool = True
+    """Whether asynchronous TTS (`POST /v2/tts/jobs`) is enabled for the organisation; without it, 503 (§8)."""
+    speech_job_seconds: float = 1.0
+    """How long an asynchronous TTS job stays PENDING before it completes."""
+    healthy: bool = True
+    """What `GET /health` reports (503 when False)."""
     estimate_media_seconds: float = 10.0
     """Media length assumed by the legacy body-based estimate (`POST /v2/analyze/cost`): the sandbox never
     fetches media, so it cannot know the real duration the API would price."""

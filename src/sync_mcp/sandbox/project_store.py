@@ -59,6 +59,14 @@ class ProjectStore:
         record = self.projects.get(project_id)
         return None if record is None or record.deleted else record
 
+    def update(self, project_id: str, fields: dict[str, Any]) -> ProjectRecord:
+        """Replace the given wire fields of a project (and its `updatedAt`)."""
+        with self._lock:
+            record = self.projects[project_id]
+            current = record.project.model_dump(mode="json", by_alias=True)
+            record.project = Project.model_validate({**current, **fields, "updatedAt": iso_now()})
+            return record
+
     def live(self) -> list[ProjectRecord]:
         with self._lock:
             return [r for r in self.projects.values() if not r.deleted]

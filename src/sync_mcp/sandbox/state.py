@@ -19,7 +19,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, Literal, TypeVar, cast
 
 from .config import SandboxConfig
@@ -138,6 +138,14 @@ class GenerationRecord:
     """Signature of the output URL (decoded form; contains `/` and `+`, so its URL form has %2F and %2B)."""
     expires: int
     """Unix time after which the output URL is refused."""
+    owner: str | None = None
+    """Who created it (`asset_store.owner_of` of the creator's key), for `currentUserOnly` and usage items."""
+
+    @property
+    def finished_at(self) -> datetime:
+        """Wall-clock time of the terminal status (reached or still to come)."""
+        started = datetime.fromisoformat(self.created_at.replace("Z", "+00:00"))
+        return started + timedelta(seconds=self.terminal_at - self.created)
 
     @property
     def terminal_at(self) -> float:
@@ -298,6 +306,7 @@ class SandboxState:
         output_file_name: str | None,
         source: str,
         failure: ScriptedFailure | None = None,
+        owner: str | None = None,
     ) -> GenerationRecord:
         """Store a new generation. A scripted failure, if queued, wins over `failure` (a magic URL)."""
         with self._lock:
@@ -317,6 +326,7 @@ class SandboxState:
                 failure=failure,
                 signature=_signature(),
                 expires=int(time.time()) + self.config.signed_url_ttl_seconds,
+                owner=owner,
             )
             self.generations[record.id] = record
             return record

@@ -16,7 +16,9 @@ schema, while an output schema serves to check `structuredContent`, whose own JS
 the model reads. An output's `enum`s go: results pass on what the API sends, and a status or kind the API adds
 tomorrow must still reach the agent rather than fail the check. And an output schema states the result's top
 level: each property with its type, where a nested object (a list's items, a `$ref`) is just `object` — the JSON
-the model reads carries the detail, and it was a tenth of `tools/list`.
+the model reads carries the detail, and it was a tenth of `tools/list`. Of those top-level properties, only the
+required ones are stated (unless the object refuses unknown properties): an optional one may be left out of any
+result anyway, so its entry validated little, and optional result fields were half of all output schemas.
 """
 
 from __future__ import annotations
@@ -51,7 +53,19 @@ def compact(schema: Any, *, output: bool = False) -> Any:
     """The compacted copy of a JSON Schema; `output=True` for an output schema (see the module docstring)."""
     if output and isinstance(schema, dict) and "$defs" in schema:
         schema = _shallow(schema, schema["$defs"])
+    if output:
+        schema = _required_only(schema)
     return _compact(schema, output)
+
+
+def _required_only(schema: Any) -> Any:
+    """An object schema with only its required properties stated (all of them when it forbids others)."""
+    if not isinstance(schema, dict) or not isinstance(schema.get("properties"), dict):
+        return schema
+    if schema.get("additionalProperties") is False:
+        return schema
+    required = set(schema.get("required") or ())
+    return {**schema, "properties": {k: v for k, v in schema["properties"].items() if k in required}}
 
 
 def _shallow(schema: Any, defs: dict[str, Any]) -> Any:

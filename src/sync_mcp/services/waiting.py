@@ -5,6 +5,10 @@ windows grow 2, 4, 8, then 10 s (the API's cap): a short job reports progress ea
 about one request per 10 s. Should an API answer a long-poll early without a terminal status, the loop
 backs off exponentially instead of polling hot.
 
+While several generations of one key are followed at once, one stream of the organisation's active jobs
+replaces the long-polls (tools/active_jobs_watch.py): a wait sleeps until the stream reports its generation's
+change, and reads it once when it is done; a status change on the way is reported from the stream alone.
+
 With a webhook receiver (HTTP mode), a verified delivery ends the wait at once: the long-poll is dropped
 and one plain read with the caller's own key confirms the caller may see the job (a delivery is keyed by
 id only) and fills in what the webhook payload omits. Polling stays the fallback.
@@ -21,6 +25,7 @@ from sync_mcp.api.capabilities import TERMINAL_STATUSES
 from sync_mcp.api.client import API_LONG_POLL_MAX_SECONDS
 from sync_mcp.api.generations import get_generation
 
+from .active_jobs_watch import ActiveJobsWatch, Follower, watch_of
 from .deliveries import DeliveryBoard
 
 OnPoll = Callable[[Generation, int, float], Awaitable[None]]
@@ -86,12 +91,77 @@ async def follow_generation(
 async def _poll(
     client: SyncClient, generation_id: str, *, timeout: float, on_poll: OnPoll | None
 ) -> tuple[Generation, bool]:
+    watch = watch_of(client)
+    if watch is None:
+        return await _long_poll(client, generation_id, timeout=timeout, on_poll=on_poll)
+    async with watch.follow(client, generation_id) as follower:
+        return await _long_poll(client, generation_id, timeout=timeout, on_poll=on_poll, watch=watch, follower=follower)
+
+
+async def _watched(
+    client: SyncClient,
+    watch: ActiveJobsWatch,
+    follower: Follower,
+    *,
+    deadline: float,
+    report: Callable[[Generation], Awaitable[None]],
+) -> tuple[Generation, bool] | None:
+    """Follow through the active-jobs stream while it knows the generation: the generation and whether the wait
+    timed out, or None when the stream cannot tell (then long-poll)."""
+    gid = follower.generation_id
+    while True:
+        changed = follower.changed  # taken before looking, so a change in between still wakes the wait
+        seen = watch.seen(gid)
+        if seen == "unknown":
+            return None
+        if seen == "left":
+            generation = await get_generation(client, gid)
+            await report(generation)
+            if generation.status in TERMINAL_STATUSES:
+                return generation, False
+            watch.forget(gid)  # the stream and a read disagree: long-poll this one
+            return None
+        with anyio.move_on_after(max(0.0, deadline - anyio.current_time())):
+            await changed.wait()
+        if anyio.current_time() >= deadline:
+            generation = await get_generation(client, gid)
+            await report(generation)
+            return generation, generation.status not in TERMINAL_STATUSES
+        sighting = watch.sighting(gid)
+        if sighting is not None:
+            await report(sighting)  # a status change, from the stream alone
+
+
+async def _long_poll(
+    client: SyncClient,
+    generation_id: str,
+    *,
+    timeout: float,
+    on_poll: OnPoll | None,
+    watch: ActiveJobsWatch | None = None,
+    follower: Follower | None = None,
+) -> tuple[Generation, bool]:
     start = anyio.current_time()
     deadline = start + timeout
     polls = 0
     backoff = 1.0
     window = FIRST_WINDOW
+    last_status: str | None = None
+
+    async def report(generation: Generation) -> None:
+        nonlocal polls, last_status
+        if generation.status == last_status and generation.status not in TERMINAL_STATUSES and polls:
+            return  # the stream repeating a status already reported
+        polls += 1
+        last_status = generation.status
+        if on_poll is not None:
+            await on_poll(generation, polls, anyio.current_time() - start)
+
     while True:
+        if watch is not None and follower is not None:
+            followed = await _watched(client, watch, follower, deadline=deadline, report=report)
+            if followed is not None:
+                return followed
         remaining = deadline - anyio.current_time()
         wait_s = min(window, int(remaining))
         window = min(window * 2, API_LONG_POLL_MAX_SECONDS)
@@ -99,6 +169,7 @@ async def _poll(
         generation = await get_generation(client, generation_id, wait=wait_s >= 1, timeout=max(wait_s, 1))
         answered_in = anyio.current_time() - asked
         polls += 1
+        last_status = generation.status
         if on_poll is not None:
             await on_poll(generation, polls, anyio.current_time() - start)
         if generation.status in TERMINAL_STATUSES:

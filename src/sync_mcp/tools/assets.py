@@ -1,4 +1,5 @@
-"""Asset tools: bring local files and public URLs into the media library, list, inspect and delete assets."""
+"""Asset tools: bring local files and public URLs into the media library, list, count, inspect, update and
+delete assets."""
 
 from __future__ import annotations
 
@@ -10,9 +11,20 @@ from mcp.types import CallToolResult
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from sync_mcp.api import assets as api
-from sync_mcp.api.assets import Asset, AssetDetails, CreateAssetRequest, ListAssetsQuery
+from sync_mcp.api.assets import (
+    ASSET_BATCH_MAX,
+    Asset,
+    AssetBatchRequest,
+    AssetDetails,
+    AssetFilters,
+    CreateAssetRequest,
+    ListAssetsQuery,
+    UpdateAssetRequest,
+)
+from sync_mcp.api.errors import LOCAL_VALIDATION_CODE
 from sync_mcp.api.media import supported_text
 from sync_mcp.api.models import check_uuid
+from sync_mcp.services.refusals import InputError
 from sync_mcp.services.uploading import local_media, upload_local
 
 from .arguments import wire_body, with_model_parameters
@@ -30,7 +42,7 @@ def _asset_id(value: str) -> str:
 AssetId = Annotated[
     str,
     AfterValidator(_asset_id),
-    Field(description="Asset id (a UUID), as upload_media, register_asset or list_assets returned it."),
+    Field(description="Asset id (UUID) from upload_media, register_asset or list_assets."),
 ]
 
 
@@ -67,6 +79,10 @@ class AssetListResult(BaseModel):
     next_cursor: str | None = Field(default=None, alias="nextCursor", description="Pass as cursor for the next page.")
     total_count: int | None = Field(default=None, alias="totalCount", description="Assets matching the filters.")
     next_step: str = Field(alias="nextStep", description="The call to make next.")
+
+
+class AssetCount(BaseModel):
+    count: int
 
 
 class DeletedAssetResult(BaseModel):
@@ -141,15 +157,48 @@ async def register_asset(ctx: Context[Any, Any], **arguments: Any) -> Annotated[
     return ok(_described(await api.register_asset(state.client, body)))
 
 
+IDS_PARAMETER = inspect.Parameter(
+    "ids",
+    inspect.Parameter.KEYWORD_ONLY,
+    default=None,
+    annotation=Annotated[
+        list[str] | None,
+        Field(min_length=1, max_length=ASSET_BATCH_MAX, description="Only these asset ids (1-100), alone."),
+    ],
+)
+ID_PARAMETER = inspect.Parameter("id", inspect.Parameter.KEYWORD_ONLY, annotation=AssetId)
+
+
+async def _by_ids(ctx: Context[Any, Any], ids: list[str], arguments: dict[str, Any]) -> CallToolResult:
+    """`POST /v2/assets/batch`: the assets of `ids` this key may read."""
+    others = sorted(wire_body(ListAssetsQuery, arguments))
+    if others:
+        raise InputError(
+            LOCAL_VALIDATION_CODE,
+            f"ids: reads those assets only; {', '.join(others)} cannot be combined with it. Nothing was sent.",
+            f"Call list_assets with ids alone, or with {', '.join(others)} and no ids.",
+            field="ids",
+        )
+    assets = await api.get_assets(tool_state(ctx).client, AssetBatchRequest(ids=ids))
+    found = {a.id for a in assets}
+    missing = [i for i in ids if i not in found]
+    next_step = "Use an item's id as assetId in create_generation or lipsync."
+    if missing:
+        next_step = f"Not found or not visible to this key: {', '.join(missing)}. " + next_step
+    return ok(AssetListResult(items=assets, nextStep=next_step))
+
+
 @sync_tool(title="List media assets", read_only=True)
-@with_model_parameters(ListAssetsQuery, [CTX_PARAMETER])
+@with_model_parameters(ListAssetsQuery, [IDS_PARAMETER, CTX_PARAMETER])
 async def list_assets(ctx: Context[Any, Any], **arguments: Any) -> Annotated[CallToolResult, AssetListResult]:
     """List assets of the media library (GET /v2/assets), newest first unless sortBy says otherwise.
 
     Filter by types, projectId or searchQuery (name). When nextCursor is set, call again with
-    cursor=nextCursor for the next page.
+    cursor=nextCursor for the next page. With ids, read just those assets (POST /v2/assets/batch).
     """
     state = tool_state(ctx)
+    if arguments.get("ids"):
+        return await _by_ids(ctx, arguments["ids"], arguments)
     query = ListAssetsQuery.model_validate(wire_body(ListAssetsQuery, arguments))
     page = await api.list_assets(state.client, query)
     if page.next_cursor:
@@ -168,6 +217,29 @@ async def get_asset(id: AssetId, ctx: Context[Any, Any]) -> Annotated[CallToolRe
     """Details of one asset (GET /v2/assets/{id}): type, url, size, format, duration, project."""
     state = tool_state(ctx)
     return ok(_described(await api.get_asset(state.client, id)))
+
+
+@sync_tool(title="Count media assets", read_only=True)
+@with_model_parameters(AssetFilters, [CTX_PARAMETER])
+async def count_assets(ctx: Context[Any, Any], **arguments: Any) -> Annotated[CallToolResult, AssetCount]:
+    """How many assets match (GET /v2/assets/count): by types, projectId or searchQuery."""
+    query = AssetFilters.model_validate(wire_body(AssetFilters, arguments))
+    return ok(AssetCount(count=await api.count_assets(tool_state(ctx).client, query)))
+
+
+@sync_tool(title="Update a media asset", read_only=False, destructive=False, idempotent=True)
+@with_model_parameters(UpdateAssetRequest, [ID_PARAMETER, CTX_PARAMETER])
+async def update_asset(ctx: Context[Any, Any], **arguments: Any) -> Annotated[CallToolResult, AssetResult]:
+    """Rename, share (visibility) or correct the metadata of an asset you own (PATCH /v2/assets/{id})."""
+    body = UpdateAssetRequest.model_validate(wire_body(UpdateAssetRequest, arguments))
+    if not body.to_wire():
+        raise InputError(
+            LOCAL_VALIDATION_CODE,
+            "Nothing to change: give at least one field. Nothing was sent.",
+            "Pass the fields to change, e.g. name or visibility.",
+        )
+    asset = await api.update_asset(tool_state(ctx).client, arguments["id"], body)
+    return ok(_described(asset))
 
 
 @sync_tool(title="Delete a media asset", read_only=False, destructive=True, idempotent=True)

@@ -11,6 +11,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from sync_mcp.api import Generation
 from sync_mcp.api import generations as api
 from sync_mcp.api.models import check_uuid
+from sync_mcp.api.usage import Label
 
 from .generation_ids import GenerationId, GenerationIdArgument
 from .registry import sync_tool
@@ -72,6 +73,12 @@ async def list_generations(
     projectId: Annotated[
         str | None, AfterValidator(_project_id), Field(description="Only generations of this project (UUID).")
     ] = None,
+    source: Annotated[
+        list[Label] | None, Field(min_length=1, description="Only these source labels, e.g. mcp.")
+    ] = None,
+    generationSource: Annotated[
+        list[Label] | None, Field(min_length=1, description="Only made via: api, mcp, studio_lite, ...")
+    ] = None,
     limit: Annotated[int, Field(ge=1, le=100, description="Page size, 1-100.")] = DEFAULT_PAGE,
     cursor: Annotated[
         GenerationId | None, Field(description="nextCursor of the previous page (the id of its last item).")
@@ -79,11 +86,18 @@ async def list_generations(
 ) -> Annotated[CallToolResult, GenerationPage]:
     """List this account's generations, newest first, a page at a time (GET /v2/generations).
 
-    Filter by status, ids or projectId. When nextCursor is set, call again with cursor=nextCursor for the
-    next page. Use get_generation for one generation's details.
+    Filter by status, ids, projectId, source or generationSource. When nextCursor is set, call again with
+    cursor=nextCursor for the next page. Use get_generation for one generation's details.
     """
     page = await api.list_generations(
-        tool_state(ctx).client, status=status, ids=ids, project_id=projectId, limit=limit, cursor=cursor
+        tool_state(ctx).client,
+        status=status,
+        ids=ids,
+        project_id=projectId,
+        source=source,
+        generation_source=generationSource,
+        limit=limit,
+        cursor=cursor,
     )
     # The API returns a bare array: a full page means there may be more, and the last id is the cursor.
     next_cursor = page[-1].id if len(page) == limit else None

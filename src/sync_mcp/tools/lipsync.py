@@ -5,9 +5,10 @@ The work before the create runs in a resolver (`_plan`), so the spend guard's re
 body and ask the user before anything is charged (see `spending`): every check that needs no network
 runs first (argument combinations, local files, and the create body's own rules, with placeholder asset
 ids for local files), then local files are uploaded (reusing earlier uploads of the same bytes), then
-the body is built exactly as `create_generation` would send it. The tool body applies the spend guard,
-creates with an Idempotency-Key minted once, and follows the job. A wait that ends early, or fails,
-still returns the generation id and the call to make next.
+the body is built exactly as `create_generation` would send it. When every local file is small and no spend
+check needs an estimate, the files are instead sent with the create itself (`direct_create`), so nothing is
+uploaded beforehand. The tool body applies the spend guard, creates with an Idempotency-Key minted once, and
+follows the job. A wait that ends early, or fails, still returns the generation id and the call to make next.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from sync_mcp.api.capabilities import ModelId
 from sync_mcp.api.client import IDEMPOTENCY_KEY
 from sync_mcp.api.explain import from_validation_error
 from sync_mcp.api.models import Unit
+from sync_mcp.services.direct_create import DirectFile, create_with_files, direct_files
 from sync_mcp.services.downloads import DownloadFailed, DownloadResult, save_output
 from sync_mcp.services.folders import Folders
 from sync_mcp.services.media_sources import MediaSource, classify, resolve
@@ -51,7 +53,7 @@ class UploadedMedia(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
     argument: str
-    asset_id: str = Field(alias="assetId")
+    asset_id: str | None = Field(default=None, alias="assetId")
     reused: bool
     bytes_sent: int = Field(alias="bytesSent")
 
@@ -74,6 +76,8 @@ class LipsyncPlan:
     request: CreateGenerationRequest | None = None
     error: ErrorInfo | None = None
     uploads: list[UploadedMedia] = field(default_factory=list)
+    direct: list[DirectFile] | None = None
+    """Local files to send with the create itself (then `request` holds placeholders for them)."""
 
 
 def _refuse(field_name: str, message: str, fix: str, code: str = "generation_input_validation_failed") -> InputError:
@@ -183,7 +187,11 @@ async def _plan(
             raise _refuse(name, "only applies to a script", f"Drop {name}, or pass script and voice_id.")
         visual, driver = _sources(state, caller_folders(ctx, state.settings), video, image, audio, script, voice_id)
         # The body's own rules (image needs sync-3, option ranges, ...) before any upload.
-        _body(visual, _placeholder(visual), _placeholder(driver) if driver else None, **shape)
+        checked = _body(visual, _placeholder(visual), _placeholder(driver) if driver else None, **shape)
+        plan.direct = direct_files(state.settings, [visual, driver])
+        if plan.direct is not None:  # small files travel with the create: nothing to upload first
+            plan.request = checked
+            return plan
         sources = []
         for source in (visual, driver):
             if source is None:
@@ -261,9 +269,10 @@ async def lipsync(
 ) -> Annotated[CallToolResult, LipsyncResult]:
     """Lip-sync in one call: a face (video, or image on sync-3) to audio, or to a script in a voice.
 
-    Each media argument may be a public URL, an asset id or a local file (uploaded first, reused if already
-    uploaded). Waits for the result with progress by default; if timeout passes, the id and status come back:
-    continue with get_generation. Returns the generation like get_generation (outputUrl when COMPLETED).
+    Each media argument may be a public URL, an asset id or a local file (sent with the create if <= 20 MB, else
+    uploaded, reusing an earlier upload). Waits for the result with progress by default; if timeout passes, the
+    id and status come back: continue with get_generation. Returns the generation like get_generation (outputUrl
+    when COMPLETED).
     """
     state = tool_state(ctx)
     if plan.error is not None:
@@ -275,7 +284,13 @@ async def lipsync(
         return fail(check.refusal)
     key = idempotencyKey or new_idempotency_key()
     # Follows the generation named by a 503 IDEMPOTENCY_OUTCOME_UNKNOWN itself (reference §13).
-    generation = await api.create_generation(state.client, request, idempotency_key=key)
+    if plan.direct is not None:
+        generation, sent = await create_with_files(state.client, request, plan.direct, key, plan.progress)
+        plan.uploads = [
+            UploadedMedia(argument=s.argument, assetId=s.asset_id, reused=False, bytesSent=s.size) for s in sent
+        ]
+    else:
+        generation = await api.create_generation(state.client, request, idempotency_key=key)
     await state.updates.observe(generation)
     warnings = request.warnings()
     timed_out: bool | None = None

@@ -1,7 +1,8 @@
-"""Project tools: create (idempotent with an id), list, get and delete the folders that hold generations."""
+"""Project tools: create (idempotent with an id), list, get, update and delete the folders that hold generations."""
 
 from __future__ import annotations
 
+import inspect
 import uuid
 from typing import Annotated, Any
 
@@ -11,10 +12,18 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from sync_mcp.api import SyncAPIError
 from sync_mcp.api import projects as api
-from sync_mcp.api.errors import TransportError
+from sync_mcp.api.errors import LOCAL_VALIDATION_CODE, TransportError
 from sync_mcp.api.generations import list_generations
 from sync_mcp.api.models import check_uuid
-from sync_mcp.api.projects import CreateProjectRequest, DeletedProject, Project, ProjectListQuery, ProjectSort
+from sync_mcp.api.projects import (
+    CreateProjectRequest,
+    DeletedProject,
+    Project,
+    ProjectListQuery,
+    ProjectSort,
+    UpdateProjectRequest,
+)
+from sync_mcp.services.refusals import InputError
 
 from .arguments import wire_body, with_model_parameters
 from .generations import CTX_PARAMETER
@@ -109,6 +118,23 @@ async def list_projects(
 async def get_project(id: ProjectId, ctx: Context[Any, Any]) -> Annotated[CallToolResult, ProjectResult]:
     """One project (GET /v2/projects/{id}): name, description, visibility, mode, default workflow, dates."""
     project = await api.get_project(tool_state(ctx).client, id)
+    return ok(ProjectResult.model_validate({**project.to_wire(), "nextStep": _use(project)}))
+
+
+@sync_tool(title="Update a project", read_only=False, destructive=False, idempotent=True)
+@with_model_parameters(
+    UpdateProjectRequest, [inspect.Parameter("id", inspect.Parameter.KEYWORD_ONLY, annotation=ProjectId), CTX_PARAMETER]
+)
+async def update_project(ctx: Context[Any, Any], **arguments: Any) -> Annotated[CallToolResult, ProjectResult]:
+    """Change a project's name, description, visibility, mode or default workflow (PATCH /v2/projects/{id})."""
+    body = UpdateProjectRequest.model_validate(wire_body(UpdateProjectRequest, arguments))
+    if not body.to_wire():
+        raise InputError(
+            LOCAL_VALIDATION_CODE,
+            "Nothing to change: give at least one field. Nothing was sent.",
+            "Pass the fields to change, e.g. name or description.",
+        )
+    project = await api.update_project(tool_state(ctx).client, arguments["id"], body)
     return ok(ProjectResult.model_validate({**project.to_wire(), "nextStep": _use(project)}))
 
 

@@ -1,16 +1,21 @@
-"""Standalone text-to-speech: a hosted audio take from a script, reusable as an audio input."""
+"""Standalone text-to-speech: a hosted audio take from a script, reusable as an audio input; at once
+(`create_speech`) or as a job that is safe to repeat (`create_speech_job`, `get_speech_job`)."""
 
 from __future__ import annotations
 
+import inspect
 from typing import Annotated, Any
 
 from mcp.server.mcpserver import Context
 from mcp.types import CallToolResult
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
-from sync_mcp.api import SyncAPIError
+from sync_mcp.api import SyncAPIError, new_idempotency_key
 from sync_mcp.api import speech as api
-from sync_mcp.api.speech import Speech, SpeechRequest
+from sync_mcp.api.client import ID_SEGMENT, IDEMPOTENCY_KEY
+from sync_mcp.api.errors import LOCAL_VALIDATION_CODE
+from sync_mcp.api.models import rule_error
+from sync_mcp.api.speech import SPEECH_JOB_TERMINAL, Speech, SpeechJob, SpeechRequest
 from sync_mcp.services.outcomes import outcome_unknown, uncertain
 
 from .arguments import wire_body, with_model_parameters
@@ -50,3 +55,72 @@ async def create_speech(ctx: Context[Any, Any], **arguments: Any) -> Annotated[C
         f'"{speech.url}"}}] (the url is hosted audio, usable as any audio input).'
     )
     return ok(SpeechResult.model_validate({**speech.to_wire(), "nextStep": next_step}))
+
+
+class SpeechJobResult(SpeechJob):
+    idempotency_key: str | None = Field(default=None, alias="idempotencyKey", description="Reuse to retry safely.")
+    next_step: str = Field(alias="nextStep")
+
+
+def _job_step(job: SpeechJob) -> str:
+    if job.status == "COMPLETED" and job.url:
+        return f'Done: url is hosted audio; lip-sync it with create_generation input {{type: audio, url: "{job.url}"}}.'
+    if job.status in SPEECH_JOB_TERMINAL:
+        return "The job did not complete (see error). Start a new one with create_speech_job and a new key."
+    return f"Call get_speech_job with id={job.id} in a few seconds."
+
+
+KEY_PARAMETER = inspect.Parameter(
+    "idempotencyKey",
+    inspect.Parameter.KEYWORD_ONLY,
+    default=None,
+    annotation=Annotated[
+        str | None,
+        Field(
+            pattern=IDEMPOTENCY_KEY.pattern,
+            description="Same key + body = same job, never a second; minted if omitted.",
+        ),
+    ],
+)
+
+
+@sync_tool(title="Start a text-to-speech job", read_only=False, destructive=False, idempotent=False)
+@with_model_parameters(SpeechRequest, [KEY_PARAMETER, CTX_PARAMETER])
+async def create_speech_job(ctx: Context[Any, Any], **arguments: Any) -> Annotated[CallToolResult, SpeechJobResult]:
+    """Text-to-speech as a job (POST /v2/tts/jobs): like create_speech, but safe to repeat with its idempotencyKey.
+
+    Then call get_speech_job until COMPLETED (url is the audio).
+    """
+    body = SpeechRequest.model_validate(wire_body(SpeechRequest, arguments))
+    key = arguments.get("idempotencyKey") or new_idempotency_key()
+    try:
+        job = await api.create_speech_job(tool_state(ctx).client, body, idempotency_key=key)
+    except SyncAPIError as exc:
+        exc.idempotency_key = key
+        if exc.http_status == 503 and exc.error_code is None:
+            # Asynchronous TTS must be enabled per organisation; otherwise the API answers 503 (reference §8).
+            exc.suggestion = (
+                "If this persists, asynchronous TTS is not enabled for this organisation: use create_speech instead. "
+                f"Otherwise call create_speech_job again with idempotencyKey={key}."
+            )
+        elif uncertain(exc, server_errors=True):
+            exc.suggestion = f"Call create_speech_job again with the same arguments and idempotencyKey={key}."
+        raise
+    return ok(SpeechJobResult.model_validate({**job.to_wire(), "idempotencyKey": key, "nextStep": _job_step(job)}))
+
+
+def _job_id(value: str) -> str:
+    value = value.strip()
+    if not ID_SEGMENT.match(value) or value in (".", ".."):
+        raise rule_error(LOCAL_VALIDATION_CODE, "id", "is not a job id", "Pass the id create_speech_job returned.")
+    return value
+
+
+@sync_tool(title="Get a text-to-speech job", read_only=True)
+async def get_speech_job(
+    id: Annotated[str, AfterValidator(_job_id), Field(description="Job id from create_speech_job.")],
+    ctx: Context[Any, Any],
+) -> Annotated[CallToolResult, SpeechJobResult]:
+    """Status of a text-to-speech job (GET /v2/tts/jobs/{id}); when COMPLETED, url is the audio."""
+    job = await api.get_speech_job(tool_state(ctx).client, id)
+    return ok(SpeechJobResult.model_validate({**job.to_wire(), "nextStep": _job_step(job)}))

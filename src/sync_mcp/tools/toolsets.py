@@ -20,6 +20,7 @@ from . import (
     models,
     projects,
     speech,
+    usage,
     voices,
 )
 from .toolset import Toolset, choose
@@ -46,23 +47,47 @@ TOOLSETS: tuple[Toolset, ...] = (
     ),
     Toolset(
         "assets",
-        "the media library: register a public URL as an asset, list, read and delete assets",
-        (assets.register_asset, assets.list_assets, assets.get_asset, assets.delete_asset),
+        "the media library: register a public URL as an asset, list, count, read, update and delete assets",
+        (
+            assets.register_asset,
+            assets.list_assets,
+            assets.count_assets,
+            assets.get_asset,
+            assets.update_asset,
+            assets.delete_asset,
+        ),
     ),
     Toolset(
         "voices",
-        "clone a voice from a sample, delete a cloned voice, turn text into speech (an audio file)",
-        (voices.clone_voice, voices.delete_voice, speech.create_speech),
+        "clone a voice from a sample, delete a cloned voice, turn text into speech (an audio file, or a job)",
+        (
+            voices.clone_voice,
+            voices.delete_voice,
+            speech.create_speech,
+            speech.create_speech_job,
+            speech.get_speech_job,
+        ),
     ),
     Toolset(
         "projects",
-        "projects that group generations and assets: create, list, read, delete",
-        (projects.create_project, projects.list_projects, projects.get_project, projects.delete_project),
+        "projects that group generations and assets: create, list, read, update, delete",
+        (
+            projects.create_project,
+            projects.list_projects,
+            projects.get_project,
+            projects.update_project,
+            projects.delete_project,
+        ),
     ),
     Toolset(
         "batch",
         "many generations from one JSONL file of requests: create a batch, follow it, list batches",
         (batches.create_batch, batches.get_batch, batches.list_batches),
+    ),
+    Toolset(
+        "usage",
+        "what generations cost over a time range (e.g. this month), how many there are, whether the API is up",
+        (usage.get_usage, usage.count_generations, usage.check_api),
     ),
 )
 DEFAULT_TOOLSETS = ("core",)

@@ -20,7 +20,15 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from sync_mcp.api.assets import CreateAssetRequest, CreateUploadUrlRequest, FindUploadedQuery, ListAssetsQuery
+from sync_mcp.api.assets import (
+    AssetBatchRequest,
+    AssetFilters,
+    CreateAssetRequest,
+    CreateUploadUrlRequest,
+    FindUploadedQuery,
+    ListAssetsQuery,
+    UpdateAssetRequest,
+)
 from sync_mcp.api.media import format_of
 
 from ..asset_store import AssetRecord, AssetStore, asset_store, owner_of
@@ -252,18 +260,17 @@ def _list_values(request: Request, name: str) -> list[str]:
     return values
 
 
-def _query(request: Request) -> ListAssetsQuery:
+def _query(request: Request, model: type[AssetFilters] = ListAssetsQuery) -> Any:
     """[INF] Query parameters this emulator does not know (e.g. `userId`) are ignored."""
     params = request.query_params
-    raw: dict[str, Any] = {
-        k: params[k] for k in ("limit", "cursor", "projectId", "searchQuery", "sortBy") if k in params
-    }
+    names = [f.alias or n for n, f in model.model_fields.items() if n != "types"]
+    raw: dict[str, Any] = {k: params[k] for k in names if k in params}
     if "types" in params:
         raw["types"] = _list_values(request, "types")
-    return ListAssetsQuery.model_validate(raw)
+    return model.model_validate(raw)
 
 
-def _filtered(request: Request, query: ListAssetsQuery, owner: str) -> list[AssetRecord]:
+def _filtered(request: Request, query: AssetFilters, owner: str) -> list[AssetRecord]:
     needle = (query.search_query or "").lower()
     return [
         r
@@ -315,30 +322,65 @@ async def list_assets(request: Request) -> JSONResponse:
 
 
 async def count_assets(request: Request) -> JSONResponse:
+    """A bare integer (reference §5.4)."""
     owner = _owner(request)
     try:
-        query = _query(request)
+        query = _query(request, AssetFilters)
     except ValidationError as exc:
         return validation_reply(exc)
     return JSONResponse(len(_filtered(request, query, owner)))
+
+
+async def get_assets(request: Request) -> JSONResponse:
+    """`POST /v2/assets/batch`: the listed assets this key may read, in the order asked; others are silently
+    left out (reference §5.6). [INF] An id repeated in the list is answered once."""
+    owner = _owner(request)
+    try:
+        body = AssetBatchRequest.model_validate(await _object(request))
+    except ValidationError as exc:
+        return validation_reply(exc)
+    store = _store(request)
+    wanted = [body.ids] if isinstance(body.ids, str) else body.ids
+    found: dict[str, AssetRecord] = {}
+    for asset_id in wanted:
+        record = store.get(asset_id) if asset_id not in found else None
+        if record is not None and (record.asset.visibility != "USER" or record.owner == owner):
+            found[asset_id] = record
+    return JSONResponse([_asset_json(r) for r in found.values()])
 
 
 async def get_asset(request: Request) -> JSONResponse:
     return JSONResponse(_asset_json(_find(request, _owner(request))))
 
 
-async def delete_asset(request: Request) -> JSONResponse:
-    owner = _owner(request)
+def _owned(request: Request, owner: str, verb: str) -> AssetRecord:
+    """The asset of the path, if this key may change it: API keys may only change assets of the key's owner;
+    organisation-shared assets need an admin/owner session (reference §5.8-5.9)."""
     record = _find(request, owner)
     if record.owner != owner or record.asset.visibility == "ORGANIZATION":
-        # API keys may only change assets of the key's owner; organisation-shared assets need an
-        # admin/owner session (reference §5.8-5.9).
         raise fail(
             403,
             "asset_forbidden",
-            "This API key may not delete this asset: it is shared with the organization or owned by another user.",
+            f"This API key may not {verb} this asset: it is shared with the organization or owned by another user.",
             field="id",
         )
+    return record
+
+
+async def update_asset(request: Request) -> JSONResponse:
+    """`PATCH /v2/assets/{id}`: the fields given replace the asset's; the reply is the asset (reference §5.8)."""
+    owner = _owner(request)
+    record = _owned(request, owner, "change")
+    try:
+        body = UpdateAssetRequest.model_validate(await _object(request))
+    except ValidationError as exc:
+        return validation_reply(exc)
+    return JSONResponse(_asset_json(_store(request).update(record.asset.id, body.to_wire())))
+
+
+async def delete_asset(request: Request) -> JSONResponse:
+    owner = _owner(request)
+    record = _owned(request, owner, "delete")
     _store(request).delete(record.asset.id)
     return JSONResponse({"id": record.asset.id})
 
@@ -372,11 +414,13 @@ routes = [
     Route("/v2/assets/upload", create_upload_url, methods=["POST"]),
     Route("/v2/assets/uploaded", find_uploaded, methods=["GET"]),
     Route("/v2/assets/count", count_assets, methods=["GET"]),
+    Route("/v2/assets/batch", get_assets, methods=["POST"]),
     Route("/v2/assets", create_asset, methods=["POST"]),
     Route("/v2/assets", list_assets, methods=["GET"]),
     Route("/v2/assets/{id}/download", asset_download_url, methods=["GET"]),
     Route("/v2/assets/{id}", get_asset, methods=["GET"]),
     Route("/v2/assets/{id}", delete_asset, methods=["DELETE"]),
+    Route("/v2/assets/{id}", update_asset, methods=["PATCH"]),
     Route("/uploads/{token}", put_upload, methods=["PUT"]),
     Route(STORAGE_PREFIX + "{key:path}", get_stored_file, methods=["GET"]),
 ]

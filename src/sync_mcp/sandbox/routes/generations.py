@@ -27,6 +27,7 @@ from starlette.routing import Route
 from sync_mcp.api.client import API_LONG_POLL_MAX_SECONDS, IDEMPOTENCY_KEY
 from sync_mcp.api.models import CreateGenerationRequest, Generation, is_uuid
 
+from ..asset_store import owner_of
 from ..generation_form import read_generation_form
 from ..http import (
     VALIDATION_CODE,
@@ -96,6 +97,22 @@ def sanitize_output_file_name(value: str) -> str | None:
 def body_hash(body: Any) -> str:
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+GENERATION_SOURCES = frozenset(
+    {
+        "studio_lite", "studio_advanced", "studio_assistant", "ios", "premiere-plugin", "resolve-plugin", "mcp",
+        "chatgpt", "claude", "gemini", "api",
+    }
+)  # fmt: skip
+"""The `generationSource` values of reference §3.5."""
+
+
+def generation_source(record: GenerationRecord) -> str:
+    """[INF] Where a generation was made, from the creator's `x-sync-source` label: its part before any `:`
+    (the official MCP server sends `mcp:<client>`) when that is a documented value, else `api`."""
+    label = record.source.split(":", 1)[0]
+    return label if label in GENERATION_SOURCES else "api"
 
 
 def magic_failure(body: dict[str, Any]) -> ScriptedFailure | None:
@@ -190,7 +207,7 @@ def accept_create(
     config = sandbox_config(request)
     if not isinstance(raw, dict):
         raise fail(400, VALIDATION_CODE, ["body: must be a JSON object"], field="body")
-    if "dialogueEdit" in raw:
+    if "dialogueEdit" in raw and not config.dialogue_edit_enabled:
         # The API refuses dialogue editing for organisations without the early-access rollout (§3.1).
         raise fail(
             422,
@@ -253,6 +270,7 @@ def accept_create(
         output_file_name=output_file_name,
         source=request.headers.get("x-sync-source") or "api",
         failure=magic_failure(raw),
+        owner=owner_of(request.headers.get("x-api-key", "")),
     )
     if key is not None:
         state.remember_idempotency(key, digest, record.id)
@@ -341,6 +359,7 @@ async def list_generations(request: Request) -> JSONResponse:
         raise _query_error("status", f"each value in status must be one of: {', '.join(LISTABLE_STATUSES)}")
     ids = set(_query_list(request, "ids"))
     sources = set(_query_list(request, "source"))
+    origins = set(_query_list(request, "generationSource"))
     project_id = request.query_params.get("projectId")
     if project_id is not None and not is_uuid(project_id):
         raise _query_error("projectId", "projectId must be a UUID")
@@ -373,6 +392,7 @@ async def list_generations(request: Request) -> JSONResponse:
         and (not ids or r.id in ids)
         # [INF] The source label is taken from the creator's x-sync-source header ("api" without one).
         and (not sources or r.source in sources)
+        and (not origins or generation_source(r) in origins)
         and (project_id is None or r.body.get("projectId") == project_id)
     ]
     if limit is not None:

@@ -1,5 +1,6 @@
 """Projects (reference §6): `POST /v2/projects` (idempotent by client `id`), `GET /v2/projects` (cursor
-pages), `GET /v2/projects/{id}`, `DELETE /v2/projects/{id}` (409 while a generation of it is running).
+pages), `GET /v2/projects/{id}`, `PATCH /v2/projects/{id}`, `DELETE /v2/projects/{id}` (409 while a generation of it
+is running).
 
 Bodies and queries are validated with the package's own wire models (`sync_mcp.api.projects`).
 """
@@ -14,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from sync_mcp.api.projects import CreateProjectRequest, DeletedProject, ProjectListQuery
+from sync_mcp.api.projects import CreateProjectRequest, DeletedProject, ProjectListQuery, UpdateProjectRequest
 
 from ..asset_store import asset_store
 from ..http import VALIDATION_CODE, fail, json_body, json_object, require_auth, sandbox_state, validation_reply
@@ -92,6 +93,18 @@ async def get_project(request: Request) -> JSONResponse:
     return JSONResponse(_json(_find(request)))
 
 
+async def update_project(request: Request) -> JSONResponse:
+    """`PATCH /v2/projects/{id}`: the fields given replace the project's; the reply is the project."""
+    require_auth(request)
+    record = _find(request)
+    raw = json_object(await json_body(request))
+    try:
+        body = UpdateProjectRequest.model_validate(raw)
+    except ValidationError as exc:
+        return validation_reply(exc)
+    return JSONResponse(_json(_store(request).update(record.project.id, body.to_wire())))
+
+
 async def delete_project(request: Request) -> JSONResponse:
     """Soft-deletes the project, its generations and the assets filed under it; 409 while any of its
     generations is queued or processing."""
@@ -124,4 +137,5 @@ routes = [
     Route("/v2/projects", list_projects, methods=["GET"]),
     Route("/v2/projects/{id}", get_project, methods=["GET"]),
     Route("/v2/projects/{id}", delete_project, methods=["DELETE"]),
+    Route("/v2/projects/{id}", update_project, methods=["PATCH"]),
 ]

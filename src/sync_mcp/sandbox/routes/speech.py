@@ -1,5 +1,8 @@
-"""Standalone TTS (reference §8): `POST /v2/tts` answers `{id, url, duration}` at once; the take is
-served (a silent placeholder WAV, without the key) at `GET /files/speech/{id}.wav`.
+"""Standalone TTS (reference §8): `POST /v2/tts` answers `{id, url, duration}` at once; `POST /v2/tts/jobs`
+queues the same work (202 + `Location`, with an Idempotency-Key like a generation create) and
+`GET /v2/tts/jobs/{id}` follows it: PENDING for `SandboxConfig.speech_job_seconds`, then COMPLETED with its
+`url` and `duration`. A take is served (a silent placeholder WAV, without the key) at
+`GET /files/speech/{id}.wav`.
 
 Bodies are validated with the package's own wire model (`SpeechRequest`). [INF] A `voiceId` shaped like
 a Sync id (a UUID) must be a voice of `GET /v2/voices`; any other value is taken as a raw ElevenLabs id,
@@ -9,6 +12,8 @@ which the reference allows, and accepted.
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
+from typing import Any
 
 from pydantic import ValidationError
 from starlette.requests import Request
@@ -16,7 +21,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from sync_mcp.api.models import is_uuid
-from sync_mcp.api.speech import SPEECH_PER_MINUTE, Speech, SpeechRequest
+from sync_mcp.api.speech import SPEECH_JOBS_PER_MINUTE, SPEECH_PER_MINUTE, Speech, SpeechJob, SpeechRequest
+from sync_mcp.api.usage import iso_utc
 
 from ..audio import silent_wav, speech_seconds
 from ..http import (
@@ -25,32 +31,106 @@ from ..http import (
     json_object,
     public_base_url,
     require_auth,
+    sandbox_config,
     sandbox_state,
     validation_reply,
 )
 from ..rate_limits import enforce
-from ..speech_store import speech_store
+from ..speech_store import SpeechJobRecord, speech_store
 from ..voice_store import voice_store
+from .generations import IDEMPOTENCY_CONFLICT_CODE, body_hash, idempotency_key
 
 TAKE_NAME = re.compile(r"^(?P<id>[0-9a-f-]{36})\.wav$")
+
+
+async def _speech_body(request: Request) -> SpeechRequest | JSONResponse:
+    """The validated body (or the 400 reply), its voice checked: a UUID must name a known voice."""
+    raw = json_object(await json_body(request))
+    try:
+        body = SpeechRequest.model_validate(raw)
+    except ValidationError as exc:
+        return validation_reply(exc)
+    if (
+        is_uuid(body.voice_id)
+        and voice_store(sandbox_state(request)).find(body.voice_id, public_base_url(request)) is None
+    ):
+        raise fail(404, "voice_not_found", f"Voice {body.voice_id} not found.", field="voiceId")
+    return body
+
+
+def _take_url(request: Request, take_id: str) -> str:
+    return f"{public_base_url(request)}/files/speech/{take_id}.wav"
 
 
 async def create_speech(request: Request) -> JSONResponse:
     require_auth(request)
     state = sandbox_state(request)
     enforce(state, "POST /v2/tts", SPEECH_PER_MINUTE, 60)
-    raw = json_object(await json_body(request))
-    try:
-        body = SpeechRequest.model_validate(raw)
-    except ValidationError as exc:
-        return validation_reply(exc)
-    base = public_base_url(request)
-    if is_uuid(body.voice_id) and voice_store(state).find(body.voice_id, base) is None:
-        raise fail(404, "voice_not_found", f"Voice {body.voice_id} not found.", field="voiceId")
+    body = await _speech_body(request)
+    if isinstance(body, JSONResponse):
+        return body
     duration = speech_seconds(body.script)
     take_id = speech_store(state).add(duration)
-    speech = Speech(id=take_id, url=f"{base}/files/speech/{take_id}.wav", duration=duration)
+    speech = Speech(id=take_id, url=_take_url(request, take_id), duration=duration)
     return JSONResponse(speech.to_wire())
+
+
+# ----------------------------------------------------------------------------------------------- jobs
+
+
+def _job_json(request: Request, job: SpeechJobRecord) -> dict[str, Any]:
+    state = sandbox_state(request)
+    done = state.now() >= job.created + job.ready_after
+    finished = datetime.fromisoformat(job.created_at.replace("Z", "+00:00")) + timedelta(seconds=job.ready_after)
+    reply = SpeechJob(
+        id=job.id,
+        status="COMPLETED" if done else "PENDING",
+        url=_take_url(request, job.id) if done else None,
+        duration=job.duration if done else None,
+        error=None,
+        created_at=job.created_at,
+        # [INF] The sandbox renders a job at once: it starts when it is created.
+        started_at=job.created_at,
+        finished_at=iso_utc(finished, "milliseconds") if done else None,
+    )
+    return reply.model_dump(mode="json", by_alias=True)
+
+
+async def create_speech_job(request: Request) -> JSONResponse:
+    """202 + `Location`; a replayed Idempotency-Key answers the original job in its current state (§8)."""
+    require_auth(request)
+    state = sandbox_state(request)
+    if not sandbox_config(request).tts_jobs_enabled:
+        # [INF] The reference gives the status (503) for organisations without async TTS, but no errorCode.
+        raise fail(503, None, "Asynchronous text-to-speech is not enabled for this organization.")
+    key = idempotency_key(request)
+    enforce(state, "POST /v2/tts/jobs", SPEECH_JOBS_PER_MINUTE, 60)
+    body = await _speech_body(request)
+    if isinstance(body, JSONResponse):
+        return body
+    store = speech_store(state)
+    digest = body_hash(body.to_wire())
+    job = store.job_for_key(key) if key is not None else None
+    if job is not None and job.body_hash != digest:
+        raise fail(
+            409,
+            IDEMPOTENCY_CONFLICT_CODE,
+            "This Idempotency-Key was already used with a different request body.",
+            field="Idempotency-Key",
+        )
+    if job is None:
+        ready_after = sandbox_config(request).speech_job_seconds
+        job = store.add_job(state.now(), speech_seconds(body.script), ready_after, digest, key)
+    return JSONResponse(_job_json(request, job), 202, headers={"Location": f"/v2/tts/jobs/{job.id}"})
+
+
+async def get_speech_job(request: Request) -> JSONResponse:
+    require_auth(request)
+    job = speech_store(sandbox_state(request)).jobs.get(request.path_params["id"])
+    if job is None:
+        # [INF] The reference documents no code for an unknown job; 404 without one, as for unknown routes.
+        raise fail(404, None, f"TTS job {request.path_params['id']} not found.", field="id")
+    return JSONResponse(_job_json(request, job))
 
 
 async def get_take(request: Request) -> Response:
@@ -63,5 +143,7 @@ async def get_take(request: Request) -> Response:
 
 routes = [
     Route("/v2/tts", create_speech, methods=["POST"]),
+    Route("/v2/tts/jobs", create_speech_job, methods=["POST"]),
+    Route("/v2/tts/jobs/{id}", get_speech_job, methods=["GET"]),
     Route("/files/speech/{name}", get_take, methods=["GET"]),
 ]

@@ -1,0 +1,98 @@
+"""`sync-mcp doctor`: does this set-up work? One line per check, what to do for each that fails, and the block to
+paste into each supported MCP host (or one, with `--host NAME`). It reads the same settings the server reads (the
+environment and `.env`), never prints the API key or the webhook secret, and exits 1 when a check fails.
+
+Checks: the API is reachable and healthy, the key is accepted (one cheap authenticated read) and the clock agrees
+with the API's (tools/api_checks.py); the allowed and output folders, the webhook secret's form, the toolsets on,
+and the MCP protocol versions served (checks.py). Host blocks: hosts.py, the same as the README's.
+"""
+
+from __future__ import annotations
+
+import shutil
+from typing import TextIO
+
+import anyio
+from pydantic import ValidationError
+
+from sync_mcp import __version__
+from sync_mcp.config import Settings
+from sync_mcp.services.api_checks import Check, api_checks
+
+from .checks import local_checks
+from .hosts import HOSTS, HostConfig, host
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+
+def _settings_failure(exc: ValidationError) -> Check:
+    problems = "; ".join(
+        f"{'.'.join(str(p) for p in e['loc']) or 'settings'}: {e['msg']}" for e in exc.errors(include_input=False)
+    )
+    return Check(
+        "configuration",
+        False,
+        f"the settings cannot be read: {problems}",
+        "Fix the named variable (see the README's configuration table); the input itself is not shown.",
+    )
+
+
+async def _api(settings: Settings) -> list[Check]:
+    from sync_mcp.api import SyncClient
+
+    async with SyncClient(settings.secret_key(), base_url=settings.base_url) as client:
+        return await api_checks(client)
+
+
+def run_checks(settings: Settings) -> list[Check]:
+    return anyio.run(_api, settings) + local_checks(settings)
+
+
+def _print_check(check: Check, out: TextIO) -> None:
+    print(f"  {'ok  ' if check.ok else 'FAIL'}  {check.name}: {check.detail}", file=out)
+    if not check.ok and check.fix:
+        print(f"        fix: {check.fix}", file=out)
+
+
+def _print_host(config: HostConfig, out: TextIO) -> None:
+    print(f"\n{config.title} (--host {config.name}): {config.where}", file=out)
+    for language, text in config.blocks:
+        print(f"```{language}\n{text}```", file=out)
+
+
+def run_doctor(out: TextIO, *, host_name: str | None = None) -> int:
+    """Run every check, print them and the host blocks; the exit code (0 all passed, 1 a check failed, 2 unknown
+    host)."""
+    chosen = None
+    if host_name is not None:
+        chosen = host(host_name)
+        if chosen is None:
+            names = ", ".join(h.name for h in HOSTS)
+            print(f"sync-mcp doctor: unknown host '{host_name}'; known hosts: {names}", file=out)
+            return EXIT_USAGE
+    print(f"sync-mcp {__version__} doctor", file=out)
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        checks = [_settings_failure(exc)]
+    else:
+        checks = run_checks(settings)
+    for check in checks:
+        _print_check(check, out)
+    failed = [c for c in checks if not c.ok]
+    print(
+        f"\n{len(failed)} of {len(checks)} checks failed." if failed else f"\nAll {len(checks)} checks passed.",
+        file=out,
+    )
+    command = shutil.which("sync-mcp")
+    print(
+        "\nConfiguration to paste into your MCP host"
+        + (f" (if the host cannot find sync-mcp, use its full path: {command})" if command else "")
+        + ". Replace your-key-here with your key from https://sync.so/keys:",
+        file=out,
+    )
+    for config in (chosen,) if chosen is not None else HOSTS:
+        _print_host(config, out)
+    return EXIT_FAILED if failed else EXIT_OK

@@ -1,0 +1,236 @@
+"""The configuration block to paste into each supported MCP host, one home for `sync-mcp doctor` and the README.
+
+The README's "Use it from an MCP client" section shows the same blocks; tests/test_doctor.py holds the two equal,
+so a change here is a change there. Every block passes the key in the host's environment settings (`env`, `envs`,
+`--env`, a secret store), never in arguments; `your-key-here` and `$SYNC_API_KEY` are placeholders, never a key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class HostConfig:
+    name: str
+    """What `sync-mcp doctor --host NAME` takes."""
+    title: str
+    """The host's name as the README's heading writes it."""
+    where: str
+    """Where the block goes."""
+    blocks: tuple[tuple[str, str], ...]
+    """(language, text) of each block, in the README's order."""
+
+
+HOSTS: tuple[HostConfig, ...] = (
+    HostConfig(
+        "claude-desktop",
+        "Claude Desktop",
+        "claude_desktop_config.json (macOS: ~/Library/Application Support/Claude/, Windows: %APPDATA%\\Claude\\; "
+        "Settings > Developer > Edit Config), or install the bundle",
+        (
+            (
+                "json",
+                "{\n"
+                '  "mcpServers": {\n'
+                '    "sync": {\n'
+                '      "command": "sync-mcp",\n'
+                '      "env": {\n'
+                '        "SYNC_API_KEY": "your-key-here",\n'
+                '        "SYNC_MCP_ALLOWED_DIRS": "/Users/me/Movies",\n'
+                '        "SYNC_MCP_OUTPUT_DIR": "/Users/me/Movies/sync"\n'
+                "      }\n"
+                "    }\n"
+                "  }\n"
+                "}\n",
+            ),
+        ),
+    ),
+    HostConfig(
+        "claude-code",
+        "Claude Code",
+        "run in a terminal (add --scope user for every project)",
+        (("bash", 'claude mcp add sync --transport stdio --env SYNC_API_KEY="$SYNC_API_KEY" -- sync-mcp\n'),),
+    ),
+    HostConfig(
+        "vscode",
+        "VS Code",
+        ".mcp.json at the workspace root (first block), or .vscode/mcp.json to keep the key in VS Code's secret "
+        "storage (second block)",
+        (
+            (
+                "json",
+                "{\n"
+                '  "mcpServers": {\n'
+                '    "sync": {\n'
+                '      "type": "stdio",\n'
+                '      "command": "sync-mcp",\n'
+                '      "env": { "SYNC_API_KEY": "${SYNC_API_KEY}" }\n'
+                "    }\n"
+                "  }\n"
+                "}\n",
+            ),
+            (
+                "json",
+                "{\n"
+                '  "inputs": [\n'
+                '    { "type": "promptString", "id": "sync-api-key", "description": "Sync API key", '
+                '"password": true }\n'
+                "  ],\n"
+                '  "servers": {\n'
+                '    "sync": {\n'
+                '      "type": "stdio",\n'
+                '      "command": "sync-mcp",\n'
+                '      "env": { "SYNC_API_KEY": "${input:sync-api-key}" }\n'
+                "    }\n"
+                "  }\n"
+                "}\n",
+            ),
+        ),
+    ),
+    HostConfig(
+        "copilot-cli",
+        "GitHub Copilot CLI",
+        "run in a terminal (writes ~/.copilot/mcp-config.json)",
+        (("bash", 'copilot mcp add sync --env SYNC_API_KEY="$SYNC_API_KEY" -- sync-mcp\n'),),
+    ),
+    HostConfig(
+        "cursor",
+        "Cursor",
+        "~/.cursor/mcp.json (all projects) or .cursor/mcp.json (one project)",
+        (
+            (
+                "json",
+                "{\n"
+                '  "mcpServers": {\n'
+                '    "sync": {\n'
+                '      "command": "sync-mcp",\n'
+                '      "env": { "SYNC_API_KEY": "your-key-here" }\n'
+                "    }\n"
+                "  }\n"
+                "}\n",
+            ),
+        ),
+    ),
+    HostConfig(
+        "windsurf",
+        "Windsurf",
+        "~/.codeium/windsurf/mcp_config.json",
+        (
+            (
+                "json",
+                "{\n"
+                '  "mcpServers": {\n'
+                '    "sync": {\n'
+                '      "command": "sync-mcp",\n'
+                '      "env": { "SYNC_API_KEY": "your-key-here" }\n'
+                "    }\n"
+                "  }\n"
+                "}\n",
+            ),
+        ),
+    ),
+    HostConfig(
+        "zed",
+        "Zed",
+        "settings.json (~/.config/zed/settings.json)",
+        (
+            (
+                "json",
+                "{\n"
+                '  "context_servers": {\n'
+                '    "sync": {\n'
+                '      "source": "custom",\n'
+                '      "command": "sync-mcp",\n'
+                '      "args": [],\n'
+                '      "env": { "SYNC_API_KEY": "your-key-here" }\n'
+                "    }\n"
+                "  }\n"
+                "}\n",
+            ),
+        ),
+    ),
+    HostConfig(
+        "jetbrains",
+        "JetBrains AI Assistant",
+        "Settings | Tools | AI Assistant | Model Context Protocol (MCP) -> Add, as JSON",
+        (
+            (
+                "json",
+                "{\n"
+                '  "mcpServers": {\n'
+                '    "sync": {\n'
+                '      "command": "sync-mcp",\n'
+                '      "args": [],\n'
+                '      "env": { "SYNC_API_KEY": "your-key-here" }\n'
+                "    }\n"
+                "  }\n"
+                "}\n",
+            ),
+        ),
+    ),
+    HostConfig(
+        "cline",
+        "Cline",
+        "cline_mcp_settings.json (MCP Servers -> Configure MCP Servers)",
+        (
+            (
+                "json",
+                "{\n"
+                '  "mcpServers": {\n'
+                '    "sync": {\n'
+                '      "command": "sync-mcp",\n'
+                '      "args": [],\n'
+                '      "env": { "SYNC_API_KEY": "your-key-here" },\n'
+                '      "disabled": false,\n'
+                '      "autoApprove": []\n'
+                "    }\n"
+                "  }\n"
+                "}\n",
+            ),
+        ),
+    ),
+    HostConfig(
+        "goose",
+        "Goose",
+        "~/.config/goose/config.yaml",
+        (
+            (
+                "yaml",
+                "extensions:\n"
+                "  sync:\n"
+                "    type: stdio\n"
+                "    name: sync\n"
+                "    enabled: true\n"
+                "    cmd: sync-mcp\n"
+                "    args: []\n"
+                "    envs:\n"
+                "      SYNC_API_KEY: your-key-here\n"
+                "    timeout: 600\n",
+            ),
+        ),
+    ),
+    HostConfig(
+        "continue",
+        "Continue",
+        ".continue/mcpServers/sync.yaml in the workspace; the key goes in ~/.continue/.env",
+        (
+            (
+                "yaml",
+                "name: Sync\n"
+                "version: 0.0.1\n"
+                "schema: v1\n"
+                "mcpServers:\n"
+                "  - name: sync\n"
+                "    type: stdio\n"
+                "    command: sync-mcp\n"
+                "    env:\n"
+                "      SYNC_API_KEY: ${{ secrets.SYNC_API_KEY }}\n",
+            ),
+        ),
+    ),
+)
+
+
+def host(name: str) -> HostConfig | None:
+    return next((h for h in HOSTS if h.name == name.strip().lower()), None)

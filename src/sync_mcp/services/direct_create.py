@@ -1,0 +1,74 @@
+"""Small local files that travel with the create: one multipart `POST /v2/generate` ("Create Generation with
+Files", reference §3.2) instead of an upload round trip per file (hash lookup, upload URL, PUT, registration)
+followed by a JSON create.
+
+Chosen when every local input of a create is at most `DIRECT_MAX_BYTES` (the direct-upload limit older docs
+give; upstream proxies may cap lower than the parser's 5 GiB) and no spend check has to price the body first:
+the estimate (`POST /v2/analyze/cost`) reads the inputs from their URLs or assets, which local files only have
+once uploaded. Otherwise each file is uploaded as before. The API stores each file as an asset of the
+organisation; the created generation's `input` names it by `assetId`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sync_mcp.api import CreateGenerationRequest, Generation, SyncClient
+from sync_mcp.api.generations import FormFile, create_generation_with_files
+from sync_mcp.config import Settings
+
+from .media_sources import MediaSource
+from .progress import ProgressSink
+
+DIRECT_MAX_BYTES = 20_000_000
+"""Largest local file sent with the create (20 MB, reference §3.2 and §16.2)."""
+
+
+@dataclass(frozen=True)
+class DirectFile:
+    source: MediaSource
+    form: FormFile
+
+
+@dataclass(frozen=True)
+class SentFile:
+    """A file sent with the create, and the asset the API made of it (None if the reply does not name it)."""
+
+    argument: str
+    asset_id: str | None
+    size: int
+
+
+def direct_files(settings: Settings, sources: Sequence[MediaSource | None]) -> list[DirectFile] | None:
+    """The files to send with the create, `sources` being the input items in order (None for a text item); None
+    when the files should be uploaded first (none is local, one is too large, or a spend check needs an estimate)."""
+    local = [(n, s) for n, s in enumerate(sources) if s is not None and s.local is not None]
+    if not local or any(s.local.size > DIRECT_MAX_BYTES for _, s in local if s.local is not None):
+        return None
+    if settings.max_cost_usd is not None or settings.confirm_above_usd is not None:
+        return None
+    return [
+        DirectFile(s, FormFile(kind=s.kind, path=s.local.path, content_type=s.local.media.content_type, input_index=n))
+        for n, s in local
+        if s.local is not None
+    ]
+
+
+async def create_with_files(
+    client: SyncClient, request: CreateGenerationRequest, files: Sequence[DirectFile], key: str, progress: ProgressSink
+) -> tuple[Generation, list[SentFile]]:
+    """Create with the files in the request; `request` holds placeholders where the files go."""
+    total = sum(f.form.path.stat().st_size for f in files)
+    progress.next_phase()
+    names = ", ".join(f.form.path.name for f in files)
+    await progress.report(0.5, 1, f"sending {names} ({total / 1e6:.1f} MB) with the create")
+    generation = await create_generation_with_files(client, request, [f.form for f in files], idempotency_key=key)
+    await progress.report(1, 1, f"sent {names}")
+    echoed = generation.input or []
+    sent = []
+    for f in files:
+        item = next((i for i in echoed if i.get("type") == f.form.kind and isinstance(i.get("assetId"), str)), None)
+        size = f.source.local.size if f.source.local is not None else 0
+        sent.append(SentFile(f.source.field, item["assetId"] if item else None, size))
+    return generation, sent
