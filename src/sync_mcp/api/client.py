@@ -28,6 +28,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
+from functools import partial
 from http.cookiejar import Cookie, CookieJar
 from typing import Any, TypeVar
 
@@ -240,6 +241,46 @@ class SyncClient:
         `data` and `files` make a multipart body (httpx's own arguments); file objects are read again from the
         start on each attempt.
         """
+        send_headers = self._send_headers(headers, auth=auth, idempotency_key=idempotency_key)
+        policy = retry or self.retry
+        safe = method in ("GET", "HEAD") or idempotency_key is not None
+        attempts = policy.max_attempts if safe else 1
+        deadline = time.monotonic() + max(policy.budget, self._read_seconds(timeout))
+        send = partial(
+            self._http.request,
+            method,
+            path,
+            params={k: v for k, v in (params or {}).items() if v is not None} or None,
+            json=json,
+            data=data,
+            files=files,
+            headers=send_headers,
+            timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
+        )
+        attempt = 0
+        while True:
+            attempt += 1
+            outcome = await _attempt(send, method, path, deadline)
+            retry_after: float | None = None
+            if not isinstance(outcome, httpx.Response):
+                error: SyncAPIError = outcome
+            elif outcome.is_success:
+                return outcome
+            else:
+                error = _error_from(outcome, self._api_key)
+                retry_after = error.retry_after
+                if not retry_automatically(outcome.status_code, error.error_code, error.generation_id, policy.statuses):
+                    raise _sent(error, method, path, idempotency_key, attempt)
+            delay = policy.delay(attempt, retry_after)
+            if attempt >= attempts or time.monotonic() + delay >= deadline:
+                raise _sent(error, method, path, idempotency_key, attempt)
+            await self._before_retry(RetryNotice(method, path, attempt + 1, delay, error))
+            await anyio.sleep(delay)
+
+    def _send_headers(
+        self, headers: Mapping[str, str] | None, *, auth: bool, idempotency_key: str | None
+    ) -> dict[str, str]:
+        """The request's headers with the API key (refused here when missing or unsendable) and the key."""
         if auth and self._api_key is None:
             raise MissingAPIKeyError(self.missing_key_hint)
         if auth and not SENDABLE_KEY.match(self._api_key or ""):
@@ -249,67 +290,22 @@ class SyncClient:
             send_headers["x-api-key"] = self._api_key
         if idempotency_key is not None:
             send_headers["Idempotency-Key"] = idempotency_key
-        policy = retry or self.retry
-        safe = method in ("GET", "HEAD") or idempotency_key is not None
-        attempts = policy.max_attempts if safe else 1
-        clean_params = {k: v for k, v in (params or {}).items() if v is not None}
-        started = time.monotonic()
-        deadline = started + max(policy.budget, self._read_seconds(timeout))
-        attempt = 0
-        while True:
-            attempt += 1
-            response: httpx.Response | None = None
-            failure: httpx.TransportError | None = None
-            with anyio.move_on_after(deadline - time.monotonic()) as cut:
-                try:
-                    response = await self._http.request(
-                        method,
-                        path,
-                        params=clean_params or None,
-                        json=json,
-                        data=data,
-                        files=files,
-                        headers=send_headers,
-                        timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
-                    )
-                except httpx.TransportError as exc:
-                    failure = exc
-                except httpx.InvalidURL as exc:  # nothing could be sent; callers should have refused the value
-                    raise SyncAPIError(
-                        http_status=None,
-                        error_code="invalid_request",
-                        message=f"{method} {path[:120]!r} could not be sent: {exc}",
-                        suggestion="Check the ids and values passed (copy ids exactly as earlier results gave them).",
-                    ) from None
-            retry_after: float | None = None
-            if response is None:
-                timed_out = cut.cancelled_caught or isinstance(failure, httpx.TimeoutException)
-                what = "did not answer in time" if timed_out else f"failed ({type(failure).__name__})"
-                error: SyncAPIError = TransportError(
-                    f"{method} {path} {what}.", outcome_unknown=(method == "POST"), timed_out=timed_out
-                )
-            elif response.is_success:
-                return response
-            else:
-                error = _error_from(response, self._api_key)
-                retry_after = error.retry_after
-                again = retry_automatically(
-                    response.status_code, error.error_code, error.generation_id, policy.statuses
-                )
-                if not again:
-                    raise _sent(error, method, path, idempotency_key, attempt)
-            if attempt >= attempts:
-                raise _sent(error, method, path, idempotency_key, attempt)
-            delay = policy.delay(attempt, retry_after)
-            if time.monotonic() + delay >= deadline:
-                raise _sent(error, method, path, idempotency_key, attempt)
-            logger.info("retrying %s %s in %.2fs (attempt %d): %s", method, path, delay, attempt + 1, error)
-            if self.on_retry is not None:
-                try:
-                    await self.on_retry(RetryNotice(method, path, attempt + 1, delay, error))
-                except Exception:  # a hook must never change the request's outcome
-                    logger.debug("retry hook failed", exc_info=True)
-            await anyio.sleep(delay)
+        return send_headers
+
+    async def _before_retry(self, notice: RetryNotice) -> None:
+        logger.info(
+            "retrying %s %s in %.2fs (attempt %d): %s",
+            notice.method,
+            notice.path,
+            notice.delay,
+            notice.attempt,
+            notice.error,
+        )
+        if self.on_retry is not None:
+            try:
+                await self.on_retry(notice)
+            except Exception:  # a hook must never change the request's outcome
+                logger.debug("retry hook failed", exc_info=True)
 
     def _read_seconds(self, timeout: httpx.Timeout | float | None) -> float:
         """How long one attempt may wait for its answer (the read timeout in force for this request)."""
@@ -485,3 +481,25 @@ def _sent(error: SyncAPIError, method: str, path: str, idempotency_key: str | No
     """Record on the error what was sent (never the API key or the body), so it can be explained."""
     error.method, error.path, error.idempotency_key, error.attempts = method, path, idempotency_key, attempts
     return error
+
+
+async def _attempt(
+    send: Callable[[], Awaitable[httpx.Response]], method: str, path: str, deadline: float
+) -> httpx.Response | TransportError:
+    """One attempt: the response, or the transport failure (a reply that did not come in time included)."""
+    failure: httpx.TransportError | None = None
+    with anyio.move_on_after(deadline - time.monotonic()) as cut:
+        try:
+            return await send()
+        except httpx.TransportError as exc:
+            failure = exc
+        except httpx.InvalidURL as exc:  # nothing could be sent; callers should have refused the value
+            raise SyncAPIError(
+                http_status=None,
+                error_code="invalid_request",
+                message=f"{method} {path[:120]!r} could not be sent: {exc}",
+                suggestion="Check the ids and values passed (copy ids exactly as earlier results gave them).",
+            ) from None
+    timed_out = cut.cancelled_caught or isinstance(failure, httpx.TimeoutException)
+    what = "did not answer in time" if timed_out else f"failed ({type(failure).__name__})"
+    return TransportError(f"{method} {path} {what}.", outcome_unknown=(method == "POST"), timed_out=timed_out)
