@@ -28,6 +28,7 @@ from sync_mcp.api.client import API_LONG_POLL_MAX_SECONDS, IDEMPOTENCY_KEY
 from sync_mcp.api.models import CreateGenerationRequest, Generation, is_uuid
 
 from ..asset_store import owner_of
+from ..config import SandboxConfig
 from ..generation_form import read_generation_form
 from ..http import (
     VALIDATION_CODE,
@@ -40,7 +41,7 @@ from ..http import (
     validation_reply,
 )
 from ..project_store import unknown_project
-from ..state import GenerationRecord, ScriptedFailure
+from ..state import GenerationRecord, SandboxState, ScriptedFailure
 from ..webhooks import schedule_webhook
 from .assets import require_known_assets
 from .files import output_url
@@ -216,14 +217,7 @@ def accept_create(
             field="dialogueEdit",
         )
 
-    accepted = dict(raw)
-    output_file_name: str | None = None
-    if isinstance(raw.get("outputFileName"), str):
-        output_file_name = sanitize_output_file_name(raw["outputFileName"])
-        if output_file_name is None:
-            accepted.pop("outputFileName")
-        else:
-            accepted["outputFileName"] = output_file_name
+    accepted, output_file_name = _with_clean_file_name(raw)
     try:
         CreateGenerationRequest.model_validate(accepted)
     except ValidationError as exc:
@@ -234,34 +228,11 @@ def accept_create(
         raise fail(422, "project_not_found", "Project not found.", field="projectId")
 
     digest = digest or body_hash(raw)
-    if key is not None:
-        entry = state.idempotency_entry(key)
-        if entry is not None:
-            if entry.body_hash != digest:
-                raise fail(
-                    409,
-                    IDEMPOTENCY_CONFLICT_CODE,
-                    "This Idempotency-Key was already used with a different request body.",
-                    field="Idempotency-Key",
-                )
-            original = state.get(entry.generation_id)
-            if original is not None:
-                # [INF] A replay answers like the original create (201, same id), in the current state.
-                return JSONResponse(generation_json(request, original), 201)
+    replay = _replay(request, key, digest)
+    if replay is not None:
+        return replay
 
-    now = state.now()
-    active = state.active(now)
-    if len(active) >= config.concurrency_limit:
-        soonest = min(r.terminal_at for r in active) - now
-        raise fail(
-            429,
-            "concurrency_limit_reached",
-            f"Concurrency limit reached: {len(active)} generations are in progress and the plan allows "
-            f"{config.concurrency_limit}. Wait for one to finish.",
-            activeGenerations=len(active),
-            concurrencyLimit=config.concurrency_limit,
-            retryAfterSeconds=max(1, math.ceil(soonest)),
-        )
+    _check_concurrency(state, config)
 
     if on_accept is not None:
         on_accept()
@@ -276,6 +247,54 @@ def accept_create(
         state.remember_idempotency(key, digest, record.id)
     schedule_webhook(request, record, generation_json)
     return JSONResponse(generation_json(request, record), 201)
+
+
+def _with_clean_file_name(raw: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
+    """The body with its outputFileName as the API keeps it (sanitized, or dropped when nothing is left)."""
+    accepted = dict(raw)
+    if not isinstance(raw.get("outputFileName"), str):
+        return accepted, None
+    output_file_name = sanitize_output_file_name(raw["outputFileName"])
+    if output_file_name is None:
+        accepted.pop("outputFileName")
+    else:
+        accepted["outputFileName"] = output_file_name
+    return accepted, output_file_name
+
+
+def _replay(request: Request, key: str | None, digest: str) -> JSONResponse | None:
+    """The original generation of an Idempotency-Key used before with this body; 409 for another body."""
+    state = sandbox_state(request)
+    entry = state.idempotency_entry(key) if key is not None else None
+    if entry is None:
+        return None
+    if entry.body_hash != digest:
+        raise fail(
+            409,
+            IDEMPOTENCY_CONFLICT_CODE,
+            "This Idempotency-Key was already used with a different request body.",
+            field="Idempotency-Key",
+        )
+    original = state.get(entry.generation_id)
+    # [INF] A replay answers like the original create (201, same id), in the current state.
+    return JSONResponse(generation_json(request, original), 201) if original is not None else None
+
+
+def _check_concurrency(state: SandboxState, config: SandboxConfig) -> None:
+    """429 concurrency_limit_reached when the plan's in-flight generations are all taken (reference §14.2)."""
+    now = state.now()
+    active = state.active(now)
+    if len(active) >= config.concurrency_limit:
+        soonest = min(r.terminal_at for r in active) - now
+        raise fail(
+            429,
+            "concurrency_limit_reached",
+            f"Concurrency limit reached: {len(active)} generations are in progress and the plan allows "
+            f"{config.concurrency_limit}. Wait for one to finish.",
+            activeGenerations=len(active),
+            concurrencyLimit=config.concurrency_limit,
+            retryAfterSeconds=max(1, math.ceil(soonest)),
+        )
 
 
 def _without_assets(body: dict[str, Any], asset_ids: frozenset[str]) -> dict[str, Any]:
