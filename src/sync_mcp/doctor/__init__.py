@@ -3,7 +3,7 @@ paste into each supported MCP host (or one, with `--host NAME`). It reads the sa
 environment and `.env`), never prints the API key or the webhook secret, and exits 1 when a check fails.
 
 Checks: the API is reachable and healthy, the key is accepted (one cheap authenticated read) and the clock agrees
-with the API's (tools/api_checks.py); the allowed and output folders, the webhook secret's form, the toolsets on,
+with the API's (services/api_checks.py); the allowed and output folders, the webhook secret's form, the toolsets on,
 and the MCP protocol versions served (checks.py). Host blocks: hosts.py, the same as the README's.
 """
 

@@ -1,6 +1,6 @@
 """The local checks of `sync-mcp doctor`: folders, the webhook secret's form, toolsets, protocol versions.
 
-Each is a `Check` (tools/api_checks.py) saying what to do when it fails. Nothing here changes anything: a missing
+Each is a `Check` (services/api_checks.py) saying what to do when it fails. Nothing here changes anything: a missing
 output folder is not created (the server creates it on the first download), nothing is written but a temporary
 file that is removed at once, and no secret's value is ever part of a detail.
 """

@@ -6,7 +6,7 @@ about one request per 10 s. Should an API answer a long-poll early without a ter
 backs off exponentially instead of polling hot.
 
 While several generations of one key are followed at once, one stream of the organisation's active jobs
-replaces the long-polls (tools/active_jobs_watch.py): a wait sleeps until the stream reports its generation's
+replaces the long-polls (services/active_jobs_watch.py): a wait sleeps until the stream reports its generation's
 change, and reads it once when it is done; a status change on the way is reported from the stream alone.
 
 With a webhook receiver (HTTP mode), a verified delivery ends the wait at once: the long-poll is dropped
