@@ -13,6 +13,8 @@ from typing import Annotated, Any, TypeVar, get_type_hints
 from pydantic import BaseModel, Field
 from pydantic_core import to_jsonable_python
 
+from sync_mcp.api.client import IDEMPOTENCY_KEY
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -51,3 +53,9 @@ def wire_body(model: type[BaseModel], arguments: dict[str, Any]) -> dict[str, An
         for k, v in arguments.items()
         if k in names and v is not None
     }
+
+
+def idempotency_parameter(description: str) -> inspect.Parameter:
+    """The optional `idempotencyKey` argument of a create the API de-duplicates (the API's key pattern)."""
+    annotation = Annotated[str | None, Field(pattern=IDEMPOTENCY_KEY.pattern, description=description)]
+    return inspect.Parameter("idempotencyKey", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=annotation)

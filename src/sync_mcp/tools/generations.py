@@ -12,10 +12,9 @@ from pydantic import Field
 from sync_mcp.api import CreateGenerationRequest, Generation, new_idempotency_key
 from sync_mcp.api import generations as api
 from sync_mcp.api.capabilities import MODELS, TERMINAL_STATUSES
-from sync_mcp.api.client import IDEMPOTENCY_KEY
 from sync_mcp.services.waiting import follow_generation
 
-from .arguments import wire_body, with_model_parameters
+from .arguments import idempotency_parameter, wire_body, with_model_parameters
 from .generation_ids import GenerationId
 from .notify import client_log
 from .registry import sync_tool
@@ -90,19 +89,10 @@ async def current_generation(state: ToolState, generation_id: str) -> Generation
     return describe(state, generation)
 
 
-IDEMPOTENCY_PARAMETER = inspect.Parameter(
-    "idempotencyKey",
-    inspect.Parameter.KEYWORD_ONLY,
-    default=None,
-    annotation=Annotated[
-        str | None,
-        Field(
-            pattern=IDEMPOTENCY_KEY.pattern,
-            description="Optional key (1-128 of A-Za-z0-9._~-) making this create safe to repeat: the same key with "
-            "the same body returns the same generation instead of a second paid job. One is minted if omitted "
-            "and returned as idempotencyKey.",
-        ),
-    ],
+IDEMPOTENCY_PARAMETER = idempotency_parameter(
+    "Optional key (1-128 of A-Za-z0-9._~-) making this create safe to repeat: the same key with the same body "
+    "returns the same generation instead of a second paid job. One is minted if omitted and returned as "
+    "idempotencyKey."
 )
 CTX_PARAMETER = inspect.Parameter("ctx", inspect.Parameter.KEYWORD_ONLY, annotation=Context)
 

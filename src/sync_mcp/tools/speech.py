@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import inspect
 from typing import Annotated, Any
 
 from mcp.server.mcpserver import Context
@@ -12,13 +11,13 @@ from pydantic import AfterValidator, Field
 
 from sync_mcp.api import SyncAPIError, new_idempotency_key
 from sync_mcp.api import speech as api
-from sync_mcp.api.client import ID_SEGMENT, IDEMPOTENCY_KEY
+from sync_mcp.api.client import ID_SEGMENT
 from sync_mcp.api.errors import LOCAL_VALIDATION_CODE
 from sync_mcp.api.models import rule_error
 from sync_mcp.api.speech import SPEECH_JOB_TERMINAL, Speech, SpeechJob, SpeechRequest
 from sync_mcp.services.outcomes import outcome_unknown, uncertain
 
-from .arguments import wire_body, with_model_parameters
+from .arguments import idempotency_parameter, wire_body, with_model_parameters
 from .generations import CTX_PARAMETER
 from .registry import sync_tool
 from .results import ok
@@ -70,18 +69,7 @@ def _job_step(job: SpeechJob) -> str:
     return f"Call get_speech_job with id={job.id} in a few seconds."
 
 
-KEY_PARAMETER = inspect.Parameter(
-    "idempotencyKey",
-    inspect.Parameter.KEYWORD_ONLY,
-    default=None,
-    annotation=Annotated[
-        str | None,
-        Field(
-            pattern=IDEMPOTENCY_KEY.pattern,
-            description="Same key + body = same job, never a second; minted if omitted.",
-        ),
-    ],
-)
+KEY_PARAMETER = idempotency_parameter("Same key + body = same job, never a second; minted if omitted.")
 
 
 @sync_tool(title="Start a text-to-speech job", read_only=False, destructive=False, idempotent=False)
