@@ -24,6 +24,7 @@ from starlette.responses import Response
 from sync_mcp.sandbox import SandboxServer
 from sync_mcp.sandbox.asset_store import AssetStore, asset_store
 from sync_mcp.server import build_server
+from sync_mcp.services.direct_create import DIRECT_MAX_BYTES
 
 from .conftest import data, make_settings, sent
 from .fake_api import FakeAPI, fake_api
@@ -183,6 +184,9 @@ async def test_a_file_swapped_before_it_is_opened_is_refused(
 ) -> None:
     """lipsync checks both files, then uploads the video: the audio is swapped meanwhile (checked, not yet
     opened). What is opened is checked again, so the call ends in a structured error and sends nothing of it."""
+    # A video too large to travel with the create: lipsync uploads each file first, and the video's upload is the
+    # moment the audio is swapped. (Small files go with the create, opened the same checked way.)
+    tree["clip"].write_bytes(b"\0\0\0\x18ftypisom" + os.urandom(DIRECT_MAX_BYTES))
     voice = tree["voice"]
     action = {
         "symlink": symlink_over(voice, tree["outside"] / "secret.mp4"),
@@ -197,4 +201,18 @@ async def test_a_file_swapped_before_it_is_opened_is_refused(
     assert text in err["message"]
     assert fake.seen.count(("GET", LOOKUP)) == 1, "the audio was never hashed or looked up"
     assert len(store(api).files) == 1, "only the video reached the storage"
+    assert not [r for r in sent(api) if r.path.startswith("/v2/generate")], "no generation was created"
+
+
+async def test_a_link_out_of_the_folders_is_refused_on_the_direct_create_path(
+    client: Client, api: SandboxServer, fake: FakeAPI, tree: dict[str, Path]
+) -> None:
+    """Small files travel with a multipart create (opened once with `open_checked`, like an upload): an audio that
+    is a link to a file outside the folders is refused, and nothing is created or sent of it."""
+    outside = tree["outside"] / "secret.mp4"
+    tree["voice"].unlink()
+    tree["voice"].symlink_to(outside)
+    result = await call(client, "lipsync", {"video": "clip.mp4", "audio": "voice.wav", "wait": False})
+    err = data(result)
+    assert result.is_error and err["field"] == "audio", err
     assert not [r for r in sent(api) if r.path.startswith("/v2/generate")], "no generation was created"

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Literal
+from typing import Any, BinaryIO, Literal
 
 import httpx
 
@@ -71,7 +69,9 @@ class FormFile:
     """A local file sent in the multipart create as the form field of its input type (`video`, `image`, `audio`)."""
 
     kind: Literal["video", "image", "audio"]
-    path: Path
+    name: str
+    file: BinaryIO
+    """Open for reading (the caller opened and checked it); read from its start on each attempt."""
     content_type: str
     input_index: int
     """The item of the body's `input` that this file supplies."""
@@ -105,9 +105,8 @@ async def create_generation_with_files(
     reference §3.2): no separate upload round trip, for small files. The Idempotency-Key covers it like a JSON
     create; each retry sends the same fields and files from their start."""
     fields = multipart_form(_prepared(client, body, idempotency_key), files)
-    with contextlib.ExitStack() as stack:
-        parts = [(f.kind, (f.path.name, stack.enter_context(f.path.open("rb")), f.content_type)) for f in files]
-        return await _submitted(client, idempotency_key, data=fields, files=parts, timeout=MULTIPART_TIMEOUT)
+    parts = [(f.kind, (f.name, f.file, f.content_type)) for f in files]
+    return await _submitted(client, idempotency_key, data=fields, files=parts, timeout=MULTIPART_TIMEOUT)
 
 
 async def get_generation(

@@ -11,6 +11,7 @@ organisation; the created generation's `input` names it by `assetId`.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -18,6 +19,7 @@ from sync_mcp.api import CreateGenerationRequest, Generation, SyncClient
 from sync_mcp.api.generations import FormFile, create_generation_with_files
 from sync_mcp.config import Settings
 
+from .local_files import open_checked
 from .media_sources import MediaSource
 from .progress import ProgressSink
 
@@ -28,7 +30,8 @@ DIRECT_MAX_BYTES = 20_000_000
 @dataclass(frozen=True)
 class DirectFile:
     source: MediaSource
-    form: FormFile
+    input_index: int
+    """The item of the body's `input` this file supplies."""
 
 
 @dataclass(frozen=True)
@@ -48,27 +51,32 @@ def direct_files(settings: Settings, sources: Sequence[MediaSource | None]) -> l
         return None
     if settings.max_cost_usd is not None or settings.confirm_above_usd is not None:
         return None
-    return [
-        DirectFile(s, FormFile(kind=s.kind, path=s.local.path, content_type=s.local.media.content_type, input_index=n))
-        for n, s in local
-        if s.local is not None
-    ]
+    return [DirectFile(s, n) for n, s in local]
 
 
 async def create_with_files(
     client: SyncClient, request: CreateGenerationRequest, files: Sequence[DirectFile], key: str, progress: ProgressSink
 ) -> tuple[Generation, list[SentFile]]:
-    """Create with the files in the request; `request` holds placeholders where the files go."""
-    total = sum(f.form.path.stat().st_size for f in files)
-    progress.next_phase()
-    names = ", ".join(f.form.path.name for f in files)
-    await progress.report(0.5, 1, f"sending {names} ({total / 1e6:.1f} MB) with the create")
-    generation = await create_generation_with_files(client, request, [f.form for f in files], idempotency_key=key)
+    """Create with the files in the request; `request` holds placeholders where the files go. Each file is opened
+    once, and what was opened checked again, as an upload does (local_files.open_checked): a file swapped for a
+    link, a pipe or another file after the check is refused, and nothing outside the caller's folders is sent."""
+    with contextlib.ExitStack() as stack:
+        forms = []
+        for f in files:
+            local = f.source.local
+            assert local is not None  # direct_files keeps local sources only
+            opened = stack.enter_context(open_checked(local.path, local.identity, local.folders, field=local.field))
+            forms.append(FormFile(f.source.kind, opened.name, opened.file, local.media.content_type, f.input_index))
+        total = sum(local.size for f in files if (local := f.source.local) is not None)
+        progress.next_phase()
+        names = ", ".join(form.name for form in forms)
+        await progress.report(0.5, 1, f"sending {names} ({total / 1e6:.1f} MB) with the create")
+        generation = await create_generation_with_files(client, request, forms, idempotency_key=key)
     await progress.report(1, 1, f"sent {names}")
     echoed = generation.input or []
     sent = []
-    for f in files:
-        item = next((i for i in echoed if i.get("type") == f.form.kind and isinstance(i.get("assetId"), str)), None)
+    for f, form in zip(files, forms, strict=True):
+        item = next((i for i in echoed if i.get("type") == form.kind and isinstance(i.get("assetId"), str)), None)
         size = f.source.local.size if f.source.local is not None else 0
         sent.append(SentFile(f.source.field, item["assetId"] if item else None, size))
     return generation, sent
