@@ -157,14 +157,27 @@ function batchRows(tag) {
   }));
 }
 
+/** The folder this client's local files are read from, as the server's file_not_found fix names it. */
+async function callerFolder(client) {
+  const probe = await client.callTool({ name: "upload_media", arguments: { path: "sweep-probe-missing.mp4" } });
+  const fix = JSON.parse(probe.content?.[0]?.text ?? "{}").fix ?? "";
+  const folder = /paths are relative to (.+?)\)\./.exec(fix)?.[1];
+  need(folder, `no folder named in the missing file's fix: ${fix}`);
+  return folder;
+}
+
 /** Every tool at least once with success, then every error path, on one connected client. */
 async function sweep(transport, client) {
   const ctx = { client, tools: new Map(), succeeded: new Set() };
   const s = (name, fn) => step(transport, name, fn);
   const state = {};
   const tag = `${transport}-${randomUUID().slice(0, 8)}`;
-  const face = join(media, `face-${tag}.mp4`);
-  const voice = join(media, `voice-${tag}.wav`);
+  // Over HTTP each caller reads only its own folder under SYNC_MCP_ALLOWED_DIRS; the server names it in the fix
+  // of a missing file ("paths are relative to ..."), which is how an operator learns where to put a user's files.
+  const folder = transport === "http" ? await callerFolder(client) : media;
+  mkdirSync(folder, { recursive: true });
+  const face = join(folder, `face-${tag}.mp4`);
+  const voice = join(folder, `voice-${tag}.wav`);
   writeFileSync(face, randomBytes(4096));
   writeFileSync(voice, randomBytes(4096));
 
