@@ -21,7 +21,7 @@ from sync_mcp.api.capabilities import TERMINAL_STATUSES
 from sync_mcp.api.client import MAX_WAIT_SECONDS
 from sync_mcp.api.generations import get_generation
 
-from .deliveries import DeliveryBoard
+from .deliveries import Deliveries
 
 OnPoll = Callable[[Generation, int, float], Awaitable[None]]
 """Called after every poll with (generation, poll number, seconds elapsed)."""
@@ -36,7 +36,7 @@ async def follow_generation(
     *,
     timeout: float,
     on_poll: OnPoll | None = None,
-    deliveries: DeliveryBoard | None = None,
+    deliveries: Deliveries | None = None,
 ) -> tuple[Generation, bool]:
     """Poll until COMPLETED/FAILED/REJECTED or `timeout` seconds, or until a webhook delivery for it
     arrives; returns (generation, timed_out)."""
