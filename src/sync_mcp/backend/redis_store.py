@@ -1,23 +1,25 @@
-"""Redis, as every replica of a deployment sees it: namespaced keys that each carry a TTL, and one pub/sub channel.
+"""Redis, as every replica of a deployment sees it: namespaced keys that each carry a TTL, and one event stream.
 
 The primitives are the few that the shared stores need, each one Redis command (so each is atomic):
 `get`/`get_many`, `put` (SET PX), `add` (SET NX PX: first writer wins), `replace` (SET XX KEEPTTL), `swap`
 (SET GET PX), `take` (GETDEL: of two concurrent takes one gets the value), `refresh` (GETEX PX), `delete`, and
-`publish`/`listen` on topics carried by one channel (`<namespace>:events`), which every replica's reader hears,
-its own publications included.
+`publish`/`listen` on topics. Events are published to one Redis stream (`<namespace>:events`: XADD, capped at
+`EVENTS_KEPT` entries, expiring `EVENTS_TTL_SECONDS` after the last one), which every replica's reader follows
+(XREAD BLOCK), its own publications included. A stream rather than plain PUBLISH, so that a replica that lost
+Redis for a while reads, once it is back, the events published meanwhile by the others: no replica misses a change.
 
 Faults. `start` pings Redis and raises `StateBackendError` when it cannot (the server does not start). While
 serving, a command that fails raises `SharedStateUnavailable` (the caller answers a retryable error; the
-command changed nothing) and marks Redis as lost; the reader reconnects with backoff, and once it listens
-again the recovery hooks run (for what may have been missed meanwhile). Nothing falls back to this process's
-memory. Built on the `redis` package's asyncio client (`pip install 'sync-mcp[redis]'`), so asyncio only.
+command changed nothing) and marks Redis as lost; the reader reconnects with backoff, resumes after the last
+event it read, and runs the recovery hooks (for what this replica could not write meanwhile). Nothing falls back
+to this process's memory. Built on the `redis` package's asyncio client (`pip install 'sync-mcp[redis]'`), so
+asyncio only.
 """
 
 from __future__ import annotations
 
 import asyncio
 import inspect
-import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -36,6 +38,10 @@ OPERATION_TIMEOUT = 2.0
 """Seconds one command (or a connection attempt) may take before Redis counts as unavailable."""
 RECONNECT_DELAYS = (0.1, 0.2, 0.5, 1.0, 2.0)
 HEALTH_CHECK_SECONDS = 5
+EVENTS_KEPT = 10_000
+"""Events the stream keeps (about; older ones are trimmed): what a replica can catch up on after an outage."""
+EVENTS_TTL_SECONDS = 24 * 3600.0
+READ_BLOCK_MS = 1000
 
 
 def where(url: str) -> str:
@@ -94,6 +100,7 @@ class RedisStore:
         self.where = where(url)
         self.namespace = namespace.strip(":") or DEFAULT_NAMESPACE
         self.channel = f"{self.namespace}:events"
+        """The event stream's key."""
         self.available = False
         """False from a failed command (or a lost subscription) until a command or the reader succeeds again."""
         self._redis: Any = None
@@ -101,7 +108,7 @@ class RedisStore:
         self._recovery: list[RecoveryHook] = []
         self._users = 0
         self._reader: asyncio.Task[None] | None = None
-        self._listening: asyncio.Event | None = None  # created on start, in the running loop
+        self._last_event = "0-0"
 
     def __repr__(self) -> str:
         return f"RedisStore({self.where!r}, namespace={self.namespace!r})"
@@ -120,6 +127,7 @@ class RedisStore:
         try:
             self._redis = _client(self._url)
             await asyncio.wait_for(self._redis.ping(), OPERATION_TIMEOUT * 2)
+            self._last_event = await asyncio.wait_for(self._latest_event(), OPERATION_TIMEOUT * 2)
         except StateBackendError:
             self._users -= 1
             raise
@@ -133,9 +141,8 @@ class RedisStore:
                 "SYNC_MCP_REDIS_URL to keep that state in one process (one replica only)."
             ) from None
         self.available = True
-        self._listening = asyncio.Event()
+        # Follows the events published from now on (and, after an outage, those published meanwhile).
         self._reader = asyncio.get_running_loop().create_task(self._read(), name="sync-mcp redis reader")
-        await asyncio.wait_for(self._listening.wait(), OPERATION_TIMEOUT * 2)
         logger.info("shared state in Redis at %s (namespace %s)", self.where, self.namespace)
 
     async def stop(self) -> None:
@@ -231,8 +238,15 @@ class RedisStore:
 
     async def publish(self, topic: str, message: str) -> None:
         """Send `message` to every replica's listeners of `topic` (this one's included)."""
-        payload = json.dumps({"topic": topic, "data": message}, separators=(",", ":"))
-        await self._run(lambda r: r.publish(self.channel, payload))
+        fields = {"topic": topic, "data": message}
+
+        async def send(r: Any) -> None:
+            async with r.pipeline(transaction=True) as pipe:
+                pipe.xadd(self.channel, fields, maxlen=EVENTS_KEPT, approximate=True)
+                pipe.pexpire(self.channel, _ms(EVENTS_TTL_SECONDS))
+                await pipe.execute()
+
+        await self._run(send)
 
     def listen(self, topic: str, listener: Listener) -> Callable[[], None]:
         """Register a local listener of `topic`; returns an idempotent unsubscribe."""
@@ -249,24 +263,25 @@ class RedisStore:
         """Run `hook` each time the reader listens again after losing Redis (messages may have been missed)."""
         self._recovery.append(hook)
 
+    async def _latest_event(self) -> str:
+        """The id of the stream's newest event (a reader starting now follows what comes after it)."""
+        newest = await self._redis.xrevrange(self.channel, count=1)
+        return str(newest[0][0]) if newest else "0-0"
+
     async def _read(self) -> None:
         attempt = 0
         recovering = False
         while True:
-            pubsub = None
             try:
-                pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
-                await asyncio.wait_for(pubsub.subscribe(self.channel), OPERATION_TIMEOUT * 2)
-                attempt = 0
-                if self._listening is not None:
-                    self._listening.set()
-                if recovering:
-                    recovering = False
-                    await self._recovered()
                 while True:
-                    message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
-                    if message is not None and message.get("type") == "message":
-                        await self._dispatch(str(message["data"]))
+                    batches = await self._redis.xread({self.channel: self._last_event}, count=100, block=READ_BLOCK_MS)
+                    if recovering:
+                        recovering, attempt = False, 0
+                        await self._recovered()
+                    for _, events in batches or ():
+                        for event_id, fields in events:
+                            self._last_event = str(event_id)
+                            await self._dispatch(fields)
             except asyncio.CancelledError:
                 raise
             except _failures() as exc:
@@ -274,12 +289,6 @@ class RedisStore:
                 recovering = True
                 await asyncio.sleep(RECONNECT_DELAYS[min(attempt, len(RECONNECT_DELAYS) - 1)])
                 attempt += 1
-            finally:
-                if pubsub is not None:
-                    try:
-                        await asyncio.shield(pubsub.aclose())
-                    except (asyncio.CancelledError, *_failures()):
-                        pass
 
     async def _recovered(self) -> None:
         if not self.available:
@@ -293,12 +302,10 @@ class RedisStore:
             except Exception:  # one hook must not keep the others from running
                 logger.exception("a recovery step after a Redis outage failed")
 
-    async def _dispatch(self, raw: str) -> None:
-        try:
-            envelope = json.loads(raw)
-            topic, data = str(envelope["topic"]), str(envelope["data"])
-        except (ValueError, KeyError, TypeError):
-            logger.warning("ignored a malformed message on %s", self.channel)
+    async def _dispatch(self, fields: dict[str, str]) -> None:
+        topic, data = fields.get("topic"), fields.get("data")
+        if topic is None or data is None:
+            logger.warning("ignored a malformed event on %s", self.channel)
             return
         for listener in list(self._listeners.get(topic, ())):
             try:
