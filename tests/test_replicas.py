@@ -24,12 +24,13 @@ from sync_mcp.backend import StateBackendError
 from sync_mcp.cli import main
 from sync_mcp.sandbox import SandboxServer
 from sync_mcp.sandbox.config import DEFAULT_WEBHOOK_SECRET
+from sync_mcp.server.http import build_http_app
 from sync_mcp.server.state_backend import state_backend
 from sync_mcp.server.tasks import CreateTaskResult, DetailedTask
 
 from .conftest import TEST_KEY, data, error, make_settings, sent
-from .http_support import TOKEN, http_client, post_delivery
-from .oauth_support import SECRET, Browser, MemoryTokens, list_tools_with, oauth_client
+from .http_support import TOKEN, http_client, post_delivery, serving
+from .oauth_support import SECRET, Browser, MemoryTokens, list_tools_with, oauth_client, tokens_for
 from .redis_support import (
     NAMESPACE,
     RedisProcess,
@@ -404,3 +405,43 @@ async def test_killing_and_restarting_redis_loses_no_task_and_no_update(
     assert heard == uri_of(seen)
     assert [t.status for t in tasks] == ["completed"] * 3
     assert all(t.result and t.result["structuredContent"]["status"] == "COMPLETED" for t in tasks)
+
+
+async def test_during_an_outage_signed_in_users_are_told_to_retry_not_to_sign_in_again(
+    api: SandboxServer, durable_redis: RedisProcess
+) -> None:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.bind(("127.0.0.1", 0))
+    base = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    settings = make_settings(
+        api,
+        SYNC_API_KEY="",
+        SYNC_MCP_AUTH="oauth",
+        SYNC_MCP_PUBLIC_URL=base,
+        SYNC_MCP_SECRET_KEY=SECRET,
+        **shared(durable_redis),
+    )
+    _, app = build_http_app(settings)
+    async with serving(app, sock=sock), httpx.AsyncClient(timeout=30) as http:
+        client, tokens = await tokens_for(http, base, TEST_KEY)
+        before = await list_tools_with(http, base, tokens["access_token"])
+        durable_redis.kill()
+        during = await list_tools_with(http, base, tokens["access_token"])
+        refresh = await http.post(
+            f"{base}/token",
+            data={
+                "grant_type": "refresh_token",
+                "refresh_token": tokens["refresh_token"],
+                "client_id": client["client_id"],
+                "client_secret": client["client_secret"],
+            },
+        )
+        durable_redis.start()
+        after = await list_tools_with(http, base, tokens["access_token"])
+    assert before.status_code == 200
+    for refused in (during, refresh):
+        assert refused.status_code == 503, refused.text
+        body = refused.json()
+        assert body["error"] == "temporarily_unavailable" and body["errorCode"] == "shared_state_unavailable"
+        assert body["retryable"] is True and body["fix"] and refused.headers["retry-after"]
+    assert after.status_code == 200, "the same token works again: nobody had to sign in again"
