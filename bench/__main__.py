@@ -19,6 +19,7 @@ BENCHMARKS = {
     "download": "bench.download",
     "waiting": "bench.waiting",
     "tool_surface": "bench.tool_surface",
+    "replicas": "bench.replicas",
 }
 
 

@@ -14,10 +14,11 @@ repeated sighting (a second poll, a replayed webhook) publishes nothing. A gener
 terminal status counts as a change, since a job reaches its terminal status only once.
 
 With shared state in Redis (`SYNC_MCP_REDIS_URL`), the last status seen is kept there (one SET GET per
-sighting, so of two replicas seeing the same change exactly one publishes it), and a change goes out on Redis
-pub/sub: every replica hears it and tells its own watchers on both eras (`SharedSubscriptionBus`). A sighting
-made while Redis is unreachable is kept here and recorded (and published if it is news) when Redis returns,
-so watchers still hear of it; the request that made it is answered as usual.
+sighting of a status new to this replica, so of two replicas seeing the same change exactly one publishes
+it), and a change goes out on the deployment's Redis event stream: every replica hears it and tells its own
+watchers on both eras (`SharedSubscriptionBus`). A sighting made while Redis is unreachable is kept here and
+recorded (and published if it is news) when Redis returns, so watchers still hear of it; the request that
+made it is answered as usual.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ def generation_uri(generation_id: str) -> str:
 
 
 class SharedSubscriptionBus:
-    """The SDK's `SubscriptionBus` over Redis pub/sub: a resource update published on any replica reaches the
+    """The SDK's `SubscriptionBus` over the Redis event stream: a resource update published on any replica reaches the
     `subscriptions/listen` streams of every replica (and the relays, which tell legacy watchers). List changes
     (tools, prompts, resources) belong to one server process and stay local."""
 
@@ -100,13 +101,18 @@ class GenerationUpdates:
 
     def record(self, generation: Generation) -> bool:
         """Remember the status seen; True when it is news (see the module docstring)."""
-        previous = self._last_status.pop(generation.id, None)
-        self._last_status[generation.id] = generation.status
-        while len(self._last_status) > REMEMBERED_GENERATIONS:
-            self._last_status.popitem(last=False)
+        previous = self._remember(generation.id, generation.status)
         if previous is None:
             return generation.status in TERMINAL_STATUSES
         return previous != generation.status
+
+    def _remember(self, generation_id: str, status: str) -> str | None:
+        """Remember the status this process saw last (bounded); returns the one before."""
+        previous = self._last_status.pop(generation_id, None)
+        self._last_status[generation_id] = status
+        while len(self._last_status) > REMEMBERED_GENERATIONS:
+            self._last_status.popitem(last=False)
+        return previous
 
     async def observe(self, generation: Generation) -> None:
         """A sighting of `generation`: publish `resources/updated` to its watchers if the status changed."""
@@ -114,10 +120,13 @@ class GenerationUpdates:
             if self.record(generation):
                 await self.publish(generation.id)
             return
+        if self._last_status.get(generation.id) == generation.status and generation.id not in self._unrecorded:
+            return  # this replica recorded this very status already: statuses only move forward
         recorded = False
         try:
             news = await self._record_shared(generation.id, generation.status)
             recorded = True
+            self._remember(generation.id, generation.status)
             if news:
                 await self.publish(generation.id)
         except SharedStateUnavailable:
@@ -142,6 +151,7 @@ class GenerationUpdates:
             generation_id, (status, recorded) = next(iter(self._unrecorded.items()))
             if recorded or await self._record_shared(generation_id, status):
                 await self.publish(generation_id)
+            self._remember(generation_id, status)
             if self._unrecorded.get(generation_id) == (status, recorded):
                 del self._unrecorded[generation_id]
 
