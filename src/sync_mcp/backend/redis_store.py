@@ -234,7 +234,7 @@ class RedisStore:
         ms = await self._run(lambda r: r.pttl(key))
         return None if ms is None or ms < 0 else ms / 1000
 
-    # ------------------------------------------------------------------------------------------- pub/sub
+    # -------------------------------------------------------------------------------------------- events
 
     async def publish(self, topic: str, message: str) -> None:
         """Send `message` to every replica's listeners of `topic` (this one's included)."""

@@ -147,6 +147,10 @@ class TaskHandles(Protocol):
 
     ttl_seconds: float
 
+    async def ready(self) -> bool:
+        """Whether a task can be started now (a shared store checks that Redis answers)."""
+        ...
+
     async def open(
         self, generation_id: str, tool: str, owner: Owner, *, carried: dict[str, Any], status_message: str
     ) -> tuple[str, TaskHandle]:
@@ -202,6 +206,9 @@ class TaskStore:
             del self._tasks[task_id]
 
     # `TaskHandles`, in this process
+    async def ready(self) -> bool:
+        return True
+
     async def open(
         self, generation_id: str, tool: str, owner: Owner, *, carried: dict[str, Any], status_message: str
     ) -> tuple[str, TaskHandle]:
@@ -284,7 +291,7 @@ class GenerationTasks(Extension):
         arguments = params.arguments or {}
         if wants is None or not wants(arguments) or not declared_tasks(ctx):
             return await call_next(ctx)
-        if not await _shared_state_ready(self.store):
+        if not await self.store.ready():
             return fail(unavailable_error(f"{params.name} as a task"))  # before anything is created or spent
         with tool_arguments(params, {**arguments, "wait": False}):  # the tool's non-waiting path
             result = await call_next(ctx)
@@ -391,12 +398,6 @@ class GenerationTasks(Extension):
             "ttl_ms": round(self.store.ttl_seconds * 1000),
             "poll_interval_ms": self.poll_interval_ms,
         }
-
-
-async def _shared_state_ready(store: TaskHandles) -> bool:
-    """False when the handles live in Redis and Redis does not answer (checked before a task is started)."""
-    check = getattr(store, "ready", None)
-    return True if check is None else bool(await check())
 
 
 def _unavailable(method: str) -> MCPError:
