@@ -20,6 +20,7 @@ BENCHMARKS = {
     "waiting": "bench.waiting",
     "active_jobs": "bench.active_jobs",
     "tool_surface": "bench.tool_surface",
+    "replicas": "bench.replicas",
 }
 
 

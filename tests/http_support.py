@@ -34,10 +34,11 @@ class HttpServer:
 
 
 @asynccontextmanager
-async def serving(app: Starlette) -> AsyncIterator[str]:
-    """Run `app` on a free loopback port; yields its base URL."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.bind(("127.0.0.1", 0))
+async def serving(app: Starlette, sock: socket.socket | None = None) -> AsyncIterator[str]:
+    """Run `app` on a free loopback port (or on `sock`, bound already); yields its base URL."""
+    if sock is None:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+        sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     config = uvicorn.Config(app, log_config=None, log_level="warning", timeout_graceful_shutdown=1)
     server = uvicorn.Server(config)

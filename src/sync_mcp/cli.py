@@ -93,6 +93,14 @@ def main(argv: Sequence[str] | None = None) -> None:
             logging.getLogger("sync_mcp").warning(line)
         from sync_mcp.tools.toolset import UnknownToolsetError
 
+        redis_url = settings.shared_state_url()
+        if redis_url is not None:  # Redis mode: refuse to start without it, rather than split the state
+            from sync_mcp.backend import StateBackendError, preflight
+
+            try:
+                preflight(redis_url, settings.redis_namespace)
+            except StateBackendError as exc:
+                sys.exit(f"sync-mcp: {exc}")
         if args.transport == "http":
             from sync_mcp.server.http import HttpConfigError, serve_http
 

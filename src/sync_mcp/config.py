@@ -87,6 +87,11 @@ class Settings(BaseSettings):
     limit over stdio (one user, one folder)."""
     output_budget_bytes: int | None = Field(default=None, gt=0, validation_alias="SYNC_MCP_OUTPUT_BUDGET_BYTES")
     """Bytes the whole output folder (every caller's) may hold; unset: no limit."""
+    redis_url: SecretStr | None = Field(default=None, validation_alias="SYNC_MCP_REDIS_URL")
+    """Shared state in Redis (`redis://[:password@]host:port/db`, `rediss://` for TLS), so several replicas serve
+    one deployment; unset: kept in this process (one replica). Needs `pip install 'sync-mcp[redis]'`."""
+    redis_namespace: str = Field(default="sync-mcp", min_length=1, validation_alias="SYNC_MCP_REDIS_NAMESPACE")
+    """Prefix of every Redis key and of the event channel: deployments sharing one Redis use different ones."""
 
     @field_validator("*", mode="before")
     @classmethod
@@ -100,6 +105,13 @@ class Settings(BaseSettings):
     @classmethod
     def _auth_lower(cls, value: Any) -> Any:
         return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().strip().startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("SYNC_MCP_REDIS_URL must be a redis://, rediss:// or unix:// URL")
+        return value
 
     @field_validator("base_url")
     @classmethod
@@ -133,6 +145,10 @@ class Settings(BaseSettings):
         if self.output_quota_bytes is not None:
             return self.output_quota_bytes
         return HTTP_OUTPUT_QUOTA_BYTES if per_caller else None
+
+    def shared_state_url(self) -> str | None:
+        """SYNC_MCP_REDIS_URL, or None (state kept in this process)."""
+        return self.redis_url.get_secret_value().strip() if self.redis_url else None
 
     def secret_key(self) -> str | None:
         return self.api_key.get_secret_value() if self.api_key else None

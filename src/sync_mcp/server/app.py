@@ -30,10 +30,11 @@ from sync_mcp import __version__
 from sync_mcp.api import ErrorCatalog, SyncClient
 from sync_mcp.api.catalog import fetch_error_catalog
 from sync_mcp.api.explain import from_validation_error, validation_text
+from sync_mcp.backend import SharedStateUnavailable, unavailable_error
 from sync_mcp.config import Settings
 from sync_mcp.logs import redact
 from sync_mcp.sdk_internals import lowlevel_server
-from sync_mcp.services.deliveries import DeliveryBoard
+from sync_mcp.services.deliveries import Deliveries
 from sync_mcp.tools import ToolState
 from sync_mcp.tools.registry import add_tools
 from sync_mcp.tools.results import crashed, fail
@@ -51,6 +52,7 @@ from .instructions import INSTRUCTIONS
 from .prompts import register_prompts
 from .resources import register_resources
 from .schemas import compact
+from .state_backend import StateBackend, state_backend
 from .stdio import stdio_streams
 from .tasks import GenerationTasks
 
@@ -66,8 +68,10 @@ class SyncMCPServer(MCPServer[ToolState]):
     """The server's `SYNC_MCP_MAX_WAIT_SECONDS`, written into each wait's `timeout` schema as its maximum."""
     updates: GenerationUpdates
     """Publishes generation changes to subscribers; usable outside requests (webhooks)."""
-    deliveries: DeliveryBoard
+    deliveries: Deliveries
     """Verified webhook deliveries, fed by the HTTP webhook receiver; they end waits."""
+    backend: StateBackend
+    """Where the state replicas share lives: this process, or Redis (server/state_backend.py)."""
 
     async def run_stdio_async(self) -> None:
         """Serve stdio as the SDK does, over asyncio pipes rather than a worker thread per message."""
@@ -112,7 +116,10 @@ class SyncMCPServer(MCPServer[ToolState]):
             raise MCPError(INVALID_PARAMS, f"Unknown tool: {name}", data={"tool": name})
         try:
             return await super().call_tool(name, arguments, context)
-        except UnexpectedToolError:
+        except UnexpectedToolError as exc:
+            if isinstance(exc.__cause__, SharedStateUnavailable):
+                logger.warning("tool %s could not run: %s", name, exc.__cause__)
+                return fail(unavailable_error(name))
             logger.exception("tool %s crashed", name)
             return fail(crashed(name))
         except ToolError as exc:
@@ -153,24 +160,40 @@ def server_icon() -> Icon:
     )
 
 
-def build_server(settings: Settings | None = None, *, toolset_switch: bool = True, **options: Any) -> SyncMCPServer:
+def build_server(
+    settings: Settings | None = None,
+    *,
+    toolset_switch: bool = True,
+    backend: StateBackend | None = None,
+    **options: Any,
+) -> SyncMCPServer:
     """A ready server offering the toolsets `SYNC_MCP_TOOLSETS` names (raises `UnknownToolsetError`, listing the
-    valid names, for one that does not exist). Nothing touches the network until a tool runs. With
-    `toolset_switch` (one user per server, as over stdio) and toolsets left off, the model may enable them with
-    `enable_toolset`. `options` go to `MCPServer` (the HTTP transport passes `token_verifier` and `auth`)."""
+    valid names, for one that does not exist). Nothing touches the network until a tool runs, or until the
+    lifespan starts in Redis mode (which connects, or refuses to start). With `toolset_switch` (one user per
+    server, as over stdio) and toolsets left off, the model may enable them with `enable_toolset`. `backend`
+    keeps the shared state (default: the one SYNC_MCP_REDIS_URL asks for). `options` go to `MCPServer` (the
+    HTTP transport passes `token_verifier` and `auth`)."""
     settings = settings or Settings()
     offered = Offered(TOOLSETS, chosen(settings.toolsets))
     redact(settings.secret_key())
-    updates = GenerationUpdates()
-    deliveries = DeliveryBoard()
-    tasks = GenerationTasks()
+    backend = backend or state_backend(settings)
+    updates = backend.updates()
+    deliveries = backend.deliveries()
+    tasks = GenerationTasks(store=backend.task_store())
+    spend_estimates = backend.spend_memory()
+    security = backend.request_state_security()
+    if security is not None:
+        options.setdefault("request_state_security", security)
 
     @asynccontextmanager
     async def lifespan(_: MCPServer[ToolState]) -> AsyncIterator[ToolState]:
         timeout = httpx.Timeout(settings.request_timeout, connect=10.0, pool=10.0)
-        async with SyncClient(
-            settings.secret_key(), base_url=settings.base_url, timeout=timeout, retry=settings.retry_policy()
-        ) as client:
+        async with (
+            backend.running(),
+            SyncClient(
+                settings.secret_key(), base_url=settings.base_url, timeout=timeout, retry=settings.retry_policy()
+            ) as client,
+        ):
             catalog = ErrorCatalog(partial(fetch_error_catalog, client), ttl=settings.catalog_ttl)
             yield ToolState(
                 settings=settings,
@@ -179,6 +202,7 @@ def build_server(settings: Settings | None = None, *, toolset_switch: bool = Tru
                 updates=updates,
                 offered=offered,
                 deliveries=deliveries,
+                spend_estimates=spend_estimates,
             )
 
     server = SyncMCPServer(
@@ -197,6 +221,7 @@ def build_server(settings: Settings | None = None, *, toolset_switch: bool = Tru
     server.max_wait_seconds = settings.max_wait_seconds
     server.updates = updates
     server.deliveries = deliveries
+    server.backend = backend
     serve_log_levels(server)
     add_tools(server, [tool for toolset in offered.enabled() for tool in toolset.tools])
     if toolset_switch and offered.disabled():

@@ -12,6 +12,7 @@
   request then needs an access token, loopback included.
 - Per-request Sync API key: header `X-Sync-Api-Key` (see tools/state.py), else SYNC_API_KEY.
 - Webhook receiver (`POST /webhooks/sync`) when SYNC_MCP_WEBHOOK_SECRET is set (server/webhooks.py).
+- Several replicas: SYNC_MCP_REDIS_URL keeps the state they share in Redis (server/state_backend.py).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from sync_mcp.config import Settings
 from sync_mcp.logs import redactor
 
 from .app import SyncMCPServer, build_server
+from .state_backend import state_backend
 from .webhooks import add_webhook_receiver
 
 logger = logging.getLogger(__name__)
@@ -133,10 +135,12 @@ def build_http_app(
     if token is not None and not is_loopback(host):
         _check_token_strength(token, host)
     setup = None
+    backend = state_backend(settings)  # SYNC_MCP_REDIS_URL: shared by replicas (tasks, webhooks, sign-ins, ...)
     if oauth:
         from .oauth import build_oauth
 
-        setup = build_oauth(settings, mcp_path=MCP_PATH, static_token=token, **(oauth_options or {}))
+        shared = {"store": backend.oauth_store()} if backend.shared else {}
+        setup = build_oauth(settings, mcp_path=MCP_PATH, static_token=token, **{**shared, **(oauth_options or {})})
     security = transport_security(settings, host)
     redactor.add(token, settings.webhook_secret.get_secret_value() if settings.webhook_secret else None)
     options: dict[str, Any] = {}
@@ -151,7 +155,7 @@ def build_http_app(
             "auth": AuthSettings(issuer_url=f"http://{url_host}:{port}", resource_server_url=None),
         }
     # The tool list is shared by every caller of a deployment: toolsets are the operator's choice here.
-    server = build_server(settings, toolset_switch=False, **options)
+    server = build_server(settings, toolset_switch=False, backend=backend, **options)
     if setup is not None:
         setup.attach(server)
     if settings.webhook_secret is not None:
@@ -170,6 +174,7 @@ def build_http_app(
     )
     if setup is not None:
         setup.finish(app)
+    backend.attach(app)
     return server, app
 
 

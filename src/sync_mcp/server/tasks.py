@@ -14,8 +14,10 @@ once with a task instead of blocking:
 - `tasks/cancel` stops following the generation. The generation itself is NOT cancelled: it keeps running.
 - `tasks/update` is acknowledged (these tasks never ask for input).
 
-Handles expire `ttl_seconds` after creation and live in this process only (an expired or forgotten task is
-a -32602 error; the generation id in the first `statusMessage` still finds the job with get_generation).
+Handles expire `ttl_seconds` after creation (an expired or forgotten task is a -32602 error; the generation id in
+the first `statusMessage` still finds the job with get_generation). They live in this process (`TaskStore`), or
+in Redis with `SYNC_MCP_REDIS_URL` (server/shared_tasks.py), where any replica answers for any task; while Redis
+is unreachable, task requests answer a retryable `shared_state_unavailable` error and no task is created.
 Over HTTP a task answers only to the caller that created it (same bearer principal and same API key).
 Clients without the extension, and every handshake-era client, get the ordinary blocking tool.
 """
@@ -31,7 +33,8 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Literal
+from functools import partial
+from typing import Any, Literal, Protocol
 
 import mcp.types as types
 from mcp.server.auth.middleware.auth_context import get_access_token
@@ -45,6 +48,7 @@ from pydantic import Field
 
 from sync_mcp.api import SyncAPIError
 from sync_mcp.api.capabilities import TERMINAL_STATUSES
+from sync_mcp.backend import SharedStateUnavailable, unavailable_error
 from sync_mcp.sdk_internals import tool_arguments
 from sync_mcp.services.failures import explain_failure
 from sync_mcp.tools.generations import GenerationResult, current_generation
@@ -137,6 +141,34 @@ class TaskExpiredError(LookupError):
     pass
 
 
+class TaskHandles(Protocol):
+    """Where handles are kept: this process (`TaskStore`) or Redis (`shared_tasks.SharedTaskStore`). Shared
+    stores raise `SharedStateUnavailable` when they cannot answer."""
+
+    ttl_seconds: float
+
+    async def ready(self) -> bool:
+        """Whether a task can be started now (a shared store checks that Redis answers)."""
+        ...
+
+    async def open(
+        self, generation_id: str, tool: str, owner: Owner, *, carried: dict[str, Any], status_message: str
+    ) -> tuple[str, TaskHandle]:
+        """A new handle (its id is an unguessable bearer handle)."""
+        ...
+
+    async def load(self, task_id: str) -> TaskHandle | None:
+        """The live handle or None; raises `TaskExpiredError` (once) when it outlived its TTL."""
+        ...
+
+    async def settle(
+        self, task_id: str, handle: TaskHandle, status: TaskStatus, message: str | None, **payload: Any
+    ) -> None:
+        """Record a new status of `handle` (updated in place). A final status, once recorded, never changes: the
+        first one recorded (by any replica) wins and `handle` then shows it."""
+        ...
+
+
 class TaskStore:
     """Task id -> handle, bounded, with a time-to-live from creation."""
 
@@ -172,6 +204,26 @@ class TaskStore:
         now = self._clock()
         for task_id in [t for t, h in self._tasks.items() if now >= h.expires_at]:
             del self._tasks[task_id]
+
+    # `TaskHandles`, in this process
+    async def ready(self) -> bool:
+        return True
+
+    async def open(
+        self, generation_id: str, tool: str, owner: Owner, *, carried: dict[str, Any], status_message: str
+    ) -> tuple[str, TaskHandle]:
+        task_id = self.create(generation_id, tool, owner)
+        handle = self._tasks[task_id]
+        handle.carried, handle.status_message = carried, status_message
+        return task_id, handle
+
+    async def load(self, task_id: str) -> TaskHandle | None:
+        return self.find(task_id)
+
+    async def settle(
+        self, task_id: str, handle: TaskHandle, status: TaskStatus, message: str | None, **payload: Any
+    ) -> None:
+        handle.settle(status, message, **payload)
 
 
 # ------------------------------------------------------------------------------------------- extension
@@ -217,7 +269,7 @@ class GenerationTasks(Extension):
         ttl_seconds: float = DEFAULT_TTL_SECONDS,
         poll_interval_ms: int = DEFAULT_POLL_INTERVAL_MS,
         task_tools: Mapping[str, WantsTask] = TASK_TOOLS,
-        store: TaskStore | None = None,
+        store: TaskHandles | None = None,
     ) -> None:
         self.store = store or TaskStore(ttl_seconds)
         self.poll_interval_ms = poll_interval_ms
@@ -239,6 +291,8 @@ class GenerationTasks(Extension):
         arguments = params.arguments or {}
         if wants is None or not wants(arguments) or not declared_tasks(ctx):
             return await call_next(ctx)
+        if not await self.store.ready():
+            return fail(unavailable_error(f"{params.name} as a task"))  # before anything is created or spent
         with tool_arguments(params, {**arguments, "wait": False}):  # the tool's non-waiting path
             result = await call_next(ctx)
         if not isinstance(result, types.CallToolResult) or result.is_error:
@@ -247,21 +301,26 @@ class GenerationTasks(Extension):
         generation_id, status = data.get("id"), data.get("status")
         if not isinstance(generation_id, str) or status in TERMINAL_STATUSES:
             return result  # nothing left to wait for
-        task_id = self.store.create(generation_id, params.name, _owner(ctx))
-        handle = self.store.find(task_id)
-        assert handle is not None
-        handle.carried = dict(data)
-        handle.status_message = (
+        message = (
             f"Generation {generation_id} is {status}. Poll tasks/get; the generation is also "
             f"{generation_uri(generation_id)}."
         )
+        try:
+            task_id, handle = await self.store.open(
+                generation_id, params.name, _owner(ctx), carried=dict(data), status_message=message
+            )
+        except SharedStateUnavailable:
+            # The generation exists (and may be billed): hand back the tool's own result, which names it, rather
+            # than an error that would invite a second create.
+            logger.warning("no task for generation %s: the shared state is unavailable", generation_id)
+            return result
         return CreateTaskResult(**self._fields(task_id, handle))
 
     # -------------------------------------------------------------------------------------- tasks/*
 
-    def _lookup(self, ctx: ServerRequestContext[Any, Any], task_id: str) -> TaskHandle:
+    async def _lookup(self, ctx: ServerRequestContext[Any, Any], task_id: str) -> TaskHandle:
         try:
-            handle = self.store.find(task_id)
+            handle = await self.store.load(task_id)
         except TaskExpiredError:
             raise MCPError(types.INVALID_PARAMS, "Failed to retrieve task: Task has expired") from None
         if handle is None or handle.owner != _owner(ctx):
@@ -269,9 +328,12 @@ class GenerationTasks(Extension):
         return handle
 
     async def get(self, ctx: ServerRequestContext[Any, Any], params: TaskIdParams) -> DetailedTask:
-        handle = self._lookup(ctx, params.task_id)
-        if handle.status not in FINAL:
-            await self._poll(ctx, handle)
+        try:
+            handle = await self._lookup(ctx, params.task_id)
+            if handle.status not in FINAL:
+                await self._poll(ctx, params.task_id, handle)
+        except SharedStateUnavailable:
+            raise _unavailable("tasks/get") from None
         return DetailedTask(**self._fields(params.task_id, handle), result=handle.result, error=handle.error)
 
     async def update(self, ctx: ServerRequestContext[Any, Any], params: TaskUpdateParams) -> types.EmptyResult:
@@ -279,44 +341,52 @@ class GenerationTasks(Extension):
 
     async def cancel(self, ctx: ServerRequestContext[Any, Any], params: TaskIdParams) -> types.EmptyResult:
         try:
-            handle = self.store.find(params.task_id)
-        except TaskExpiredError:
-            handle = None
-        if handle is not None and handle.owner == _owner(ctx):
-            gid = handle.generation_id
-            handle.settle(
-                "cancelled",
-                f"Stopped following generation {gid}. The generation itself was NOT cancelled: it keeps running "
-                f"and may still complete (and be billed); see it with get_generation id={gid} or "
-                f"{generation_uri(gid)}.",
-            )
+            try:
+                handle = await self.store.load(params.task_id)
+            except TaskExpiredError:
+                handle = None
+            if handle is not None and handle.owner == _owner(ctx):
+                gid = handle.generation_id
+                await self.store.settle(
+                    params.task_id,
+                    handle,
+                    "cancelled",
+                    f"Stopped following generation {gid}. The generation itself was NOT cancelled: it keeps running "
+                    f"and may still complete (and be billed); see it with get_generation id={gid} or "
+                    f"{generation_uri(gid)}.",
+                )
+        except SharedStateUnavailable:
+            raise _unavailable("tasks/cancel") from None
         return types.EmptyResult(result_type="complete")  # acknowledged for any id (SEP-2663)
 
-    async def _poll(self, ctx: ServerRequestContext[Any, Any], handle: TaskHandle) -> None:
+    async def _poll(self, ctx: ServerRequestContext[Any, Any], task_id: str, handle: TaskHandle) -> None:
         """Read the generation as get_generation does (no wait) and settle the task on what it says."""
         state = tool_state(Context(request_context=ctx))
         gid = handle.generation_id
+        settle = partial(self.store.settle, task_id, handle)
         try:
             current = await current_generation(state, gid)
         except SyncAPIError as exc:
             info = await explain_failure(state.catalog, state.client, exc)
             if info.retryable:
-                handle.settle(
+                await settle(
                     "working", f"Could not read the generation just now ({info.error_code}); retried next poll."
                 )
             else:
-                handle.settle(
+                await settle(
                     "completed", f"Reading the generation failed ({info.error_code}).", result=_wire(fail(info))
                 )
             return
+        except SharedStateUnavailable:
+            raise
         except Exception:
             logger.exception("reading generation %s for its task failed", gid)
-            handle.settle("completed", "Reading the generation failed.", result=_wire(fail(crashed("get_generation"))))
+            await settle("completed", "Reading the generation failed.", result=_wire(fail(crashed("get_generation"))))
             return
         if current.status in TERMINAL_STATUSES:
-            handle.settle("completed", f"Generation {gid} is {current.status}.", result=_final(handle, current))
+            await settle("completed", f"Generation {gid} is {current.status}.", result=_final(handle, current))
         else:
-            handle.settle("working", f"Generation {gid} is {current.status}.")
+            await settle("working", f"Generation {gid} is {current.status}.")
 
     def _fields(self, task_id: str, handle: TaskHandle) -> dict[str, Any]:
         return {
@@ -328,6 +398,13 @@ class GenerationTasks(Extension):
             "ttl_ms": round(self.store.ttl_seconds * 1000),
             "poll_interval_ms": self.poll_interval_ms,
         }
+
+
+def _unavailable(method: str) -> MCPError:
+    """A task request that needed the shared state while Redis was unreachable: JSON-RPC -32603 whose `data` is
+    the usual `{errorCode, ..., fix, retryable: true}`."""
+    info = unavailable_error(method)
+    return MCPError(types.INTERNAL_ERROR, info.message, data=info.to_wire())
 
 
 def _final(handle: TaskHandle, current: GenerationResult) -> dict[str, Any]:

@@ -2,8 +2,10 @@
 
 The raw body is checked against `Sync-Signature` (HMAC-SHA256, constant-time, 5-minute tolerance) before
 it is parsed; a refused delivery changes nothing. An accepted one ends waits for that generation and
-tells subscribers its resource changed. Repeats of an (id, status) already taken are acknowledged and
-ignored. Custom routes are not behind the MCP bearer token: the signature is this route's authentication.
+tells subscribers its resource changed, on every replica when state is shared in Redis. Repeats of an
+(id, status) already taken, by any replica, are acknowledged and ignored; while Redis is unreachable a delivery
+is answered 503 (nothing taken). Custom routes are not behind the MCP bearer token: the signature is this
+route's authentication.
 """
 
 from __future__ import annotations
@@ -16,8 +18,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from sync_mcp.api.webhooks import SIGNATURE_HEADER, WebhookError, parse_payload, verify
+from sync_mcp.backend import SharedStateUnavailable, unavailable_error
+from sync_mcp.backend.errors import RETRY_AFTER_SECONDS
 from sync_mcp.config import WEBHOOK_PATH
-from sync_mcp.services.deliveries import DeliveryBoard
+from sync_mcp.services.deliveries import Deliveries
 from sync_mcp.tools.updates import GenerationUpdates
 
 logger = logging.getLogger(__name__)
@@ -41,7 +45,7 @@ async def _body(request: Request) -> bytes:
 
 
 def add_webhook_receiver(
-    server: MCPServer[Any], *, secret: str, deliveries: DeliveryBoard, updates: GenerationUpdates
+    server: MCPServer[Any], *, secret: str, deliveries: Deliveries, updates: GenerationUpdates
 ) -> None:
     """Serve `POST /webhooks/sync` on the server's HTTP app (register before building the app)."""
     deliveries.receiving = True
@@ -56,7 +60,12 @@ def add_webhook_receiver(
             logger.warning("webhook delivery refused (%d): %s", exc.status, exc.message)
             return JSONResponse({"error": exc.message}, exc.status)
         generation = payload.to_generation()
-        fresh = deliveries.record(generation)
+        try:
+            fresh = await deliveries.accept(generation)
+        except SharedStateUnavailable as exc:  # nothing taken: the sender may deliver again
+            logger.warning("webhook delivery for generation %s not taken: %s", generation.id, exc)
+            info = unavailable_error("Receiving this webhook delivery")
+            return JSONResponse(info.to_wire(), 503, headers={"Retry-After": str(round(RETRY_AFTER_SECONDS))})
         if fresh:
             logger.info("webhook: generation %s is %s", generation.id, generation.status)
             await updates.observe(generation)

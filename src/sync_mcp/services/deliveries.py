@@ -1,14 +1,16 @@
 """Verified webhook deliveries, remembered by generation id, so a wait can end the moment one arrives.
 
-Transport-agnostic: whatever receives and verifies a delivery (the HTTP receiver) calls `record`; a
+Transport-agnostic: whatever receives and verifies a delivery (the HTTP receiver) calls `accept`; a
 waiting tool awaits `terminal(id)` alongside its long-poll. Deliveries are deduplicated by
 (id, status), so a replayed or repeated delivery changes nothing (reference §12: handlers idempotent).
+`DeliveryBoard` keeps them in this process; shared_deliveries.py keeps them in Redis, for several replicas.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import anyio
 
@@ -17,6 +19,16 @@ from sync_mcp.api.capabilities import TERMINAL_STATUSES
 
 MAX_REMEMBERED = 4096
 """Generations remembered at once (oldest forgotten first); polling covers anything forgotten."""
+
+
+class Deliveries(Protocol):
+    """What the receiver and waits use: `DeliveryBoard` (this process) or `SharedDeliveryBoard` (Redis)."""
+
+    receiving: bool
+
+    async def accept(self, generation: Generation) -> bool: ...
+
+    async def terminal(self, generation_id: str) -> Generation: ...
 
 
 @dataclass
@@ -56,6 +68,10 @@ class DeliveryBoard:
             for event in entry.waiters:
                 event.set()
         return True
+
+    async def accept(self, generation: Generation) -> bool:
+        """`record`, as the receiver calls it (the shared board does I/O here)."""
+        return self.record(generation)
 
     def delivered(self, generation_id: str) -> Generation | None:
         """The terminal delivery received for this generation, if any."""

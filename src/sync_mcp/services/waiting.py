@@ -26,7 +26,7 @@ from sync_mcp.api.client import API_LONG_POLL_MAX_SECONDS
 from sync_mcp.api.generations import get_generation
 
 from .active_jobs_watch import ActiveJobsWatch, Follower, watch_of
-from .deliveries import DeliveryBoard
+from .deliveries import Deliveries
 
 OnPoll = Callable[[Generation, int, float], Awaitable[None]]
 """Called after every poll with (generation, poll number, seconds elapsed)."""
@@ -41,7 +41,7 @@ async def follow_generation(
     *,
     timeout: float,
     on_poll: OnPoll | None = None,
-    deliveries: DeliveryBoard | None = None,
+    deliveries: Deliveries | None = None,
 ) -> tuple[Generation, bool]:
     """Poll until COMPLETED/FAILED/REJECTED or `timeout` seconds, or until a webhook delivery for it
     arrives; returns (generation, timed_out)."""

@@ -13,7 +13,8 @@ a create's output duration is not known before the API fetches the media.
 
 No estimate is requested when neither setting is set, and at most one per create otherwise: the resolver
 hands its estimate to the tool body, and estimates are remembered per body for the few minutes that a
-confirmation round trip on protocol 2026-07-28 (where resolvers re-run) can take.
+confirmation round trip on protocol 2026-07-28 (where resolvers re-run) can take (tools/spend_memory.py: in
+this process, or in Redis so that the round trip may end on another replica).
 
 How a create tool uses it:
 
@@ -31,7 +32,6 @@ from __future__ import annotations
 import hashlib
 import inspect
 import json
-import time
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -50,11 +50,8 @@ from sync_mcp.api import CreateGenerationRequest, ErrorInfo, SyncAPIError
 from sync_mcp.api.costs import estimate_create_cost, legacy_total
 
 from .arguments import model_parameters, wire_body
+from .spend_memory import SpendMemory
 from .state import ToolState, caller_api_key, tool_state
-
-ESTIMATE_TTL_SECONDS = 600.0
-"""How long an estimate is reused for the same body (the SDK's confirmation state lives as long)."""
-_MAX_REMEMBERED = 256
 
 
 class SpendConsent(BaseModel):
@@ -87,10 +84,27 @@ class SpendCheck:
 # ----------------------------------------------------------------------------------------------- estimates
 
 
-def _memory(ctx: Context[Any, Any]) -> dict[str, tuple[float, SpendEstimate]]:
+def _memory(ctx: Context[Any, Any]) -> SpendMemory:
     """Estimates remembered by this server, shared by its requests (the server's state owns them)."""
-    memory: dict[str, tuple[float, SpendEstimate]] = ctx.request_context.lifespan_context.spend_estimates
+    memory: SpendMemory = ctx.request_context.lifespan_context.spend_estimates
     return memory
+
+
+def _to_memory(estimate: SpendEstimate) -> dict[str, Any]:
+    return {
+        "usd": estimate.usd,
+        "frames": estimate.frames,
+        "error": estimate.error.to_wire() if estimate.error is not None else None,
+    }
+
+
+def _from_memory(value: dict[str, Any]) -> SpendEstimate:
+    error = value.get("error")
+    return SpendEstimate(
+        usd=value.get("usd"),
+        frames=value.get("frames"),
+        error=ErrorInfo.model_validate(error) if isinstance(error, dict) else None,
+    )
 
 
 def _body_key(ctx: Context[Any, Any], request: CreateGenerationRequest) -> str:
@@ -101,17 +115,15 @@ def _body_key(ctx: Context[Any, Any], request: CreateGenerationRequest) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def remembered_estimate(ctx: Context[Any, Any], request: CreateGenerationRequest) -> SpendEstimate | None:
+async def remembered_estimate(ctx: Context[Any, Any], request: CreateGenerationRequest) -> SpendEstimate | None:
     """A recent estimate of this body, without asking the API."""
-    entry = _memory(ctx).get(_body_key(ctx, request))
-    if entry is None or time.monotonic() - entry[0] > ESTIMATE_TTL_SECONDS:
-        return None
-    return entry[1]
+    value = await _memory(ctx).recall(_body_key(ctx, request))
+    return None if value is None else _from_memory(value)
 
 
 async def estimate_spend(ctx: Context[Any, Any], state: ToolState, request: CreateGenerationRequest) -> SpendEstimate:
     """The estimate of a create body (a remembered one if recent). API failures are returned, not raised."""
-    known = remembered_estimate(ctx, request)
+    known = await remembered_estimate(ctx, request)
     if known is not None:
         return known
     try:
@@ -121,10 +133,7 @@ async def estimate_spend(ctx: Context[Any, Any], state: ToolState, request: Crea
     else:
         estimate = SpendEstimate(usd=usd, frames=frames)
     if estimate.error is None or not estimate.error.retryable:  # a passing outage is asked again
-        memory = _memory(ctx)
-        memory[_body_key(ctx, request)] = (time.monotonic(), estimate)
-        while len(memory) > _MAX_REMEMBERED:
-            memory.pop(next(iter(memory)))
+        await _memory(ctx).remember(_body_key(ctx, request), _to_memory(estimate))
     return estimate
 
 
@@ -215,14 +224,16 @@ async def guard_spend(
     if isinstance(consent, (DeclinedElicitation, CancelledElicitation)) or (
         isinstance(answer, SpendConsent) and not answer.approve
     ):
-        estimate = remembered_estimate(ctx, request)
+        estimate = await remembered_estimate(ctx, request)
         return SpendCheck(estimate, refusal=_declined(estimate, cancelled=isinstance(consent, CancelledElicitation)))
     if isinstance(answer, SpendEstimate):
         estimate: SpendEstimate | None = answer
     elif cap is not None:
         estimate = await estimate_spend(ctx, state, request)
+    elif state.settings.confirm_above_usd is not None:
+        estimate = await remembered_estimate(ctx, request)
     else:
-        estimate = remembered_estimate(ctx, request)
+        estimate = None  # neither setting: no estimate was made, so none is remembered
     if cap is not None and estimate is not None:
         if estimate.error is not None:
             return SpendCheck(estimate, refusal=_estimate_failed(estimate.error, cap))

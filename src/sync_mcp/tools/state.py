@@ -18,10 +18,11 @@ from sync_mcp.api import ErrorCatalog, SyncClient
 from sync_mcp.api.client import RetryNotice
 from sync_mcp.config import Settings
 from sync_mcp.logs import redactor
-from sync_mcp.services.deliveries import DeliveryBoard
+from sync_mcp.services.deliveries import Deliveries, DeliveryBoard
 
 from .grants import granted_api_key
 from .notify import notify_client
+from .spend_memory import InProcessSpendMemory, SpendMemory
 from .updates import GenerationUpdates
 
 if TYPE_CHECKING:  # toolset -> registry -> results -> state: a type-only import keeps the cycle out
@@ -37,9 +38,9 @@ class ToolState:
     """Where sightings of generations go, so subscribed clients hear of status changes."""
     offered: Offered
     """The toolsets this server offers now: results name only tools the agent has."""
-    deliveries: DeliveryBoard = field(default_factory=DeliveryBoard)
+    deliveries: Deliveries = field(default_factory=DeliveryBoard)
     """Verified webhook deliveries (HTTP mode), which end waits without polling."""
-    spend_estimates: dict[str, Any] = field(default_factory=dict)
+    spend_estimates: SpendMemory = field(default_factory=InProcessSpendMemory)
     """Cost estimates this server remembers for a while, by body (tools/spending.py)."""
 
 
