@@ -20,6 +20,7 @@ from sync.core.pydantic_utilities import parse_obj_as
 
 from sync_mcp.api import SyncClient
 from sync_mcp.api import assets as assets_api
+from sync_mcp.api import uploads as uploads_api
 from sync_mcp.api.media import format_of
 from sync_mcp.sandbox import SandboxServer
 from sync_mcp.sandbox.asset_store import AssetStore, asset_store
@@ -164,8 +165,8 @@ async def test_a_large_file_streams_in_bounded_chunks(media: Client, api: Sandbo
 async def test_the_reader_yields_bounded_chunks(tmp_path: Path) -> None:
     path = write(tmp_path, "clip.webm", 5 * 1000 + 7)
     with path.open("rb", buffering=0) as f:
-        source = assets_api.FileSource(f, path.name, path.stat().st_size)
-        chunks = [len(c) async for c in assets_api.file_chunks(source, chunk_size=1000)]
+        source = uploads_api.FileSource(f, path.name, path.stat().st_size)
+        chunks = [len(c) async for c in uploads_api.file_chunks(source, chunk_size=1000)]
     assert chunks == [1000] * 5 + [7]
 
 
@@ -173,7 +174,7 @@ async def test_a_file_that_changes_during_upload_is_refused(tmp_path: Path) -> N
     path = write(tmp_path, "clip.webm", 4000)
     received: list[int] = []
     with path.open("rb", buffering=0) as f, pytest.raises(assets_api.SyncAPIError) as caught:
-        async for chunk in assets_api.file_chunks(assets_api.FileSource(f, path.name, 5000), chunk_size=1000):
+        async for chunk in uploads_api.file_chunks(uploads_api.FileSource(f, path.name, 5000), chunk_size=1000):
             received.append(len(chunk))
     assert caught.value.error_code == "upload_failed"
     assert sum(received) < 4000, "the last chunk is held back, so a receiver never gets a whole body"
@@ -182,15 +183,15 @@ async def test_a_file_that_changes_during_upload_is_refused(tmp_path: Path) -> N
 async def test_bytes_that_no_longer_hash_as_checked_are_not_sent_whole(tmp_path: Path) -> None:
     path = write(tmp_path, "clip.webm", 4000)
     with path.open("rb", buffering=0) as f:
-        source = assets_api.FileSource(f, path.name, 4000)
-        digest = await assets_api.sha256_file(source, chunk_size=1000)
+        source = uploads_api.FileSource(f, path.name, 4000)
+        digest = await uploads_api.sha256_file(source, chunk_size=1000)
         assert digest == hashlib.sha256(path.read_bytes()).hexdigest()
         with path.open("r+b") as writer:  # rewritten in place after the hash: same size, other bytes
             writer.seek(3500)
             writer.write(b"\0" * 10)
         received: list[int] = []
         with pytest.raises(assets_api.SyncAPIError) as caught:
-            async for chunk in assets_api.file_chunks(source, chunk_size=1000, sha256=digest):
+            async for chunk in uploads_api.file_chunks(source, chunk_size=1000, sha256=digest):
                 received.append(len(chunk))
     assert caught.value.error_code == "upload_failed"
     assert sum(received) < 4000
@@ -451,8 +452,8 @@ async def test_download_url_is_plain_text_and_fetched_without_the_key(api: Sandb
     assert wav is not None
     async with SyncClient(TEST_KEY, base_url=api.base_url) as sync_client:
         with path.open("rb", buffering=0) as f:
-            source = assets_api.FileSource(f, path.name, path.stat().st_size)
-            outcome = await assets_api.upload_file(sync_client, source, wav, assets_api.AssetDetails())
+            source = uploads_api.FileSource(f, path.name, path.stat().st_size)
+            outcome = await uploads_api.upload_file(sync_client, source, wav, assets_api.AssetDetails())
         url = await assets_api.asset_download_url(sync_client, outcome.asset.id)
     raw = httpx.get(f"{api.base_url}/v2/assets/{outcome.asset.id}/download", headers={"x-api-key": TEST_KEY})
     assert raw.headers["content-type"].startswith("text/plain")

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 from sync_mcp.api import SyncClient
-from sync_mcp.api.assets import AssetDetails, UploadOutcome
+from sync_mcp.api.assets import AssetDetails
 from sync_mcp.api.models import is_uuid
+from sync_mcp.api.uploads import UploadOutcome
 
 from .folders import Folders
 from .progress import ProgressSink

@@ -13,7 +13,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 
-from sync_mcp.api import SyncClient
+from sync_mcp.api import SyncClient, uploads
 from sync_mcp.api import assets as api
 from sync_mcp.api.media import ASSET_TYPES, MAX_UPLOAD_BYTES, MediaFormat, MediaKind, format_of, supported_text
 
@@ -93,9 +93,9 @@ def local_media(value: str, folders: Folders, *, field: str = "path", kind: Medi
 
 async def upload_local(
     client: SyncClient, local: LocalMedia, details: api.AssetDetails, progress: ProgressSink
-) -> api.UploadOutcome:
+) -> uploads.UploadOutcome:
     """Upload (or reuse, by SHA-256) a checked local file; progress in bytes sent, at most ~100 reports."""
-    step = max(api.CHUNK_SIZE, local.size // 100)
+    step = max(uploads.CHUNK_SIZE, local.size // 100)
     last = 0
 
     async def on_bytes(sent: int) -> None:
@@ -108,8 +108,8 @@ async def upload_local(
 
     try:
         with open_checked(local.path, local.identity, local.folders, field=local.field) as opened:
-            source = api.FileSource(file=opened.file, name=opened.name, size=opened.size)
-            outcome = await api.upload_file(client, source, local.media, details, on_progress=on_bytes)
+            source = uploads.FileSource(file=opened.file, name=opened.name, size=opened.size)
+            outcome = await uploads.upload_file(client, source, local.media, details, on_progress=on_bytes)
     except OSError as exc:  # a read failed (an I/O error of the disk, a file system gone)
         raise InputError(
             "file_not_readable",
