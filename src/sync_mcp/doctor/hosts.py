@@ -22,6 +22,18 @@ class HostConfig:
     """(language, text) of each block, in the README's order."""
 
 
+MCP_SERVERS_BLOCK = (
+    "{\n"
+    '  "mcpServers": {\n'
+    '    "sync": {\n'
+    '      "command": "sync-mcp",\n'
+    '      "env": { "SYNC_API_KEY": "your-key-here" }\n'
+    "    }\n"
+    "  }\n"
+    "}\n"
+)
+"""The plain `mcpServers` block the hosts that read that format take as is (Cursor, Windsurf, ...)."""
+
 HOSTS: tuple[HostConfig, ...] = (
     HostConfig(
         "claude-desktop",
@@ -101,14 +113,7 @@ HOSTS: tuple[HostConfig, ...] = (
         (
             (
                 "json",
-                "{\n"
-                '  "mcpServers": {\n'
-                '    "sync": {\n'
-                '      "command": "sync-mcp",\n'
-                '      "env": { "SYNC_API_KEY": "your-key-here" }\n'
-                "    }\n"
-                "  }\n"
-                "}\n",
+                MCP_SERVERS_BLOCK,
             ),
         ),
     ),
@@ -119,14 +124,7 @@ HOSTS: tuple[HostConfig, ...] = (
         (
             (
                 "json",
-                "{\n"
-                '  "mcpServers": {\n'
-                '    "sync": {\n'
-                '      "command": "sync-mcp",\n'
-                '      "env": { "SYNC_API_KEY": "your-key-here" }\n'
-                "    }\n"
-                "  }\n"
-                "}\n",
+                MCP_SERVERS_BLOCK,
             ),
         ),
     ),

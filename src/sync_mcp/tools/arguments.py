@@ -14,6 +14,9 @@ from pydantic import BaseModel, Field
 from pydantic_core import to_jsonable_python
 
 from sync_mcp.api.client import IDEMPOTENCY_KEY
+from sync_mcp.api.errors import LOCAL_VALIDATION_CODE
+from sync_mcp.api.models import RequestModel
+from sync_mcp.services.refusals import InputError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -59,3 +62,13 @@ def idempotency_parameter(description: str) -> inspect.Parameter:
     """The optional `idempotencyKey` argument of a create the API de-duplicates (the API's key pattern)."""
     annotation = Annotated[str | None, Field(pattern=IDEMPOTENCY_KEY.pattern, description=description)]
     return inspect.Parameter("idempotencyKey", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=annotation)
+
+
+def require_a_change(body: RequestModel, example: str) -> None:
+    """Refuse (nothing sent) an update whose body changes nothing; `example` names fields to pass."""
+    if not body.to_wire():
+        raise InputError(
+            LOCAL_VALIDATION_CODE,
+            "Nothing to change: give at least one field. Nothing was sent.",
+            f"Pass the fields to change, e.g. {example}.",
+        )

@@ -27,7 +27,7 @@ from sync_mcp.api.models import check_uuid
 from sync_mcp.services.refusals import InputError
 from sync_mcp.services.uploading import local_media, upload_local
 
-from .arguments import wire_body, with_model_parameters
+from .arguments import require_a_change, wire_body, with_model_parameters
 from .callers import caller_folders
 from .progress import Progress
 from .registry import sync_tool
@@ -232,12 +232,7 @@ async def count_assets(ctx: Context[Any, Any], **arguments: Any) -> Annotated[Ca
 async def update_asset(ctx: Context[Any, Any], **arguments: Any) -> Annotated[CallToolResult, AssetResult]:
     """Rename, share (visibility) or correct the metadata of an asset you own (PATCH /v2/assets/{id})."""
     body = UpdateAssetRequest.model_validate(wire_body(UpdateAssetRequest, arguments))
-    if not body.to_wire():
-        raise InputError(
-            LOCAL_VALIDATION_CODE,
-            "Nothing to change: give at least one field. Nothing was sent.",
-            "Pass the fields to change, e.g. name or visibility.",
-        )
+    require_a_change(body, "name or visibility")
     asset = await api.update_asset(tool_state(ctx).client, arguments["id"], body)
     return ok(_described(asset))
 

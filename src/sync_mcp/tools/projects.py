@@ -12,7 +12,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from sync_mcp.api import SyncAPIError
 from sync_mcp.api import projects as api
-from sync_mcp.api.errors import LOCAL_VALIDATION_CODE, TransportError
+from sync_mcp.api.errors import TransportError
 from sync_mcp.api.generations import list_generations
 from sync_mcp.api.models import check_uuid
 from sync_mcp.api.projects import (
@@ -23,9 +23,8 @@ from sync_mcp.api.projects import (
     ProjectSort,
     UpdateProjectRequest,
 )
-from sync_mcp.services.refusals import InputError
 
-from .arguments import wire_body, with_model_parameters
+from .arguments import require_a_change, wire_body, with_model_parameters
 from .generations import CTX_PARAMETER
 from .registry import sync_tool
 from .results import ok
@@ -128,12 +127,7 @@ async def get_project(id: ProjectId, ctx: Context[Any, Any]) -> Annotated[CallTo
 async def update_project(ctx: Context[Any, Any], **arguments: Any) -> Annotated[CallToolResult, ProjectResult]:
     """Change a project's name, description, visibility, mode or default workflow (PATCH /v2/projects/{id})."""
     body = UpdateProjectRequest.model_validate(wire_body(UpdateProjectRequest, arguments))
-    if not body.to_wire():
-        raise InputError(
-            LOCAL_VALIDATION_CODE,
-            "Nothing to change: give at least one field. Nothing was sent.",
-            "Pass the fields to change, e.g. name or description.",
-        )
+    require_a_change(body, "name or description")
     project = await api.update_project(tool_state(ctx).client, arguments["id"], body)
     return ok(ProjectResult.model_validate({**project.to_wire(), "nextStep": _use(project)}))
 
