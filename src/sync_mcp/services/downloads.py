@@ -35,6 +35,7 @@ from sync_mcp.api.capabilities import TERMINAL_STATUSES
 
 from .context import ServiceContext
 from .disk_budget import OverBudget, Reservation, reserve
+from .failures import explain_generation_failure
 from .fetch_guard import FetchGuard, UnsafeURL
 from .folders import Folders
 from .paths import output_file
@@ -84,10 +85,10 @@ def _failure(code: str, message: str, fix: str, *, generation_id: str, retryable
     )
 
 
-def _not_ready(state: ServiceContext, generation: Generation) -> DownloadFailed:
+async def _not_ready(state: ServiceContext, generation: Generation) -> DownloadFailed:
     gid = generation.id
     if generation.status in TERMINAL_STATUSES:
-        fix, _ = state.catalog.explain_failed_generation(generation.error_code)
+        fix = (await explain_generation_failure(state.catalog, generation, "lipsync or create_generation")).fix
         return _failure(
             "generation_not_completed",
             f"Generation {gid} ended {generation.status} ({generation.error_code or 'no errorCode'}), so it has "
@@ -123,7 +124,7 @@ async def save_output(
     """Save a COMPLETED generation's output into the caller's output folder; see the module docstring."""
     generation = await api.get_generation(state.client, generation_id)
     if generation.status != "COMPLETED":
-        raise _not_ready(state, generation)
+        raise await _not_ready(state, generation)
     url, source = await _output_url(state, generation)
     target = output_file(folders, f"{generation.output_file_name or generation.id}.mp4")
     replaced = target.exists()

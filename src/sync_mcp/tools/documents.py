@@ -21,7 +21,7 @@ async def read_generation(state: ToolState, generation_id: str) -> GenerationRes
     """`GET /v2/generate/{id}`, recorded as a sighting (subscribers hear of a changed status)."""
     generation = await api.get_generation(state.client, generation_id)
     await state.updates.observe(generation)
-    return describe(state, generation)
+    return await describe(state, generation)
 
 
 async def error_catalog(state: ToolState) -> ErrorCodesResult:

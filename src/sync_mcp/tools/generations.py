@@ -7,12 +7,13 @@ from typing import Annotated, Any
 
 from mcp.server.mcpserver import Context
 from mcp.types import CallToolResult
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from sync_mcp.api import CreateGenerationRequest, Generation, new_idempotency_key
 from sync_mcp.api import generations as api
 from sync_mcp.api.capabilities import MODELS, TERMINAL_STATUSES
 from sync_mcp.api.client import IDEMPOTENCY_KEY
+from sync_mcp.services.failures import explain_generation_failure
 from sync_mcp.services.waiting import follow_generation
 
 from .arguments import wire_body, with_model_parameters
@@ -25,10 +26,24 @@ from .state import ToolState, tool_state
 from .wait_bound import WaitTimeout, wait_seconds
 
 
+class RelatedError(BaseModel):
+    """A catalog entry offered for an errorCode the catalog does not know."""
+
+    code: str
+    message: str
+    fix: str
+
+
 class GenerationResult(Generation):
     """A generation as the API returned it, plus what to do next."""
 
     fix: str | None = Field(default=None, description="For FAILED/REJECTED: how to fix the cause (error catalog).")
+    explanation: str | None = Field(
+        default=None, description="For FAILED/REJECTED: what errorCode means, or that the catalog has no entry for it."
+    )
+    closest_errors: list[RelatedError] | None = Field(
+        default=None, alias="closestErrors", description="For a code the catalog lacks: its nearest entries."
+    )
     retryable: bool | None = Field(default=None, description="For FAILED/REJECTED: may a new attempt succeed as is?")
     warnings: list[str] | None = Field(default=None, description="Options the model ignores, and similar notes.")
     idempotency_key: str | None = Field(
@@ -43,26 +58,51 @@ class GenerationResult(Generation):
     )
 
 
-def describe(
+CREATE_TOOLS = ("lipsync", "create_generation")
+"""The tools that start generations; a result names the one the agent used, when it is known."""
+REMEMBERED_STARTS = 1000
+
+
+def remember_start(state: ToolState, generation_id: str, tool: str) -> None:
+    """Note which tool started a generation (the most recent `REMEMBERED_STARTS` are kept)."""
+    started = state.started_by
+    started.pop(generation_id, None)
+    started[generation_id] = tool
+    while len(started) > REMEMBERED_STARTS:
+        del started[next(iter(started))]
+
+
+async def describe(
     state: ToolState,
     generation: Generation,
     *,
+    via: str | None = None,
     warnings: list[str] | None = None,
     idempotency_key: str | None = None,
     wait_timed_out: bool | None = None,
 ) -> GenerationResult:
-    fix: str | None = None
-    retryable: bool | None = None
+    """The generation as a result, with what to do next. `via` is the tool that started it (else the one this
+    server remembers starting it): the advice for a failed job names it. A failure's errorCode is looked up in
+    the live catalog."""
+    extra: dict[str, Any] = {}
     gid = generation.id
+    via = via or state.started_by.get(gid)
     if generation.status == "COMPLETED":
         next_step = "Done. outputUrl is the finished video: a signed, expiring URL, so copy it exactly."
         if state.offered.offers("download_output"):
             next_step += f" To save it locally call download_output with id={gid}."
     elif generation.status in TERMINAL_STATUSES:
-        fix, retryable = state.catalog.explain_failed_generation(generation.error_code)
+        retry_with = via if via in CREATE_TOOLS else "lipsync or create_generation (whichever started it)"
+        failure = await explain_generation_failure(state.catalog, generation, retry_with)
+        extra = {
+            "fix": failure.fix,
+            "retryable": failure.retryable,
+            "explanation": failure.explanation,
+            "closestErrors": [{"code": e.code, "message": e.message, "fix": e.fix} for e in failure.closest] or None,
+        }
         next_step = (
-            "The generation did not complete: apply `fix`, then start a new generation with create_generation "
-            "(do not reuse this id or its idempotency key)."
+            f"The generation did not complete: apply `fix`, then start a new generation with {retry_with} "
+            "(a new call: do not reuse this id or its idempotency key)."
         )
     else:
         cap = MODELS.get(generation.model or "")
@@ -73,8 +113,7 @@ def describe(
     return GenerationResult.model_validate(
         {
             **generation.model_dump(mode="json", by_alias=True, exclude_none=True),
-            "fix": fix,
-            "retryable": retryable,
+            **extra,
             "warnings": warnings or None,
             "idempotencyKey": idempotency_key,
             "waitTimedOut": wait_timed_out,
@@ -87,7 +126,7 @@ async def current_generation(state: ToolState, generation_id: str) -> Generation
     """The generation as get_generation returns it without waiting (subscribers hear of a changed status)."""
     generation = await api.get_generation(state.client, generation_id)
     await state.updates.observe(generation)
-    return describe(state, generation)
+    return await describe(state, generation)
 
 
 IDEMPOTENCY_PARAMETER = inspect.Parameter(
@@ -127,8 +166,11 @@ async def create_generation(ctx: Context[Any, Any], **arguments: Any) -> Annotat
     key = arguments.get("idempotencyKey") or new_idempotency_key()
     # Follows the generation named by a 503 IDEMPOTENCY_OUTCOME_UNKNOWN itself (reference §13).
     generation = await api.create_generation(state.client, request, idempotency_key=key)
+    remember_start(state, generation.id, "create_generation")
     await state.updates.observe(generation)
-    result = describe(state, generation, warnings=request.warnings(), idempotency_key=key)
+    result = await describe(
+        state, generation, via="create_generation", warnings=request.warnings(), idempotency_key=key
+    )
     result.estimated_cost_usd = spend.estimated_cost_usd
     return ok(result, [generation_link(generation.id)])
 
@@ -163,4 +205,4 @@ async def get_generation(
     generation, timed_out = await follow_generation(
         state.client, id, timeout=seconds, on_poll=report, deliveries=state.deliveries
     )
-    return ok(describe(state, generation, wait_timed_out=timed_out), [generation_link(generation.id)])
+    return ok(await describe(state, generation, wait_timed_out=timed_out), [generation_link(generation.id)])

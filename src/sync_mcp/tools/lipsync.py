@@ -32,7 +32,7 @@ from sync_mcp.services.refusals import InputError
 from sync_mcp.services.waiting import follow_generation
 
 from .callers import caller_folders
-from .generations import GenerationResult, describe
+from .generations import GenerationResult, describe, remember_start
 from .progress import Progress
 from .registry import sync_tool
 from .results import fail, generation_link, ok
@@ -276,6 +276,7 @@ async def lipsync(
     key = idempotencyKey or new_idempotency_key()
     # Follows the generation named by a 503 IDEMPOTENCY_OUTCOME_UNKNOWN itself (reference §13).
     generation = await api.create_generation(state.client, request, idempotency_key=key)
+    remember_start(state, generation.id, "lipsync")
     await state.updates.observe(generation)
     warnings = request.warnings()
     timed_out: bool | None = None
@@ -293,7 +294,9 @@ async def lipsync(
             warnings.append(
                 f"Not downloaded ({info.error_code}): {info.message} Call download_output id={generation.id}."
             )
-    result = describe(state, generation, warnings=warnings, idempotency_key=key, wait_timed_out=timed_out)
+    result = await describe(
+        state, generation, via="lipsync", warnings=warnings, idempotency_key=key, wait_timed_out=timed_out
+    )
     result.estimated_cost_usd = check.estimated_cost_usd
     return ok(_described(result, plan, saved), [generation_link(generation.id)])
 
