@@ -39,7 +39,7 @@ from .failures import explain_generation_failure
 from .fetch_guard import FetchGuard, UnsafeURL
 from .folders import Folders
 from .paths import output_file
-from .progress import ProgressSink
+from .progress import ProgressSink, bytes_done, percent_of, phase_message
 from .write_behind import write_behind
 
 logger = logging.getLogger(__name__)
@@ -50,7 +50,6 @@ MAX_REDIRECTS = 5
 """Redirects followed from the output URL, each checked like the URL itself (`fetch_guard`)."""
 TEMP_PREFIX_CHARS = 100
 """Characters of the file name kept in its temp file's name, so the temp name stays short enough too."""
-MIB = 1024 * 1024
 
 
 class DownloadResult(BaseModel):
@@ -292,7 +291,7 @@ async def _transfer(
         step = max(WRITE_BYTES, (total or 0) // 100)
         if done - reported >= step or done == total:
             reported = done
-            await progress.report(done, total, _progress_text(done, total))
+            await _report(progress, done, total)
 
     try:
         done = await write_behind(sink, blocks(), on_written)
@@ -305,7 +304,7 @@ async def _transfer(
             retryable=False,
         ) from exc
     if reported != done:
-        await progress.report(done, total, _progress_text(done, total))
+        await _report(progress, done, total)
     if total is not None and done != total:
         raise _interrupted(gid, f"received {done} of {total} bytes")
     return done
@@ -334,8 +333,9 @@ def _sync_folder(folder: Path) -> None:
         os.close(fd)
 
 
-def _progress_text(done: int, total: int | None) -> str:
-    return f"{done / MIB:.1f} of {total / MIB:.1f} MiB" if total else f"{done / MIB:.1f} MiB"
+async def _report(progress: ProgressSink, done: int, total: int | None) -> None:
+    percent = percent_of(done, total)
+    await progress.report(percent, phase_message("download", percent, bytes_done(done, total)))
 
 
 def _interrupted(gid: str, why: str) -> DownloadFailed:

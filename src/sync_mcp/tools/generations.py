@@ -19,6 +19,7 @@ from sync_mcp.services.waiting import follow_generation
 from .arguments import wire_body, with_model_parameters
 from .generation_ids import GenerationId
 from .notify import client_log
+from .progress import Progress
 from .registry import sync_tool
 from .results import fail, generation_link, ok
 from .spending import guard_spend, spend_parameter
@@ -186,8 +187,8 @@ async def get_generation(
 ) -> Annotated[CallToolResult, GenerationResult]:
     """Status and result of a generation (GET /v2/generate/{id}).
 
-    With wait=true it follows the job until COMPLETED, FAILED or REJECTED, sending progress notifications on
-    every poll; if timeout passes first it returns the current status (waitTimedOut=true): call it again.
+    With wait=true it follows the job until COMPLETED, FAILED or REJECTED, with progress notifications (percent
+    done); if timeout passes first it returns the current status (waitTimedOut=true): call it again.
     COMPLETED: outputUrl is the video (copy it verbatim). FAILED/REJECTED: errorCode, error and fix say why.
     """
     state = tool_state(ctx)
@@ -196,13 +197,13 @@ async def get_generation(
         current = await current_generation(state, id)
         return ok(current, [generation_link(current.id)])
 
-    async def report(generation: Generation, poll: int, elapsed: float) -> None:
+    async def seen(generation: Generation, poll: int, elapsed: float) -> None:
         await state.updates.observe(generation)  # subscribers hear of a changed status
-        message = f"{generation.status} after {elapsed:.0f}s (poll {poll})"
-        await ctx.report_progress(poll, None, message)
-        await client_log(ctx, "info", f"generation {generation.id}: {message}")
+        await client_log(
+            ctx, "info", f"generation {generation.id}: {generation.status} after {elapsed:.0f}s (poll {poll})"
+        )
 
     generation, timed_out = await follow_generation(
-        state.client, id, timeout=seconds, on_poll=report, deliveries=state.deliveries
+        state.client, id, timeout=seconds, on_poll=seen, deliveries=state.deliveries, progress=Progress(ctx)
     )
     return ok(await describe(state, generation, wait_timed_out=timed_out), [generation_link(generation.id)])
