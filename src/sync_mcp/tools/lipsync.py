@@ -31,7 +31,7 @@ from sync_mcp.api.errors import from_validation_error
 from sync_mcp.api.models import Unit
 from sync_mcp.services.downloads import DownloadFailed, DownloadResult, save_output
 from sync_mcp.services.folders import Folders
-from sync_mcp.services.media_sources import MediaSource, classify, resolve
+from sync_mcp.services.media_sources import MediaSource, classify, label, resolve
 from sync_mcp.services.refusals import InputError
 from sync_mcp.services.waiting import follow_generation
 
@@ -132,7 +132,7 @@ class Speaker:
 
     def described(self) -> str:
         if self.audio is not None:
-            return f"audio {_label(self.audio)}"
+            return f"audio {label(self.audio)}"
         return f"script ({len(self.script or '')} characters) in voice {self.voice_id}"
 
 
@@ -150,15 +150,6 @@ class LipsyncPlan:
 
 def _refuse(field_name: str, message: str, fix: str, code: str = "generation_input_validation_failed") -> InputError:
     return InputError(code, f"{field_name}: {message}", fix, field=field_name)
-
-
-def _label(source: MediaSource) -> str:
-    if source.local is not None:
-        return source.local.path.name
-    if source.asset_id is not None:
-        return f"asset {source.asset_id}"
-    url = (source.url or "").split("?", 1)[0].rstrip("/")
-    return url.rsplit("/", 1)[-1] or url
 
 
 def _visual(args: LipsyncArguments, folders: Folders) -> MediaSource:
