@@ -80,11 +80,10 @@ class LipsyncArguments(BaseModel):
     segments: list[SpeakerSegment] | None = Field(
         default=None,
         min_length=1,
-        description="Several speakers, instead of audio/script: [{audio | script + voice_id, start, end}], "
-        "seconds of the video, ranges apart.",
+        description="Several speakers: [{audio | script + voice_id, start, end}], seconds of the video, apart.",
     )
     target_language: str | None = Field(
-        default=None, description="Dub the video's own speech into this language (es, de, ja...): video only."
+        default=None, description="Dub the video's speech into this language: es, de, ja..."
     )
     source_language: str | None = Field(default=None, description="Language spoken in the video; default auto.")
     model: ModelId | None = Field(default=None, description="Default: sync-3 for an image, lipsync-2 for a video.")
@@ -92,7 +91,7 @@ class LipsyncArguments(BaseModel):
         default=None, description="create_generation's options, e.g. {sync_mode: cut_off, temperature: 0.5}."
     )
     output_name: str | None = Field(
-        default=None, description="Name of the result (letters, digits, _ and -; .mp4 is added), also when saved."
+        default=None, description="Result's name (letters, digits, _, -; .mp4 added), also of the saved file."
     )
     wait: bool = Field(default=True, description="Follow the job to its result, with progress.")
     timeout: WaitTimeout = None
@@ -394,14 +393,13 @@ SPEND = inspect.Parameter(
 @with_model_parameters(LipsyncArguments, [PLAN, SPEND, CTX])
 async def lipsync(ctx: Context[Any, Any], **arguments: Any) -> Annotated[CallToolResult, LipsyncResult]:
     """Lip-sync in one call: a face (video, or image on sync-3) to audio, to a script in a voice, to several
-    speakers (segments), or dubbed into another language (target_language: the video's own speech, nothing else).
+    speakers (segments), or dubbed into another language (target_language, the video alone).
 
-    Media: a public URL, an asset id or a local file (uploaded first, reused if already uploaded). Models:
-    lipsync-2 (default for video: fast, ~1-3 min per 30 s), lipsync-2-pro (finer mouth: teeth, beards),
-    sync-3 (best, the only one for images; ~10-15 min per 30 s), react-1 (expressions, clips up to 15 s).
-    Waits with progress (timeout); a job that outlasts it, as sync-3 and long videos do, comes back with its id
-    and status: continue with get_generation (clients with tasks get a task instead). Returns the generation
-    as get_generation does, plus asked: what was sent, in words to check against the request.
+    Media: a URL, an asset id or a local file (uploaded once). Models: lipsync-2 (video default; ~1-3 min per
+    30 s), lipsync-2-pro (finer teeth, beards), sync-3 (best; images; ~10-15 min per 30 s), react-1
+    (expressions, up to 15 s). Waits with progress; a job outlasting timeout (sync-3, long videos) returns its
+    id: continue with get_generation (clients with tasks get a task). Returns the generation plus asked: what
+    was sent, in words.
     """
     state = tool_state(ctx)
     plan: LipsyncPlan = arguments["plan"]
