@@ -352,7 +352,7 @@ EVERYDAY_INVALID: list[tuple[dict[str, Any], str, str]] = [
     ({"video": VIDEO_URL, "segments": [seg(0, 2, audio=AUDIO_URL)], "audio": AUDIO_URL}, BAD, "audio"),
     ({"video": VIDEO_URL, "segments": [seg(0, 2, script="Hi")]}, BAD, "segments[0].voice_id"),
     ({"video": VIDEO_URL, "segments": [seg(0, 2)]}, BAD, "segments[0].audio"),
-    ({"video": VIDEO_URL, "segments": [seg(3, 2, audio=AUDIO_URL)]}, SEGMENTS_INVALID, "segments[].endTime"),
+    ({"video": VIDEO_URL, "segments": [seg(3, 2, audio=AUDIO_URL)]}, SEGMENTS_INVALID, "segments[].end"),
     ({"video": VIDEO_URL, "segments": [seg(0, 5, audio="line.wav"), seg(4, 8, audio=AUDIO_URL)]}, OVERLAP, "segments"),
     ({"image": "face.png", "segments": [seg(0, 2, audio=AUDIO_URL)]}, BAD, "segments"),
     ({"video": VIDEO_URL, "segments": [seg(0, 2, audio="missing.wav")]}, "file_not_found", "segments[0].audio"),

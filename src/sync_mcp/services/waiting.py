@@ -6,10 +6,12 @@ about one request per 10 s. Should an API answer a long-poll early without a ter
 backs off exponentially instead of polling hot.
 
 Progress: the API reports `progress_percent` only on a plain read with `include=progress`, which a long-poll
-cannot carry (reference §3.3). So while the job is PROCESSING and someone listens (`progress`), each long-poll
-is followed by one such read, and the two alternate: `PENDING 0 % (queued, 12 s)`, `PROCESSING 40 % (1 min
-10 s)`, `COMPLETED 100 % (1 min 52 s)`, timed from the generation's `createdAt`. A failed progress read costs
-the report, never the wait.
+cannot carry (reference §3.3). So while the job is PROCESSING and someone listens (`progress`), a long-poll is
+followed by one such read, the two alternating, with reads at least `PROGRESS_EVERY` seconds apart (the
+reference's polling guidance: every 5-10 s), so a long job costs one read per 10 s window and a short one a
+read or two: `PENDING 0 % (queued, 12 s)`, `PROCESSING 40 % (1 min 10 s)`, `COMPLETED 100 % (1 min 52 s)`,
+timed from the generation's `createdAt` (a report between reads gives no percent). A failed progress read
+costs the report's percent, never the wait.
 
 With a webhook receiver (HTTP mode), a verified delivery ends the wait at once: the long-poll is dropped
 and one plain read with the caller's own key confirms the caller may see the job (a delivery is keyed by
@@ -39,6 +41,8 @@ OnPoll = Callable[[Generation, int, float], Awaitable[None]]
 
 MAX_BACKOFF = 10.0
 FIRST_WINDOW = 2
+PROGRESS_EVERY = 5.0
+"""Seconds at least between two `include=progress` reads of one wait."""
 MAX_AGE_SECONDS = 7 * 24 * 3600
 """A `createdAt` further back than this (or in the future) is not trusted for the age shown."""
 
@@ -100,6 +104,7 @@ class _Tracker:
         self.progress = progress
         self.polls = 0
         self.start = anyio.current_time()
+        self.last_read: float | None = None
 
     async def seen(self, generation: Generation) -> Generation:
         """After a long-poll: report, reading `progress_percent` first while the job is PROCESSING; returns the
@@ -110,7 +115,9 @@ class _Tracker:
         if self.progress is None:
             return generation
         percent: float | None = None
-        if generation.status == "PROCESSING":
+        now = anyio.current_time()
+        if generation.status == "PROCESSING" and (self.last_read is None or now - self.last_read >= PROGRESS_EVERY):
+            self.last_read = now
             read = await self._with_progress()
             if read is not None and read.status in TERMINAL_STATUSES:
                 return await self.seen(read)

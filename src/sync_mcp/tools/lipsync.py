@@ -194,7 +194,7 @@ def _speakers(args: LipsyncArguments, folders: Folders) -> list[Speaker]:
         if args.image is not None:
             raise _refuse("segments", "segments are ranges of a video", "Pass a video, or one driver without segments.")
         return _segment_speakers(args.segments, folders)
-    if (args.audio is None) == (args.script is None):
+    if args.audio is None and args.script is None:
         raise _refuse(
             "audio",
             "give what drives the lips: audio, script with voice_id, segments, or target_language",
@@ -303,6 +303,9 @@ def _renamed(info: ErrorInfo) -> ErrorInfo:
             field_name = argument
     if field_name == "outputFileName":
         message, field_name = message.replace("outputFileName", "output_name"), "output_name"
+    if field_name is not None and field_name.startswith("segments"):  # the wire's startTime/endTime: start/end
+        field_name = field_name.replace("startTime", "start").replace("endTime", "end")
+        message = message.replace("startTime", "start").replace("endTime", "end")
     return info.model_copy(update={"message": message, "field": field_name})
 
 
