@@ -63,7 +63,8 @@ async def _raw_polls(http: httpx.AsyncClient, gid: str) -> str:
 
 
 async def _windows(http: httpx.AsyncClient, ids: list[str]) -> dict[str, list[int]]:
-    """Long-poll windows each generation was asked with, in order, from the sandbox's request log."""
+    """Long-poll windows each generation was asked with, in order, from the sandbox's request log (the
+    `include=progress` reads between them left out)."""
     log = (await http.get("/_sandbox/requests")).json()
     wanted = set(ids)
     seen: dict[str, list[int]] = defaultdict(list)
@@ -71,6 +72,8 @@ async def _windows(http: httpx.AsyncClient, ids: list[str]) -> dict[str, list[in
         gid = entry["path"].rsplit("/", 1)[-1]
         if entry["method"] == "GET" and gid in wanted:
             query = parse_qs(entry["query"])
+            if query.get("include") == ["progress"]:
+                continue  # a progress read between long-polls, not a window
             seen[gid].append(int(query["timeout"][0]) if query.get("wait") == ["true"] else 0)
     return seen
 

@@ -119,8 +119,8 @@ async def test_a_changed_file_is_uploaded_again(media: Client, api: SandboxServe
     assert len(store(api).receipts) == 2
 
 
-async def test_upload_progress_counts_bytes_up_to_the_size(media: Client, api: SandboxServer, tmp_path: Path) -> None:
-    path = write(tmp_path, "line.mp3", 3 * MIB + 5)
+async def test_upload_progress_counts_percent_up_to_the_size(media: Client, api: SandboxServer, tmp_path: Path) -> None:
+    write(tmp_path, "line.mp3", 3 * MIB + 5)
     progress: list[tuple[float, float | None, str | None]] = []
 
     async def on_progress(value: float, total: float | None, message: str | None) -> None:
@@ -130,9 +130,9 @@ async def test_upload_progress_counts_bytes_up_to_the_size(media: Client, api: S
     values = [v for v, _, _ in progress]
     assert len(values) >= 3
     assert values == sorted(set(values)), "progress must strictly increase"
-    assert values[-1] == path.stat().st_size
-    assert {t for _, t, _ in progress} == {path.stat().st_size}
-    assert all(m and "line.mp3" in m for _, _, m in progress)
+    assert values[-1] == 100 and {t for _, t, _ in progress} == {100}, "percent of the upload"
+    assert all(m and m.startswith("upload line.mp3: ") for _, _, m in progress)
+    assert progress[-1][2] == "upload line.mp3: 100 % (3.0 MiB of 3.0 MiB)"
 
 
 async def test_a_large_file_streams_in_bounded_chunks(media: Client, api: SandboxServer, tmp_path: Path) -> None:
@@ -150,9 +150,10 @@ async def test_a_large_file_streams_in_bounded_chunks(media: Client, api: Sandbo
     assert not result.is_error, out
     assert out["bytesSent"] == size
     assert out["sha256"] == hashlib.sha256(b"\0" * size).hexdigest()
-    # The client read and sent the file a bounded chunk at a time: every progress step is one chunk.
-    steps = [b - a for a, b in zip([0.0, *progress], progress, strict=False)]
-    assert progress[-1] == size
+    # The client read and sent the file a bounded chunk at a time: every progress step (a percent) is one chunk.
+    sent = [round(percent * size / 100) for percent in progress]
+    steps = [b - a for a, b in zip([0, *sent], sent, strict=False)]
+    assert sent[-1] == size
     assert len(steps) >= size // assets_api.CHUNK_SIZE
     assert max(steps) <= assets_api.CHUNK_SIZE
     # The storage side received it as a stream of pieces, never as one body.

@@ -16,6 +16,7 @@ from mcp import Client
 from sync_mcp.sandbox import SandboxServer
 from sync_mcp.sandbox.routes.files import script_output_drop
 from sync_mcp.server import build_server
+from sync_mcp.services.progress import bytes_done
 
 from .conftest import CATALOG, data, make_settings, sent
 
@@ -152,9 +153,22 @@ async def test_streams_a_multi_mib_file_with_progress(dl: Client, api: SandboxSe
     values = [v for v, _, _ in progress]
     assert len(values) >= 6, "a report per MiB written"
     assert values == sorted(set(values)), "progress strictly increases"
-    assert values[-1] == 6 * MIB + 123
-    assert all(total == 6 * MIB + 123 for _, total, _ in progress)
-    assert progress[-1][2] is not None and "MiB" in progress[-1][2]
+    assert values[-1] == 100 and all(total == 100 for _, total, _ in progress), "percent of the download"
+    assert progress[0][2] == "download: 17 % (1.0 MiB of 6.0 MiB)"
+    assert progress[-1][2] == "download: 100 % (6.0 MiB of 6.0 MiB)"
+
+
+async def test_a_small_download_counts_in_a_unit_that_reads(dl: Client, api: SandboxServer, out: Path) -> None:
+    generation_id = await completed(dl)  # the bare placeholder: a few KiB
+    reports: list[tuple[float, float | None, str | None]] = []
+
+    async def on_progress(value: float, total: float | None, message: str | None) -> None:
+        reports.append((value, total, message))
+
+    saved = data(await dl.call_tool("download_output", {"id": generation_id}, progress_callback=on_progress))
+    size = f"{saved['sizeBytes'] / 1024:.1f} KiB"
+    assert reports == [(100, 100, f"download: 100 % ({size} of {size})")], "never '0.0 of 0.0 MiB'"
+    assert bytes_done(216, 216) == "216 B of 216 B" and bytes_done(3 * 1024**3, None) == "3.00 GiB"
 
 
 # ----------------------------------------------------------------------------------------------- failures

@@ -116,4 +116,4 @@ async def test_list_error_codes_tool(client: Client) -> None:
     everything = (await client.call_tool("list_error_codes", {})).structured_content
     assert everything["count"] >= len(BUNDLED)
     none = (await client.call_tool("list_error_codes", {"code": "no_such_code"})).structured_content
-    assert none["count"] == 0 and "HTTP status" in none["hint"]
+    assert none["count"] == 0 and 'no entry for errorCode "no_such_code"' in none["hint"]

@@ -83,7 +83,10 @@ async def test_filters_by_status_ids_and_project(client: Client, api: SandboxSer
 
     completed = data(await client.call_tool("list_generations", {"status": ["COMPLETED"]}))
     assert [g["id"] for g in completed["generations"]] == [done_id]
-    assert completed["generations"][0]["outputUrl"].startswith("http")
+    (item,) = completed["generations"]
+    assert item["inputs"] == ["video speaker.mp4", "audio line.wav"], "what identifies it: its inputs' names"
+    assert item["model"] == "lipsync-2" and item["status"] == "COMPLETED" and item["createdAt"]
+    assert "outputUrl" not in item, "the signed URL is get_generation's"
 
     active = data(await client.call_tool("list_generations", {"status": ["PENDING", "PROCESSING"]}))
     assert {g["id"] for g in active["generations"]} == {in_project, running}
@@ -98,6 +101,14 @@ async def test_filters_by_status_ids_and_project(client: Client, api: SandboxSer
     api.state.requests.clear()
     await client.call_tool("list_generations", {"status": ["FAILED", "REJECTED"], "ids": [done_id]})
     assert query(api, "/v2/generations") == {"status": ["FAILED,REJECTED"], "ids": [done_id], "limit": ["20"]}
+
+
+async def test_a_text_input_is_named_by_its_script_and_voice(client: Client, api: SandboxServer) -> None:
+    script = "Welcome to the quarterly review of our product line and its prospects."
+    text = {"type": "text", "provider": {"name": "elevenlabs", "voiceId": "voice-7", "script": script}}
+    gid = await create(client, input=[BASIC["input"][0], text])
+    (item,) = data(await client.call_tool("list_generations", {"ids": [gid]}))["generations"]
+    assert item["inputs"] == ["video speaker.mp4", 'text "Welcome to the quarterly review of our …" (voice voice-7)']
 
 
 @pytest.mark.parametrize(

@@ -320,3 +320,98 @@ async def test_schema_violations_are_refused_before_any_request(lip: Client, api
         result = await lip.call_tool("lipsync", arguments)
         assert result.is_error, arguments
     assert sent(api) == []
+
+
+# ----------------------------------------------------------------------------------------------- everyday cases
+
+
+async def test_dubbing_takes_a_face_video_alone(lip: Client, api: SandboxServer) -> None:
+    out = data(await lip.call_tool("lipsync", {"video": VIDEO_URL, "target_language": "es"}))
+    assert out["status"] == "COMPLETED", out
+    assert out["asked"] == ["dubbed to: es (spoken language: auto-detected)"]
+    (create,) = creates(api)
+    assert create.body == {
+        "model": "lipsync-2",
+        "input": [{"type": "video", "url": VIDEO_URL}],
+        "dubParams": {"targetLang": "es"},
+    }
+
+    await lip.call_tool("lipsync", {"video": VIDEO_URL, "target_language": "de", "source_language": "en"})
+    assert creates(api)[-1].body["dubParams"] == {"targetLang": "de", "sourceLang": "en"}
+
+
+async def test_two_speakers_from_a_simple_segments_list(lip: Client, api: SandboxServer, folder: Path) -> None:
+    segments = [
+        {"audio": "line.wav", "start": 0, "end": 4.5},
+        {"script": "And now my turn.", "voice_id": "voice-2", "start": 4.5, "end": 9},
+        {"audio": "line.wav", "start": 9, "end": 12},
+    ]
+    out = data(await lip.call_tool("lipsync", {"video": VIDEO_URL, "segments": segments, "stability": 0.4}))
+    assert out["status"] == "COMPLETED", out
+    assert out["asked"] == [
+        "speaker 1 (audio line.wav): 0-4.5 s, 9-12 s",
+        "speaker 2 (script (16 characters) in voice voice-2): 4.5-9 s",
+    ]
+    (upload,) = out["uploads"]
+    assert upload["argument"] == "segments[0].audio", "the same file is one speaker, uploaded once"
+    (create,) = creates(api)
+    assert create.body["input"] == [
+        {"type": "video", "url": VIDEO_URL},
+        {"type": "audio", "assetId": upload["assetId"], "refId": "speaker1"},
+        {
+            "type": "text",
+            "provider": {"name": "elevenlabs", "voiceId": "voice-2", "script": "And now my turn.", "stability": 0.4},
+            "refId": "speaker2",
+        },
+    ]
+    assert create.body["segments"] == [
+        {"startTime": 0, "endTime": 4.5, "audioInput": {"refId": "speaker1"}},
+        {"startTime": 4.5, "endTime": 9, "audioInput": {"refId": "speaker2"}},
+        {"startTime": 9, "endTime": 12, "audioInput": {"refId": "speaker1"}},
+    ]
+
+
+async def test_output_name_names_the_result_and_the_saved_file(lip: Client, api: SandboxServer, folder: Path) -> None:
+    arguments = {"video": VIDEO_URL, "target_language": "fr", "output_name": "intro_fr", "download": True}
+    out = data(await lip.call_tool("lipsync", arguments))
+    assert out["status"] == "COMPLETED", out
+    assert out["outputFileName"] == "intro_fr"
+    assert Path(out["savedPath"]).name == "intro_fr.mp4"
+    assert out["asked"] == ["dubbed to: fr (spoken language: auto-detected)", "output name: intro_fr.mp4"]
+    (create,) = creates(api)
+    assert create.body["outputFileName"] == "intro_fr"
+
+
+SEGMENTS_INVALID = OVERLAP = "generation_input_segments_invalid"
+
+
+def seg(start: float, end: float, **driver: str) -> dict[str, Any]:
+    return {**driver, "start": start, "end": end}
+
+
+EVERYDAY_INVALID: list[tuple[dict[str, Any], str, str]] = [
+    # (arguments, errorCode, field)
+    ({"video": VIDEO_URL, "target_language": "xx"}, BAD, "target_language"),
+    ({"video": VIDEO_URL, "target_language": "es", "source_language": "zz"}, BAD, "source_language"),
+    ({"video": VIDEO_URL, "target_language": "es", "audio": AUDIO_URL}, "generation_input_dub_audio_conflict", "audio"),
+    ({"image": "face.png", "target_language": "es"}, BAD, "target_language"),
+    ({"video": VIDEO_URL, "audio": AUDIO_URL, "source_language": "en"}, BAD, "source_language"),
+    ({"video": VIDEO_URL, "audio": AUDIO_URL, "output_name": "intro.mp4"}, BAD, "output_name"),
+    ({"video": VIDEO_URL, "segments": [seg(0, 2, audio=AUDIO_URL)], "audio": AUDIO_URL}, BAD, "audio"),
+    ({"video": VIDEO_URL, "segments": [seg(0, 2, script="Hi")]}, BAD, "segments[0].voice_id"),
+    ({"video": VIDEO_URL, "segments": [seg(0, 2)]}, BAD, "segments[0].audio"),
+    ({"video": VIDEO_URL, "segments": [seg(3, 2, audio=AUDIO_URL)]}, SEGMENTS_INVALID, "segments[].end"),
+    ({"video": VIDEO_URL, "segments": [seg(0, 5, audio="line.wav"), seg(4, 8, audio=AUDIO_URL)]}, OVERLAP, "segments"),
+    ({"image": "face.png", "segments": [seg(0, 2, audio=AUDIO_URL)]}, BAD, "segments"),
+    ({"video": VIDEO_URL, "segments": [seg(0, 2, audio="missing.wav")]}, "file_not_found", "segments[0].audio"),
+]  # fmt: skip
+
+
+async def test_everyday_cases_are_validated_like_create_generation(lip: Client, api: SandboxServer) -> None:
+    for arguments, code, field in EVERYDAY_INVALID:  # one session for all cases: each is a separate call
+        result = await lip.call_tool("lipsync", arguments)
+        err = data(result)
+        assert result.is_error, arguments
+        assert (err["errorCode"], err.get("field")) == (code, field), (arguments, err)
+        assert err["fix"], arguments
+    assert sent(api) == [], "nothing was sent: no upload, no create"

@@ -91,11 +91,11 @@ async def test_talking_photo_prompt_uses_sync3_with_the_script_and_voice(client:
     assert named_tools(text) <= await tool_names(client)
 
 
-async def test_dub_prompt_gives_dub_params_and_no_audio(client: Client) -> None:
+async def test_dub_prompt_dubs_through_lipsync_with_no_audio(client: Client) -> None:
     args = {"video": VIDEO, "target_language": "es", "source_language": "en"}
     text = text_of((await client.get_prompt("dub_video", args)).messages[0])
-    assert json.dumps({"targetLang": "es", "sourceLang": "en"}) in text
-    assert "create_generation" in text and "NO audio" in text
+    assert 'target_language="es", source_language="en"' in text
+    assert "Call lipsync" in text and "NO audio" in text
     assert named_tools(text) <= await tool_names(client)
 
 

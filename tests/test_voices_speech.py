@@ -39,26 +39,55 @@ def two_slots(api: SandboxServer) -> Iterator[SandboxServer]:
 # ----------------------------------------------------------------------------------------------- voices
 
 
-async def test_list_voices_shows_built_in_and_cloned_voices(client: Client, api: SandboxServer) -> None:
-    listed = data(await client.call_tool("list_voices", {"provider": "elevenlabs"}))
+async def test_list_voices_shows_traits_a_model_can_choose_by(client: Client, api: SandboxServer) -> None:
+    listed = data(await client.call_tool("list_voices", {}))
     assert [v["id"] for v in listed["voices"]] == [v[0] for v in BUILT_IN]
     assert listed["count"] == len(BUILT_IN)
-    assert all(v["provider"] == "elevenlabs" and v["voiceId"] and v["previewUrl"] for v in listed["voices"])
-    assert "voiceId" in listed["nextStep"]
-    assert sent(api)[0].query == "provider=elevenlabs"
-    assert httpx.get(listed["voices"][0]["previewUrl"]).headers["content-type"] == "audio/wav"
+    rachel = listed["voices"][0]
+    assert rachel == {
+        "id": RACHEL,
+        "name": "Rachel",
+        "origin": "built-in",
+        "languages": ["en"],
+        "gender": "female",
+        "accent": "american",
+        "age": "young",
+        "style": "calm; narration",
+        "previewUrl": rachel["previewUrl"],
+    }, "one id to pass on: no provider voiceId beside it"
+    assert all(v["gender"] and v["accent"] and v["style"] and v["previewUrl"] for v in listed["voices"])
+    assert "voice_id to lipsync" in listed["nextStep"]
+    assert httpx.get(rachel["previewUrl"]).headers["content-type"] == "audio/wav"
+    assert sent(api)[0].query == ""
 
     clone = data(await client.call_tool("clone_voice", {"name": "Anna", "url": SAMPLE}))
     assert clone["name"] == "Anna" and clone["provider"] == "elevenlabs" and "create_speech" in clone["nextStep"]
     assert posts(api, "/v2/voices")[0].body == {"name": "Anna", "provider": "elevenlabs", "url": SAMPLE}
     voices = data(await client.call_tool("list_voices", {}))["voices"]
-    assert voices[-1]["id"] == clone["id"]
+    assert voices[-1] == {"id": clone["id"], "name": "Anna", "origin": "cloned by your organisation"}
 
 
-async def test_list_voices_refuses_an_unknown_provider_before_sending(client: Client, api: SandboxServer) -> None:
-    err = error(await client.call_tool("list_voices", {"provider": "playht"}))
-    assert err["field"] == "provider"
-    assert sent(api) == []
+async def test_list_voices_filters_by_language_and_gender(client: Client, api: SandboxServer) -> None:
+    await client.call_tool("clone_voice", {"name": "Anna", "url": SAMPLE})
+    male = data(await client.call_tool("list_voices", {"language": "EN", "gender": "male"}))
+    assert {v["name"] for v in male["voices"]} == {"Adam", "Antoni", "George", "Charlie"}
+    assert male["count"] == 4
+    assert "1 voice(s) with no published traits" in male["nextStep"], "the clone is left out, and it says so"
+    british = [v for v in data(await client.call_tool("list_voices", {"gender": "female"}))["voices"]]
+    assert {(v["name"], v["accent"]) for v in british} >= {("Lily", "british"), ("Rachel", "american")}
+
+    spanish = data(await client.call_tool("list_voices", {"language": "es"}))
+    assert spanish["count"] == 0
+    assert "multilingual" in spanish["nextStep"] and "clone_voice" in spanish["nextStep"]
+
+
+async def test_a_chosen_voice_id_drives_lipsync_as_the_wire_voice_id(client: Client, api: SandboxServer) -> None:
+    voices = data(await client.call_tool("list_voices", {"gender": "male", "language": "en"}))["voices"]
+    george = next(v for v in voices if v["name"] == "George")
+    out = data(await client.call_tool("lipsync", {"video": VIDEO, "script": "Hello.", "voice_id": george["id"]}))
+    assert out["status"] == "COMPLETED", out
+    (create,) = posts(api, "/v2/generate")
+    assert create.body["input"][1]["provider"]["voiceId"] == george["id"]
 
 
 @pytest.mark.parametrize(

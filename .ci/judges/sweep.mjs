@@ -191,8 +191,8 @@ async function sweep(transport, client) {
   // ---- read-only catalog tools
   await s("list_models", async () => `${(await success(ctx, "list_models", {})).models?.length} models`);
   await s("list_voices", async () => {
-    const listed = await success(ctx, "list_voices", {});
-    state.voiceId = listed.voices?.[0]?.voiceId ?? listed.voices?.[0]?.id;
+    const listed = await success(ctx, "list_voices", { language: "en" });
+    state.voiceId = listed.voices?.[0]?.id;
     need(state.voiceId, "no voice listed");
     return `${listed.count} voices`;
   });
@@ -289,6 +289,17 @@ async function sweep(transport, client) {
     const done = await success(ctx, "lipsync", { video: VIDEO, audio: voice, wait: true, timeout: 30 }, WAIT_MS);
     need(done.status === "COMPLETED", `status ${done.status}`);
     return `${done.id} ${done.status}`;
+  });
+  await s("lipsync (dub, two speakers)", async () => {
+    const dub = await success(ctx, "lipsync", { video: VIDEO, target_language: "es", wait: false });
+    need(dub.asked?.[0]?.startsWith("dubbed to: es"), `asked: ${JSON.stringify(dub.asked)}`);
+    const segments = [
+      { audio: voice, start: 0, end: 2 },
+      { script: "Hello from CI.", voice_id: state.voiceId, start: 2, end: 4 },
+    ];
+    const two = await success(ctx, "lipsync", { video: VIDEO, segments, wait: false });
+    need(two.asked?.length === 2, `asked: ${JSON.stringify(two.asked)}`);
+    return `${dub.id} ${two.id}`;
   });
 
   // ---- voices and speech

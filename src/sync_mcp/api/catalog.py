@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from importlib import resources
 from typing import Any, Literal
 
+import anyio
 from pydantic import BaseModel, ConfigDict, Field
 
 from .client import NO_RETRY, SyncClient
@@ -23,7 +24,6 @@ from .errors import (
 )
 from .explain import explain_api_error, explain_unreadable, status_hint
 from .models import ErrorCatalogEntry
-from .retries import is_retryable
 
 logger = logging.getLogger(__name__)
 
@@ -74,8 +74,9 @@ class ErrorCatalog:
     """The live catalog, cached for `ttl` seconds, with the bundled snapshot as fallback.
 
     `fetch` is an async callable returning the raw catalog payload (the client's unauthenticated
-    `GET /v2/errors`). A failed fetch falls back to the bundle and is not retried for `retry_after_failure`
-    seconds, so a dead API is not asked again on every error.
+    `GET /v2/errors`, one attempt bounded in time). A failed fetch falls back to the bundle and is not retried
+    for `retry_after_failure` seconds, so a dead API is not asked again on every error; calls that need the
+    catalog at the same moment share one fetch.
     """
 
     def __init__(
@@ -93,12 +94,21 @@ class ErrorCatalog:
         self._bundled = {e.code: e for e in load_bundled_catalog()}
         self._live: dict[str, CatalogEntry] | None = None
         self._expires_at = 0.0
+        self._fetching: anyio.Lock | None = None
         self.source: CatalogSource = "bundled"
 
     async def refresh(self, *, force: bool = False) -> CatalogSource:
-        now = self._clock()
-        if not force and now < self._expires_at:
+        if not force and self._clock() < self._expires_at:
             return self.source
+        if self._fetching is None:
+            self._fetching = anyio.Lock()
+        async with self._fetching:  # one fetch at a time: who waited for it reads its result
+            if not force and self._clock() < self._expires_at:
+                return self.source
+            return await self._refresh()
+
+    async def _refresh(self) -> CatalogSource:
+        now = self._clock()
         if self._fetch is None:
             self._expires_at = float("inf")
             return self.source
@@ -154,13 +164,24 @@ class ErrorCatalog:
         local = isinstance(err, (MissingAPIKeyError, TransportError, InvalidAPIKeyError))
         return explain_api_error(err, None if local else await self.lookup(err.error_code))
 
-    def explain_failed_generation(self, error_code: str | None) -> tuple[str, bool]:
-        """Fix and retryability for a FAILED/REJECTED generation's errorCode (cached catalog)."""
-        entry = self.lookup_cached(error_code)
-        if entry is None:
-            return (
-                "The generation did not complete. Read `error`, check the inputs meet the media requirements, "
-                "then create a new generation; quote the generation id to support if it repeats.",
-                False,
-            )
-        return entry.fix, is_retryable(entry.code, None, entry.category)
+    async def closest(self, code: str, limit: int = 3) -> list[CatalogEntry]:
+        """The entries nearest to a code the catalog does not know: those sharing its topic words (an earlier
+        word outweighs all later ones: `audio` in `generation_audio_*`), then its leading words; none when
+        nothing is shared. The catalog's order breaks ties."""
+        words = code.lower().split("_")
+        scored = []
+        for entry in (await self.entries())[0]:
+            theirs = entry.code.lower().split("_")
+            if theirs == words:
+                continue
+            topic = sum(2.0**-n for n, w in enumerate(words) if w not in _GENERIC_WORDS and w in theirs)
+            prefix = 0
+            while prefix < min(len(words), len(theirs)) and words[prefix] == theirs[prefix]:
+                prefix += 1
+            if topic > 0 or prefix >= 2:
+                scored.append((-topic, -prefix, len(scored), entry))
+        return [entry for *_, entry in sorted(scored)[:limit]]
+
+
+_GENERIC_WORDS = frozenset({"generation", "input", "error", "failed", "invalid", "unknown"})
+"""Words too common in codes to say what a code is about."""

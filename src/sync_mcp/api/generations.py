@@ -110,10 +110,18 @@ async def create_generation_with_files(
 
 
 async def get_generation(
-    client: SyncClient, generation_id: str, *, wait: bool = False, timeout: int | None = None
+    client: SyncClient,
+    generation_id: str,
+    *,
+    wait: bool = False,
+    timeout: int | None = None,
+    include_progress: bool = False,
 ) -> Generation:
-    """`GET /v2/generate/{id}`; with `wait` the API holds the request up to `timeout` (1-10 s)."""
-    params: dict[str, Any] = {}
+    """`GET /v2/generate/{id}`; with `wait` the API holds the request up to `timeout` (1-10 s); with
+    `include_progress` (not together with `wait`, reference §3.3) it adds `progress_percent`."""
+    if wait and include_progress:
+        raise ValueError("the API does not combine wait=true with include=progress")
+    params: dict[str, Any] = {"include": "progress"} if include_progress else {}
     read_timeout: httpx.Timeout | None = None
     if wait:
         seconds = max(1, min(API_LONG_POLL_MAX_SECONDS, int(timeout or 5)))

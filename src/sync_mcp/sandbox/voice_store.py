@@ -15,12 +15,16 @@ from .state import SandboxState
 STORE_NAME = "voices"
 
 # Built-in voices as the API lists them (reference §7): a Sync `id`, the provider's `voiceId`. The
-# provider ids are ElevenLabs' public premade voices; the Sync ids are fixed so demos can name them.
+# provider ids are ElevenLabs' public premade voices (their traits are in api/data/voice_traits.json); the Sync
+# ids are fixed so demos can name them.
 BUILT_IN: tuple[tuple[str, str, str], ...] = (
     ("0f5ad1a4-7d1e-4c58-9a63-3c1f2b2f6a01", "Rachel", "21m00Tcm4TlvDq8ikWAM"),
     ("6b1f8f0e-2d7a-4a8e-8d55-5c2e7e0c9b02", "Adam", "pNInz6obpgDQGcFmaJgB"),
     ("a3c4e5f6-1b2c-4d3e-9f40-7a8b9c0d1e03", "Bella", "EXAVITQu4vr4xnSDxMaL"),
     ("d7e8f9a0-3b4c-4d5e-8f60-1a2b3c4d5e04", "Antoni", "ErXwobaYiN019PkySvjV"),
+    ("4c2d9e7b-8a1f-4e3c-b5d6-0e1f2a3b4c05", "George", "JBFqnCBsd6RMkjVDRZzb"),
+    ("5e3f0a8c-9b2a-4f4d-a6e7-1f2a3b4c5d06", "Lily", "pFZP5JQG7iQjIQuC4Bku"),
+    ("7a4b1c9d-0c3b-4a5e-97f8-2a3b4c5d6e07", "Charlie", "IKne3meq5aSn9XLyUdCD"),
 )
 
 

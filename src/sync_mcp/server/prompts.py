@@ -182,15 +182,28 @@ def _dub_video(server: MCPServer[Any], offered: Offered) -> None:
         _check_language("source_language", source_language, allow_auto=True)
         _check_model(model)
         chosen = model or "lipsync-2"
-        dub = {"targetLang": target_language, **({"sourceLang": source_language} if source_language else {})}
+        if has("lipsync") or not has("create_generation"):
+            source = f", source_language={json.dumps(source_language)}" if source_language else ""
+            create = [
+                f"Call lipsync with video={json.dumps(video)}, target_language={json.dumps(target_language)}"
+                f"{source}, model={chosen}, and NO audio, script or segments: dubbing translates the video's own "
+                "speech. It creates the generation and waits for it, with progress; its `asked` says what was dubbed."
+            ]
+            needed: tuple[str, ...] = ("lipsync",)
+        else:
+            dub = {"targetLang": target_language, **({"sourceLang": source_language} if source_language else {})}
+            create = [
+                f"Call create_generation with model={chosen}, input=[{{type: video, url|assetId: "
+                f"{json.dumps(video)}}}] and dubParams={json.dumps(dub)}. Give NO audio or text input: dubbing "
+                "translates the video's own speech, and both together are refused.",
+                "Then call get_generation with the returned id and wait=true.",
+            ]
+            needed = ("create_generation", "get_generation")
         steps = [
-            *_enable_step(offered, "create_generation", "get_generation"),
-            _media_step(has, "video", via_lipsync=False),
+            *_enable_step(offered, *needed),
+            _media_step(has, "video"),
             *_cost_step(has),
-            f"Call create_generation with model={chosen}, input=[{{type: video, url|assetId: {json.dumps(video)}}}] "
-            f"and dubParams={json.dumps(dub)}. Give NO audio or text input: dubbing translates the video's own "
-            "speech, and both together are refused.",
-            "Then call get_generation with the returned id and wait=true.",
+            *create,
             *_follow_steps(has),
         ]
         return [UserMessage(_numbered(f"Dub this video into '{target_language}' with Sync.", steps))]

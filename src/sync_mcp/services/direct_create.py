@@ -21,7 +21,7 @@ from sync_mcp.config import Settings
 
 from .local_files import open_checked
 from .media_sources import MediaSource
-from .progress import ProgressSink
+from .progress import ProgressSink, byte_count
 
 DIRECT_MAX_BYTES = 20_000_000
 """Largest local file sent with the create (20 MB, reference §3.2 and §16.2)."""
@@ -70,9 +70,9 @@ async def create_with_files(
         total = sum(local.size for f in files if (local := f.source.local) is not None)
         progress.next_phase()
         names = ", ".join(form.name for form in forms)
-        await progress.report(0.5, 1, f"sending {names} ({total / 1e6:.1f} MB) with the create")
+        await progress.report(None, f"create: sending {names} ({byte_count(total)}) with it")
         generation = await create_generation_with_files(client, request, forms, idempotency_key=key)
-    await progress.report(1, 1, f"sent {names}")
+    await progress.report(100.0, f"create: 100 % (sent {names})")
     echoed = generation.input or []
     sent = []
     for f, form in zip(files, forms, strict=True):

@@ -35,10 +35,11 @@ from sync_mcp.api.capabilities import TERMINAL_STATUSES
 
 from .context import ServiceContext
 from .disk_budget import OverBudget, Reservation, reserve
+from .failures import explain_generation_failure
 from .fetch_guard import FetchGuard, UnsafeURL
 from .folders import Folders
 from .paths import output_file
-from .progress import ProgressSink
+from .progress import ProgressSink, bytes_done, percent_of, phase_message
 from .write_behind import write_behind
 
 logger = logging.getLogger(__name__)
@@ -49,7 +50,6 @@ MAX_REDIRECTS = 5
 """Redirects followed from the output URL, each checked like the URL itself (`fetch_guard`)."""
 TEMP_PREFIX_CHARS = 100
 """Characters of the file name kept in its temp file's name, so the temp name stays short enough too."""
-MIB = 1024 * 1024
 
 
 class DownloadResult(BaseModel):
@@ -84,10 +84,10 @@ def _failure(code: str, message: str, fix: str, *, generation_id: str, retryable
     )
 
 
-def _not_ready(state: ServiceContext, generation: Generation) -> DownloadFailed:
+async def _not_ready(state: ServiceContext, generation: Generation) -> DownloadFailed:
     gid = generation.id
     if generation.status in TERMINAL_STATUSES:
-        fix, _ = state.catalog.explain_failed_generation(generation.error_code)
+        fix = (await explain_generation_failure(state.catalog, generation, "lipsync or create_generation")).fix
         return _failure(
             "generation_not_completed",
             f"Generation {gid} ended {generation.status} ({generation.error_code or 'no errorCode'}), so it has "
@@ -123,7 +123,7 @@ async def save_output(
     """Save a COMPLETED generation's output into the caller's output folder; see the module docstring."""
     generation = await api.get_generation(state.client, generation_id)
     if generation.status != "COMPLETED":
-        raise _not_ready(state, generation)
+        raise await _not_ready(state, generation)
     url, source = await _output_url(state, generation)
     target = output_file(folders, f"{generation.output_file_name or generation.id}.mp4")
     replaced = target.exists()
@@ -291,7 +291,7 @@ async def _transfer(
         step = max(WRITE_BYTES, (total or 0) // 100)
         if done - reported >= step or done == total:
             reported = done
-            await progress.report(done, total, _progress_text(done, total))
+            await _report(progress, done, total)
 
     try:
         done = await write_behind(sink, blocks(), on_written)
@@ -304,7 +304,7 @@ async def _transfer(
             retryable=False,
         ) from exc
     if reported != done:
-        await progress.report(done, total, _progress_text(done, total))
+        await _report(progress, done, total)
     if total is not None and done != total:
         raise _interrupted(gid, f"received {done} of {total} bytes")
     return done
@@ -333,8 +333,9 @@ def _sync_folder(folder: Path) -> None:
         os.close(fd)
 
 
-def _progress_text(done: int, total: int | None) -> str:
-    return f"{done / MIB:.1f} of {total / MIB:.1f} MiB" if total else f"{done / MIB:.1f} MiB"
+async def _report(progress: ProgressSink, done: int, total: int | None) -> None:
+    percent = percent_of(done, total)
+    await progress.report(percent, phase_message("download", percent, bytes_done(done, total)))
 
 
 def _interrupted(gid: str, why: str) -> DownloadFailed:

@@ -66,6 +66,22 @@ def classify(source: str, kind: Kind, *, field: str, folders: Folders) -> MediaS
     return MediaSource(field=field, kind=kind, local=local_media(value, folders, field=field, kind=kind))
 
 
+def short_name(url: str) -> str:
+    """What names a media URL in a line of text: its file name (`speaker.mp4`), else its host; never the query
+    (a signed URL's signature is long and says nothing)."""
+    host, _, path = url.split("?", 1)[0].split("#", 1)[0].split("://", 1)[-1].partition("/")
+    return path.rstrip("/").rsplit("/", 1)[-1] or host or url[:40]
+
+
+def label(source: MediaSource) -> str:
+    """A classified argument in words: a file name, a URL's short name, or `asset <id>`."""
+    if source.local is not None:
+        return source.local.path.name
+    if source.asset_id is not None:
+        return f"asset {source.asset_id}"
+    return short_name(source.url or "")
+
+
 @dataclass(frozen=True)
 class ResolvedSource:
     wire: dict[str, str]

@@ -20,14 +20,8 @@ from sync_mcp.api.media import ASSET_TYPES, MAX_UPLOAD_BYTES, MediaFormat, Media
 from .folders import Folders
 from .local_files import Identity, open_checked
 from .paths import readable_file
-from .progress import ProgressSink
+from .progress import ProgressSink, bytes_done, percent_of, phase_message
 from .refusals import InputError
-
-MIB = 1024 * 1024
-
-
-def _size(n: int) -> str:
-    return f"{n / MIB:.1f} MiB" if n >= MIB else f"{n / 1024:.1f} KiB"
 
 
 @dataclass(frozen=True)
@@ -97,14 +91,14 @@ async def upload_local(
     """Upload (or reuse, by SHA-256) a checked local file; progress in bytes sent, at most ~100 reports."""
     step = max(uploads.CHUNK_SIZE, local.size // 100)
     last = 0
+    phase = f"upload {local.path.name}"
 
     async def on_bytes(sent: int) -> None:
         nonlocal last
         if sent - last >= step or sent == local.size:
             last = sent
-            await progress.report(
-                sent, local.size, f"uploading {local.path.name}: {_size(sent)} of {_size(local.size)}"
-            )
+            percent = percent_of(sent, local.size)
+            await progress.report(percent, phase_message(phase, percent, bytes_done(sent, local.size)))
 
     try:
         with open_checked(local.path, local.identity, local.folders, field=local.field) as opened:
@@ -118,5 +112,5 @@ async def upload_local(
             field=local.field,
         ) from exc
     if outcome.reused:
-        await progress.report(local.size, local.size, f"{local.path.name} was already uploaded: reusing its asset")
+        await progress.report(100.0, phase_message(phase, 100.0, "already uploaded: reusing its asset"))
     return outcome

@@ -24,7 +24,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 def model_parameters(model: type[BaseModel]) -> list[inspect.Parameter]:
     params = []
     for name, field in model.model_fields.items():
-        annotation: Any = Annotated[(field.annotation, *field.metadata, Field(description=field.description))]
+        described = Field(description=field.description, json_schema_extra=field.json_schema_extra)
+        annotation: Any = Annotated[(field.annotation, *field.metadata, described)]
         default = inspect.Parameter.empty if field.is_required() else field.default
         params.append(
             inspect.Parameter(

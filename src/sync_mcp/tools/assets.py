@@ -113,11 +113,10 @@ CTX_PARAMETER = inspect.Parameter("ctx", inspect.Parameter.KEYWORD_ONLY, annotat
 @sync_tool(title="Upload a local media file", read_only=False, destructive=False, idempotent=True)
 @with_model_parameters(AssetDetails, [PATH_PARAMETER, CTX_PARAMETER])
 async def upload_media(ctx: Context[Any, Any], **arguments: Any) -> Annotated[CallToolResult, UploadResult]:
-    """Upload a local video, audio or image file to the Sync media library; returns its assetId and url.
+    """Upload a local video, audio or image file to the media library; returns its assetId and url.
 
-    The same file is never uploaded twice: if this API key already uploaded identical bytes, that asset is
-    returned (reused=true). Large files stream in chunks with progress notifications.
-    Then pass assetId in create_generation inputs, or give the path straight to lipsync.
+    Identical bytes already uploaded by this key are reused (reused=true). lipsync takes local paths itself;
+    pass assetId to create_generation inputs.
     """
     state = tool_state(ctx)
     details = AssetDetails.model_validate(wire_body(AssetDetails, arguments))
@@ -241,8 +240,7 @@ async def update_asset(ctx: Context[Any, Any], **arguments: Any) -> Annotated[Ca
 async def delete_asset(id: AssetId, ctx: Context[Any, Any]) -> Annotated[CallToolResult, DeletedAssetResult]:
     """Delete an asset from the media library (DELETE /v2/assets/{id}).
 
-    An API key may delete only assets its own user owns: organisation-shared assets or other users' assets
-    answer asset_forbidden (403; manage them from an admin session), unknown ids asset_not_found (404).
+    Only assets this key's user owns (others: 403 asset_forbidden; unknown: 404 asset_not_found).
     """
     state = tool_state(ctx)
     deleted = await api.delete_asset(state.client, id)

@@ -87,11 +87,10 @@ async def create_batch(
     webhook_url: Annotated[str | None, Field(description=_FIELDS["webhook_url"].description)] = None,
     dry_run: Annotated[bool, Field(description=_FIELDS["dry_run"].description)] = False,
 ) -> Annotated[CallToolResult, BatchResult]:
-    """Submit 20-500 generations as one batch (POST /v2/batch; Scale and Enterprise plans only).
+    """Submit 20-500 generations as one batch (POST /v2/batch; Scale and Enterprise plans).
 
     rows: [{request_id, endpoint: "/v2/generate", payload: <create_generation arguments>}], at most 5 MB as
-    JSONL. Every row is validated before sending (errors name the row). dry_run=true validates at the API and
-    creates nothing. Follow the batch with get_batch; results come as a JSONL file at outputUrl.
+    JSONL, each validated first. dry_run=true creates nothing. Follow with get_batch (results at outputUrl).
     """
     state = tool_state(ctx)
     body = CreateBatchRequest.parse({"rows": rows, "webhook_url": webhook_url, "dry_run": dry_run or None})

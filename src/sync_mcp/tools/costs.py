@@ -65,10 +65,9 @@ async def estimate_cost(
         Field(description="Instead of model+duration: the full create_generation arguments, priced as a whole."),
     ] = None,
 ) -> Annotated[CallToolResult, EstimateResult]:
-    """Estimate what a generation would cost, without creating anything or fetching media.
+    """Estimate what a generation would cost, creating nothing.
 
-    Know the output length? Pass model + duration (seconds of output; it depends on sync_mode).
-    Otherwise pass body = the exact create_generation arguments (legacy body-based estimate).
+    Pass model + duration (seconds of output), or body = the exact create_generation arguments.
     """
     client = tool_state(ctx).client
     if body is not None:

@@ -14,14 +14,14 @@ from .error_codes import ErrorCodesResult
 from .generations import GenerationResult, describe
 from .models import ModelsResult, model_catalog
 from .state import ToolState
-from .voices import USE_VOICE, VoicesResult
+from .voices import VoicesResult, voices_result
 
 
 async def read_generation(state: ToolState, generation_id: str) -> GenerationResult:
     """`GET /v2/generate/{id}`, recorded as a sighting (subscribers hear of a changed status)."""
     generation = await api.get_generation(state.client, generation_id)
     await state.updates.observe(generation)
-    return describe(state, generation)
+    return await describe(state, generation)
 
 
 async def error_catalog(state: ToolState) -> ErrorCodesResult:
@@ -36,5 +36,4 @@ async def model_capabilities(state: ToolState) -> ModelsResult:
 
 async def voice_list(state: ToolState) -> VoicesResult:
     """What `list_voices` returns (all providers)."""
-    voices = await list_voices(state.client)
-    return VoicesResult(voices=voices, count=len(voices), next_step=USE_VOICE)
+    return voices_result(await list_voices(state.client))

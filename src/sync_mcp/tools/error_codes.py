@@ -9,6 +9,7 @@ from mcp.types import CallToolResult
 from pydantic import BaseModel, Field
 
 from sync_mcp.api.catalog import CatalogEntry, CatalogSource
+from sync_mcp.services.failures import no_entry
 
 from .registry import sync_tool
 from .results import ok
@@ -20,6 +21,7 @@ class ErrorCodesResult(BaseModel):
     count: int
     entries: list[CatalogEntry] = Field(description="code, message, fix, and category/httpStatus where known.")
     hint: str | None = Field(default=None, description="Guidance when nothing matched.")
+    closest: list[CatalogEntry] | None = Field(default=None, description="For an unknown code: its nearest entries.")
 
 
 @sync_tool(title="Look up Sync API error codes", read_only=True)
@@ -35,16 +37,23 @@ async def list_error_codes(
     Use it when a result carries an errorCode you want more detail on, or to browse by topic (search="audio").
     Without arguments it lists the whole catalog.
     """
-    entries, source = await tool_state(ctx).catalog.entries()
+    catalog = tool_state(ctx).catalog
+    entries, source = await catalog.entries()
     if code:
         entries = [e for e in entries if e.code.lower() == code.strip().lower()]
     if search:
         words = search.lower().split()
         entries = [e for e in entries if all(w in f"{e.code} {e.message} {e.fix}".lower() for w in words)]
-    hint = None
-    if not entries:
-        hint = (
-            "No catalog entry matched. For an unknown code, go by the HTTP status: 4xx means fix the request "
-            "(the error's message names the field), 429 and 5xx mean retry later with backoff."
+    hint: str | None = None
+    closest: list[CatalogEntry] = []
+    if not entries and code:
+        closest = await catalog.closest(code.strip())
+        hint = no_entry(code.strip(), source) + (
+            " The entries nearest to it are in `closest`, with their fixes: apply the one that matches what "
+            "happened (a failed generation's `error` text, or the failed call's message)."
+            if closest
+            else " A failed generation's `error` text, or the failed call's message, says what happened."
         )
-    return ok(ErrorCodesResult(source=source, count=len(entries), entries=entries, hint=hint))
+    elif not entries:
+        hint = "No catalog entry has all of these words: try fewer or other words, or call without arguments."
+    return ok(ErrorCodesResult(source=source, count=len(entries), entries=entries, hint=hint, closest=closest or None))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any, Literal
 
 from mcp.server.mcpserver import Context
@@ -12,6 +13,7 @@ from sync_mcp.api import Generation
 from sync_mcp.api import generations as api
 from sync_mcp.api.models import check_uuid
 from sync_mcp.api.usage import Label
+from sync_mcp.services.media_sources import short_name
 
 from .generation_ids import GenerationId, GenerationIdArgument
 from .registry import sync_tool
@@ -22,21 +24,48 @@ DEFAULT_PAGE = 20
 ListableStatus = Literal["PENDING", "PROCESSING", "COMPLETED", "FAILED", "REJECTED"]
 
 
+SCRIPT_SHOWN = 40
+"""Characters of a text input's script shown in a summary."""
+
+
 class GenerationSummary(BaseModel):
+    """What identifies a generation in a list; its signed output URL and full inputs are get_generation's."""
+
     model_config = ConfigDict(populate_by_name=True)
 
     id: str
     status: str
     model: str | None = None
     created_at: str | None = Field(default=None, alias="createdAt")
-    output_url: str | None = Field(default=None, alias="outputUrl")
+    inputs: list[str] = Field(default_factory=list, description="Each input in words: kind and file name or id.")
     output_file_name: str | None = Field(default=None, alias="outputFileName")
     error_code: str | None = Field(default=None, alias="errorCode")
     project_id: str | None = Field(default=None, alias="projectId")
 
     @classmethod
     def of(cls, generation: Generation) -> GenerationSummary:
-        return cls.model_validate(generation.model_dump(by_alias=True))
+        return cls.model_validate(
+            {
+                **generation.model_dump(by_alias=True, include={"id", "status", "model", "created_at"}),
+                "inputs": [_input_words(item) for item in generation.input or []],
+                "outputFileName": generation.output_file_name,
+                "errorCode": generation.error_code,
+                "projectId": generation.project_id,
+            }
+        )
+
+
+def _input_words(item: dict[str, Any]) -> str:
+    """`video speaker.mp4`, `audio asset <id>`, `text "Hello..." (voice <id>)`."""
+    kind = str(item.get("type") or "input")
+    if isinstance(item.get("url"), str):
+        return f"{kind} {short_name(item['url'])}"
+    if isinstance(item.get("assetId"), str):
+        return f"{kind} asset {item['assetId']}"
+    provider = item.get("provider") if isinstance(item.get("provider"), dict) else {}
+    script = str(provider.get("script") or "")
+    shown = script if len(script) <= SCRIPT_SHOWN else script[: SCRIPT_SHOWN - 1] + "…"
+    return f"{kind} {json.dumps(shown, ensure_ascii=False)} (voice {provider.get('voiceId')})" if script else kind
 
 
 class GenerationPage(BaseModel):
@@ -86,8 +115,8 @@ async def list_generations(
 ) -> Annotated[CallToolResult, GenerationPage]:
     """List this account's generations, newest first, a page at a time (GET /v2/generations).
 
-    Filter by status, ids, projectId, source or generationSource. When nextCursor is set, call again with
-    cursor=nextCursor for the next page. Use get_generation for one generation's details.
+    Filters: status, ids, projectId, source, generationSource. nextCursor set: call again with it for the next
+    page. get_generation gives one generation's outputUrl.
     """
     page = await api.list_generations(
         tool_state(ctx).client,
@@ -111,9 +140,8 @@ async def delete_generation(
 ) -> Annotated[CallToolResult, DeletedGeneration]:
     """Permanently delete a generation from the account (DELETE /v2/generations/{id}).
 
-    Only finished generations (COMPLETED, FAILED, REJECTED) can be deleted: a PENDING or PROCESSING one is
-    refused with 409 generation_not_deletable_while_processing; wait with get_generation (wait=true), then
-    delete. Save the output first (download_output) if it is still needed.
+    Only finished ones (a running one: 409; wait with get_generation first). Save the output first
+    (download_output) if it is still needed.
     """
     generation = await api.delete_generation(tool_state(ctx).client, id)
     return ok(DeletedGeneration(id=generation.id, status=generation.status))

@@ -7,16 +7,18 @@ from typing import Annotated, Any
 
 from mcp.server.mcpserver import Context
 from mcp.types import CallToolResult
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from sync_mcp.api import CreateGenerationRequest, Generation, new_idempotency_key
 from sync_mcp.api import generations as api
 from sync_mcp.api.capabilities import MODELS, TERMINAL_STATUSES
+from sync_mcp.services.failures import explain_generation_failure
 from sync_mcp.services.waiting import follow_generation
 
 from .arguments import idempotency_parameter, wire_body, with_model_parameters
 from .generation_ids import GenerationId
 from .notify import client_log
+from .progress import Progress
 from .registry import sync_tool
 from .results import fail, generation_link, ok
 from .spending import guard_spend, spend_parameter
@@ -24,10 +26,24 @@ from .state import ToolState, tool_state
 from .wait_bound import WaitTimeout, wait_seconds
 
 
+class RelatedError(BaseModel):
+    """A catalog entry offered for an errorCode the catalog does not know."""
+
+    code: str
+    message: str
+    fix: str
+
+
 class GenerationResult(Generation):
     """A generation as the API returned it, plus what to do next."""
 
     fix: str | None = Field(default=None, description="For FAILED/REJECTED: how to fix the cause (error catalog).")
+    explanation: str | None = Field(
+        default=None, description="For FAILED/REJECTED: what errorCode means, or that the catalog has no entry for it."
+    )
+    closest_errors: list[RelatedError] | None = Field(
+        default=None, alias="closestErrors", description="For a code the catalog lacks: its nearest entries."
+    )
     retryable: bool | None = Field(default=None, description="For FAILED/REJECTED: may a new attempt succeed as is?")
     warnings: list[str] | None = Field(default=None, description="Options the model ignores, and similar notes.")
     idempotency_key: str | None = Field(
@@ -42,26 +58,51 @@ class GenerationResult(Generation):
     )
 
 
-def describe(
+CREATE_TOOLS = ("lipsync", "create_generation")
+"""The tools that start generations; a result names the one the agent used, when it is known."""
+REMEMBERED_STARTS = 1000
+
+
+def remember_start(state: ToolState, generation_id: str, tool: str) -> None:
+    """Note which tool started a generation (the most recent `REMEMBERED_STARTS` are kept)."""
+    started = state.started_by
+    started.pop(generation_id, None)
+    started[generation_id] = tool
+    while len(started) > REMEMBERED_STARTS:
+        del started[next(iter(started))]
+
+
+async def describe(
     state: ToolState,
     generation: Generation,
     *,
+    via: str | None = None,
     warnings: list[str] | None = None,
     idempotency_key: str | None = None,
     wait_timed_out: bool | None = None,
 ) -> GenerationResult:
-    fix: str | None = None
-    retryable: bool | None = None
+    """The generation as a result, with what to do next. `via` is the tool that started it (else the one this
+    server remembers starting it): the advice for a failed job names it. A failure's errorCode is looked up in
+    the live catalog."""
+    extra: dict[str, Any] = {}
     gid = generation.id
+    via = via or state.started_by.get(gid)
     if generation.status == "COMPLETED":
         next_step = "Done. outputUrl is the finished video: a signed, expiring URL, so copy it exactly."
         if state.offered.offers("download_output"):
             next_step += f" To save it locally call download_output with id={gid}."
     elif generation.status in TERMINAL_STATUSES:
-        fix, retryable = state.catalog.explain_failed_generation(generation.error_code)
+        retry_with = via if via in CREATE_TOOLS else "lipsync or create_generation (whichever started it)"
+        failure = await explain_generation_failure(state.catalog, generation, retry_with)
+        extra = {
+            "fix": failure.fix,
+            "retryable": failure.retryable,
+            "explanation": failure.explanation,
+            "closestErrors": [{"code": e.code, "message": e.message, "fix": e.fix} for e in failure.closest] or None,
+        }
         next_step = (
-            "The generation did not complete: apply `fix`, then start a new generation with create_generation "
-            "(do not reuse this id or its idempotency key)."
+            f"The generation did not complete: apply `fix`, then start a new generation with {retry_with} "
+            "(a new call: do not reuse this id or its idempotency key)."
         )
     else:
         cap = MODELS.get(generation.model or "")
@@ -72,8 +113,7 @@ def describe(
     return GenerationResult.model_validate(
         {
             **generation.model_dump(mode="json", by_alias=True, exclude_none=True),
-            "fix": fix,
-            "retryable": retryable,
+            **extra,
             "warnings": warnings or None,
             "idempotencyKey": idempotency_key,
             "waitTimedOut": wait_timed_out,
@@ -86,13 +126,12 @@ async def current_generation(state: ToolState, generation_id: str) -> Generation
     """The generation as get_generation returns it without waiting (subscribers hear of a changed status)."""
     generation = await api.get_generation(state.client, generation_id)
     await state.updates.observe(generation)
-    return describe(state, generation)
+    return await describe(state, generation)
 
 
 IDEMPOTENCY_PARAMETER = idempotency_parameter(
-    "Optional key (1-128 of A-Za-z0-9._~-) making this create safe to repeat: the same key with the same body "
-    "returns the same generation instead of a second paid job. One is minted if omitted and returned as "
-    "idempotencyKey."
+    "Reuse to retry safely: the same key and body return the same generation, never a second paid job. Minted "
+    "if omitted (returned as idempotencyKey)."
 )
 CTX_PARAMETER = inspect.Parameter("ctx", inspect.Parameter.KEYWORD_ONLY, annotation=Context)
 
@@ -100,14 +139,12 @@ CTX_PARAMETER = inspect.Parameter("ctx", inspect.Parameter.KEYWORD_ONLY, annotat
 @sync_tool(title="Create a lip-sync generation", read_only=False, destructive=False, idempotent=False)
 @with_model_parameters(CreateGenerationRequest, [IDEMPOTENCY_PARAMETER, spend_parameter(), CTX_PARAMETER])
 async def create_generation(ctx: Context[Any, Any], **arguments: Any) -> Annotated[CallToolResult, GenerationResult]:
-    """Start a Sync generation (POST /v2/generate); arguments are exactly the API's JSON body.
+    """Start a generation with the API's exact JSON body (POST /v2/generate); prefer lipsync for everyday jobs.
 
-    Lip-sync a video to audio: input = [{type: video, url|assetId}, {type: audio, url|assetId}].
-    Make a photo talk (model sync-3 only): [{type: image, ...}, {type: text, provider: {voiceId, script}}].
-    Dub a video: one video input plus dubParams {targetLang}. Several voices: give each voice item a refId and
-    map video ranges to them in segments. Invalid bodies are refused before anything is sent (no cost).
-    A configured spend cap refuses costly bodies, and the user may be asked to confirm the estimated cost.
-    Returns at once with the generation id and status (PENDING); then call get_generation with wait=true.
+    Video to audio: input = [{type: video, url|assetId}, {type: audio, url|assetId}]. Photo (sync-3):
+    [{type: image, ...}, {type: text, provider: {voiceId, script}}]. Dub: a video plus dubParams {targetLang}.
+    Several voices: refIds on voice items, mapped in segments. Bad bodies are refused unsent; the user may be
+    asked to confirm the cost. Returns the id at once: then get_generation with wait=true.
     """
     state = tool_state(ctx)
     request = CreateGenerationRequest.model_validate(wire_body(CreateGenerationRequest, arguments))
@@ -117,8 +154,11 @@ async def create_generation(ctx: Context[Any, Any], **arguments: Any) -> Annotat
     key = arguments.get("idempotencyKey") or new_idempotency_key()
     # Follows the generation named by a 503 IDEMPOTENCY_OUTCOME_UNKNOWN itself (reference §13).
     generation = await api.create_generation(state.client, request, idempotency_key=key)
+    remember_start(state, generation.id, "create_generation")
     await state.updates.observe(generation)
-    result = describe(state, generation, warnings=request.warnings(), idempotency_key=key)
+    result = await describe(
+        state, generation, via="create_generation", warnings=request.warnings(), idempotency_key=key
+    )
     result.estimated_cost_usd = spend.estimated_cost_usd
     return ok(result, [generation_link(generation.id)])
 
@@ -134,9 +174,9 @@ async def get_generation(
 ) -> Annotated[CallToolResult, GenerationResult]:
     """Status and result of a generation (GET /v2/generate/{id}).
 
-    With wait=true it follows the job until COMPLETED, FAILED or REJECTED, sending progress notifications on
-    every poll; if timeout passes first it returns the current status (waitTimedOut=true): call it again.
-    COMPLETED: outputUrl is the video (copy it verbatim). FAILED/REJECTED: errorCode, error and fix say why.
+    wait=true follows the job to COMPLETED, FAILED or REJECTED with progress (percent done); if timeout passes
+    first it returns the status (waitTimedOut=true): call again. COMPLETED: outputUrl is the video (copy it
+    verbatim). FAILED/REJECTED: errorCode and fix say why.
     """
     state = tool_state(ctx)
     seconds = wait_seconds(timeout, state.settings.max_wait_seconds)
@@ -144,13 +184,13 @@ async def get_generation(
         current = await current_generation(state, id)
         return ok(current, [generation_link(current.id)])
 
-    async def report(generation: Generation, poll: int, elapsed: float) -> None:
+    async def seen(generation: Generation, poll: int, elapsed: float) -> None:
         await state.updates.observe(generation)  # subscribers hear of a changed status
-        message = f"{generation.status} after {elapsed:.0f}s (poll {poll})"
-        await ctx.report_progress(poll, None, message)
-        await client_log(ctx, "info", f"generation {generation.id}: {message}")
+        await client_log(
+            ctx, "info", f"generation {generation.id}: {generation.status} after {elapsed:.0f}s (poll {poll})"
+        )
 
     generation, timed_out = await follow_generation(
-        state.client, id, timeout=seconds, on_poll=report, deliveries=state.deliveries
+        state.client, id, timeout=seconds, on_poll=seen, deliveries=state.deliveries, progress=Progress(ctx)
     )
-    return ok(describe(state, generation, wait_timed_out=timed_out), [generation_link(generation.id)])
+    return ok(await describe(state, generation, wait_timed_out=timed_out), [generation_link(generation.id)])

@@ -37,10 +37,9 @@ class SpeechResult(Speech):
 @sync_tool(title="Synthesize speech (text-to-speech)", read_only=False, destructive=False, idempotent=False)
 @with_model_parameters(SpeechRequest, [CTX_PARAMETER])
 async def create_speech(ctx: Context[Any, Any], **arguments: Any) -> Annotated[CallToolResult, SpeechResult]:
-    """Turn a script into speech with a voice (POST /v2/tts); no lip-sync. Returns {id, url, duration}.
+    """Turn a script into speech in a voice (POST /v2/tts); no lip-sync. Returns {id, url, duration}.
 
-    `url` is hosted audio: reuse it as an audio input of create_generation ({type: audio, url}) to lip-sync
-    that exact take. Get voiceId from list_voices. Each call is billed and is sent only once, never retried.
+    `url` can be the audio input of a generation. voiceId from list_voices. Billed; sent once, never retried.
     """
     body = SpeechRequest.model_validate(wire_body(SpeechRequest, arguments))
     try:

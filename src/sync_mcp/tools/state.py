@@ -42,6 +42,8 @@ class ToolState:
     """Verified webhook deliveries (HTTP mode), which end waits without polling."""
     spend_estimates: SpendMemory = field(default_factory=InProcessSpendMemory)
     """Cost estimates this server remembers for a while, by body (tools/spending.py)."""
+    started_by: dict[str, str] = field(default_factory=dict)
+    """Which tool started a recent generation, by id, so later advice names it (tools/generations.py)."""
 
 
 API_KEY_HEADER = "X-Sync-Api-Key"

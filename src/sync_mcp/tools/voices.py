@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from mcp.server.mcpserver import Context
 from mcp.types import CallToolResult
@@ -11,7 +11,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from sync_mcp.api import SyncAPIError
 from sync_mcp.api import voices as api
 from sync_mcp.api.models import check_uuid
-from sync_mcp.api.voices import CloneVoiceRequest, Voice, VoiceProvider
+from sync_mcp.api.voice_traits import is_built_in, traits_of
+from sync_mcp.api.voices import CloneVoiceRequest, Voice
 from sync_mcp.services.outcomes import outcome_unknown, uncertain
 
 from .arguments import wire_body, with_model_parameters
@@ -21,17 +22,74 @@ from .results import ok
 from .state import tool_state
 
 USE_VOICE = (
-    "Pass a voice's id as voiceId to create_speech, or in a text input of create_generation "
-    "({type: text, provider: {voiceId, script}}). Voices with a restriction cannot synthesize right now."
+    "Pass a voice's id as voice_id to lipsync (as voiceId to create_speech or in a text input of "
+    "create_generation). Voices with a restriction cannot synthesize right now."
 )
+CLONED = "cloned by your organisation"
+BUILT_IN = "built-in"
+
+
+class VoiceChoice(BaseModel):
+    """A voice with what is publicly known about it, and the one id to pass on."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    id: str = Field(description="Pass as voice_id to lipsync (voiceId elsewhere).")
+    name: str | None = None
+    origin: str = Field(description=f"{BUILT_IN} or {CLONED}.")
+    languages: list[str] | None = Field(default=None, description="Language codes the voice speaks natively.")
+    gender: str | None = None
+    accent: str | None = None
+    age: str | None = None
+    style: str | None = Field(default=None, description="How it sounds and what it suits, as its provider says.")
+    preview_url: str | None = Field(default=None, alias="previewUrl")
+    restriction: str | dict[str, Any] | None = Field(default=None, description="Present: cannot synthesize now.")
+
+    @classmethod
+    def of(cls, voice: Voice) -> VoiceChoice:
+        provider_ids = (voice.voice_id, voice.internal_voice_id, voice.id)
+        traits = traits_of(*provider_ids)
+        return cls(
+            id=voice.id,
+            name=voice.name or (traits.name if traits else None),
+            origin=BUILT_IN if is_built_in(provider_ids, voice.preview_url) else CLONED,
+            languages=traits.languages if traits else None,
+            gender=traits.gender if traits else None,
+            accent=traits.accent if traits else None,
+            age=traits.age if traits else None,
+            style=traits.style if traits else None,
+            previewUrl=voice.preview_url,
+            restriction=voice.restriction,
+        )
 
 
 class VoicesResult(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
-    voices: list[Voice]
+    voices: list[VoiceChoice]
     count: int
     next_step: str = Field(alias="nextStep")
+
+
+def voices_result(voices: list[Voice], language: str | None = None, gender: str | None = None) -> VoicesResult:
+    """The voices as list_voices shows them, keeping those of `language` and `gender` (when given)."""
+    choices = [VoiceChoice.of(v) for v in voices]
+    wanted = language.strip().lower() if language else None
+    kept = [
+        c
+        for c in choices
+        if (wanted is None or wanted in (c.languages or [])) and (gender is None or c.gender == gender)
+    ]
+    note = ""
+    unknown = sum(1 for c in choices if c.languages is None) if (wanted or gender) else 0
+    if unknown:
+        note += f" {unknown} voice(s) with no published traits (clones) are left out by the filters."
+    if wanted and not kept:
+        note += (
+            f" No voice lists '{wanted}' as its own language: ElevenLabs' multilingual speech can say an {wanted} "
+            "script in any voice (try one without the language filter), or clone a native speaker (clone_voice)."
+        )
+    return VoicesResult(voices=kept, count=len(kept), next_step=USE_VOICE + note)
 
 
 class VoiceResult(Voice):
@@ -46,14 +104,16 @@ class DeletedVoice(BaseModel):
 @sync_tool(title="List voices", read_only=True)
 async def list_voices(
     ctx: Context[Any, Any],
-    provider: Annotated[VoiceProvider | None, Field(description="Only this provider's voices.")] = None,
+    language: Annotated[str | None, Field(description="Only voices speaking this language natively, e.g. en.")] = None,
+    gender: Annotated[Literal["female", "male"] | None, Field(description="Only voices of this gender.")] = None,
 ) -> Annotated[CallToolResult, VoicesResult]:
-    """Voices usable for text-to-speech (GET /v2/voices): the built-in ones and this organisation's clones.
+    """Voices for scripts (GET /v2/voices), built-in and this organisation's clones, with their language,
+    gender, accent, age and style where the provider publishes them, and a preview to listen to.
 
-    Use a voice's `id` as voiceId in create_speech or in a text input of create_generation.
+    Pass a voice's id as voice_id to lipsync (voiceId to create_speech).
     """
-    voices = await api.list_voices(tool_state(ctx).client, provider=provider)
-    return ok(VoicesResult(voices=voices, count=len(voices), next_step=USE_VOICE))
+    voices = await api.list_voices(tool_state(ctx).client)
+    return ok(voices_result(voices, language, gender))
 
 
 @sync_tool(title="Clone a voice from a sample", read_only=False, destructive=False, idempotent=False)

@@ -24,8 +24,8 @@ WaitTimeout = Annotated[
     float | None,
     Field(
         ge=1,
-        description=f"Seconds to wait (default {DEFAULT_WAIT_SECONDS:.0f}, or the maximum if lower). On expiry the "
-        "current status and id return: call get_generation again to keep waiting.",
+        description=f"Seconds to wait (default {DEFAULT_WAIT_SECONDS:.0f}, or the maximum if lower). On expiry the id "
+        "and status return: wait again with get_generation.",
         json_schema_extra={WAIT_BOUND_MARK: True},
     ),
 ]

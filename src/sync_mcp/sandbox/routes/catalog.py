@@ -14,7 +14,8 @@ from ..http import require_auth, sandbox_config
 
 
 async def list_errors(request: Request) -> JSONResponse:
-    """The whole bundled catalog in wire shape (the bundle calls `suggestion` `fix`). No key needed."""
+    """The sandbox catalog (bundled snapshot + live-only codes) in wire shape (`fix` is `suggestion` on the
+    wire). No key needed."""
     entries = [
         ErrorCatalogEntry(code=e.code, message=e.message, suggestion=e.fix).to_wire() for e in catalog().values()
     ]

@@ -5,8 +5,9 @@ Bodies are validated with the package's own wire model (`CreateGenerationRequest
 the client can never disagree on a field name. Statuses follow time (see `state.py`).
 
 Magic failures for demos and tests: when any input URL carries `sandbox_fail=<errorCode>` in its query,
-the generation ends FAILED with that errorCode and the catalog message as `error`;
-adding `sandbox_status=REJECTED` makes it end REJECTED instead.
+the generation ends FAILED with that errorCode and the catalog message as `error` (`sandbox_error=<text>`
+sets another `error`; any code works, those of no catalog included); adding `sandbox_status=REJECTED` makes
+it end REJECTED instead. `sandbox/errors.py` lists the codes only the sandbox's live catalog has.
 """
 
 from __future__ import annotations
@@ -125,7 +126,8 @@ def magic_failure(body: dict[str, Any]) -> ScriptedFailure | None:
         codes = query.get("sandbox_fail")
         if codes and codes[0]:
             status = "REJECTED" if query.get("sandbox_status", [""])[0].upper() == "REJECTED" else "FAILED"
-            return ScriptedFailure(error_code=codes[0], status=status)
+            error = query.get("sandbox_error", [""])[0] or None
+            return ScriptedFailure(error_code=codes[0], status=status, error=error)
     return None
 
 
