@@ -18,13 +18,15 @@ half of the others. Endpoint-specific shapes live beside their endpoints (assets
 from __future__ import annotations
 
 import itertools
+import logging
 import re
 import uuid
 from collections import Counter
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 from urllib.parse import urlsplit
 
 from pydantic import (
+    AfterValidator,
     AliasChoices,
     BaseModel,
     ConfigDict,
@@ -49,13 +51,43 @@ class RequestModel(BaseModel):
         return self.model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
+log = logging.getLogger(__name__)
+_noted: set[tuple[str, str]] = set()
+
+
+def note_unknown(where: str, what: str) -> None:
+    """Say once, at DEBUG, that a response carried something the reference does not know (kept as sent)."""
+    if (where, what) not in _noted:
+        _noted.add((where, what))
+        log.debug("%s: %s is not in the reference; kept and passed through as the API sent it", where, what)
+
+
 class ResponseModel(BaseModel):
-    """A body we receive: wire aliases, unknown keys kept (the API grows)."""
+    """A body we receive: wire aliases, unknown keys kept (the API grows) and noted once at DEBUG."""
 
     model_config = ConfigDict(populate_by_name=True, extra="allow")
 
+    @model_validator(mode="after")
+    def _note_extra(self) -> ResponseModel:
+        for name in self.model_extra or ():
+            note_unknown(type(self).__name__, f"field {name!r}")
+        return self
+
     def to_wire(self) -> dict[str, Any]:
         return self.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+def open_enum(known: Any, where: str) -> Any:
+    """A response enum read tolerantly: the `known` Literal's values, or any other string the API adds later
+    (kept as sent, noted once at DEBUG). Requests keep the closed Literal."""
+    values = frozenset(get_args(known))
+
+    def check(value: str) -> str:
+        if value not in values:
+            note_unknown(where, f"value {value!r}")
+        return value
+
+    return Annotated[str, AfterValidator(check)]
 
 
 def rule_error(code: str, field: str, message: str, fix: str) -> PydanticCustomError:
@@ -497,6 +529,8 @@ class CreateGenerationRequest(RequestModel):
 # ----------------------------------------------------------------------------------------------- responses
 
 GenerationStatus = Literal["PENDING", "PROCESSING", "COMPLETED", "FAILED", "REJECTED", "CANCELED", "TIMED_OUT"]
+OpenGenerationStatus = open_enum(GenerationStatus, "Generation.status")
+"""A status as read: one of the known ones, or a newer one the API adds (kept as sent)."""
 
 
 class Generation(ResponseModel):
@@ -504,7 +538,7 @@ class Generation(ResponseModel):
 
     id: str
     created_at: str | None = Field(default=None, alias="createdAt")
-    status: GenerationStatus
+    status: OpenGenerationStatus
     model: str | None = None
     input: list[dict[str, Any]] | None = None
     options: dict[str, Any] | None = None
