@@ -41,24 +41,44 @@ def segment(start: float, end: float, **audio: Any) -> dict[str, Any]:
 ALLOWED: list[tuple[str, dict[str, Any], str | None]] = [
     # (case and source, body, a word the warning must hold; None: no warning)
     ("zero-length segment (segments guide)", body([V, RA], segments=[segment(1, 1)]), None),
-    ("audio crop with equal times (segments guide)", body([V, RA], segments=[segment(0, 2, startTime=1, endTime=1)]), None),
+    (
+        "audio crop with equal times (segments guide)",
+        body([V, RA], segments=[segment(0, 2, startTime=1, endTime=1)]),
+        None,
+    ),
     ("dubParams with an audio input (create reference, dubbing tutorial)", body([V, A], dubParams=DUB), "ignored"),
     ("dubParams with a text input (create reference, dubbing tutorial)", body([V, T], dubParams=DUB), "ignored"),
-    ("dubParams.numSpeakers (dubbing tutorial, video-dubbing guide)", body([V], dubParams={**DUB, "numSpeakers": 3}), None),
+    (
+        "dubParams.numSpeakers (dubbing tutorial, video-dubbing guide)",
+        body([V], dubParams={**DUB, "numSpeakers": 3}),
+        None,
+    ),
     ("dubParams.numSpeakers 0 = auto (dubbing tutorial)", body([V], dubParams={**DUB, "numSpeakers": 0}), None),
     ("segments_secs on the video (SDK, deprecated)", body([{**V, "segments_secs": [[0, 1.5]]}, A]), "deprecated"),
     ("segments_frames on the video (SDK, deprecated)", body([{**V, "segments_frames": [[0, 45]]}, A]), "deprecated"),
-]  # fmt: skip
+]
 
 REFUSED: list[tuple[str, dict[str, Any], str]] = [
     # (case and source, body, errorCode)
     ("two visuals (reference §3.1 input)", body([V, V, A]), "generation_input_too_many_visual"),
     ("image on lipsync-2 (reference §3.1.1)", body([I, A]), "generation_unsupported_model"),
-    ("reversed segment (reference §3.1.4)", body([V, RA], segments=[segment(2, 1)]), "generation_input_segments_invalid"),
-    ("reversed crop (reference §3.1.4)", body([V, RA], segments=[segment(0, 2, startTime=1, endTime=0.5)]), "generation_input_trim_invalid"),
-    ("numSpeakers above 50 (dubbing tutorial)", body([V], dubParams={**DUB, "numSpeakers": 51}), "generation_input_validation_failed"),
+    (
+        "reversed segment (reference §3.1.4)",
+        body([V, RA], segments=[segment(2, 1)]),
+        "generation_input_segments_invalid",
+    ),
+    (
+        "reversed crop (reference §3.1.4)",
+        body([V, RA], segments=[segment(0, 2, startTime=1, endTime=0.5)]),
+        "generation_input_trim_invalid",
+    ),
+    (
+        "numSpeakers above 50 (dubbing tutorial)",
+        body([V], dubParams={**DUB, "numSpeakers": 51}),
+        "generation_input_validation_failed",
+    ),
     ("dub an image (reference §3.1 input)", body([I], "sync-3", dubParams=DUB), "generation_input_validation_failed"),
-]  # fmt: skip
+]
 
 
 def creates(api: SandboxServer) -> list[Any]:
@@ -90,6 +110,7 @@ async def test_a_documented_refusal_is_not_sent(
 
 def tomorrow(reply: Any) -> Any:
     """A reply as a newer API might send it: a status and a field the reference does not know."""
+
     def one(g: dict[str, Any]) -> dict[str, Any]:
         return {**g, "status": "QUEUED_FOR_REVIEW", "reviewQueue": {"position": 4}}
 
