@@ -161,3 +161,11 @@ async def test_a_clone_reply_without_id_gives_the_created_voice(api: SandboxServ
     assert not result.is_error, result.content
     assert voice["id"] == "el-voice-77" and voice["voiceId"] == "el-voice-77"
     assert voice["internalVoiceId"] == "int-77" and voice["name"] == "Anna"
+
+
+async def test_estimate_cost_sends_a_model_id_it_does_not_know(client: Client, api: SandboxServer) -> None:
+    """The estimate's model is a string (reference §3.9): an id newer than this package is the API's to judge."""
+    result = await client.call_tool("estimate_cost", {"model": "lipsync-3", "duration": 4})
+    estimates = [r for r in sent(api, "/v2/generations/estimate") if r.method == "POST"]
+    assert [r.body for r in estimates] == [{"model": "lipsync-3", "duration": 4}]
+    assert error(result)["errorCode"] == "cost_estimate_unavailable"  # the sandbox has no price for it
