@@ -169,3 +169,11 @@ async def test_estimate_cost_sends_a_model_id_it_does_not_know(client: Client, a
     estimates = [r for r in sent(api, "/v2/generations/estimate") if r.method == "POST"]
     assert [r.body for r in estimates] == [{"model": "lipsync-3", "duration": 4}]
     assert error(result)["errorCode"] == "cost_estimate_unavailable"  # the sandbox has no price for it
+
+
+async def test_the_sandbox_ignores_a_text_input_beside_dub_params(client: Client, api: SandboxServer) -> None:
+    """As the create reference says the API does: no speech is synthesised (nor charged) for the ignored item."""
+    gid = data(await client.call_tool("create_generation", body([V, T], dubParams=DUB)))["id"]
+    costs = await client.call_tool("get_generation_cost", {"id": gid})
+    kinds = [c["type"] for c in data(costs)["components"]]
+    assert "dubbing" in kinds and "speech_synthesis" not in kinds
