@@ -34,6 +34,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic.json_schema import SkipJsonSchema
 from pydantic_core import PydanticCustomError
 
 from .capabilities import MODELS, REACT_ONLY_OPTIONS, ModelId
@@ -164,13 +165,10 @@ class _MediaInput(RequestModel):
 class VideoInput(_MediaInput):
     type: Literal["video"]
     # Deprecated in favour of top-level `segments` (reference §3.1.1, §17), still in the SDK's VideoInput:
-    # accepted and sent as given, with a deprecation warning (`CreateGenerationRequest.warnings`).
-    segments_secs: list[list[float]] | None = Field(
-        default=None, description="Deprecated: use top-level segments. [[start, end], ...] in seconds."
-    )
-    segments_frames: list[list[int]] | None = Field(
-        default=None, description="Deprecated: use top-level segments. [[start, end], ...] in frames."
-    )
+    # accepted and sent as given, with a deprecation warning (`CreateGenerationRequest.warnings`). Left out of
+    # the advertised schema so that no new call is steered to them.
+    segments_secs: SkipJsonSchema[list[list[float]] | None] = None
+    segments_frames: SkipJsonSchema[list[list[int]] | None] = None
 
 
 class ImageInput(_MediaInput):
@@ -317,7 +315,7 @@ class DubParams(RequestModel):
     provider_name: Literal["elevenlabs"] | None = Field(default=None, alias="providerName")
     # Documented by the dubbing tutorial and the video-dubbing guide: optional, 0 = auto-detect, else 1-50.
     num_speakers: int | None = Field(
-        default=None, alias="numSpeakers", ge=0, le=50, description="Speakers in the video: 0 = auto-detect, or 1-50."
+        default=None, alias="numSpeakers", ge=0, le=50, description="0 = auto-detect, or 1-50 speakers."
     )
 
 
@@ -334,7 +332,7 @@ class CreateGenerationRequest(RequestModel):
     input: list[GenerationInput] = Field(
         min_length=1,
         description="Exactly one video or image item, plus one audio or text item "
-        "(several voice items only with segments; with dubParams the API ignores voice items).",
+        "(several voice items only with segments; ignored with dubParams).",
     )
     options: GenerationOptions | None = None
     segments: list[GenerationSegment] | None = Field(
