@@ -30,12 +30,6 @@ CASES: list[tuple[str, dict[str, Any], str, str]] = [
     ("image needs sync-3", body(inputs=[I, A]), "generation_unsupported_model", "model"),
     ("no voice", body(inputs=[V]), "generation_input_validation_failed", "input"),
     (
-        "dub with audio",
-        body(inputs=[V, A], dubParams={"targetLang": "es"}),
-        "generation_input_dub_audio_conflict",
-        "input",
-    ),
-    (
         "dub an image",
         body("sync-3", [I], dubParams={"targetLang": "es"}),
         "generation_input_validation_failed",

@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import Field
 
@@ -22,7 +22,8 @@ from .models import CreateGenerationRequest, RequestModel, ResponseModel
 class CostEstimateRequest(RequestModel):
     """Body of `POST /v2/generations/estimate` (reference §3.9). Nothing is created, no media is fetched."""
 
-    model: ModelId = Field(description="Model id to price, e.g. lipsync-2 or sync-3.")
+    # A string in the reference (§3.9): the known ids are hints, the API answers an unknown one.
+    model: str = Field(min_length=1, description=f"Model id to price: {', '.join(get_args(ModelId))} or newer.")
     duration: float = Field(
         gt=0, allow_inf_nan=False, description="Billable OUTPUT seconds (depends on sync_mode), > 0."
     )

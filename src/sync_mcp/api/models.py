@@ -18,13 +18,15 @@ half of the others. Endpoint-specific shapes live beside their endpoints (assets
 from __future__ import annotations
 
 import itertools
+import logging
 import re
 import uuid
 from collections import Counter
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 from urllib.parse import urlsplit
 
 from pydantic import (
+    AfterValidator,
     AliasChoices,
     BaseModel,
     ConfigDict,
@@ -32,6 +34,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic.json_schema import SkipJsonSchema
 from pydantic_core import PydanticCustomError
 
 from .capabilities import MODELS, REACT_ONLY_OPTIONS, ModelId
@@ -49,13 +52,43 @@ class RequestModel(BaseModel):
         return self.model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
+log = logging.getLogger(__name__)
+_noted: set[tuple[str, str]] = set()
+
+
+def note_unknown(where: str, what: str) -> None:
+    """Say once, at DEBUG, that a response carried something the reference does not know (kept as sent)."""
+    if (where, what) not in _noted:
+        _noted.add((where, what))
+        log.debug("%s: %s is not in the reference; kept and passed through as the API sent it", where, what)
+
+
 class ResponseModel(BaseModel):
-    """A body we receive: wire aliases, unknown keys kept (the API grows)."""
+    """A body we receive: wire aliases, unknown keys kept (the API grows) and noted once at DEBUG."""
 
     model_config = ConfigDict(populate_by_name=True, extra="allow")
 
+    @model_validator(mode="after")
+    def _note_extra(self) -> ResponseModel:
+        for name in self.model_extra or ():
+            note_unknown(type(self).__name__, f"field {name!r}")
+        return self
+
     def to_wire(self) -> dict[str, Any]:
         return self.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+def open_enum(known: Any, where: str) -> Any:
+    """A response enum read tolerantly: the `known` Literal's values, or any other string the API adds later
+    (kept as sent, noted once at DEBUG). Requests keep the closed Literal."""
+    values = frozenset(get_args(known))
+
+    def check(value: str) -> str:
+        if value not in values:
+            note_unknown(where, f"value {value!r}")
+        return value
+
+    return Annotated[str, AfterValidator(check)]
 
 
 def rule_error(code: str, field: str, message: str, fix: str) -> PydanticCustomError:
@@ -115,6 +148,7 @@ class _MediaInput(RequestModel):
 
     @model_validator(mode="after")
     def _one_source(self) -> _MediaInput:
+        # Source: reference §3.1.1 (`url` or `assetId`) and §3.1.2 (URLs the API must fetch).
         kind = getattr(self, "type", "media")
         if (self.url is None) == (self.asset_id is None):
             raise rule_error(
@@ -130,6 +164,11 @@ class _MediaInput(RequestModel):
 
 class VideoInput(_MediaInput):
     type: Literal["video"]
+    # Deprecated in favour of top-level `segments` (reference §3.1.1, §17), still in the SDK's VideoInput:
+    # accepted and sent as given, with a deprecation warning (`CreateGenerationRequest.warnings`). Left out of
+    # the advertised schema so that no new call is steered to them.
+    segments_secs: SkipJsonSchema[list[list[float]] | None] = None
+    segments_frames: SkipJsonSchema[list[list[int]] | None] = None
 
 
 class ImageInput(_MediaInput):
@@ -229,12 +268,14 @@ class SegmentAudioInput(RequestModel):
                 "startTime and endTime crop the audio together: give both or neither",
                 "Set both audioInput.startTime and audioInput.endTime, or drop both to use the whole take.",
             )
-        if self.start_time is not None and self.end_time is not None and self.end_time <= self.start_time:
+        # Source: reference §3.1.4 (invalid crops -> generation_input_trim_invalid). A crop ending before it
+        # starts is refused; equal times are allowed, as for segments (docs.sync.so segments guide).
+        if self.start_time is not None and self.end_time is not None and self.end_time < self.start_time:
             raise rule_error(
                 "generation_input_trim_invalid",
                 "segments[].audioInput.endTime",
-                "must be greater than startTime",
-                "Give an audio crop whose endTime is after its startTime.",
+                "must not be before startTime",
+                "Give an audio crop whose endTime is at or after its startTime.",
             )
         return self
 
@@ -247,12 +288,14 @@ class GenerationSegment(RequestModel):
 
     @model_validator(mode="after")
     def _ordered(self) -> GenerationSegment:
-        if self.end_time <= self.start_time:
+        # Source: reference §3.1.4 (generation_input_segments_invalid). Zero-length segments
+        # (startTime == endTime) are allowed by the docs.sync.so segments guide, so only a reversed range is refused.
+        if self.end_time < self.start_time:
             raise rule_error(
                 "generation_input_segments_invalid",
                 "segments[].endTime",
-                "must be greater than startTime",
-                "Give each segment a video range with endTime after startTime.",
+                "must not be before startTime",
+                "Give each segment a video range whose endTime is at or after its startTime.",
             )
         return self
 
@@ -270,8 +313,9 @@ class DubParams(RequestModel):
         default=None, alias="sourceLang", description="Spoken language of the video; default auto."
     )
     provider_name: Literal["elevenlabs"] | None = Field(default=None, alias="providerName")
+    # Documented by the dubbing tutorial and the video-dubbing guide: optional, 0 = auto-detect, else 1-50.
     num_speakers: int | None = Field(
-        default=None, alias="numSpeakers", ge=0, le=50, description="Deprecated and ignored by the API."
+        default=None, alias="numSpeakers", ge=0, le=50, description="0 = auto-detect, or 1-50 speakers."
     )
 
 
@@ -288,7 +332,7 @@ class CreateGenerationRequest(RequestModel):
     input: list[GenerationInput] = Field(
         min_length=1,
         description="Exactly one video or image item, plus one audio or text item "
-        "(several voice items only with segments; none with dubParams).",
+        "(several voice items only with segments; ignored with dubParams).",
     )
     options: GenerationOptions | None = None
     segments: list[GenerationSegment] | None = Field(
@@ -335,6 +379,8 @@ class CreateGenerationRequest(RequestModel):
     def _rules(self) -> CreateGenerationRequest:
         visuals = [i for i in self.input if i.type in ("video", "image")]
         voices = [i for i in self.input if i.type in ("audio", "text")]
+        # Sources of the refusals here: reference §3.1 (`input` row: one visual, one voice item, several voice
+        # items only with segments), §3.1.1 (image is sync-3 only: generation_unsupported_model).
         if not visuals:
             raise rule_error(
                 "generation_input_validation_failed",
@@ -359,13 +405,9 @@ class CreateGenerationRequest(RequestModel):
                 "Use model sync-3 to animate a still image, or pass a video instead.",
             )
         if self.dub_params is not None:
-            if voices:
-                raise rule_error(
-                    "generation_input_dub_audio_conflict",
-                    "input",
-                    "dubParams translates the video's own speech, so audio/text items are not allowed with it",
-                    "Remove the audio/text items to dub, or remove dubParams to lip-sync to your own audio.",
-                )
+            # Audio/text items beside dubParams are sent: the create reference and the dubbing tutorial say the
+            # API ignores them (see `warnings`). Source of the refusal below: reference §3.1 (`input`: "With
+            # dubParams: one video") and §3.1.5 (the video's own audio track is translated).
             if visual.type != "video":
                 raise rule_error(
                     "generation_input_validation_failed",
@@ -381,7 +423,9 @@ class CreateGenerationRequest(RequestModel):
                 "Add an audio item (url or assetId) or a text item with provider.voiceId and provider.script, "
                 "or pass dubParams to translate the video's own speech.",
             )
-        if len(voices) > 1 and not self.segments:
+        # Source: reference §3.1 (`input`: several voice items only together with segments). With dubParams the
+        # voice items are ignored by the API, so they are not counted.
+        if len(voices) > 1 and not self.segments and self.dub_params is None:
             raise rule_error(
                 "generation_input_segments_invalid",
                 "input",
@@ -393,6 +437,8 @@ class CreateGenerationRequest(RequestModel):
         return self
 
     def _check_segments(self, voices: list[Any]) -> None:
+        # Source: reference §3.1 (`segments` row: unique refId on every audio/text input) and §3.1.4 (refIds
+        # must name an input; ranges must not overlap: generation_input_segments_invalid).
         ref_ids = [i.ref_id for i in self.input if i.ref_id is not None]
         duplicated = sorted(r for r, n in Counter(ref_ids).items() if n > 1)
         if duplicated:
@@ -434,6 +480,8 @@ class CreateGenerationRequest(RequestModel):
     def _check_options(self, visual_type: str) -> None:
         if self.options is None:
             return
+        # Source: reference §3.1.3 (model_mode/prompt: react-1 only; auto_detect: "Video only — rejected for
+        # image inputs").
         react_only = sorted(self.options.set_names() & REACT_ONLY_OPTIONS)
         if react_only and self.model != "react-1":
             raise rule_error(
@@ -461,14 +509,26 @@ class CreateGenerationRequest(RequestModel):
             out.extend(f"options.{name} is ignored by {self.model}" for name in ignored)
             if visual.type == "image" and self.options.sync_mode is not None:
                 out.append("options.sync_mode is ignored for image inputs")
-        if self.dub_params is not None and self.dub_params.num_speakers is not None:
-            out.append("dubParams.numSpeakers is deprecated and ignored (speakers are detected automatically)")
+        voices = [i.type for i in self.input if i.type in ("audio", "text")]
+        if self.dub_params is not None and voices:
+            out.append(
+                f"input {'/'.join(sorted(set(voices)))} items are ignored by the API when dubParams is present "
+                "(the video's own speech is translated); sent as given"
+            )
+        if visual.type == "video":
+            out.extend(
+                f"input[video].{name} is deprecated (use top-level segments); sent as given"
+                for name in ("segments_secs", "segments_frames")
+                if getattr(visual, name) is not None
+            )
         return out
 
 
 # ----------------------------------------------------------------------------------------------- responses
 
 GenerationStatus = Literal["PENDING", "PROCESSING", "COMPLETED", "FAILED", "REJECTED", "CANCELED", "TIMED_OUT"]
+OpenGenerationStatus = open_enum(GenerationStatus, "Generation.status")
+"""A status as read: one of the known ones, or a newer one the API adds (kept as sent)."""
 
 
 class Generation(ResponseModel):
@@ -476,7 +536,7 @@ class Generation(ResponseModel):
 
     id: str
     created_at: str | None = Field(default=None, alias="createdAt")
-    status: GenerationStatus
+    status: OpenGenerationStatus
     model: str | None = None
     input: list[dict[str, Any]] | None = None
     options: dict[str, Any] | None = None

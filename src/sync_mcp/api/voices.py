@@ -86,7 +86,20 @@ async def list_voices(client: SyncClient, *, provider: VoiceProvider | None = No
 
 async def clone_voice(client: SyncClient, body: CloneVoiceRequest) -> Voice:
     """`POST /v2/voices`. Not idempotent: sent once, never retried blindly."""
-    return read_reply(Voice, await client.request_json("POST", "/v2/voices", json=body.to_wire()))
+    return read_reply(Voice, created_voice(await client.request_json("POST", "/v2/voices", json=body.to_wire())))
+
+
+def created_voice(data: Any) -> Any:
+    """A clone reply whose voice is usable even without `id`. The sources conflict (reference §7): the Clone
+    Voice page lists `voiceId`, `name`, `internalVoiceId`, the delete page says the Sync UUID comes back as `id`.
+    The voice exists once the API answered, so a reply without `id` is read with the first id it does carry
+    (`voiceId`, then `internalVoiceId`: text inputs take a provider voice id too, §3.1.1) instead of failing."""
+    if isinstance(data, dict) and not data.get("id"):
+        for key in ("voiceId", "internalVoiceId"):
+            value = data.get(key)
+            if isinstance(value, str) and value:
+                return {**data, "id": value}
+    return data
 
 
 async def delete_voice(client: SyncClient, voice_id: str) -> bool:

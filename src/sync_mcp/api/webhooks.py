@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import AliasChoices, Field, ValidationError
 
-from .models import Generation, GenerationStatus, ResponseModel
+from .models import Generation, OpenGenerationStatus, ResponseModel
 
 SIGNATURE_HEADER = "Sync-Signature"
 TOLERANCE_SECONDS = 300.0
@@ -36,7 +36,7 @@ class GenerationWebhookPayload(ResponseModel):
     `outputFileName`, `projectId` and `synthesizedAudioUrl`."""
 
     id: str
-    status: GenerationStatus
+    status: OpenGenerationStatus
     created_at: str | None = Field(default=None, alias="createdAt")
     model: str | None = None
     input: list[dict[str, Any]] | None = None

@@ -10,7 +10,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from sync_mcp.api import CreateGenerationRequest
 from sync_mcp.api import costs as api
-from sync_mcp.api.capabilities import ModelId
 from sync_mcp.api.costs import CostEstimateRequest, GenerationCosts
 from sync_mcp.api.errors import LOCAL_VALIDATION_CODE
 from sync_mcp.services.refusals import InputError
@@ -54,7 +53,7 @@ def _usage_error(message: str, field: str) -> InputError:
 @sync_tool(title="Estimate the cost of a generation", read_only=True)
 async def estimate_cost(
     ctx: Context[Any, Any],
-    model: Annotated[ModelId | None, Field(description=_FIELDS["model"].description)] = None,
+    model: Annotated[str | None, Field(min_length=1, description=_FIELDS["model"].description)] = None,
     duration: Annotated[
         float | None, Field(gt=0, allow_inf_nan=False, description=_FIELDS["duration"].description)
     ] = None,

@@ -100,11 +100,13 @@ def recorded_costs(request: Request, record: GenerationRecord) -> GenerationCost
     now = state.now()
     status = record.status_at(now)
     body = record.body
+    dubbing = body.get("dubParams") is not None
     extra_parts = [
         kind
         for kind, used in (
-            ("speech_synthesis", any(i.get("type") == "text" for i in body.get("input") or [])),
-            ("dubbing", body.get("dubParams") is not None),
+            # With dubParams the API ignores audio/text items (create reference, dubbing tutorial): no synthesis.
+            ("speech_synthesis", not dubbing and any(i.get("type") == "text" for i in body.get("input") or [])),
+            ("dubbing", dubbing),
         )
         if used
     ]
