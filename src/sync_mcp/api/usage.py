@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, StringConstraints, field_validator, model_validator
 
 from .client import SyncClient
 from .costs import GenerationCosts
@@ -23,8 +23,8 @@ USAGE_PAGE_MAX = 500
 """Largest `limit` of `GET /v2/usage/generations` (reference §3.10; API default 100)."""
 
 ListableStatus = Literal["PENDING", "PROCESSING", "COMPLETED", "FAILED", "REJECTED"]
-Label = Annotated[str, Field(min_length=1)]
-"""A filter value; lists of them go comma-separated, so an empty one cannot be sent."""
+Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+"""A filter value; lists of them go comma-separated, so an empty (or blank) one cannot be sent."""
 GenerationType = Literal["playground", "api"]
 
 
