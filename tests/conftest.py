@@ -77,6 +77,11 @@ def sent(api: SandboxServer, path_prefix: str = "/v2/") -> list[Any]:
     return [r for r in api.state.requests if r.path.startswith(path_prefix) and r.path != "/v2/errors"]
 
 
+VIDEO = "https://media.example.com/in/speaker.mp4"
+AUDIO = "https://media.example.com/in/line.wav"
+BASIC = {"model": "lipsync-2", "input": [{"type": "video", "url": VIDEO}, {"type": "audio", "url": AUDIO}]}
+"""A face video, a voice track, and the smallest create body made of them: the media every test can name."""
+
 CATALOG = {e.code: e for e in load_bundled_catalog()}
 """The bundled error catalog by code: what a `fix` must say for a given errorCode."""
 

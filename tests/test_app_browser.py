@@ -39,7 +39,7 @@ from sync_mcp.sandbox.state import SandboxState
 from sync_mcp.server import build_server
 from sync_mcp.server.apps import VIEW_URI
 
-from .conftest import CATALOG, TEST_KEY, make_settings
+from .conftest import BASIC, CATALOG, TEST_KEY, make_settings
 from .http_support import serving
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,9 +56,6 @@ if CHROMIUM is None:
 pytestmark = pytest.mark.anyio
 
 UI = advertise(EXTENSION_ID, {"mimeTypes": [APP_MIME_TYPE]})
-VIDEO = "https://media.example.com/in/speaker.mp4"
-AUDIO = "https://media.example.com/in/line.wav"
-BASIC = {"model": "lipsync-2", "input": [{"type": "video", "url": VIDEO}, {"type": "audio", "url": AUDIO}]}
 FAILURE = "generation_input_video_invalid"
 WAIT_MS = 20_000
 TEST_SECONDS = 120  # each test's bound: the evaluations that wait for media events have none of their own

@@ -20,12 +20,10 @@ from sync_mcp.sandbox import SandboxServer
 from sync_mcp.sandbox.batch_store import batch_store
 from sync_mcp.server import build_server
 
-from .conftest import TEST_KEY, data, error, make_settings, sent
+from .conftest import AUDIO, TEST_KEY, VIDEO, data, error, make_settings, sent
 
 pytestmark = pytest.mark.anyio
 
-VIDEO = "https://media.example.com/in/speaker.mp4"
-AUDIO = "https://media.example.com/in/line.wav"
 WEBHOOK = "https://hooks.example.com/sync"
 
 

@@ -21,14 +21,11 @@ from sync_mcp.server import build_server
 from sync_mcp.services import fetch_guard
 from sync_mcp.services.fetch_guard import address_class, api_base_classes
 
-from .conftest import data, make_settings
+from .conftest import BASIC, data, make_settings
 from .fake_api import FakeAPI, StorageFaults, bystander, download_url, fake_api, redirect
 
 pytestmark = pytest.mark.anyio
 
-VIDEO = "https://media.example.com/in/speaker.mp4"
-AUDIO = "https://media.example.com/in/line.wav"
-BASIC = {"model": "lipsync-2", "input": [{"type": "video", "url": VIDEO}, {"type": "audio", "url": AUDIO}]}
 MIB = 1024 * 1024
 
 

@@ -18,13 +18,10 @@ from sync_mcp.sandbox.routes.files import script_output_drop
 from sync_mcp.server import build_server
 from sync_mcp.services.progress import bytes_done
 
-from .conftest import CATALOG, data, make_settings, sent
+from .conftest import AUDIO, BASIC, CATALOG, data, make_settings, sent
 
 pytestmark = pytest.mark.anyio
 
-VIDEO = "https://media.example.com/in/speaker.mp4"
-AUDIO = "https://media.example.com/in/line.wav"
-BASIC = {"model": "lipsync-2", "input": [{"type": "video", "url": VIDEO}, {"type": "audio", "url": AUDIO}]}
 MIB = 1024 * 1024
 
 

@@ -9,17 +9,15 @@ from urllib.parse import quote
 import pytest
 from mcp import Client
 
-from sync_mcp.api.errors import load_bundled_catalog
+from sync_mcp.api.catalog import load_bundled_catalog
 from sync_mcp.sandbox import SandboxServer
 from sync_mcp.sandbox.errors import LIVE_ONLY
 from sync_mcp.server import build_server
 
-from .conftest import data, make_settings
+from .conftest import AUDIO, VIDEO, data, make_settings
 
 pytestmark = pytest.mark.anyio
 
-VIDEO = "https://media.example.com/in/speaker.mp4"
-AUDIO = "https://media.example.com/in/line.wav"
 BUNDLED = {e.code for e in load_bundled_catalog()}
 LIVE = {e.code: e for e in LIVE_ONLY}
 NO_SPEECH = LIVE["generation_audio_no_speech"]

@@ -27,13 +27,10 @@ from sync_mcp.sandbox import SandboxServer
 from sync_mcp.sandbox.state import RecordedRequest
 from sync_mcp.server import build_server
 
-from .conftest import CATALOG, data, make_settings, sent
+from .conftest import AUDIO, BASIC, CATALOG, VIDEO, data, make_settings, sent
 
 pytestmark = pytest.mark.anyio
 
-VIDEO = "https://media.example.com/in/speaker.mp4"
-AUDIO = "https://media.example.com/in/line.wav"
-BASIC = {"model": "lipsync-2", "input": [{"type": "video", "url": VIDEO}, {"type": "audio", "url": AUDIO}]}
 OTHER = {"model": "lipsync-2", "input": [{"type": "video", "url": VIDEO}, {"type": "audio", "url": AUDIO + "?v=2"}]}
 FAST = {"SYNC_MCP_MAX_RETRIES": 3, "SYNC_MCP_RETRY_BASE_DELAY": 0.01, "SYNC_MCP_RETRY_BUDGET": 10}
 ATTEMPTS = FAST["SYNC_MCP_MAX_RETRIES"] + 1

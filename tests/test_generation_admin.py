@@ -13,13 +13,10 @@ from sync import Audio, Sync, Video
 
 from sync_mcp.sandbox import SandboxServer
 
-from .conftest import CATALOG, TEST_KEY, data, new_project, sent
+from .conftest import AUDIO, BASIC, CATALOG, TEST_KEY, VIDEO, data, new_project, sent
 
 pytestmark = pytest.mark.anyio
 
-VIDEO = "https://media.example.com/in/speaker.mp4"
-AUDIO = "https://media.example.com/in/line.wav"
-BASIC = {"model": "lipsync-2", "input": [{"type": "video", "url": VIDEO}, {"type": "audio", "url": AUDIO}]}
 UNKNOWN_ID = "2f1e0d4c-1b2a-4c3d-9e8f-0a1b2c3d4e5f"
 
 

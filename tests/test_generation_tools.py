@@ -12,13 +12,9 @@ from mcp import Client
 from sync_mcp.sandbox import SandboxConfig, SandboxServer
 from sync_mcp.server import build_server
 
-from .conftest import CATALOG, TEST_KEY, data, error, make_settings, new_project, sent
+from .conftest import AUDIO, BASIC, CATALOG, TEST_KEY, VIDEO, data, error, make_settings, new_project, sent
 
 pytestmark = pytest.mark.anyio
-
-VIDEO = "https://media.example.com/in/speaker.mp4"
-AUDIO = "https://media.example.com/in/line.wav"
-BASIC = {"model": "lipsync-2", "input": [{"type": "video", "url": VIDEO}, {"type": "audio", "url": AUDIO}]}
 
 
 async def test_create_then_wait_to_completion(client: Client, api: SandboxServer) -> None:

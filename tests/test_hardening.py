@@ -41,7 +41,7 @@ from sync_mcp.sandbox import SandboxServer
 from sync_mcp.server import build_server
 from sync_mcp.server.http import HttpConfigError, build_http_app
 
-from .conftest import TEST_KEY, data, error, make_settings, sent
+from .conftest import AUDIO, BASIC, TEST_KEY, VIDEO, data, error, make_settings, sent
 from .http_support import MCP_HEADERS, TOKEN, TOOLS_LIST, http_client, http_server
 from .replies_api import FakeApi, edited_reply, fake_api, json_reply, raw_reply
 from .secret_scan import SCAN, decoded, find_leaks
@@ -49,9 +49,6 @@ from .secret_scan import SCAN, decoded, find_leaks
 pytestmark = pytest.mark.anyio
 
 OTHER_KEY = "sk-test-SYNCMCP-user-b-4c19e07d2a"
-VIDEO = "https://media.example.com/in/speaker.mp4"
-AUDIO = "https://media.example.com/in/line.wav"
-BASIC = {"model": "lipsync-2", "input": [{"type": "video", "url": VIDEO}, {"type": "audio", "url": AUDIO}]}
 FAST = {"SYNC_MCP_MAX_RETRIES": 2, "SYNC_MCP_RETRY_BASE_DELAY": 0.01, "SYNC_MCP_RETRY_BUDGET": 10}
 DEEP = "[" * 100_000 + "]" * 100_000
 ESCAPED_KEY = "\\u0073" + TEST_KEY[1:]

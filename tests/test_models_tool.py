@@ -19,12 +19,9 @@ from sync_mcp.sandbox import SandboxServer
 from sync_mcp.server import build_server
 from sync_mcp.tools.models import merge_models
 
-from .conftest import TEST_KEY, data, error, make_settings, sent
+from .conftest import AUDIO, TEST_KEY, VIDEO, data, error, make_settings, sent
 
 pytestmark = pytest.mark.anyio
-
-VIDEO = "https://media.example.com/in/speaker.mp4"
-AUDIO = "https://media.example.com/in/line.wav"
 
 
 def by_id(result: CallToolResult) -> dict[str, dict[str, Any]]:

@@ -18,13 +18,10 @@ from sync_mcp.sandbox import SandboxServer
 from sync_mcp.server import build_server
 from sync_mcp.services.direct_create import DIRECT_MAX_BYTES
 
-from .conftest import data, make_settings
+from .conftest import BASIC, VIDEO, data, make_settings
 
 pytestmark = pytest.mark.anyio
 
-VIDEO = "https://media.example.com/in/speaker.mp4"
-AUDIO = "https://media.example.com/in/line.wav"
-BASIC = {"model": "lipsync-2", "input": [{"type": "video", "url": VIDEO}, {"type": "audio", "url": AUDIO}]}
 WAIT_MESSAGE = re.compile(r"^(PENDING|PROCESSING|COMPLETED) (?:(\d+) % )?\((?:queued, )?(\d+ s|\d+ min \d+ s)\)$")
 """`PROCESSING 40 % (1 min 10 s)`; between progress reads, `PROCESSING (1 min 15 s)`."""
 

@@ -16,12 +16,9 @@ from mcp.types import CallToolResult
 from sync_mcp.sandbox import SandboxServer
 from sync_mcp.server import build_server
 
-from .conftest import CATALOG, TEST_KEY, data, error, make_settings, sent
+from .conftest import AUDIO, CATALOG, TEST_KEY, VIDEO, data, error, make_settings, sent
 
 pytestmark = pytest.mark.anyio
-
-VIDEO = "https://media.example.com/in/speaker.mp4"
-AUDIO = "https://media.example.com/in/line.wav"
 
 
 def posts(api: SandboxServer) -> list[Any]:

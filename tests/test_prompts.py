@@ -24,13 +24,10 @@ from sync_mcp.api.capabilities import MODELS
 from sync_mcp.api.languages import DUB_LANGUAGES
 from sync_mcp.sandbox import SandboxServer
 
-from .conftest import TEST_KEY, sent
+from .conftest import AUDIO, BASIC, TEST_KEY, VIDEO, sent
 
 pytestmark = pytest.mark.anyio
 
-VIDEO = "https://media.example.com/in/speaker.mp4"
-AUDIO = "https://media.example.com/in/line.wav"
-BASIC = {"model": "lipsync-2", "input": [{"type": "video", "url": VIDEO}, {"type": "audio", "url": AUDIO}]}
 # Every tool a prompt may send the agent to; a prompt must only name tools the server really has.
 REFERABLE_TOOLS = {
     "lipsync",

@@ -19,7 +19,7 @@ from mcp.types import TextContent
 from sync_mcp.sandbox import SandboxServer
 from sync_mcp.server import build_server
 
-from .conftest import make_settings
+from .conftest import AUDIO, VIDEO, make_settings
 
 pytestmark = pytest.mark.anyio
 
@@ -27,8 +27,6 @@ LIMIT = 4096
 """Bytes of a result's text (what a model reads) for a call that asked for one thing."""
 ITEM_LIMIT = 512
 """Bytes of one item of a page."""
-VIDEO = "https://media.example.com/in/speaker.mp4"
-AUDIO = "https://media.example.com/in/line.wav"
 
 
 class Sweep:

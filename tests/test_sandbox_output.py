@@ -11,10 +11,7 @@ import pytest
 
 from sync_mcp.sandbox import SandboxConfig, SandboxServer
 
-from .conftest import TEST_KEY
-
-VIDEO = "https://media.example.com/in/speaker.mp4"
-AUDIO = "https://media.example.com/in/line.wav"
+from .conftest import AUDIO, TEST_KEY, VIDEO
 
 
 def boxes(data: bytes) -> list[tuple[bytes, bytes]]:

@@ -20,7 +20,7 @@ from sync_mcp.logs import REDACTED, redactor
 from sync_mcp.sandbox import SandboxServer
 from sync_mcp.server import build_server
 
-from .conftest import TEST_KEY, error, make_settings, sent
+from .conftest import AUDIO, TEST_KEY, error, make_settings, sent
 from .secret_scan import SCAN, find_leaks
 
 pytestmark = pytest.mark.anyio
@@ -116,7 +116,6 @@ def test_the_key_is_in_no_repr_or_exception_text() -> None:
 
 
 CREDENTIALED = "https://editor:s3cr3t-pass@media.example.com/in/speaker.mp4"
-AUDIO = "https://media.example.com/in/line.wav"
 URL_CASES = [
     ("create_generation", {**BASIC, "input": [{"type": "video", "url": "{url}"}, {"type": "audio", "url": AUDIO}]}),
     ("create_generation", {**BASIC, "webhookUrl": "{url}"}),

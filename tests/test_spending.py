@@ -14,13 +14,10 @@ from mcp.types import ElicitRequestParams, ElicitResult
 from sync_mcp.sandbox import SandboxServer
 from sync_mcp.server import build_server
 
-from .conftest import data, make_settings, sent
+from .conftest import BASIC, VIDEO, data, make_settings, sent
 
 pytestmark = pytest.mark.anyio
 
-VIDEO = "https://media.example.com/in/speaker.mp4"
-AUDIO = "https://media.example.com/in/line.wav"
-BASIC = {"model": "lipsync-2", "input": [{"type": "video", "url": VIDEO}, {"type": "audio", "url": AUDIO}]}
 REACT = {**BASIC, "model": "react-1"}
 SANDBOX_ESTIMATE = 0.60  # lipsync-2 in the sandbox: 10 s placeholder x 30 fps x $0.002 per frame
 

@@ -13,12 +13,11 @@ from sync_mcp.sandbox import SandboxServer
 from sync_mcp.sandbox.voice_store import BUILT_IN
 from sync_mcp.server import build_server
 
-from .conftest import CATALOG, TEST_KEY, data, error, make_settings, sent
+from .conftest import CATALOG, TEST_KEY, VIDEO, data, error, make_settings, sent
 
 pytestmark = pytest.mark.anyio
 
 SAMPLE = "https://media.example.com/voices/anna.wav"
-VIDEO = "https://media.example.com/in/speaker.mp4"
 RACHEL = BUILT_IN[0][0]
 
 
