@@ -78,7 +78,8 @@ def create_keys(fake: FakeApi) -> list[str | None]:
 # --------------------------------------------------------------------- 2. never "nothing was sent" after a send
 
 UNREADABLE_CREATE_REPLIES = {
-    "unknown-status": edited_reply(lambda g: {**g, "status": "EXPLODED"}),
+    # An unknown status string is read (tolerant reading); a status of the wrong type is not.
+    "wrong-shape": edited_reply(lambda g: {**g, "status": 7, "note": "EXPLODED"}),
     "not-json": raw_reply('{"id": "3f2a", "status": "PEND'),
     "nested-100k-deep": raw_reply(DEEP),
 }
@@ -101,7 +102,7 @@ async def test_a_create_whose_reply_cannot_be_read_may_have_been_created(
     assert 0 < len(err["details"]["reply"]) <= 500
     assert api.state.generation_count() == 1, "the create really happened, once"
     only = api.state.all_generations()[0].id
-    if reply == "unknown-status":
+    if reply == "wrong-shape":
         assert err["generationId"] == only and "EXPLODED" in err["details"]["reply"]
     assert data(again)["id"] == only, "the same key answers with the generation the first call created"
     assert create_keys(fake) == [key, key]
@@ -109,7 +110,7 @@ async def test_a_create_whose_reply_cannot_be_read_may_have_been_created(
 
 async def test_lipsync_hands_back_the_key_of_a_create_whose_reply_cannot_be_read(api: SandboxServer) -> None:
     async with fake_api(api.base_url) as fake:
-        fake.on("POST", "/v2/generate", UNREADABLE_CREATE_REPLIES["unknown-status"])
+        fake.on("POST", "/v2/generate", UNREADABLE_CREATE_REPLIES["wrong-shape"])
         async with connect(fake) as client:
             err = error(await client.call_tool("lipsync", {"video": VIDEO, "audio": AUDIO, "wait": False}))
             key = err["details"]["idempotencyKey"]
