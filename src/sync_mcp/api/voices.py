@@ -49,7 +49,9 @@ class CloneVoiceRequest(RequestModel):
 
     name: str = Field(min_length=1, description="Name of the new voice, unique in the organisation.")
     provider: VoiceProvider = Field(default="elevenlabs", description="Voice provider; only elevenlabs exists.")
-    url: str | None = Field(default=None, description="Public http(s) URL of an audio or video sample.")
+    # The voice-cloning guide wants the sample in Sync storage (an uploaded asset); the reference's body text also
+    # allows a public URL (§7). Both are sent as given; the API decides.
+    url: str | None = Field(default=None, description="URL of a sample in Sync storage (prefer assetId).")
     asset_id: str | None = Field(default=None, alias="assetId", description="Uploaded asset holding the sample.")
 
     @field_validator("name")
