@@ -21,6 +21,8 @@ import os
 import subprocess
 import sys
 import warnings
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +42,7 @@ from sync_mcp.logs import REDACTED, redactor
 from sync_mcp.sandbox import SandboxServer
 from sync_mcp.server import build_server
 from sync_mcp.server.http import HttpConfigError, build_http_app
+from sync_mcp.tools.updates import generation_uri
 
 from .conftest import AUDIO, BASIC, TEST_KEY, VIDEO, data, error, make_settings, sent
 from .http_support import MCP_HEADERS, TOKEN, TOOLS_LIST, http_client, http_server
@@ -294,40 +297,48 @@ def test_the_redactor_holds_a_key_for_its_request_and_remembers_it_after() -> No
 PACKAGE_ROOT = str(Path(sync_mcp.__file__).resolve().parents[1])
 
 
-def uri_of(generation_id: str) -> str:
-    return f"sync://generations/{generation_id}"
+uri_of = generation_uri
 
 
-async def test_a_user_cannot_watch_another_users_generation(
-    api: SandboxServer, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(api.config, "extra_api_keys", (OTHER_KEY,))
-    async with fake_api(api.base_url) as fake:
-        fake.private = True
-        settings = make_settings_for(fake, SYNC_API_KEY="", SYNC_MCP_HTTP_TOKEN=TOKEN)
-        async with http_server(settings) as srv:
-            async with (
-                http_client(srv.mcp_url, mode="auto", api_key=TEST_KEY) as alice,
-                http_client(srv.mcp_url, mode="auto", api_key=OTHER_KEY) as bob,
-            ):
-                alices = data(await alice.call_tool("create_generation", BASIC))["id"]
-                bobs = data(await bob.call_tool("create_generation", BASIC))["id"]
-                refused = []
-                for uris in ([uri_of(alices)], [uri_of(bobs), uri_of(alices)]):
-                    with pytest.raises(MCPError) as caught:
-                        async with bob.listen(resource_subscriptions=uris):
-                            pass
-                    refused.append(caught.value.error)
-                heard: list[str] = []
-                async with bob.listen(resource_subscriptions=[uri_of(bobs)]) as stream:
-                    done = await alice.call_tool("get_generation", {"id": alices, "wait": True, "timeout": 30})
-                    assert data(done)["status"] == "COMPLETED"  # published for alice's generation
-                    await bob.call_tool("get_generation", {"id": bobs, "wait": True, "timeout": 30})
-                    with anyio.fail_after(10):
-                        async for event in stream:
-                            if isinstance(event, ResourceUpdated):
-                                heard.append(event.uri)
-                                break
+@asynccontextmanager
+async def two_users(api: SandboxServer, mode: str) -> AsyncIterator[tuple[FakeApi, Client, Client, str, str]]:
+    """Alice and Bob, each with a key of their own, on one HTTP server in front of an API that shows a generation
+    only to its own key; each has created one generation: (api, alice, bob, alice's id, bob's id)."""
+    keys, api.config.extra_api_keys = api.config.extra_api_keys, (OTHER_KEY,)
+    try:
+        async with fake_api(api.base_url) as fake:
+            fake.private = True
+            settings = make_settings_for(fake, SYNC_API_KEY="", SYNC_MCP_HTTP_TOKEN=TOKEN)
+            async with http_server(settings) as srv:
+                async with (
+                    http_client(srv.mcp_url, mode=mode, api_key=TEST_KEY) as alice,
+                    http_client(srv.mcp_url, mode=mode, api_key=OTHER_KEY) as bob,
+                ):
+                    alices = data(await alice.call_tool("create_generation", BASIC))["id"]
+                    bobs = data(await bob.call_tool("create_generation", BASIC))["id"]
+                    yield fake, alice, bob, alices, bobs
+    finally:
+        api.config.extra_api_keys = keys
+
+
+async def test_a_user_cannot_watch_another_users_generation(api: SandboxServer) -> None:
+    async with two_users(api, "auto") as (fake, alice, bob, alices, bobs):
+        refused = []
+        for uris in ([uri_of(alices)], [uri_of(bobs), uri_of(alices)]):
+            with pytest.raises(MCPError) as caught:
+                async with bob.listen(resource_subscriptions=uris):
+                    pass
+            refused.append(caught.value.error)
+        heard: list[str] = []
+        async with bob.listen(resource_subscriptions=[uri_of(bobs)]) as stream:
+            done = await alice.call_tool("get_generation", {"id": alices, "wait": True, "timeout": 30})
+            assert data(done)["status"] == "COMPLETED"  # published for alice's generation
+            await bob.call_tool("get_generation", {"id": bobs, "wait": True, "timeout": 30})
+            with anyio.fail_after(10):
+                async for event in stream:
+                    if isinstance(event, ResourceUpdated):
+                        heard.append(event.uri)
+                        break
     assert [e.code for e in refused] == [INVALID_PARAMS, INVALID_PARAMS]
     assert all(e.data == {"uri": uri_of(alices)} for e in refused)
     assert heard == [uri_of(bobs)], "bob hears his own generation, never alice's"
@@ -335,26 +346,14 @@ async def test_a_user_cannot_watch_another_users_generation(
     assert len(checks) == 2, "each refusal was decided with bob's own key"
 
 
-async def test_a_handshake_era_user_cannot_subscribe_to_another_users_generation(
-    api: SandboxServer, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(api.config, "extra_api_keys", (OTHER_KEY,))
-    async with fake_api(api.base_url) as fake:
-        fake.private = True
-        settings = make_settings_for(fake, SYNC_API_KEY="", SYNC_MCP_HTTP_TOKEN=TOKEN)
-        async with http_server(settings) as srv:
-            async with (
-                http_client(srv.mcp_url, mode="legacy", api_key=TEST_KEY) as alice,
-                http_client(srv.mcp_url, mode="legacy", api_key=OTHER_KEY) as bob,
-            ):
-                alices = data(await alice.call_tool("create_generation", BASIC))["id"]
-                bobs = data(await bob.call_tool("create_generation", BASIC))["id"]
-                with warnings.catch_warnings():  # resources/subscribe is the handshake era's way
-                    warnings.simplefilter("ignore")
-                    with pytest.raises(MCPError) as caught:
-                        await bob.subscribe_resource(uri_of(alices))
-                    await bob.subscribe_resource(uri_of(bobs))
-                    await alice.subscribe_resource(uri_of(alices))
+async def test_a_handshake_era_user_cannot_subscribe_to_another_users_generation(api: SandboxServer) -> None:
+    async with two_users(api, "legacy") as (_, alice, bob, alices, bobs):
+        with warnings.catch_warnings():  # resources/subscribe is the handshake era's way
+            warnings.simplefilter("ignore")
+            with pytest.raises(MCPError) as caught:
+                await bob.subscribe_resource(uri_of(alices))
+            await bob.subscribe_resource(uri_of(bobs))
+            await alice.subscribe_resource(uri_of(alices))
     assert caught.value.error.code == INVALID_PARAMS and caught.value.error.data == {"uri": uri_of(alices)}
 
 
