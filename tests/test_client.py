@@ -7,8 +7,8 @@ import pytest
 
 from sync_mcp.api import RetryPolicy, SyncAPIError, SyncClient
 from sync_mcp.api.catalog import fetch_error_catalog
-from sync_mcp.api.client import parse_retry_after
 from sync_mcp.api.generations import get_generation, list_generations
+from sync_mcp.api.retries import parse_retry_after
 from sync_mcp.sandbox import SandboxServer
 
 from .conftest import TEST_KEY

@@ -15,7 +15,8 @@ from typing import Any, Literal
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from .api.client import DEFAULT_BASE_URL, RetryPolicy
+from .api.client import DEFAULT_BASE_URL
+from .api.retries import RetryPolicy
 
 _PLACEHOLDER = re.compile(r"^\$\{[^}]*\}$")
 

@@ -5,9 +5,11 @@ package is built against (with docs/openapi-notes.md and the catalog snapshot do
 """
 
 from .catalog import ErrorCatalog
-from .client import DEFAULT_BASE_URL, RetryPolicy, SyncClient, new_idempotency_key
+from .client import DEFAULT_BASE_URL, SyncClient
 from .errors import ErrorInfo, MissingAPIKeyError, SyncAPIError, TransportError
+from .ids import new_idempotency_key
 from .models import CreateGenerationRequest, Generation
+from .retries import RetryPolicy
 
 __all__ = [
     "DEFAULT_BASE_URL",

@@ -8,10 +8,11 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
-from .client import SyncClient, as_list, read_reply
+from .client import SyncClient
 from .errors import SyncAPIError
 from .media import CONTENT_TYPES, MAX_UPLOAD_BYTES, AssetType
 from .models import RequestModel, ResponseModel, check_media_url, check_uuid, rule_error
+from .replies import as_list, read_reply
 
 CHUNK_SIZE = 1024 * 1024
 """Bytes read from disk (and handed to the socket) at a time, for hashing and uploading."""

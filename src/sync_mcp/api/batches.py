@@ -18,9 +18,11 @@ from typing import Any, Literal
 from pydantic import AwareDatetime, Field, ValidationError, field_validator, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from .client import SyncClient, as_list, path_segment, read_reply
+from .client import SyncClient
 from .errors import LOCAL_VALIDATION_CODE
+from .ids import path_segment
 from .models import CreateGenerationRequest, RequestModel, ResponseModel, check_media_url, rule_error
+from .replies import as_list, read_reply
 
 MIN_ROWS = 20
 MAX_ROWS = 500

@@ -13,7 +13,7 @@ from typing import Any, Literal
 import anyio
 from pydantic import BaseModel, ConfigDict, Field
 
-from .client import NO_RETRY, SyncClient
+from .client import SyncClient
 from .errors import (
     ErrorInfo,
     InvalidAPIKeyError,
@@ -24,6 +24,7 @@ from .errors import (
 )
 from .explain import explain_api_error, explain_unreadable, status_hint
 from .models import ErrorCatalogEntry
+from .retries import NO_RETRY
 
 logger = logging.getLogger(__name__)
 

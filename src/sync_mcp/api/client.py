@@ -10,44 +10,31 @@ scrubbed of the API key and every other secret the log redactor knows, so an ech
 escapes is blanked too, in error bodies and success bodies alike. A success reply that cannot be read
 (not JSON, too deep, not the expected shape: `read_reply`) is an `UnreadableReplyError`, which says the
 request was sent, never an argument error. The connection pool keeps no cookies: it serves every user of
-a deployment.
+a deployment. Reading replies is `replies.py`; the retry table and policy are `retries.py`; ids `ids.py`.
 """
 
 from __future__ import annotations
 
 import contextlib
 import copy
-import email.utils
 import hashlib
-import json as json_module
 import logging
-import random
 import re
-import secrets
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from contextvars import ContextVar
-from dataclasses import dataclass
 from functools import partial
 from http.cookiejar import Cookie, CookieJar
-from typing import Any, TypeVar
+from typing import Any
 
 import anyio
 import httpx
-from pydantic import BaseModel, ValidationError
 
 from sync_mcp import __version__
 from sync_mcp.logs import redactor
 
-from .errors import (
-    InvalidAPIKeyError,
-    MissingAPIKeyError,
-    SyncAPIError,
-    TransportError,
-    UnreadableReplyError,
-)
-from .explain import validation_text
-from .retries import RETRYABLE_STATUSES, retry_automatically
+from .errors import InvalidAPIKeyError, MissingAPIKeyError, SyncAPIError, TransportError, UnreadableReplyError
+from .replies import REPLY_EXCERPT, decode_json, error_from, remember_reply, sent
+from .retries import RetryHook, RetryNotice, RetryPolicy, retry_automatically
 from .transport import ShardedTransport
 
 logger = logging.getLogger(__name__)
@@ -56,36 +43,8 @@ DEFAULT_BASE_URL = "https://api.sync.so"
 API_LONG_POLL_MAX_SECONDS = 10
 """The API's own long-poll cap for `GET /v2/generate/{id}?wait=true` (reference §3.3)."""
 
-IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9._~-]{1,128}$")
 SENDABLE_KEY = re.compile(r"^[\x21-\x7e]+$")
 """What an API key may hold to go into the `x-api-key` header: printable ASCII, no spaces."""
-MAX_REPLY_DEPTH = 64
-"""Deepest nesting of arrays and objects read from a reply (API bodies nest a handful of levels)."""
-REPLY_EXCERPT = 500
-"""Characters of an unreadable reply quoted back (after scrubbing)."""
-
-
-def new_idempotency_key() -> str:
-    """One key per logical create, minted before the first attempt and reused on every retry."""
-    return "sync-mcp-" + secrets.token_urlsafe(24)
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """Exponential backoff with full jitter, honouring Retry-After, bounded in attempts and total time."""
-
-    max_attempts: int = 4
-    base_delay: float = 0.5
-    max_delay: float = 8.0
-    budget: float = 30.0
-    statuses: frozenset[int] = RETRYABLE_STATUSES
-
-    def delay(self, attempt: int, retry_after: float | None) -> float:
-        backoff = random.uniform(0, min(self.max_delay, self.base_delay * (2 ** (attempt - 1))))
-        return max(backoff, retry_after or 0.0)
-
-
-NO_RETRY = RetryPolicy(max_attempts=1)
 
 
 class NoCookies(CookieJar):
@@ -97,37 +56,6 @@ class NoCookies(CookieJar):
 
     def extract_cookies(self, response: Any, request: Any) -> None:
         return None
-
-
-@dataclass(frozen=True)
-class RetryNotice:
-    """What a retry hook hears before the client sleeps and tries again."""
-
-    method: str
-    path: str
-    attempt: int
-    """The number of the attempt about to be made (2 for the first retry)."""
-    delay: float
-    error: SyncAPIError
-
-
-RetryHook = Callable[[RetryNotice], Awaitable[None]]
-
-
-def parse_retry_after(value: str | None) -> float | None:
-    """`Retry-After` as seconds or an HTTP date (RFC 9110 §10.2.3)."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
 
 
 class SyncClient:
@@ -267,13 +195,13 @@ class SyncClient:
             elif outcome.is_success:
                 return outcome
             else:
-                error = _error_from(outcome, self._api_key)
+                error = error_from(outcome, self._api_key)
                 retry_after = error.retry_after
                 if not retry_automatically(outcome.status_code, error.error_code, error.generation_id, policy.statuses):
-                    raise _sent(error, method, path, idempotency_key, attempt)
+                    raise sent(error, method, path, idempotency_key, attempt)
             delay = policy.delay(attempt, retry_after)
             if attempt >= attempts or time.monotonic() + delay >= deadline:
-                raise _sent(error, method, path, idempotency_key, attempt)
+                raise sent(error, method, path, idempotency_key, attempt)
             await self._before_retry(RetryNotice(method, path, attempt + 1, delay, error))
             await anyio.sleep(delay)
 
@@ -330,7 +258,7 @@ class SyncClient:
             ) as response:
                 if not response.is_success:
                     await response.aread()
-                    raise _sent(_error_from(response, self._api_key), "GET", path, None, 1)
+                    raise sent(error_from(response, self._api_key), "GET", path, None, 1)
                 yield response
         except httpx.TransportError as exc:
             timed_out = isinstance(exc, httpx.TimeoutException)
@@ -341,7 +269,7 @@ class SyncClient:
         that is not JSON, or nests deeper than `MAX_REPLY_DEPTH`, is an `UnreadableReplyError`."""
         response = await self.request(method, path, **kwargs)
         key = kwargs.get("idempotency_key")
-        _last_reply.set(_Reply(method, path, response.status_code, key))
+        remember_reply(method, path, response.status_code, key)
         try:
             data = decode_json(response.text)
         except ValueError as exc:
@@ -350,137 +278,12 @@ class SyncClient:
                 reply=self.scrub(response.text[: REPLY_EXCERPT * 4])[:REPLY_EXCERPT],
                 http_status=response.status_code,
             )
-            raise _sent(error, method, path, key, 1) from None
+            raise sent(error, method, path, key, 1) from None
         return self.scrub(data)
 
     def scrub(self, value: Any) -> Any:
         """A decoded reply (or a text) with this client's key and every other known secret blanked."""
         return redactor.scrub_value(value, self._api_key)
-
-
-@dataclass(frozen=True)
-class _Reply:
-    method: str
-    path: str
-    status: int
-    idempotency_key: str | None
-
-
-_last_reply: ContextVar[_Reply | None] = ContextVar("sync_mcp_last_reply", default=None)
-"""The last reply `request_json` read in this task, so `read_reply` can say which request it answered."""
-
-M = TypeVar("M", bound=BaseModel)
-
-
-def read_reply(model: type[M], data: Any) -> M:
-    """`model` from a decoded reply; a reply of another shape is an `UnreadableReplyError` naming the request it
-    answered (never a `ValidationError`, which would read as a fault of the caller's arguments)."""
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        raise unreadable(f"not a valid {model.__name__}: {validation_text(exc)}", data) from None
-
-
-def unreadable(reason: str, data: Any) -> UnreadableReplyError:
-    """The error for a decoded reply that cannot be used, with a bounded excerpt of it (already scrubbed:
-    `request_json` scrubs what it returns) and the request it answered."""
-    if len(reason) > 300:
-        reason = reason[:299] + "…"
-    reply_id = data.get("id") if isinstance(data, dict) else None
-    excerpt = json_module.dumps(data, ensure_ascii=False, default=str)[: REPLY_EXCERPT * 4]
-    last = _last_reply.get()
-    error = UnreadableReplyError(
-        reason,
-        reply=redactor.scrub(excerpt)[:REPLY_EXCERPT],
-        http_status=last.status if last else None,
-        reply_id=reply_id if isinstance(reply_id, str) and ID_SEGMENT.match(reply_id) else None,
-    )
-    if last is not None:
-        _sent(error, last.method, last.path, last.idempotency_key, 1)
-    return error
-
-
-class TooDeepError(ValueError):
-    """JSON nested beyond `MAX_REPLY_DEPTH`."""
-
-    def __init__(self) -> None:
-        super().__init__(f"it nests deeper than {MAX_REPLY_DEPTH} levels")
-
-
-def decode_json(text: str) -> Any:
-    """JSON nested at most `MAX_REPLY_DEPTH` deep; a ValueError saying what is wrong otherwise (bounded: the
-    decoder's own recursion limit stops a reply nested many thousand levels deep at once)."""
-    try:
-        data = json_module.loads(text)
-    except RecursionError:
-        raise TooDeepError() from None
-    except ValueError:
-        raise ValueError("it is not JSON") from None
-    if _deeper_than(data, MAX_REPLY_DEPTH):
-        raise TooDeepError()
-    return data
-
-
-def _deeper_than(data: Any, limit: int) -> bool:
-    level: list[Any] = [data]
-    for _ in range(limit + 1):
-        level = [
-            child
-            for item in level
-            if isinstance(item, (dict, list))
-            for child in (item.values() if isinstance(item, dict) else item)
-            if isinstance(child, (dict, list))
-        ]
-        if not level:
-            return False
-    return True
-
-
-ID_SEGMENT = re.compile(r"^[A-Za-z0-9._~-]{1,256}$")
-"""What an id may hold to be put into a path as is: RFC 3986 unreserved characters (UUIDs, provider ids)."""
-
-
-def path_segment(value: str, *, field: str = "id", code: str = "invalid_generation_id") -> str:
-    """A path segment from an id: refuse anything that would change the path or could not be sent
-    (separators, `%`, spaces, control characters), before any request."""
-    if not ID_SEGMENT.match(value) or value in (".", ".."):
-        shown = json_module.dumps(value[:80], ensure_ascii=True)
-        raise SyncAPIError(
-            http_status=None,
-            error_code=code,
-            message=f"{field}: {shown} is not a valid id; nothing was sent.",
-            suggestion="Pass the id exactly as an earlier result returned it (letters, digits, '-', '_', '.', '~').",
-            field=field,
-        )
-    return value
-
-
-def as_list(data: Any) -> list[Any]:
-    if isinstance(data, list):
-        return data
-    if isinstance(data, dict) and isinstance(data.get("items"), list):
-        return list(data["items"])
-    raise unreadable("not a JSON array", data)
-
-
-def _error_from(response: httpx.Response, api_key: str | None = None) -> SyncAPIError:
-    """The error of a non-2xx reply, decoded first and then scrubbed by value (the key and every known secret,
-    in every field), so no escape can carry the key on into a message, a suggestion, a field or a detail."""
-    retry_after = parse_retry_after(response.headers.get("retry-after"))
-    text = response.text
-    try:
-        payload: Any = decode_json(text)
-    except TooDeepError as exc:
-        payload = f"HTTP {response.status_code} with a body that could not be read: {exc}"
-    except ValueError:
-        payload = text
-    return SyncAPIError.from_response(response.status_code, redactor.scrub_value(payload, api_key), retry_after)
-
-
-def _sent(error: SyncAPIError, method: str, path: str, idempotency_key: str | None, attempts: int) -> SyncAPIError:
-    """Record on the error what was sent (never the API key or the body), so it can be explained."""
-    error.method, error.path, error.idempotency_key, error.attempts = method, path, idempotency_key, attempts
-    return error
 
 
 async def _attempt(

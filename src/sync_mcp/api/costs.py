@@ -13,8 +13,10 @@ from typing import Any, Literal, get_args
 from pydantic import Field
 
 from .capabilities import ModelId
-from .client import SyncClient, as_list, path_segment, read_reply
+from .client import SyncClient
+from .ids import path_segment
 from .models import CreateGenerationRequest, RequestModel, ResponseModel
+from .replies import as_list, read_reply
 
 # ----------------------------------------------------------------------------------------------- estimates
 

@@ -9,9 +9,11 @@ from typing import Any, BinaryIO, Literal
 
 import httpx
 
-from .client import API_LONG_POLL_MAX_SECONDS, IDEMPOTENCY_KEY, SyncClient, as_list, path_segment, read_reply
+from .client import API_LONG_POLL_MAX_SECONDS, SyncClient
 from .errors import SyncAPIError, UnreadableReplyError
+from .ids import IDEMPOTENCY_KEY, path_segment
 from .models import CreateGenerationRequest, Generation
+from .replies import as_list, read_reply
 from .retries import IDEMPOTENCY_OUTCOME_UNKNOWN
 
 

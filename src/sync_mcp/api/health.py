@@ -13,8 +13,9 @@ from typing import Any
 
 import httpx
 
-from .client import NO_RETRY, SyncClient
+from .client import SyncClient
 from .errors import SyncAPIError
+from .retries import NO_RETRY
 
 HEALTH_PATH = "/health"
 HEALTH_TIMEOUT = httpx.Timeout(10.0, connect=5.0)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from .client import SyncClient, as_list, read_reply
+from .client import SyncClient
 from .models import ModelInfo
+from .replies import as_list, read_reply
 
 
 async def list_models(client: SyncClient) -> list[ModelInfo]:

@@ -7,9 +7,11 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
-from .client import SyncClient, path_segment, read_reply
+from .client import SyncClient
 from .errors import LOCAL_VALIDATION_CODE
+from .ids import path_segment
 from .models import RequestModel, ResponseModel, check_uuid, rule_error
+from .replies import read_reply
 
 Visibility = Literal["USER", "ORGANIZATION"]
 ProjectMode = Literal["CREATOR", "DEVELOPER"]

@@ -1,7 +1,17 @@
-"""One table of what may be tried again: the client's automatic retries and the `retryable` an agent sees both
-come from here (reference §13-14)."""
+"""What may be tried again, and how: one table for the client's automatic retries and for the `retryable` an
+agent sees (reference §13-14), and the client's retry policy (backoff, Retry-After, attempts, time budget)."""
 
 from __future__ import annotations
+
+import email.utils
+import random
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .errors import SyncAPIError
 
 RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 """HTTP statuses after which the same request may succeed later."""
@@ -49,3 +59,52 @@ def is_idempotency_conflict(code: str | None, status: int | None) -> bool:
         and code not in KNOWN_IDEMPOTENCY_CODES
         and (status in (409, 422))
     )
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff with full jitter, honouring Retry-After, bounded in attempts and total time."""
+
+    max_attempts: int = 4
+    base_delay: float = 0.5
+    max_delay: float = 8.0
+    budget: float = 30.0
+    statuses: frozenset[int] = RETRYABLE_STATUSES
+
+    def delay(self, attempt: int, retry_after: float | None) -> float:
+        backoff = random.uniform(0, min(self.max_delay, self.base_delay * (2 ** (attempt - 1))))
+        return max(backoff, retry_after or 0.0)
+
+
+NO_RETRY = RetryPolicy(max_attempts=1)
+
+
+@dataclass(frozen=True)
+class RetryNotice:
+    """What a retry hook hears before the client sleeps and tries again."""
+
+    method: str
+    path: str
+    attempt: int
+    """The number of the attempt about to be made (2 for the first retry)."""
+    delay: float
+    error: SyncAPIError
+
+
+RetryHook = Callable[[RetryNotice], Awaitable[None]]
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """`Retry-After` as seconds or an HTTP date (RFC 9110 §10.2.3)."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())

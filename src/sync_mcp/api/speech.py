@@ -12,8 +12,10 @@ from typing import Literal
 
 from pydantic import Field
 
-from .client import IDEMPOTENCY_KEY, SyncClient, path_segment, read_reply
+from .client import SyncClient
+from .ids import IDEMPOTENCY_KEY, path_segment
 from .models import ResponseModel, SpeechSettings
+from .replies import read_reply
 
 SPEECH_PER_MINUTE = 60
 """`POST /v2/tts` rate limit (reference §14.1)."""

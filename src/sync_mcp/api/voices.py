@@ -11,9 +11,11 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from .client import SyncClient, as_list, path_segment, read_reply
+from .client import SyncClient
 from .errors import LOCAL_VALIDATION_CODE
+from .ids import path_segment
 from .models import RequestModel, ResponseModel, check_media_url, rule_error
+from .replies import as_list, read_reply
 
 VoiceProvider = Literal["elevenlabs"]
 

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 import httpx
 
 from sync_mcp.api import SyncAPIError, SyncClient
-from sync_mcp.api.client import NO_RETRY
 from sync_mcp.api.health import check_health
+from sync_mcp.api.retries import NO_RETRY
 from sync_mcp.api.webhooks import TOLERANCE_SECONDS
 
 CHECK_TIMEOUT = httpx.Timeout(10.0, connect=5.0)

@@ -13,8 +13,8 @@ from typing import Annotated, Any, TypeVar, get_type_hints
 from pydantic import BaseModel, Field
 from pydantic_core import to_jsonable_python
 
-from sync_mcp.api.client import IDEMPOTENCY_KEY
 from sync_mcp.api.errors import LOCAL_VALIDATION_CODE
+from sync_mcp.api.ids import IDEMPOTENCY_KEY
 from sync_mcp.api.models import RequestModel
 from sync_mcp.services.refusals import InputError
 

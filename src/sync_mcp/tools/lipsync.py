@@ -28,8 +28,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sync_mcp.api import CreateGenerationRequest, ErrorInfo, Generation, SyncAPIError, new_idempotency_key
 from sync_mcp.api import generations as api
 from sync_mcp.api.capabilities import ModelId
-from sync_mcp.api.client import IDEMPOTENCY_KEY
 from sync_mcp.api.explain import from_validation_error
+from sync_mcp.api.ids import IDEMPOTENCY_KEY
 from sync_mcp.api.models import Unit
 from sync_mcp.services.direct_create import DirectFile, create_with_files, direct_files
 from sync_mcp.services.downloads import DownloadFailed, DownloadResult, save_output

@@ -11,8 +11,8 @@ from pydantic import AfterValidator, Field
 
 from sync_mcp.api import SyncAPIError, new_idempotency_key
 from sync_mcp.api import speech as api
-from sync_mcp.api.client import ID_SEGMENT
 from sync_mcp.api.errors import LOCAL_VALIDATION_CODE
+from sync_mcp.api.ids import ID_SEGMENT
 from sync_mcp.api.models import rule_error
 from sync_mcp.api.speech import SPEECH_JOB_TERMINAL, Speech, SpeechJob, SpeechRequest
 from sync_mcp.services.outcomes import outcome_unknown, uncertain

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from mcp.server.mcpserver import Context
 
 from sync_mcp.api import ErrorCatalog, SyncClient
-from sync_mcp.api.client import RetryNotice
+from sync_mcp.api.retries import RetryNotice
 from sync_mcp.config import Settings
 from sync_mcp.logs import redactor
 from sync_mcp.services.deliveries import Deliveries, DeliveryBoard

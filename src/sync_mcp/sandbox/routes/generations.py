@@ -25,7 +25,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from sync_mcp.api.client import API_LONG_POLL_MAX_SECONDS, IDEMPOTENCY_KEY
+from sync_mcp.api.client import API_LONG_POLL_MAX_SECONDS
+from sync_mcp.api.ids import IDEMPOTENCY_KEY
 from sync_mcp.api.models import CreateGenerationRequest, Generation, is_uuid
 
 from ..asset_store import owner_of

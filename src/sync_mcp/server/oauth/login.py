@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from sync_mcp.api import SyncAPIError, SyncClient
-from sync_mcp.api.client import RetryPolicy
+from sync_mcp.api.retries import RetryPolicy
 from sync_mcp.config import Settings
 from sync_mcp.logs import redactor
 
