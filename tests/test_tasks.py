@@ -18,14 +18,8 @@ from mcp.types import INVALID_PARAMS, CallToolResult, EmptyResult, Request
 
 from sync_mcp.sandbox import SandboxServer
 from sync_mcp.server import build_server
-from sync_mcp.server.tasks import (
-    TASKS_EXTENSION,
-    CreateTaskResult,
-    DetailedTask,
-    TaskExpiredError,
-    TaskIdParams,
-    TaskStore,
-)
+from sync_mcp.server.task_handles import TaskExpiredError, TaskStore
+from sync_mcp.server.tasks import TASKS_EXTENSION, CreateTaskResult, DetailedTask, TaskIdParams
 
 from .conftest import TEST_KEY, error, make_settings, sent
 from .http_support import TOKEN, http_client, http_server

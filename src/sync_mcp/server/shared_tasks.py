@@ -21,7 +21,7 @@ from typing import Any
 
 from sync_mcp.backend import RedisStore
 
-from .tasks import DEFAULT_TTL_SECONDS, FINAL, Owner, TaskExpiredError, TaskHandle, TaskStatus
+from .task_handles import DEFAULT_TTL_SECONDS, FINAL, Owner, TaskExpiredError, TaskHandle, TaskStatus
 
 EXPIRED_GRACE_SECONDS = 3600.0
 """How long after its TTL an expired handle is still recognised as expired (then it is simply unknown)."""

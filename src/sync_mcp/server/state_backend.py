@@ -39,7 +39,7 @@ from sync_mcp.tools.spend_memory import InProcessSpendMemory, SharedSpendMemory,
 from sync_mcp.tools.updates import GenerationUpdates
 
 from .shared_tasks import SharedTaskStore
-from .tasks import TaskHandles, TaskStore
+from .task_handles import TaskHandles, TaskStore
 
 if TYPE_CHECKING:  # oauth/ imports the HTTP transport, which imports the assembly, which imports this
     from .oauth.store import OAuthStore
