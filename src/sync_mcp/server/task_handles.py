@@ -20,13 +20,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Literal, Protocol
 
+from sync_mcp.tools.callers import Owner
+
 DEFAULT_TTL_SECONDS = 24 * 3600.0
 MAX_TASKS = 10_000
 
 TaskStatus = Literal["working", "input_required", "completed", "failed", "cancelled"]
 FINAL: frozenset[str] = frozenset({"completed", "failed", "cancelled"})
-Owner = tuple[tuple[str, str | None, str | None] | None, str | None]
-"""(verified HTTP principal, digest of the caller's own API key); (None, None) on stdio and in memory."""
 
 
 def _now_iso() -> str:

@@ -24,7 +24,6 @@ Clients without the extension, and every handshake-era client, get the ordinary 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from collections.abc import Callable, Mapping, Sequence
@@ -32,8 +31,6 @@ from functools import partial
 from typing import Any, Literal
 
 import mcp.types as types
-from mcp.server.auth.middleware.auth_context import get_access_token
-from mcp.server.auth.provider import principal_components
 from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
 from mcp.server.extension import Extension, MethodBinding
 from mcp.server.mcpserver import Context
@@ -46,15 +43,15 @@ from sync_mcp.api.capabilities import TERMINAL_STATUSES
 from sync_mcp.backend import SharedStateUnavailable, unavailable_error
 from sync_mcp.sdk_internals import tool_arguments
 from sync_mcp.services.failures import explain_failure
+from sync_mcp.tools.callers import Owner, owner
 from sync_mcp.tools.generations import GenerationResult, current_generation
 from sync_mcp.tools.results import crashed, fail, generation_link
-from sync_mcp.tools.state import caller_api_key, tool_state
+from sync_mcp.tools.state import tool_state
 from sync_mcp.tools.updates import generation_uri
 
 from .task_handles import (
     DEFAULT_TTL_SECONDS,
     FINAL,
-    Owner,
     TaskExpiredError,
     TaskHandle,
     TaskHandles,
@@ -124,12 +121,8 @@ TASK_TOOLS: dict[str, WantsTask] = {
 
 
 def _owner(ctx: ServerRequestContext[Any, Any]) -> Owner:
-    """Who may see a task: the verified HTTP principal (if any) and a digest of the caller's own API key
-    (HTTP mode, `X-Sync-Api-Key`), so one user's task id is useless to another user of the deployment."""
-    token = get_access_token()
-    key = caller_api_key(Context(request_context=ctx))
-    digest = hashlib.sha256(key.encode("utf-8")).hexdigest() if key else None
-    return (principal_components(token) if token is not None else None), digest
+    """Who may see a task: the caller (tools/callers.py), so one user's task id is useless to another user."""
+    return owner(Context(request_context=ctx))
 
 
 def declared_tasks(ctx: ServerRequestContext[Any, Any]) -> bool:
