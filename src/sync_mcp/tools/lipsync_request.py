@@ -1,0 +1,287 @@
+"""lipsync's arguments and the create request they ask for, with no network: the parameters declared once
+(`LipsyncArguments`: the tool's signature and its resolver's are made from it), every rule on how they combine,
+what drives the lips (`Speaker`s), and the body built and checked by the same wire model `create_generation` uses.
+Local files stand in as placeholder asset ids until they are uploaded (tools/lipsync.py does that)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from sync_mcp.api import CreateGenerationRequest, ErrorInfo
+from sync_mcp.api.capabilities import ModelId
+from sync_mcp.api.ids import IDEMPOTENCY_KEY
+from sync_mcp.api.models import Unit
+from sync_mcp.services.folders import Folders
+from sync_mcp.services.media_sources import MediaSource, classify, label
+from sync_mcp.services.refusals import InputError
+
+from .wait_bound import WaitTimeout
+
+PLACEHOLDER_ASSET_ID = "00000000-0000-0000-0000-000000000000"
+"""Stands in for a local file's future asset id while the body's rules are checked, before any upload."""
+
+VISUAL_MODEL: dict[str, ModelId] = {"image": "sync-3", "video": "lipsync-2"}
+"""Default model per visual kind: sync-3 is the only model that animates an image."""
+
+WIRE_NAMES = {"dubParams.targetLang": "target_language", "dubParams.sourceLang": "source_language"}
+"""Wire fields of the create body that are lipsync arguments under another name (for error messages)."""
+
+
+# One speaker's part of the video: recorded audio, or a script in a voice, over start-end seconds. (No docstring:
+# the `segments` parameter describes it, and a docstring would be repeated in the schema every model reads.)
+class SpeakerSegment(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    start: float = Field(ge=0)
+    end: float = Field(ge=0)
+    audio: str | None = None
+    script: str | None = Field(default=None, min_length=1, max_length=5000)
+    voice_id: str | None = Field(default=None, min_length=1)
+
+
+class LipsyncArguments(BaseModel):
+    """lipsync's parameters, declared once: the tool's and its resolver's signatures are made from these."""
+
+    video: str | None = Field(default=None, description="Face video: URL, asset id, or local file path.")
+    image: str | None = Field(default=None, description="Or a still face image (sync-3): URL, asset id or path.")
+    audio: str | None = Field(default=None, description="Speech to sync to: URL, asset id, or local file path.")
+    script: str | None = Field(default=None, min_length=1, max_length=5000, description="Or text to speak.")
+    voice_id: str | None = Field(default=None, min_length=1, description="Voice for script: an id from list_voices.")
+    stability: Unit | None = Field(default=None, description="Scripts: 0-1, lower is more expressive.")
+    similarity_boost: Unit | None = Field(default=None, description="Scripts: 0-1, closeness to the voice.")
+    segments: list[SpeakerSegment] | None = Field(
+        default=None,
+        min_length=1,
+        description="Several speakers: [{audio | script + voice_id, start, end}], seconds of the video, apart.",
+    )
+    target_language: str | None = Field(
+        default=None, description="Dub the video's speech into this language: es, de, ja..."
+    )
+    source_language: str | None = Field(default=None, description="Language spoken in the video; default auto.")
+    model: ModelId | None = Field(default=None, description="Default: sync-3 for an image, lipsync-2 for a video.")
+    options: dict[str, Any] | None = Field(
+        default=None, description="create_generation's options, e.g. {sync_mode: cut_off, temperature: 0.5}."
+    )
+    output_name: str | None = Field(
+        default=None, description="Result's name (letters, digits, _, -; .mp4 added), also of the saved file."
+    )
+    wait: bool = Field(default=True, description="Follow the job to its result, with progress.")
+    timeout: WaitTimeout = None
+    download: bool = Field(default=False, description="Save the finished video to the output folder (needs wait).")
+    idempotencyKey: str | None = Field(  # the wire name, as in create_generation
+        default=None, pattern=IDEMPOTENCY_KEY.pattern, description="Reuse to retry safely; one is minted if omitted."
+    )
+
+
+@dataclass(frozen=True)
+class Speaker:
+    """What drives the lips over some ranges of the video: recorded audio, or a script in a voice."""
+
+    audio: MediaSource | None = None
+    script: str | None = None
+    voice_id: str | None = None
+    ranges: tuple[tuple[float, float], ...] = ()
+
+    def described(self) -> str:
+        if self.audio is not None:
+            return f"audio {label(self.audio)}"
+        return f"script ({len(self.script or '')} characters) in voice {self.voice_id}"
+
+
+@dataclass(frozen=True)
+class LipsyncMedia:
+    """The media of one call: the visual and what drives the lips (no speaker when dubbing)."""
+
+    visual: MediaSource
+    speakers: list[Speaker]
+
+    @property
+    def sources(self) -> list[MediaSource | None]:
+        """The visual, then each speaker's audio (None for a script): the order `create_request` takes them in."""
+        return [self.visual, *(s.audio for s in self.speakers)]
+
+
+def read_media(args: LipsyncArguments, folders: Folders) -> LipsyncMedia:
+    """Every rule on the arguments that needs no network, and the media they name (local files checked)."""
+    if args.download and not args.wait:
+        raise _refuse("download", "needs wait=true", "Set wait=true, or call download_output once it completes.")
+    scripted = args.script is not None or any(s.script is not None for s in args.segments or [])
+    if not scripted and (args.stability is not None or args.similarity_boost is not None):
+        name = "stability" if args.stability is not None else "similarity_boost"
+        raise _refuse(name, "only applies to a script", f"Drop {name}, or pass a script and voice_id.")
+    return LipsyncMedia(_visual(args, folders), _speakers(args, folders))
+
+
+def create_request(
+    args: LipsyncArguments, media: LipsyncMedia, resolved: list[dict[str, str] | None] | None = None
+) -> CreateGenerationRequest:
+    """The create body (a `ValidationError` when it breaks the wire model's rules). `resolved`: each of
+    `media.sources` as sent (URL or asset id); without it, local files stand in as a placeholder asset id, so the
+    body's own rules (image needs sync-3, language codes, ranges, option ranges, ...) run before any upload."""
+    sources = resolved if resolved is not None else [_placeholder(s) for s in media.sources]
+    return _body(args, media.visual, sources[0] or {}, media.speakers, sources[1:])
+
+
+def _refuse(field_name: str, message: str, fix: str, code: str = "generation_input_validation_failed") -> InputError:
+    return InputError(code, f"{field_name}: {message}", fix, field=field_name)
+
+
+def _visual(args: LipsyncArguments, folders: Folders) -> MediaSource:
+    if args.video is not None and args.image is not None:
+        raise _refuse(
+            "image",
+            "give a video or an image, not both",
+            "Run one lipsync per visual: pass either video or image.",
+            "generation_input_too_many_visual",
+        )
+    if args.video is None and args.image is None:
+        raise _refuse("video", "a visual is required", "Pass video (a face on video) or image (a still face, sync-3).")
+    if args.video is not None:
+        return classify(args.video, "video", field="video", folders=folders)
+    return classify(args.image or "", "image", field="image", folders=folders)
+
+
+def _speakers(args: LipsyncArguments, folders: Folders) -> list[Speaker]:
+    """What drives the lips (none when dubbing): every combination rule, no network."""
+    single = args.audio is not None or args.script is not None or args.voice_id is not None
+    if args.target_language is not None:
+        extra = next((n for n in ("audio", "script", "voice_id", "segments") if getattr(args, n) is not None), None)
+        if extra is not None:
+            raise _refuse(
+                extra,
+                "dubbing translates the video's own speech, so it takes no audio, script or segments",
+                f"Drop {extra} to dub, or drop target_language to lip-sync to your own audio or script.",
+                "generation_input_dub_audio_conflict",
+            )
+        if args.video is None:
+            raise _refuse("target_language", "dubbing needs a video", "Pass the video to dub (its speech is used).")
+        return []
+    if args.source_language is not None:
+        raise _refuse("source_language", "only used when dubbing", "Pass target_language too, or drop source_language.")
+    if args.segments is not None:
+        if single:
+            name = next(n for n in ("audio", "script", "voice_id") if getattr(args, n) is not None)
+            raise _refuse(
+                name,
+                "with segments, each segment says what is spoken",
+                f"Move {name} into the segments (each {{audio | script + voice_id, start, end}}), or drop segments.",
+            )
+        if args.image is not None:
+            raise _refuse("segments", "segments are ranges of a video", "Pass a video, or one driver without segments.")
+        return _segment_speakers(args.segments, folders)
+    if args.audio is None and args.script is None:
+        raise _refuse(
+            "audio",
+            "give what drives the lips: audio, script with voice_id, segments, or target_language",
+            "Pass audio (URL, asset id or local file), script plus voice_id, segments for several speakers, or "
+            "target_language to dub the video's own speech.",
+        )
+    speaker = _driver(args.audio, args.script, args.voice_id, "", folders)
+    return [speaker]
+
+
+def _driver(audio: str | None, script: str | None, voice_id: str | None, at: str, folders: Folders) -> Speaker:
+    if audio is not None and script is not None:
+        raise _refuse(f"{at}audio", "give audio or a script, not both", "Keep one of them.")
+    if audio is None and script is None:
+        raise _refuse(f"{at}audio", "needs audio or a script", "Pass audio, or script with voice_id.")
+    if script is not None and voice_id is None:
+        raise _refuse(f"{at}voice_id", "a script needs a voice", "Pass voice_id (a voice id from list_voices).")
+    if script is None and voice_id is not None:
+        raise _refuse(f"{at}script", "voice_id is only used with a script", "Pass the text in script or drop voice_id.")
+    if audio is not None:
+        return Speaker(audio=classify(audio, "audio", field=f"{at}audio", folders=folders))
+    return Speaker(script=script, voice_id=voice_id)
+
+
+def _segment_speakers(segments: list[SpeakerSegment], folders: Folders) -> list[Speaker]:
+    """One speaker per distinct driver (the same audio or script+voice twice is one speaker), with its ranges."""
+    speakers: dict[tuple[str | None, ...], Speaker] = {}
+    for n, part in enumerate(segments):
+        key = (part.audio, part.script, part.voice_id)
+        known = speakers.get(key) or _driver(part.audio, part.script, part.voice_id, f"segments[{n}].", folders)
+        speakers[key] = Speaker(known.audio, known.script, known.voice_id, (*known.ranges, (part.start, part.end)))
+    return list(speakers.values())
+
+
+def _voice_item(speaker: Speaker, source: dict[str, str] | None, args: LipsyncArguments) -> dict[str, Any]:
+    if source is not None:
+        return {"type": "audio", **source}
+    provider = {
+        "voiceId": speaker.voice_id,
+        "script": speaker.script,
+        "stability": args.stability,
+        "similarityBoost": args.similarity_boost,
+    }
+    return {"type": "text", "provider": {k: v for k, v in provider.items() if v is not None}}
+
+
+def _body(
+    args: LipsyncArguments,
+    visual: MediaSource,
+    visual_source: dict[str, str],
+    speakers: list[Speaker],
+    sources: list[dict[str, str] | None],
+) -> CreateGenerationRequest:
+    """The create body, validated by the wire model create_generation uses (`sources`: each speaker's audio)."""
+    voices = [_voice_item(s, src, args) for s, src in zip(speakers, sources, strict=True)]
+    body: dict[str, Any] = {"model": args.model or VISUAL_MODEL[visual.kind], "outputFileName": args.output_name}
+    if args.segments is not None:
+        refs = [f"speaker{n}" for n in range(1, len(speakers) + 1)]
+        voices = [{**v, "refId": ref} for v, ref in zip(voices, refs, strict=True)]
+        body["segments"] = sorted(
+            (
+                {"startTime": start, "endTime": end, "audioInput": {"refId": ref}}
+                for speaker, ref in zip(speakers, refs, strict=True)
+                for start, end in speaker.ranges
+            ),
+            key=lambda s: s["startTime"],
+        )
+    if args.target_language is not None:
+        body["dubParams"] = {"targetLang": args.target_language, "sourceLang": args.source_language}
+        body["dubParams"] = {k: v for k, v in body["dubParams"].items() if v is not None}
+    body["input"] = [{"type": visual.kind, **visual_source}, *voices]
+    if args.options:
+        body["options"] = args.options  # validated as GenerationOptions with the rest of the body
+    return CreateGenerationRequest.model_validate({k: v for k, v in body.items() if v is not None})
+
+
+def asked(args: LipsyncArguments, request: CreateGenerationRequest, speakers: list[Speaker]) -> list[str]:
+    """What the body asks for, in words a model can check against the user's request."""
+    said: list[str] = []
+    if request.dub_params is not None:
+        source = request.dub_params.source_lang or "auto-detected"
+        said.append(f"dubbed to: {request.dub_params.target_lang} (spoken language: {source})")
+    elif args.segments is not None:
+        for n, speaker in enumerate(speakers, start=1):
+            ranges = ", ".join(f"{start:g}-{end:g} s" for start, end in speaker.ranges)
+            said.append(f"speaker {n} ({speaker.described()}): {ranges}")
+    else:
+        said.append(f"lips synced to: {speakers[0].described()}")
+    if request.output_file_name is not None:
+        said.append(f"output name: {request.output_file_name}.mp4")
+    return said
+
+
+def _placeholder(source: MediaSource | None) -> dict[str, str] | None:
+    if source is None:
+        return None
+    return source.wire(PLACEHOLDER_ASSET_ID if source.local is not None else None)
+
+
+def renamed(info: ErrorInfo) -> ErrorInfo:
+    """A refusal of the create body, naming lipsync's own arguments where they differ from the wire's."""
+    message, field_name = info.message, info.field
+    for wire, argument in WIRE_NAMES.items():
+        message = message.replace(wire, argument)
+        if field_name is not None and field_name.startswith(wire):
+            field_name = argument
+    if field_name == "outputFileName":
+        message, field_name = message.replace("outputFileName", "output_name"), "output_name"
+    if field_name is not None and field_name.startswith("segments"):  # the wire's startTime/endTime: start/end
+        field_name = field_name.replace("startTime", "start").replace("endTime", "end")
+        message = message.replace("startTime", "start").replace("endTime", "end")
+    return info.model_copy(update={"message": message, "field": field_name})
