@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import logging
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from functools import partial
 from importlib import resources
 from typing import Any
@@ -160,30 +160,16 @@ def server_icon() -> Icon:
     )
 
 
-def build_server(
-    settings: Settings | None = None,
-    *,
-    toolset_switch: bool = True,
-    backend: StateBackend | None = None,
-    **options: Any,
-) -> SyncMCPServer:
-    """A ready server offering the toolsets `SYNC_MCP_TOOLSETS` names (raises `UnknownToolsetError`, listing the
-    valid names, for one that does not exist). Nothing touches the network until a tool runs, or until the
-    lifespan starts in Redis mode (which connects, or refuses to start). With `toolset_switch` (one user per
-    server, as over stdio) and toolsets left off, the model may enable them with `enable_toolset`. `backend`
-    keeps the shared state (default: the one SYNC_MCP_REDIS_URL asks for). `options` go to `MCPServer` (the
-    HTTP transport passes `token_verifier` and `auth`)."""
-    settings = settings or Settings()
-    offered = Offered(TOOLSETS, chosen(settings.toolsets))
-    redact(settings.secret_key())
-    backend = backend or state_backend(settings)
-    updates = backend.updates()
-    deliveries = backend.deliveries()
-    tasks = GenerationTasks(store=backend.task_store())
+def _lifespan(
+    settings: Settings,
+    backend: StateBackend,
+    offered: Offered,
+    updates: GenerationUpdates,
+    deliveries: Deliveries,
+) -> Callable[[MCPServer[ToolState]], AbstractAsyncContextManager[ToolState]]:
+    """The server's lifespan: the shared state running, one API client (one connection pool) for every request,
+    and the error catalog over it, handed to the tools as their `ToolState`."""
     spend_estimates = backend.spend_memory()
-    security = backend.request_state_security()
-    if security is not None:
-        options.setdefault("request_state_security", security)
 
     @asynccontextmanager
     async def lifespan(_: MCPServer[ToolState]) -> AsyncIterator[ToolState]:
@@ -205,6 +191,33 @@ def build_server(
                 spend_estimates=spend_estimates,
             )
 
+    return lifespan
+
+
+def build_server(
+    settings: Settings | None = None,
+    *,
+    toolset_switch: bool = True,
+    backend: StateBackend | None = None,
+    **options: Any,
+) -> SyncMCPServer:
+    """A ready server offering the toolsets `SYNC_MCP_TOOLSETS` names (raises `UnknownToolsetError`, listing the
+    valid names, for one that does not exist). Nothing touches the network until a tool runs, or until the
+    lifespan starts in Redis mode (which connects, or refuses to start). With `toolset_switch` (one user per
+    server, as over stdio) and toolsets left off, the model may enable them with `enable_toolset`. `backend`
+    keeps the shared state (default: the one SYNC_MCP_REDIS_URL asks for). `options` go to `MCPServer` (the
+    HTTP transport passes `token_verifier` and `auth`)."""
+    settings = settings or Settings()
+    offered = Offered(TOOLSETS, chosen(settings.toolsets))
+    redact(settings.secret_key())
+    backend = backend or state_backend(settings)
+    updates = backend.updates()
+    deliveries = backend.deliveries()
+    tasks = GenerationTasks(store=backend.task_store())
+    security = backend.request_state_security()
+    if security is not None:
+        options.setdefault("request_state_security", security)
+
     server = SyncMCPServer(
         "sync-mcp",
         title="Sync lip-sync",
@@ -212,7 +225,7 @@ def build_server(
         instructions=INSTRUCTIONS,
         website_url="https://sync.so",
         icons=[server_icon()],
-        lifespan=lifespan,
+        lifespan=_lifespan(settings, backend, offered, updates, deliveries),
         log_level=settings.log_level.upper(),  # type: ignore[arg-type]
         subscriptions=updates.bus,
         extensions=[tasks, view := GenerationView(settings)],

@@ -115,6 +115,32 @@ def _check_token_strength(token: str, host: str) -> None:
         )
 
 
+def _check_exposure(token: str | None, oauth: bool, host: str) -> None:
+    """Refuse to serve beyond loopback without authentication, or with a guessable bearer token."""
+    if is_loopback(host):
+        return
+    if token is None and not oauth:
+        raise HttpConfigError(
+            f"refusing to serve MCP on {host} (beyond loopback) without a bearer token: set SYNC_MCP_HTTP_TOKEN "
+            "to a long random secret and have clients send 'Authorization: Bearer <token>'"
+        )
+    if token is not None:
+        _check_token_strength(token, host)
+
+
+def _static_token_options(token: str | None, host: str, port: int) -> dict[str, Any]:
+    """The server's options for a static bearer token (none without one)."""
+    if token is None:
+        return {}
+    url_host = f"[{host}]" if ":" in host else host
+    return {
+        "token_verifier": StaticTokenVerifier(token),
+        # A static token has no authorization server to advertise: no resource metadata is served, and
+        # the issuer below is never published.
+        "auth": AuthSettings(issuer_url=f"http://{url_host}:{port}", resource_server_url=None),
+    }
+
+
 def build_http_app(
     settings: Settings,
     *,
@@ -127,13 +153,7 @@ def build_http_app(
     `oauth_options` go to its setup: clock, store, key checker)."""
     token = settings.http_token.get_secret_value() if settings.http_token else None
     oauth = settings.auth == "oauth"
-    if token is None and not oauth and not is_loopback(host):
-        raise HttpConfigError(
-            f"refusing to serve MCP on {host} (beyond loopback) without a bearer token: set SYNC_MCP_HTTP_TOKEN "
-            "to a long random secret and have clients send 'Authorization: Bearer <token>'"
-        )
-    if token is not None and not is_loopback(host):
-        _check_token_strength(token, host)
+    _check_exposure(token, oauth, host)
     setup = None
     backend = state_backend(settings)  # SYNC_MCP_REDIS_URL: shared by replicas (tasks, webhooks, sign-ins, ...)
     if oauth:
@@ -143,17 +163,7 @@ def build_http_app(
         setup = build_oauth(settings, mcp_path=MCP_PATH, static_token=token, **{**shared, **(oauth_options or {})})
     security = transport_security(settings, host)
     redactor.add(token, settings.webhook_secret.get_secret_value() if settings.webhook_secret else None)
-    options: dict[str, Any] = {}
-    if setup is not None:
-        options = setup.server_options()
-    elif token is not None:
-        url_host = f"[{host}]" if ":" in host else host
-        options = {
-            "token_verifier": StaticTokenVerifier(token),
-            # A static token has no authorization server to advertise: no resource metadata is served, and
-            # the issuer below is never published.
-            "auth": AuthSettings(issuer_url=f"http://{url_host}:{port}", resource_server_url=None),
-        }
+    options = setup.server_options() if setup is not None else _static_token_options(token, host, port)
     # The tool list is shared by every caller of a deployment: toolsets are the operator's choice here.
     server = build_server(settings, toolset_switch=False, backend=backend, **options)
     if setup is not None:

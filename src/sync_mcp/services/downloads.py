@@ -272,17 +272,8 @@ async def _transfer(
                 total = int(length) if length and length.isdigit() else None
                 if total is not None:
                     reservation.check(total)
-                parts: list[bytes] = []
-                gathered = 0
-                async for chunk in response.aiter_bytes():
-                    reservation.add(len(chunk))
-                    parts.append(chunk)
-                    gathered += len(chunk)
-                    if gathered >= WRITE_BYTES:
-                        yield b"".join(parts)
-                        parts, gathered = [], 0
-                if parts:
-                    yield b"".join(parts)
+                async for block in _batched(response.aiter_bytes(), reservation):
+                    yield block
         except httpx.TransportError as exc:
             raise _interrupted(gid, f"the transfer broke off ({type(exc).__name__})") from exc
 
@@ -308,6 +299,22 @@ async def _transfer(
     if total is not None and done != total:
         raise _interrupted(gid, f"received {done} of {total} bytes")
     return done
+
+
+async def _batched(chunks: AsyncIterator[bytes], reservation: Reservation) -> AsyncIterator[bytes]:
+    """The chunks as they arrive, gathered into blocks of about `WRITE_BYTES`; each chunk is counted against the
+    reservation on arrival, before it is queued for the disk."""
+    parts: list[bytes] = []
+    gathered = 0
+    async for chunk in chunks:
+        reservation.add(len(chunk))
+        parts.append(chunk)
+        gathered += len(chunk)
+        if gathered >= WRITE_BYTES:
+            yield b"".join(parts)
+            parts, gathered = [], 0
+    if parts:
+        yield b"".join(parts)
 
 
 def _flush_and_sync(sink: BinaryIO) -> None:
