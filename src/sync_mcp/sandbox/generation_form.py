@@ -26,7 +26,7 @@ from sync_mcp.api.media import format_of
 
 from .asset_store import AssetStore, asset_store, owner_of
 from .http import VALIDATION_CODE, fail, public_base_url, sandbox_state
-from .routes.assets import STORAGE_PREFIX
+from .routes.storage import STORAGE_PREFIX
 
 FILE_FIELDS = ("video", "image", "audio")
 """File fields, named after the input type they supply; at most one of each."""
