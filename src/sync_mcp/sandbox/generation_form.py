@@ -16,7 +16,6 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
@@ -25,8 +24,8 @@ from starlette.requests import Request
 from sync_mcp.api.media import format_of
 
 from .asset_store import AssetStore, asset_store, owner_of
-from .http import VALIDATION_CODE, fail, public_base_url, sandbox_state
-from .routes.assets import STORAGE_PREFIX
+from .http import VALIDATION_CODE, fail, sandbox_state
+from .routes.storage import storage_url
 
 FILE_FIELDS = ("video", "image", "audio")
 """File fields, named after the input type they supply; at most one of each."""
@@ -106,7 +105,6 @@ class StagedForm:
         """Keep the files and register them as assets of the key's owner (the create was accepted)."""
         store = asset_store(sandbox_state(request))
         owner = owner_of(request.headers.get("x-api-key", ""))
-        base = public_base_url(request)
         project_id = self.body.get("projectId")
         for staged in self.files:
             slot = store.new_slot(staged.file_name, staged.content_type, staged.size, owner)
@@ -120,7 +118,7 @@ class StagedForm:
                     "id": staged.asset_id,
                     "type": staged.field.upper(),
                     "visibility": "USER",
-                    "url": f"{base}{STORAGE_PREFIX}{quote(slot.key)}",
+                    "url": storage_url(request, slot.key),
                     "inputType": "UPLOAD",
                     "name": staged.file_name,
                     "size": staged.size,

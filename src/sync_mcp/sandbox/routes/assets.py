@@ -1,23 +1,19 @@
-"""Assets (reference §5): upload URLs, registration, lookup by SHA-256, list, get, delete, download URL;
-plus the storage side: `PUT /uploads/{token}` (the presigned upload URL) and `GET /files/assets/{key}`.
+"""Assets (reference §5): upload URLs, registration, lookup by SHA-256, list, count, batch get, get, update,
+delete, download URL; and the asset check of `POST /v2/generate`. The storage side (the presigned upload
+URL, the stored files) is `storage.py`.
 
-Requests are validated with the package's own wire models (`sync_mcp.api.assets`). The upload URL is
-served here, without the API key, like a storage bucket's presigned PUT: the Content-Type and length
-must be the ones announced, it expires, and the body is streamed to disk while its size and SHA-256
-are computed. [INF] Storage error replies imitate S3-style XML; the real provider is not documented.
+Requests are validated with the package's own wire models (`sync_mcp.api.assets`).
 """
 
 from __future__ import annotations
 
-import hashlib
-import time
 import uuid
 from typing import Any
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import unquote, urlsplit
 
 from pydantic import ValidationError
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route
 
 from sync_mcp.api.assets import (
@@ -31,25 +27,13 @@ from sync_mcp.api.assets import (
 )
 from sync_mcp.api.media import format_of
 
-from ..asset_store import AssetRecord, AssetStore, asset_store, owner_of
-from ..http import (
-    VALIDATION_CODE,
-    fail,
-    json_body,
-    public_base_url,
-    require_auth,
-    sandbox_state,
-    validation_reply,
-)
+from ..asset_store import AssetRecord, owner_of
+from ..http import VALIDATION_CODE, fail, json_body, require_auth, sandbox_state, validation_reply
 from ..project_store import unknown_project
+from .storage import storage_key, storage_url, store_of, upload_url
 
-STORAGE_PREFIX = "/files/assets/"
 DEFAULT_PAGE = 10
 """[3P] Default page size of `GET /v2/assets` per the full spec (reference §5.3)."""
-
-
-def _store(request: Request) -> AssetStore:
-    return asset_store(sandbox_state(request))
 
 
 def _owner(request: Request) -> str:
@@ -68,18 +52,6 @@ def _asset_json(record: AssetRecord) -> dict[str, Any]:
     return record.asset.model_dump(mode="json", by_alias=True)
 
 
-def _storage_url(request: Request, key: str) -> str:
-    return f"{public_base_url(request)}{STORAGE_PREFIX}{quote(key)}"
-
-
-def _storage_key(request: Request, url: str) -> str | None:
-    """The storage key of a URL served by this sandbox's storage, else None (a URL somewhere else)."""
-    parts, base = urlsplit(url), urlsplit(public_base_url(request))
-    if parts.netloc != base.netloc or not parts.path.startswith(STORAGE_PREFIX):
-        return None
-    return unquote(parts.path[len(STORAGE_PREFIX) :])
-
-
 def _find(request: Request, owner: str) -> AssetRecord:
     asset_id = request.path_params["id"]
     try:
@@ -87,7 +59,7 @@ def _find(request: Request, owner: str) -> AssetRecord:
     except ValueError:
         # [INF] The catalog's code for a malformed id; the reference gives no status (400 is the likely one).
         raise fail(400, "invalid_asset_id_format", "The asset id must be a UUID.", field="id") from None
-    record = _store(request).get(asset_id)
+    record = store_of(request).get(asset_id)
     # [INF] Another user's private asset is invisible to this key: answered like an unknown id.
     if record is None or (record.asset.visibility == "USER" and record.owner != owner):
         raise fail(404, "asset_not_found", f"Asset {asset_id} not found.", field="id")
@@ -103,79 +75,16 @@ async def create_upload_url(request: Request) -> JSONResponse:
         body = CreateUploadUrlRequest.model_validate(await _object(request))
     except ValidationError as exc:
         return validation_reply(exc)
-    store = _store(request)
+    store = store_of(request)
     slot = store.new_slot(body.file_name, body.content_type, body.size, owner)
     return JSONResponse(
         {
-            "uploadUrl": f"{public_base_url(request)}/uploads/{slot.token}",
-            "url": _storage_url(request, slot.key),
+            "uploadUrl": upload_url(request, slot.token),
+            "url": storage_url(request, slot.key),
             "expiresIn": store.upload_ttl_seconds,
         },
         201,
     )
-
-
-def _storage_error(status: int, code: str, message: str) -> Response:
-    body = f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{code}</Code><Message>{message}</Message></Error>\n'
-    return Response(body, status, media_type="application/xml")
-
-
-async def put_upload(request: Request) -> Response:
-    """The presigned PUT: no API key; the announced Content-Type and size; streamed to disk."""
-    store = _store(request)
-    token = request.path_params["token"]
-    content_type = request.headers.get("content-type")
-    receipt = store.new_receipt(token, content_type, "x-api-key" in request.headers)
-    slot = store.slot(token)
-    refusal: Response | None = None
-    if slot is None:
-        refusal = _storage_error(403, "SignatureDoesNotMatch", "The upload URL is not valid.")
-    elif slot.expires < time.time():
-        refusal = _storage_error(403, "AccessDenied", "Request has expired.")
-    elif content_type != slot.content_type:
-        refusal = _storage_error(
-            403, "SignatureDoesNotMatch", f"Content-Type must be {slot.content_type}, as announced for this URL."
-        )
-    elif request.headers.get("content-length") is None:
-        refusal = _storage_error(411, "MissingContentLength", "You must provide the Content-Length HTTP header.")
-    elif request.headers.get("content-length") != str(slot.size):
-        refusal = _storage_error(403, "SignatureDoesNotMatch", f"Content-Length must be {slot.size}, as announced.")
-    if refusal is not None or slot is None:
-        async for chunk in request.stream():  # read the body so the client gets the reply, not a reset
-            receipt.chunks.append(len(chunk))
-        refusal = refusal or _storage_error(403, "AccessDenied", "Access denied.")
-        receipt.status = refusal.status_code
-        return refusal
-
-    path = store.spool_path()
-    digest = hashlib.sha256()
-    size = 0
-    try:
-        with path.open("wb") as out:
-            async for chunk in request.stream():
-                if not chunk:
-                    continue
-                receipt.chunks.append(len(chunk))
-                digest.update(chunk)
-                out.write(chunk)
-                size += len(chunk)
-    except BaseException:
-        path.unlink(missing_ok=True)
-        raise
-    if size != slot.size:
-        path.unlink(missing_ok=True)
-        receipt.status = 400
-        return _storage_error(400, "IncompleteBody", "You did not provide the number of bytes specified.")
-    store.keep_file(slot, path, size, digest.hexdigest())
-    receipt.status = 200
-    return Response(status_code=200)
-
-
-async def get_stored_file(request: Request) -> Response:
-    stored = _store(request).file(request.path_params["key"])
-    if stored is None or not stored.path.exists():
-        return _storage_error(404, "NoSuchKey", "The specified key does not exist.")
-    return FileResponse(stored.path, media_type=stored.content_type)
 
 
 # ----------------------------------------------------------------------------------------------- assets
@@ -187,7 +96,7 @@ async def create_asset(request: Request) -> JSONResponse:
         body = CreateAssetRequest.model_validate(await _object(request))
     except ValidationError as exc:
         return validation_reply(exc)
-    store = _store(request)
+    store = store_of(request)
     if unknown_project(sandbox_state(request), body.project_id):
         raise fail(422, "project_not_found", "Project not found.", field="projectId")
     fields: dict[str, Any] = {
@@ -196,7 +105,7 @@ async def create_asset(request: Request) -> JSONResponse:
         "url": body.url,
         "projectId": body.project_id,
     }
-    key = _storage_key(request, body.url)
+    key = storage_key(request, body.url)
     sha256: str | None = None
     if key is None:
         # A public URL: [INF] registered as given (the API's fetch of it is not emulated).
@@ -247,7 +156,7 @@ async def find_uploaded(request: Request) -> JSONResponse:
         return validation_reply(exc)
     matches = [
         r
-        for r in _store(request).live()
+        for r in store_of(request).live()
         if r.sha256 == query.content_sha256 and r.asset.type == query.type and r.owner == owner
     ]
     return JSONResponse({"asset": _asset_json(matches[-1]) if matches else None})
@@ -274,7 +183,7 @@ def _filtered(request: Request, query: AssetFilters, owner: str) -> list[AssetRe
     needle = (query.search_query or "").lower()
     return [
         r
-        for r in _store(request).live()
+        for r in store_of(request).live()
         if (r.asset.visibility != "USER" or r.owner == owner)
         and (query.project_id is None or r.asset.project_id == query.project_id)
         and (not query.types or r.asset.type in query.types)
@@ -339,7 +248,7 @@ async def get_assets(request: Request) -> JSONResponse:
         body = AssetBatchRequest.model_validate(await _object(request))
     except ValidationError as exc:
         return validation_reply(exc)
-    store = _store(request)
+    store = store_of(request)
     wanted = [body.ids] if isinstance(body.ids, str) else body.ids
     found: dict[str, AssetRecord] = {}
     for asset_id in wanted:
@@ -375,13 +284,13 @@ async def update_asset(request: Request) -> JSONResponse:
         body = UpdateAssetRequest.model_validate(await _object(request))
     except ValidationError as exc:
         return validation_reply(exc)
-    return JSONResponse(_asset_json(_store(request).update(record.asset.id, body.to_wire())))
+    return JSONResponse(_asset_json(store_of(request).update(record.asset.id, body.to_wire())))
 
 
 async def delete_asset(request: Request) -> JSONResponse:
     owner = _owner(request)
     record = _owned(request, owner, "delete")
-    _store(request).delete(record.asset.id)
+    store_of(request).delete(record.asset.id)
     return JSONResponse({"id": record.asset.id})
 
 
@@ -400,7 +309,7 @@ def require_known_assets(request: Request, body: dict[str, Any]) -> None:
     `asset_not_found` (documented 404) is the closest code, so it is used with that status.
     """
     owner = owner_of(request.headers.get("x-api-key", ""))
-    store = _store(request)
+    store = store_of(request)
     for n, item in enumerate(body.get("input") or []):
         asset_id = item.get("assetId") if isinstance(item, dict) else None
         if not isinstance(asset_id, str):
@@ -421,6 +330,4 @@ routes = [
     Route("/v2/assets/{id}", get_asset, methods=["GET"]),
     Route("/v2/assets/{id}", delete_asset, methods=["DELETE"]),
     Route("/v2/assets/{id}", update_asset, methods=["PATCH"]),
-    Route("/uploads/{token}", put_upload, methods=["PUT"]),
-    Route(STORAGE_PREFIX + "{key:path}", get_stored_file, methods=["GET"]),
 ]

@@ -38,7 +38,7 @@ from ..http import (
     sandbox_state,
     validation_reply,
 )
-from .generations import magic_failure
+from .generate import magic_failure
 
 
 def _output_url(request: Request, record: BatchRecord) -> str:

@@ -32,6 +32,7 @@ from starlette.types import Receive, Scope, Send
 
 from ..http import sandbox_config, sandbox_state
 from ..state import GenerationRecord, SandboxState
+from .storage import storage_error
 
 OUTPUT_NAME = re.compile(r"^(?P<id>[0-9a-f-]{36})\.mp4$")
 
@@ -157,26 +158,21 @@ class _BrokenTransfer(StreamingResponse):
             pass
 
 
-def _storage_error(status: int, code: str, message: str) -> Response:
-    body = f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{code}</Code><Message>{message}</Message></Error>\n'
-    return Response(body, status, media_type="application/xml")
-
-
 async def get_output(request: Request) -> Response:
     state = sandbox_state(request)
     match = OUTPUT_NAME.match(request.path_params["name"])
     record = state.get(match["id"]) if match else None
     if record is None or record.status_at(state.now()) != "COMPLETED":
-        return _storage_error(404, "NoSuchKey", "The specified key does not exist.")
+        return storage_error(404, "NoSuchKey", "The specified key does not exist.")
     query = parse_qs(request.url.query, keep_blank_values=True)
     if query.get("X-Sync-Signature") != [record.signature] or query.get("Expires") != [str(record.expires)]:
-        return _storage_error(
+        return storage_error(
             403,
             "SignatureDoesNotMatch",
             "The request signature does not match. Use the outputUrl exactly as the API returned it.",
         )
     if record.expires < time.time():
-        return _storage_error(403, "AccessDenied", "Request has expired.")
+        return storage_error(403, "AccessDenied", "Request has expired.")
     filename = f"{record.output_file_name or record.id}.mp4"
     size = sandbox_config(request).output_size_bytes
     total = placeholder_size(record.id, size)

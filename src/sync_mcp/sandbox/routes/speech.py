@@ -38,7 +38,7 @@ from ..http import (
 from ..rate_limits import enforce
 from ..speech_store import SpeechJobRecord, speech_store
 from ..voice_store import voice_store
-from .generations import IDEMPOTENCY_CONFLICT_CODE, body_hash, idempotency_key
+from .generate import IDEMPOTENCY_CONFLICT_CODE, body_hash, idempotency_key
 
 TAKE_NAME = re.compile(r"^(?P<id>[0-9a-f-]{36})\.wav$")
 
