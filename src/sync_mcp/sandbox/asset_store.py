@@ -13,6 +13,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -24,6 +25,15 @@ from sync_mcp.api.media import MAX_UPLOAD_BYTES
 from .state import SandboxState
 
 STORE_NAME = "assets"
+
+
+@dataclass(frozen=True)
+class Spooled:
+    """A file written to the store's folder: where, how many bytes, their SHA-256 (hex)."""
+
+    path: Path
+    size: int
+    sha256: str
 
 
 @dataclass(frozen=True)
@@ -125,8 +135,22 @@ class AssetStore:
             self.receipts.append(receipt)
         return receipt
 
-    def spool_path(self) -> Path:
-        return Path(self._folder.name) / uuid.uuid4().hex
+    async def spool(self, chunks: AsyncIterator[bytes]) -> Spooled:
+        """Write `chunks` to a new file of the store's folder as they arrive, hashing them on the way (the file is
+        removed when the stream fails)."""
+        path = Path(self._folder.name) / uuid.uuid4().hex
+        digest = hashlib.sha256()
+        size = 0
+        try:
+            with path.open("wb") as out:
+                async for chunk in chunks:
+                    digest.update(chunk)
+                    out.write(chunk)
+                    size += len(chunk)
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
+        return Spooled(path, size, digest.hexdigest())
 
     def keep_file(self, slot: UploadSlot, path: Path, size: int, sha256: str) -> StoredFile:
         stored = StoredFile(slot.key, path, size, sha256, slot.content_type, slot.owner)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -154,26 +155,19 @@ async def _parse(request: Request) -> list[tuple[str, str | UploadFile]]:
 
 
 async def _stage(store: AssetStore, name: str, upload: UploadFile) -> StagedFile:
-    path = store.spool_path()
-    digest = hashlib.sha256()
-    size = 0
-    try:
-        with path.open("wb") as out:
-            while chunk := await upload.read(COPY_CHUNK):
-                digest.update(chunk)
-                out.write(chunk)
-                size += len(chunk)
-    except BaseException:
-        path.unlink(missing_ok=True)
-        raise
+    async def parts() -> AsyncIterator[bytes]:
+        while chunk := await upload.read(COPY_CHUNK):
+            yield chunk
+
+    spooled = await store.spool(parts())
     return StagedFile(
         field=name,
         asset_id=str(uuid.uuid4()),
         file_name=upload.filename or name,
         content_type=upload.content_type or "application/octet-stream",
-        path=path,
-        size=size,
-        sha256=digest.hexdigest(),
+        path=spooled.path,
+        size=spooled.size,
+        sha256=spooled.sha256,
     )
 
 

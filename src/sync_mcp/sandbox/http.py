@@ -147,6 +147,14 @@ def json_object(raw: Any) -> dict[str, Any]:
     return raw
 
 
+def query_list(request: Request, name: str) -> list[str]:
+    """A comma-separated list parameter ([INF] repeated parameters are accepted too, as the SDK sends them)."""
+    values: list[str] = []
+    for raw in request.query_params.getlist(name):
+        values.extend(v.strip() for v in raw.split(",") if v.strip())
+    return values
+
+
 # ----------------------------------------------------------------------------------------------- validation
 
 

@@ -28,7 +28,16 @@ from sync_mcp.api.assets import (
 from sync_mcp.api.media import format_of
 
 from ..asset_store import AssetRecord, owner_of
-from ..http import VALIDATION_CODE, fail, json_body, require_auth, sandbox_state, validation_reply
+from ..http import (
+    VALIDATION_CODE,
+    fail,
+    json_body,
+    json_object,
+    query_list,
+    require_auth,
+    sandbox_state,
+    validation_reply,
+)
 from ..project_store import unknown_project
 from .storage import storage_key, storage_url, store_of, upload_url
 
@@ -39,13 +48,6 @@ DEFAULT_PAGE = 10
 def _owner(request: Request) -> str:
     require_auth(request)
     return owner_of(request.headers["x-api-key"])
-
-
-async def _object(request: Request) -> dict[str, Any]:
-    raw = await json_body(request)
-    if not isinstance(raw, dict):
-        raise fail(400, VALIDATION_CODE, ["body: must be a JSON object"], field="body")
-    return raw
 
 
 def _asset_json(record: AssetRecord) -> dict[str, Any]:
@@ -72,7 +74,7 @@ def _find(request: Request, owner: str) -> AssetRecord:
 async def create_upload_url(request: Request) -> JSONResponse:
     owner = _owner(request)
     try:
-        body = CreateUploadUrlRequest.model_validate(await _object(request))
+        body = CreateUploadUrlRequest.model_validate(json_object(await json_body(request)))
     except ValidationError as exc:
         return validation_reply(exc)
     store = store_of(request)
@@ -93,7 +95,7 @@ async def create_upload_url(request: Request) -> JSONResponse:
 async def create_asset(request: Request) -> JSONResponse:
     owner = _owner(request)
     try:
-        body = CreateAssetRequest.model_validate(await _object(request))
+        body = CreateAssetRequest.model_validate(json_object(await json_body(request)))
     except ValidationError as exc:
         return validation_reply(exc)
     store = store_of(request)
@@ -162,20 +164,13 @@ async def find_uploaded(request: Request) -> JSONResponse:
     return JSONResponse({"asset": _asset_json(matches[-1]) if matches else None})
 
 
-def _list_values(request: Request, name: str) -> list[str]:
-    values: list[str] = []
-    for raw in request.query_params.getlist(name):  # comma-separated, or repeated as the SDK sends it
-        values.extend(v.strip() for v in raw.split(",") if v.strip())
-    return values
-
-
 def _query(request: Request, model: type[AssetFilters] = ListAssetsQuery) -> Any:
     """[INF] Query parameters this emulator does not know (e.g. `userId`) are ignored."""
     params = request.query_params
     names = [f.alias or n for n, f in model.model_fields.items() if n != "types"]
     raw: dict[str, Any] = {k: params[k] for k in names if k in params}
     if "types" in params:
-        raw["types"] = _list_values(request, "types")
+        raw["types"] = query_list(request, "types")
     return model.model_validate(raw)
 
 
@@ -245,7 +240,7 @@ async def get_assets(request: Request) -> JSONResponse:
     left out (reference §5.6). [INF] An id repeated in the list is answered once."""
     owner = _owner(request)
     try:
-        body = AssetBatchRequest.model_validate(await _object(request))
+        body = AssetBatchRequest.model_validate(json_object(await json_body(request)))
     except ValidationError as exc:
         return validation_reply(exc)
     store = store_of(request)
@@ -281,7 +276,7 @@ async def update_asset(request: Request) -> JSONResponse:
     owner = _owner(request)
     record = _owned(request, owner, "change")
     try:
-        body = UpdateAssetRequest.model_validate(await _object(request))
+        body = UpdateAssetRequest.model_validate(json_object(await json_body(request)))
     except ValidationError as exc:
         return validation_reply(exc)
     return JSONResponse(_asset_json(store_of(request).update(record.asset.id, body.to_wire())))

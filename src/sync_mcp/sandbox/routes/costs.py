@@ -23,7 +23,15 @@ from sync_mcp.api.costs import CostComponent, CostEstimate, CostEstimateRequest,
 from sync_mcp.api.models import CreateGenerationRequest
 from sync_mcp.api.prices import ESTIMATE_FPS, list_price_per_frame
 
-from ..http import VALIDATION_CODE, fail, json_body, require_auth, sandbox_config, sandbox_state, validation_reply
+from ..http import (
+    fail,
+    json_body,
+    json_object,
+    require_auth,
+    sandbox_config,
+    sandbox_state,
+    validation_reply,
+)
 from ..state import GenerationRecord
 from .generation_admin import find_generation
 
@@ -39,20 +47,13 @@ def _unpriced(model: str) -> Exception:
     return fail(422, "cost_estimate_unavailable", f"No price is available for model {model}.", field="model")
 
 
-async def _object_body(request: Request) -> dict[str, Any]:
-    body = await json_body(request)
-    if not isinstance(body, dict):
-        raise fail(400, VALIDATION_CODE, ["body: must be a JSON object"], field="body")
-    return body
-
-
 # ----------------------------------------------------------------------------------------------- estimates
 
 
 async def estimate(request: Request) -> JSONResponse:
     require_auth(request)
     try:
-        body = CostEstimateRequest.model_validate(await _object_body(request))
+        body = CostEstimateRequest.model_validate(json_object(await json_body(request)))
     except ValidationError as exc:
         return validation_reply(exc)
     per_frame = list_price_per_frame(body.model)
@@ -74,7 +75,7 @@ async def legacy_estimate(request: Request) -> JSONResponse:
     `SandboxConfig.estimate_media_seconds` of output at 30 fps whatever the inputs are ([INF])."""
     require_auth(request)
     try:
-        body = CreateGenerationRequest.model_validate(await _object_body(request))
+        body = CreateGenerationRequest.model_validate(json_object(await json_body(request)))
     except ValidationError as exc:
         return validation_reply(exc)
     per_frame = list_price_per_frame(body.model)

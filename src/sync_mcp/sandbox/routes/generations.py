@@ -17,7 +17,7 @@ from starlette.routing import Route
 from sync_mcp.api.client import API_LONG_POLL_MAX_SECONDS
 from sync_mcp.api.models import Generation, is_uuid
 
-from ..http import VALIDATION_CODE, fail, public_base_url, require_auth, sandbox_config, sandbox_state
+from ..http import VALIDATION_CODE, fail, public_base_url, query_list, require_auth, sandbox_config, sandbox_state
 from ..state import GenerationRecord
 from .files import output_url
 
@@ -80,14 +80,6 @@ def _query_error(field: str, message: str) -> Exception:
     return fail(400, VALIDATION_CODE, [message], field=field)
 
 
-def _query_list(request: Request, name: str) -> list[str]:
-    """A comma-separated list parameter ([INF] repeated parameters are accepted too, as the SDK sends them)."""
-    values: list[str] = []
-    for raw in request.query_params.getlist(name):
-        values.extend(v.strip() for v in raw.split(",") if v.strip())
-    return values
-
-
 def _query_bool(request: Request, name: str) -> bool | None:
     raw = request.query_params.get(name)
     if raw is None:
@@ -105,7 +97,7 @@ def _query_bool(request: Request, name: str) -> bool | None:
 
 def _wait_params(request: Request) -> tuple[bool, float, bool]:
     wait = bool(_query_bool(request, "wait"))
-    include = _query_list(request, "include")
+    include = query_list(request, "include")
     unknown = [v for v in include if v != "progress"]
     if unknown:
         raise _query_error("include", f"include must be a comma-separated list of: progress (got {unknown[0]})")
@@ -162,13 +154,13 @@ async def get_generation(request: Request) -> JSONResponse:
 async def list_generations(request: Request) -> JSONResponse:
     require_auth(request)
     state = sandbox_state(request)
-    statuses = _query_list(request, "status")
+    statuses = query_list(request, "status")
     bad = [s for s in statuses if s not in LISTABLE_STATUSES]
     if bad:
         raise _query_error("status", f"each value in status must be one of: {', '.join(LISTABLE_STATUSES)}")
-    ids = set(_query_list(request, "ids"))
-    sources = set(_query_list(request, "source"))
-    origins = set(_query_list(request, "generationSource"))
+    ids = set(query_list(request, "ids"))
+    sources = set(query_list(request, "source"))
+    origins = set(query_list(request, "generationSource"))
     project_id = request.query_params.get("projectId")
     if project_id is not None and not is_uuid(project_id):
         raise _query_error("projectId", "projectId must be a UUID")

@@ -8,8 +8,8 @@ are computed. [INF] Storage error replies imitate S3-style XML; the real provide
 
 from __future__ import annotations
 
-import hashlib
 import time
+from collections.abc import AsyncIterator
 from urllib.parse import quote, unquote, urlsplit
 
 from starlette.requests import Request
@@ -77,26 +77,18 @@ async def put_upload(request: Request) -> Response:
         receipt.status = refusal.status_code
         return refusal
 
-    path = store.spool_path()
-    digest = hashlib.sha256()
-    size = 0
-    try:
-        with path.open("wb") as out:
-            async for chunk in request.stream():
-                if not chunk:
-                    continue
+    async def received() -> AsyncIterator[bytes]:
+        async for chunk in request.stream():
+            if chunk:
                 receipt.chunks.append(len(chunk))
-                digest.update(chunk)
-                out.write(chunk)
-                size += len(chunk)
-    except BaseException:
-        path.unlink(missing_ok=True)
-        raise
-    if size != slot.size:
-        path.unlink(missing_ok=True)
+                yield chunk
+
+    spooled = await store.spool(received())
+    if spooled.size != slot.size:
+        spooled.path.unlink(missing_ok=True)
         receipt.status = 400
         return storage_error(400, "IncompleteBody", "You did not provide the number of bytes specified.")
-    store.keep_file(slot, path, size, digest.hexdigest())
+    store.keep_file(slot, spooled.path, spooled.size, spooled.sha256)
     receipt.status = 200
     return Response(status_code=200)
 
