@@ -5,8 +5,9 @@ The composition itself (which tool is in which toolset) is tools/toolsets.py.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 from .registry import ToolFn, spec_of
 
@@ -18,7 +19,12 @@ class Toolset:
     name: str
     description: str
     """One line for the model deciding whether to enable it, and for the README."""
-    tools: tuple[ToolFn, ...]
+    load: Callable[[], tuple[ToolFn, ...]]
+    """Imports the toolset's modules and returns its tools (called once, when the toolset is first used)."""
+
+    @cached_property
+    def tools(self) -> tuple[ToolFn, ...]:
+        return self.load()
 
     @property
     def tool_names(self) -> tuple[str, ...]:

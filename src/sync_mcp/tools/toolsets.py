@@ -8,86 +8,108 @@ turn one on with `enable_toolset` when the user asks for something outside what 
 
 from __future__ import annotations
 
-from . import (
-    assets,
-    batches,
-    costs,
-    downloads,
-    error_codes,
-    generation_admin,
-    generations,
-    lipsync,
-    models,
-    projects,
-    speech,
-    usage,
-    voices,
-)
+from .registry import ToolFn
 from .toolset import Toolset, choose
+
+# Each toolset's tools, imported when the toolset is first used: a server pays the import time only of the
+# toolsets it offers (start-up with the default `core` reads no module of the others).
+
+
+def _core() -> tuple[ToolFn, ...]:
+    from . import assets, costs, downloads, error_codes, generation_admin, generations, lipsync, models, voices
+
+    return (
+        lipsync.lipsync,
+        generations.create_generation,
+        generations.get_generation,
+        generation_admin.list_generations,
+        generation_admin.delete_generation,
+        costs.estimate_cost,
+        costs.get_generation_cost,
+        error_codes.list_error_codes,
+        models.list_models,
+        voices.list_voices,
+        assets.upload_media,
+        downloads.download_output,
+    )
+
+
+def _assets() -> tuple[ToolFn, ...]:
+    from . import assets
+
+    return (
+        assets.register_asset,
+        assets.list_assets,
+        assets.count_assets,
+        assets.get_asset,
+        assets.update_asset,
+        assets.delete_asset,
+    )
+
+
+def _voices() -> tuple[ToolFn, ...]:
+    from . import speech, voices
+
+    return (
+        voices.clone_voice,
+        voices.delete_voice,
+        speech.create_speech,
+        speech.create_speech_job,
+        speech.get_speech_job,
+    )
+
+
+def _projects() -> tuple[ToolFn, ...]:
+    from . import projects
+
+    return (
+        projects.create_project,
+        projects.list_projects,
+        projects.get_project,
+        projects.update_project,
+        projects.delete_project,
+    )
+
+
+def _batch() -> tuple[ToolFn, ...]:
+    from . import batches
+
+    return (batches.create_batch, batches.get_batch, batches.list_batches)
+
+
+def _usage() -> tuple[ToolFn, ...]:
+    from . import usage
+
+    return (usage.get_usage, usage.count_generations, usage.check_api)
+
 
 TOOLSETS: tuple[Toolset, ...] = (
     Toolset(
         "core",
         "lip-sync, talking photos and dubbing in one call; create, follow, list and delete generations; prices; "
         "error codes; models; voices; upload a local file; save a finished video",
-        (
-            lipsync.lipsync,
-            generations.create_generation,
-            generations.get_generation,
-            generation_admin.list_generations,
-            generation_admin.delete_generation,
-            costs.estimate_cost,
-            costs.get_generation_cost,
-            error_codes.list_error_codes,
-            models.list_models,
-            voices.list_voices,
-            assets.upload_media,
-            downloads.download_output,
-        ),
+        _core,
     ),
     Toolset(
         "assets",
         "the media library: register a public URL as an asset, list, count, read, update and delete assets",
-        (
-            assets.register_asset,
-            assets.list_assets,
-            assets.count_assets,
-            assets.get_asset,
-            assets.update_asset,
-            assets.delete_asset,
-        ),
+        _assets,
     ),
     Toolset(
         "voices",
         "clone a voice from a sample, delete a cloned voice, turn text into speech (an audio file, or a job)",
-        (
-            voices.clone_voice,
-            voices.delete_voice,
-            speech.create_speech,
-            speech.create_speech_job,
-            speech.get_speech_job,
-        ),
+        _voices,
     ),
-    Toolset(
-        "projects",
-        "projects that group generations and assets: create, list, read, update, delete",
-        (
-            projects.create_project,
-            projects.list_projects,
-            projects.get_project,
-            projects.update_project,
-            projects.delete_project,
-        ),
-    ),
+    Toolset("projects", "projects that group generations and assets: create, list, read, update, delete", _projects),
     Toolset(
         "batch",
         "many generations from one JSONL file of requests: create a batch, follow it, list batches",
-        (batches.create_batch, batches.get_batch, batches.list_batches),
+        _batch,
     ),
     Toolset(
         "usage",
         "what generations cost over a time range (e.g. this month), how many there are, whether the API is up",
-        (usage.get_usage, usage.count_generations, usage.check_api),
+        _usage,
     ),
 )
 DEFAULT_TOOLSETS = ("core",)
