@@ -21,6 +21,7 @@ BENCHMARKS = {
     "active_jobs": "bench.active_jobs",
     "tool_surface": "bench.tool_surface",
     "replicas": "bench.replicas",
+    "house": "bench.house",
 }
 
 
