@@ -18,7 +18,7 @@ from sync_mcp.sandbox import SandboxServer
 from sync_mcp.server import build_server
 
 from .conftest import data, error, make_settings, sent
-from .replies_api import edited_reply, fake_api
+from .fake_api import edited_reply, fake_api
 
 pytestmark = pytest.mark.anyio
 

@@ -22,7 +22,7 @@ from sync_mcp.services import fetch_guard
 from sync_mcp.services.fetch_guard import address_class, api_base_classes
 
 from .conftest import BASIC, data, make_settings
-from .fake_api import FakeAPI, StorageFaults, bystander, download_url, fake_api, redirect
+from .fake_api import FakeApi, StorageFaults, bystander, download_url, fake_api, redirect
 
 pytestmark = pytest.mark.anyio
 
@@ -35,7 +35,7 @@ def out(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-async def fake(api: SandboxServer) -> AsyncIterator[FakeAPI]:
+async def fake(api: SandboxServer) -> AsyncIterator[FakeApi]:
     async with fake_api(api.base_url) as f:
         yield f
 
@@ -88,13 +88,13 @@ async def download(client: Client, generation_id: str) -> Any:
 
 
 async def test_a_drip_fed_download_ends_at_its_deadline(
-    api: SandboxServer, fake: FakeAPI, out: Path, mode: str
+    api: SandboxServer, fake: FakeApi, out: Path, mode: str
 ) -> None:
     storage = StorageFaults()
-    async with Client(server(fake.url, out, api, SYNC_MCP_DOWNLOAD_TIMEOUT="1"), mode=mode) as client:  # type: ignore[arg-type]
+    async with Client(server(fake.base_url, out, api, SYNC_MCP_DOWNLOAD_TIMEOUT="1"), mode=mode) as client:  # type: ignore[arg-type]
         gid = await completed(client)
-        fake.on("GET", f"/v2/generations/{gid}/download", download_url(f"{fake.url}/storage/drip"))
-        fake.on("GET", "/storage/drip", answer(lambda: storage.drip(0.1)))
+        fake.on("GET", f"/v2/generations/{gid}/download", step=download_url(f"{fake.base_url}/storage/drip"))
+        fake.on("GET", "/storage/drip", step=answer(lambda: storage.drip(0.1)))
         result = await download(client, gid)
     err = data(result)
     assert result.is_error
@@ -105,14 +105,14 @@ async def test_a_drip_fed_download_ends_at_its_deadline(
 
 
 async def test_a_body_without_a_length_stops_at_the_size_cap(
-    api: SandboxServer, fake: FakeAPI, out: Path, mode: str
+    api: SandboxServer, fake: FakeApi, out: Path, mode: str
 ) -> None:
     storage = StorageFaults()
     cap = 2 * MIB
-    async with Client(server(fake.url, out, api, SYNC_MCP_MAX_DOWNLOAD_BYTES=str(cap)), mode=mode) as client:  # type: ignore[arg-type]
+    async with Client(server(fake.base_url, out, api, SYNC_MCP_MAX_DOWNLOAD_BYTES=str(cap)), mode=mode) as client:  # type: ignore[arg-type]
         gid = await completed(client)
-        fake.on("GET", f"/v2/generations/{gid}/download", download_url(f"{fake.url}/storage/endless"))
-        fake.on("GET", "/storage/endless", answer(storage.endless))
+        fake.on("GET", f"/v2/generations/{gid}/download", step=download_url(f"{fake.base_url}/storage/endless"))
+        fake.on("GET", "/storage/endless", step=answer(storage.endless))
         result = await download(client, gid)
     err = data(result)
     assert result.is_error
@@ -157,20 +157,20 @@ async def test_the_output_folder_quota(
 
 
 async def test_a_redirect_to_loopback_is_followed_when_the_api_is_on_loopback(
-    api: SandboxServer, fake: FakeAPI, out: Path, mode: str
+    api: SandboxServer, fake: FakeApi, out: Path, mode: str
 ) -> None:
     """The sandbox case: the API base is itself on 127.0.0.1, so its storage may be there too."""
-    async with bystander() as service, Client(server(fake.url, out, api), mode=mode) as client:  # type: ignore[arg-type]
+    async with bystander() as service, Client(server(fake.base_url, out, api), mode=mode) as client:  # type: ignore[arg-type]
         gid = await completed(client)
-        fake.on("GET", f"/v2/generations/{gid}/download", download_url(f"{fake.url}/storage/moved"))
-        fake.on("GET", "/storage/moved", redirect(f"{service.url}/internal/report.mp4"))
+        fake.on("GET", f"/v2/generations/{gid}/download", step=download_url(f"{fake.base_url}/storage/moved"))
+        fake.on("GET", "/storage/moved", step=redirect(f"{service.url}/internal/report.mp4"))
         saved = data(await download(client, gid))
     assert service.hits == ["/internal/report.mp4"]
     assert read(saved["path"]).endswith(b"internal data")
 
 
 async def test_a_redirect_to_loopback_is_refused_when_the_api_is_not_there(
-    api: SandboxServer, fake: FakeAPI, out: Path, mode: str, monkeypatch: pytest.MonkeyPatch
+    api: SandboxServer, fake: FakeApi, out: Path, mode: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The same storage, but the API base counts as a public address (as api.sync.so is): the storage's
     redirect to a service on this machine is refused before connecting, and nothing is saved."""
@@ -179,10 +179,10 @@ async def test_a_redirect_to_loopback_is_refused_when_the_api_is_not_there(
         return frozenset({"public"})
 
     monkeypatch.setattr(fetch_guard, "api_base_classes", public)
-    async with bystander() as service, Client(server(fake.url, out, api), mode=mode) as client:  # type: ignore[arg-type]
+    async with bystander() as service, Client(server(fake.base_url, out, api), mode=mode) as client:  # type: ignore[arg-type]
         gid = await completed(client)
-        fake.on("GET", f"/v2/generations/{gid}/download", download_url(f"{fake.url}/storage/moved"))
-        fake.on("GET", "/storage/moved", redirect(f"{service.url}/internal/report.mp4"))
+        fake.on("GET", f"/v2/generations/{gid}/download", step=download_url(f"{fake.base_url}/storage/moved"))
+        fake.on("GET", "/storage/moved", step=redirect(f"{service.url}/internal/report.mp4"))
         result = await download(client, gid)
     err = data(result)
     assert result.is_error
@@ -196,27 +196,27 @@ async def test_a_redirect_to_loopback_is_refused_when_the_api_is_not_there(
     ["http://10.255.255.1:9/x.mp4", "http://169.254.169.254/latest/meta-data", "file:///etc/passwd", "ftp://e.com/a"],
 )
 async def test_redirects_to_private_addresses_or_other_schemes_are_refused(
-    api: SandboxServer, fake: FakeAPI, out: Path, location: str
+    api: SandboxServer, fake: FakeApi, out: Path, location: str
 ) -> None:
     """Even with the API on loopback: a private network address is not loopback, and only http(s) is fetched."""
-    async with Client(server(fake.url, out, api), mode="auto") as client:  # type: ignore[arg-type]
+    async with Client(server(fake.base_url, out, api), mode="auto") as client:  # type: ignore[arg-type]
         gid = await completed(client)
-        fake.on("GET", f"/v2/generations/{gid}/download", download_url(f"{fake.url}/storage/moved"))
-        fake.on("GET", "/storage/moved", redirect(location))
+        fake.on("GET", f"/v2/generations/{gid}/download", step=download_url(f"{fake.base_url}/storage/moved"))
+        fake.on("GET", "/storage/moved", step=redirect(location))
         result = await download(client, gid)
     err = data(result)
     assert err["errorCode"] == "unsafe_download_url", err
     assert files_in(out) == []
 
 
-async def test_endless_redirects_stop(api: SandboxServer, fake: FakeAPI, out: Path) -> None:
-    async with Client(server(fake.url, out, api), mode="auto") as client:  # type: ignore[arg-type]
+async def test_endless_redirects_stop(api: SandboxServer, fake: FakeApi, out: Path) -> None:
+    async with Client(server(fake.base_url, out, api), mode="auto") as client:  # type: ignore[arg-type]
         gid = await completed(client)
-        fake.on("GET", f"/v2/generations/{gid}/download", download_url(f"{fake.url}/storage/loop"))
-        fake.on("GET", "/storage/loop", redirect(f"{fake.url}/storage/loop"), times=100)
+        fake.on("GET", f"/v2/generations/{gid}/download", step=download_url(f"{fake.base_url}/storage/loop"))
+        fake.on("GET", "/storage/loop", step=redirect(f"{fake.base_url}/storage/loop"), times=100)
         result = await download(client, gid)
     assert data(result)["errorCode"] == "output_download_failed"
-    assert fake.seen.count(("GET", "/storage/loop")) == 6, "the URL and five redirects"
+    assert len(fake.requests_to("/storage/loop", "GET")) == 6, "the URL and five redirects"
 
 
 def test_address_classes() -> None:

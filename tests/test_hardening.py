@@ -10,7 +10,7 @@
 - A non-ASCII `X-Sync-Api-Key` is a structured `invalid_api_key_header` error; a stdin line that is not JSON
   gets a JSON-RPC -32700 reply; a weak bearer token beyond loopback stops the server at start-up.
 
-The fake API (tests/replies_api.py) forwards to the sandbox, so idempotency replays are the sandbox's own.
+The fake API (tests/fake_api.py) forwards to the sandbox, so idempotency replays are the sandbox's own.
 """
 
 from __future__ import annotations
@@ -45,8 +45,8 @@ from sync_mcp.server.http import HttpConfigError, build_http_app
 from sync_mcp.tools.updates import generation_uri
 
 from .conftest import AUDIO, BASIC, TEST_KEY, VIDEO, data, error, make_settings, sent
+from .fake_api import FakeApi, edited_reply, fake_api, json_reply, raw_reply
 from .http_support import MCP_HEADERS, TOKEN, TOOLS_LIST, http_client, http_server
-from .replies_api import FakeApi, edited_reply, fake_api, json_reply, raw_reply
 from .secret_scan import SCAN, decoded, find_leaks
 
 pytestmark = pytest.mark.anyio

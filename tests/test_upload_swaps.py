@@ -27,7 +27,7 @@ from sync_mcp.server import build_server
 from sync_mcp.services.direct_create import DIRECT_MAX_BYTES
 
 from .conftest import data, make_settings, sent
-from .fake_api import FakeAPI, fake_api
+from .fake_api import FakeApi, fake_api
 
 pytestmark = [pytest.mark.anyio, pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="POSIX file types")]
 
@@ -55,14 +55,14 @@ def _release_fifo(path: Path) -> None:
 
 
 @pytest.fixture
-async def fake(api: SandboxServer) -> AsyncIterator[FakeAPI]:
+async def fake(api: SandboxServer) -> AsyncIterator[FakeApi]:
     async with fake_api(api.base_url) as f:
         yield f
 
 
 @pytest.fixture
-async def client(api: SandboxServer, fake: FakeAPI, tree: dict[str, Path], mode: str) -> AsyncIterator[Client]:
-    settings = make_settings(api, SYNC_BASE_URL=fake.url, SYNC_MCP_ALLOWED_DIRS=str(tree["root"]))
+async def client(api: SandboxServer, fake: FakeApi, tree: dict[str, Path], mode: str) -> AsyncIterator[Client]:
+    settings = make_settings(api, SYNC_BASE_URL=fake.base_url, SYNC_MCP_ALLOWED_DIRS=str(tree["root"]))
     async with Client(build_server(settings), mode=mode) as c:  # type: ignore[arg-type]
         yield c
 
@@ -131,12 +131,12 @@ async def call(client: Client, tool: str, arguments: dict[str, Any]) -> Any:
 
 @pytest.mark.parametrize("swap", [symlink_over, fifo_over, other_file_over], ids=["symlink", "fifo", "other"])
 async def test_a_file_swapped_during_the_upload_is_not_what_is_sent(
-    client: Client, api: SandboxServer, fake: FakeAPI, tree: dict[str, Path], swap: Any
+    client: Client, api: SandboxServer, fake: FakeApi, tree: dict[str, Path], swap: Any
 ) -> None:
     original = tree["clip"].read_bytes()
     secret = (tree["outside"] / "secret.mp4").read_bytes()
     action = swap(tree["clip"], tree["outside"] / "secret.mp4") if swap is symlink_over else swap(tree["clip"])
-    fake.on("GET", LOOKUP, then_forward(action))
+    fake.on("GET", LOOKUP, step=then_forward(action))
     result = await call(client, "upload_media", {"path": "clip.mp4"})
     out = data(result)
     assert not result.is_error, out
@@ -148,9 +148,9 @@ async def test_a_file_swapped_during_the_upload_is_not_what_is_sent(
 
 
 async def test_bytes_rewritten_after_hashing_are_not_uploaded(
-    client: Client, api: SandboxServer, fake: FakeAPI, tree: dict[str, Path]
+    client: Client, api: SandboxServer, fake: FakeApi, tree: dict[str, Path]
 ) -> None:
-    fake.on("GET", LOOKUP, then_forward(rewrite_in_place(tree["clip"])))
+    fake.on("GET", LOOKUP, step=then_forward(rewrite_in_place(tree["clip"])))
     result = await call(client, "upload_media", {"path": "clip.mp4"})
     err = data(result)
     assert result.is_error
@@ -180,7 +180,7 @@ SWAPS_BEFORE_OPEN = [
 
 @pytest.mark.parametrize(("swap", "code", "text"), SWAPS_BEFORE_OPEN, ids=[s[0] for s in SWAPS_BEFORE_OPEN])
 async def test_a_file_swapped_before_it_is_opened_is_refused(
-    client: Client, api: SandboxServer, fake: FakeAPI, tree: dict[str, Path], swap: str, code: str, text: str
+    client: Client, api: SandboxServer, fake: FakeApi, tree: dict[str, Path], swap: str, code: str, text: str
 ) -> None:
     """lipsync checks both files, then uploads the video: the audio is swapped meanwhile (checked, not yet
     opened). What is opened is checked again, so the call ends in a structured error and sends nothing of it."""
@@ -193,19 +193,19 @@ async def test_a_file_swapped_before_it_is_opened_is_refused(
         "fifo": fifo_over(voice),
         "other": other_file_over(voice),
     }[swap]
-    fake.on("GET", LOOKUP, then_forward(action))
+    fake.on("GET", LOOKUP, step=then_forward(action))
     result = await call(client, "lipsync", {"video": "clip.mp4", "audio": "voice.wav", "wait": False})
     err = data(result)
     assert result.is_error
     assert (err["errorCode"], err["field"]) == (code, "audio"), err
     assert text in err["message"]
-    assert fake.seen.count(("GET", LOOKUP)) == 1, "the audio was never hashed or looked up"
+    assert len(fake.requests_to(LOOKUP, "GET")) == 1, "the audio was never hashed or looked up"
     assert len(store(api).files) == 1, "only the video reached the storage"
     assert not [r for r in sent(api) if r.path.startswith("/v2/generate")], "no generation was created"
 
 
 async def test_a_link_out_of_the_folders_is_refused_on_the_direct_create_path(
-    client: Client, api: SandboxServer, fake: FakeAPI, tree: dict[str, Path]
+    client: Client, api: SandboxServer, fake: FakeApi, tree: dict[str, Path]
 ) -> None:
     """Small files travel with a multipart create (opened once with `open_checked`, like an upload): an audio that
     is a link to a file outside the folders is refused, and nothing is created or sent of it."""
