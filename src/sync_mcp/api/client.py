@@ -33,6 +33,7 @@ from sync_mcp import __version__
 from sync_mcp.logs import redactor
 
 from .errors import InvalidAPIKeyError, MissingAPIKeyError, SyncAPIError, TransportError, UnreadableReplyError
+from .proxies import ProxyRouting
 from .replies import REPLY_EXCERPT, decode_json, error_from, remember_reply, sent
 from .retries import RetryHook, RetryNotice, RetryPolicy, retry_automatically
 from .transport import ShardedTransport
@@ -86,8 +87,9 @@ class SyncClient:
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
             timeout=timeout or httpx.Timeout(30.0, connect=10.0, pool=10.0),
-            # Small pools instead of one big one: concurrent long-polls stay cheap (see transport.py).
-            transport=transport if transport is not None else ShardedTransport(),
+            # Small pools instead of one big one: concurrent long-polls stay cheap (see transport.py); the route
+            # (direct, or through the proxy the environment names) chosen per request (see proxies.py).
+            transport=transport if transport is not None else ProxyRouting(lambda proxy: ShardedTransport(proxy=proxy)),
             headers={"user-agent": f"sync-mcp/{__version__}", "x-sync-source": source},
             follow_redirects=False,
             cookies=NoCookies(),
@@ -305,4 +307,6 @@ async def _attempt(
             ) from None
     timed_out = cut.cancelled_caught or isinstance(failure, httpx.TimeoutException)
     what = "did not answer in time" if timed_out else f"failed ({type(failure).__name__})"
+    if isinstance(failure, httpx.ProxyError):  # says what the proxy answered, or why it cannot be used
+        what = f"failed at the proxy: {failure}"
     return TransportError(f"{method} {path} {what}.", outcome_unknown=(method == "POST"), timed_out=timed_out)

@@ -61,7 +61,8 @@ class _ReleasingStream(httpx.AsyncByteStream):
 
 
 class ShardedTransport(httpx.AsyncBaseTransport):
-    """An `httpx` transport over up to `max_shards` pools of `shard_size` connections each."""
+    """An `httpx` transport over up to `max_shards` pools of `shard_size` connections each (through `proxy`, if
+    given)."""
 
     def __init__(
         self,
@@ -70,12 +71,14 @@ class ShardedTransport(httpx.AsyncBaseTransport):
         max_shards: int = MAX_SHARDS,
         verify: ssl.SSLContext | bool = True,
         keepalive_expiry: float = 5.0,
+        proxy: str | None = None,
     ) -> None:
         if shard_size < 1 or max_shards < 1:
             raise ValueError("shard_size and max_shards must be at least 1")
         self.shard_size = shard_size
         self.max_shards = max_shards
         self._verify = verify
+        self._proxy = proxy
         self._expiry = keepalive_expiry
         self._limits = httpx.Limits(
             max_connections=shard_size, max_keepalive_connections=shard_size, keepalive_expiry=keepalive_expiry
@@ -93,7 +96,7 @@ class ShardedTransport(httpx.AsyncBaseTransport):
         if len(self._shards) < self.max_shards:
             if self._verify is True:
                 self._verify = httpx.create_ssl_context()  # built once, on first need, shared by all shards
-            shard = _Shard(httpx.AsyncHTTPTransport(verify=self._verify, limits=self._limits))
+            shard = _Shard(httpx.AsyncHTTPTransport(verify=self._verify, limits=self._limits, proxy=self._proxy))
             self._shards.append(shard)
             return shard
         return min(self._shards, key=lambda s: s.in_flight)

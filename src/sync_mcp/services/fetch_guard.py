@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import ipaddress
 import socket
-import urllib.request
 from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import urlsplit
 
 import anyio
 import httpx
+
+from sync_mcp.api.proxies import proxy_for
 
 AddressClass = Literal["public", "loopback", "private"]
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -118,7 +119,7 @@ class FetchGuard:
 
     def check_peer(self, response: httpx.Response) -> None:
         """After connecting: the address actually connected to (when the transport tells, and no proxy is used)."""
-        if _proxied(response.request.url):
+        if proxy_for(response.request.url) is not None:  # the peer is then the proxy, not the host
             return
         stream = response.extensions.get("network_stream")
         get_extra_info = getattr(stream, "get_extra_info", None)
@@ -131,11 +132,3 @@ class FetchGuard:
         address = _literal(str(peer[0])) if isinstance(peer, tuple) and peer else None
         if address is not None:
             self._check(address)
-
-
-def _proxied(url: httpx.URL) -> bool:
-    """True when the environment routes `url` through a proxy: the peer is then the proxy, not the host."""
-    proxies = urllib.request.getproxies()
-    if not (proxies.get(url.scheme) or proxies.get("all")):
-        return False
-    return not urllib.request.proxy_bypass(url.host)
