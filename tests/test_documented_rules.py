@@ -56,6 +56,16 @@ ALLOWED: list[tuple[str, dict[str, Any], str | None]] = [
     ("dubParams.numSpeakers 0 = auto (dubbing tutorial)", body([V], dubParams={**DUB, "numSpeakers": 0}), None),
     ("segments_secs on the video (SDK, deprecated)", body([{**V, "segments_secs": [[0, 1.5]]}, A]), "deprecated"),
     ("segments_frames on the video (SDK, deprecated)", body([{**V, "segments_frames": [[0, 45]]}, A]), "deprecated"),
+    (
+        "a react-1 option on lipsync-2 (reference §3.1 rule 10: model-gated options are ignored)",
+        body([V, A], options={"model_mode": "head"}),
+        "options.model_mode is ignored by lipsync-2",
+    ),
+    (
+        "an emotion on sync-3 (reference §3.1 rule 10)",
+        body([V, A], "sync-3", options={"prompt": "happy"}),
+        "options.prompt is ignored by sync-3",
+    ),
 ]
 
 REFUSED: list[tuple[str, dict[str, Any], str]] = [

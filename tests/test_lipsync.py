@@ -294,7 +294,6 @@ INVALID: list[tuple[dict[str, Any], str, str]] = [
     ({"video": VIDEO_URL, "audio": "line.wav", "voice_id": "v"}, BAD, "script"),
     ({"video": VIDEO_URL, "audio": "line.wav", "stability": 0.5}, BAD, "stability"),
     ({"image": "face.png", "audio": "line.wav", "model": "lipsync-2"}, "generation_unsupported_model", "model"),
-    ({"video": "speaker.mp4", "audio": "line.wav", "options": {"model_mode": "head"}}, BAD, "options.model_mode"),
     ({"video": VIDEO_URL, "audio": "line.wav", "wait": False, "download": True}, BAD, "download"),
     ({"video": VIDEO_URL, "audio": "face.png"}, "generation_input_asset_type_mismatch", "audio"),
     ({"video": "ftp://media.example.com/a.mp4", "audio": "line.wav"}, BAD, "video"),

@@ -131,18 +131,6 @@ CASES: list[tuple[str, dict[str, Any], str, str]] = [
         "provider.script",
     ),
     (
-        "react-1 option on lipsync-2",
-        body(options={"model_mode": "head"}),
-        "generation_input_validation_failed",
-        "options.model_mode",
-    ),
-    (
-        "emotion on sync-3",
-        body("sync-3", options={"prompt": "happy"}),
-        "generation_input_validation_failed",
-        "options.prompt",
-    ),
-    (
         "auto speaker detection on an image",
         body("sync-3", [I, A], options={"active_speaker_detection": {"auto_detect": True}}),
         "generation_input_face_selection_invalid",

@@ -22,10 +22,6 @@ OptionName = Literal[
     "reasoning_enabled",
 ]
 
-REACT_ONLY_OPTIONS: frozenset[str] = frozenset({"model_mode", "prompt"})
-"""Options the API only defines for react-1: sending them to another model is refused locally."""
-
-
 @dataclass(frozen=True)
 class ModelCapability:
     id: str

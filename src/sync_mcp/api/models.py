@@ -37,7 +37,7 @@ from pydantic import (
 from pydantic.json_schema import SkipJsonSchema
 from pydantic_core import PydanticCustomError
 
-from .capabilities import MODELS, REACT_ONLY_OPTIONS, ModelId
+from .capabilities import MODELS, ModelId
 from .languages import DubLanguage, SourceLanguage
 
 # ----------------------------------------------------------------------------------------------- basics
@@ -480,16 +480,9 @@ class CreateGenerationRequest(RequestModel):
     def _check_options(self, visual_type: str) -> None:
         if self.options is None:
             return
-        # Source: reference §3.1.3 (model_mode/prompt: react-1 only; auto_detect: "Video only — rejected for
-        # image inputs").
-        react_only = sorted(self.options.set_names() & REACT_ONLY_OPTIONS)
-        if react_only and self.model != "react-1":
-            raise rule_error(
-                "generation_input_validation_failed",
-                f"options.{react_only[0]}",
-                f"is a react-1 option; {self.model} does not support it",
-                "Use model react-1 for emotions and head motion, or drop options " + " and ".join(react_only) + ".",
-            )
+        # Source: reference §3.1.3 (auto_detect: "Video only — rejected for image inputs"). Options a model does
+        # not support (model_mode and prompt off react-1 among them) are ignored by the API: `warnings` says so
+        # (reference §3.1, rule 10).
         asd = self.options.active_speaker_detection
         if visual_type == "image" and asd is not None and asd.auto_detect:
             raise rule_error(
@@ -505,7 +498,7 @@ class CreateGenerationRequest(RequestModel):
         cap = MODELS[self.model]
         visual = next(i for i in self.input if i.type in ("video", "image"))
         if self.options is not None:
-            ignored = sorted(self.options.set_names() - cap.options - REACT_ONLY_OPTIONS - {"reasoning_enabled"})
+            ignored = sorted(self.options.set_names() - cap.options - {"reasoning_enabled"})
             out.extend(f"options.{name} is ignored by {self.model}" for name in ignored)
             if visual.type == "image" and self.options.sync_mode is not None:
                 out.append("options.sync_mode is ignored for image inputs")

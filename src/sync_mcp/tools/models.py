@@ -9,7 +9,7 @@ from mcp.server.mcpserver import Context
 from mcp.types import CallToolResult
 from pydantic import BaseModel, ConfigDict, Field
 
-from sync_mcp.api.capabilities import MODELS, REACT_ONLY_OPTIONS, ModelCapability, OptionName
+from sync_mcp.api.capabilities import MODELS, ModelCapability, OptionName
 from sync_mcp.api.model_list import list_models as fetch_models
 from sync_mcp.api.models import ModelInfo
 from sync_mcp.api.prices import ESTIMATE_FPS, PRICES
@@ -42,7 +42,6 @@ class ModelEntry(BaseModel):
     voice_inputs: list[str] = Field(default_factory=list, alias="voiceInputs", description="text = TTS from a script.")
     options: list[str] = Field(default_factory=list, description="Honoured.")
     ignored_options: list[str] = Field(default_factory=list, alias="ignoredOptions", description="Ignored by the API.")
-    refused_options: list[str] = Field(default_factory=list, alias="refusedOptions", description="Refused locally.")
     max_input_seconds: float | None = Field(default=None, alias="maxInputSeconds")
     typical_processing: str | None = Field(default=None, alias="typicalProcessing")
     price_per_second_usd: PriceRange | None = Field(
@@ -79,8 +78,7 @@ def model_entry(cap: ModelCapability | None, info: ModelInfo | None) -> ModelEnt
         visual_inputs=list(cap.visual_inputs),
         voice_inputs=list(cap.voice_inputs),
         options=honoured,
-        ignored_options=sorted(set(ALL_OPTIONS) - cap.options - REACT_ONLY_OPTIONS - UNCERTAIN_OPTIONS),
-        refused_options=sorted(REACT_ONLY_OPTIONS - cap.options),
+        ignored_options=sorted(set(ALL_OPTIONS) - cap.options - UNCERTAIN_OPTIONS),
         max_input_seconds=cap.max_input_seconds,
         typical_processing=cap.typical_processing or None,
         price_per_second_usd=_price_range(cap.id),
