@@ -115,11 +115,7 @@ class StdioServer:
     async def close(self) -> None:
         if self.proc.stdin is not None and not self.proc.stdin.is_closing():
             self.proc.stdin.close()
-        try:
-            await asyncio.wait_for(self.proc.wait(), 10)
-        except asyncio.TimeoutError:
-            self.proc.kill()
-            await self.proc.wait()
+        await await_exit(self.proc)
         self._reader.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await self._reader
@@ -137,6 +133,15 @@ async def stdio_server(
             yield server
         finally:
             await server.close()
+
+
+async def await_exit(proc: asyncio.subprocess.Process, grace: float = 10) -> None:
+    """Wait for a process asked to stop; kill it if it has not ended within `grace` seconds."""
+    try:
+        await asyncio.wait_for(proc.wait(), grace)
+    except asyncio.TimeoutError:
+        proc.kill()
+        await proc.wait()
 
 
 def free_port() -> int:
@@ -173,11 +178,7 @@ class SandboxProcess:
     async def stop(self) -> None:
         if self.proc.stdin is not None:
             self.proc.stdin.close()
-        try:
-            await asyncio.wait_for(self.proc.wait(), 10)
-        except asyncio.TimeoutError:
-            self.proc.kill()
-            await self.proc.wait()
+        await await_exit(self.proc)
 
 
 @contextlib.asynccontextmanager

@@ -25,7 +25,7 @@ from typing import Any
 import httpx
 
 from .harness import Figure, Result, median
-from .processes import PROTOCOL_VERSION, REPO_ROOT, base_env, cpu_seconds, free_port, sandbox_process
+from .processes import PROTOCOL_VERSION, REPO_ROOT, await_exit, base_env, cpu_seconds, free_port, sandbox_process
 from .waiting import BODY, SCHEDULE, _windows
 
 CLIENTS = 200
@@ -97,11 +97,7 @@ class Replica:
 
     async def stop(self) -> None:
         self.proc.terminate()
-        try:
-            await asyncio.wait_for(self.proc.wait(), 10)
-        except asyncio.TimeoutError:
-            self.proc.kill()
-            await self.proc.wait()
+        await await_exit(self.proc)
 
 
 @contextlib.asynccontextmanager
