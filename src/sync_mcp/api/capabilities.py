@@ -22,6 +22,7 @@ OptionName = Literal[
     "reasoning_enabled",
 ]
 
+
 @dataclass(frozen=True)
 class ModelCapability:
     id: str

@@ -8,14 +8,11 @@ proxy), each pool made on first use by the given factory (the sharded pools of t
 
 from __future__ import annotations
 
-import logging
 import os
 import urllib.request
 from collections.abc import Callable
 
 import httpx
-
-logger = logging.getLogger(__name__)
 
 SCHEMES = ("http", "https", "all", "no")
 
@@ -56,15 +53,7 @@ class ProxyRouting(httpx.AsyncBaseTransport):
     def _route(self, proxy: str | None) -> httpx.AsyncBaseTransport:
         transport = self._routes.get(proxy)
         if transport is None:
-            try:
-                if proxy is not None and httpx.Proxy(proxy).url.scheme.startswith("socks"):  # checked on first use
-                    import socksio  # noqa: F401  (httpx's SOCKS support)
-                transport = self._make(proxy)
-            except (ImportError, ValueError) as exc:  # a SOCKS proxy without `socksio`, or an unknown scheme
-                scheme = httpx.URL(proxy or "").scheme  # never the whole URL: it may hold the proxy's password
-                logger.warning("cannot use the %s proxy the environment names: %s", scheme, exc)
-                raise httpx.ProxyError(f"the {scheme} proxy the environment names cannot be used: {exc}") from None
-            self._routes[proxy] = transport
+            transport = self._routes[proxy] = self._make(proxy)
         return transport
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:

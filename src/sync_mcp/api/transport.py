@@ -96,7 +96,12 @@ class ShardedTransport(httpx.AsyncBaseTransport):
         if len(self._shards) < self.max_shards:
             if self._verify is True:
                 self._verify = httpx.create_ssl_context()  # built once, on first need, shared by all shards
-            shard = _Shard(httpx.AsyncHTTPTransport(verify=self._verify, limits=self._limits, proxy=self._proxy))
+            try:
+                pool = httpx.AsyncHTTPTransport(verify=self._verify, limits=self._limits, proxy=self._proxy)
+            except (ImportError, ValueError) as exc:  # a SOCKS proxy without `socksio`, or an unknown scheme
+                scheme = httpx.URL(self._proxy or "").scheme  # not the whole URL: it may hold the proxy's password
+                raise httpx.ProxyError(f"the {scheme} proxy cannot be used: {str(exc).rstrip('.')}") from None
+            shard = _Shard(pool)
             self._shards.append(shard)
             return shard
         return min(self._shards, key=lambda s: s.in_flight)
