@@ -8,15 +8,17 @@ import hmac
 import json
 import uuid
 from http import HTTPStatus
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from .config import SandboxConfig
 from .errors import catalog, suggestion_for
 from .state import SandboxState
+
+M = TypeVar("M", bound=BaseModel)
 
 VALIDATION_CODE = "generation_input_validation_failed"
 
@@ -197,6 +199,14 @@ def _code_and_field(err: Any) -> tuple[str, str]:
         # [INF] The reference lists "unsupported model" among the 400s; the catalog's code for it is this one.
         return "generation_unsupported_model", "model"
     return VALIDATION_CODE, loc_path(err["loc"])
+
+
+def validated(model: type[M], data: Any) -> M:
+    """`data` read as `model` (a request body or query); `raise`s the API's reply to it when it breaks a rule."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise ErrorReply(validation_reply(exc)) from None
 
 
 def validation_reply(exc: ValidationError) -> JSONResponse:

@@ -11,7 +11,6 @@ import uuid
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route
@@ -36,7 +35,7 @@ from ..http import (
     query_list,
     require_auth,
     sandbox_state,
-    validation_reply,
+    validated,
 )
 from ..project_store import unknown_project
 from .storage import storage_key, storage_url, store_of, upload_url
@@ -73,10 +72,7 @@ def _find(request: Request, owner: str) -> AssetRecord:
 
 async def create_upload_url(request: Request) -> JSONResponse:
     owner = _owner(request)
-    try:
-        body = CreateUploadUrlRequest.model_validate(json_object(await json_body(request)))
-    except ValidationError as exc:
-        return validation_reply(exc)
+    body = validated(CreateUploadUrlRequest, json_object(await json_body(request)))
     store = store_of(request)
     slot = store.new_slot(body.file_name, body.content_type, body.size, owner)
     return JSONResponse(
@@ -94,10 +90,7 @@ async def create_upload_url(request: Request) -> JSONResponse:
 
 async def create_asset(request: Request) -> JSONResponse:
     owner = _owner(request)
-    try:
-        body = CreateAssetRequest.model_validate(json_object(await json_body(request)))
-    except ValidationError as exc:
-        return validation_reply(exc)
+    body = validated(CreateAssetRequest, json_object(await json_body(request)))
     store = store_of(request)
     if unknown_project(sandbox_state(request), body.project_id):
         raise fail(422, "project_not_found", "Project not found.", field="projectId")
@@ -152,10 +145,7 @@ def _fmt(media: Any, content_type: str | None) -> str | None:
 async def find_uploaded(request: Request) -> JSONResponse:
     owner = _owner(request)
     raw = {k: request.query_params[k] for k in ("contentSha256", "type") if k in request.query_params}
-    try:
-        query = FindUploadedQuery.model_validate(raw)
-    except ValidationError as exc:
-        return validation_reply(exc)
+    query = validated(FindUploadedQuery, raw)
     matches = [
         r
         for r in store_of(request).live()
@@ -171,7 +161,7 @@ def _query(request: Request, model: type[AssetFilters] = ListAssetsQuery) -> Any
     raw: dict[str, Any] = {k: params[k] for k in names if k in params}
     if "types" in params:
         raw["types"] = query_list(request, "types")
-    return model.model_validate(raw)
+    return validated(model, raw)
 
 
 def _filtered(request: Request, query: AssetFilters, owner: str) -> list[AssetRecord]:
@@ -197,10 +187,7 @@ _SORT_KEYS: dict[str, Any] = {
 
 async def list_assets(request: Request) -> JSONResponse:
     owner = _owner(request)
-    try:
-        query = _query(request)
-    except ValidationError as exc:
-        return validation_reply(exc)
+    query = _query(request)
     sort_by = query.sort_by or "dateDesc"  # [INF] newest first unless asked otherwise
     descending = sort_by.endswith("Desc")
     records = sorted(_filtered(request, query, owner), key=_SORT_KEYS[sort_by.removesuffix("Desc").removesuffix("Asc")])
@@ -228,10 +215,7 @@ async def list_assets(request: Request) -> JSONResponse:
 async def count_assets(request: Request) -> JSONResponse:
     """A bare integer (reference §5.4)."""
     owner = _owner(request)
-    try:
-        query = _query(request, AssetFilters)
-    except ValidationError as exc:
-        return validation_reply(exc)
+    query = _query(request, AssetFilters)
     return JSONResponse(len(_filtered(request, query, owner)))
 
 
@@ -239,10 +223,7 @@ async def get_assets(request: Request) -> JSONResponse:
     """`POST /v2/assets/batch`: the listed assets this key may read, in the order asked; others are silently
     left out (reference §5.6). [INF] An id repeated in the list is answered once."""
     owner = _owner(request)
-    try:
-        body = AssetBatchRequest.model_validate(json_object(await json_body(request)))
-    except ValidationError as exc:
-        return validation_reply(exc)
+    body = validated(AssetBatchRequest, json_object(await json_body(request)))
     store = store_of(request)
     wanted = [body.ids] if isinstance(body.ids, str) else body.ids
     found: dict[str, AssetRecord] = {}
@@ -275,10 +256,7 @@ async def update_asset(request: Request) -> JSONResponse:
     """`PATCH /v2/assets/{id}`: the fields given replace the asset's; the reply is the asset (reference §5.8)."""
     owner = _owner(request)
     record = _owned(request, owner, "change")
-    try:
-        body = UpdateAssetRequest.model_validate(json_object(await json_body(request)))
-    except ValidationError as exc:
-        return validation_reply(exc)
+    body = validated(UpdateAssetRequest, json_object(await json_body(request)))
     return JSONResponse(_asset_json(store_of(request).update(record.asset.id, body.to_wire())))
 
 

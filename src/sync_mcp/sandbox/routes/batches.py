@@ -36,6 +36,7 @@ from ..http import (
     require_auth,
     sandbox_config,
     sandbox_state,
+    validated,
     validation_reply,
 )
 from .generate import magic_failure
@@ -130,10 +131,7 @@ async def get_batch(request: Request) -> JSONResponse:
 
 async def list_batches(request: Request) -> Response:
     require_auth(request)
-    try:
-        query = BatchListQuery.model_validate(dict(request.query_params))
-    except ValidationError as exc:
-        return validation_reply(exc)
+    query = validated(BatchListQuery, dict(request.query_params))
     state = sandbox_state(request)
     now = state.now()
     records = [

@@ -14,7 +14,6 @@ import math
 from decimal import Decimal
 from typing import Any
 
-from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -30,7 +29,7 @@ from ..http import (
     require_auth,
     sandbox_config,
     sandbox_state,
-    validation_reply,
+    validated,
 )
 from ..state import GenerationRecord
 from .generation_admin import find_generation
@@ -52,10 +51,7 @@ def _unpriced(model: str) -> Exception:
 
 async def estimate(request: Request) -> JSONResponse:
     require_auth(request)
-    try:
-        body = CostEstimateRequest.model_validate(json_object(await json_body(request)))
-    except ValidationError as exc:
-        return validation_reply(exc)
+    body = validated(CostEstimateRequest, json_object(await json_body(request)))
     per_frame = list_price_per_frame(body.model)
     if per_frame is None:
         raise _unpriced(body.model)
@@ -74,10 +70,7 @@ async def legacy_estimate(request: Request) -> JSONResponse:
     """Same body as create; answers an array. The sandbox never fetches media, so it prices
     `SandboxConfig.estimate_media_seconds` of output at 30 fps whatever the inputs are ([INF])."""
     require_auth(request)
-    try:
-        body = CreateGenerationRequest.model_validate(json_object(await json_body(request)))
-    except ValidationError as exc:
-        return validation_reply(exc)
+    body = validated(CreateGenerationRequest, json_object(await json_body(request)))
     per_frame = list_price_per_frame(body.model)
     if per_frame is None:
         # [INF] The legacy endpoint documents only 401 and 500; refusing like the current one is our reading.

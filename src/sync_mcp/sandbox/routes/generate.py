@@ -20,7 +20,6 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -31,7 +30,15 @@ from sync_mcp.api.models import CreateGenerationRequest
 from ..asset_store import owner_of
 from ..config import SandboxConfig
 from ..generation_form import read_generation_form
-from ..http import VALIDATION_CODE, fail, json_body, require_auth, sandbox_config, sandbox_state, validation_reply
+from ..http import (
+    VALIDATION_CODE,
+    fail,
+    json_body,
+    require_auth,
+    sandbox_config,
+    sandbox_state,
+    validated,
+)
 from ..project_store import unknown_project
 from ..state import SandboxState, ScriptedFailure
 from ..webhooks import schedule_webhook
@@ -105,10 +112,7 @@ def accept_create(
         )
 
     accepted, output_file_name = _with_clean_file_name(raw)
-    try:
-        CreateGenerationRequest.model_validate(accepted)
-    except ValidationError as exc:
-        return validation_reply(exc)
+    validated(CreateGenerationRequest, accepted)
     # unknown assetId: 404 asset_not_found ([INF], see there); the form's own files are not registered yet
     require_known_assets(request, _without_assets(accepted, pending_assets))
     if unknown_project(state, accepted.get("projectId")):

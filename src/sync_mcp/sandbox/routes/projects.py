@@ -10,7 +10,6 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -18,7 +17,15 @@ from starlette.routing import Route
 from sync_mcp.api.projects import CreateProjectRequest, DeletedProject, ProjectListQuery, UpdateProjectRequest
 
 from ..asset_store import asset_store
-from ..http import VALIDATION_CODE, fail, json_body, json_object, require_auth, sandbox_state, validation_reply
+from ..http import (
+    VALIDATION_CODE,
+    fail,
+    json_body,
+    json_object,
+    require_auth,
+    sandbox_state,
+    validated,
+)
 from ..project_store import DeletedProjectId, ProjectRecord, ProjectStore, project_store
 
 DEFAULT_PAGE = 10
@@ -36,10 +43,7 @@ def _json(record: ProjectRecord) -> dict[str, Any]:
 async def create_project(request: Request) -> JSONResponse:
     require_auth(request)
     raw = json_object(await json_body(request))
-    try:
-        body = CreateProjectRequest.model_validate(raw)
-    except ValidationError as exc:
-        return validation_reply(exc)
+    body = validated(CreateProjectRequest, raw)
     try:
         record, created = _store(request).create(body, str(uuid.uuid4()))
     except DeletedProjectId:
@@ -53,10 +57,7 @@ async def create_project(request: Request) -> JSONResponse:
 
 async def list_projects(request: Request) -> JSONResponse:
     require_auth(request)
-    try:
-        query = ProjectListQuery.model_validate(dict(request.query_params))
-    except ValidationError as exc:
-        return validation_reply(exc)
+    query = validated(ProjectListQuery, dict(request.query_params))
     records = _store(request).live()
     if query.search_query:
         needle = query.search_query.casefold()
@@ -98,10 +99,7 @@ async def update_project(request: Request) -> JSONResponse:
     require_auth(request)
     record = _find(request)
     raw = json_object(await json_body(request))
-    try:
-        body = UpdateProjectRequest.model_validate(raw)
-    except ValidationError as exc:
-        return validation_reply(exc)
+    body = validated(UpdateProjectRequest, raw)
     return JSONResponse(_json(_store(request).update(record.project.id, body.to_wire())))
 
 

@@ -15,7 +15,6 @@ import re
 from datetime import datetime, timedelta
 from typing import Any
 
-from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -33,7 +32,7 @@ from ..http import (
     require_auth,
     sandbox_config,
     sandbox_state,
-    validation_reply,
+    validated,
 )
 from ..rate_limits import enforce
 from ..speech_store import SpeechJobRecord, speech_store
@@ -46,10 +45,7 @@ TAKE_NAME = re.compile(r"^(?P<id>[0-9a-f-]{36})\.wav$")
 async def _speech_body(request: Request) -> SpeechRequest | JSONResponse:
     """The validated body (or the 400 reply), its voice checked: a UUID must name a known voice."""
     raw = json_object(await json_body(request))
-    try:
-        body = SpeechRequest.model_validate(raw)
-    except ValidationError as exc:
-        return validation_reply(exc)
+    body = validated(SpeechRequest, raw)
     if (
         is_uuid(body.voice_id)
         and voice_store(sandbox_state(request)).find(body.voice_id, public_base_url(request)) is None

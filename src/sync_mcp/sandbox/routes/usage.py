@@ -13,7 +13,6 @@ from collections.abc import AsyncIterator
 from datetime import datetime, timezone
 from typing import Any
 
-from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, StreamingResponse
 from starlette.routing import Route
@@ -23,7 +22,7 @@ from sync_mcp.api.capabilities import TERMINAL_STATUSES
 from sync_mcp.api.usage import GenerationCount, GenerationCountQuery, GenerationUsage, UsagePage, UsageQuery, iso_utc
 
 from ..asset_store import owner_of
-from ..http import VALIDATION_CODE, fail, require_auth, sandbox_config, sandbox_state, validation_reply
+from ..http import VALIDATION_CODE, fail, require_auth, sandbox_config, sandbox_state, validated
 from ..state import ACTIVE_STATUSES, GenerationRecord
 from .costs import recorded_costs
 from .generations import generation_source
@@ -64,10 +63,7 @@ def _usage_item(request: Request, record: GenerationRecord) -> dict[str, Any]:
 async def list_usage(request: Request) -> JSONResponse:
     """Finished generations whose `finishedAt` is in `[startTime, endTime)`, oldest first, paged."""
     require_auth(request)
-    try:
-        query = UsageQuery.model_validate(_query_values(request, ()))
-    except ValidationError as exc:
-        return validation_reply(exc)
+    query = validated(UsageQuery, _query_values(request, ()))
     state = sandbox_state(request)
     now = state.now()
     wall_now = datetime.now(timezone.utc)
@@ -101,10 +97,7 @@ async def list_usage(request: Request) -> JSONResponse:
 
 async def count_generations(request: Request) -> JSONResponse:
     require_auth(request)
-    try:
-        query = GenerationCountQuery.model_validate(_query_values(request, LIST_PARAMETERS))
-    except ValidationError as exc:
-        return validation_reply(exc)
+    query = validated(GenerationCountQuery, _query_values(request, LIST_PARAMETERS))
     state = sandbox_state(request)
     now = state.now()
     owner = owner_of(request.headers["x-api-key"])

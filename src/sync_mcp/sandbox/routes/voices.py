@@ -13,7 +13,6 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -31,7 +30,7 @@ from ..http import (
     require_auth,
     sandbox_config,
     sandbox_state,
-    validation_reply,
+    validated,
 )
 from ..rate_limits import enforce
 from ..voice_store import VoiceStore, voice_store
@@ -83,10 +82,7 @@ async def clone_voice(request: Request) -> JSONResponse:
     state = sandbox_state(request)
     enforce(state, "POST /v2/voices", CLONES_PER_HOUR, 3600)  # every attempt counts ([INF])
     raw = json_object(await json_body(request))
-    try:
-        body = CloneVoiceRequest.model_validate(raw)
-    except ValidationError as exc:
-        return validation_reply(exc)
+    body = validated(CloneVoiceRequest, raw)
     store = _store(request)
     slots = sandbox_config(request).voice_clone_slots
     if len(store.clones) >= slots:
