@@ -15,9 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import anyio
 import httpx
-import uvicorn
 from mcp import Client
 from mcp.client.auth import OAuthClientProvider
 from mcp.client.streamable_http import streamable_http_client
@@ -31,6 +29,7 @@ from sync_mcp.server.http import build_http_app
 from sync_mcp.server.oauth.store import MemoryOAuthStore
 
 from .conftest import make_settings
+from .http_support import serving
 
 SECRET = "test-oauth-secret-0f6b1d2e9a7c4b3f8e5d"
 REDIRECT = "http://127.0.0.1:33418/callback"
@@ -78,17 +77,8 @@ async def oauth_server(api: SandboxServer, **overrides: Any) -> AsyncIterator[OA
     clock = Clock()
     store = MemoryOAuthStore(clock=clock)
     server, app = build_http_app(make_settings(api, **values), oauth_options={"clock": clock, "store": store})
-    config = uvicorn.Config(app, log_config=None, log_level="warning", timeout_graceful_shutdown=1)
-    runner = uvicorn.Server(config)
-    async with anyio.create_task_group() as tg:
-        tg.start_soon(lambda: runner.serve(sockets=[sock]))
-        with anyio.fail_after(10):
-            while not runner.started:  # noqa: ASYNC110 - uvicorn exposes a flag, not an event
-                await anyio.sleep(0.01)
-        try:
-            yield OAuthServer(server, base, store, clock)
-        finally:
-            runner.should_exit = True
+    async with serving(app, sock):
+        yield OAuthServer(server, base, store, clock)
 
 
 @dataclass
