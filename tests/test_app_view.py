@@ -26,20 +26,13 @@ from sync_mcp.server import app as server_app
 from sync_mcp.server import build_server
 from sync_mcp.server.apps import VIEW_TOOLS, VIEW_URI
 
-from .conftest import data, make_settings
+from .conftest import BASIC, data, make_settings
 
 pytestmark = pytest.mark.anyio
 
 ROOT = Path(__file__).resolve().parent.parent
 UI = advertise(EXTENSION_ID, {"mimeTypes": [APP_MIME_TYPE]})
 UI_WITHOUT_HTML = advertise(EXTENSION_ID)  # declares the extension but not the HTML profile: no view
-BASIC = {
-    "model": "lipsync-2",
-    "input": [
-        {"type": "video", "url": "https://media.example.com/in/speaker.mp4"},
-        {"type": "audio", "url": "https://media.example.com/in/line.wav"},
-    ],
-}
 
 
 def wire(model: BaseModel) -> Any:

@@ -22,19 +22,12 @@ from sync_mcp.config import Settings
 from sync_mcp.sandbox import SandboxServer
 from sync_mcp.services.folders import folders_for
 
-from .conftest import TEST_KEY, data, make_settings
+from .conftest import BASIC, TEST_KEY, data, make_settings
 from .http_support import TOKEN, http_client, http_server
 
 pytestmark = pytest.mark.anyio
 
 OTHER_KEY = "sk-test-SYNCMCP-second-user-92b7d04e"
-BASIC = {
-    "model": "lipsync-2",
-    "input": [
-        {"type": "video", "url": "https://media.example.com/in/speaker.mp4"},
-        {"type": "audio", "url": "https://media.example.com/in/line.wav"},
-    ],
-}
 MIB = 1024 * 1024
 LIPSYNC_PROMPT = PromptReference(type="ref/prompt", name="lipsync_video")
 

@@ -28,7 +28,7 @@ from sync_mcp.server.http import build_http_app
 from sync_mcp.server.state_backend import state_backend
 from sync_mcp.server.tasks import CreateTaskResult, DetailedTask
 
-from .conftest import TEST_KEY, data, error, make_settings, sent
+from .conftest import AUDIO, BASIC, TEST_KEY, VIDEO, data, error, make_settings, sent
 from .http_support import TOKEN, http_client, post_delivery, serving
 from .oauth_support import SECRET, Browser, MemoryTokens, list_tools_with, oauth_client, tokens_for
 from .redis_support import (
@@ -49,14 +49,7 @@ __all__ = ["durable_redis", "redis_server"]  # fixtures
 
 pytestmark = pytest.mark.anyio
 
-BODY = {
-    "model": "lipsync-2",
-    "input": [
-        {"type": "video", "url": "https://media.example.com/in/speaker.mp4"},
-        {"type": "audio", "url": "https://media.example.com/in/line.wav"},
-    ],
-}
-LIPSYNC = {"video": "https://media.example.com/in/speaker.mp4", "audio": "https://media.example.com/in/line.wav"}
+LIPSYNC = {"video": VIDEO, "audio": AUDIO}
 OTHER_KEY = "sk-test-SYNCMCP-replica-second-user-4e7a"
 POLL = 0.05
 
@@ -66,7 +59,7 @@ def uri_of(generation_id: str) -> str:
 
 
 async def create(client: Client) -> str:
-    return str(data(await client.call_tool("create_generation", BODY))["id"])
+    return str(data(await client.call_tool("create_generation", BASIC))["id"])
 
 
 def creates(api: SandboxServer) -> int:
@@ -266,7 +259,7 @@ async def test_a_sign_in_through_one_replica_works_on_both(api: SandboxServer, r
     browser, storage = Browser(TEST_KEY), MemoryTokens()
     async with replicas(settings) as (a, b), balancer([a.base_url, b.base_url], sock) as (url, proxy):
         async with oauth_client(f"{url}/mcp", browser, mode="auto", storage=storage) as (client, _):
-            created = data(await client.call_tool("create_generation", BODY))
+            created = data(await client.call_tool("create_generation", BASIC))
             with anyio.fail_after(30):
                 done = data(await client.call_tool("get_generation", {"id": created["id"], "wait": True}))
         assert storage.tokens is not None
@@ -302,7 +295,7 @@ async def test_a_confirmation_asked_by_one_replica_is_answered_to_the_other(
 
     async with replicas(settings) as (a, b), balancer([a.base_url, b.base_url]) as (url, proxy):
         async with http_client(f"{url}/mcp", mode="auto", elicitation_callback=approve) as client:
-            result = await client.call_tool("create_generation", BODY)
+            result = await client.call_tool("create_generation", BASIC)
     calls = [replica for replica, method in proxy.rpc if method == "tools/call"]
     assert data(result)["status"] == "PENDING", result
     assert len(asked) == 1 and "$0.60" in asked[0]

@@ -18,17 +18,9 @@ from sync_mcp.api.capabilities import MODELS
 from sync_mcp.sandbox import SandboxServer
 from sync_mcp.server import build_server
 
-from .conftest import TEST_KEY, make_settings
+from .conftest import BASIC, TEST_KEY, make_settings
 
 pytestmark = pytest.mark.anyio
-
-BASIC = {
-    "model": "lipsync-2",
-    "input": [
-        {"type": "video", "url": "https://media.example.com/in/speaker.mp4"},
-        {"type": "audio", "url": "https://media.example.com/in/line.wav"},
-    ],
-}
 
 
 def data(result: CallToolResult) -> dict[str, Any]:

@@ -20,18 +20,10 @@ from sync_mcp.logs import REDACTED, redactor
 from sync_mcp.sandbox import SandboxServer
 from sync_mcp.server import build_server
 
-from .conftest import AUDIO, TEST_KEY, error, make_settings, sent
+from .conftest import AUDIO, BASIC, TEST_KEY, error, make_settings, sent
 from .secret_scan import SCAN, find_leaks
 
 pytestmark = pytest.mark.anyio
-
-BASIC = {
-    "model": "lipsync-2",
-    "input": [
-        {"type": "video", "url": "https://media.example.com/in/speaker.mp4"},
-        {"type": "audio", "url": "https://media.example.com/in/line.wav"},
-    ],
-}
 
 
 def test_the_scan_catches_a_leak_in_a_log_line(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -21,18 +21,11 @@ from sync_mcp.server import build_server
 from sync_mcp.server.task_handles import TaskExpiredError, TaskStore
 from sync_mcp.server.tasks import TASKS_EXTENSION, CreateTaskResult, DetailedTask, TaskIdParams
 
-from .conftest import TEST_KEY, error, make_settings, sent
+from .conftest import AUDIO, BASIC, TEST_KEY, VIDEO, error, make_settings, sent
 from .http_support import TOKEN, http_client, http_server
 
 pytestmark = pytest.mark.anyio
 
-BASIC = {
-    "model": "lipsync-2",
-    "input": [
-        {"type": "video", "url": "https://media.example.com/in/speaker.mp4"},
-        {"type": "audio", "url": "https://media.example.com/in/line.wav"},
-    ],
-}
 POLL_SECONDS = 0.05  # the test client polls faster than the suggested interval to stay quick
 
 
@@ -256,7 +249,7 @@ async def test_over_http_a_task_answers_only_to_the_user_who_made_it(
     assert task.result and task.result["structuredContent"]["status"] == "COMPLETED"
 
 
-LIPSYNC = {"video": "https://media.example.com/in/speaker.mp4", "audio": "https://media.example.com/in/line.wav"}
+LIPSYNC = {"video": VIDEO, "audio": AUDIO}
 
 
 async def test_lipsync_creates_once_then_runs_as_a_task(api: SandboxServer) -> None:
