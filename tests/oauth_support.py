@@ -52,7 +52,8 @@ class Clock:
 class OAuthServer:
     server: SyncMCPServer
     base_url: str
-    store: MemoryOAuthStore
+    store: MemoryOAuthStore | None
+    """The in-memory store (None when the server keeps its state in Redis)."""
     clock: Clock
 
     @property
@@ -61,9 +62,11 @@ class OAuthServer:
 
 
 @asynccontextmanager
-async def oauth_server(api: SandboxServer, **overrides: Any) -> AsyncIterator[OAuthServer]:
+async def oauth_server(
+    api: SandboxServer, redis_url: str | None = None, **overrides: Any
+) -> AsyncIterator[OAuthServer]:
     """The server with SYNC_MCP_AUTH=oauth on a free loopback port, its public URL that port; the deployment has
-    no Sync key of its own unless `overrides` give one."""
+    no Sync key of its own unless `overrides` give one. With `redis_url` its state is in that Redis."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.bind(("127.0.0.1", 0))
     base = f"http://127.0.0.1:{sock.getsockname()[1]}"
@@ -74,9 +77,12 @@ async def oauth_server(api: SandboxServer, **overrides: Any) -> AsyncIterator[OA
         "SYNC_MCP_SECRET_KEY": SECRET,
         **overrides,
     }
+    if redis_url is not None:
+        values |= {"SYNC_MCP_REDIS_URL": redis_url, "SYNC_MCP_REDIS_NAMESPACE": "sync-mcp-test"}
     clock = Clock()
-    store = MemoryOAuthStore(clock=clock)
-    server, app = build_http_app(make_settings(api, **values), oauth_options={"clock": clock, "store": store})
+    store = MemoryOAuthStore(clock=clock) if redis_url is None else None
+    options: dict[str, Any] = {"clock": clock, **({"store": store} if store is not None else {})}
+    server, app = build_http_app(make_settings(api, **values), oauth_options=options)
     async with serving(app, sock):
         yield OAuthServer(server, base, store, clock)
 

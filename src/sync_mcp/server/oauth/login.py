@@ -71,7 +71,7 @@ def api_key_checker(settings: Settings) -> KeyChecker:
     return check
 
 
-def _page(title: str, body: str, status: int = 200) -> HTMLResponse:
+def page(title: str, body: str, status: int = 200) -> HTMLResponse:
     document = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{html.escape(title)} · sync-mcp</title>
@@ -91,7 +91,7 @@ button{{padding:.6rem 1.2rem;font-size:1rem;border-radius:8px;border:0}}
 
 
 def _expired_page() -> HTMLResponse:
-    return _page(
+    return page(
         "Sign-in expired",
         "<h1>This sign-in link has expired</h1><p>It was used already or is more than a few minutes old. "
         "Go back to your app and connect to this server again.</p>",
@@ -126,7 +126,7 @@ until you disconnect it.</p>
 <div class="buttons"><button class="primary" type="submit" name="action" value="sign-in">Sign in</button>
 <button class="secondary" type="submit" name="action" value="cancel" formnovalidate>Cancel</button></div>
 </form>"""
-    return _page("Sign in", body, status=200 if problem is None else 400)
+    return page("Sign in", body, status=200 if problem is None else 400)
 
 
 def login_endpoint(provider: SyncOAuthProvider, check_key: KeyChecker) -> Callable[[Request], Awaitable[Response]]:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import logging
 import secrets
 import time
@@ -43,6 +44,7 @@ from pydantic import AnyUrl
 from sync_mcp.logs import redactor
 from sync_mcp.tools.grants import KeyBoundAccessToken
 
+from .limits import UNUSED_CLIENT_TTL, registration_problem
 from .sealing import KeySealer, SealError
 from .store import OAuthStore, Record
 
@@ -163,19 +165,31 @@ class SyncOAuthProvider(OAuthAuthorizationServerProvider[SyncAuthorizationCode, 
             if problem is not None:
                 raise RegistrationError("invalid_redirect_uri", f"redirect_uri {problem}")
         record = client_info.model_dump(mode="json", exclude_none=True)
-        await self.store.put("client", client_info.client_id, record, None)
+        too_big = registration_problem(client_info, len(json.dumps(record)))
+        if too_big is not None:
+            raise RegistrationError("invalid_client_metadata", too_big)
+        await self.store.put("client", client_info.client_id, record, UNUSED_CLIENT_TTL)
         name = (client_info.client_name or "unnamed")[:80]
         logger.info("OAuth client registered: %r (%d redirect URIs)", name, len(uris))
 
+    async def keep_client(self, client_id: str) -> None:
+        """A client with a grant lives as long as its grants (a new grant, or a refresh, extends it)."""
+        record = await self.store.get("client", client_id)
+        if record is not None:
+            await self.store.put("client", client_id, record, self.refresh_ttl)
+
     # ------------------------------------------------------------------------------------- authorization
 
+    def resource_problem(self, resource: str) -> str | None:
+        """Why an RFC 8707 resource indicator is refused, or None."""
+        if same_resource(resource, self.resource) or same_resource(resource, self.issuer):
+            return None
+        return f"This server issues tokens for {self.resource} only, not for the resource the app asked for."
+
     async def authorize(self, client: OAuthClientInformationFull, params: AuthorizationParams) -> str:
-        """Park the request and send the browser to the sign-in page (the SDK has checked the client, the
-        redirect URI and the scope)."""
-        if params.resource and not (
-            same_resource(params.resource, self.resource) or same_resource(params.resource, self.issuer)
-        ):
-            raise AuthorizeError("invalid_target", f"this server issues tokens for {self.resource} only")
+        """Park the request and send the browser to the sign-in page (gate.py has checked the whole request)."""
+        if params.resource and (problem := self.resource_problem(params.resource)):
+            raise AuthorizeError("invalid_target", problem)
         request_id = secrets.token_urlsafe(32)
         login: Record = {
             "client_id": client.client_id,
@@ -231,6 +245,7 @@ class SyncOAuthProvider(OAuthAuthorizationServerProvider[SyncAuthorizationCode, 
             "created_at": self.clock(),
         }
         await self.store.put("grant", grant_id, grant, self.refresh_ttl)
+        await self.keep_client(login["client_id"])
         code = secrets.token_urlsafe(32)
         await self.store.put(
             "code",
@@ -322,6 +337,7 @@ class SyncOAuthProvider(OAuthAuthorizationServerProvider[SyncAuthorizationCode, 
         if grant is None:
             raise TokenError("invalid_grant", f"this connection was signed out. {RECONNECT}")
         await self.store.put("grant", refresh_token.grant_id, grant, self.refresh_ttl)  # active grants live on
+        await self.keep_client(client.client_id)
         return await self._issue(client.client_id, refresh_token.grant_id, scopes)
 
     async def _issue(self, client_id: str, grant_id: str, scopes: list[str]) -> OAuthToken:

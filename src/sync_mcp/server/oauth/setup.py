@@ -19,7 +19,13 @@ from urllib.parse import urlsplit
 
 from mcp.server import MCPServer
 from mcp.server.auth.handlers.metadata import MetadataHandler, ProtectedResourceMetadataHandler
-from mcp.server.auth.routes import build_metadata, build_resource_metadata_url, cors_middleware
+from mcp.server.auth.routes import (
+    AUTHORIZATION_PATH,
+    REGISTRATION_PATH,
+    build_metadata,
+    build_resource_metadata_url,
+    cors_middleware,
+)
 from mcp.server.auth.settings import AuthSettings, ClientRegistrationOptions, RevocationOptions
 from mcp.shared.auth import ProtectedResourceMetadata
 from starlette.applications import Starlette
@@ -29,6 +35,7 @@ from sync_mcp.config import Settings
 from sync_mcp.logs import redactor
 
 from ..http import HttpConfigError, is_loopback
+from .gate import authorization_endpoint, registration_endpoint
 from .login import KeyChecker, api_key_checker, login_endpoint
 from .provider import LOGIN_PATH, SyncOAuthProvider
 from .sealing import MIN_SECRET_LENGTH, KeySealer
@@ -119,10 +126,11 @@ class OAuthSetup:
             path=self.mcp_path,
             resource_metadata_url=self.resource_metadata_url,
         )
+        registration = self.auth.client_registration_options or ClientRegistrationOptions(enabled=True)
         metadata = build_metadata(
             self.auth.issuer_url,
             self.auth.service_documentation_url,
-            self.auth.client_registration_options or ClientRegistrationOptions(enabled=True),
+            registration,
             self.auth.revocation_options or RevocationOptions(enabled=True),
         )
         metadata.authorization_response_iss_parameter_supported = True
@@ -131,12 +139,24 @@ class OAuthSetup:
             *(metadata.token_endpoint_auth_methods_supported or []),
             "none",
         ]
-        route = Route(
-            AS_METADATA_PATH,
-            endpoint=cors_middleware(MetadataHandler(metadata).handle, ["GET", "OPTIONS"]),
-            methods=["GET", "OPTIONS"],
-        )
-        app.router.routes.insert(0, route)  # ahead of the SDK's own, which lacks the flag
+        ours = [  # ahead of the SDK's own: metadata with the flags, and the bounded open doors (gate.py)
+            Route(
+                AS_METADATA_PATH,
+                endpoint=cors_middleware(MetadataHandler(metadata).handle, ["GET", "OPTIONS"]),
+                methods=["GET", "OPTIONS"],
+            ),
+            Route(
+                REGISTRATION_PATH,
+                endpoint=cors_middleware(registration_endpoint(self.provider, registration), ["POST", "OPTIONS"]),
+                methods=["POST", "OPTIONS"],
+            ),
+            Route(
+                AUTHORIZATION_PATH,
+                endpoint=authorization_endpoint(self.provider),
+                methods=["GET", "POST"],
+            ),
+        ]
+        app.router.routes[:0] = ours
 
 
 def build_oauth(
