@@ -36,6 +36,7 @@ from .oauth_support import (
     Pkce,
     authorization_url,
     callback_query,
+    credentials,
     exchange,
     list_tools_with,
     oauth_client,
@@ -130,11 +131,7 @@ async def test_revoking_the_grant_ends_the_session_and_the_host_signs_in_again(a
             async with httpx.AsyncClient() as http:
                 reply = await http.post(
                     f"{srv.base_url}/revoke",
-                    data={
-                        "token": revoked.access_token,
-                        "client_id": storage.client.client_id,
-                        "client_secret": storage.client.client_secret or "",
-                    },
+                    data={"token": revoked.access_token, **credentials(storage.client.model_dump())},
                 )
                 after = await list_tools_with(http, srv.base_url, revoked.access_token)
                 refresh = await http.post(
@@ -142,8 +139,7 @@ async def test_revoking_the_grant_ends_the_session_and_the_host_signs_in_again(a
                     data={
                         "grant_type": "refresh_token",
                         "refresh_token": revoked.refresh_token or "",
-                        "client_id": storage.client.client_id,
-                        "client_secret": storage.client.client_secret or "",
+                        **credentials(storage.client.model_dump()),
                     },
                 )
             assert browser.sign_ins == 1

@@ -10,9 +10,8 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 import anyio
 import httpx
@@ -39,30 +38,18 @@ from .oauth_support import (
     oauth_server,
     open_login_page,
     page_error,
+    redis_url,
     register,
     submit_key,
     tokens_for,
 )
-from .redis_support import RedisProcess, redis_binary
+
+__all__ = ["redis_url"]  # fixtures
 
 pytestmark = pytest.mark.anyio
 
 ATTACKER = "127.0.0.2"
 """Another loopback address: the flood comes from there, the users from 127.0.0.1."""
-
-
-@pytest.fixture(params=["memory", "redis"])
-def redis_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str | None]:
-    """None (state in memory), or the URL of a fresh Redis."""
-    if request.param == "memory":
-        yield None
-        return
-    server = RedisProcess(redis_binary(), tmp_path)
-    server.start()
-    try:
-        yield server.url
-    finally:
-        server.stop()
 
 
 @asynccontextmanager

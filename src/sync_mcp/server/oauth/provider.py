@@ -165,6 +165,8 @@ class SyncOAuthProvider(OAuthAuthorizationServerProvider[SyncAuthorizationCode, 
             if problem is not None:
                 raise RegistrationError("invalid_redirect_uri", f"redirect_uri {problem}")
         record = client_info.model_dump(mode="json", exclude_none=True)
+        if client_info.client_secret:  # the store keeps a digest only (clients.py checks secrets against it)
+            record["client_secret"] = digest(client_info.client_secret)
         too_big = registration_problem(client_info, len(json.dumps(record)))
         if too_big is not None:
             raise RegistrationError("invalid_client_metadata", too_big)

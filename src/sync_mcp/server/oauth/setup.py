@@ -35,6 +35,7 @@ from sync_mcp.config import Settings
 from sync_mcp.logs import redactor
 
 from ..http import HttpConfigError, is_loopback
+from .clients import client_routes
 from .gate import authorization_endpoint, registration_endpoint
 from .login import KeyChecker, api_key_checker, login_endpoint
 from .provider import LOGIN_PATH, SyncOAuthProvider
@@ -134,11 +135,12 @@ class OAuthSetup:
             self.auth.revocation_options or RevocationOptions(enabled=True),
         )
         metadata.authorization_response_iss_parameter_supported = True
-        # Public clients (PKCE alone, no secret) register with "none"; the SDK's token endpoint accepts it.
+        # Public clients (PKCE alone, no secret) register with "none", and revoke their tokens the same way.
         metadata.token_endpoint_auth_methods_supported = [
             *(metadata.token_endpoint_auth_methods_supported or []),
             "none",
         ]
+        metadata.revocation_endpoint_auth_methods_supported = list(metadata.token_endpoint_auth_methods_supported)
         ours = [  # ahead of the SDK's own: metadata with the flags, and the bounded open doors (gate.py)
             Route(
                 AS_METADATA_PATH,
@@ -155,6 +157,7 @@ class OAuthSetup:
                 endpoint=authorization_endpoint(self.provider),
                 methods=["GET", "POST"],
             ),
+            *client_routes(self.provider),
         ]
         app.router.routes[:0] = ours
 

@@ -1,0 +1,113 @@
+"""OAuth requests as standard clients send them, and as an attacker bends them, in memory and on Redis.
+
+A public client (auth method `none`) revokes its tokens with exactly what RFC 7009 asks of it; an authorization
+request that fails a check is explained on the server's own page and never redirected; the store keeps digests
+of client secrets only.
+"""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from sync_mcp.server.oauth.provider import digest
+
+from .conftest import TEST_KEY
+from .oauth_support import (
+    REDIRECT,
+    Pkce,
+    authorization_url,
+    callback_query,
+    exchange,
+    list_tools_with,
+    oauth_server,
+    page_error,
+    redis_url,
+    register,
+    sign_in,
+    stored_text,
+    tokens_for,
+)
+
+__all__ = ["redis_url"]  # fixtures
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_a_public_client_revokes_its_tokens_without_a_secret(api: object, redis_url: str | None) -> None:
+    async with oauth_server(api, redis_url) as srv, httpx.AsyncClient() as http:  # type: ignore[arg-type]
+        client, tokens = await tokens_for(http, srv.base_url, TEST_KEY, public=True)
+        before = await list_tools_with(http, srv.base_url, tokens["access_token"])
+        # RFC 7009 §2.1, as a public client sends it: the token, a hint, its client_id; no client_secret at all.
+        revoked = await http.post(
+            f"{srv.base_url}/revoke",
+            data={
+                "token": tokens["refresh_token"],
+                "token_type_hint": "refresh_token",
+                "client_id": client["client_id"],
+            },
+        )
+        after = await list_tools_with(http, srv.base_url, tokens["access_token"])
+        refresh = await http.post(
+            f"{srv.base_url}/token",
+            data={
+                "grant_type": "refresh_token",
+                "refresh_token": tokens["refresh_token"],
+                "client_id": client["client_id"],
+            },
+        )
+    assert "client_secret" not in client
+    assert before.status_code == 200
+    assert revoked.status_code == 200, revoked.text
+    assert after.status_code == 401 and "signed out" in after.json()["error_description"]
+    assert refresh.status_code == 400 and refresh.json()["error"] == "invalid_grant"
+
+
+async def test_a_confidential_client_cannot_revoke_without_its_secret(api: object) -> None:
+    async with oauth_server(api) as srv, httpx.AsyncClient() as http:  # type: ignore[arg-type]
+        client, tokens = await tokens_for(http, srv.base_url, TEST_KEY)
+        refused = await http.post(
+            f"{srv.base_url}/revoke", data={"token": tokens["access_token"], "client_id": client["client_id"]}
+        )
+        still = await list_tools_with(http, srv.base_url, tokens["access_token"])
+    assert refused.status_code == 401 and refused.json()["error"] == "invalid_client"
+    assert still.status_code == 200, "the grant survives a revocation its client did not authenticate"
+
+
+@pytest.mark.parametrize(
+    ("change", "says"),
+    [
+        ({"code_challenge_method": "plain"}, "Only the S256 PKCE"),
+        ({"code_challenge": None}, "code_challenge (RFC 7636) is required"),
+        ({"response_type": "token"}, "Only response_type=code"),
+        ({"scope": "admin"}, "scope is not allowed"),
+        ({"resource": "https://elsewhere.invalid/mcp"}, "issues tokens for"),
+        ({"redirect_uri": "https://attacker.invalid/cb"}, "not one the app registered"),
+        ({"client_id": "no-such-client"}, "not registered"),
+    ],
+)
+async def test_a_bad_authorization_request_is_explained_here_and_never_redirected(
+    api: object, change: dict[str, str | None], says: str
+) -> None:
+    async with oauth_server(api) as srv, httpx.AsyncClient() as http:  # type: ignore[arg-type]
+        client = await register(http, srv.base_url, name="Mallory")
+        url = httpx.URL(authorization_url(srv.base_url, client, Pkce.new()))
+        params = {**dict(url.params), **change}
+        reply = await http.get(url.copy_with(params={k: v for k, v in params.items() if v is not None}))
+    assert reply.status_code == 400 and "location" not in reply.headers, "never a redirect to the client's URI"
+    assert reply.headers["content-type"].startswith("text/html")
+    assert says in page_error(reply)
+
+
+async def test_the_store_holds_digests_of_client_secrets_only(api: object, redis_url: str | None) -> None:
+    async with oauth_server(api, redis_url) as srv, httpx.AsyncClient() as http:  # type: ignore[arg-type]
+        client, pkce = await register(http, srv.base_url), Pkce.new()
+        code = callback_query(await sign_in(http, authorization_url(srv.base_url, client, pkce), TEST_KEY))["code"]
+        stolen = {**client, "client_secret": digest(client["client_secret"])}
+        with_digest = await exchange(http, srv.base_url, stolen, code, pkce.verifier)
+        with_secret = await exchange(http, srv.base_url, client, code, pkce.verifier)
+        dump = await stored_text(srv, redis_url)
+    assert client["client_secret"] not in dump
+    assert with_digest.status_code == 401, "what the store holds authenticates nobody"
+    assert with_secret.status_code == 200, with_secret.text
+    assert REDIRECT in dump, "the dump is of the client records"
