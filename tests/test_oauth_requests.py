@@ -7,12 +7,16 @@ of client secrets only.
 
 from __future__ import annotations
 
+import re
+
+import anyio
 import httpx
 import pytest
 
-from sync_mcp.server.oauth.provider import digest
+from sync_mcp.sandbox import SandboxServer
+from sync_mcp.server.oauth.provider import MAX_KEY_ATTEMPTS, digest
 
-from .conftest import TEST_KEY
+from .conftest import TEST_KEY, sent
 from .oauth_support import (
     REDIRECT,
     Pkce,
@@ -21,11 +25,13 @@ from .oauth_support import (
     exchange,
     list_tools_with,
     oauth_server,
+    open_login_page,
     page_error,
     redis_url,
     register,
     sign_in,
     stored_text,
+    submit_key,
     tokens_for,
 )
 
@@ -111,3 +117,40 @@ async def test_the_store_holds_digests_of_client_secrets_only(api: object, redis
     assert with_digest.status_code == 401, "what the store holds authenticates nobody"
     assert with_secret.status_code == 200, with_secret.text
     assert REDIRECT in dump, "the dump is of the client records"
+
+
+async def test_the_sign_in_page_names_the_real_host_and_warns_of_a_borrowed_name(api: object) -> None:
+    tricky = "https://claude.ai@evil.invalid/cb"
+    async with oauth_server(api) as srv, httpx.AsyncClient() as http:  # type: ignore[arg-type]
+        client = await register(http, srv.base_url, tricky, name="Claude")
+        page = await open_login_page(http, authorization_url(srv.base_url, client, Pkce.new(), tricky))
+        honest = await register(http, srv.base_url, "https://claude.invalid/cb", name="Claude")
+        fine = await open_login_page(
+            http, authorization_url(srv.base_url, honest, Pkce.new(), "https://claude.invalid/cb")
+        )
+    back_to = re.search(r"goes back to\s*<strong>([^<]*)</strong>", page.text)
+    assert back_to is not None and back_to[1] == "evil.invalid", "the host, never the userinfo before it"
+    assert "claude.ai@" not in page.text
+    assert "not at an address of that name" in page.text
+    assert "not at an address of that name" not in fine.text
+
+
+async def test_parallel_wrong_keys_get_exactly_the_allowed_checks(api: SandboxServer, redis_url: str | None) -> None:
+    async with oauth_server(api, redis_url) as srv, httpx.AsyncClient(timeout=60) as http:  # type: ignore[arg-type]
+        client = await register(http, srv.base_url)
+        page = await open_login_page(http, authorization_url(srv.base_url, client, Pkce.new()))
+        replies: list[httpx.Response] = []
+
+        async def wrong(n: int) -> None:
+            replies.append(await submit_key(http, page, f"sk-wrong-key-{n:02d}"))
+
+        async with anyio.create_task_group() as tg:
+            for n in range(30):
+                tg.start_soon(wrong, n)
+        dump = await stored_text(srv, redis_url)
+    checks = sent(api, "/v2/models")
+    assert len(checks) == MAX_KEY_ATTEMPTS, "no more checks than the limit, however many arrive at once"
+    ended = [r for r in replies if r.status_code == 303]
+    assert len(ended) == 1 and callback_query(ended[0].headers["location"])["error"] == "access_denied"
+    request_id = re.search(r'name="request" value="([^"]+)"', page.text)
+    assert request_id is not None and request_id[1] not in dump, "the store names sign-ins by keyed digests"

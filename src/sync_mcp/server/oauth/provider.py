@@ -200,29 +200,22 @@ class SyncOAuthProvider(OAuthAuthorizationServerProvider[SyncAuthorizationCode, 
             "code_challenge": params.code_challenge,
             "state": params.state,
             "scopes": params.scopes or [],
-            "attempts": 0,
         }
-        await self.store.put("login", request_id, login, LOGIN_TTL)
+        await self.store.put("login", self.sealer.name(request_id), login, LOGIN_TTL)
         return f"{self.issuer.rstrip('/')}{LOGIN_PATH}?request={request_id}"
 
     async def pending_login(self, request_id: str) -> Record | None:
-        return await self.store.get("login", request_id) if request_id else None
+        return await self.store.get("login", self.sealer.name(request_id)) if request_id else None
 
-    async def refused_key(self, request_id: str) -> str | None:
-        """Count a refused key on a sign-in page: None while attempts remain, else the redirect that ends the
-        request (access_denied)."""
-        login = await self.store.get("login", request_id)
-        if login is None:
-            return None
-        login["attempts"] = int(login.get("attempts", 0)) + 1
-        if login["attempts"] < MAX_KEY_ATTEMPTS:
-            await self.store.put("login", request_id, login, LOGIN_TTL)
-            return None
-        return await self.deny_login(request_id, "The Sync API refused every key tried.")
+    async def key_attempt(self, request_id: str, step: int = 1) -> int:
+        """Count one key check on a sign-in page before it is made (atomic: of any number of parallel
+        attempts, at most `MAX_KEY_ATTEMPTS` are ever checked); a check that could not be made gives its attempt
+        back (`step=-1`). Returns the attempt's number."""
+        return await self.store.count(f"attempts:{self.sealer.name(request_id)}", LOGIN_TTL, step)
 
     async def deny_login(self, request_id: str, description: str) -> str | None:
         """End a sign-in without a grant: the redirect back to the client carrying access_denied."""
-        login = await self.store.take("login", request_id)
+        login = await self.store.take("login", self.sealer.name(request_id))
         if login is None:
             return None
         return construct_redirect_uri(
@@ -236,7 +229,7 @@ class SyncOAuthProvider(OAuthAuthorizationServerProvider[SyncAuthorizationCode, 
     async def complete_login(self, request_id: str, api_key: str) -> str | None:
         """The user's key was accepted by the API: create the grant and the code, and return the redirect back
         to the client (None when the sign-in page expired or was used already)."""
-        login = await self.store.take("login", request_id)
+        login = await self.store.take("login", self.sealer.name(request_id))
         if login is None:
             return None
         grant_id = secrets.token_urlsafe(24)
