@@ -66,7 +66,7 @@ class OAuthServer:
 
 @asynccontextmanager
 async def oauth_server(
-    api: SandboxServer, redis_url: str | None = None, **overrides: Any
+    api: SandboxServer, redis_url: str | None = None, log_level: str = "warning", **overrides: Any
 ) -> AsyncIterator[OAuthServer]:
     """The server with SYNC_MCP_AUTH=oauth on a free loopback port, its public URL that port; the deployment has
     no Sync key of its own unless `overrides` give one. With `redis_url` its state is in that Redis."""
@@ -86,7 +86,7 @@ async def oauth_server(
     store = MemoryOAuthStore(clock=clock) if redis_url is None else None
     options: dict[str, Any] = {"clock": clock, **({"store": store} if store is not None else {})}
     server, app = build_http_app(make_settings(api, **values), oauth_options=options)
-    async with serving(app, sock):
+    async with serving(app, sock, log_level):
         yield OAuthServer(server, base, store, clock)
 
 

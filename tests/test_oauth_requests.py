@@ -7,6 +7,7 @@ of client secrets only.
 
 from __future__ import annotations
 
+import logging
 import re
 
 import anyio
@@ -154,3 +155,20 @@ async def test_parallel_wrong_keys_get_exactly_the_allowed_checks(api: SandboxSe
     assert len(ended) == 1 and callback_query(ended[0].headers["location"])["error"] == "access_denied"
     request_id = re.search(r'name="request" value="([^"]+)"', page.text)
     assert request_id is not None and request_id[1] not in dump, "the store names sign-ins by keyed digests"
+
+
+async def test_the_access_log_names_paths_without_their_query_strings(
+    api: SandboxServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="uvicorn.access")
+    async with oauth_server(api, log_level="info") as srv, httpx.AsyncClient() as http:
+        _, tokens = await tokens_for(http, srv.base_url, TEST_KEY)
+        await http.get(f"{srv.mcp_url}?access_token={tokens['access_token']}")
+        page = await open_login_page(
+            http, authorization_url(srv.base_url, await register(http, srv.base_url), Pkce.new())
+        )
+    access = "\n".join(r.getMessage() for r in caplog.records if r.name == "uvicorn.access")
+    request_id = re.search(r'name="request" value="([^"]+)"', page.text)
+    assert "GET /mcp?[query dropped]" in access and "/oauth/login?[query dropped]" in access
+    assert request_id is not None and request_id[1] not in access
+    assert tokens["access_token"] not in access and "code_challenge" not in access
