@@ -9,22 +9,28 @@ from __future__ import annotations
 
 import logging
 import re
+from pathlib import Path
 
 import anyio
 import httpx
 import pytest
+from starlette.requests import Request
+from starlette.responses import Response
 
 from sync_mcp.sandbox import SandboxServer
 from sync_mcp.server.oauth.provider import MAX_KEY_ATTEMPTS, digest
 
-from .conftest import TEST_KEY, sent
+from .conftest import BASIC, TEST_KEY, data, sent
+from .fake_api import download_url, fake_api
 from .oauth_support import (
     REDIRECT,
+    Browser,
     Pkce,
     authorization_url,
     callback_query,
     exchange,
     list_tools_with,
+    oauth_client,
     oauth_server,
     open_login_page,
     page_error,
@@ -172,3 +178,28 @@ async def test_the_access_log_names_paths_without_their_query_strings(
     assert "GET /mcp?[query dropped]" in access and "/oauth/login?[query dropped]" in access
     assert request_id is not None and request_id[1] not in access
     assert tokens["access_token"] not in access and "code_challenge" not in access
+
+
+async def test_a_storage_url_refusing_a_download_does_not_sign_the_user_out(api: SandboxServer, tmp_path: Path) -> None:
+    browser = Browser(TEST_KEY)
+    async with (
+        fake_api(api.base_url) as fake,
+        oauth_server(api, SYNC_BASE_URL=fake.base_url, SYNC_MCP_OUTPUT_DIR=str(tmp_path)) as srv,
+    ):
+        async with oauth_client(srv.mcp_url, browser, mode="auto") as (client, _):
+            created = data(await client.call_tool("create_generation", BASIC))
+            with anyio.fail_after(30):
+                await client.call_tool("get_generation", {"id": created["id"], "wait": True, "timeout": 20})
+            gid = created["id"]
+            fake.on("GET", f"/v2/generations/{gid}/download", step=download_url(f"{fake.base_url}/storage/denied"))
+            fake.on("GET", "/storage/denied", step=_unauthorized)
+            failed = await client.call_tool("download_output", {"id": gid})
+            after = await client.call_tool("list_models", {})
+    err = data(failed)
+    assert failed.is_error and err["errorCode"] == "output_download_failed" and err["httpStatus"] == 401
+    assert "Reconnect" not in err["fix"]
+    assert not after.is_error and browser.sign_ins == 1, "still signed in: storage cannot end a sign-in"
+
+
+async def _unauthorized(request: Request) -> Response:
+    return Response(b"<Error><Code>AccessDenied</Code></Error>", status_code=401, media_type="application/xml")

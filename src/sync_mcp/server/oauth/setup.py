@@ -117,7 +117,7 @@ class OAuthSetup:
         server.custom_route(ROOT_RESOURCE_METADATA_PATH, methods=["GET", "OPTIONS"], include_in_schema=False)(
             ProtectedResourceMetadataHandler(resource).handle
         )
-        server.middleware.append(end_sessions_on_refused_keys(self.provider))
+        server.middleware.append(end_sessions_on_refused_keys(self.provider, self.check_key))
 
     def finish(self, app: Starlette) -> None:
         """After: explained 401s on the MCP endpoint, and metadata announcing the `iss` parameter."""
