@@ -18,8 +18,9 @@ from mcp.types import INVALID_PARAMS, CallToolResult, EmptyResult, Request
 
 from sync_mcp.sandbox import SandboxServer
 from sync_mcp.server import build_server
-from sync_mcp.server.task_handles import TaskExpiredError, TaskStore
+from sync_mcp.server.task_handles import MAX_TASKS_PER_CALLER, TaskExpiredError, TaskStore
 from sync_mcp.server.tasks import TASKS_EXTENSION, CreateTaskResult, DetailedTask, TaskIdParams
+from sync_mcp.tools.callers import Owner
 
 from .conftest import AUDIO, BASIC, TEST_KEY, VIDEO, error, make_settings, sent
 from .http_support import TOKEN, http_client, http_server
@@ -281,3 +282,16 @@ async def test_lipsync_without_a_wait_to_hand_over_is_not_a_task(
             result = await client.call_tool("lipsync", {**LIPSYNC, **extra})
     assert not result.is_error, result.content
     assert tasks.created == []
+
+
+def test_one_callers_flood_of_tasks_never_drops_another_callers_handle() -> None:
+    store = TaskStore()
+    alice: Owner = (("client-a", "sync-key:alice", None), None)
+    bob: Owner = (("client-b", "sync-key:bob", None), None)
+    bobs = store.create("gen-bob", "get_generation", bob)
+    alices = [store.create(f"gen-{n}", "get_generation", alice) for n in range(10_050)]
+    assert store.find(bobs) is not None, "another caller's handle survives"
+    assert store.find(alices[-1]) is not None
+    assert store.find(alices[0]) is None, "the flooding caller's own oldest handles made room"
+    kept = sum(store.find(t) is not None for t in alices)
+    assert kept == MAX_TASKS_PER_CALLER
