@@ -7,6 +7,7 @@ of client secrets only.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 from pathlib import Path
@@ -41,6 +42,8 @@ from .oauth_support import (
     submit_key,
     tokens_for,
 )
+from .redis_support import RedisProcess, redis_binary
+from .test_tasks import CreateTaskResult, TasksClient, get_task
 
 __all__ = ["redis_url"]  # fixtures
 
@@ -203,3 +206,29 @@ async def test_a_storage_url_refusing_a_download_does_not_sign_the_user_out(api:
 
 async def _unauthorized(request: Request) -> Response:
     return Response(b"<Error><Code>AccessDenied</Code></Error>", status_code=401, media_type="application/xml")
+
+
+async def test_redis_holds_keyed_digests_of_the_users_key_and_tasks_still_answer_their_owner(
+    api: SandboxServer, tmp_path: Path
+) -> None:
+    server = RedisProcess(redis_binary(), tmp_path)
+    server.start()
+    try:
+        async with oauth_server(api, server.url) as srv:
+            async with oauth_client(srv.mcp_url, Browser(TEST_KEY), mode="auto", extensions=[TasksClient()]) as (
+                client,
+                _,
+            ):
+                created = data(await client.call_tool("create_generation", BASIC))
+                raw = await client.session.call_tool(
+                    "get_generation", {"id": created["id"], "wait": True}, allow_claimed=True
+                )
+                assert isinstance(raw, CreateTaskResult)
+                own = await get_task(client, raw.task_id)
+            dump = await stored_text(srv, server.url)
+    finally:
+        server.stop()
+    assert own.task_id == raw.task_id, "the owner still finds their task"
+    assert ":task:" in dump
+    assert hashlib.sha256(TEST_KEY.encode()).hexdigest() not in dump, "no plain hash of the key to test guesses on"
+    assert TEST_KEY not in dump

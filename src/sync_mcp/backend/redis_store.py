@@ -20,6 +20,8 @@ asyncio only.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import inspect
 import logging
 from collections.abc import Awaitable, Callable, Sequence
@@ -96,8 +98,11 @@ def _ms(ttl: float) -> int:
 class RedisStore:
     """One deployment's keys (`<namespace>:...`) and events on one Redis (see the module docstring)."""
 
-    def __init__(self, url: str, *, namespace: str = DEFAULT_NAMESPACE) -> None:
+    def __init__(self, url: str, *, namespace: str = DEFAULT_NAMESPACE, secret: str | None = None) -> None:
         self._url = url
+        self._digest_key = (
+            hashlib.sha256(b"sync-mcp redis names v1\0" + secret.encode("utf-8")).digest() if secret else None
+        )
         self.where = where(url)
         self.namespace = namespace.strip(":") or DEFAULT_NAMESPACE
         self.channel = f"{self.namespace}:events"
@@ -116,6 +121,13 @@ class RedisStore:
 
     def key(self, *parts: str) -> str:
         return ":".join((self.namespace, *parts))
+
+    def digest(self, value: str) -> str:
+        """What to store in place of a value derived from a caller's API key: an HMAC keyed with the server's
+        secret (SYNC_MCP_SECRET_KEY) when it has one, so Redis alone cannot test guesses; else SHA-256."""
+        if self._digest_key is None:
+            return hashlib.sha256(value.encode("utf-8")).hexdigest()
+        return hmac.new(self._digest_key, value.encode("utf-8"), hashlib.sha256).hexdigest()
 
     # ------------------------------------------------------------------------------------------ lifecycle
 

@@ -7,8 +7,9 @@ Two entries per task, both under the deployment's namespace and both with a TTL:
 - `task:<id>:final`: the final status with the task's result, written only if absent (SET NX): of two replicas
   settling one task at once (a poll seeing COMPLETED, a cancel), the first wins, and terminal states never change.
 
-The owner is the verified principal and the SHA-256 digest of the caller's own key (tasks.py `_owner`): no
-API key is stored. Wall-clock expiry, so replicas need synchronised clocks (as TLS and OAuth do anyway).
+The owner is the verified principal and a digest of the caller's own key, keyed with SYNC_MCP_SECRET_KEY when
+the server has one (`RedisStore.digest`): no API key is stored, nor a plain hash anyone could test guesses
+on. Wall-clock expiry, so replicas need synchronised clocks (as TLS and OAuth do anyway).
 """
 
 from __future__ import annotations
@@ -50,6 +51,10 @@ class SharedTaskStore:
     def _keys(self, task_id: str) -> tuple[str, str]:
         key = self._store.key("task", task_id)
         return key, f"{key}:final"
+
+    def seal_owner(self, owner: Owner) -> Owner:
+        principal, key_digest = owner
+        return principal, (self._store.digest(key_digest) if key_digest else key_digest)
 
     async def ready(self) -> bool:
         """Whether Redis answers now (a task is started only then)."""

@@ -75,6 +75,11 @@ class TaskHandles(Protocol):
         """Whether a task can be started now (a shared store checks that Redis answers)."""
         ...
 
+    def seal_owner(self, owner: Owner) -> Owner:
+        """The owner as this store records it (a shared store keeps a keyed digest of the caller's key digest);
+        handles are opened for, and compared with, sealed owners."""
+        ...
+
     async def open(
         self, generation_id: str, tool: str, owner: Owner, *, carried: dict[str, Any], status_message: str
     ) -> tuple[str, TaskHandle]:
@@ -149,6 +154,9 @@ class TaskStore:
     # `TaskHandles`, in this process
     async def ready(self) -> bool:
         return True
+
+    def seal_owner(self, owner: Owner) -> Owner:
+        return owner
 
     async def open(
         self, generation_id: str, tool: str, owner: Owner, *, carried: dict[str, Any], status_message: str

@@ -177,7 +177,11 @@ class GenerationTasks(Extension):
         )
         try:
             task_id, handle = await self.store.open(
-                generation_id, params.name, _owner(ctx), carried=dict(data), status_message=message
+                generation_id,
+                params.name,
+                self.store.seal_owner(_owner(ctx)),
+                carried=dict(data),
+                status_message=message,
             )
         except SharedStateUnavailable:
             # The generation exists (and may be billed): hand back the tool's own result, which names it, rather
@@ -193,7 +197,7 @@ class GenerationTasks(Extension):
             handle = await self.store.load(task_id)
         except TaskExpiredError:
             raise MCPError(types.INVALID_PARAMS, "Failed to retrieve task: Task has expired") from None
-        if handle is None or handle.owner != _owner(ctx):
+        if handle is None or handle.owner != self.store.seal_owner(_owner(ctx)):
             raise MCPError(types.INVALID_PARAMS, "Failed to retrieve task: Task not found")
         return handle
 
@@ -215,7 +219,7 @@ class GenerationTasks(Extension):
                 handle = await self.store.load(params.task_id)
             except TaskExpiredError:
                 handle = None
-            if handle is not None and handle.owner == _owner(ctx):
+            if handle is not None and handle.owner == self.store.seal_owner(_owner(ctx)):
                 gid = handle.generation_id
                 await self.store.settle(
                     params.task_id,
