@@ -192,15 +192,23 @@ class MemoryTokens:
 
 @asynccontextmanager
 async def oauth_client(
-    url: str, browser: Browser, *, mode: str, storage: MemoryTokens | None = None, **options: Any
+    url: str,
+    browser: Browser,
+    *,
+    mode: str,
+    storage: MemoryTokens | None = None,
+    client_metadata_url: str | None = None,
+    **options: Any,
 ) -> AsyncIterator[tuple[Client, OAuthClientProvider]]:
-    """The SDK's MCP client over Streamable HTTP, authenticated by the SDK's own OAuth client."""
+    """The SDK's MCP client over Streamable HTTP, authenticated by the SDK's own OAuth client (with
+    `client_metadata_url`, in its Client ID Metadata Document mode when the server supports it)."""
     auth = OAuthClientProvider(
         server_url=url,
         client_metadata=OAuthClientMetadata(redirect_uris=[AnyUrl(REDIRECT)], client_name="Test host"),
         storage=storage or MemoryTokens(),
         redirect_handler=browser.open,
         callback_handler=browser.callback,
+        client_metadata_url=client_metadata_url,
     )
     http = create_mcp_http_client(auth=auth)
     async with http, Client(streamable_http_client(url, http_client=http), mode=mode, **options) as client:  # type: ignore[arg-type]

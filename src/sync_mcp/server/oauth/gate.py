@@ -97,10 +97,9 @@ async def authorization_params(
     provider: SyncOAuthProvider, params: QueryParams | FormData
 ) -> tuple[Any, AuthorizationParams] | str:
     """(client, parameters) of a complete, valid authorization request, or why it is not one."""
-    client_id = _text(params, "client_id")
-    client = await provider.get_client(client_id) if client_id else None
-    if client is None:
-        return "The app is not registered with this server (unknown or missing client_id)."
+    client = await provider.client_or_problem(_text(params, "client_id") or "")
+    if isinstance(client, str):
+        return client
     raw_redirect = _text(params, "redirect_uri")
     try:
         redirect_uri = client.validate_redirect_uri(URL.validate_python(raw_redirect) if raw_redirect else None)

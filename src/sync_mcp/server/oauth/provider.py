@@ -44,6 +44,7 @@ from pydantic import AnyUrl
 from sync_mcp.logs import redactor
 from sync_mcp.tools.grants import KeyBoundAccessToken
 
+from .documents import ClientDocuments, DocumentError, is_document_url
 from .limits import UNUSED_CLIENT_TTL, registration_problem
 from .sealing import KeySealer, SealError
 from .store import OAuthStore, Record
@@ -137,6 +138,7 @@ class SyncOAuthProvider(OAuthAuthorizationServerProvider[SyncAuthorizationCode, 
         static_token: str | None = None,
         access_ttl: int = ACCESS_TTL,
         refresh_ttl: int = REFRESH_TTL,
+        documents: ClientDocuments | None = None,
     ) -> None:
         self.issuer = issuer
         self.resource = resource
@@ -146,6 +148,7 @@ class SyncOAuthProvider(OAuthAuthorizationServerProvider[SyncAuthorizationCode, 
         self._static = static_token.encode("utf-8") if static_token else None
         self.access_ttl = access_ttl
         self.refresh_ttl = refresh_ttl
+        self.documents = documents
 
     def __repr__(self) -> str:
         return f"SyncOAuthProvider(issuer={self.issuer!r})"
@@ -153,8 +156,20 @@ class SyncOAuthProvider(OAuthAuthorizationServerProvider[SyncAuthorizationCode, 
     # ------------------------------------------------------------------------------------------ clients
 
     async def get_client(self, client_id: str) -> OAuthClientInformationFull | None:
+        found = await self.client_or_problem(client_id)
+        return None if isinstance(found, str) else found
+
+    async def client_or_problem(self, client_id: str) -> OAuthClientInformationFull | str:
+        """A registered client, or one described by its metadata document (documents.py); else why not."""
+        if self.documents is not None and is_document_url(client_id):
+            try:
+                return await self.documents.client(client_id)
+            except DocumentError as exc:
+                return f"The app cannot be used: {exc}."
         record = await self.store.get("client", client_id)
-        return None if record is None else OAuthClientInformationFull.model_validate(record)
+        if record is None:
+            return "The app is not registered with this server (unknown or missing client_id)."
+        return OAuthClientInformationFull.model_validate(record)
 
     async def register_client(self, client_info: OAuthClientInformationFull) -> None:
         uris = [str(uri) for uri in client_info.redirect_uris or []]

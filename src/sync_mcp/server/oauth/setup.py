@@ -36,9 +36,10 @@ from sync_mcp.logs import redactor
 
 from ..http import HttpConfigError, is_loopback
 from .clients import client_routes
+from .documents import ClientDocuments
 from .gate import authorization_endpoint, registration_endpoint
 from .login import KeyChecker, api_key_checker, login_endpoint
-from .provider import LOGIN_PATH, SyncOAuthProvider
+from .provider import LOGIN_PATH, SyncOAuthProvider, redirect_uri_problem
 from .sealing import MIN_SECRET_LENGTH, KeySealer
 from .sessions import ExplainRefusedTokens, end_sessions_on_refused_keys
 from .store import MemoryOAuthStore, OAuthStore
@@ -135,6 +136,7 @@ class OAuthSetup:
             self.auth.revocation_options or RevocationOptions(enabled=True),
         )
         metadata.authorization_response_iss_parameter_supported = True
+        metadata.client_id_metadata_document_supported = self.provider.documents is not None
         # Public clients (PKCE alone, no secret) register with "none", and revoke their tokens the same way.
         metadata.token_endpoint_auth_methods_supported = [
             *(metadata.token_endpoint_auth_methods_supported or []),
@@ -188,5 +190,6 @@ def build_oauth(
         store=store or MemoryOAuthStore(clock=clock),
         clock=clock,
         static_token=static_token,
+        documents=ClientDocuments(settings.base_url, redirect_uri_problem, clock=clock),
     )
     return OAuthSetup(provider=provider, auth=auth, check_key=check_key or api_key_checker(settings), mcp_path=mcp_path)
