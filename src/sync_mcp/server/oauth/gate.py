@@ -5,8 +5,9 @@
 - `/authorize`: the request is checked completely (client, redirect URI, response type, PKCE S256, scope,
   resource) before anything redirects. A request that fails a check is about the request itself, so it is
   explained on this server's own page (400), never sent to the client's redirect URI: an unchecked request can
-  not make this origin redirect anywhere. Only then is the address's allowance counted, and the browser sent to
-  the sign-in page; what goes back to the client afterwards is the user's decision (a code, or access_denied).
+  not make this origin redirect anywhere. Each call counts against the address's allowance first (before a
+  client metadata document is fetched); a valid request sends the browser to the sign-in page, and what goes
+  back to the client afterwards is the user's decision (a code, or access_denied).
 """
 
 from __future__ import annotations
@@ -134,16 +135,16 @@ async def authorization_params(
 
 def authorization_endpoint(provider: SyncOAuthProvider) -> Endpoint:
     async def endpoint(request: Request) -> Response:
-        params = request.query_params if request.method == "GET" else await request.form()
-        checked = await authorization_params(provider, params)
-        if isinstance(checked, str):
-            return _refused(checked)
-        if not await admit(provider.store, SIGN_INS, address_of(request)):
+        if not await admit(provider.store, SIGN_INS, address_of(request)):  # before any document is fetched
             return _refused(
                 "Too many sign-ins were started from your network just now: wait a few minutes and connect again.",
                 status=429,
                 headers=_retry_after(SIGN_INS),
             )
+        params = request.query_params if request.method == "GET" else await request.form()
+        checked = await authorization_params(provider, params)
+        if isinstance(checked, str):
+            return _refused(checked)
         client, auth_params = checked
         to_login = await provider.authorize(client, auth_params)
         return RedirectResponse(to_login, status_code=302, headers={"Cache-Control": "no-store"})
