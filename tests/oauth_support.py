@@ -288,6 +288,12 @@ async def tokens_for(
     return client, dict(reply.json())
 
 
+async def refresh(http: httpx.AsyncClient, base: str, client: dict[str, Any], refresh_token: str) -> httpx.Response:
+    """The refresh-token grant, as the client sends it (its secret only if it has one)."""
+    data = {"grant_type": "refresh_token", "refresh_token": refresh_token, **credentials(client)}
+    return await http.post(f"{base}/token", data=data)
+
+
 async def list_tools_with(http: httpx.AsyncClient, base: str, access_token: str) -> httpx.Response:
     headers = {**MCP_HEADERS, "Authorization": f"Bearer {access_token}"}
     return await http.post(f"{base}/mcp", json=TOOLS_LIST, headers=headers)

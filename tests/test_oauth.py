@@ -43,6 +43,7 @@ from .oauth_support import (
     oauth_server,
     open_login_page,
     page_error,
+    refresh,
     register,
     sign_in,
     submit_key,
@@ -203,15 +204,7 @@ async def test_an_expired_access_token_is_refused_until_refreshed(api: SandboxSe
         client, tokens = await tokens_for(http, srv.base_url, TEST_KEY)
         srv.clock.offset += ACCESS_TTL + 1
         expired = await list_tools_with(http, srv.base_url, tokens["access_token"])
-        refreshed = await http.post(
-            f"{srv.base_url}/token",
-            data={
-                "grant_type": "refresh_token",
-                "refresh_token": tokens["refresh_token"],
-                "client_id": client["client_id"],
-                "client_secret": client["client_secret"],
-            },
-        )
+        refreshed = await refresh(http, srv.base_url, client, tokens["refresh_token"])
         fresh = await list_tools_with(http, srv.base_url, refreshed.json()["access_token"])
         unknown = await list_tools_with(http, srv.base_url, "smcp_at_never-issued")
     assert expired.status_code == 401

@@ -39,6 +39,7 @@ from .oauth_support import (
     open_login_page,
     page_error,
     redis_url,
+    refresh,
     register,
     submit_key,
     tokens_for,
@@ -57,18 +58,6 @@ async def from_address(address: str) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.AsyncHTTPTransport(local_address=address)
     async with httpx.AsyncClient(transport=transport, timeout=30) as http:
         yield http
-
-
-async def refresh(http: httpx.AsyncClient, srv: OAuthServer, client: dict[str, str], token: str) -> httpx.Response:
-    return await http.post(
-        f"{srv.base_url}/token",
-        data={
-            "grant_type": "refresh_token",
-            "refresh_token": token,
-            "client_id": client["client_id"],
-            "client_secret": client["client_secret"],
-        },
-    )
 
 
 async def test_registrations_too_large_are_refused(api: SandboxServer) -> None:
@@ -122,7 +111,7 @@ async def test_an_unused_registration_is_forgotten_in_hours_a_signed_in_one_live
             return
         srv.clock.offset += UNUSED_CLIENT_TTL + 1
         gone = await http.get(authorization_url(srv.base_url, unused, Pkce.new()))
-        refreshed = await refresh(http, srv, client, tokens["refresh_token"])
+        refreshed = await refresh(http, srv.base_url, client, tokens["refresh_token"])
     assert gone.status_code == 400 and "not registered" in page_error(gone)
     assert refreshed.status_code == 200, refreshed.text
 
@@ -147,7 +136,7 @@ async def test_a_flood_of_registrations_and_sign_ins_leaves_users_signed_in(
         async with from_address(ATTACKER) as attacker:
             target = await register(attacker, srv.base_url)
         counts = await _flood(srv, target, flood)
-        refreshed = await refresh(http, srv, client, tokens["refresh_token"])
+        refreshed = await refresh(http, srv.base_url, client, tokens["refresh_token"])
         done = await submit_key(http, page, TEST_KEY)
         code = callback_query(done.headers["location"])["code"]
         exchanged = await exchange(http, srv.base_url, waiting, code, pkce.verifier)

@@ -36,6 +36,7 @@ from .oauth_support import (
     open_login_page,
     page_error,
     redis_url,
+    refresh,
     register,
     sign_in,
     stored_text,
@@ -64,19 +65,12 @@ async def test_a_public_client_revokes_its_tokens_without_a_secret(api: object, 
             },
         )
         after = await list_tools_with(http, srv.base_url, tokens["access_token"])
-        refresh = await http.post(
-            f"{srv.base_url}/token",
-            data={
-                "grant_type": "refresh_token",
-                "refresh_token": tokens["refresh_token"],
-                "client_id": client["client_id"],
-            },
-        )
+        refreshed = await refresh(http, srv.base_url, client, tokens["refresh_token"])
     assert "client_secret" not in client
     assert before.status_code == 200
     assert revoked.status_code == 200, revoked.text
     assert after.status_code == 401 and "signed out" in after.json()["error_description"]
-    assert refresh.status_code == 400 and refresh.json()["error"] == "invalid_grant"
+    assert refreshed.status_code == 400 and refreshed.json()["error"] == "invalid_grant"
 
 
 async def test_a_confidential_client_cannot_revoke_without_its_secret(api: object) -> None:
