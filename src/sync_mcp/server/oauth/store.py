@@ -56,6 +56,8 @@ class OAuthStore(Protocol):
 DEFAULT_LIMIT = 100_000
 """Most records of a kind kept in memory (the oldest go first): a last resort, above what the limits admit."""
 MAX_COUNTERS = 100_000
+SWEEP_EVERY = 1024
+"""Every so many writes, a kind's expired records are dropped (reads drop the ones they meet)."""
 
 
 class MemoryOAuthStore:
@@ -67,6 +69,7 @@ class MemoryOAuthStore:
         self._counters: OrderedDict[str, tuple[float, int]] = OrderedDict()
         self._kinds: dict[str, OrderedDict[str, tuple[float | None, str]]] = {}
         self._lock = threading.Lock()
+        self._puts = 0
 
     def __repr__(self) -> str:
         return f"MemoryOAuthStore({sum(len(k) for k in self._kinds.values())} records)"
@@ -92,8 +95,9 @@ class MemoryOAuthStore:
             table = self._table(kind)
             table[key] = (expires, text)
             table.move_to_end(key)
+            self._puts += 1
             limit = self._limits.get(kind, DEFAULT_LIMIT)
-            if len(table) > limit:  # expired records go first, then the oldest
+            if len(table) > limit or self._puts % SWEEP_EVERY == 0:  # expired records go, then the oldest
                 now = self._clock()
                 for stale in [k for k, (until, _) in table.items() if until is not None and now >= until]:
                     del table[stale]
