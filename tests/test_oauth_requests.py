@@ -113,7 +113,7 @@ async def test_the_store_holds_digests_of_client_secrets_only(api: object, redis
     async with oauth_server(api, redis_url) as srv, httpx.AsyncClient() as http:  # type: ignore[arg-type]
         client, pkce = await register(http, srv.base_url), Pkce.new()
         code = callback_query(await sign_in(http, authorization_url(srv.base_url, client, pkce), TEST_KEY))["code"]
-        stolen = {**client, "client_secret": digest(client["client_secret"])}
+        stolen = {**client, "client_secret": "sha256:" + digest(client["client_secret"])}
         with_digest = await exchange(http, srv.base_url, stolen, code, pkce.verifier)
         with_secret = await exchange(http, srv.base_url, client, code, pkce.verifier)
         dump = await stored_text(srv, redis_url)
@@ -226,3 +226,17 @@ async def test_redis_holds_keyed_digests_of_the_users_key_and_tasks_still_answer
     assert ":task:" in dump
     assert hashlib.sha256(TEST_KEY.encode()).hexdigest() not in dump, "no plain hash of the key to test guesses on"
     assert TEST_KEY not in dump
+
+
+async def test_a_client_stored_before_secrets_were_digested_still_refreshes(api: SandboxServer) -> None:
+    async with oauth_server(api) as srv, httpx.AsyncClient() as http:
+        client, tokens = await tokens_for(http, srv.base_url, TEST_KEY)
+        assert srv.store is not None
+        record = await srv.store.get("client", client["client_id"])
+        assert record is not None and record["client_secret"].startswith("sha256:")
+        # What an earlier version of the server stored: the secret itself.
+        await srv.store.put("client", client["client_id"], {**record, "client_secret": client["client_secret"]}, 60)
+        refreshed = await refresh(http, srv.base_url, client, tokens["refresh_token"])
+        wrong = await refresh(http, srv.base_url, {**client, "client_secret": "0" * 64}, tokens["refresh_token"])
+    assert refreshed.status_code == 200, refreshed.text
+    assert wrong.status_code == 401

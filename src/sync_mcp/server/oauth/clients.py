@@ -29,7 +29,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from .provider import SyncOAuthProvider, digest
+from .provider import SECRET_DIGEST_PREFIX, SyncOAuthProvider, digest
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
@@ -59,9 +59,12 @@ class _PresentedSecret:
         client = await self._provider.get_client(client_id)
         if client is None or not client.client_secret:
             return client
-        matches = self._presented is not None and hmac.compare_digest(
-            client.client_secret.encode(), digest(self._presented).encode()
-        )
+        stored = client.client_secret
+        if stored.startswith(SECRET_DIGEST_PREFIX):
+            stored, presented = stored.removeprefix(SECRET_DIGEST_PREFIX), digest(self._presented or "")
+        else:  # a record stored before secrets were digested: its clients stay signed in
+            presented = self._presented or ""
+        matches = self._presented is not None and hmac.compare_digest(stored.encode(), presented.encode())
         stand_in = self._presented if matches else secrets.token_hex(32)
         return client.model_copy(update={"client_secret": stand_in})
 

@@ -64,6 +64,8 @@ MAX_KEY_ATTEMPTS = 5
 EXPLAIN_GRACE = 3600
 """Seconds an expired access token is remembered, so a request carrying it is told it expired."""
 STATIC_CLIENT_ID = "sync-mcp-http"
+SECRET_DIGEST_PREFIX = "sha256:"
+"""Marks a stored client secret as its digest (records stored before digests hold the secret itself)."""
 
 EndReason = Literal["revoked", "key_refused", "code_replayed", "refresh_reused"]
 RECONNECT = "Reconnect this server in your app to sign in again."
@@ -181,7 +183,7 @@ class SyncOAuthProvider(OAuthAuthorizationServerProvider[SyncAuthorizationCode, 
                 raise RegistrationError("invalid_redirect_uri", f"redirect_uri {problem}")
         record = client_info.model_dump(mode="json", exclude_none=True)
         if client_info.client_secret:  # the store keeps a digest only (clients.py checks secrets against it)
-            record["client_secret"] = digest(client_info.client_secret)
+            record["client_secret"] = SECRET_DIGEST_PREFIX + digest(client_info.client_secret)
         too_big = registration_problem(client_info, len(json.dumps(record)))
         if too_big is not None:
             raise RegistrationError("invalid_client_metadata", too_big)
