@@ -1,18 +1,19 @@
 """The authorization server behind `SYNC_MCP_AUTH=oauth`: the SDK's `OAuthAuthorizationServerProvider`.
 
-The SDK serves the endpoints (metadata, /register, /authorize, /token, /revoke) and checks what OAuth 2.1
-requires of them (client authentication, exact redirect URIs, PKCE S256, code expiry); this provider keeps
-the state. Its one departure from a plain authorization server is the sign-in: `authorize` sends the browser
-to this server's own page (login.py), where the user pastes their Sync API key once. That key, checked
-against the API and sealed, becomes the *grant*; every code and token issued afterwards points at the grant,
-and a request carrying one of its access tokens acts with that key.
+The SDK's handlers (and ours in front of them: gate.py for /register and /authorize, clients.py for /token's
+client authentication and /revoke) check what OAuth 2.1 requires (client authentication, exact redirect URIs,
+PKCE S256, code expiry); this provider keeps the state, and knows clients registered here or described by a
+metadata document (documents.py). Its one departure from a plain authorization server is the sign-in:
+`authorize` sends the browser to this server's own page (login.py), where the user pastes their Sync API key
+once. That key, checked against the API and sealed, becomes the *grant*; every code and token issued afterwards
+points at the grant, and a request carrying one of its access tokens acts with that key.
 
 A grant ends when the client revokes a token, when the API refuses its key (401), or when an authorization
 code or a rotated refresh token is presented twice (both signs of theft): its tokens stop working at once,
 and a refused request says why (`explain_refusal`), so the user knows to reconnect.
 
 Just over 400 lines on purpose: the provider is one interface of the SDK's, and its methods share the grant and
-token bookkeeping; the sign-in page (login.py) and the store (store.py) are apart.
+token bookkeeping; the sign-in page (login.py), the limits (limits.py) and the store (store.py) are apart.
 """
 
 from __future__ import annotations

@@ -6,7 +6,10 @@ metadata (RFC 9728) at `/.well-known/oauth-protected-resource/mcp`, authorizatio
 `WWW-Authenticate: Bearer resource_metadata="..."` on `/mcp` for requests without a valid token (loopback
 included). This module adds what is ours: the sign-in page, the protected-resource metadata at the root
 well-known path too (for clients that look there), authorization-server metadata that announces the RFC 9207
-`iss` parameter this server sends back, and the two session-ending middlewares (sessions.py).
+`iss` parameter this server sends back and Client ID Metadata Documents (documents.py), our routes ahead of
+the SDK's for `/register` and `/authorize` (gate.py: bounded, checked before any redirect) and for `/token` and
+`/revoke` (clients.py: secrets checked against digests, public clients revoking), and the two session-ending
+middlewares (sessions.py).
 """
 
 from __future__ import annotations
