@@ -30,9 +30,10 @@ from mcp.server.auth.routes import (
     cors_middleware,
 )
 from mcp.server.auth.settings import AuthSettings, ClientRegistrationOptions, RevocationOptions
+from mcp.server.transport_security import DEFAULT_MAX_REQUEST_BODY_SIZE, RequestBodyLimitMiddleware
 from mcp.shared.auth import ProtectedResourceMetadata
 from starlette.applications import Starlette
-from starlette.routing import Route
+from starlette.routing import Route, request_response
 
 from sync_mcp.config import Settings
 from sync_mcp.logs import redactor
@@ -159,7 +160,9 @@ class OAuthSetup:
             ),
             Route(
                 AUTHORIZATION_PATH,
-                endpoint=authorization_endpoint(self.provider),
+                endpoint=RequestBodyLimitMiddleware(
+                    request_response(authorization_endpoint(self.provider)), DEFAULT_MAX_REQUEST_BODY_SIZE
+                ),
                 methods=["GET", "POST"],
             ),
             *client_routes(self.provider),
