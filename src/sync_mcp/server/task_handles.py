@@ -25,6 +25,7 @@ from sync_mcp.tools.callers import Owner
 
 DEFAULT_TTL_SECONDS = 24 * 3600.0
 MAX_TASKS_PER_CALLER = 1_000
+"""Handles one caller may hold: in memory its oldest makes room; in Redis a new one is refused past it."""
 MAX_TASKS = 100_000
 
 TaskStatus = Literal["working", "input_required", "completed", "failed", "cancelled"]
@@ -63,6 +64,10 @@ class TaskHandle:
 
 class TaskExpiredError(LookupError):
     pass
+
+
+class TaskLimitReached(RuntimeError):
+    """A caller holds as many task handles as a shared store allows (`MAX_TASKS_PER_CALLER` within the TTL)."""
 
 
 class TaskHandles(Protocol):

@@ -55,6 +55,7 @@ from .task_handles import (
     TaskExpiredError,
     TaskHandle,
     TaskHandles,
+    TaskLimitReached,
     TaskStatus,
     TaskStore,
 )
@@ -183,10 +184,11 @@ class GenerationTasks(Extension):
                 carried=dict(data),
                 status_message=message,
             )
-        except SharedStateUnavailable:
+        except (SharedStateUnavailable, TaskLimitReached) as exc:
             # The generation exists (and may be billed): hand back the tool's own result, which names it, rather
             # than an error that would invite a second create.
-            logger.warning("no task for generation %s: the shared state is unavailable", generation_id)
+            why = "this caller holds too many tasks" if isinstance(exc, TaskLimitReached) else "no shared state"
+            logger.warning("no task for generation %s: %s", generation_id, why)
             return result
         return CreateTaskResult(**self._fields(task_id, handle))
 
