@@ -22,6 +22,7 @@ BENCHMARKS = {
     "tool_surface": "bench.tool_surface",
     "replicas": "bench.replicas",
     "house": "bench.house",
+    "oauth_flood": "bench.oauth_flood",
 }
 
 

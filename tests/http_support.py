@@ -34,13 +34,24 @@ class HttpServer:
 
 
 @asynccontextmanager
-async def serving(app: Starlette, sock: socket.socket | None = None) -> AsyncIterator[str]:
-    """Run `app` on a free loopback port (or on `sock`, bound already); yields its base URL."""
+async def serving(
+    app: Starlette, sock: socket.socket | None = None, log_level: str = "warning", tls: tuple[str, str] | None = None
+) -> AsyncIterator[str]:
+    """Run `app` on a free loopback port (or on `sock`, bound already); yields its base URL. At `log_level`
+    "info" uvicorn writes its access log; with `tls` (certificate and key files) it serves https."""
     if sock is None:
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_config=None, log_level="warning", timeout_graceful_shutdown=1)
+    certificate, key = tls or (None, None)
+    config = uvicorn.Config(
+        app,
+        log_config=None,
+        log_level=log_level,
+        timeout_graceful_shutdown=1,
+        ssl_certfile=certificate,
+        ssl_keyfile=key,
+    )
     server = uvicorn.Server(config)
     async with anyio.create_task_group() as tg:
         tg.start_soon(lambda: server.serve(sockets=[sock]))
@@ -48,7 +59,7 @@ async def serving(app: Starlette, sock: socket.socket | None = None) -> AsyncIte
             while not server.started:  # noqa: ASYNC110 - uvicorn exposes a flag, not an event
                 await anyio.sleep(0.01)
         try:
-            yield f"http://127.0.0.1:{port}"
+            yield f"{'https' if tls else 'http'}://127.0.0.1:{port}"
         finally:
             server.should_exit = True
 

@@ -9,13 +9,15 @@ import re
 import secrets
 import socket
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+import pytest
 from mcp import Client
 from mcp.client.auth import OAuthClientProvider
 from mcp.client.streamable_http import streamable_http_client
@@ -30,6 +32,7 @@ from sync_mcp.server.oauth.store import MemoryOAuthStore
 
 from .conftest import make_settings
 from .http_support import serving
+from .redis_support import RedisProcess, redis_binary
 
 SECRET = "test-oauth-secret-0f6b1d2e9a7c4b3f8e5d"
 REDIRECT = "http://127.0.0.1:33418/callback"
@@ -52,7 +55,8 @@ class Clock:
 class OAuthServer:
     server: SyncMCPServer
     base_url: str
-    store: MemoryOAuthStore
+    store: MemoryOAuthStore | None
+    """The in-memory store (None when the server keeps its state in Redis)."""
     clock: Clock
 
     @property
@@ -61,9 +65,11 @@ class OAuthServer:
 
 
 @asynccontextmanager
-async def oauth_server(api: SandboxServer, **overrides: Any) -> AsyncIterator[OAuthServer]:
+async def oauth_server(
+    api: SandboxServer, redis_url: str | None = None, log_level: str = "warning", **overrides: Any
+) -> AsyncIterator[OAuthServer]:
     """The server with SYNC_MCP_AUTH=oauth on a free loopback port, its public URL that port; the deployment has
-    no Sync key of its own unless `overrides` give one."""
+    no Sync key of its own unless `overrides` give one. With `redis_url` its state is in that Redis."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.bind(("127.0.0.1", 0))
     base = f"http://127.0.0.1:{sock.getsockname()[1]}"
@@ -74,11 +80,41 @@ async def oauth_server(api: SandboxServer, **overrides: Any) -> AsyncIterator[OA
         "SYNC_MCP_SECRET_KEY": SECRET,
         **overrides,
     }
+    if redis_url is not None:
+        values |= {"SYNC_MCP_REDIS_URL": redis_url, "SYNC_MCP_REDIS_NAMESPACE": "sync-mcp-test"}
     clock = Clock()
-    store = MemoryOAuthStore(clock=clock)
-    server, app = build_http_app(make_settings(api, **values), oauth_options={"clock": clock, "store": store})
-    async with serving(app, sock):
+    store = MemoryOAuthStore(clock=clock) if redis_url is None else None
+    options: dict[str, Any] = {"clock": clock, **({"store": store} if store is not None else {})}
+    server, app = build_http_app(make_settings(api, **values), oauth_options=options)
+    async with serving(app, sock, log_level):
         yield OAuthServer(server, base, store, clock)
+
+
+@pytest.fixture(params=["memory", "redis"])
+def redis_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str | None]:
+    """Where the server keeps its OAuth state: None (in memory), or the URL of a fresh Redis."""
+    if request.param == "memory":
+        yield None
+        return
+    server = RedisProcess(redis_binary(), tmp_path)
+    server.start()
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
+async def stored_text(srv: OAuthServer, redis_url: str | None) -> str:
+    """Everything the server's OAuth store holds, keys and values, as one text (what a dump would show)."""
+    if redis_url is None:
+        assert srv.store is not None
+        return "\n".join(f"{kind} {key} {text}" for kind, key, text in srv.store.records())
+    import redis.asyncio as aioredis
+
+    async with aioredis.from_url(redis_url, decode_responses=True) as r:
+        keys = [key async for key in r.scan_iter(count=1000)]
+        values = [await r.get(key) if await r.type(key) == "string" else "" for key in keys]
+    return "\n".join(f"{key} {value}" for key, value in zip(keys, values, strict=True))
 
 
 @dataclass
@@ -156,15 +192,23 @@ class MemoryTokens:
 
 @asynccontextmanager
 async def oauth_client(
-    url: str, browser: Browser, *, mode: str, storage: MemoryTokens | None = None, **options: Any
+    url: str,
+    browser: Browser,
+    *,
+    mode: str,
+    storage: MemoryTokens | None = None,
+    client_metadata_url: str | None = None,
+    **options: Any,
 ) -> AsyncIterator[tuple[Client, OAuthClientProvider]]:
-    """The SDK's MCP client over Streamable HTTP, authenticated by the SDK's own OAuth client."""
+    """The SDK's MCP client over Streamable HTTP, authenticated by the SDK's own OAuth client (with
+    `client_metadata_url`, in its Client ID Metadata Document mode when the server supports it)."""
     auth = OAuthClientProvider(
         server_url=url,
         client_metadata=OAuthClientMetadata(redirect_uris=[AnyUrl(REDIRECT)], client_name="Test host"),
         storage=storage or MemoryTokens(),
         redirect_handler=browser.open,
         callback_handler=browser.callback,
+        client_metadata_url=client_metadata_url,
     )
     http = create_mcp_http_client(auth=auth)
     async with http, Client(streamable_http_client(url, http_client=http), mode=mode, **options) as client:  # type: ignore[arg-type]
@@ -186,8 +230,20 @@ class Pkce:
         return cls(verifier, challenge)
 
 
-async def register(http: httpx.AsyncClient, base: str, redirect: str = REDIRECT) -> dict[str, Any]:
-    reply = await http.post(f"{base}/register", json={"redirect_uris": [redirect], "client_name": "Raw client"})
+def credentials(client: dict[str, Any]) -> dict[str, str]:
+    """What a client sends to authenticate at /token and /revoke: its id, and its secret if it has one."""
+    secret = client.get("client_secret")
+    return {"client_id": client["client_id"], **({"client_secret": secret} if secret else {})}
+
+
+async def register(
+    http: httpx.AsyncClient, base: str, redirect: str = REDIRECT, *, public: bool = False, name: str = "Raw client"
+) -> dict[str, Any]:
+    """Register a client: confidential (client_secret_post), or `public` (auth method `none`, no secret)."""
+    body: dict[str, Any] = {"redirect_uris": [redirect], "client_name": name}
+    if public:
+        body["token_endpoint_auth_method"] = "none"
+    reply = await http.post(f"{base}/register", json=body)
     assert reply.status_code == 201, reply.text
     return dict(reply.json())
 
@@ -214,21 +270,28 @@ async def exchange(
             "grant_type": "authorization_code",
             "code": code,
             "redirect_uri": redirect,
-            "client_id": client["client_id"],
-            "client_secret": client["client_secret"],
+            **credentials(client),
             "code_verifier": verifier,
             "resource": f"{base}/mcp",
         },
     )
 
 
-async def tokens_for(http: httpx.AsyncClient, base: str, api_key: str) -> tuple[dict[str, Any], dict[str, Any]]:
+async def tokens_for(
+    http: httpx.AsyncClient, base: str, api_key: str, *, public: bool = False
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """Register a client and sign in with `api_key`: (client, token reply)."""
-    client, pkce = await register(http, base), Pkce.new()
+    client, pkce = await register(http, base, public=public), Pkce.new()
     back = await sign_in(http, authorization_url(base, client, pkce), api_key)
     reply = await exchange(http, base, client, callback_query(back)["code"], pkce.verifier)
     assert reply.status_code == 200, reply.text
     return client, dict(reply.json())
+
+
+async def refresh(http: httpx.AsyncClient, base: str, client: dict[str, Any], refresh_token: str) -> httpx.Response:
+    """The refresh-token grant, as the client sends it (its secret only if it has one)."""
+    data = {"grant_type": "refresh_token", "refresh_token": refresh_token, **credentials(client)}
+    return await http.post(f"{base}/token", data=data)
 
 
 async def list_tools_with(http: httpx.AsyncClient, base: str, access_token: str) -> httpx.Response:

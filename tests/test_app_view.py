@@ -154,3 +154,15 @@ def test_the_committed_build_is_of_the_current_sources(built: str) -> None:
     match = re.search(rf'<meta name="{build.DIGEST_META}" content="sha256:([0-9a-f]{{64}})">', page)
     assert match is not None, built
     assert match.group(1) == build.source_digest(), f"view/ changed: run python scripts/build_view.py ({built})"
+
+
+async def test_credentials_in_the_api_url_never_reach_the_csp(api: SandboxServer) -> None:
+    with_credentials = api.base_url.replace("http://", "http://operator:hunter2-secret@")
+    settings = make_settings(
+        api, SYNC_BASE_URL=with_credentials, SYNC_MCP_MEDIA_DOMAINS="https://cdn-user:cdn-pass@cdn.example.com"
+    )
+    async with Client(build_server(settings), extensions=[UI]) as client:
+        (content,) = (await client.read_resource(VIEW_URI)).contents
+    domains = (content.meta or {})["ui"]["csp"]["resourceDomains"]
+    assert domains == [api.base_url, "https://*.sync.so", "https://cdn.example.com"]
+    assert "hunter2" not in json.dumps(content.model_dump(mode="json")) and "cdn-pass" not in str(domains)

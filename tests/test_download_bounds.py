@@ -23,6 +23,7 @@ from sync_mcp.services.fetch_guard import address_class, api_base_classes
 
 from .conftest import BASIC, data, make_settings
 from .fake_api import FakeApi, StorageFaults, bystander, download_url, fake_api, redirect
+from .proxy_support import forward_proxy
 
 pytestmark = pytest.mark.anyio
 
@@ -267,3 +268,24 @@ async def test_an_output_file_name_of_any_allowed_length_is_saved(api: SandboxSe
         assert saved["fileName"] == f"{name}.mp4", "a name that fits is kept whole"
     assert other["fileName"] != saved["fileName"], "two long names stay two files"
     assert files_in(out) == sorted([saved["fileName"], other["fileName"]])
+
+
+async def test_behind_a_proxy_a_redirect_to_a_name_that_cannot_be_checked_is_refused(
+    api: SandboxServer, fake: FakeApi, out: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("http_proxy", "https_proxy", "all_proxy", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.upper(), raising=False)
+    async with forward_proxy() as proxy:
+        monkeypatch.setenv("HTTP_PROXY", proxy.url)
+        async with Client(server(fake.base_url, out, api), mode="auto") as client:  # type: ignore[arg-type]
+            gid = await completed(client)
+            fake.on("GET", f"/v2/generations/{gid}/download", step=download_url(f"{fake.base_url}/storage/moved"))
+            fake.on("GET", "/storage/moved", step=redirect("http://storage.invalid/internal/out.mp4"))
+            result = await download(client, gid)
+    err = data(result)
+    assert result.is_error and err["errorCode"] == "unsafe_download_url"
+    assert "cannot be checked" in err["message"]
+    assert any(r.url.endswith("/storage/moved") for r in proxy.seen), "the requests did go through the proxy"
+    assert not [r for r in proxy.seen if "storage.invalid" in r.url], "the proxy was never asked for it"
+    assert files_in(out) == []

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, Literal
 
 import anyio
@@ -16,13 +17,17 @@ from mcp import Client, MCPError
 from mcp.client import ClaimContext, ClientExtension, ResultClaim
 from mcp.types import INVALID_PARAMS, CallToolResult, EmptyResult, Request
 
+from sync_mcp.backend import RedisStore
 from sync_mcp.sandbox import SandboxServer
 from sync_mcp.server import build_server
-from sync_mcp.server.task_handles import TaskExpiredError, TaskStore
+from sync_mcp.server.shared_tasks import SharedTaskStore
+from sync_mcp.server.task_handles import MAX_TASKS_PER_CALLER, TaskExpiredError, TaskLimitReached, TaskStore
 from sync_mcp.server.tasks import TASKS_EXTENSION, CreateTaskResult, DetailedTask, TaskIdParams
+from sync_mcp.tools.callers import Owner
 
 from .conftest import AUDIO, BASIC, TEST_KEY, VIDEO, error, make_settings, sent
 from .http_support import TOKEN, http_client, http_server
+from .redis_support import RedisProcess, redis_binary
 
 pytestmark = pytest.mark.anyio
 
@@ -281,3 +286,41 @@ async def test_lipsync_without_a_wait_to_hand_over_is_not_a_task(
             result = await client.call_tool("lipsync", {**LIPSYNC, **extra})
     assert not result.is_error, result.content
     assert tasks.created == []
+
+
+def test_one_callers_flood_of_tasks_never_drops_another_callers_handle() -> None:
+    store = TaskStore()
+    alice: Owner = (("client-a", "sync-key:alice", None), None)
+    bob: Owner = (("client-b", "sync-key:bob", None), None)
+    bobs = store.create("gen-bob", "get_generation", bob)
+    alices = [store.create(f"gen-{n}", "get_generation", alice) for n in range(10_050)]
+    assert store.find(bobs) is not None, "another caller's handle survives"
+    assert store.find(alices[-1]) is not None
+    assert store.find(alices[0]) is None, "the flooding caller's own oldest handles made room"
+    kept = sum(store.find(t) is not None for t in alices)
+    assert kept == MAX_TASKS_PER_CALLER
+
+
+async def test_in_redis_a_caller_past_the_cap_gets_no_new_handle_and_others_still_do(tmp_path: Path) -> None:
+    server = RedisProcess(redis_binary(), tmp_path)
+    server.start()
+    redis = RedisStore(server.url, namespace="sync-mcp-test", secret="test-secret-for-owner-digests-0123456789")
+    await redis.start()
+    try:
+        store = SharedTaskStore(redis, max_per_caller=3)
+        alice = store.seal_owner((("client-a", "sync-key:alice", None), "alice-key-digest"))
+        bob = store.seal_owner((("client-b", "sync-key:bob", None), "bob-key-digest"))
+        opened = [
+            await store.open(f"gen-{n}", "get_generation", alice, carried={}, status_message="") for n in range(3)
+        ]
+        with pytest.raises(TaskLimitReached):
+            await store.open("gen-3", "get_generation", alice, carried={}, status_message="")
+        bobs, _ = await store.open("gen-b", "get_generation", bob, carried={}, status_message="")
+        kept = [await store.load(task_id) for task_id, _ in opened]
+        entries = server.entries()
+    finally:
+        await redis.stop()
+        server.stop()
+    assert all(handle is not None for handle in kept), "alice's own handles are not evicted either"
+    assert bobs
+    assert not [key for key in entries if "alice-key-digest" in key or "alice-key-digest" in entries[key][0]]

@@ -149,9 +149,23 @@ def _scrub_value(value: Any, secrets: list[str]) -> Any:
     return value
 
 
+ACCESS_LOGGER = "uvicorn.access"
+QUERY_DROPPED = "?[query dropped]"
+
+
+def _drop_query_string(record: logging.LogRecord) -> None:
+    """An access-log line names the path only: a query string may carry a token (`?access_token=`), a sign-in
+    id or a signed URL's signature, none of which is registered as a secret in advance."""
+    args = record.args
+    if record.name == ACCESS_LOGGER and isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str):
+        if "?" in args[2]:
+            record.args = (*args[:2], args[2].split("?", 1)[0] + QUERY_DROPPED, *args[3:])
+
+
 def _redacting_factory(make: Callable[..., logging.LogRecord]) -> Callable[..., logging.LogRecord]:
     def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
         record = make(*args, **kwargs)
+        _drop_query_string(record)
         redactor.scrub_record(record)
         return record
 

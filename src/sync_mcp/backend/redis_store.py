@@ -2,7 +2,8 @@
 
 The primitives are the few that the shared stores need, each one Redis command (so each is atomic):
 `get`/`get_many`, `put` (SET PX), `add` (SET NX PX: first writer wins), `replace` (SET XX KEEPTTL), `swap`
-(SET GET PX), `take` (GETDEL: of two concurrent takes one gets the value), `refresh` (GETEX PX), `delete`, and
+(SET GET PX), `take` (GETDEL: of two concurrent takes one gets the value), `refresh` (GETEX PX), `delete`,
+`count` (SET NX PX and INCRBY in one transaction), and
 `publish`/`listen` on topics. Events are published to one Redis stream (`<namespace>:events`: XADD, capped at
 `EVENTS_KEPT` entries, expiring `EVENTS_TTL_SECONDS` after the last one), which every replica's reader follows
 (XREAD BLOCK), its own publications included. A stream rather than plain PUBLISH, so that a replica that lost
@@ -19,6 +20,8 @@ asyncio only.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import inspect
 import logging
 from collections.abc import Awaitable, Callable, Sequence
@@ -95,8 +98,11 @@ def _ms(ttl: float) -> int:
 class RedisStore:
     """One deployment's keys (`<namespace>:...`) and events on one Redis (see the module docstring)."""
 
-    def __init__(self, url: str, *, namespace: str = DEFAULT_NAMESPACE) -> None:
+    def __init__(self, url: str, *, namespace: str = DEFAULT_NAMESPACE, secret: str | None = None) -> None:
         self._url = url
+        self._digest_key = (
+            hashlib.sha256(b"sync-mcp redis names v1\0" + secret.encode("utf-8")).digest() if secret else None
+        )
         self.where = where(url)
         self.namespace = namespace.strip(":") or DEFAULT_NAMESPACE
         self.channel = f"{self.namespace}:events"
@@ -115,6 +121,13 @@ class RedisStore:
 
     def key(self, *parts: str) -> str:
         return ":".join((self.namespace, *parts))
+
+    def digest(self, value: str) -> str:
+        """What to store in place of a value derived from a caller's API key: an HMAC keyed with the server's
+        secret (SYNC_MCP_SECRET_KEY) when it has one, so Redis alone cannot test guesses; else SHA-256."""
+        if self._digest_key is None:
+            return hashlib.sha256(value.encode("utf-8")).hexdigest()
+        return hmac.new(self._digest_key, value.encode("utf-8"), hashlib.sha256).hexdigest()
 
     # ------------------------------------------------------------------------------------------ lifecycle
 
@@ -228,6 +241,19 @@ class RedisStore:
 
     async def delete(self, key: str) -> None:
         await self._run(lambda r: r.delete(key))
+
+    async def count(self, key: str, window: float, step: int = 1) -> int:
+        """Add `step` to a counter and return its new value; the counter expires `window` seconds after it was
+        created (SET NX PX, then INCRBY, in one transaction: atomic, and never a counter without a TTL)."""
+        ms = _ms(window)
+
+        async def add(r: Any) -> int:
+            async with r.pipeline(transaction=True) as pipe:
+                pipe.set(key, 0, px=ms, nx=True)
+                pipe.incrby(key, step)
+                return int((await pipe.execute())[1])
+
+        return await self._run(add)  # type: ignore[no-any-return]
 
     async def remaining(self, key: str) -> float | None:
         """Seconds the entry has left (None when it is gone)."""

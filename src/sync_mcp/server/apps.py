@@ -43,13 +43,16 @@ def view_html() -> str:
 
 
 def _origin(url: str) -> str | None:
+    """`scheme://host[:port]` of an http(s) URL: never its userinfo (credentials in SYNC_BASE_URL stay private)."""
     parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") and parts.netloc else None
+    host = parts.netloc.rpartition("@")[2]
+    return f"{parts.scheme}://{host}" if parts.scheme in ("http", "https") and host else None
 
 
 def media_domains(settings: Settings) -> list[str]:
     """The origins the view may load video from (its CSP `resourceDomains`), without repeats."""
-    domains = [_origin(settings.base_url), *SYNC_MEDIA_DOMAINS, *settings.media_domains()]
+    configured = [_origin(d) or d for d in settings.media_domains()]
+    domains = [_origin(settings.base_url), *SYNC_MEDIA_DOMAINS, *configured]
     return list(dict.fromkeys(d for d in domains if d))
 
 

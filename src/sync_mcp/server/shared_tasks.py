@@ -1,14 +1,18 @@
 """Task handles in Redis (`SYNC_MCP_REDIS_URL`): a task created on one replica is answered by every replica.
 
-Two entries per task, both under the deployment's namespace and both with a TTL:
+Each caller may open `MAX_TASKS_PER_CALLER` handles per TTL (a counter per caller, `task-count:<digest>`); past
+that `open` raises `TaskLimitReached` and the tool's own result is answered instead of a task, so one caller's
+flood never touches another caller's handles. Two entries per task, both under the deployment's namespace and
+both with a TTL:
 - `task:<id>`: the handle (generation id, tool, owner, the tool's first result, the latest working status),
   stored for the task's TTL plus a grace hour, so a task polled after its TTL is told it expired (and then
   forgotten) rather than not found; Redis drops it after that, no sweep involved;
 - `task:<id>:final`: the final status with the task's result, written only if absent (SET NX): of two replicas
   settling one task at once (a poll seeing COMPLETED, a cancel), the first wins, and terminal states never change.
 
-The owner is the verified principal and the SHA-256 digest of the caller's own key (tasks.py `_owner`): no
-API key is stored. Wall-clock expiry, so replicas need synchronised clocks (as TLS and OAuth do anyway).
+The owner is the verified principal and a digest of the caller's own key, keyed with SYNC_MCP_SECRET_KEY when
+the server has one (`RedisStore.digest`): no API key is stored, nor a plain hash anyone could test guesses
+on. Wall-clock expiry, so replicas need synchronised clocks (as TLS and OAuth do anyway).
 """
 
 from __future__ import annotations
@@ -21,7 +25,16 @@ from typing import Any
 
 from sync_mcp.backend import RedisStore
 
-from .task_handles import DEFAULT_TTL_SECONDS, FINAL, Owner, TaskExpiredError, TaskHandle, TaskStatus
+from .task_handles import (
+    DEFAULT_TTL_SECONDS,
+    FINAL,
+    MAX_TASKS_PER_CALLER,
+    Owner,
+    TaskExpiredError,
+    TaskHandle,
+    TaskLimitReached,
+    TaskStatus,
+)
 
 EXPIRED_GRACE_SECONDS = 3600.0
 """How long after its TTL an expired handle is still recognised as expired (then it is simply unknown)."""
@@ -41,15 +54,25 @@ class SharedTaskStore:
     """`TaskHandles` in Redis (see the module docstring)."""
 
     def __init__(
-        self, store: RedisStore, ttl_seconds: float = DEFAULT_TTL_SECONDS, *, clock: Callable[[], float] = time.time
+        self,
+        store: RedisStore,
+        ttl_seconds: float = DEFAULT_TTL_SECONDS,
+        *,
+        clock: Callable[[], float] = time.time,
+        max_per_caller: int = MAX_TASKS_PER_CALLER,
     ) -> None:
         self._store = store
         self.ttl_seconds = ttl_seconds
         self._clock = clock
+        self._per_caller = max_per_caller
 
     def _keys(self, task_id: str) -> tuple[str, str]:
         key = self._store.key("task", task_id)
         return key, f"{key}:final"
+
+    def seal_owner(self, owner: Owner) -> Owner:
+        principal, key_digest = owner
+        return principal, (self._store.digest(key_digest) if key_digest else key_digest)
 
     async def ready(self) -> bool:
         """Whether Redis answers now (a task is started only then)."""
@@ -58,6 +81,9 @@ class SharedTaskStore:
     async def open(
         self, generation_id: str, tool: str, owner: Owner, *, carried: dict[str, Any], status_message: str
     ) -> tuple[str, TaskHandle]:
+        caller = self._store.digest(json.dumps(_owner_to_wire(owner)))
+        if await self._store.count(self._store.key("task-count", caller), self.ttl_seconds) > self._per_caller:
+            raise TaskLimitReached(tool)
         task_id = secrets.token_urlsafe(32)  # a bearer handle: unguessable, never sequential
         handle = TaskHandle(generation_id, tool, owner, self._clock() + self.ttl_seconds, carried=carried)
         handle.status_message = status_message

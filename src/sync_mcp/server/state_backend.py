@@ -9,11 +9,12 @@
   (tools/spend_memory.py), and the key that seals multi-round-trip request state (`SharedRequestStateCodec`),
   so a confirmation asked on one replica may be answered on another.
 
-Every key is under `SYNC_MCP_REDIS_NAMESPACE` and has a TTL; no value holds an API key (owners are digests,
-OAuth keys are sealed). Redis down at start: the server refuses to start (`StateBackendError`). Redis lost
-while serving: requests that need it answer a retryable `shared_state_unavailable` error (tool results, JSON-RPC
-errors' `data`, and HTTP 503 from the OAuth and webhook endpoints: `SharedStateErrors`), nothing stored is
-lost, and the server recovers by itself when Redis returns. Never a fallback to this process's memory.
+Every key is under `SYNC_MCP_REDIS_NAMESPACE` and has a TTL; no value holds an API key (owners are digests, keyed
+with SYNC_MCP_SECRET_KEY when it is set; OAuth keys are sealed). Redis down at start: the server refuses to start
+(`StateBackendError`). Redis lost while serving: requests that need it answer a retryable `shared_state_unavailable`
+error (tool results, JSON-RPC errors' `data`, and HTTP 503 from the OAuth and webhook endpoints:
+`SharedStateErrors`), nothing stored is lost, and the server recovers by itself when Redis returns. Never a fallback
+to this process's memory.
 """
 
 from __future__ import annotations
@@ -94,9 +95,9 @@ class RedisBackend(StateBackend):
     kind = "redis"
     shared = True
 
-    def __init__(self, url: str, *, namespace: str) -> None:
+    def __init__(self, url: str, *, namespace: str, secret: str | None = None) -> None:
         redactor.add(redis_password(url))
-        self.store = RedisStore(url, namespace=namespace)
+        self.store = RedisStore(url, namespace=namespace, secret=secret)
         self._codec = SharedRequestStateCodec(self.store)
 
     def __repr__(self) -> str:
@@ -140,7 +141,8 @@ def state_backend(settings: Settings) -> StateBackend:
     url = settings.shared_state_url()
     if url is None:
         return InProcessBackend()
-    return RedisBackend(url, namespace=settings.redis_namespace)
+    secret = settings.oauth_secret.get_secret_value() if settings.oauth_secret else None
+    return RedisBackend(url, namespace=settings.redis_namespace, secret=secret or None)
 
 
 class SharedStateCodecError(InvalidRequestState):

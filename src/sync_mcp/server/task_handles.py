@@ -5,9 +5,10 @@ digest of the caller's API key: no key is stored), the tool's first result and t
 expires `ttl_seconds` after creation (`TaskExpiredError`, once, then it is forgotten). A final status
 (`completed`, `failed`, `cancelled`), once recorded, never changes.
 
-`TaskHandles` is where handles are kept: in this process (`TaskStore`, the default, bounded to `MAX_TASKS`
-with the oldest dropped first), or in Redis with `SYNC_MCP_REDIS_URL` (server/shared_tasks.py), where any
-replica answers for any task.
+`TaskHandles` is where handles are kept: in this process (`TaskStore`, the default, bounded per caller to
+`MAX_TASKS_PER_CALLER`, a caller's own oldest handle dropped first, so one caller's flood never drops another
+caller's handle; `MAX_TASKS` overall is a last resort above that), or in Redis with `SYNC_MCP_REDIS_URL`
+(server/shared_tasks.py), where any replica answers for any task.
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ from typing import Any, Literal, Protocol
 from sync_mcp.tools.callers import Owner
 
 DEFAULT_TTL_SECONDS = 24 * 3600.0
-MAX_TASKS = 10_000
+MAX_TASKS_PER_CALLER = 1_000
+"""Handles one caller may hold: in memory its oldest makes room; in Redis a new one is refused past it."""
+MAX_TASKS = 100_000
 
 TaskStatus = Literal["working", "input_required", "completed", "failed", "cancelled"]
 FINAL: frozenset[str] = frozenset({"completed", "failed", "cancelled"})
@@ -63,6 +66,10 @@ class TaskExpiredError(LookupError):
     pass
 
 
+class TaskLimitReached(RuntimeError):
+    """A caller holds as many task handles as a shared store allows (`MAX_TASKS_PER_CALLER` within the TTL)."""
+
+
 class TaskHandles(Protocol):
     """Where handles are kept: this process (`TaskStore`) or Redis (`shared_tasks.SharedTaskStore`). Shared
     stores raise `SharedStateUnavailable` when they cannot answer."""
@@ -71,6 +78,11 @@ class TaskHandles(Protocol):
 
     async def ready(self) -> bool:
         """Whether a task can be started now (a shared store checks that Redis answers)."""
+        ...
+
+    def seal_owner(self, owner: Owner) -> Owner:
+        """The owner as this store records it (a shared store keeps a keyed digest of the caller's key digest);
+        handles are opened for, and compared with, sealed owners."""
         ...
 
     async def open(
@@ -100,36 +112,56 @@ class TaskStore:
         *,
         clock: Callable[[], float] = time.monotonic,
         max_tasks: int = MAX_TASKS,
+        max_per_caller: int = MAX_TASKS_PER_CALLER,
     ) -> None:
         self.ttl_seconds = ttl_seconds
         self._clock = clock
         self._max = max_tasks
+        self._per_caller = max_per_caller
         self._tasks: OrderedDict[str, TaskHandle] = OrderedDict()
+        self._owned: dict[Owner, OrderedDict[str, None]] = {}
 
     def create(self, generation_id: str, tool: str, owner: Owner) -> str:
         self._purge()
         task_id = secrets.token_urlsafe(32)  # a bearer handle: unguessable, never sequential
         self._tasks[task_id] = TaskHandle(generation_id, tool, owner, self._clock() + self.ttl_seconds)
+        mine = self._owned.setdefault(owner, OrderedDict())
+        mine[task_id] = None
+        while len(mine) > self._per_caller:  # the caller's own oldest handle makes room
+            self._drop(next(iter(mine)))
         while len(self._tasks) > self._max:
-            self._tasks.popitem(last=False)
+            self._drop(next(iter(self._tasks)))
         return task_id
+
+    def _drop(self, task_id: str) -> None:
+        handle = self._tasks.pop(task_id, None)
+        if handle is None:
+            return
+        mine = self._owned.get(handle.owner)
+        if mine is not None:
+            mine.pop(task_id, None)
+            if not mine:
+                del self._owned[handle.owner]
 
     def find(self, task_id: str) -> TaskHandle | None:
         """The live handle, or None when unknown; raises `TaskExpiredError` (once) when it outlived its TTL."""
         handle = self._tasks.get(task_id)
         if handle is not None and self._clock() >= handle.expires_at:
-            del self._tasks[task_id]
+            self._drop(task_id)
             raise TaskExpiredError(task_id)
         return handle
 
     def _purge(self) -> None:
         now = self._clock()
         for task_id in [t for t, h in self._tasks.items() if now >= h.expires_at]:
-            del self._tasks[task_id]
+            self._drop(task_id)
 
     # `TaskHandles`, in this process
     async def ready(self) -> bool:
         return True
+
+    def seal_owner(self, owner: Owner) -> Owner:
+        return owner
 
     async def open(
         self, generation_id: str, tool: str, owner: Owner, *, carried: dict[str, Any], status_message: str

@@ -55,6 +55,7 @@ from .task_handles import (
     TaskExpiredError,
     TaskHandle,
     TaskHandles,
+    TaskLimitReached,
     TaskStatus,
     TaskStore,
 )
@@ -177,12 +178,17 @@ class GenerationTasks(Extension):
         )
         try:
             task_id, handle = await self.store.open(
-                generation_id, params.name, _owner(ctx), carried=dict(data), status_message=message
+                generation_id,
+                params.name,
+                self.store.seal_owner(_owner(ctx)),
+                carried=dict(data),
+                status_message=message,
             )
-        except SharedStateUnavailable:
+        except (SharedStateUnavailable, TaskLimitReached) as exc:
             # The generation exists (and may be billed): hand back the tool's own result, which names it, rather
             # than an error that would invite a second create.
-            logger.warning("no task for generation %s: the shared state is unavailable", generation_id)
+            why = "this caller holds too many tasks" if isinstance(exc, TaskLimitReached) else "no shared state"
+            logger.warning("no task for generation %s: %s", generation_id, why)
             return result
         return CreateTaskResult(**self._fields(task_id, handle))
 
@@ -193,7 +199,7 @@ class GenerationTasks(Extension):
             handle = await self.store.load(task_id)
         except TaskExpiredError:
             raise MCPError(types.INVALID_PARAMS, "Failed to retrieve task: Task has expired") from None
-        if handle is None or handle.owner != _owner(ctx):
+        if handle is None or handle.owner != self.store.seal_owner(_owner(ctx)):
             raise MCPError(types.INVALID_PARAMS, "Failed to retrieve task: Task not found")
         return handle
 
@@ -215,7 +221,7 @@ class GenerationTasks(Extension):
                 handle = await self.store.load(params.task_id)
             except TaskExpiredError:
                 handle = None
-            if handle is not None and handle.owner == _owner(ctx):
+            if handle is not None and handle.owner == self.store.seal_owner(_owner(ctx)):
                 gid = handle.generation_id
                 await self.store.settle(
                     params.task_id,

@@ -10,7 +10,8 @@ address (the sandbox on 127.0.0.1, an API gateway on the company network): then 
 kind are allowed as well.
 
 A redirect is checked twice: on its name before connecting, and on the address actually connected to when
-the transport reports it (so a name that resolves differently the second time gains nothing).
+the transport reports it (so a name that resolves differently the second time gains nothing). Through a proxy
+the second check cannot be made (the peer is the proxy), so a name that does not resolve here is refused.
 """
 
 from __future__ import annotations
@@ -112,9 +113,14 @@ class FetchGuard:
             raise UnsafeURL("it leads to a URL without a host")
 
     async def check_url(self, url: httpx.URL) -> None:
-        """Before connecting: http(s), and a host that resolves only to allowed kinds of address."""
+        """Before connecting: http(s), and a host that resolves only to allowed kinds of address. Through a
+        proxy (by the same rules the client routes by), a name that does not resolve here is refused: the proxy
+        would resolve it on its own network, where it may lead anywhere, and the peer cannot be checked after."""
         self.check_scheme(url)
-        for address in await resolve(url.host):
+        addresses = await resolve(url.host)
+        if not addresses and proxy_for(url) is not None:
+            raise UnsafeURL("its host name does not resolve here, so where the proxy would take it cannot be checked")
+        for address in addresses:
             self._check(address)
 
     def check_peer(self, response: httpx.Response) -> None:

@@ -52,9 +52,9 @@ class SharedSpendMemory:
         self._store = store
 
     async def recall(self, key: str) -> dict[str, Any] | None:
-        text = await self._store.get(self._store.key("spend", key))
+        text = await self._store.get(self._store.key("spend", self._store.digest(key)))
         return None if text is None else dict(json.loads(text))
 
     async def remember(self, key: str, estimate: dict[str, Any]) -> None:
         text = json.dumps(estimate, separators=(",", ":"))
-        await self._store.put(self._store.key("spend", key), text, ESTIMATE_TTL_SECONDS)
+        await self._store.put(self._store.key("spend", self._store.digest(key)), text, ESTIMATE_TTL_SECONDS)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Literal
@@ -25,7 +26,8 @@ from sync_mcp.api.retries import RetryPolicy
 from sync_mcp.config import Settings
 from sync_mcp.logs import redactor
 
-from .provider import SyncOAuthProvider
+from ..http import is_loopback
+from .provider import MAX_KEY_ATTEMPTS, SyncOAuthProvider
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +73,7 @@ def api_key_checker(settings: Settings) -> KeyChecker:
     return check
 
 
-def _page(title: str, body: str, status: int = 200) -> HTMLResponse:
+def page(title: str, body: str, status: int = 200) -> HTMLResponse:
     document = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{html.escape(title)} · sync-mcp</title>
@@ -91,7 +93,7 @@ button{{padding:.6rem 1.2rem;font-size:1rem;border-radius:8px;border:0}}
 
 
 def _expired_page() -> HTMLResponse:
-    return _page(
+    return page(
         "Sign-in expired",
         "<h1>This sign-in link has expired</h1><p>It was used already or is more than a few minutes old. "
         "Go back to your app and connect to this server again.</p>",
@@ -100,8 +102,29 @@ def _expired_page() -> HTMLResponse:
 
 
 def _where(redirect_uri: str) -> str:
+    """Where the browser goes back to: the host (and port) only, never userinfo (`https://claude.ai@evil.example`
+    goes to evil.example), or the app's own scheme."""
     parts = urlsplit(redirect_uri)
-    return parts.netloc if parts.scheme in ("http", "https") and parts.netloc else f"the app ({parts.scheme}:)"
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return f"the app ({parts.scheme}:)"
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    return host + (f":{parts.port}" if parts.port else "")
+
+
+def _name_warning(app_name: str | None, redirect_uri: str) -> str:
+    """A warning when the name the app registered is not part of the web address it sends the browser back to
+    (anyone may register any name); none for loopback and app schemes, which are this device's own apps."""
+    host = (urlsplit(redirect_uri).hostname or "").lower()
+    if not app_name or not host or is_loopback(host):
+        return ""
+    name = re.sub(r"[^a-z0-9]", "", app_name.lower())
+    if not name or name in re.sub(r"[^a-z0-9]", "", host):
+        return ""
+    return (
+        f'<p class="error">This app calls itself <strong>{html.escape(app_name)}</strong>, but it is not at an '
+        f"address of that name: it sends you back to <strong>{html.escape(host)}</strong>. Sign in only if you "
+        "trust that address.</p>"
+    )
 
 
 async def _form(provider: SyncOAuthProvider, request_id: str, problem: str | None = None) -> HTMLResponse:
@@ -110,12 +133,13 @@ async def _form(provider: SyncOAuthProvider, request_id: str, problem: str | Non
         return _expired_page()
     client = await provider.get_client(login["client_id"])
     app_name = (client.client_name if client else None) or "An app"
+    warning = _name_warning(client.client_name if client else None, login["redirect_uri"])
     error = f'<p class="error" role="alert">{html.escape(problem)}</p>' if problem else ""
     body = f"""<h1>Connect to the Sync API</h1>
 <p><strong>{html.escape(app_name)}</strong> wants to create and read lip-sync generations with your Sync account,
 through this server ({html.escape(provider.issuer)}). After you sign in, your browser goes back to
 <strong>{html.escape(_where(login["redirect_uri"]))}</strong>.</p>
-{error}
+{warning}{error}
 <form method="post" autocomplete="off">
 <input type="hidden" name="request" value="{html.escape(request_id)}">
 <label for="api_key">Your Sync API key</label>
@@ -126,7 +150,7 @@ until you disconnect it.</p>
 <div class="buttons"><button class="primary" type="submit" name="action" value="sign-in">Sign in</button>
 <button class="secondary" type="submit" name="action" value="cancel" formnovalidate>Cancel</button></div>
 </form>"""
-    return _page("Sign in", body, status=200 if problem is None else 400)
+    return page("Sign in", body, status=200 if problem is None else 400)
 
 
 def login_endpoint(provider: SyncOAuthProvider, check_key: KeyChecker) -> Callable[[Request], Awaitable[Response]]:
@@ -149,15 +173,18 @@ def login_endpoint(provider: SyncOAuthProvider, check_key: KeyChecker) -> Callab
             return await _form(provider, request_id, "Paste your Sync API key first.")
         if len(api_key) > MAX_KEY_LENGTH or any(c.isspace() or not c.isprintable() for c in api_key):
             return await _form(provider, request_id, "That is not a Sync API key: copy it again, without spaces.")
+        attempt = await provider.key_attempt(request_id)
+        if attempt > MAX_KEY_ATTEMPTS:
+            return await _deny(provider, request_id)
         verdict = await check_key(api_key)
         if verdict.outcome == "unavailable":
+            await provider.key_attempt(request_id, -1)  # not the user's fault: the attempt is theirs again
             return await _form(
                 provider, request_id, f"The key could not be checked just now: {verdict.detail}. Try again."
             )
         if verdict.outcome == "refused":
-            back = await provider.refused_key(request_id)
-            if back is not None:
-                return _redirect(back)
+            if attempt >= MAX_KEY_ATTEMPTS:
+                return await _deny(provider, request_id)
             return await _form(
                 provider,
                 request_id,
@@ -168,6 +195,11 @@ def login_endpoint(provider: SyncOAuthProvider, check_key: KeyChecker) -> Callab
         return _redirect(back) if back else _expired_page()
 
     return endpoint
+
+
+async def _deny(provider: SyncOAuthProvider, request_id: str) -> Response:
+    back = await provider.deny_login(request_id, "The Sync API refused every key tried.")
+    return _redirect(back) if back else _expired_page()
 
 
 def _redirect(url: str) -> RedirectResponse:

@@ -1,24 +1,26 @@
 """The authorization server behind `SYNC_MCP_AUTH=oauth`: the SDK's `OAuthAuthorizationServerProvider`.
 
-The SDK serves the endpoints (metadata, /register, /authorize, /token, /revoke) and checks what OAuth 2.1
-requires of them (client authentication, exact redirect URIs, PKCE S256, code expiry); this provider keeps
-the state. Its one departure from a plain authorization server is the sign-in: `authorize` sends the browser
-to this server's own page (login.py), where the user pastes their Sync API key once. That key, checked
-against the API and sealed, becomes the *grant*; every code and token issued afterwards points at the grant,
-and a request carrying one of its access tokens acts with that key.
+The SDK's handlers (and ours in front of them: gate.py for /register and /authorize, clients.py for /token's
+client authentication and /revoke) check what OAuth 2.1 requires (client authentication, exact redirect URIs,
+PKCE S256, code expiry); this provider keeps the state, and knows clients registered here or described by a
+metadata document (documents.py). Its one departure from a plain authorization server is the sign-in:
+`authorize` sends the browser to this server's own page (login.py), where the user pastes their Sync API key
+once. That key, checked against the API and sealed, becomes the *grant*; every code and token issued afterwards
+points at the grant, and a request carrying one of its access tokens acts with that key.
 
 A grant ends when the client revokes a token, when the API refuses its key (401), or when an authorization
 code or a rotated refresh token is presented twice (both signs of theft): its tokens stop working at once,
 and a refused request says why (`explain_refusal`), so the user knows to reconnect.
 
 Just over 400 lines on purpose: the provider is one interface of the SDK's, and its methods share the grant and
-token bookkeeping; the sign-in page (login.py) and the store (store.py) are apart.
+token bookkeeping; the sign-in page (login.py), the limits (limits.py) and the store (store.py) are apart.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import logging
 import secrets
 import time
@@ -43,6 +45,8 @@ from pydantic import AnyUrl
 from sync_mcp.logs import redactor
 from sync_mcp.tools.grants import KeyBoundAccessToken
 
+from .documents import ClientDocuments, DocumentError, is_document_url
+from .limits import UNUSED_CLIENT_TTL, registration_problem
 from .sealing import KeySealer, SealError
 from .store import OAuthStore, Record
 
@@ -61,6 +65,8 @@ MAX_KEY_ATTEMPTS = 5
 EXPLAIN_GRACE = 3600
 """Seconds an expired access token is remembered, so a request carrying it is told it expired."""
 STATIC_CLIENT_ID = "sync-mcp-http"
+SECRET_DIGEST_PREFIX = "sha256:"
+"""Marks a stored client secret as its digest (records stored before digests hold the secret itself)."""
 
 EndReason = Literal["revoked", "key_refused", "code_replayed", "refresh_reused"]
 RECONNECT = "Reconnect this server in your app to sign in again."
@@ -135,6 +141,7 @@ class SyncOAuthProvider(OAuthAuthorizationServerProvider[SyncAuthorizationCode, 
         static_token: str | None = None,
         access_ttl: int = ACCESS_TTL,
         refresh_ttl: int = REFRESH_TTL,
+        documents: ClientDocuments | None = None,
     ) -> None:
         self.issuer = issuer
         self.resource = resource
@@ -144,6 +151,7 @@ class SyncOAuthProvider(OAuthAuthorizationServerProvider[SyncAuthorizationCode, 
         self._static = static_token.encode("utf-8") if static_token else None
         self.access_ttl = access_ttl
         self.refresh_ttl = refresh_ttl
+        self.documents = documents
 
     def __repr__(self) -> str:
         return f"SyncOAuthProvider(issuer={self.issuer!r})"
@@ -151,8 +159,20 @@ class SyncOAuthProvider(OAuthAuthorizationServerProvider[SyncAuthorizationCode, 
     # ------------------------------------------------------------------------------------------ clients
 
     async def get_client(self, client_id: str) -> OAuthClientInformationFull | None:
+        found = await self.client_or_problem(client_id)
+        return None if isinstance(found, str) else found
+
+    async def client_or_problem(self, client_id: str) -> OAuthClientInformationFull | str:
+        """A registered client, or one described by its metadata document (documents.py); else why not."""
+        if self.documents is not None and is_document_url(client_id):
+            try:
+                return await self.documents.client(client_id)
+            except DocumentError as exc:
+                return f"The app cannot be used: {exc}."
         record = await self.store.get("client", client_id)
-        return None if record is None else OAuthClientInformationFull.model_validate(record)
+        if record is None:
+            return "The app is not registered with this server (unknown or missing client_id)."
+        return OAuthClientInformationFull.model_validate(record)
 
     async def register_client(self, client_info: OAuthClientInformationFull) -> None:
         uris = [str(uri) for uri in client_info.redirect_uris or []]
@@ -163,19 +183,33 @@ class SyncOAuthProvider(OAuthAuthorizationServerProvider[SyncAuthorizationCode, 
             if problem is not None:
                 raise RegistrationError("invalid_redirect_uri", f"redirect_uri {problem}")
         record = client_info.model_dump(mode="json", exclude_none=True)
-        await self.store.put("client", client_info.client_id, record, None)
+        if client_info.client_secret:  # the store keeps a digest only (clients.py checks secrets against it)
+            record["client_secret"] = SECRET_DIGEST_PREFIX + digest(client_info.client_secret)
+        too_big = registration_problem(client_info, len(json.dumps(record)))
+        if too_big is not None:
+            raise RegistrationError("invalid_client_metadata", too_big)
+        await self.store.put("client", client_info.client_id, record, UNUSED_CLIENT_TTL)
         name = (client_info.client_name or "unnamed")[:80]
         logger.info("OAuth client registered: %r (%d redirect URIs)", name, len(uris))
 
+    async def keep_client(self, client_id: str) -> None:
+        """A client with a grant lives as long as its grants (a new grant, or a refresh, extends it)."""
+        record = await self.store.get("client", client_id)
+        if record is not None:
+            await self.store.put("client", client_id, record, self.refresh_ttl)
+
     # ------------------------------------------------------------------------------------- authorization
 
+    def resource_problem(self, resource: str) -> str | None:
+        """Why an RFC 8707 resource indicator is refused, or None."""
+        if same_resource(resource, self.resource) or same_resource(resource, self.issuer):
+            return None
+        return f"This server issues tokens for {self.resource} only, not for the resource the app asked for."
+
     async def authorize(self, client: OAuthClientInformationFull, params: AuthorizationParams) -> str:
-        """Park the request and send the browser to the sign-in page (the SDK has checked the client, the
-        redirect URI and the scope)."""
-        if params.resource and not (
-            same_resource(params.resource, self.resource) or same_resource(params.resource, self.issuer)
-        ):
-            raise AuthorizeError("invalid_target", f"this server issues tokens for {self.resource} only")
+        """Park the request and send the browser to the sign-in page (gate.py has checked the whole request)."""
+        if params.resource and (problem := self.resource_problem(params.resource)):
+            raise AuthorizeError("invalid_target", problem)
         request_id = secrets.token_urlsafe(32)
         login: Record = {
             "client_id": client.client_id,
@@ -184,29 +218,22 @@ class SyncOAuthProvider(OAuthAuthorizationServerProvider[SyncAuthorizationCode, 
             "code_challenge": params.code_challenge,
             "state": params.state,
             "scopes": params.scopes or [],
-            "attempts": 0,
         }
-        await self.store.put("login", request_id, login, LOGIN_TTL)
+        await self.store.put("login", self.sealer.name(request_id), login, LOGIN_TTL)
         return f"{self.issuer.rstrip('/')}{LOGIN_PATH}?request={request_id}"
 
     async def pending_login(self, request_id: str) -> Record | None:
-        return await self.store.get("login", request_id) if request_id else None
+        return await self.store.get("login", self.sealer.name(request_id)) if request_id else None
 
-    async def refused_key(self, request_id: str) -> str | None:
-        """Count a refused key on a sign-in page: None while attempts remain, else the redirect that ends the
-        request (access_denied)."""
-        login = await self.store.get("login", request_id)
-        if login is None:
-            return None
-        login["attempts"] = int(login.get("attempts", 0)) + 1
-        if login["attempts"] < MAX_KEY_ATTEMPTS:
-            await self.store.put("login", request_id, login, LOGIN_TTL)
-            return None
-        return await self.deny_login(request_id, "The Sync API refused every key tried.")
+    async def key_attempt(self, request_id: str, step: int = 1) -> int:
+        """Count one key check on a sign-in page before it is made (atomic: of any number of parallel
+        attempts, at most `MAX_KEY_ATTEMPTS` are ever checked); a check that could not be made gives its attempt
+        back (`step=-1`). Returns the attempt's number."""
+        return await self.store.count(f"attempts:{self.sealer.name(request_id)}", LOGIN_TTL, step)
 
     async def deny_login(self, request_id: str, description: str) -> str | None:
         """End a sign-in without a grant: the redirect back to the client carrying access_denied."""
-        login = await self.store.take("login", request_id)
+        login = await self.store.take("login", self.sealer.name(request_id))
         if login is None:
             return None
         return construct_redirect_uri(
@@ -220,7 +247,7 @@ class SyncOAuthProvider(OAuthAuthorizationServerProvider[SyncAuthorizationCode, 
     async def complete_login(self, request_id: str, api_key: str) -> str | None:
         """The user's key was accepted by the API: create the grant and the code, and return the redirect back
         to the client (None when the sign-in page expired or was used already)."""
-        login = await self.store.take("login", request_id)
+        login = await self.store.take("login", self.sealer.name(request_id))
         if login is None:
             return None
         grant_id = secrets.token_urlsafe(24)
@@ -231,6 +258,7 @@ class SyncOAuthProvider(OAuthAuthorizationServerProvider[SyncAuthorizationCode, 
             "created_at": self.clock(),
         }
         await self.store.put("grant", grant_id, grant, self.refresh_ttl)
+        await self.keep_client(login["client_id"])
         code = secrets.token_urlsafe(32)
         await self.store.put(
             "code",
@@ -322,6 +350,7 @@ class SyncOAuthProvider(OAuthAuthorizationServerProvider[SyncAuthorizationCode, 
         if grant is None:
             raise TokenError("invalid_grant", f"this connection was signed out. {RECONNECT}")
         await self.store.put("grant", refresh_token.grant_id, grant, self.refresh_ttl)  # active grants live on
+        await self.keep_client(client.client_id)
         return await self._issue(client.client_id, refresh_token.grant_id, scopes)
 
     async def _issue(self, client_id: str, grant_id: str, scopes: list[str]) -> OAuthToken:

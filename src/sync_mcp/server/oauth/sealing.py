@@ -1,9 +1,9 @@
 """Sync API keys at rest: sealed with AES-256-GCM under a key derived from SYNC_MCP_SECRET_KEY.
 
-Two keys are derived (HKDF-SHA256) from the one secret, each for one purpose: the sealing key, and the key of
-the keyed digest that names a user (the same Sync key gives the same subject, without the store holding the
-key in a form anyone can read back). A sealed value is bound to its grant id (associated data), so a sealed
-key copied into another grant does not open.
+Three keys are derived (HKDF-SHA256) from the one secret, each for one purpose: the sealing key, the key that
+names live sign-in ids in the store, and the key of the keyed digest that names a user (the same Sync key gives
+the same subject, without the store holding the key in a form anyone can read back). A sealed value is bound to
+its grant id (associated data), so a sealed key copied into another grant does not open.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ class KeySealer:
         raw = secret.encode("utf-8")
         self._aead = AESGCM(_derive(raw, b"api-key sealing v1"))
         self._subject_key = _derive(raw, b"subject v1")
+        self._name_key = _derive(raw, b"store names v1")
 
     def __repr__(self) -> str:
         return "KeySealer()"
@@ -53,6 +54,11 @@ class KeySealer:
         except (InvalidTag, ValueError) as exc:
             raise SealError("the sealed key does not open with this secret") from exc
         return plain.decode("utf-8")
+
+    def name(self, value: str) -> str:
+        """A keyed digest of a live handle (a sign-in id) to store it under: the store's key names alone do not
+        let anyone present the handle, nor test guesses of it without the secret."""
+        return hmac.new(self._name_key, value.encode("utf-8"), hashlib.sha256).hexdigest()
 
     def subject(self, api_key: str) -> str:
         """A stable, opaque name for the user of a Sync key (the same key, the same subject)."""

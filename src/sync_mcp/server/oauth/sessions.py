@@ -1,8 +1,10 @@
 """Ending a signed-in session, and saying so.
 
-- `end_sessions_on_refused_keys`: an MCP middleware. When the Sync API answers 401 to a request made with an
-  OAuth user's key (the key was revoked or deleted at Sync), the grant ends, and the error the agent reads says
-  to reconnect instead of "check SYNC_API_KEY" (a server setting an OAuth user cannot change).
+- `end_sessions_on_refused_keys`: an MCP middleware. When the Sync API refuses an OAuth user's key (it was
+  revoked or deleted at Sync), the grant ends, and the error the agent reads says to reconnect instead of
+  "check SYNC_API_KEY" (a server setting an OAuth user cannot change). Only the API can end a sign-in: a 401
+  in a tool's error may come from elsewhere (a storage URL refusing a download), so the key is checked with the
+  API once more (login.py's check), and only the API's refusal ends the grant.
 - `ExplainRefusedTokens`: an ASGI middleware on the MCP endpoint. The SDK answers every refused token with
   401 "Authentication required"; for a token this server issued, this tells the client why (expired, signed
   out, key refused) in the response and its `WWW-Authenticate` header, so a host can show the user what to do.
@@ -22,6 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from sync_mcp.tools.grants import granted_token
 from sync_mcp.tools.results import error_of, error_result
 
+from .login import KeyChecker
 from .provider import ENDED, SyncOAuthProvider
 
 
@@ -39,7 +42,10 @@ def _tool_error(result: HandlerResult) -> dict[str, Any] | None:
     return error_of(result) if isinstance(result, CallToolResult) else None
 
 
-def end_sessions_on_refused_keys(provider: SyncOAuthProvider) -> Any:
+def end_sessions_on_refused_keys(provider: SyncOAuthProvider, check_key: KeyChecker) -> Any:
+    async def refused(error: Any, api_key: str) -> bool:
+        return _refused(error) and (await check_key(api_key)).outcome == "refused"
+
     async def middleware(ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> HandlerResult:
         token = granted_token()
         if token is None:
@@ -48,13 +54,13 @@ def end_sessions_on_refused_keys(provider: SyncOAuthProvider) -> Any:
             result = await call_next(ctx)
         except MCPError as exc:
             data = exc.error.data
-            if not _refused(data):
+            if not await refused(data, token.api_key):
                 raise
             await provider.end_grant(token.grant_id, "key_refused")
             message = f"{exc.error.message} {ENDED['key_refused']}"
             raise MCPError(exc.error.code, message, data={**data, "fix": ENDED["key_refused"]}) from None
         failed = _tool_error(result)
-        if not _refused(failed):
+        if not await refused(failed, token.api_key):
             return result
         await provider.end_grant(token.grant_id, "key_refused")
         replaced = error_result({**(failed or {}), "fix": ENDED["key_refused"], "reconnect": True})

@@ -6,7 +6,10 @@ metadata (RFC 9728) at `/.well-known/oauth-protected-resource/mcp`, authorizatio
 `WWW-Authenticate: Bearer resource_metadata="..."` on `/mcp` for requests without a valid token (loopback
 included). This module adds what is ours: the sign-in page, the protected-resource metadata at the root
 well-known path too (for clients that look there), authorization-server metadata that announces the RFC 9207
-`iss` parameter this server sends back, and the two session-ending middlewares (sessions.py).
+`iss` parameter this server sends back and Client ID Metadata Documents (documents.py), our routes ahead of
+the SDK's for `/register` and `/authorize` (gate.py: bounded, checked before any redirect) and for `/token` and
+`/revoke` (clients.py: secrets checked against digests, public clients revoking), and the two session-ending
+middlewares (sessions.py).
 """
 
 from __future__ import annotations
@@ -19,18 +22,28 @@ from urllib.parse import urlsplit
 
 from mcp.server import MCPServer
 from mcp.server.auth.handlers.metadata import MetadataHandler, ProtectedResourceMetadataHandler
-from mcp.server.auth.routes import build_metadata, build_resource_metadata_url, cors_middleware
+from mcp.server.auth.routes import (
+    AUTHORIZATION_PATH,
+    REGISTRATION_PATH,
+    build_metadata,
+    build_resource_metadata_url,
+    cors_middleware,
+)
 from mcp.server.auth.settings import AuthSettings, ClientRegistrationOptions, RevocationOptions
+from mcp.server.transport_security import DEFAULT_MAX_REQUEST_BODY_SIZE, RequestBodyLimitMiddleware
 from mcp.shared.auth import ProtectedResourceMetadata
 from starlette.applications import Starlette
-from starlette.routing import Route
+from starlette.routing import Route, request_response
 
 from sync_mcp.config import Settings
 from sync_mcp.logs import redactor
 
 from ..http import HttpConfigError, is_loopback
+from .clients import client_routes
+from .documents import ClientDocuments
+from .gate import authorization_endpoint, registration_endpoint
 from .login import KeyChecker, api_key_checker, login_endpoint
-from .provider import LOGIN_PATH, SyncOAuthProvider
+from .provider import LOGIN_PATH, SyncOAuthProvider, redirect_uri_problem
 from .sealing import MIN_SECRET_LENGTH, KeySealer
 from .sessions import ExplainRefusedTokens, end_sessions_on_refused_keys
 from .store import MemoryOAuthStore, OAuthStore
@@ -109,7 +122,7 @@ class OAuthSetup:
         server.custom_route(ROOT_RESOURCE_METADATA_PATH, methods=["GET", "OPTIONS"], include_in_schema=False)(
             ProtectedResourceMetadataHandler(resource).handle
         )
-        server.middleware.append(end_sessions_on_refused_keys(self.provider))
+        server.middleware.append(end_sessions_on_refused_keys(self.provider, self.check_key))
 
     def finish(self, app: Starlette) -> None:
         """After: explained 401s on the MCP endpoint, and metadata announcing the `iss` parameter."""
@@ -119,24 +132,42 @@ class OAuthSetup:
             path=self.mcp_path,
             resource_metadata_url=self.resource_metadata_url,
         )
+        registration = self.auth.client_registration_options or ClientRegistrationOptions(enabled=True)
         metadata = build_metadata(
             self.auth.issuer_url,
             self.auth.service_documentation_url,
-            self.auth.client_registration_options or ClientRegistrationOptions(enabled=True),
+            registration,
             self.auth.revocation_options or RevocationOptions(enabled=True),
         )
         metadata.authorization_response_iss_parameter_supported = True
-        # Public clients (PKCE alone, no secret) register with "none"; the SDK's token endpoint accepts it.
+        metadata.client_id_metadata_document_supported = self.provider.documents is not None
+        # Public clients (PKCE alone, no secret) register with "none", and revoke their tokens the same way.
         metadata.token_endpoint_auth_methods_supported = [
             *(metadata.token_endpoint_auth_methods_supported or []),
             "none",
         ]
-        route = Route(
-            AS_METADATA_PATH,
-            endpoint=cors_middleware(MetadataHandler(metadata).handle, ["GET", "OPTIONS"]),
-            methods=["GET", "OPTIONS"],
-        )
-        app.router.routes.insert(0, route)  # ahead of the SDK's own, which lacks the flag
+        metadata.revocation_endpoint_auth_methods_supported = list(metadata.token_endpoint_auth_methods_supported)
+        ours = [  # ahead of the SDK's own: metadata with the flags, and the bounded open doors (gate.py)
+            Route(
+                AS_METADATA_PATH,
+                endpoint=cors_middleware(MetadataHandler(metadata).handle, ["GET", "OPTIONS"]),
+                methods=["GET", "OPTIONS"],
+            ),
+            Route(
+                REGISTRATION_PATH,
+                endpoint=cors_middleware(registration_endpoint(self.provider, registration), ["POST", "OPTIONS"]),
+                methods=["POST", "OPTIONS"],
+            ),
+            Route(
+                AUTHORIZATION_PATH,
+                endpoint=RequestBodyLimitMiddleware(
+                    request_response(authorization_endpoint(self.provider)), DEFAULT_MAX_REQUEST_BODY_SIZE
+                ),
+                methods=["GET", "POST"],
+            ),
+            *client_routes(self.provider),
+        ]
+        app.router.routes[:0] = ours
 
 
 def build_oauth(
@@ -165,5 +196,6 @@ def build_oauth(
         store=store or MemoryOAuthStore(clock=clock),
         clock=clock,
         static_token=static_token,
+        documents=ClientDocuments(settings.base_url, redirect_uri_problem, clock=clock),
     )
     return OAuthSetup(provider=provider, auth=auth, check_key=check_key or api_key_checker(settings), mcp_path=mcp_path)

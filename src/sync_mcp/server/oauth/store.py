@@ -1,8 +1,11 @@
 """Where the authorization server keeps its state: registered clients, pending sign-ins, codes, tokens, grants.
 
-`OAuthStore` is four operations on JSON records under (kind, key) with a time to live, which a shared backend
-(Redis: SET with EX, GET, GETDEL, DEL) implements directly. `MemoryOAuthStore` keeps them in this process,
-bounded per kind: a restart forgets every registration and sign-in, and clients then sign in again.
+`OAuthStore` is four operations on JSON records under (kind, key) with a time to live, and one atomic counter
+(for the per-address limits and the sign-in page's attempts), which a shared backend (Redis: SET with PX, GET,
+GETDEL, DEL, INCR) implements directly. `MemoryOAuthStore` keeps them in this process, bounded per kind: a
+restart forgets every registration and sign-in, and clients then sign in again. What anyone may create
+(registrations, sign-in pages) is bounded before it reaches the store, by the limits in gate.py, so the
+store's own bound is a last resort that a flood never reaches.
 
 Tokens and codes are never keys as such: the provider stores them under a SHA-256 digest, so the store holds
 nothing a caller could present. Sync API keys are stored sealed (see sealing.py).
@@ -45,10 +48,16 @@ class OAuthStore(Protocol):
     async def delete(self, kind: Kind, key: str) -> None:
         """Forget the record (absent is fine)."""
 
+    async def count(self, bucket: str, window: float, step: int = 1) -> int:
+        """Add `step` to the counter `bucket` and return its new value, in one atomic step; a counter starts at
+        zero and is forgotten `window` seconds after its first step."""
 
-DEFAULT_LIMITS: dict[str, int] = {"client": 10_000, "login": 10_000}
-"""Most records of a kind kept in memory (the oldest go first); registration and sign-in are open to anyone."""
+
 DEFAULT_LIMIT = 100_000
+"""Most records of a kind kept in memory (the oldest go first): a last resort, above what the limits admit."""
+MAX_COUNTERS = 100_000
+SWEEP_EVERY = 1024
+"""Every so many writes, a kind's expired records are dropped (reads drop the ones they meet)."""
 
 
 class MemoryOAuthStore:
@@ -56,9 +65,11 @@ class MemoryOAuthStore:
 
     def __init__(self, *, clock: Callable[[], float] = time.time, limits: dict[str, int] | None = None) -> None:
         self._clock = clock
-        self._limits = {**DEFAULT_LIMITS, **(limits or {})}
+        self._limits = dict(limits or {})
+        self._counters: OrderedDict[str, tuple[float, int]] = OrderedDict()
         self._kinds: dict[str, OrderedDict[str, tuple[float | None, str]]] = {}
         self._lock = threading.Lock()
+        self._puts = 0
 
     def __repr__(self) -> str:
         return f"MemoryOAuthStore({sum(len(k) for k in self._kinds.values())} records)"
@@ -84,7 +95,12 @@ class MemoryOAuthStore:
             table = self._table(kind)
             table[key] = (expires, text)
             table.move_to_end(key)
+            self._puts += 1
             limit = self._limits.get(kind, DEFAULT_LIMIT)
+            if len(table) > limit or self._puts % SWEEP_EVERY == 0:  # expired records go, then the oldest
+                now = self._clock()
+                for stale in [k for k, (until, _) in table.items() if until is not None and now >= until]:
+                    del table[stale]
             while len(table) > limit:
                 table.popitem(last=False)
 
@@ -103,6 +119,18 @@ class MemoryOAuthStore:
     async def delete(self, kind: Kind, key: str) -> None:
         with self._lock:
             self._table(kind).pop(key, None)
+
+    async def count(self, bucket: str, window: float, step: int = 1) -> int:
+        now = self._clock()
+        with self._lock:
+            expires, value = self._counters.get(bucket, (now + window, 0))
+            if now >= expires:
+                expires, value = now + window, 0
+            self._counters[bucket] = (expires, value + step)
+            self._counters.move_to_end(bucket)
+            while len(self._counters) > MAX_COUNTERS:
+                self._counters.popitem(last=False)
+        return value + step
 
     def records(self) -> list[tuple[str, str, str]]:
         """Every live record as (kind, key, JSON text): what a dump of the store would hold."""
