@@ -97,10 +97,14 @@ async def test_usage_and_generation_costs_give_one_spending_answer(client: Clien
         for part in c["components"]
         if "costUsd" not in part
     ]
-    assert usage["unpriced"] == missing == [
-        {"generationId": ids[1], "part": "speech_synthesis", "availability": "unavailable"},
-        {"generationId": ids[2], "part": "dubbing", "availability": "unavailable"},
-    ]
+    assert (
+        usage["unpriced"]
+        == missing
+        == [
+            {"generationId": ids[1], "part": "speech_synthesis", "availability": "unavailable"},
+            {"generationId": ids[2], "part": "dubbing", "availability": "unavailable"},
+        ]
+    )
     assert usage["unpricedCount"] == 2 and "unavailable" in usage["nextStep"]
     # The total is unknown on both sides, and said so with an explicit null.
     assert usage["totalCostUsd"] is None
