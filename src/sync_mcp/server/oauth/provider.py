@@ -105,6 +105,14 @@ def same_resource(a: str, b: str) -> bool:
     )
 
 
+def under_resource(a: str, b: str) -> bool:
+    """Whether `a` is a path under the resource `b` (the MCP path's toolset choices, `/mcp/x/core,usage`): a token
+    for `b` serves it."""
+    x, y = urlsplit(a), urlsplit(b)
+    prefix = y.path.rstrip("/") + "/"
+    return (x.scheme.lower(), x.netloc.lower()) == (y.scheme.lower(), y.netloc.lower()) and x.path.startswith(prefix)
+
+
 def redirect_uri_problem(uri: str) -> str | None:
     """Why a redirect URI may not be registered, or None: https anywhere, http on loopback only (native apps),
     or an app's own scheme (`vscode://...`); never a fragment or a scheme a browser would run or read."""
@@ -173,7 +181,9 @@ class SyncOAuthProvider(OAuthAuthorizationServerProvider[SyncAuthorizationCode, 
         """Park the request and send the browser to the sign-in page (the SDK has checked the client, the
         redirect URI and the scope)."""
         if params.resource and not (
-            same_resource(params.resource, self.resource) or same_resource(params.resource, self.issuer)
+            same_resource(params.resource, self.resource)
+            or same_resource(params.resource, self.issuer)
+            or under_resource(params.resource, self.resource)
         ):
             raise AuthorizeError("invalid_target", f"this server issues tokens for {self.resource} only")
         request_id = secrets.token_urlsafe(32)
