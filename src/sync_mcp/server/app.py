@@ -52,6 +52,7 @@ from .connection_toolsets import ConnectionToolsets
 from .instructions import INSTRUCTIONS
 from .prompts import register_prompts
 from .resources import register_resources
+from .schema_sharing import shared
 from .schemas import compact
 from .state_backend import StateBackend, state_backend
 from .stdio import stdio_streams
@@ -102,7 +103,7 @@ class SyncMCPServer(MCPServer[ToolState]):
             self._listed = [
                 tool.model_copy(
                     update={
-                        "input_schema": bound_waits(compact(tool.input_schema), self.max_wait_seconds),
+                        "input_schema": bound_waits(shared(compact(tool.input_schema)), self.max_wait_seconds),
                         "output_schema": compact(tool.output_schema, output=True),
                     }
                 )
