@@ -109,11 +109,8 @@ class SyncMCPServer(MCPServer[ToolState]):
                 )
                 for tool in await super().list_tools()
             ]
-        offered = self.offered
-        if offered is None:
-            return self._listed
-        # A tool outside every toolset (enable_toolset) is always listed; the others, if this caller has them.
-        return [t for t in self._listed if offered.toolset_of(t.name) is None or offered.offers(t.name)]
+        hidden = self.offered.hidden_tools() if self.offered is not None else frozenset()
+        return [t for t in self._listed if t.name not in hidden] if hidden else self._listed
 
     async def call_tool(
         self, name: str, arguments: dict[str, Any], context: Context[ToolState, Any] | None = None

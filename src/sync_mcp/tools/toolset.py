@@ -88,6 +88,16 @@ class Offered:
         names = self._enabled if chosen is None else self._enabled & {t.name for t in chosen}
         return tuple(t for t in self.available if t.name in names)
 
+    def hidden_tools(self) -> frozenset[str]:
+        """Tools this server serves that the current caller's connection did not choose (none without a choice).
+        Only served toolsets are read, so the modules of the others are never imported."""
+        chosen = self._narrowing() if self._narrowing is not None else None
+        if chosen is None:
+            return frozenset()
+        names = {t.name for t in chosen}
+        served = (t for t in self.available if t.name in self._enabled and t.name not in names)
+        return frozenset(name for toolset in served for name in toolset.tool_names)
+
     def disabled(self) -> tuple[Toolset, ...]:
         on = self.enabled()
         return tuple(t for t in self.available if t not in on)
