@@ -108,6 +108,7 @@ async def test_usage_and_generation_costs_give_one_spending_answer(client: Clien
     assert usage["unpricedCount"] == 2 and "unavailable" in usage["nextStep"]
     # The total is unknown on both sides, and said so with an explicit null.
     assert usage["totalCostUsd"] is None
+    assert [i["totalCostUsd"] for i in usage["items"]] == [c["totalCostUsd"] for c in costs]
     assert [c["totalCostUsd"] for c in costs][1:] == [None, None] and costs[0]["totalCostUsd"]
 
 

@@ -33,13 +33,19 @@ class UnpricedPart(BaseModel):
     )
 
 
+class UsageItem(GenerationUsage, KeepsNulls):
+    """One generation's cost record, its totalCostUsd null (not absent) while a part has no price."""
+
+    kept_nulls = ("totalCostUsd",)
+
+
 class UsageResult(KeepsNulls):
     model_config = ConfigDict(populate_by_name=True)
     kept_nulls = ("totalCostUsd",)
 
     start_time: str = Field(alias="startTime")
     end_time: str = Field(alias="endTime")
-    items: list[GenerationUsage] = Field(description="Finished generations of this page, oldest first.")
+    items: list[UsageItem] = Field(description="Finished generations of this page, oldest first.")
     count: int
     known_total_usd: str = Field(
         alias="knownTotalUsd",
@@ -97,7 +103,7 @@ async def get_usage(
         UsageResult(
             startTime=start,
             endTime=end,
-            items=page.items,
+            items=[UsageItem.model_validate(i.model_dump(by_alias=True)) for i in page.items],
             count=len(page.items),
             knownTotalUsd=str(totals.known_usd),
             totalCostUsd=None if totals.total_usd is None else str(totals.total_usd),
