@@ -172,3 +172,10 @@ def test_every_host_block_keeps_the_key_out_of_arguments() -> None:
         for _, text in config.blocks:
             assert "SYNC_API_KEY" in text, config.name
             assert "sk-" not in text, config.name
+
+
+def test_a_default_toolset_beyond_the_allowed_fails(api: SandboxServer, tmp_path: Path) -> None:
+    result = doctor(api, tmp_path, SYNC_MCP_TOOLSETS="core,batch", SYNC_MCP_ALLOWED_TOOLSETS="core,usage")
+    assert result.returncode == 1
+    assert [line.split(":")[0] for line in lines(result, "FAIL")] == ["FAIL  toolsets"]
+    assert "batch" in result.stdout and "SYNC_MCP_ALLOWED_TOOLSETS" in fix_after(result, "toolsets")

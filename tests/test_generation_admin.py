@@ -14,6 +14,7 @@ from sync import Audio, Sync, Video
 from sync_mcp.sandbox import SandboxServer
 
 from .conftest import AUDIO, BASIC, CATALOG, TEST_KEY, VIDEO, data, new_project, sent
+from .durations_support import BASIC_FRAMES, BASIC_USD
 
 pytestmark = pytest.mark.anyio
 
@@ -196,7 +197,8 @@ async def test_estimate_from_model_and_duration(client: Client, api: SandboxServ
 async def test_estimate_from_a_create_body_uses_the_legacy_endpoint(client: Client, api: SandboxServer) -> None:
     result = data(await client.call_tool("estimate_cost", {"body": BASIC}))
     assert result["endpoint"] == "POST /v2/analyze/cost"
-    assert result["estimatedCostUsd"] == pytest.approx(0.60)
+    assert result["estimatedCostUsd"] == pytest.approx(BASIC_USD)  # as long as BASIC's audio
+    assert result["estimatedFrameCount"] == BASIC_FRAMES
     [request] = sent(api, "/v2/analyze/cost")
     assert request.body == BASIC
     assert api.state.generation_count() == 0
@@ -241,8 +243,8 @@ async def test_syncsdk_parses_the_legacy_estimate(api: SandboxServer) -> None:
         lambda: sdk.generations.estimate_cost(model="lipsync-2", input=[Video(url=VIDEO), Audio(url=AUDIO)])
     )
     assert len(items) == 1
-    assert items[0].estimated_frame_count == 300
-    assert items[0].estimated_generation_cost == pytest.approx(0.60)
+    assert items[0].estimated_frame_count == BASIC_FRAMES
+    assert items[0].estimated_generation_cost == pytest.approx(BASIC_USD)
 
 
 # ----------------------------------------------------------------------------------------------- recorded costs
@@ -261,9 +263,10 @@ async def test_recorded_costs_pending_then_complete(client: Client, api: Sandbox
     assert final["availability"] == "complete"
     assert final["generationStatus"] == "COMPLETED"
     assert final["currency"] == "USD"
-    assert final["totalCostUsd"] == "0.3000"  # 5 s placeholder output x 30 fps x $0.002
+    charged = f"{BASIC_USD:.4f}"  # the output lasts as long as BASIC's audio, charged per frame
+    assert final["totalCostUsd"] == charged
     assert final["components"] == [
-        {"type": "lipsync", "availability": "complete", "costUsd": "0.3000", "frameCount": 150}
+        {"type": "lipsync", "availability": "complete", "costUsd": charged, "frameCount": BASIC_FRAMES}
     ]
     assert final["nextStep"].startswith("Final")
     assert sent(api, f"/v2/generate/{generation_id}/costs")

@@ -56,6 +56,8 @@ async def test_every_model_with_what_it_accepts(client: Client, api: SandboxServ
     assert "temperature" in models["sync-3"]["ignoredOptions"]
     # Published at 25 fps ($0.04-0.05), shown at the estimate's default 30 fps: charged per frame.
     assert models["lipsync-2"]["pricePerSecondUsd"] == {"min": 0.048, "max": 0.06, "fps": 30}
+    said = data(result)["nextStep"]  # what picks a price within the range, and what makes the total
+    assert "min is with the largest plan discount, max is list price" in said and "per output frame" in said
     assert "min" in models["sync-3"]["typicalProcessing"]
     assert models["lipsync-2"]["version"] and models["lipsync-2"]["type"] == "lipsync"
     assert models["react-1"]["type"] == "react"

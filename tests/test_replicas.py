@@ -29,6 +29,7 @@ from sync_mcp.server.state_backend import state_backend
 from sync_mcp.server.tasks import CreateTaskResult, DetailedTask
 
 from .conftest import AUDIO, BASIC, TEST_KEY, VIDEO, data, error, make_settings, sent
+from .durations_support import BASIC_USD
 from .http_support import TOKEN, http_client, post_delivery, serving
 from .oauth_support import SECRET, Browser, MemoryTokens, list_tools_with, oauth_client, tokens_for
 from .redis_support import (
@@ -298,7 +299,7 @@ async def test_a_confirmation_asked_by_one_replica_is_answered_to_the_other(
             result = await client.call_tool("create_generation", BASIC)
     calls = [replica for replica, method in proxy.rpc if method == "tools/call"]
     assert data(result)["status"] == "PENDING", result
-    assert len(asked) == 1 and "$0.60" in asked[0]
+    assert len(asked) == 1 and f"${BASIC_USD:.2f}" in asked[0]
     assert len(calls) == 2 and set(calls) == {0, 1}, "asked by one replica, answered to the other"
     assert creates(api) == 1
     assert len(sent(api, "/v2/analyze/cost")) == 1, "the estimate made by the first replica served the second"

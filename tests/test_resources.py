@@ -45,7 +45,7 @@ def uri_of(generation_id: str) -> str:
 
 async def test_resources_and_the_generation_template_are_listed(client: Client) -> None:
     resources = {str(r.uri): r for r in (await client.list_resources()).resources}
-    assert set(resources) == {"sync://errors", "sync://models", "sync://voices"}
+    assert set(resources) == {"sync://errors", "sync://models", "sync://voices", "sync://toolsets"}
     assert all(r.mime_type == "application/json" and r.description for r in resources.values())
     [template] = (await client.list_resource_templates()).resource_templates
     assert template.uri_template == "sync://generations/{generation_id}"

@@ -15,11 +15,17 @@ from sync_mcp.sandbox import SandboxServer
 from sync_mcp.server import build_server
 
 from .conftest import BASIC, VIDEO, data, make_settings, sent
+from .durations_support import BASIC_FRAMES, BASIC_USD
 
 pytestmark = pytest.mark.anyio
 
 REACT = {**BASIC, "model": "react-1"}
-SANDBOX_ESTIMATE = 0.60  # lipsync-2 in the sandbox: 10 s placeholder x 30 fps x $0.002 per frame
+SANDBOX_ESTIMATE = BASIC_USD  # BASIC's output lasts as long as its audio, priced per frame (durations_support)
+SHOWN = f"${SANDBOX_ESTIMATE:.2f}"
+ABOVE = f"{SANDBOX_ESTIMATE * 2:.2f}"
+"""A threshold or cap above the estimate."""
+BETWEEN = f"{SANDBOX_ESTIMATE / 2:.2f}"
+"""A cap below the estimate, still above the 0.10 asking threshold."""
 
 Answer = Callable[[ElicitRequestParams], ElicitResult]
 
@@ -93,9 +99,9 @@ async def test_a_create_over_the_cap_is_refused_and_nothing_is_created(api: Sand
     assert result.is_error
     assert err["errorCode"] == "spend_cap_exceeded"
     assert err["retryable"] is False
-    assert "$0.60" in err["message"] and "$0.10" in err["message"]
+    assert SHOWN in err["message"] and "$0.10" in err["message"]
     assert "SYNC_MCP_MAX_COST_USD" in err["fix"]
-    assert err["details"] == {"estimatedCostUsd": SANDBOX_ESTIMATE, "estimatedFrameCount": 300, "capUsd": 0.1}
+    assert err["details"] == {"estimatedCostUsd": SANDBOX_ESTIMATE, "estimatedFrameCount": BASIC_FRAMES, "capUsd": 0.1}
     assert creates(api) == []
     assert api.state.generation_count() == 0
     assert len(estimates(api)) == 1
@@ -163,7 +169,7 @@ async def test_above_the_threshold_the_user_is_asked_and_approval_creates(api: S
     assert created["status"] == "PENDING"
     assert created["estimatedCostUsd"] == SANDBOX_ESTIMATE
     assert len(asked) == 1
-    assert "$0.60" in asked[0] and "$0.10" in asked[0]
+    assert SHOWN in asked[0] and "$0.10" in asked[0]
     assert len(estimates(api)) == 1, "the confirmation round trip must not estimate twice"
     assert len(creates(api)) == 1
 
@@ -184,7 +190,7 @@ async def test_declining_creates_nothing_and_says_so(api: SandboxServer, mode: s
 
 
 async def test_below_the_threshold_nobody_is_asked(api: SandboxServer, mode: str) -> None:
-    async with connect(api, mode, decline, SYNC_MCP_CONFIRM_ABOVE_USD="1.00") as (client, asked):
+    async with connect(api, mode, decline, SYNC_MCP_CONFIRM_ABOVE_USD=ABOVE) as (client, asked):
         result = await client.call_tool("create_generation", BASIC)
     assert not result.is_error
     assert asked == []
@@ -201,7 +207,7 @@ async def test_a_client_without_elicitation_is_unaffected(api: SandboxServer, mo
 
 
 async def test_over_the_cap_nobody_is_asked(api: SandboxServer, mode: str) -> None:
-    env = {"SYNC_MCP_MAX_COST_USD": "0.50", "SYNC_MCP_CONFIRM_ABOVE_USD": "0.10"}
+    env = {"SYNC_MCP_MAX_COST_USD": BETWEEN, "SYNC_MCP_CONFIRM_ABOVE_USD": "0.10"}
     async with connect(api, mode, approve, **env) as (client, asked):
         result = await client.call_tool("create_generation", BASIC)
     assert data(result)["errorCode"] == "spend_cap_exceeded"
@@ -210,7 +216,7 @@ async def test_over_the_cap_nobody_is_asked(api: SandboxServer, mode: str) -> No
 
 
 async def test_cap_and_consent_together_ask_once_then_create(api: SandboxServer, mode: str) -> None:
-    env = {"SYNC_MCP_MAX_COST_USD": "1.00", "SYNC_MCP_CONFIRM_ABOVE_USD": "0.10"}
+    env = {"SYNC_MCP_MAX_COST_USD": ABOVE, "SYNC_MCP_CONFIRM_ABOVE_USD": "0.10"}
     async with connect(api, mode, approve, **env) as (client, asked):
         result = await client.call_tool("create_generation", BASIC)
     assert not result.is_error

@@ -79,7 +79,7 @@ async def test_stdio_serves_the_chosen_toolsets(api: SandboxServer) -> None:
 
 
 async def test_http_serves_the_chosen_toolsets_without_a_switch(api: SandboxServer, mode: str) -> None:
-    # Over HTTP every caller shares the tool list: the operator chooses, the model cannot switch.
+    # Over HTTP a connection that chooses nothing gets the operator's toolsets, and no switch.
     async with http_server(make_settings(api, SYNC_MCP_TOOLSETS="batch")) as srv:
         async with http_client(srv.mcp_url, mode=mode) as client:
             assert await names(client) == set(BY_NAME["batch"].tool_names)

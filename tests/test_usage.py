@@ -50,8 +50,10 @@ async def test_usage_defaults_to_this_month_and_totals_the_page(client: Client, 
     now = datetime.now(timezone.utc)
     assert usage["startTime"] == iso(now.replace(day=1, hour=0, minute=0, second=0, microsecond=0))
     assert [i["generationId"] for i in usage["items"]] == ids  # oldest first
-    assert usage["count"] == 2 and usage["pending"] == 0 and "nextCursor" not in usage
-    assert Decimal(usage["totalUsd"]) == sum(Decimal(i["totalCostUsd"]) for i in usage["items"]) > 0
+    assert usage["count"] == 2 and usage["unpricedCount"] == 0 and usage["unpriced"] == []
+    assert "nextCursor" not in usage
+    assert Decimal(usage["knownTotalUsd"]) == sum(Decimal(i["totalCostUsd"]) for i in usage["items"]) > 0
+    assert usage["totalCostUsd"] == usage["knownTotalUsd"]
     assert all(i["model"] == "lipsync-2" and i["finishedAt"] for i in usage["items"])
     [request] = [r for r in sent(api, "/v2/usage/generations")]
     assert "startTime=" in request.query and "endTime=" in request.query
@@ -72,7 +74,42 @@ async def test_usage_pages_with_the_cursor(client: Client, api: SandboxServer) -
 async def test_usage_outside_the_range_is_empty(client: Client) -> None:
     await finished(client, 1)
     usage = data(await client.call_tool("get_usage", {"startTime": "2020-01-01", "endTime": "2020-02-01"}))
-    assert usage["items"] == [] and usage["totalUsd"] == "0"
+    assert usage["items"] == [] and usage["knownTotalUsd"] == "0" and usage["totalCostUsd"] == "0"
+
+
+TEXT = {"type": "text", "provider": {"name": "elevenlabs", "voiceId": "voice-1", "script": "Hello there"}}
+SPOKEN = {"model": "lipsync-2", "input": [BODY["input"][0], TEXT]}
+DUBBED = {"model": "lipsync-2", "input": [BODY["input"][0]], "dubParams": {"targetLang": "es"}}
+
+
+async def test_usage_and_generation_costs_give_one_spending_answer(client: Client) -> None:
+    """Partial generations (a speech or dubbing part without a price) count with their known lip-sync part, in
+    get_usage exactly as in get_generation_cost, and each missing part is named with the API's reason."""
+    ids = [*await finished(client, 1), *await finished(client, 1, SPOKEN), *await finished(client, 1, DUBBED)]
+    usage = data(await client.call_tool("get_usage", {}))
+    assert [i["generationId"] for i in usage["items"]] == ids
+    costs = [data(await client.call_tool("get_generation_cost", {"id": gid})) for gid in ids]
+    assert Decimal(usage["knownTotalUsd"]) == sum(Decimal(c["knownSubtotalUsd"]) for c in costs)
+    assert all(Decimal(c["knownSubtotalUsd"]) > 0 for c in costs)  # the lip-sync part of each is known
+    missing = [
+        {"generationId": c["generationId"], "part": part["type"], "availability": part["availability"]}
+        for c in costs
+        for part in c["components"]
+        if "costUsd" not in part
+    ]
+    assert (
+        usage["unpriced"]
+        == missing
+        == [
+            {"generationId": ids[1], "part": "speech_synthesis", "availability": "unavailable"},
+            {"generationId": ids[2], "part": "dubbing", "availability": "unavailable"},
+        ]
+    )
+    assert usage["unpricedCount"] == 2 and "unavailable" in usage["nextStep"]
+    # The total is unknown on both sides, and said so with an explicit null.
+    assert usage["totalCostUsd"] is None
+    assert [i["totalCostUsd"] for i in usage["items"]] == [c["totalCostUsd"] for c in costs]
+    assert [c["totalCostUsd"] for c in costs][1:] == [None, None] and costs[0]["totalCostUsd"]
 
 
 async def test_an_inverted_range_is_refused_before_sending(client: Client, api: SandboxServer) -> None:

@@ -60,7 +60,10 @@ async def test_list_voices_shows_traits_a_model_can_choose_by(client: Client, ap
     assert sent(api)[0].query == ""
 
     clone = data(await client.call_tool("clone_voice", {"name": "Anna", "url": SAMPLE}))
-    assert clone["name"] == "Anna" and clone["provider"] == "elevenlabs" and "create_speech" in clone["nextStep"]
+    assert "voice_id to lipsync" in clone.pop("nextStep")
+    assert clone == {"id": clone["id"], "name": "Anna", "origin": "cloned by your organisation"}, "one id to pass on"
+    speech = data(await client.call_tool("create_speech", {"script": "Hi.", "voiceId": clone["id"]}))
+    assert speech["url"] and posts(api, "/v2/tts")[-1].body["voiceId"] == clone["id"]
     assert posts(api, "/v2/voices")[0].body == {"name": "Anna", "provider": "elevenlabs", "url": SAMPLE}
     voices = data(await client.call_tool("list_voices", {}))["voices"]
     assert voices[-1] == {"id": clone["id"], "name": "Anna", "origin": "cloned by your organisation"}

@@ -272,7 +272,7 @@ async function sweep(transport, client) {
   });
   await s("get_usage", async () => {
     const usage = await success(ctx, "get_usage", {});
-    return `${usage.count} generations, ${usage.totalUsd} USD`;
+    return `${usage.count} generations, ${usage.knownTotalUsd} USD known`;
   });
   await s("count_generations", async () => `${(await success(ctx, "count_generations", { status: ["COMPLETED"] })).count} completed`);
   await s("check_api", async () => {

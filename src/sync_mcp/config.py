@@ -58,6 +58,8 @@ class Settings(BaseSettings):
     """HTTP mode: the organisation's webhook signing secret (`whsec_...`); enables the webhook receiver."""
     toolsets: str | None = Field(default=None, validation_alias="SYNC_MCP_TOOLSETS")
     """The toolsets to offer, comma-separated (`all` for every one); unset: core (tools/toolsets.py)."""
+    allowed_toolsets: str = Field(default="all", validation_alias="SYNC_MCP_ALLOWED_TOOLSETS")
+    """HTTP: the most a connection may choose with /mcp/x/{toolsets} or X-MCP-Toolsets (comma-separated, or all)."""
     auth: Literal["token", "oauth"] = Field(default="token", validation_alias="SYNC_MCP_AUTH")
     """HTTP mode: `token` (a static bearer token, SYNC_MCP_HTTP_TOKEN) or `oauth` (this server is an OAuth 2.1
     authorization server: users sign in once with their own Sync API key; needs SYNC_MCP_PUBLIC_URL and

@@ -34,7 +34,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic.json_schema import SkipJsonSchema
+from pydantic.json_schema import SkipJsonSchema, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from .capabilities import MODELS, ModelId
@@ -231,12 +231,27 @@ class ActiveSpeaker(RequestModel):
         return None if v is None else check_media_url(v, "options.active_speaker_detection.bounding_boxes_url")
 
 
+SpeakerChoice = Annotated[
+    ActiveSpeaker | None,
+    # Listed in words, once: the full shape (tuples per frame) tripled this option's share of the create schema,
+    # and the model above still checks every field, naming the one that is wrong.
+    WithJsonSchema(
+        {
+            "type": "object",
+            "description": "Which face: {auto_detect: true} (video only), or {frame_number, coordinates: [x, y]} "
+            "in source pixels, or bounding_boxes ([x1, y1, x2, y2] or null per frame) or bounding_boxes_url; "
+            "v3: detector v3.",
+        }
+    ),
+]
+
+
 class GenerationOptions(RequestModel):
     sync_mode: SyncMode | None = Field(default=None, description="Length-mismatch strategy (video inputs).")
     temperature: Unit | None = Field(default=None, description="0 calm .. 1 expressive (lipsync-2, lipsync-2-pro).")
     model_mode: ModelMode | None = Field(default=None, description="react-1 only: edit lips, face or head.")
     prompt: Emotion | None = Field(default=None, description="react-1 only: emotion to perform.")
-    active_speaker_detection: ActiveSpeaker | None = None
+    active_speaker_detection: SpeakerChoice = None
     occlusion_detection_enabled: bool | None = Field(default=None, description="Detect hands/mics over the mouth.")
     reasoning_enabled: bool | None = Field(default=None, description="Priced reasoning mode where supported.")
 
@@ -248,7 +263,7 @@ class SegmentOptionsOverride(RequestModel):
     sync_mode: SyncMode | None = None
     temperature: Unit | None = None
     occlusion_detection_enabled: bool | None = None
-    active_speaker_detection: ActiveSpeaker | None = None
+    active_speaker_detection: SpeakerChoice = None
 
 
 # ----------------------------------------------------------------------------------------------- segments
@@ -284,7 +299,17 @@ class GenerationSegment(RequestModel):
     start_time: float = Field(alias="startTime", ge=0, description="Start of the video range (s).")
     end_time: float = Field(alias="endTime", ge=0, description="End of the video range (s), after startTime.")
     audio_input: SegmentAudioInput = Field(alias="audioInput")
-    options_override: SegmentOptionsOverride | None = Field(default=None, alias="optionsOverride")
+    options_override: Annotated[
+        SegmentOptionsOverride | None,
+        # In words: the same four options as `options` (checked by the model above), not their schemas again.
+        WithJsonSchema(
+            {
+                "type": "object",
+                "description": "This segment's own sync_mode, temperature, occlusion_detection_enabled or "
+                "active_speaker_detection, as in options.",
+            }
+        ),
+    ] = Field(default=None, alias="optionsOverride")
 
     @model_validator(mode="after")
     def _ordered(self) -> GenerationSegment:

@@ -51,10 +51,12 @@ class CloneVoiceRequest(RequestModel):
 
     name: str = Field(min_length=1, description="Name of the new voice, unique in the organisation.")
     provider: VoiceProvider = Field(default="elevenlabs", description="Voice provider; only elevenlabs exists.")
-    # The voice-cloning guide wants the sample in Sync storage (an uploaded asset); the reference's body text also
-    # allows a public URL (§7). Both are sent as given; the API decides.
-    url: str | None = Field(default=None, description="URL of a sample in Sync storage (prefer assetId).")
-    asset_id: str | None = Field(default=None, alias="assetId", description="Uploaded asset holding the sample.")
+    # The reference's body text allows a public or Sync-hosted URL, or an asset id (§7); both are sent as given and
+    # the API decides.
+    url: str | None = Field(default=None, description="Public (or Sync-hosted) URL of the audio or video sample.")
+    asset_id: str | None = Field(
+        default=None, alias="assetId", description="Or an asset id holding the sample (upload_media gives one)."
+    )
 
     @field_validator("name")
     @classmethod

@@ -15,7 +15,7 @@ from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS, MODERN_PROTOCOL_VERSI
 
 from sync_mcp.config import Settings
 from sync_mcp.services.api_checks import Check
-from sync_mcp.tools.toolset import UnknownToolsetError
+from sync_mcp.tools.toolset import ALL, UnknownToolsetError, choose
 from sync_mcp.tools.toolsets import DEFAULT_TOOLSETS, TOOLSETS, chosen
 
 WEBHOOK_SECRET_PREFIX = "whsec_"
@@ -119,8 +119,22 @@ def webhook_secret(settings: Settings) -> Check:
 def toolsets(settings: Settings) -> Check:
     try:
         on = chosen(settings.toolsets)
+        allowed = choose(settings.allowed_toolsets, TOOLSETS, [ALL], source="SYNC_MCP_ALLOWED_TOOLSETS")
     except UnknownToolsetError as exc:
-        return Check("toolsets", False, str(exc), "Fix SYNC_MCP_TOOLSETS: a comma list of the valid names, or all.")
+        return Check(
+            "toolsets",
+            False,
+            str(exc),
+            "Fix SYNC_MCP_TOOLSETS and SYNC_MCP_ALLOWED_TOOLSETS: comma lists of the valid names, or all.",
+        )
+    beyond = [t.name for t in on if t not in allowed]
+    if beyond:
+        return Check(
+            "toolsets",
+            False,
+            f"SYNC_MCP_TOOLSETS names {', '.join(beyond)}, beyond SYNC_MCP_ALLOWED_TOOLSETS (HTTP will not start)",
+            "Allow them in SYNC_MCP_ALLOWED_TOOLSETS, or leave them out of SYNC_MCP_TOOLSETS.",
+        )
     names = [t.name for t in on]
     off = [t.name for t in TOOLSETS if t.name not in names]
     default = " (the default)" if not settings.toolsets and names == list(DEFAULT_TOOLSETS) else ""

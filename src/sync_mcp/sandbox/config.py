@@ -26,8 +26,6 @@ class SandboxConfig:
     public_base_url: str | None = None
     """Where clients reach the sandbox (set by the runner once the port is known); used in output URLs.
     When unset, the base URL of the incoming request is used."""
-    output_duration_seconds: float = 5.0
-    """`outputDuration` reported for completed generations."""
     signed_url_ttl_seconds: int = 7 * 24 * 3600
     """Validity of output URLs (the API requests 7-day signed URLs, reference §3.8)."""
     plan: str = "scale"
@@ -49,6 +47,3 @@ class SandboxConfig:
     """How long an asynchronous TTS job stays PENDING before it completes."""
     healthy: bool = True
     """What `GET /health` reports (503 when False)."""
-    estimate_media_seconds: float = 10.0
-    """Media length assumed by the legacy body-based estimate (`POST /v2/analyze/cost`): the sandbox never
-    fetches media, so it cannot know the real duration the API would price."""

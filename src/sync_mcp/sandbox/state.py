@@ -140,6 +140,8 @@ class GenerationRecord:
     """Unix time after which the output URL is refused."""
     owner: str | None = None
     """Who created it (`asset_store.owner_of` of the creator's key), for `currentUserOnly` and usage items."""
+    output_seconds: float = 0.0
+    """How long its output lasts, worked out from its inputs at creation (durations.py)."""
 
     @property
     def finished_at(self) -> datetime:
@@ -307,6 +309,7 @@ class SandboxState:
         source: str,
         failure: ScriptedFailure | None = None,
         owner: str | None = None,
+        output_seconds: float = 0.0,
     ) -> GenerationRecord:
         """Store a new generation. A scripted failure, if queued, wins over `failure` (a magic URL)."""
         with self._lock:
@@ -327,6 +330,7 @@ class SandboxState:
                 signature=_signature(),
                 expires=int(time.time()) + self.config.signed_url_ttl_seconds,
                 owner=owner,
+                output_seconds=output_seconds,
             )
             self.generations[record.id] = record
             return record

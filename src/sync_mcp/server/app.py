@@ -48,13 +48,16 @@ from . import request_scope
 from .apps import GenerationView
 from .client_logging import serve_log_levels
 from .completions import register_completions
+from .connection_toolsets import ConnectionToolsets
 from .instructions import INSTRUCTIONS
 from .prompts import register_prompts
 from .resources import register_resources
+from .schema_sharing import shared
 from .schemas import compact
 from .state_backend import StateBackend, state_backend
 from .stdio import stdio_streams
 from .tasks import GenerationTasks
+from .toolset_guide import register_toolset_resource, toolset_instructions
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +75,8 @@ class SyncMCPServer(MCPServer[ToolState]):
     """Verified webhook deliveries, fed by the HTTP webhook receiver; they end waits."""
     backend: StateBackend
     """Where the state replicas share lives: this process, or Redis (server/state_backend.py)."""
+    offered: Offered | None = None
+    """The toolsets offered; over HTTP, each connection's own choice among them (server/connection_toolsets.py)."""
 
     async def run_stdio_async(self) -> None:
         """Serve stdio as the SDK does, over asyncio pipes rather than a worker thread per message."""
@@ -98,13 +103,14 @@ class SyncMCPServer(MCPServer[ToolState]):
             self._listed = [
                 tool.model_copy(
                     update={
-                        "input_schema": bound_waits(compact(tool.input_schema), self.max_wait_seconds),
+                        "input_schema": bound_waits(shared(compact(tool.input_schema)), self.max_wait_seconds),
                         "output_schema": compact(tool.output_schema, output=True),
                     }
                 )
                 for tool in await super().list_tools()
             ]
-        return self._listed
+        hidden = self.offered.hidden_tools() if self.offered is not None else frozenset()
+        return [t for t in self._listed if t.name not in hidden] if hidden else self._listed
 
     async def call_tool(
         self, name: str, arguments: dict[str, Any], context: Context[ToolState, Any] | None = None
@@ -113,7 +119,8 @@ class SyncMCPServer(MCPServer[ToolState]):
         `isError` result; an argument-validation failure is the usual `{errorCode, ..., fix}` error result; a
         crash is an `internal_error` result (its details only in the server log)."""
         if name not in {tool.name for tool in await self.list_tools()}:
-            raise MCPError(INVALID_PARAMS, f"Unknown tool: {name}", data={"tool": name})
+            how = f" {self.offered.how_to_get(name)}" if self.offered and self.offered.toolset_of(name) else ""
+            raise MCPError(INVALID_PARAMS, f"Unknown tool: {name}.{how}", data={"tool": name})
         try:
             return await super().call_tool(name, arguments, context)
         except UnexpectedToolError as exc:
@@ -194,11 +201,21 @@ def _lifespan(
     return lifespan
 
 
+def _offered(settings: Settings, connections: ConnectionToolsets | None) -> Offered:
+    """The server's toolsets: SYNC_MCP_TOOLSETS; or, over HTTP, every allowed one, each connection seeing its own."""
+    if connections is None:
+        return Offered(TOOLSETS, chosen(settings.toolsets))
+    return Offered(
+        TOOLSETS, connections.allowed, narrowing=connections.current, how_to_enable=connections.how_to_enable
+    )
+
+
 def build_server(
     settings: Settings | None = None,
     *,
     toolset_switch: bool = True,
     backend: StateBackend | None = None,
+    connections: ConnectionToolsets | None = None,
     **options: Any,
 ) -> SyncMCPServer:
     """A ready server offering the toolsets `SYNC_MCP_TOOLSETS` names (raises `UnknownToolsetError`, listing the
@@ -206,9 +223,10 @@ def build_server(
     lifespan starts in Redis mode (which connects, or refuses to start). With `toolset_switch` (one user per
     server, as over stdio) and toolsets left off, the model may enable them with `enable_toolset`. `backend`
     keeps the shared state (default: the one SYNC_MCP_REDIS_URL asks for). `options` go to `MCPServer` (the
-    HTTP transport passes `token_verifier` and `auth`)."""
+    HTTP transport passes `token_verifier` and `auth`). With `connections` (HTTP), every allowed toolset is
+    served and each connection sees the toolsets it chose."""
     settings = settings or Settings()
-    offered = Offered(TOOLSETS, chosen(settings.toolsets))
+    offered = _offered(settings, connections)
     redact(settings.secret_key())
     backend = backend or state_backend(settings)
     updates = backend.updates()
@@ -218,11 +236,12 @@ def build_server(
     if security is not None:
         options.setdefault("request_state_security", security)
 
+    switch = toolset_switch and bool(offered.disabled())
     server = SyncMCPServer(
         "sync-mcp",
         title="Sync lip-sync",
         version=__version__,
-        instructions=INSTRUCTIONS,
+        instructions=INSTRUCTIONS + toolset_instructions(offered, connections, switch),
         website_url="https://sync.so",
         icons=[server_icon()],
         lifespan=_lifespan(settings, backend, offered, updates, deliveries),
@@ -235,12 +254,14 @@ def build_server(
     server.updates = updates
     server.deliveries = deliveries
     server.backend = backend
+    server.offered = offered
     serve_log_levels(server)
     add_tools(server, [tool for toolset in offered.enabled() for tool in toolset.tools])
-    if toolset_switch and offered.disabled():
+    if switch:
         add_tools(server, [make_toolset_switch(server, offered)])
     request_scope.install(server)
     register_resources(server, updates)
+    register_toolset_resource(server, offered)
     register_prompts(server, offered)
     register_completions(server)
     view.attach(server)

@@ -32,6 +32,7 @@ from sync_mcp.config import Settings
 from sync_mcp.logs import redactor
 
 from .app import SyncMCPServer, build_server
+from .connection_toolsets import ConnectionToolsets, add_toolset_paths
 from .state_backend import state_backend
 from .webhooks import add_webhook_receiver
 
@@ -164,8 +165,9 @@ def build_http_app(
     security = transport_security(settings, host)
     redactor.add(token, settings.webhook_secret.get_secret_value() if settings.webhook_secret else None)
     options = setup.server_options() if setup is not None else _static_token_options(token, host, port)
-    # The tool list is shared by every caller of a deployment: toolsets are the operator's choice here.
-    server = build_server(settings, toolset_switch=False, backend=backend, **options)
+    # Each connection chooses its toolsets (its URL or header), within what the operator allows.
+    connections = ConnectionToolsets.from_settings(settings, MCP_PATH)
+    server = build_server(settings, toolset_switch=False, backend=backend, connections=connections, **options)
     if setup is not None:
         setup.attach(server)
     if settings.webhook_secret is not None:
@@ -182,6 +184,7 @@ def build_http_app(
         transport_security=security,
         host=host,
     )
+    add_toolset_paths(app, connections, server.settings.auth)
     if setup is not None:
         setup.finish(app)
     backend.attach(app)

@@ -17,6 +17,7 @@ from typing import Any
 from mcp.server import MCPServer
 from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
 from mcp.server.mcpserver import Context
+from starlette.requests import Request
 
 from sync_mcp.logs import redactor
 from sync_mcp.tools.state import caller_api_key
@@ -43,3 +44,10 @@ def current_context(server: MCPServer[Any]) -> Context[Any, Any]:
     if ctx is None:  # pragma: no cover - a wiring bug: the middleware is installed by build_server
         raise RuntimeError("no MCP request is being handled")
     return Context(request_context=ctx, mcp_server=server)
+
+
+def current_http_request() -> Request | None:
+    """The HTTP request being handled (Streamable HTTP), or None on stdio, in memory, or outside a request."""
+    ctx = _current.get()
+    request = ctx.request if ctx is not None else None
+    return request if isinstance(request, Request) else None

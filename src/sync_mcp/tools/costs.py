@@ -15,6 +15,7 @@ from sync_mcp.api.errors import LOCAL_VALIDATION_CODE
 from sync_mcp.services.refusals import InputError
 
 from .generation_ids import GenerationIdArgument
+from .nulls import KeepsNulls
 from .registry import sync_tool
 from .results import ok
 from .state import tool_state
@@ -36,7 +37,9 @@ class EstimateResult(BaseModel):
     note: str
 
 
-class GenerationCostResult(GenerationCosts):
+class GenerationCostResult(GenerationCosts, KeepsNulls):
+    kept_nulls = ("totalCostUsd",)
+
     next_step: str = Field(alias="nextStep", description="What to do next.")
 
 
@@ -107,8 +110,8 @@ async def get_generation_cost(
 ) -> Annotated[CallToolResult, GenerationCostResult]:
     """What a generation was charged (GET /v2/generate/{id}/costs), per component, in USD decimal strings.
 
-    totalCostUsd stays null while any part is pending or unavailable; costs usually settle within minutes of
-    completion.
+    totalCostUsd is null while any part is pending or unavailable; knownSubtotalUsd is what is known (get_usage
+    adds up the same amounts over a time range).
     """
     costs = await api.get_generation_costs(tool_state(ctx).client, id)
     if costs.availability == "complete":
@@ -119,7 +122,8 @@ async def get_generation_cost(
         next_step = "Not final yet: call get_generation_cost again after the generation finishes."
     else:
         next_step = (
-            "Some parts have no recorded price (see components); knownSubtotalUsd is the sum of the known parts."
+            "Some parts have no recorded price (components with availability unavailable); knownSubtotalUsd is "
+            "the sum of the known parts."
         )
     data = {**costs.model_dump(mode="json", by_alias=True), "nextStep": next_step}
     return ok(GenerationCostResult.model_validate(data))

@@ -88,7 +88,7 @@ async def _plan(ctx: Context[Any, Any], **arguments: Any) -> LipsyncPlan:
         checked = create_request(args, media)  # the body's own rules, before any upload
         # One face and one voice, all local files small and no spend check to price them first: the files travel
         # with the create itself (services/direct_create.py), and nothing is uploaded beforehand.
-        plan.direct = None if args.segments else direct_files(state.settings, media.sources)
+        plan.direct = None if checked.segments else direct_files(state.settings, media.sources)
         if plan.direct is not None:
             plan.progress.plan(1 + args.wait + args.download)
             plan.request = checked

@@ -40,6 +40,8 @@ class SpeakerSegment(BaseModel):
     audio: str | None = None
     script: str | None = Field(default=None, min_length=1, max_length=5000)
     voice_id: str | None = Field(default=None, min_length=1)
+    audio_start: float | None = Field(default=None, ge=0)
+    audio_end: float | None = Field(default=None, ge=0)
 
 
 class LipsyncArguments(BaseModel):
@@ -48,6 +50,10 @@ class LipsyncArguments(BaseModel):
     video: str | None = Field(default=None, description="Face video: URL, asset id, or local file path.")
     image: str | None = Field(default=None, description="Or a still face image (sync-3): URL, asset id or path.")
     audio: str | None = Field(default=None, description="Speech to sync to: URL, asset id, or local file path.")
+    audio_start: float | None = Field(
+        default=None, ge=0, description="Use only part of the audio (or script's speech): from this second..."
+    )
+    audio_end: float | None = Field(default=None, ge=0, description="...to this second (both or neither).")
     script: str | None = Field(default=None, min_length=1, max_length=5000, description="Or text to speak.")
     voice_id: str | None = Field(default=None, min_length=1, description="Voice for script: an id from list_voices.")
     stability: Unit | None = Field(default=None, description="Scripts: 0-1, lower is more expressive.")
@@ -55,7 +61,8 @@ class LipsyncArguments(BaseModel):
     segments: list[SpeakerSegment] | None = Field(
         default=None,
         min_length=1,
-        description="Several speakers: [{audio | script + voice_id, start, end}], seconds of the video, apart.",
+        description="Several speakers: [{audio | script + voice_id, start, end}], seconds of the video, apart; "
+        "audio_start/audio_end in a segment use that part of its audio.",
     )
     target_language: str | None = Field(
         default=None, description="Dub the video's speech into this language: es, de, ja..."
@@ -76,14 +83,36 @@ class LipsyncArguments(BaseModel):
     )
 
 
+Crop = tuple[float, float]
+"""The part of an audio (or of a script's speech) to use: from, to, in seconds of that audio."""
+
+
+@dataclass(frozen=True)
+class Span:
+    """A range of the video a speaker drives, and the part of the speaker's audio used there (None: all of it)."""
+
+    start: float
+    end: float
+    crop: Crop | None = None
+
+    def described(self) -> str:
+        cropped = f" (its seconds {self.crop[0]:g}-{self.crop[1]:g})" if self.crop is not None else ""
+        return f"{self.start:g}-{self.end:g} s{cropped}"
+
+    def crop_words(self) -> str:
+        """A single speaker's crop: which part of the audio, over which part of the video."""
+        crop = self.crop or (0.0, self.end - self.start)
+        return f"its seconds {crop[0]:g}-{crop[1]:g}, over {self.start:g}-{self.end:g} s of the video"
+
+
 @dataclass(frozen=True)
 class Speaker:
-    """What drives the lips over some ranges of the video: recorded audio, or a script in a voice."""
+    """What drives the lips over some ranges of the video (none: all of it): recorded audio, or a script."""
 
     audio: MediaSource | None = None
     script: str | None = None
     voice_id: str | None = None
-    ranges: tuple[tuple[float, float], ...] = ()
+    ranges: tuple[Span, ...] = ()
 
     def described(self) -> str:
         if self.audio is not None:
@@ -148,7 +177,8 @@ def _speakers(args: LipsyncArguments, folders: Folders) -> list[Speaker]:
     """What drives the lips (none when dubbing): every combination rule, no network."""
     single = args.audio is not None or args.script is not None or args.voice_id is not None
     if args.target_language is not None:
-        extra = next((n for n in ("audio", "script", "voice_id", "segments") if getattr(args, n) is not None), None)
+        names = ("audio", "script", "voice_id", "segments", "audio_start", "audio_end")
+        extra = next((n for n in names if getattr(args, n) is not None), None)
         if extra is not None:
             raise _refuse(
                 extra,
@@ -162,8 +192,9 @@ def _speakers(args: LipsyncArguments, folders: Folders) -> list[Speaker]:
     if args.source_language is not None:
         raise _refuse("source_language", "only used when dubbing", "Pass target_language too, or drop source_language.")
     if args.segments is not None:
-        if single:
-            name = next(n for n in ("audio", "script", "voice_id") if getattr(args, n) is not None)
+        if single or args.audio_start is not None or args.audio_end is not None:
+            names = ("audio", "script", "voice_id", "audio_start", "audio_end")
+            name = next(n for n in names if getattr(args, n) is not None)
             raise _refuse(
                 name,
                 "with segments, each segment says what is spoken",
@@ -180,7 +211,40 @@ def _speakers(args: LipsyncArguments, folders: Folders) -> list[Speaker]:
             "target_language to dub the video's own speech.",
         )
     speaker = _driver(args.audio, args.script, args.voice_id, "", folders)
-    return [speaker]
+    crop = _crop(args.audio_start, args.audio_end, "")
+    if crop is None:
+        return [speaker]
+    if args.image is not None:
+        raise _refuse(
+            "audio_start",
+            "a crop is sent as a range of a video, so it needs a video",
+            "Pass a video, or drop audio_start/audio_end and give audio that is only the part to use.",
+        )
+    # The API crops only within segments (reference §3.1.4): one segment over the start of the video, as long as
+    # the crop, driven by that part of the audio.
+    return [Speaker(speaker.audio, speaker.script, speaker.voice_id, (Span(0.0, crop[1] - crop[0], crop),))]
+
+
+def _crop(start: float | None, end: float | None, at: str) -> Crop | None:
+    """audio_start/audio_end as a crop: both or neither, the end not before the start (reference §3.1.4)."""
+    if start is None and end is None:
+        return None
+    if start is None or end is None:
+        missing = f"{at}audio_start" if start is None else f"{at}audio_end"
+        raise _refuse(
+            missing,
+            "audio_start and audio_end crop the audio together: give both or neither",
+            "Pass both (the seconds of the audio to use, e.g. audio_start=5, audio_end=15), or neither.",
+            "generation_input_trim_invalid",
+        )
+    if end < start:
+        raise _refuse(
+            f"{at}audio_end",
+            f"must not be before audio_start ({end:g} < {start:g})",
+            "Give the part of the audio to use as audio_start < audio_end, in seconds of the audio.",
+            "generation_input_trim_invalid",
+        )
+    return (start, end)
 
 
 def _driver(audio: str | None, script: str | None, voice_id: str | None, at: str, folders: Folders) -> Speaker:
@@ -202,8 +266,10 @@ def _segment_speakers(segments: list[SpeakerSegment], folders: Folders) -> list[
     speakers: dict[tuple[str | None, ...], Speaker] = {}
     for n, part in enumerate(segments):
         key = (part.audio, part.script, part.voice_id)
-        known = speakers.get(key) or _driver(part.audio, part.script, part.voice_id, f"segments[{n}].", folders)
-        speakers[key] = Speaker(known.audio, known.script, known.voice_id, (*known.ranges, (part.start, part.end)))
+        at = f"segments[{n}]."
+        known = speakers.get(key) or _driver(part.audio, part.script, part.voice_id, at, folders)
+        span = Span(part.start, part.end, _crop(part.audio_start, part.audio_end, at))
+        speakers[key] = Speaker(known.audio, known.script, known.voice_id, (*known.ranges, span))
     return list(speakers.values())
 
 
@@ -229,14 +295,14 @@ def _body(
     """The create body, validated by the wire model create_generation uses (`sources`: each speaker's audio)."""
     voices = [_voice_item(s, src, args) for s, src in zip(speakers, sources, strict=True)]
     body: dict[str, Any] = {"model": args.model or VISUAL_MODEL[visual.kind], "outputFileName": args.output_name}
-    if args.segments is not None:
+    if any(speaker.ranges for speaker in speakers):
         refs = [f"speaker{n}" for n in range(1, len(speakers) + 1)]
         voices = [{**v, "refId": ref} for v, ref in zip(voices, refs, strict=True)]
         body["segments"] = sorted(
             (
-                {"startTime": start, "endTime": end, "audioInput": {"refId": ref}}
+                {"startTime": span.start, "endTime": span.end, "audioInput": _audio_input(ref, span.crop)}
                 for speaker, ref in zip(speakers, refs, strict=True)
-                for start, end in speaker.ranges
+                for span in speaker.ranges
             ),
             key=lambda s: s["startTime"],
         )
@@ -249,6 +315,13 @@ def _body(
     return CreateGenerationRequest.model_validate({k: v for k, v in body.items() if v is not None})
 
 
+def _audio_input(ref: str, crop: Crop | None) -> dict[str, Any]:
+    """A segment's `audioInput`: the speaker's refId, and the crop of its audio when one is asked for."""
+    if crop is None:
+        return {"refId": ref}
+    return {"refId": ref, "startTime": crop[0], "endTime": crop[1]}
+
+
 def asked(args: LipsyncArguments, request: CreateGenerationRequest, speakers: list[Speaker]) -> list[str]:
     """What the body asks for, in words a model can check against the user's request."""
     said: list[str] = []
@@ -257,8 +330,11 @@ def asked(args: LipsyncArguments, request: CreateGenerationRequest, speakers: li
         said.append(f"dubbed to: {request.dub_params.target_lang} (spoken language: {source})")
     elif args.segments is not None:
         for n, speaker in enumerate(speakers, start=1):
-            ranges = ", ".join(f"{start:g}-{end:g} s" for start, end in speaker.ranges)
+            ranges = ", ".join(span.described() for span in speaker.ranges)
             said.append(f"speaker {n} ({speaker.described()}): {ranges}")
+    elif speakers[0].ranges:
+        [span] = speakers[0].ranges
+        said.append(f"lips synced to: {speakers[0].described()}, only {span.crop_words()}")
     else:
         said.append(f"lips synced to: {speakers[0].described()}")
     if request.output_file_name is not None:
@@ -282,6 +358,8 @@ def renamed(info: ErrorInfo) -> ErrorInfo:
     if field_name == "outputFileName":
         message, field_name = message.replace("outputFileName", "output_name"), "output_name"
     if field_name is not None and field_name.startswith("segments"):  # the wire's startTime/endTime: start/end
+        for wire, argument in (("audioInput.startTime", "audio_start"), ("audioInput.endTime", "audio_end")):
+            field_name, message = field_name.replace(wire, argument), message.replace(wire, argument)
         field_name = field_name.replace("startTime", "start").replace("endTime", "end")
         message = message.replace("startTime", "start").replace("endTime", "end")
     return info.model_copy(update={"message": message, "field": field_name})

@@ -47,8 +47,8 @@ class ModelEntry(BaseModel):
     price_per_second_usd: PriceRange | None = Field(
         default=None,
         alias="pricePerSecondUsd",
-        description="Indicative USD per output second (plan discount to list price) at fps; estimate_cost prices a "
-        "job exactly.",
+        description="USD per output second at fps: min with the largest plan discount, max at list price; the "
+        "plan decides which.",
     )
     notes: list[str] = Field(default_factory=list)
     known: bool = Field(default=True, description="False: capabilities unknown to this server.")
@@ -108,7 +108,9 @@ async def model_catalog(state: ToolState) -> ModelsResult:
     price = "estimate_cost" if state.offered.offers("estimate_cost") else "the estimate endpoint"
     return ModelsResult(
         models=entries,
-        next_step="Pick an available model and pass its id as model to create_generation. Prices are indicative; "
+        next_step="Pick an available model and pass its id as model to create_generation. pricePerSecondUsd: min "
+        "is with the largest plan discount, max is list price; the account's plan decides where in the range it "
+        "pays. Usage is charged per output frame (seconds x fps), so the output length and fps decide the total; "
         f"use {price} for a real figure.",
     )
 

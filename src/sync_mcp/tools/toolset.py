@@ -32,12 +32,14 @@ class Toolset:
 
 
 class UnknownToolsetError(ValueError):
-    """`SYNC_MCP_TOOLSETS` names a toolset that does not exist (the message lists the valid names)."""
+    """A choice names a toolset that does not exist (the message lists the valid names)."""
 
 
-def choose(value: str | None, available: Sequence[Toolset], default: Sequence[str]) -> tuple[Toolset, ...]:
+def choose(
+    value: str | None, available: Sequence[Toolset], default: Sequence[str], source: str = "SYNC_MCP_TOOLSETS"
+) -> tuple[Toolset, ...]:
     """The toolsets named by `value` (comma-separated, `all` for every one; unset: `default`), in the order of
-    `available`."""
+    `available`; `source` names where the choice came from, in the error."""
     names = {part.strip().lower() for part in (value or "").split(",") if part.strip()} or set(default)
     if ALL in names:
         return tuple(available)
@@ -45,24 +47,60 @@ def choose(value: str | None, available: Sequence[Toolset], default: Sequence[st
     unknown = sorted(names - set(known))
     if unknown:
         raise UnknownToolsetError(
-            f"SYNC_MCP_TOOLSETS: unknown toolset(s) {', '.join(unknown)}; valid names: {', '.join([*known, ALL])} "
+            f"{source}: unknown toolset(s) {', '.join(unknown)}; valid names: {', '.join([*known, ALL])} "
             "(comma-separated)."
         )
     return tuple(toolset for toolset in available if toolset.name in names)
 
 
+Narrowing = Callable[[], "tuple[Toolset, ...] | None"]
+"""The toolsets the connection being served chose (HTTP), or None where the server's own choice holds."""
+HowToEnable = Callable[[Toolset], str]
+"""How the agent gets a toolset that is off, in words (stdio: enable_toolset; HTTP: the URL to connect with)."""
+
+
+def enable_with_the_switch(toolset: Toolset) -> str:
+    return (
+        f"call enable_toolset with name={toolset.name} if you have it, or ask the operator to add {toolset.name} "
+        "to SYNC_MCP_TOOLSETS."
+    )
+
+
 class Offered:
     """The toolsets one server offers right now, out of those it has; `enable` adds one while it runs."""
 
-    def __init__(self, available: Sequence[Toolset], enabled: Iterable[Toolset]) -> None:
+    def __init__(
+        self,
+        available: Sequence[Toolset],
+        enabled: Iterable[Toolset],
+        *,
+        narrowing: Narrowing | None = None,
+        how_to_enable: HowToEnable = enable_with_the_switch,
+    ) -> None:
         self.available = tuple(available)
         self._enabled = {toolset.name for toolset in enabled}
+        self._narrowing = narrowing
+        self.how_to_enable = how_to_enable
 
     def enabled(self) -> tuple[Toolset, ...]:
-        return tuple(t for t in self.available if t.name in self._enabled)
+        """What the current caller has: its connection's choice (HTTP), else the server's toolsets."""
+        chosen = self._narrowing() if self._narrowing is not None else None
+        names = self._enabled if chosen is None else self._enabled & {t.name for t in chosen}
+        return tuple(t for t in self.available if t.name in names)
+
+    def hidden_tools(self) -> frozenset[str]:
+        """Tools this server serves that the current caller's connection did not choose (none without a choice).
+        Only served toolsets are read, so the modules of the others are never imported."""
+        chosen = self._narrowing() if self._narrowing is not None else None
+        if chosen is None:
+            return frozenset()
+        names = {t.name for t in chosen}
+        served = (t for t in self.available if t.name in self._enabled and t.name not in names)
+        return frozenset(name for toolset in served for name in toolset.tool_names)
 
     def disabled(self) -> tuple[Toolset, ...]:
-        return tuple(t for t in self.available if t.name not in self._enabled)
+        on = self.enabled()
+        return tuple(t for t in self.available if t not in on)
 
     def offers(self, tool_name: str) -> bool:
         return any(tool_name in toolset.tool_names for toolset in self.enabled())
@@ -81,7 +119,4 @@ class Offered:
         toolset = self.toolset_of(tool_name)
         if toolset is None:
             return f"{tool_name} does not exist."
-        return (
-            f"{tool_name} is in the {toolset.name} toolset, which is not enabled: call enable_toolset with "
-            f"name={toolset.name} if you have it, or ask the operator to add {toolset.name} to SYNC_MCP_TOOLSETS."
-        )
+        return f"{tool_name} is in the {toolset.name} toolset, which is not enabled: {self.how_to_enable(toolset)}"

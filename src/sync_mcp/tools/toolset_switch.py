@@ -2,8 +2,8 @@
 
 Built by the server for stdio sessions (one user per process) when some toolsets are off: it adds the toolset's
 tools to the server and announces the change (`notifications/tools/list_changed`, on both protocol eras), so
-the client lists tools again. Over HTTP the tool list is shared by every user of the deployment, so there the
-operator chooses with SYNC_MCP_TOOLSETS instead.
+the client lists tools again. Over HTTP there is no switch: each connection chooses its toolsets with its URL or
+a header (server/connection_toolsets.py).
 """
 
 # Annotations are evaluated when the tool is built: its `name` choices are the toolsets of that server.

@@ -3,7 +3,8 @@
 `core` (the default) is what everyday conversations use: lip-sync in one call, create and follow generations,
 prices, the error catalog, models, voices, and moving files in and out. The others are for the rarer jobs.
 An operator picks them with `SYNC_MCP_TOOLSETS` (a comma list, or `all`); in a stdio session the model can also
-turn one on with `enable_toolset` when the user asks for something outside what is enabled.
+turn one on with `enable_toolset` when the user asks for something outside what is enabled, and over HTTP each
+connection chooses with its URL (`/mcp/x/core,usage`) or a header, within `SYNC_MCP_ALLOWED_TOOLSETS`.
 """
 
 from __future__ import annotations

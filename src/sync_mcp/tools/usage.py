@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from decimal import Decimal
 from typing import Annotated, Any
 
 from mcp.server.mcpserver import Context
@@ -11,25 +10,53 @@ from mcp.types import CallToolResult
 from pydantic import BaseModel, ConfigDict, Field
 
 from sync_mcp.api import usage as api
-from sync_mcp.api.usage import USAGE_PAGE_MAX, GenerationCountQuery, GenerationUsage, UsageQuery, decimal_usd, iso_utc
+from sync_mcp.api.usage import USAGE_PAGE_MAX, GenerationCountQuery, GenerationUsage, UsageQuery, iso_utc
 from sync_mcp.services.api_checks import Check, api_checks
+from sync_mcp.services.spend_totals import UnpricedPart as Unpriced
+from sync_mcp.services.spend_totals import spend_totals
 
 from .arguments import wire_body, with_model_parameters
 from .generations import CTX_PARAMETER
+from .nulls import KeepsNulls
 from .registry import sync_tool
 from .results import ok
 from .state import tool_state
 
 
-class UsageResult(BaseModel):
+class UnpricedPart(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
+
+    generation_id: str = Field(alias="generationId")
+    part: str = Field(description="lipsync, dubbing, speech_synthesis, or generation (the whole of it).")
+    availability: str = Field(
+        description="pending: its price is still to come (read again later); unavailable: no price is recorded."
+    )
+
+
+class UsageItem(GenerationUsage, KeepsNulls):
+    """One generation's cost record, its totalCostUsd null (not absent) while a part has no price."""
+
+    kept_nulls = ("totalCostUsd",)
+
+
+class UsageResult(KeepsNulls):
+    model_config = ConfigDict(populate_by_name=True)
+    kept_nulls = ("totalCostUsd",)
 
     start_time: str = Field(alias="startTime")
     end_time: str = Field(alias="endTime")
-    items: list[GenerationUsage] = Field(description="Finished generations of this page, oldest first.")
+    items: list[UsageItem] = Field(description="Finished generations of this page, oldest first.")
     count: int
-    total_usd: str = Field(alias="totalUsd", description="Sum of this page's known costs in USD.")
-    pending: int = Field(description="Items whose cost is not known yet (not in totalUsd).")
+    known_total_usd: str = Field(
+        alias="knownTotalUsd",
+        description="Every known cost of this page in USD, partial generations included: the sum of "
+        "get_generation_cost's knownSubtotalUsd over the same generations.",
+    )
+    total_cost_usd: str | None = Field(
+        default=None, alias="totalCostUsd", description="The page's whole cost; null while any part has no price."
+    )
+    unpriced_count: int = Field(alias="unpricedCount", description="Parts without a price (not in knownTotalUsd).")
+    unpriced: list[UnpricedPart] = Field(description="Each part without a price, and why.")
     next_cursor: str | None = Field(default=None, alias="nextCursor")
     next_step: str = Field(alias="nextStep")
 
@@ -59,35 +86,48 @@ async def get_usage(
 ) -> Annotated[CallToolResult, UsageResult]:
     """What finished generations cost in a time range (GET /v2/usage/generations); default: this month so far.
 
-    Each page has its totalUsd; with nextCursor, call again with cursor (same times) and add up.
+    knownTotalUsd counts every priced part (partial generations included); unpriced lists the parts without a
+    price (pending or unavailable). With nextCursor, call again with cursor (same times) and add the pages up.
     """
     now = datetime.now(timezone.utc)
     query = UsageQuery(start_time=startTime or _month_start(now), end_time=endTime or now, limit=limit, cursor=cursor)
     page = await api.list_generation_usage(tool_state(ctx).client, query)
-    total, pending = Decimal(0), 0
-    for item in page.items:
-        amount = decimal_usd(item.total_cost_usd)
-        if amount is None:
-            pending += 1
-        else:
-            total += amount
+    totals = spend_totals(page.items)
     start, end = iso_utc(query.start_time), iso_utc(query.end_time)
+    steps = [_unpriced_note(totals.unpriced)] if totals.unpriced else []
     if page.next_cursor:
-        next_step = f"More: call get_usage with cursor={page.next_cursor}, startTime={start}, endTime={end}."
+        steps.append(f"More: call get_usage with cursor={page.next_cursor}, startTime={start}, endTime={end}.")
     else:
-        next_step = "Last page. Costs usually appear within ~10 minutes of a generation finishing."
+        steps.append("Last page.")
     return ok(
         UsageResult(
             startTime=start,
             endTime=end,
-            items=page.items,
+            items=[UsageItem.model_validate(i.model_dump(by_alias=True)) for i in page.items],
             count=len(page.items),
-            totalUsd=str(total),
-            pending=pending,
+            knownTotalUsd=str(totals.known_usd),
+            totalCostUsd=None if totals.total_usd is None else str(totals.total_usd),
+            unpricedCount=len(totals.unpriced),
+            unpriced=[
+                UnpricedPart(generationId=p.generation_id, part=p.part, availability=p.availability)
+                for p in totals.unpriced
+            ],
             nextCursor=page.next_cursor,
-            nextStep=next_step,
+            nextStep=" ".join(steps),
         )
     )
+
+
+def _unpriced_note(parts: list[Unpriced]) -> str:
+    pending = sum(1 for p in parts if p.availability == "pending")
+    notes = []
+    if pending:
+        notes.append(f"{pending} part(s) are pending: their price usually appears within ~10 minutes.")
+    if len(parts) > pending:
+        notes.append(
+            f"{len(parts) - pending} part(s) have no recorded price (unavailable); knownTotalUsd leaves them out."
+        )
+    return " ".join(notes)
 
 
 @sync_tool(title="Count generations", read_only=True)

@@ -92,7 +92,9 @@ def voices_result(voices: list[Voice], language: str | None = None, gender: str 
     return VoicesResult(voices=kept, count=len(kept), next_step=USE_VOICE + note)
 
 
-class VoiceResult(Voice):
+class ClonedVoice(VoiceChoice):
+    """The new voice as list_voices shows it: one id to pass on."""
+
     next_step: str = Field(alias="nextStep")
 
 
@@ -118,10 +120,10 @@ async def list_voices(
 
 @sync_tool(title="Clone a voice from a sample", read_only=False, destructive=False, idempotent=False)
 @with_model_parameters(CloneVoiceRequest, [CTX_PARAMETER])
-async def clone_voice(ctx: Context[Any, Any], **arguments: Any) -> Annotated[CallToolResult, VoiceResult]:
-    """Clone a voice (POST /v2/voices) from a clean single-speaker audio or video sample: url or assetId
-    (upload a local file with upload_media first). Uses a clone slot; 10 requests/hour, never retried.
-    The new voice's id is the voiceId for create_speech and text inputs.
+async def clone_voice(ctx: Context[Any, Any], **arguments: Any) -> Annotated[CallToolResult, ClonedVoice]:
+    """Clone a voice (POST /v2/voices) from a clean single-speaker audio or video sample: its url (public), or
+    assetId (upload_media returns one for a local file). Uses a clone slot; 10 requests/hour, never retried.
+    Returns the voice's id: pass it as voice_id to lipsync, voiceId to create_speech.
     """
     body = CloneVoiceRequest.model_validate(wire_body(CloneVoiceRequest, arguments))
     try:
@@ -135,7 +137,8 @@ async def clone_voice(ctx: Context[Any, Any], **arguments: Any) -> Annotated[Cal
             f"Call list_voices and look for a voice named '{body.name}' before cloning again; if it is not there, "
             "call clone_voice again (a repeat with an existing name is refused with voice_name_conflict).",
         ) from None
-    return ok(VoiceResult.model_validate({**voice.to_wire(), "nextStep": USE_VOICE}))
+    cloned = VoiceChoice.of(voice).model_dump(by_alias=True)
+    return ok(ClonedVoice.model_validate({**cloned, "nextStep": USE_VOICE}))
 
 
 def _voice_id(value: str) -> str:

@@ -22,12 +22,12 @@ from sync_mcp.api.costs import CostComponent, CostEstimate, CostEstimateRequest,
 from sync_mcp.api.models import CreateGenerationRequest
 from sync_mcp.api.prices import ESTIMATE_FPS, list_price_per_frame
 
+from ..durations import output_seconds
 from ..http import (
     fail,
     json_body,
     json_object,
     require_auth,
-    sandbox_config,
     sandbox_state,
     validated,
 )
@@ -67,15 +67,15 @@ async def estimate(request: Request) -> JSONResponse:
 
 
 async def legacy_estimate(request: Request) -> JSONResponse:
-    """Same body as create; answers an array. The sandbox never fetches media, so it prices
-    `SandboxConfig.estimate_media_seconds` of output at 30 fps whatever the inputs are ([INF])."""
+    """Same body as create; answers an array: the output length the create would have (durations.py) at 30 fps
+    ([INF] the API measures the media; the sandbox reads what it can of it)."""
     require_auth(request)
     body = validated(CreateGenerationRequest, json_object(await json_body(request)))
     per_frame = list_price_per_frame(body.model)
     if per_frame is None:
         # [INF] The legacy endpoint documents only 401 and 500; refusing like the current one is our reading.
         raise _unpriced(body.model)
-    frames = math.ceil(sandbox_config(request).estimate_media_seconds * ESTIMATE_FPS)
+    frames = math.ceil(output_seconds(request, body.to_wire()) * ESTIMATE_FPS)
     item = LegacyCostEstimate(estimated_frame_count=frames, estimated_generation_cost=float(frames * per_frame))
     return JSONResponse([item.model_dump(mode="json", by_alias=True)])
 
@@ -119,7 +119,7 @@ def recorded_costs(request: Request, record: GenerationRecord) -> GenerationCost
             **common, availability="complete", total_cost_usd=usd(Decimal(0)), known_subtotal_usd=usd(Decimal(0))
         )
     per_frame = list_price_per_frame(str(body.get("model")))
-    frames = math.ceil(sandbox_config(request).output_duration_seconds * ESTIMATE_FPS)
+    frames = math.ceil(record.output_seconds * ESTIMATE_FPS)
     if per_frame is None:
         return GenerationCosts(
             **common,

@@ -29,6 +29,7 @@ from sync_mcp.api.models import CreateGenerationRequest
 
 from ..asset_store import owner_of
 from ..config import SandboxConfig
+from ..durations import output_seconds
 from ..generation_form import read_generation_form
 from ..http import (
     VALIDATION_CODE,
@@ -129,6 +130,7 @@ def accept_create(
         on_accept()
     record = state.create_generation(
         accepted,
+        output_seconds=output_seconds(request, accepted),
         output_file_name=output_file_name,
         source=request.headers.get("x-sync-source") or "api",
         failure=magic_failure(raw),

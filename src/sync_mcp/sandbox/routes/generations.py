@@ -17,7 +17,7 @@ from starlette.routing import Route
 from sync_mcp.api.client import API_LONG_POLL_MAX_SECONDS
 from sync_mcp.api.models import Generation, is_uuid
 
-from ..http import VALIDATION_CODE, fail, public_base_url, query_list, require_auth, sandbox_config, sandbox_state
+from ..http import VALIDATION_CODE, fail, public_base_url, query_list, require_auth, sandbox_state
 from ..state import GenerationRecord
 from .files import output_url
 
@@ -45,7 +45,7 @@ def generation_json(request: Request, record: GenerationRecord, *, include_progr
         options=body.get("options"),
         segments=body.get("segments"),
         output_url=output_url(public_base_url(request), record) if completed else None,
-        output_duration=sandbox_config(request).output_duration_seconds if completed else None,
+        output_duration=record.output_seconds if completed else None,
         output_file_name=record.output_file_name,
         segment_output_url=None,
         error=failure.message if failure else None,

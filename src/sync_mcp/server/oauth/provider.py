@@ -111,6 +111,14 @@ def same_resource(a: str, b: str) -> bool:
     )
 
 
+def under_resource(a: str, b: str) -> bool:
+    """Whether `a` is a path under the resource `b` (the MCP path's toolset choices, `/mcp/x/core,usage`): a token
+    for `b` serves it."""
+    x, y = urlsplit(a), urlsplit(b)
+    prefix = y.path.rstrip("/") + "/"
+    return (x.scheme.lower(), x.netloc.lower()) == (y.scheme.lower(), y.netloc.lower()) and x.path.startswith(prefix)
+
+
 def redirect_uri_problem(uri: str) -> str | None:
     """Why a redirect URI may not be registered, or None: https anywhere, http on loopback only (native apps),
     or an app's own scheme (`vscode://...`); never a fragment or a scheme a browser would run or read."""
@@ -202,7 +210,11 @@ class SyncOAuthProvider(OAuthAuthorizationServerProvider[SyncAuthorizationCode, 
 
     def resource_problem(self, resource: str) -> str | None:
         """Why an RFC 8707 resource indicator is refused, or None."""
-        if same_resource(resource, self.resource) or same_resource(resource, self.issuer):
+        if (
+            same_resource(resource, self.resource)
+            or same_resource(resource, self.issuer)
+            or under_resource(resource, self.resource)
+        ):
             return None
         return f"This server issues tokens for {self.resource} only, not for the resource the app asked for."
 

@@ -88,7 +88,7 @@ class ExplainRefusedTokens:
         self.resource_metadata_url = resource_metadata_url
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        token = _bearer(scope) if scope["type"] == "http" and scope["path"] == self.path else None
+        token = _bearer(scope) if scope["type"] == "http" and self._serves(scope["path"]) else None
         if token is None:
             await self.app(scope, receive, send)
             return
@@ -107,6 +107,10 @@ class ExplainRefusedTokens:
             await send(message)
 
         await self.app(scope, receive, explained)
+
+    def _serves(self, path: str) -> bool:
+        """The MCP path, and the paths under it that choose toolsets (`/mcp/x/...`)."""
+        return path == self.path or path.startswith(self.path + "/")
 
     async def _refuse(self, send: Send, reason: str) -> None:
         body = json.dumps({"error": "invalid_token", "error_description": reason}).encode("utf-8")
