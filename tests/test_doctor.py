@@ -122,20 +122,21 @@ def test_a_missing_allowed_folder_and_a_malformed_secret_fail(api: SandboxServer
         tmp_path,
         SYNC_MCP_ALLOWED_DIRS=str(tmp_path / "nowhere"),
         SYNC_MCP_WEBHOOK_SECRET="sk-not-a-webhook-secret",
-        SYNC_MCP_TOOLSETS="core,videos",
     )
     assert result.returncode == 1
     failed = [line.split(":")[0] for line in lines(result, "FAIL")]
-    assert failed == ["FAIL  allowed folders", "FAIL  webhook secret", "FAIL  toolsets"]
+    assert failed == ["FAIL  allowed folders", "FAIL  webhook secret"]
     assert "SYNC_MCP_ALLOWED_DIRS" in fix_after(result, "allowed folders")
     assert "whsec_" in fix_after(result, "webhook secret")
     assert "sk-not-a-webhook-secret" not in result.stdout + result.stderr
 
 
-def test_an_unreadable_setting_fails_without_echoing_it(api: SandboxServer, tmp_path: Path) -> None:
-    result = doctor(api, tmp_path, SYNC_MCP_MAX_RETRIES="many-7f31")
+def test_an_unreadable_setting_fails_naming_it_and_what_it_accepts(api: SandboxServer, tmp_path: Path) -> None:
+    result = doctor(api, tmp_path, SYNC_MCP_MAX_RETRIES="many-7f31", SYNC_MCP_SECRET_KEY="k" * 40)
     assert result.returncode == 1
-    assert "SYNC_MCP_MAX_RETRIES" in lines(result, "FAIL")[0] and "many-7f31" not in result.stdout
+    [line] = lines(result, "FAIL")
+    assert "SYNC_MCP_MAX_RETRIES='many-7f31'" in line and "a whole number from 0 to 10" in line
+    assert "SYNC_MCP_SECRET_KEY (value hidden)" in line and "k" * 40 not in result.stdout
 
 
 def test_host_prints_that_hosts_block_only(api: SandboxServer, tmp_path: Path) -> None:

@@ -4,7 +4,9 @@ environment and `.env`), never prints the API key or the webhook secret, and exi
 
 Checks: the API is reachable and healthy, the key is accepted (one cheap authenticated read) and the clock agrees
 with the API's (services/api_checks.py); the allowed and output folders, the webhook secret's form, the toolsets on,
-and the MCP protocol versions served (checks.py). Host blocks: hosts.py, the same as the README's.
+and the MCP protocol versions served (checks.py); OAuth sign-in and Redis when they are on (deployment.py). The
+settings are read by `load_settings`, as the server reads them, so doctor refuses every value the server refuses,
+with the same line. Host blocks: hosts.py, the same as the README's.
 """
 
 from __future__ import annotations
@@ -13,13 +15,13 @@ import shutil
 from typing import TextIO
 
 import anyio
-from pydantic import ValidationError
 
 from sync_mcp import __version__
-from sync_mcp.config import Settings
+from sync_mcp.config import Settings, SettingsError, load_settings
 from sync_mcp.services.api_checks import Check, api_checks
 
 from .checks import local_checks
+from .deployment import deployment_checks
 from .hosts import HOSTS, HostConfig, host
 
 EXIT_OK = 0
@@ -27,15 +29,12 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 
 
-def _settings_failure(exc: ValidationError) -> Check:
-    problems = "; ".join(
-        f"{'.'.join(str(p) for p in e['loc']) or 'settings'}: {e['msg']}" for e in exc.errors(include_input=False)
-    )
+def _settings_failure(exc: SettingsError) -> Check:
     return Check(
         "configuration",
         False,
-        f"the settings cannot be read: {problems}",
-        "Fix the named variable (see the README's configuration table); the input itself is not shown.",
+        str(exc),
+        "Fix the named variable (see the README's configuration table): the server refuses to start until then.",
     )
 
 
@@ -47,7 +46,7 @@ async def _api(settings: Settings) -> list[Check]:
 
 
 def run_checks(settings: Settings) -> list[Check]:
-    return anyio.run(_api, settings) + local_checks(settings)
+    return anyio.run(_api, settings) + local_checks(settings) + deployment_checks(settings)
 
 
 def _print_check(check: Check, out: TextIO) -> None:
@@ -74,8 +73,8 @@ def run_doctor(out: TextIO, *, host_name: str | None = None) -> int:
             return EXIT_USAGE
     print(f"sync-mcp {__version__} doctor", file=out)
     try:
-        settings = Settings()
-    except ValidationError as exc:
+        settings = load_settings()
+    except SettingsError as exc:
         checks = [_settings_failure(exc)]
     else:
         checks = run_checks(settings)
