@@ -5,6 +5,7 @@ same host blocks as the README."""
 from __future__ import annotations
 
 import os
+import platform
 import re
 import subprocess
 import sys
@@ -173,3 +174,18 @@ def test_every_host_block_keeps_the_key_out_of_arguments() -> None:
         for _, text in config.blocks:
             assert "SYNC_API_KEY" in text, config.name
             assert "sk-" not in text, config.name
+
+
+def test_host_blocks_follow_this_system_and_name_the_key_where_it_is(api: SandboxServer, tmp_path: Path) -> None:
+    system = platform.system()
+    desktop = doctor(api, tmp_path, "--host", "claude-desktop")
+    assert desktop.returncode == 0
+    assert "your-key-here" in desktop.stdout and "Replace your-key-here" in desktop.stdout
+    if system != "Darwin":
+        assert "/Users/me" not in desktop.stdout and "Library/Application Support" not in desktop.stdout
+    if system == "Linux":
+        assert '"SYNC_MCP_ALLOWED_DIRS": "/home/me/Videos"' in desktop.stdout
+    code = doctor(api, tmp_path, "--host", "claude-code")
+    assert "your-key-here" not in code.stdout, "no placeholder to replace above blocks that read $SYNC_API_KEY"
+    assert "SYNC_API_KEY in the environment" in code.stdout
+    assert "--scope project --transport stdio --env 'SYNC_API_KEY=${SYNC_API_KEY}'" in code.stdout

@@ -78,7 +78,10 @@ def test_cli_commands_name_the_server_first_and_pass_the_key_as_env() -> None:
     assert {line.split()[0] for line in local} == {"claude", "copilot"}
     for line in local:
         options, _, command = line.partition(" -- ")
-        assert "--env SYNC_API_KEY=" in options and command.strip() == "sync-mcp", line
+        assert "--env SYNC_API_KEY=" in options or "--env 'SYNC_API_KEY=${SYNC_API_KEY}'" in options, line
+        assert command.strip() == "sync-mcp", line
+        if "--scope project" in options:  # a shared file: the reference, single-quoted so the shell leaves it
+            assert "'SYNC_API_KEY=${SYNC_API_KEY}'" in options, line
         assert options.split()[3] == "sync", line
 
 

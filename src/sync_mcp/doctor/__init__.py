@@ -24,6 +24,7 @@ from .checks import local_checks
 from .deployment import deployment_checks
 from .hosts import HOSTS, HostConfig, host
 
+KEY_PLACEHOLDER = "your-key-here"
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -61,6 +62,25 @@ def _print_host(config: HostConfig, out: TextIO) -> None:
         print(f"```{language}\n{text}```", file=out)
 
 
+def _key_note(shown: list[HostConfig]) -> str:
+    """Where the key goes, for the blocks shown: a placeholder to replace, or the environment they read it from."""
+    texts = [text for config in shown for _, text in config.blocks]
+    placeholder = any(KEY_PLACEHOLDER in text for text in texts)
+    from_env = any(KEY_PLACEHOLDER not in text for text in texts)
+    notes = [
+        f"replace {KEY_PLACEHOLDER} with your key" if placeholder else "",
+        ""
+        if not from_env
+        else (
+            "blocks without it read SYNC_API_KEY from the environment (or secret store) the host starts in"
+            if placeholder
+            else "the key comes from SYNC_API_KEY in the environment (or secret store) the host starts in"
+        ),
+    ]
+    note = "; ".join(n for n in notes if n)
+    return note[0].upper() + note[1:] + " (keys: https://sync.so/keys)"
+
+
 def run_doctor(out: TextIO, *, host_name: str | None = None) -> int:
     """Run every check, print them and the host blocks; the exit code (0 all passed, 1 a check failed, 2 unknown
     host)."""
@@ -85,13 +105,14 @@ def run_doctor(out: TextIO, *, host_name: str | None = None) -> int:
         f"\n{len(failed)} of {len(checks)} checks failed." if failed else f"\nAll {len(checks)} checks passed.",
         file=out,
     )
+    shown = [config.for_system() for config in ((chosen,) if chosen is not None else HOSTS)]
     command = shutil.which("sync-mcp")
     print(
         "\nConfiguration to paste into your MCP host"
         + (f" (if the host cannot find sync-mcp, use its full path: {command})" if command else "")
-        + ". Replace your-key-here with your key from https://sync.so/keys:",
+        + f". {_key_note(shown)}:",
         file=out,
     )
-    for config in (chosen,) if chosen is not None else HOSTS:
+    for config in shown:
         _print_host(config, out)
     return EXIT_FAILED if failed else EXIT_OK
