@@ -130,3 +130,10 @@ def test_the_sandbox_on_a_busy_port_says_so_and_port_0_takes_a_free_one(tmp_path
         finally:
             free.terminate()
     assert "Sync API sandbox on http://127.0.0.1:" in first and ":0 " not in first, first
+
+
+def test_serving_beyond_loopback_without_a_token_says_how_to_make_one(tmp_path: Path) -> None:
+    refused = run(tmp_path, "--transport", "http", "--host", "0.0.0.0", "--port", "0")
+    assert refused.returncode != 0 and refused.stdout == ""
+    [line] = refused.stderr.strip().splitlines()
+    assert "SYNC_MCP_HTTP_TOKEN" in line and "secrets.token_urlsafe(32)" in line, line
