@@ -19,8 +19,8 @@ Workflow = Literal[
     "lipsync", "translate_and_dub", "change_appearance", "image_to_video", "edit_dialogue", "assistant", "timeline"
 ]
 ProjectSort = Literal["updatedAt", "name"]
-DESCRIPTION_TEXT = "Free text saying what the project is for."
-WORKFLOW_TEXT = "The workflow the project opens with in the Sync web app, e.g. lipsync or translate_and_dub."
+DESCRIPTION_TEXT = "What the project is for."
+WORKFLOW_TEXT = "Workflow the Sync web app opens it in."
 
 
 class Project(ResponseModel):
@@ -65,9 +65,9 @@ class CreateProjectRequest(RequestModel):
 class UpdateProjectRequest(RequestModel):
     """Body of `PATCH /v2/projects/{id}` (reference §6): any of these fields; those left out stay as they are."""
 
-    name: str | None = Field(default=None, min_length=1, description="New project name.")
+    name: str | None = Field(default=None, min_length=1, description="New name.")
     description: str | None = Field(default=None, description=DESCRIPTION_TEXT)
-    visibility: Visibility | None = Field(default=None, description="USER (yours) or ORGANIZATION (shared).")
+    visibility: Visibility | None = Field(default=None, description="USER or ORGANIZATION.")
     mode: ProjectMode | None = Field(default=None, description="CREATOR or DEVELOPER.")
     default_workflow: Workflow | None = Field(default=None, alias="defaultWorkflow", description=WORKFLOW_TEXT)
 
