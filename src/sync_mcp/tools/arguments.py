@@ -87,13 +87,14 @@ def unknown_arguments(tool: str, arguments: Mapping[str, Any], input_schema: Map
     lowered = {name.lower(): name for name in valid}
     problems = []
     for name in unknown:
-        close = difflib.get_close_matches(name.lower(), list(lowered), n=1, cutoff=0.6)
+        close = difflib.get_close_matches(name.lower(), list(lowered), n=1, cutoff=0.6) if name.strip() else []
         hint = f"; did you mean `{lowered[close[0]]}`?" if close else "."
-        problems.append(f"`{name}` is not an argument of {tool}{hint}")
+        named = f"`{name}`" if name.strip() else "An argument with an empty name"
+        problems.append(f"{named} is not an argument of {tool}{hint}")
     return ErrorInfo(
         errorCode=UNKNOWN_ARGUMENT_CODE,
         message=" ".join(problems) + " Nothing was sent.",
         fix=f"Call {tool} again with only its own arguments: {', '.join(valid) or 'none'}.",
         retryable=False,
-        field=unknown[0],
+        field=unknown[0] if unknown[0].strip() else "arguments",
     )
