@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import sync_mcp
-from sync_mcp.doctor.hosts import HOSTS
+from sync_mcp.doctor.hosts import HOSTS, host
 from sync_mcp.sandbox import SandboxServer
 
 from .conftest import TEST_KEY
@@ -189,3 +189,16 @@ def test_host_blocks_follow_this_system_and_name_the_key_where_it_is(api: Sandbo
     assert "your-key-here" not in code.stdout, "no placeholder to replace above blocks that read $SYNC_API_KEY"
     assert "SYNC_API_KEY in the environment" in code.stdout
     assert "--scope project --transport stdio --env 'SYNC_API_KEY=${SYNC_API_KEY}'" in code.stdout
+
+
+def test_no_host_block_writes_the_key_into_a_file_that_is_shared_or_read_as_config() -> None:
+    goose = host("goose")
+    assert goose is not None and "env_keys:\n      - SYNC_API_KEY" in goose.blocks[0][1]
+    assert "envs:" not in goose.blocks[0][1] and "your-key-here" not in goose.blocks[0][1]
+    zed = host("zed")
+    assert zed is not None and '"source"' not in zed.blocks[0][1]
+    code = host("claude-code")
+    assert code is not None
+    [project] = [text for _, text in code.blocks if "--scope project" in text]
+    assert "'SYNC_API_KEY=${SYNC_API_KEY}'" in project, "single quotes: the shell must leave the reference alone"
+    assert "Settings → Apps → Create app" in README and "Settings → Connectors → Create" not in README
