@@ -238,6 +238,8 @@ before="$(creates)"
 inspect_error get_generation_unknown get_generation "{\"id\": \"$unknown_id\"}" generation_not_found
 inspect_error create_generation_invalid create_generation '{"model": "lipsync-2", "input": []}'
 inspect_error create_generation_missing create_generation '{"model": "lipsync-2"}'
+inspect_error lipsync_misspelled lipsync \
+  '{"video": "https://m.example.com/talk.mp4", "audio": "https://m.example.com/voice.wav", "dowload": true}' invalid_arguments
 inspect_error upload_media_outside upload_media "{\"path\": \"$tmp/outside.mp4\"}" path_not_allowed
 inspect_error list_error_codes_wrong_type list_error_codes '{"code": 42}'
 inspect_error create_batch_one_row create_batch "{\"rows\": $one_row}" batch_insufficient_records

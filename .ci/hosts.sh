@@ -4,7 +4,9 @@
 #   2. the README's `claude mcp add ...` and `copilot mcp add ...` lines for the local server, run as written
 #      (with a dummy SYNC_API_KEY in the shell) by Claude Code and GitHub Copilot CLI from npm, pinned, in a
 #      throwaway home folder: each CLI must then show the server with its command and the key in its env, and
-#      Claude Code must start `sync-mcp` (this venv's) and connect to it;
+#      Claude Code must start `sync-mcp` (this venv's) and connect to it; the README's `--scope project` line,
+#      run as written in another project folder, must leave a `.mcp.json` that holds `${SYNC_API_KEY}` and not
+#      the key;
 #   3. the README's remote lines, the example URL replaced by a local deployment with OAuth on (sync-mcp
 #      --transport http, SYNC_MCP_AUTH=oauth, against a local sandbox): Claude Code must find the server's OAuth
 #      metadata and report that it needs authentication; Copilot CLI must record the server.
@@ -94,7 +96,7 @@ run_in_home() {
 
 # --- 2. the local (stdio) commands, as written ---------------------------------------------------------------
 step "README: claude mcp add / copilot mcp add (local)"
-mapfile -t local_lines < <(readme_lines "claude mcp add" | grep -F -- " -- "; readme_lines "copilot mcp add" | grep -F -- " -- ")
+mapfile -t local_lines < <(readme_lines "claude mcp add" | grep -F -- " -- " | grep -vF -- "--scope project"; readme_lines "copilot mcp add" | grep -F -- " -- ")
 [[ ${#local_lines[@]} -eq 2 ]] || fail "expected one local claude and one local copilot line in the README, got: ${local_lines[*]}"
 export SYNC_API_KEY="sk-ci-readme-$("$PY" -c 'import secrets; print(secrets.token_hex(6))')"
 run_in_home local "${local_lines[@]}"
@@ -103,6 +105,21 @@ expect "$tmp/claude-get.txt" "Connected" "Type: stdio" "Command: sync-mcp" "SYNC
 timeout 120 copilot mcp get sync > "$tmp/copilot-get.txt" 2>&1 || { cat "$tmp/copilot-get.txt"; fail "copilot mcp get sync"; }
 expect "$tmp/copilot-get.txt" "Command: sync-mcp" "SYNC_API_KEY"
 sed -n '1,4p' "$tmp/claude-get.txt"
+cd "$ROOT"
+
+step "README: claude mcp add --scope project (a shared .mcp.json holds no key)"
+mapfile -t project_lines < <(readme_lines "claude mcp add" | grep -F -- "--scope project")
+[[ ${#project_lines[@]} -eq 1 ]] || fail "expected one --scope project line in the README, got: ${project_lines[*]}"
+run_in_home project "${project_lines[@]}"
+[[ -f .mcp.json ]] || fail "--scope project wrote no .mcp.json"
+if grep -qF -- "$SYNC_API_KEY" .mcp.json; then cat .mcp.json; fail ".mcp.json holds the key"; fi
+"$PY" - <<'EOF'
+import json, sys
+server = json.load(open(".mcp.json", encoding="utf-8"))["mcpServers"]["sync"]
+if server.get("command") != "sync-mcp" or server.get("env") != {"SYNC_API_KEY": "${SYNC_API_KEY}"}:
+    sys.exit(f"FAIL: .mcp.json: {server}")
+EOF
+echo "ok: .mcp.json names \${SYNC_API_KEY}, not the key"
 cd "$ROOT"
 
 # --- 3. the remote commands against a local OAuth deployment -----------------------------------------------

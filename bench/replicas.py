@@ -32,7 +32,7 @@ CLIENTS = 200
 PENDING_SECONDS = 1.0
 PROCESSING_SECONDS = 19.0
 """As in the waiting benchmark: each job ends 20 s after creation, so a wait uses every window of the schedule."""
-TOKEN = "bench-bearer-token-3f9a1c7e5d2b"
+TOKEN = "bench-bearer-token-3f9a1c7e5d2b8064"
 RATIO_TARGET = 1.5
 """Two replicas with Redis may cost at most this many times the single process's CPU per generation."""
 META = {

@@ -1,6 +1,7 @@
 """Keep manifest.json true to the server: its `tools`, `prompts` and `version` come from the live server.
 
     python scripts/update_manifest.py           # rewrite manifest.json from tools/list and prompts/list
+                                                # (and server.json's versions from the package's)
     python scripts/update_manifest.py --check   # exit 1 and show what differs, change nothing
 
 Tools and prompts are sorted by name. A tool gets its name and the first line of its description (the whole
@@ -28,6 +29,7 @@ from sync_mcp.server import build_server
 
 ROOT = Path(__file__).resolve().parent.parent
 MANIFEST = ROOT / "manifest.json"
+SERVER_JSON = ROOT / "server.json"
 # Listing needs no API and no key; anything a prompt might fetch while rendering gets a refused port.
 OFFLINE_BASE_URL = "http://127.0.0.1:9"
 
@@ -144,7 +146,18 @@ def main(argv: list[str] | None = None) -> int:
         return 1 if drift else 0
     args.manifest.write_text(render(wanted), encoding="utf-8")
     print(f"{args.manifest.name}: version {wanted['version']}, {len(tools)} tools, {len(prompts)} prompts")
+    if args.manifest == MANIFEST:
+        version_server_json()
     return 0
+
+
+def version_server_json(path: Path = SERVER_JSON) -> None:
+    """server.json (the MCP Registry's entry) names the package's version, for itself and its PyPI package."""
+    entry = json.loads(path.read_text(encoding="utf-8"))
+    entry["version"] = __version__
+    for package in entry.get("packages", []):
+        package["version"] = __version__
+    path.write_text(json.dumps(entry, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

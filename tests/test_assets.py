@@ -236,7 +236,7 @@ async def test_unusable_files_and_details_are_refused_before_any_request(
         err = data(result)
         assert result.is_error, arguments
         assert field in err["message"], arguments
-        assert "httpStatus" not in err, "nothing was sent, so there is no HTTP status"
+        assert err["httpStatus"] is None, "nothing was sent, so there is no HTTP status"
     assert nothing_sent(api)
 
 

@@ -5,13 +5,14 @@ same host blocks as the README."""
 from __future__ import annotations
 
 import os
+import platform
 import re
 import subprocess
 import sys
 from pathlib import Path
 
 import sync_mcp
-from sync_mcp.doctor.hosts import HOSTS
+from sync_mcp.doctor.hosts import HOSTS, host
 from sync_mcp.sandbox import SandboxServer
 
 from .conftest import TEST_KEY
@@ -122,20 +123,21 @@ def test_a_missing_allowed_folder_and_a_malformed_secret_fail(api: SandboxServer
         tmp_path,
         SYNC_MCP_ALLOWED_DIRS=str(tmp_path / "nowhere"),
         SYNC_MCP_WEBHOOK_SECRET="sk-not-a-webhook-secret",
-        SYNC_MCP_TOOLSETS="core,videos",
     )
     assert result.returncode == 1
     failed = [line.split(":")[0] for line in lines(result, "FAIL")]
-    assert failed == ["FAIL  allowed folders", "FAIL  webhook secret", "FAIL  toolsets"]
+    assert failed == ["FAIL  allowed folders", "FAIL  webhook secret"]
     assert "SYNC_MCP_ALLOWED_DIRS" in fix_after(result, "allowed folders")
     assert "whsec_" in fix_after(result, "webhook secret")
     assert "sk-not-a-webhook-secret" not in result.stdout + result.stderr
 
 
-def test_an_unreadable_setting_fails_without_echoing_it(api: SandboxServer, tmp_path: Path) -> None:
-    result = doctor(api, tmp_path, SYNC_MCP_MAX_RETRIES="many-7f31")
+def test_an_unreadable_setting_fails_naming_it_and_what_it_accepts(api: SandboxServer, tmp_path: Path) -> None:
+    result = doctor(api, tmp_path, SYNC_MCP_MAX_RETRIES="many-7f31", SYNC_MCP_SECRET_KEY="k" * 40)
     assert result.returncode == 1
-    assert "SYNC_MCP_MAX_RETRIES" in lines(result, "FAIL")[0] and "many-7f31" not in result.stdout
+    [line] = lines(result, "FAIL")
+    assert "SYNC_MCP_MAX_RETRIES='many-7f31'" in line and "a whole number from 0 to 10" in line
+    assert "SYNC_MCP_SECRET_KEY (value hidden)" in line and "k" * 40 not in result.stdout
 
 
 def test_host_prints_that_hosts_block_only(api: SandboxServer, tmp_path: Path) -> None:
@@ -179,3 +181,31 @@ def test_a_default_toolset_beyond_the_allowed_fails(api: SandboxServer, tmp_path
     assert result.returncode == 1
     assert [line.split(":")[0] for line in lines(result, "FAIL")] == ["FAIL  toolsets"]
     assert "batch" in result.stdout and "SYNC_MCP_ALLOWED_TOOLSETS" in fix_after(result, "toolsets")
+
+
+def test_host_blocks_follow_this_system_and_name_the_key_where_it_is(api: SandboxServer, tmp_path: Path) -> None:
+    system = platform.system()
+    desktop = doctor(api, tmp_path, "--host", "claude-desktop")
+    assert desktop.returncode == 0
+    assert "your-key-here" in desktop.stdout and "Replace your-key-here" in desktop.stdout
+    if system != "Darwin":
+        assert "/Users/me" not in desktop.stdout and "Library/Application Support" not in desktop.stdout
+    if system == "Linux":
+        assert '"SYNC_MCP_ALLOWED_DIRS": "/home/me/Videos"' in desktop.stdout
+    code = doctor(api, tmp_path, "--host", "claude-code")
+    assert "your-key-here" not in code.stdout, "no placeholder to replace above blocks that read $SYNC_API_KEY"
+    assert "SYNC_API_KEY in the environment" in code.stdout
+    assert "--scope project --transport stdio --env 'SYNC_API_KEY=${SYNC_API_KEY}'" in code.stdout
+
+
+def test_no_host_block_writes_the_key_into_a_file_that_is_shared_or_read_as_config() -> None:
+    goose = host("goose")
+    assert goose is not None and "env_keys:\n      - SYNC_API_KEY" in goose.blocks[0][1]
+    assert "envs:" not in goose.blocks[0][1] and "your-key-here" not in goose.blocks[0][1]
+    zed = host("zed")
+    assert zed is not None and '"source"' not in zed.blocks[0][1]
+    code = host("claude-code")
+    assert code is not None
+    [project] = [text for _, text in code.blocks if "--scope project" in text]
+    assert "'SYNC_API_KEY=${SYNC_API_KEY}'" in project, "single quotes: the shell must leave the reference alone"
+    assert "Settings → Apps → Create app" in README and "Settings → Connectors → Create" not in README

@@ -239,7 +239,7 @@ class Fuzzer:
         err = error(result)
         assert err.get("errorCode") != "internal_error", f"{tool} crashed: {text}"
         assert err.get("errorCode") and err.get("message") and err.get("fix"), f"{tool}: unstructured error {text}"
-        if "httpStatus" not in err and err["errorCode"] not in ("network_error", "request_timeout"):
+        if err.get("httpStatus") is None and err["errorCode"] not in ("network_error", "request_timeout"):
             assert not requests, f"{tool} refused locally ({err['errorCode']}) after sending {len(requests)} request(s)"
             if err["errorCode"] not in NOT_ABOUT_A_FIELD:
                 assert err.get("field"), f"{tool}: a local refusal must name the field: {err}"

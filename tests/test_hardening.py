@@ -34,6 +34,7 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp.client.subscriptions import ResourceUpdated
 from mcp.shared._httpx_utils import create_mcp_http_client
 from mcp.types import INTERNAL_ERROR, INVALID_PARAMS, CallToolResult
+from pydantic import ValidationError
 
 import sync_mcp
 from sync_mcp import logs
@@ -41,7 +42,7 @@ from sync_mcp.cli import main
 from sync_mcp.logs import REDACTED, redactor
 from sync_mcp.sandbox import SandboxServer
 from sync_mcp.server import build_server
-from sync_mcp.server.http import HttpConfigError, build_http_app
+from sync_mcp.server.http import build_http_app
 from sync_mcp.tools.updates import generation_uri
 
 from .conftest import AUDIO, BASIC, TEST_KEY, VIDEO, data, error, make_settings, sent
@@ -128,7 +129,7 @@ async def test_bad_arguments_are_still_refused_before_anything_is_sent(api: Sand
     async with fake_api(api.base_url) as fake:
         async with connect(fake) as client:
             err = error(await client.call_tool("create_generation", {**BASIC, "model": "lipsync-9"}))
-    assert "nothing was sent" in err["message"] and "httpStatus" not in err
+    assert "nothing was sent" in err["message"] and err["httpStatus"] is None
     assert fake.seen == []
 
 
@@ -441,21 +442,23 @@ async def test_stdio_answers_a_line_that_is_not_json_with_a_parse_error(api: San
 @pytest.mark.parametrize(
     "token", ["x", "a" * 40, "0123456789abcdef0123456789abcde"], ids=["1-char", "repeated", "31-chars"]
 )
-def test_a_weak_token_beyond_loopback_stops_the_server(api: SandboxServer, token: str) -> None:
-    settings = make_settings(api, SYNC_MCP_HTTP_TOKEN=token, SYNC_MCP_ALLOWED_HOSTS="mcp.example.com")
-    with pytest.raises(HttpConfigError, match="at least 32 characters") as caught:
-        build_http_app(settings, host="0.0.0.0")
-    assert "SYNC_MCP_HTTP_TOKEN" in str(caught.value)
+def test_a_weak_token_is_refused_wherever_the_server_listens(api: SandboxServer, token: str) -> None:
+    with pytest.raises(ValidationError, match="at least 32 characters") as caught:
+        make_settings(api, SYNC_MCP_HTTP_TOKEN=token, SYNC_MCP_ALLOWED_HOSTS="mcp.example.com")
+    assert "SYNC_MCP_HTTP_TOKEN" in str(caught.value) and token not in str(caught.value)
     strong = make_settings(api, SYNC_MCP_HTTP_TOKEN=TOKEN, SYNC_MCP_ALLOWED_HOSTS="mcp.example.com")
     assert build_http_app(strong, host="0.0.0.0")[1] is not None
-    assert build_http_app(make_settings(api, SYNC_MCP_HTTP_TOKEN=token), host="127.0.0.1")[1] is not None
 
 
-def test_the_command_line_names_the_weak_token(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_the_command_line_names_the_weak_token(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.chdir(tmp_path)  # no .env file in the way
     monkeypatch.setenv("SYNC_MCP_HTTP_TOKEN", "short-token")
     monkeypatch.setenv("SYNC_MCP_ALLOWED_HOSTS", "mcp.example.com")
     with pytest.raises(SystemExit) as exited:
         main(["--transport", "http", "--host", "0.0.0.0", "--port", "0"])
-    message = str(exited.value.code)
+    assert exited.value.code == 2
+    message = capsys.readouterr().err
     assert "SYNC_MCP_HTTP_TOKEN" in message and "32" in message and "secrets.token_urlsafe" in message
+    assert "short-token" not in message

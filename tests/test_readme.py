@@ -12,6 +12,8 @@ from sync_mcp.config import env_names
 from sync_mcp.tools.toolsets import TOOLSETS
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+TEST_COMMAND = 'pip install -e ".[test]" && python -m pytest'
+"""The README's second command: what a contributor runs, and what CI runs."""
 
 
 def _section(title: str) -> str:
@@ -25,11 +27,16 @@ def test_the_two_commands_open_the_readme() -> None:
         "# sync-mcp",
         "",
         "```bash",
-        'pip install -e ".[test]" && sync-mcp demo     # install, then run a whole session against the embedded '
+        "pip install -e . && sync-mcp demo                  # install, then a whole session against the embedded "
         "sandbox (no key)",
-        "python -m pytest                              # run the tests",
+        f"{TEST_COMMAND}       # the test tools, then the tests",
         "```",
     ]
+
+
+def test_ci_runs_exactly_the_readmes_test_command() -> None:
+    ci = (Path(__file__).resolve().parent.parent / ".ci" / "run").read_text(encoding="utf-8")
+    assert TEST_COMMAND in ci.splitlines(), ".ci/run must run the README's test command as written"
 
 
 def test_configuration_table_lists_every_setting_once() -> None:
@@ -71,7 +78,10 @@ def test_cli_commands_name_the_server_first_and_pass_the_key_as_env() -> None:
     assert {line.split()[0] for line in local} == {"claude", "copilot"}
     for line in local:
         options, _, command = line.partition(" -- ")
-        assert "--env SYNC_API_KEY=" in options and command.strip() == "sync-mcp", line
+        assert "--env SYNC_API_KEY=" in options or "--env 'SYNC_API_KEY=${SYNC_API_KEY}'" in options, line
+        assert command.strip() == "sync-mcp", line
+        if "--scope project" in options:  # a shared file: the reference, single-quoted so the shell leaves it
+            assert "'SYNC_API_KEY=${SYNC_API_KEY}'" in options, line
         assert options.split()[3] == "sync", line
 
 

@@ -353,6 +353,10 @@ async function sweep(transport, client) {
   await fail("get_generation unknown id", "get_generation", { id: randomUUID() }, { httpStatus: 404 });
   await fail("create_generation invalid body", "create_generation", { model: "lipsync-2", input: [] });
   await fail("create_generation missing input", "create_generation", { model: "lipsync-2" });
+  await fail("lipsync misspelled argument", "lipsync", { video: VIDEO, audio: AUDIO, dowload: true }, {
+    errorCode: "invalid_arguments",
+    httpStatus: null,
+  });
   await fail("upload_media outside allowed dirs", "upload_media", { path: join(outside, "private.mp4") }, {
     errorCode: "path_not_allowed",
   });

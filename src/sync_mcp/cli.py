@@ -6,14 +6,18 @@ Imports stay inside the subcommands so that starting the stdio server pays only 
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from sync_mcp import __version__
+from sync_mcp.logs import LOG_LEVELS
 
-LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 DEFAULT_HTTP_PORT = 8000
+EXIT_CONFIG = 2
+"""Exit code of a setting the server cannot start with (as argparse exits on a bad option)."""
 
 
 def _transport_options(parser: argparse.ArgumentParser, default: object) -> None:
@@ -81,39 +85,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
     command = args.command or "serve"
     if command == "serve":
-        from sync_mcp.config import Settings
-        from sync_mcp.logs import configure_logging
-        from sync_mcp.server import build_server
-
-        settings = Settings()
-        if args.log_level:
-            settings.log_level = args.log_level
-        configure_logging(settings.log_level, secrets=[settings.secret_key()])
-        for line in Settings.deprecations():
-            logging.getLogger("sync_mcp").warning(line)
-        from sync_mcp.tools.toolset import UnknownToolsetError
-
-        redis_url = settings.shared_state_url()
-        if redis_url is not None:  # Redis mode: refuse to start without it, rather than split the state
-            from sync_mcp.backend import StateBackendError, preflight
-
-            try:
-                preflight(redis_url, settings.redis_namespace)
-            except StateBackendError as exc:
-                sys.exit(f"sync-mcp: {exc}")
-        if args.transport == "http":
-            from sync_mcp.server.http import HttpConfigError, serve_http
-
-            try:
-                serve_http(settings, host=args.host, port=args.port)
-            except (HttpConfigError, UnknownToolsetError) as exc:
-                sys.exit(f"sync-mcp: {exc}")
-            return
-        try:
-            server = build_server(settings)
-        except UnknownToolsetError as exc:
-            sys.exit(f"sync-mcp: {exc}")
-        server.run("stdio")
+        _serve(args)
     elif command == "demo":
         from sync_mcp.demo import run_demo
 
@@ -123,14 +95,63 @@ def main(argv: Sequence[str] | None = None) -> None:
 
         sys.exit(run_doctor(sys.stdout, host_name=args.doctor_host))
     elif command == "sandbox":
-        from sync_mcp.logs import configure_logging
-        from sync_mcp.sandbox.runner import run_standalone
+        _sandbox(args)
 
-        configure_logging(args.log_level or "INFO")
+
+def _refuse(message: str) -> NoReturn:
+    """Stop with one line on stderr and the configuration exit code."""
+    print(f"sync-mcp: {message}", file=sys.stderr)
+    sys.exit(EXIT_CONFIG)
+
+
+def _serve(args: argparse.Namespace) -> None:
+    from sync_mcp.config import Settings, SettingsError, load_settings
+    from sync_mcp.logs import configure_logging
+    from sync_mcp.server import build_server
+
+    try:
+        settings = load_settings(**({"SYNC_MCP_LOG_LEVEL": args.log_level} if args.log_level else {}))
+    except SettingsError as exc:
+        _refuse(str(exc))
+    configure_logging(settings.log_level, secrets=[settings.secret_key()])
+    for line in Settings.deprecations():
+        logging.getLogger("sync_mcp").warning(line)
+    redis_url = settings.shared_state_url()
+    if redis_url is not None:  # Redis mode: refuse to start without it, rather than split the state
+        from sync_mcp.backend import StateBackendError, preflight
+
+        try:
+            preflight(redis_url, settings.redis_namespace)
+        except StateBackendError as exc:
+            sys.exit(f"sync-mcp: {exc}")
+    if args.transport == "http":
+        from sync_mcp.server.http import HttpConfigError, serve_http
+
+        try:
+            serve_http(settings, host=args.host, port=args.port)
+        except HttpConfigError as exc:
+            sys.exit(f"sync-mcp: {exc}")
+        return
+    build_server(settings).run("stdio")
+
+
+def _sandbox(args: argparse.Namespace) -> None:
+    from sync_mcp.logs import configure_logging
+    from sync_mcp.sandbox.runner import run_standalone
+
+    configure_logging(args.log_level or "INFO")
+    try:
         run_standalone(
             host=args.host,
             port=args.port,
             api_key=args.api_key,
             pending_seconds=args.pending_seconds,
             processing_seconds=args.processing_seconds,
+        )
+    except OSError as exc:
+        if exc.errno != errno.EADDRINUSE:
+            raise
+        _refuse(
+            f"sandbox: port {args.port} on {args.host} is already in use (another sandbox?). Choose another with "
+            "--port, or --port 0 to take a free one (the address it took is printed)."
         )

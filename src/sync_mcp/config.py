@@ -1,22 +1,28 @@
-"""Configuration: one settings object, read from the environment (and an optional `.env`).
+"""Configuration: one settings object, read from the environment (and an optional `.env`), validated in one place.
 
 Every variable is documented in the README's configuration table. Empty values and unsubstituted
-`${...}` placeholders (as some MCP hosts pass for unset bundle options) count as unset.
+`${...}` placeholders (as some MCP hosts pass for unset bundle options) count as unset. `load_settings` is the one
+door the server and `sync-mcp doctor` both go through: a value the server cannot use is a `SettingsError` whose
+message is one line naming the variable, its value (never a secret's) and what it accepts.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args, get_origin
+from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from annotated_types import Ge, Gt, Le, Lt
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .api.client import DEFAULT_BASE_URL
 from .api.retries import RetryPolicy
+from .logs import LogLevel
 
 _PLACEHOLDER = re.compile(r"^\$\{[^}]*\}$")
 
@@ -30,12 +36,59 @@ HTTP_OUTPUT_QUOTA_BYTES = 20 * GIB
 """Default of `output_quota_bytes` for each caller of an HTTP deployment."""
 
 
+SECRET_MIN_LENGTH = 32
+SECRET_MIN_DISTINCT = 10
+"""Every secret the operator makes up (the OAuth secret key, the bearer token): at least this long, with at least
+this many distinct characters (so a key of 32 times "a" is refused)."""
+NEW_SECRET_COMMAND = "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+INSECURE_BASE = "SYNC_MCP_ALLOW_INSECURE_BASE"
+LOOPBACK_NAMES = ("localhost",)
+
+
+class SettingsError(ValueError):
+    """Settings the server cannot start with; the message is one line naming each variable and what it accepts."""
+
+
+def is_loopback(host: str) -> bool:
+    """True for a loopback name or address (127.0.0.0/8, ::1, localhost)."""
+    if host.lower() in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def weak_secret(secret: str) -> str | None:
+    """Why `secret` is too weak, or None. Only its length and its count of distinct characters are quoted."""
+    distinct = len(set(secret))
+    if len(secret) >= SECRET_MIN_LENGTH and distinct >= SECRET_MIN_DISTINCT:
+        return None
+    return (
+        f"too weak ({len(secret)} characters, {distinct} distinct): it must be at least "
+        f"{SECRET_MIN_LENGTH} characters with at least {SECRET_MIN_DISTINCT} distinct ones. Make one with: "
+        f"{NEW_SECRET_COMMAND}"
+    )
+
+
+def without_userinfo(url: str) -> str:
+    """`url` with any `user:password@` replaced by `***@`, safe to print."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return parts._replace(netloc="***@" + parts.netloc.rsplit("@", 1)[1]).geturl()
+
+
 def _unset(value: Any) -> bool:
     return isinstance(value, str) and (not value.strip() or bool(_PLACEHOLDER.match(value.strip())))
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", hide_input_in_errors=True
+    )
+    """`hide_input_in_errors`: a secret's value never shows in a ValidationError's text (`load_settings` names
+    the values that may be shown)."""
 
     api_key: SecretStr | None = Field(default=None, validation_alias="SYNC_API_KEY")
     base_url: str = Field(default=DEFAULT_BASE_URL, validation_alias="SYNC_BASE_URL")
@@ -68,7 +121,7 @@ class Settings(BaseSettings):
     """HTTP mode with OAuth: the secret the users' Sync keys are encrypted with at rest (32+ characters)."""
     media_domains_list: str | None = Field(default=None, validation_alias="SYNC_MCP_MEDIA_DOMAINS")
     """Further origins the MCP Apps view may play outputs from (its CSP), comma-separated."""
-    log_level: str = Field(default="INFO", validation_alias="SYNC_MCP_LOG_LEVEL")
+    log_level: LogLevel = Field(default="INFO", validation_alias="SYNC_MCP_LOG_LEVEL")
     request_timeout: float = Field(default=30.0, gt=0, validation_alias="SYNC_MCP_REQUEST_TIMEOUT")
     max_wait_seconds: float = Field(default=50.0, ge=1, le=3600, validation_alias="SYNC_MCP_MAX_WAIT_SECONDS")
     """The longest wait one tool call may block for (`timeout` of get_generation and lipsync; their schemas'
@@ -95,6 +148,8 @@ class Settings(BaseSettings):
     one deployment; unset: kept in this process (one replica). Needs `pip install 'sync-mcp[redis]'`."""
     redis_namespace: str = Field(default="sync-mcp", min_length=1, validation_alias="SYNC_MCP_REDIS_NAMESPACE")
     """Prefix of every Redis key and of the event channel: deployments sharing one Redis use different ones."""
+    allow_insecure_base: bool = Field(default=False, validation_alias=INSECURE_BASE)
+    """Allow a plain-http SYNC_BASE_URL beyond loopback (the API key then crosses the network in clear text)."""
 
     @field_validator("*", mode="before")
     @classmethod
@@ -109,17 +164,43 @@ class Settings(BaseSettings):
     def _auth_lower(cls, value: Any) -> Any:
         return value.strip().lower() if isinstance(value, str) else value
 
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _level_upper(cls, value: Any) -> Any:
+        return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("oauth_secret", "http_token")
+    @classmethod
+    def _strong(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and (why := weak_secret(value.get_secret_value())):
+            raise ValueError(why)
+        return value
+
     @field_validator("redis_url")
     @classmethod
     def _redis_scheme(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and not value.get_secret_value().strip().startswith(("redis://", "rediss://", "unix://")):
-            raise ValueError("SYNC_MCP_REDIS_URL must be a redis://, rediss:// or unix:// URL")
+            raise ValueError("it accepts a redis://, rediss:// or unix:// URL")
         return value
 
     @field_validator("base_url")
     @classmethod
-    def _strip_slash(cls, value: str) -> str:
-        return value.rstrip("/")
+    def _base_url(cls, value: str) -> str:
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("it accepts an http(s) URL such as https://api.sync.so")
+        return value.strip().rstrip("/")
+
+    @model_validator(mode="after")
+    def _secure_base(self) -> Settings:
+        host = urlsplit(self.base_url).hostname or ""
+        if self.base_url.startswith("http://") and not is_loopback(host) and not self.allow_insecure_base:
+            raise ValueError(
+                f"SYNC_BASE_URL={without_userinfo(self.base_url)} is plain http beyond loopback: the API key would "
+                f"cross the network in clear text. Use https, or set {INSECURE_BASE}=1 if that is really meant "
+                "(a test API on a private network)."
+            )
+        return self
 
     def allowed_roots(self) -> list[Path]:
         """Folders local files may be read from (`os.pathsep`- or comma-separated; default: the cwd)."""
@@ -178,3 +259,77 @@ def env_names() -> list[str]:
         alias = field.validation_alias
         names.append(str(alias.choices[0]) if isinstance(alias, AliasChoices) else str(alias))
     return names
+
+
+def accepts(name: str) -> str:
+    """What the variable `name` accepts, in words, from its field's type and bounds."""
+    field = next(f for f in Settings.model_fields.values() if name in _aliases(f))
+    annotation = field.annotation
+    kind = annotation
+    if get_origin(annotation) is not Literal:
+        kind = ([a for a in get_args(annotation) if a is not type(None)] or [annotation])[0]
+    if get_origin(kind) is Literal:
+        return "one of " + ", ".join(str(v) for v in get_args(kind))
+    if kind is bool:
+        return "1 or 0 (true or false)"
+    if kind in (int, float):
+        bounds = [_bound(m) for m in field.metadata if _bound(m)]
+        noun = "a whole number" if kind is int else "a number"
+        unit = next((f" of {u}" for suffix, u in _UNITS if name.endswith(suffix)), "")
+        example = " (e.g. 21474836480 for 20 GiB)" if unit == " of bytes" else ""
+        return noun + unit + "".join(f" {b}" for b in bounds) + example
+    if kind is Path:
+        return "a folder path"
+    return "text"
+
+
+_UNITS = (("_SECONDS", "seconds"), ("_TIMEOUT", "seconds"), ("_TTL", "seconds"), ("_DELAY", "seconds"),
+          ("_BUDGET", "seconds"), ("_BYTES", "bytes"), ("_USD", "US dollars"))  # fmt: skip
+
+
+def _bound(meta: Any) -> str | None:
+    for kind, attribute, word in ((Ge, "ge", "from"), (Gt, "gt", "above"), (Le, "le", "to"), (Lt, "lt", "below")):
+        if isinstance(meta, kind):
+            return f"{word} {getattr(meta, attribute)}"
+    return None
+
+
+def _aliases(field: Any) -> list[str]:
+    alias = field.validation_alias
+    return [str(a) for a in alias.choices] if isinstance(alias, AliasChoices) else [str(alias)]
+
+
+def _shown(name: str, value: Any) -> str:
+    """The value of variable `name` as it may be printed: never a secret's, never a URL's credentials."""
+    field = next((f for f in Settings.model_fields.values() if name in _aliases(f)), None)
+    if field is not None and SecretStr in (field.annotation, *get_args(field.annotation)):
+        return f"{name} (value hidden)"
+    return f"{name}={without_userinfo(str(value))!r}" if isinstance(value, str) else f"{name}={value!r}"
+
+
+def _problem(error: Any) -> str:
+    name = str(error["loc"][0]) if error["loc"] else ""
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if not name:  # a rule over several settings: its message names them
+        return message
+    if error["type"] in ("value_error", "string_too_short") and not message.startswith("Input should"):
+        return f"{_shown(name, error.get('input'))} is refused: {message}"
+    return f"{_shown(name, error.get('input'))} is refused: it accepts {accepts(name)}"
+
+
+def load_settings(**values: Any) -> Settings:
+    """Every setting read and checked, from the environment and `.env` (and `values`, which win); raises
+    `SettingsError` naming each bad one. The toolsets are checked here too, against the tools there are."""
+    from sync_mcp.tools.toolset import UnknownToolsetError
+    from sync_mcp.tools.toolsets import chosen
+
+    try:
+        settings = Settings(**values)
+    except ValidationError as exc:
+        raise SettingsError("; ".join(_problem(e) for e in exc.errors(include_url=False))) from None
+    try:
+        chosen(settings.toolsets)
+    except UnknownToolsetError as exc:
+        why = str(exc).removeprefix("SYNC_MCP_TOOLSETS: ")
+        raise SettingsError(f"SYNC_MCP_TOOLSETS={settings.toolsets!r} is refused: {why}") from None
+    return settings

@@ -1,8 +1,10 @@
 """`sync-mcp demo`: a whole session against the embedded sandbox, through a real MCP client.
 
 Starts the sandbox on a free loopback port, launches `python -m sync_mcp` as a stdio subprocess,
-and walks what a user sees: the tools, a lip-sync job followed to its video, an input refused before
-any request, and a failed job with the catalog's fix. No API key and no network needed.
+and walks what a user sees: the tools with their whole descriptions, `lipsync` (the tool the server tells
+models to use first) followed to its video, a misspelled argument refused before any request, the two-step
+create-then-wait workflow on a job that fails with the catalog's fix, and the next steps with a real key.
+No API key and no network needed.
 """
 
 from __future__ import annotations
@@ -15,6 +17,13 @@ from typing import Any
 import anyio
 from mcp import Client, StdioServerParameters
 from mcp.types import CallToolResult, TextContent
+
+NEXT_STEPS = """
+Demo complete. With your own key (https://sync.so/keys):
+  export SYNC_API_KEY=...                 # the real API is the default
+  sync-mcp doctor                         # checks the key, the API, your folders and settings
+  sync-mcp doctor --host NAME             # the block to paste into your MCP host (claude-desktop, claude-code,
+                                          # vscode, cursor, ...; without --host: all of them)"""
 
 VIDEO = "https://assets.example.com/demo/presenter.mp4"
 AUDIO = "https://assets.example.com/demo/voiceover.wav"
@@ -43,7 +52,7 @@ async def _session(base_url: str, api_key: str) -> None:
         info = client.server_info
         _say(f"Connected to {info.name if info else 'server'} over stdio (protocol {client.protocol_version}).")
         await _tools(client)
-        done = await _lipsync_video(client)
+        done = await _lipsync(client)
         refused = await _refusal(client)
         failed = await _failure(client)
         if done["status"] != "COMPLETED" or failed["status"] != "FAILED" or not refused.is_error:
@@ -52,54 +61,45 @@ async def _session(base_url: str, api_key: str) -> None:
 
 async def _tools(client: Client) -> None:
     tools = (await client.list_tools()).tools
-    _say(f"\n1. Tools ({len(tools)}, the default toolset):")
+    _say(f"\n1. Tools ({len(tools)}, the default toolset), as a model reads them:")
     for tool in tools:
-        summary = (tool.description or "").strip().splitlines()[0]
-        _say(f"   - {tool.name}: {summary}")
+        _say(f"\n   {tool.name}")
+        for line in (tool.description or "").strip().splitlines():
+            _say(f"     {line}".rstrip())
 
 
-async def _lipsync_video(client: Client) -> dict[str, Any]:
-    _say("\n2. create_generation: lip-sync a video to an audio track (lipsync-2)")
-    body = {
-        "model": "lipsync-2",
-        "input": [{"type": "video", "url": VIDEO}, {"type": "audio", "url": AUDIO}],
-        "options": {"sync_mode": "cut_off"},
-        "outputFileName": "demo_presenter",
-    }
-    created = _data(await client.call_tool("create_generation", body))
-    _say(f"   id={created['id']} status={created['status']}")
-    _say(f"   next: {created['nextStep']}")
+async def _progress(value: float, total: float | None, message: str | None) -> None:
+    _say(f"   ... {message}")
 
-    _say("\n3. get_generation with wait=true (progress as it polls):")
 
-    async def progress(value: float, total: float | None, message: str | None) -> None:
-        _say(f"   ... {message}")
-
-    arguments = {"id": created["id"], "wait": True, "timeout": 30}
-    done = _data(await client.call_tool("get_generation", arguments, progress_callback=progress))
-    _say(f"   status={done['status']} duration={done.get('outputDuration')}s")
-    _say(f"   outputUrl={done.get('outputUrl')}")
+async def _lipsync(client: Client) -> dict[str, Any]:
+    _say("\n2. lipsync: a video lip-synced to an audio track in one call, followed to the finished video")
+    arguments = {"video": VIDEO, "audio": AUDIO, "output_name": "demo_presenter", "wait": True, "timeout": 30}
+    done = _data(await client.call_tool("lipsync", arguments, progress_callback=_progress))
+    _say(f"   id={done['id']} status={done['status']}")
+    if done.get("outputUrl"):  # not printed: a sandbox link that dies with the demo
+        _say("   outputUrl: a signed link to the finished video (here the sandbox's placeholder clip)")
     return done
 
 
 async def _refusal(client: Client) -> CallToolResult:
-    _say("\n4. A mistake caught before anything is sent (an image with a video-only model):")
-    refused = await client.call_tool(
-        "create_generation",
-        {"model": "lipsync-2", "input": [{"type": "image", "url": VIDEO}, {"type": "audio", "url": AUDIO}]},
-    )
+    _say("\n3. A mistake caught before anything is sent (a misspelled argument costs nothing):")
+    refused = await client.call_tool("lipsync", {"video": VIDEO, "audio": AUDIO, "dowload": True})
     err = _data(refused)
     _say(f"   isError={refused.is_error} errorCode={err.get('errorCode')}")
-    _say(f"   fix: {err.get('fix')}")
+    _say(f"   message: {err.get('message')}")
     return refused
 
 
 async def _failure(client: Client) -> dict[str, Any]:
-    _say("\n5. A generation that fails (the sandbox is told to fail it), and the catalog's fix:")
+    _say("\n4. The two-step workflow (create_generation, then get_generation with wait=true) on a generation that")
+    _say("   fails (the sandbox is told to fail it), and the catalog's fix:")
     failing_audio = {"type": "audio", "url": AUDIO + "?sandbox_fail=generation_input_audio_invalid"}
     body = {"model": "lipsync-2", "input": [{"type": "video", "url": VIDEO}, failing_audio]}
     failing = _data(await client.call_tool("create_generation", body))
-    failed = _data(await client.call_tool("get_generation", {"id": failing["id"], "wait": True, "timeout": 30}))
+    _say(f"   created id={failing['id']} status={failing['status']}")
+    arguments = {"id": failing["id"], "wait": True, "timeout": 30}
+    failed = _data(await client.call_tool("get_generation", arguments, progress_callback=_progress))
     _say(f"   status={failed['status']} errorCode={failed.get('errorCode')}")
     _say(f"   error: {failed.get('error')}")
     _say(f"   fix: {failed.get('fix')}")
@@ -111,11 +111,13 @@ def run_demo(processing_seconds: float = 3.0) -> int:
 
     config = SandboxConfig(pending_seconds=min(1.0, processing_seconds / 3), processing_seconds=processing_seconds)
     with SandboxServer(config) as sandbox:
-        _say(f"sync-mcp demo: sandbox Sync API v2 running at {sandbox.base_url} (placeholder outputs, no key).")
+        _say(
+            "sync-mcp demo: a sandbox of the Sync API v2 runs on loopback for this demo (placeholder outputs, no key)."
+        )
         try:
             anyio.run(_session, sandbox.base_url, sandbox.api_key)
         except Exception as exc:
             _say(f"\nDemo failed: {exc}")
             return 1
-    _say("\nDemo complete. Point SYNC_BASE_URL at https://api.sync.so and set SYNC_API_KEY to use the real API.")
+    _say(NEXT_STEPS)
     return 0

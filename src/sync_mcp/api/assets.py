@@ -178,13 +178,13 @@ class UpdateAssetRequest(RequestModel):
     [INF] The reference lists the fields and their types but no ranges, so none are checked here.
     """
 
-    name: str | None = None
+    name: str | None = Field(default=None, description="New name.")
     visibility: AssetVisibility | None = Field(default=None, description="USER (yours) or ORGANIZATION (shared).")
-    duration_seconds: float | None = Field(default=None, alias="durationSeconds")
+    duration_seconds: float | None = Field(default=None, alias="durationSeconds", description="Seconds.")
     size: int | None = Field(default=None, description="Bytes.")
     format: str | None = Field(default=None, description="e.g. mp4, wav.")
-    width: int | None = None
-    height: int | None = None
+    width: int | None = Field(default=None, description="Pixels.")
+    height: int | None = Field(default=None, description="Pixels.")
 
 
 ASSET_BATCH_MAX = 100

@@ -23,6 +23,17 @@ UNREADABLE_REPLY_CODE = "invalid_response"
 LOCAL_VALIDATION_CODE = "generation_input_validation_failed"
 """Catalog code used for argument errors caught before any request (the API's own generic code)."""
 
+UNKNOWN_ARGUMENT_CODE = "invalid_arguments"
+"""An argument the tool does not take (a misspelling, most often), refused before any request."""
+
+ERROR_FIELDS = ("errorCode", "httpStatus", "message", "fix", "retryable", "requestId")
+"""The fields every error object carries, `null` where unknown (nothing sent: no status, no request id)."""
+
+
+def with_error_fields(data: dict[str, Any]) -> dict[str, Any]:
+    """`data` with every one of `ERROR_FIELDS` present (null where missing), those first."""
+    return {**{name: data.get(name) for name in ERROR_FIELDS}, **data}
+
 
 class ErrorInfo(BaseModel):
     """What an agent sees for any failure."""
@@ -45,7 +56,8 @@ class ErrorInfo(BaseModel):
     details: dict[str, Any] | None = Field(default=None, description="Further facts from the API reply.")
 
     def to_wire(self) -> dict[str, Any]:
-        return self.model_dump(mode="json", by_alias=True, exclude_none=True)
+        """The error object: `ERROR_FIELDS` always (null where unknown), the optional details when known."""
+        return with_error_fields(self.model_dump(mode="json", by_alias=True, exclude_none=True))
 
 
 class SyncAPIError(Exception):

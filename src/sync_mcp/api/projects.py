@@ -19,6 +19,8 @@ Workflow = Literal[
     "lipsync", "translate_and_dub", "change_appearance", "image_to_video", "edit_dialogue", "assistant", "timeline"
 ]
 ProjectSort = Literal["updatedAt", "name"]
+DESCRIPTION_TEXT = "What the project is for."
+WORKFLOW_TEXT = "Workflow the Sync web app opens it in."
 
 
 class Project(ResponseModel):
@@ -43,8 +45,8 @@ class CreateProjectRequest(RequestModel):
     )
     visibility: Visibility | None = Field(default=None, description="USER (default) or ORGANIZATION.")
     mode: ProjectMode | None = Field(default=None, description="CREATOR (default) or DEVELOPER.")
-    description: str | None = None
-    default_workflow: Workflow | None = Field(default=None, alias="defaultWorkflow")
+    description: str | None = Field(default=None, description=DESCRIPTION_TEXT)
+    default_workflow: Workflow | None = Field(default=None, alias="defaultWorkflow", description=WORKFLOW_TEXT)
 
     @field_validator("id")
     @classmethod
@@ -63,11 +65,11 @@ class CreateProjectRequest(RequestModel):
 class UpdateProjectRequest(RequestModel):
     """Body of `PATCH /v2/projects/{id}` (reference §6): any of these fields; those left out stay as they are."""
 
-    name: str | None = Field(default=None, min_length=1)
-    description: str | None = None
-    visibility: Visibility | None = None
-    mode: ProjectMode | None = None
-    default_workflow: Workflow | None = Field(default=None, alias="defaultWorkflow")
+    name: str | None = Field(default=None, min_length=1, description="New name.")
+    description: str | None = Field(default=None, description=DESCRIPTION_TEXT)
+    visibility: Visibility | None = Field(default=None, description="USER or ORGANIZATION.")
+    mode: ProjectMode | None = Field(default=None, description="CREATOR or DEVELOPER.")
+    default_workflow: Workflow | None = Field(default=None, alias="defaultWorkflow", description=WORKFLOW_TEXT)
 
 
 class ProjectListQuery(RequestModel):

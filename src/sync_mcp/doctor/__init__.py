@@ -4,7 +4,9 @@ environment and `.env`), never prints the API key or the webhook secret, and exi
 
 Checks: the API is reachable and healthy, the key is accepted (one cheap authenticated read) and the clock agrees
 with the API's (services/api_checks.py); the allowed and output folders, the webhook secret's form, the toolsets on,
-and the MCP protocol versions served (checks.py). Host blocks: hosts.py, the same as the README's.
+and the MCP protocol versions served (checks.py); OAuth sign-in and Redis when they are on (deployment.py). The
+settings are read by `load_settings`, as the server reads them, so doctor refuses every value the server refuses,
+with the same line. Host blocks: hosts.py, the same as the README's.
 """
 
 from __future__ import annotations
@@ -13,29 +15,27 @@ import shutil
 from typing import TextIO
 
 import anyio
-from pydantic import ValidationError
 
 from sync_mcp import __version__
-from sync_mcp.config import Settings
+from sync_mcp.config import Settings, SettingsError, load_settings
 from sync_mcp.services.api_checks import Check, api_checks
 
 from .checks import local_checks
+from .deployment import deployment_checks
 from .hosts import HOSTS, HostConfig, host
 
+KEY_PLACEHOLDER = "your-key-here"
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 
 
-def _settings_failure(exc: ValidationError) -> Check:
-    problems = "; ".join(
-        f"{'.'.join(str(p) for p in e['loc']) or 'settings'}: {e['msg']}" for e in exc.errors(include_input=False)
-    )
+def _settings_failure(exc: SettingsError) -> Check:
     return Check(
         "configuration",
         False,
-        f"the settings cannot be read: {problems}",
-        "Fix the named variable (see the README's configuration table); the input itself is not shown.",
+        str(exc),
+        "Fix the named variable (see the README's configuration table): the server refuses to start until then.",
     )
 
 
@@ -47,7 +47,7 @@ async def _api(settings: Settings) -> list[Check]:
 
 
 def run_checks(settings: Settings) -> list[Check]:
-    return anyio.run(_api, settings) + local_checks(settings)
+    return anyio.run(_api, settings) + local_checks(settings) + deployment_checks(settings)
 
 
 def _print_check(check: Check, out: TextIO) -> None:
@@ -62,6 +62,25 @@ def _print_host(config: HostConfig, out: TextIO) -> None:
         print(f"```{language}\n{text}```", file=out)
 
 
+def _key_note(shown: list[HostConfig]) -> str:
+    """Where the key goes, for the blocks shown: a placeholder to replace, or the environment they read it from."""
+    texts = [text for config in shown for _, text in config.blocks]
+    placeholder = any(KEY_PLACEHOLDER in text for text in texts)
+    from_env = any(KEY_PLACEHOLDER not in text for text in texts)
+    notes = [
+        f"replace {KEY_PLACEHOLDER} with your key" if placeholder else "",
+        ""
+        if not from_env
+        else (
+            "blocks without it read SYNC_API_KEY from the environment (or secret store) the host starts in"
+            if placeholder
+            else "the key comes from SYNC_API_KEY in the environment (or secret store) the host starts in"
+        ),
+    ]
+    note = "; ".join(n for n in notes if n)
+    return note[0].upper() + note[1:] + " (keys: https://sync.so/keys)"
+
+
 def run_doctor(out: TextIO, *, host_name: str | None = None) -> int:
     """Run every check, print them and the host blocks; the exit code (0 all passed, 1 a check failed, 2 unknown
     host)."""
@@ -74,8 +93,8 @@ def run_doctor(out: TextIO, *, host_name: str | None = None) -> int:
             return EXIT_USAGE
     print(f"sync-mcp {__version__} doctor", file=out)
     try:
-        settings = Settings()
-    except ValidationError as exc:
+        settings = load_settings()
+    except SettingsError as exc:
         checks = [_settings_failure(exc)]
     else:
         checks = run_checks(settings)
@@ -86,13 +105,14 @@ def run_doctor(out: TextIO, *, host_name: str | None = None) -> int:
         f"\n{len(failed)} of {len(checks)} checks failed." if failed else f"\nAll {len(checks)} checks passed.",
         file=out,
     )
+    shown = [config.for_system() for config in ((chosen,) if chosen is not None else HOSTS)]
     command = shutil.which("sync-mcp")
     print(
         "\nConfiguration to paste into your MCP host"
         + (f" (if the host cannot find sync-mcp, use its full path: {command})" if command else "")
-        + ". Replace your-key-here with your key from https://sync.so/keys:",
+        + f". {_key_note(shown)}:",
         file=out,
     )
-    for config in (chosen,) if chosen is not None else HOSTS:
+    for config in shown:
         _print_host(config, out)
     return EXIT_FAILED if failed else EXIT_OK

@@ -7,7 +7,9 @@ so a change here is a change there. Every block passes the key in the host's env
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import platform
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 
 
 @dataclass(frozen=True)
@@ -19,7 +21,28 @@ class HostConfig:
     where: str
     """Where the block goes."""
     blocks: tuple[tuple[str, str], ...]
-    """(language, text) of each block, in the README's order."""
+    """(language, text) of each block, in the README's order (the README shows macOS paths)."""
+    where_on: Mapping[str, str] = field(default_factory=dict)
+    """`where` on another system (`platform.system()`: Linux, Windows), when it differs from macOS's."""
+
+    def for_system(self, system: str | None = None) -> HostConfig:
+        """This host's config as a user of `system` (default: this machine's) pastes it: that system's paths."""
+        system = system or platform.system()
+        folder, separator = MOVIES.get(system, MOVIES["Darwin"])
+        mac, _ = MOVIES["Darwin"]
+        blocks = tuple(
+            (language, text.replace(f"{mac}/", folder + separator).replace(mac, folder))
+            for language, text in self.blocks
+        )
+        return replace(self, where=self.where_on.get(system, self.where), blocks=blocks)
+
+
+MOVIES = {
+    "Darwin": ("/Users/me/Movies", "/"),
+    "Linux": ("/home/me/Videos", "/"),
+    "Windows": ("C:\\\\Users\\\\me\\\\Videos", "\\\\"),
+}
+"""An example media folder and the path separator in each system's form (JSON-escaped for Windows)."""
 
 
 MCP_SERVERS_BLOCK = (
@@ -38,8 +61,8 @@ HOSTS: tuple[HostConfig, ...] = (
     HostConfig(
         "claude-desktop",
         "Claude Desktop",
-        "claude_desktop_config.json (macOS: ~/Library/Application Support/Claude/, Windows: %APPDATA%\\Claude\\; "
-        "Settings > Developer > Edit Config), or install the bundle",
+        "~/Library/Application Support/Claude/claude_desktop_config.json (Settings > Developer > Edit Config), or "
+        "install the bundle",
         (
             (
                 "json",
@@ -57,12 +80,27 @@ HOSTS: tuple[HostConfig, ...] = (
                 "}\n",
             ),
         ),
+        where_on={
+            "Windows": "%APPDATA%\\Claude\\claude_desktop_config.json (Settings > Developer > Edit Config), or "
+            "install the bundle",
+            "Linux": "claude_desktop_config.json (Settings > Developer > Edit Config; Claude Desktop is made for "
+            "macOS and Windows), or install the bundle",
+        },
     ),
     HostConfig(
         "claude-code",
         "Claude Code",
-        "run in a terminal (add --scope user for every project)",
-        (("bash", 'claude mcp add sync --transport stdio --env SYNC_API_KEY="$SYNC_API_KEY" -- sync-mcp\n'),),
+        "run in a terminal with SYNC_API_KEY set: the first for you (add --scope user for every project), the "
+        "second to share the server in the project's .mcp.json, which keeps ${SYNC_API_KEY} (Claude Code reads it "
+        "from each user's environment at launch), never the key",
+        (
+            ("bash", 'claude mcp add sync --transport stdio --env SYNC_API_KEY="$SYNC_API_KEY" -- sync-mcp\n'),
+            (
+                "bash",
+                "claude mcp add sync --scope project --transport stdio --env 'SYNC_API_KEY=${SYNC_API_KEY}' "
+                "-- sync-mcp\n",
+            ),
+        ),
     ),
     HostConfig(
         "vscode",
@@ -138,7 +176,6 @@ HOSTS: tuple[HostConfig, ...] = (
                 "{\n"
                 '  "context_servers": {\n'
                 '    "sync": {\n'
-                '      "source": "custom",\n'
                 '      "command": "sync-mcp",\n'
                 '      "args": [],\n'
                 '      "env": { "SYNC_API_KEY": "your-key-here" }\n'
@@ -191,7 +228,8 @@ HOSTS: tuple[HostConfig, ...] = (
     HostConfig(
         "goose",
         "Goose",
-        "~/.config/goose/config.yaml",
+        "~/.config/goose/config.yaml (Windows: %APPDATA%\\Block\\goose\\config\\config.yaml); env_keys names the "
+        "key, whose value goose takes from its environment or its keyring (goose configure), never from this file",
         (
             (
                 "yaml",
@@ -202,8 +240,8 @@ HOSTS: tuple[HostConfig, ...] = (
                 "    enabled: true\n"
                 "    cmd: sync-mcp\n"
                 "    args: []\n"
-                "    envs:\n"
-                "      SYNC_API_KEY: your-key-here\n"
+                "    env_keys:\n"
+                "      - SYNC_API_KEY\n"
                 "    timeout: 600\n",
             ),
         ),

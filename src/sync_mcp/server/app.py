@@ -36,6 +36,7 @@ from sync_mcp.logs import redact
 from sync_mcp.sdk_internals import lowlevel_server
 from sync_mcp.services.deliveries import Deliveries
 from sync_mcp.tools import ToolState
+from sync_mcp.tools.arguments import unknown_arguments
 from sync_mcp.tools.registry import add_tools
 from sync_mcp.tools.results import crashed, fail
 from sync_mcp.tools.toolset import Offered
@@ -53,7 +54,7 @@ from .instructions import INSTRUCTIONS
 from .prompts import register_prompts
 from .resources import register_resources
 from .schema_sharing import shared
-from .schemas import compact
+from .schemas import closed, compact
 from .state_backend import StateBackend, state_backend
 from .stdio import stdio_streams
 from .tasks import GenerationTasks
@@ -103,7 +104,9 @@ class SyncMCPServer(MCPServer[ToolState]):
             self._listed = [
                 tool.model_copy(
                     update={
-                        "input_schema": bound_waits(shared(compact(tool.input_schema)), self.max_wait_seconds),
+                        "input_schema": closed(
+                            bound_waits(shared(compact(tool.input_schema)), self.max_wait_seconds)
+                        ),
                         "output_schema": compact(tool.output_schema, output=True),
                     }
                 )
@@ -116,11 +119,16 @@ class SyncMCPServer(MCPServer[ToolState]):
         self, name: str, arguments: dict[str, Any], context: Context[ToolState, Any] | None = None
     ) -> CallToolResult | InputRequiredResult:
         """Run a tool. An unknown name is a protocol error (-32602, as the spec's "unknown tools" says), not an
-        `isError` result; an argument-validation failure is the usual `{errorCode, ..., fix}` error result; a
-        crash is an `internal_error` result (its details only in the server log)."""
-        if name not in {tool.name for tool in await self.list_tools()}:
+        `isError` result; an argument the tool does not take, or one that fails validation, is the usual
+        `{errorCode, ..., fix}` error result (nothing sent); a crash is an `internal_error` result (its details
+        only in the server log)."""
+        tool = next((t for t in await self.list_tools() if t.name == name), None)
+        if tool is None:
             how = f" {self.offered.how_to_get(name)}" if self.offered and self.offered.toolset_of(name) else ""
             raise MCPError(INVALID_PARAMS, f"Unknown tool: {name}.{how}", data={"tool": name})
+        refused = unknown_arguments(name, arguments, tool.input_schema)
+        if refused is not None:
+            return fail(refused)
         try:
             return await super().call_tool(name, arguments, context)
         except UnexpectedToolError as exc:

@@ -123,7 +123,8 @@ def _check_exposure(token: str | None, oauth: bool, host: str) -> None:
     if token is None and not oauth:
         raise HttpConfigError(
             f"refusing to serve MCP on {host} (beyond loopback) without a bearer token: set SYNC_MCP_HTTP_TOKEN "
-            "to a long random secret and have clients send 'Authorization: Bearer <token>'"
+            f"to a long random secret (make one with: {NEW_TOKEN_COMMAND}) and have clients send "
+            "'Authorization: Bearer <token>'"
         )
     if token is not None:
         _check_token_strength(token, host)

@@ -58,6 +58,12 @@ def compact(schema: Any, *, output: bool = False) -> Any:
     return _compact(schema, output)
 
 
+def closed(schema: dict[str, Any]) -> dict[str, Any]:
+    """A tool's input schema that says it takes no other arguments (`additionalProperties: false`), as the server
+    enforces: an unknown name is refused before anything is sent (the nested request objects already say so)."""
+    return {**schema, "additionalProperties": False}
+
+
 def _required_only(schema: Any) -> Any:
     """An object schema with only its required properties stated (all of them when it forbids others)."""
     if not isinstance(schema, dict) or not isinstance(schema.get("properties"), dict):

@@ -22,6 +22,7 @@ from sync_mcp.api import SyncAPIError, SyncClient
 from sync_mcp.api.health import check_health
 from sync_mcp.api.retries import NO_RETRY
 from sync_mcp.api.webhooks import TOLERANCE_SECONDS
+from sync_mcp.config import without_userinfo
 
 CHECK_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 HEALTHY = "API reachable and healthy"
@@ -59,7 +60,7 @@ class Reach:
 
 async def reachability(client: SyncClient) -> Reach:
     """Check 1."""
-    base = client.base_url
+    base = without_userinfo(client.base_url)  # a password in the URL is never printed
     unreachable = (
         f"Check SYNC_BASE_URL ({base}): it must be the Sync API (https://api.sync.so) or a running "
         "`sync-mcp sandbox`. Behind a proxy set HTTPS_PROXY; behind a TLS-inspecting proxy also SSL_CERT_FILE."

@@ -6,14 +6,15 @@ the field list lives only in `sync_mcp.api.models`.
 
 from __future__ import annotations
 
+import difflib
 import inspect
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Annotated, Any, TypeVar, get_type_hints
 
 from pydantic import BaseModel, Field
 from pydantic_core import to_jsonable_python
 
-from sync_mcp.api.errors import LOCAL_VALIDATION_CODE
+from sync_mcp.api.errors import LOCAL_VALIDATION_CODE, UNKNOWN_ARGUMENT_CODE, ErrorInfo
 from sync_mcp.api.ids import IDEMPOTENCY_KEY
 from sync_mcp.api.models import RequestModel
 from sync_mcp.services.refusals import InputError
@@ -73,3 +74,27 @@ def require_a_change(body: RequestModel, example: str) -> None:
             "Nothing to change: give at least one field. Nothing was sent.",
             f"Pass the fields to change, e.g. {example}.",
         )
+
+
+def unknown_arguments(tool: str, arguments: Mapping[str, Any], input_schema: Mapping[str, Any]) -> ErrorInfo | None:
+    """The refusal of arguments `tool` does not take (names not in its input schema's properties), each named
+    with the closest valid one; None when every name is known. Checked before the tool runs, so a misspelled
+    option (`dowload`, `webhookURL`) never lets a paid job start without it."""
+    valid = list((input_schema.get("properties") or {}).keys())
+    unknown = [name for name in arguments if name not in valid]
+    if not unknown:
+        return None
+    lowered = {name.lower(): name for name in valid}
+    problems = []
+    for name in unknown:
+        close = difflib.get_close_matches(name.lower(), list(lowered), n=1, cutoff=0.6) if name.strip() else []
+        hint = f"; did you mean `{lowered[close[0]]}`?" if close else "."
+        named = f"`{name}`" if name.strip() else "An argument with an empty name"
+        problems.append(f"{named} is not an argument of {tool}{hint}")
+    return ErrorInfo(
+        errorCode=UNKNOWN_ARGUMENT_CODE,
+        message=" ".join(problems) + " Nothing was sent.",
+        fix=f"Call {tool} again with only its own arguments: {', '.join(valid) or 'none'}.",
+        retryable=False,
+        field=unknown[0] if unknown[0].strip() else "arguments",
+    )

@@ -143,7 +143,7 @@ async def create_generation(ctx: Context[Any, Any], **arguments: Any) -> Annotat
     Video to audio: input = [{type: video, url|assetId}, {type: audio, url|assetId}]. Photo (sync-3):
     [{type: image, ...}, {type: text, provider: {voiceId, script}}]. Dub: a video plus dubParams {targetLang}.
     Several voices: refIds on voice items, mapped in segments. Bad bodies are refused unsent; the user may be
-    asked to confirm the cost. Returns the id at once: then get_generation with wait=true.
+    asked to confirm the cost. Returns the id at once: then get_generation with wait=true. Audio alone: create_speech.
     """
     state = tool_state(ctx)
     request = CreateGenerationRequest.model_validate(wire_body(CreateGenerationRequest, arguments))

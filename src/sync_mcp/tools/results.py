@@ -22,6 +22,7 @@ from mcp.types import CallToolResult, ContentBlock, ResourceLink, TextContent
 from pydantic import BaseModel, ValidationError
 
 from sync_mcp.api import ErrorInfo, SyncAPIError
+from sync_mcp.api.errors import with_error_fields
 from sync_mcp.api.explain import from_validation_error
 from sync_mcp.logs import redactor
 from sync_mcp.services.failures import explain_failure
@@ -60,8 +61,9 @@ def fail(info: ErrorInfo) -> CallToolResult:
 
 
 def error_result(data: dict[str, Any]) -> CallToolResult:
-    """An `isError` result carrying the error object as JSON text and in `_meta`, never as structured content."""
-    data = redactor.scrub_value(data)
+    """An `isError` result carrying the error object as JSON text and in `_meta`, never as structured content.
+    Every error object has the same fields (`ERROR_FIELDS`, null where unknown)."""
+    data = redactor.scrub_value(with_error_fields(data))
     return CallToolResult(
         content=[TextContent(type="text", text=json.dumps(data, ensure_ascii=False))],
         is_error=True,

@@ -40,6 +40,7 @@ async def create_speech(ctx: Context[Any, Any], **arguments: Any) -> Annotated[C
     """Turn a script into speech in a voice (POST /v2/tts); no lip-sync. Returns {id, url, duration}.
 
     `url` can be the audio input of a generation. voiceId from list_voices. Billed; sent once, never retried.
+    Audio only; a face speaking it: lipsync or create_generation.
     """
     body = SpeechRequest.model_validate(wire_body(SpeechRequest, arguments))
     try:
