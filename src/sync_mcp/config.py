@@ -93,6 +93,14 @@ class Settings(BaseSettings):
     one deployment; unset: kept in this process (one replica). Needs `pip install 'sync-mcp[redis]'`."""
     redis_namespace: str = Field(default="sync-mcp", min_length=1, validation_alias="SYNC_MCP_REDIS_NAMESPACE")
     """Prefix of every Redis key and of the event channel: deployments sharing one Redis use different ones."""
+    shutdown_grace_seconds: float = Field(
+        default=25.0, ge=0, le=3600, validation_alias="SYNC_MCP_SHUTDOWN_GRACE_SECONDS"
+    )
+    """On SIGTERM/SIGINT: how long calls in flight may finish; longer waits end early with the id and status."""
+    metrics: bool = Field(default=False, validation_alias="SYNC_MCP_METRICS")
+    """HTTP mode: serve Prometheus metrics at `/metrics` (behind the bearer token). Needs `sync-mcp[otel]`."""
+    log_format: Literal["text", "json"] = Field(default="text", validation_alias="SYNC_MCP_LOG_FORMAT")
+    """stderr logs: `text` (logfmt lines) or `json` (one JSON object per line)."""
 
     @field_validator("*", mode="before")
     @classmethod

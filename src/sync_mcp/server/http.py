@@ -32,6 +32,7 @@ from sync_mcp.config import Settings
 from sync_mcp.logs import redactor
 
 from .app import SyncMCPServer, build_server
+from .health import add_health_routes
 from .state_backend import state_backend
 from .webhooks import add_webhook_receiver
 
@@ -168,6 +169,7 @@ def build_http_app(
     server = build_server(settings, toolset_switch=False, backend=backend, **options)
     if setup is not None:
         setup.attach(server)
+    add_health_routes(server)
     if settings.webhook_secret is not None:
         add_webhook_receiver(
             server,
@@ -189,8 +191,8 @@ def build_http_app(
 
 
 def serve_http(settings: Settings, *, host: str = "127.0.0.1", port: int = DEFAULT_PORT) -> None:
-    """Serve until interrupted (blocking)."""
-    import uvicorn
+    """Serve until SIGTERM/SIGINT, then drain (server/shutdown.py) and return (blocking)."""
+    from .shutdown import serve_until_signalled
 
     _, app = build_http_app(settings, host=host, port=port)
     if settings.auth == "oauth":
@@ -198,4 +200,6 @@ def serve_http(settings: Settings, *, host: str = "127.0.0.1", port: int = DEFAU
     else:
         access = "bearer token " + ("required" if settings.http_token else "off: loopback only")
     logger.info("MCP over Streamable HTTP on %s:%d%s (%s)", host, port, MCP_PATH, access)
-    uvicorn.run(app, host=host, port=port, log_config=None, log_level=settings.log_level.lower())
+    serve_until_signalled(
+        app, host=host, port=port, grace=settings.shutdown_grace_seconds, log_level=settings.log_level
+    )

@@ -38,6 +38,7 @@ from sync_mcp.api.generations import get_generation
 
 from .active_jobs_watch import ActiveJobsWatch, Follower, watch_of
 from .deliveries import Deliveries
+from .draining import DRAIN
 from .progress import ProgressSink, duration_text
 
 logger = logging.getLogger(__name__)
@@ -63,7 +64,25 @@ async def follow_generation(
     progress: ProgressSink | None = None,
 ) -> tuple[Generation, bool]:
     """Poll until COMPLETED/FAILED/REJECTED or `timeout` seconds, or until a webhook delivery for it
-    arrives; returns (generation, timed_out). `progress` hears the job's percent after every poll."""
+    arrives; returns (generation, timed_out). `progress` hears the job's percent after every poll. A shutdown
+    (services/draining.py) ends the wait early: one last read, returned as timed out unless it is terminal."""
+    with DRAIN.bounded() as cut:
+        followed = await _follow(client, generation_id, timeout, on_poll, deliveries, progress)
+    if not cut.cancelled_caught:
+        return followed
+    generation = await get_generation(client, generation_id)
+    logger.info("wait for %s ended early by the shutdown (%s)", generation_id, generation.status)
+    return generation, generation.status not in TERMINAL_STATUSES
+
+
+async def _follow(
+    client: SyncClient,
+    generation_id: str,
+    timeout: float,
+    on_poll: OnPoll | None,
+    deliveries: Deliveries | None,
+    progress: ProgressSink | None,
+) -> tuple[Generation, bool]:
     tracker = _Tracker(client, generation_id, on_poll, progress)
     if deliveries is None or not deliveries.receiving:
         return await _poll(tracker, timeout=timeout)
