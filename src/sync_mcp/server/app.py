@@ -35,6 +35,7 @@ from sync_mcp.config import Settings
 from sync_mcp.logs import redact
 from sync_mcp.sdk_internals import lowlevel_server
 from sync_mcp.services.deliveries import Deliveries
+from sync_mcp.services.draining import DRAIN
 from sync_mcp.tools import ToolState
 from sync_mcp.tools.registry import add_tools
 from sync_mcp.tools.results import crashed, fail
@@ -55,6 +56,8 @@ from .schemas import compact
 from .state_backend import StateBackend, state_backend
 from .stdio import stdio_streams
 from .tasks import GenerationTasks
+from .telemetry import install as install_telemetry
+from .telemetry import measure_requests
 
 logger = logging.getLogger(__name__)
 
@@ -240,6 +243,9 @@ def build_server(
     if toolset_switch and offered.disabled():
         add_tools(server, [make_toolset_switch(server, offered)])
     request_scope.install(server)
+    server.middleware.append(measure_requests)
+    install_telemetry(settings, prometheus=False)
+    DRAIN.grace = settings.shutdown_grace_seconds
     register_resources(server, updates)
     register_prompts(server, offered)
     register_completions(server)

@@ -34,6 +34,7 @@ from sync_mcp.logs import redactor
 from .app import SyncMCPServer, build_server
 from .health import add_health_routes
 from .state_backend import state_backend
+from .telemetry import serve_metrics
 from .webhooks import add_webhook_receiver
 
 logger = logging.getLogger(__name__)
@@ -170,6 +171,7 @@ def build_http_app(
     if setup is not None:
         setup.attach(server)
     add_health_routes(server)
+    serve_metrics(server, settings, token)
     if settings.webhook_secret is not None:
         add_webhook_receiver(
             server,

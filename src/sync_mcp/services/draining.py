@@ -20,11 +20,19 @@ FINAL_READ_SECONDS = 5.0
 """Of the grace period, what is kept for the last read of a cut wait and the reply to be written."""
 
 
+DEFAULT_GRACE_SECONDS = 25.0
+
+
 class Drain:
     def __init__(self) -> None:
         self.draining = False
+        self.grace = DEFAULT_GRACE_SECONDS
+        """`SYNC_MCP_SHUTDOWN_GRACE_SECONDS` of the server being run."""
+        self.in_flight = 0
+        """MCP requests being handled now (`track`)."""
         self._cut_at: float | None = None
         self._scopes: set[anyio.CancelScope] = set()
+        self._idle: anyio.Event | None = None
 
     def begin(self, grace: float) -> None:
         """Stop waiting: every wait ends at the latest `grace - FINAL_READ_SECONDS` seconds from now."""
@@ -33,6 +41,28 @@ class Drain:
         self._cut_at = cut_at if self._cut_at is None else min(self._cut_at, cut_at)
         for scope in list(self._scopes):
             scope.deadline = min(scope.deadline, self._cut_at)
+
+    @contextmanager
+    def track(self) -> Iterator[None]:
+        """Around the handling of one request: `settle` waits for the requests being tracked."""
+        self.in_flight += 1
+        try:
+            yield
+        finally:
+            self.in_flight -= 1
+            if self.in_flight == 0 and self._idle is not None:
+                self._idle.set()
+
+    async def settle(self, grace: float | None = None) -> None:
+        """Begin the drain (if not begun) and return once no request is in flight, or after `grace` seconds
+        (stdio: stdin closed, or SIGTERM)."""
+        grace = self.grace if grace is None else grace
+        self.begin(grace)
+        with anyio.move_on_after(grace):
+            while self.in_flight:
+                self._idle = anyio.Event()
+                await self._idle.wait()
+        self._idle = None
 
     def reset(self) -> None:
         """Serving again (a process that serves more than once, as tests do)."""

@@ -31,6 +31,7 @@ from datetime import datetime, timezone
 
 import anyio
 
+from sync_mcp import telemetry
 from sync_mcp.api import Generation, SyncAPIError, SyncClient
 from sync_mcp.api.capabilities import TERMINAL_STATUSES
 from sync_mcp.api.client import API_LONG_POLL_MAX_SECONDS
@@ -66,6 +67,43 @@ async def follow_generation(
     """Poll until COMPLETED/FAILED/REJECTED or `timeout` seconds, or until a webhook delivery for it
     arrives; returns (generation, timed_out). `progress` hears the job's percent after every poll. A shutdown
     (services/draining.py) ends the wait early: one last read, returned as timed out unless it is terminal."""
+    recorder = telemetry.recorder
+    polls = [0]
+    if recorder is not None:
+        recorder.waits(1)
+        on_poll = _counted(on_poll, polls)
+    try:
+        with telemetry.span("wait") as span:
+            generation, timed_out = await _cut_short(client, generation_id, timeout, on_poll, deliveries, progress)
+            span.set_attribute("sync.generation.status", generation.status)
+            span.set_attribute("sync.wait.timed_out", timed_out)
+            span.set_attribute("sync.wait.polls", polls[0])
+    finally:
+        if recorder is not None:
+            recorder.waits(-1)
+    if recorder is not None and not timed_out and generation.status in TERMINAL_STATUSES:
+        recorder.generation(generation.model or "", generation.status)
+    return generation, timed_out
+
+
+def _counted(on_poll: OnPoll | None, polls: list[int]) -> OnPoll:
+    async def counting(generation: Generation, poll: int, elapsed: float) -> None:
+        polls[0] = poll
+        if on_poll is not None:
+            await on_poll(generation, poll, elapsed)
+
+    return counting
+
+
+async def _cut_short(
+    client: SyncClient,
+    generation_id: str,
+    timeout: float,
+    on_poll: OnPoll | None,
+    deliveries: Deliveries | None,
+    progress: ProgressSink | None,
+) -> tuple[Generation, bool]:
+    """The wait, unless a shutdown ends it first: then one last read, timed out unless it is terminal."""
     with DRAIN.bounded() as cut:
         followed = await _follow(client, generation_id, timeout, on_poll, deliveries, progress)
     if not cut.cancelled_caught:
