@@ -8,11 +8,13 @@ exits 0.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
 import sys
 from collections.abc import Iterator
+from typing import Any
 
 import anyio
 import httpx
@@ -25,6 +27,7 @@ from sync_mcp.services.draining import DRAIN
 from .conftest import AUDIO, TEST_KEY, VIDEO, data, make_settings
 from .http_support import TOKEN, http_client, http_server
 from .redis_support import RedisProcess, free_port, redis_server, shared
+from .test_cli import RawSession, _env
 
 __all__ = ["redis_server"]  # fixture
 
@@ -142,3 +145,36 @@ async def test_sigterm_during_a_wait_returns_the_id_and_status_and_exits_0(slow_
     assert result["waitTimedOut"] is True
     assert f"get_generation with id={result['id']}" in result["nextStep"]
     assert list(slow_api.state.generations) == [result["id"]]
+
+
+def reply_to(session: RawSession, request_id: int) -> dict[str, Any]:
+    """The reply to `request_id` among the lines the server writes next (notifications are kept in `lines`)."""
+    while True:
+        line = session._queue.get(timeout=GRACE_SECONDS + 30)
+        session.lines.append(line)
+        message = json.loads(line)
+        if message.get("id") == request_id and "method" not in message:
+            return dict(message)
+
+
+def test_sigterm_over_stdio_answers_the_wait_with_the_id_and_status_and_exits_0(slow_api: SandboxServer) -> None:
+    session = RawSession([], _env(slow_api, SYNC_MCP_SHUTDOWN_GRACE_SECONDS=str(GRACE_SECONDS)))
+    try:
+        hello = {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "raw", "version": "0"}}
+        session.request(1, "initialize", hello)
+        session.send({"jsonrpc": "2.0", "method": "notifications/initialized"})
+        arguments = {"video": VIDEO, "audio": AUDIO, "timeout": 20}
+        session.send(
+            {"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "lipsync", "arguments": arguments}}
+        )
+        session.request(3, "ping")  # handled after the call began: the call is in flight now
+        session.proc.send_signal(signal.SIGTERM)
+        answer = reply_to(session, 2)
+        exit_code = session.proc.wait(timeout=GRACE_SECONDS + 30)
+    finally:
+        stderr = session.close()
+    assert exit_code == 0, stderr
+    result = answer["result"]["structuredContent"]
+    assert result["status"] in ("PENDING", "PROCESSING")
+    assert result["waitTimedOut"] is True
+    assert f"get_generation with id={result['id']}" in result["nextStep"]

@@ -53,16 +53,18 @@ class Drain:
             if self.in_flight == 0 and self._idle is not None:
                 self._idle.set()
 
-    async def settle(self, grace: float | None = None) -> None:
+    async def settle(self, grace: float | None = None) -> bool:
         """Begin the drain (if not begun) and return once no request is in flight, or after `grace` seconds
-        (stdio: stdin closed, or SIGTERM)."""
+        (stdio: stdin closed, or SIGTERM); True when there were requests to wait for."""
         grace = self.grace if grace is None else grace
         self.begin(grace)
+        busy = self.in_flight > 0
         with anyio.move_on_after(grace):
             while self.in_flight:
                 self._idle = anyio.Event()
                 await self._idle.wait()
         self._idle = None
+        return busy
 
     def reset(self) -> None:
         """Serving again (a process that serves more than once, as tests do)."""
