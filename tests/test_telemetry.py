@@ -7,16 +7,26 @@ values; the secret scan (tests/secret_scan.py) is run over everything exported.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
+import anyio
+import anyio.to_thread
 import httpx
 import pytest
+from opentelemetry import context as otel_context
+from opentelemetry.propagate import extract
+from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceRequest
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+from opentelemetry.proto.trace.v1.trace_pb2 import Span
 from prometheus_client.parser import text_string_to_metric_families
+from starlette.types import Receive, Scope, Send
 
 from sync_mcp.sandbox import SandboxServer
+from sync_mcp.server import tracing
 
 from .conftest import AUDIO, BASIC, TEST_KEY, VIDEO, data, make_settings
-from .http_support import TOKEN, http_client, http_server
+from .http_support import TOKEN, http_client, http_server, serving
 from .secret_scan import find_leaks
 
 pytestmark = pytest.mark.anyio
@@ -75,3 +85,104 @@ async def test_lipsync_counts_its_generation_by_model_and_final_status(api: Sand
                    for s in samples(text, "sync_generations") if s.name.endswith("_total")}  # fmt: skip
     assert generations == {(done["model"], "COMPLETED"): 1}
     assert [s.value for s in samples(text, "sync_waits_open")] == [0]
+
+
+class Collector:
+    """An OTLP/HTTP receiver (`/v1/traces`, `/v1/metrics`), keeping what it got decoded."""
+
+    def __init__(self) -> None:
+        self.spans: list[Any] = []
+        self.texts: list[str] = []
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        if scope["path"] == "/v1/traces":
+            traces = ExportTraceServiceRequest.FromString(body)
+            self.texts.append(str(traces))
+            self.spans += [s for r in traces.resource_spans for ss in r.scope_spans for s in ss.spans]
+        elif scope["path"] == "/v1/metrics":
+            self.texts.append(str(ExportMetricsServiceRequest.FromString(body)))
+        await send(
+            {"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/x-protobuf")]}
+        )
+        await send({"type": "http.response.body", "body": b""})
+
+    def named(self, name: str) -> list[Any]:
+        return [s for s in self.spans if s.name == name]
+
+
+@pytest.fixture(scope="session")
+async def receiver() -> AsyncIterator[tuple[str, Collector]]:
+    """One receiver for the session: the tracer provider is installed once per process."""
+    received = Collector()
+    async with serving(received) as base:  # type: ignore[arg-type]
+        try:
+            yield base, received
+        finally:
+            await anyio.to_thread.run_sync(tracing.flush)  # the exporter blocks; the receiver needs this loop
+
+
+@pytest.fixture
+def collector(receiver: tuple[str, Collector], monkeypatch: pytest.MonkeyPatch) -> Collector:
+    """Tracing on, exported to the receiver, for one test."""
+    base, received = receiver
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", base)
+    monkeypatch.setenv("OTEL_METRIC_EXPORT_INTERVAL", "600000")
+    return received
+
+
+def attributes(span: Any) -> dict[str, Any]:
+    def value(v: Any) -> Any:
+        return getattr(v, v.WhichOneof("value"))
+
+    return {a.key: value(a.value) for a in span.attributes}
+
+
+async def test_one_lipsync_call_is_one_trace_continuing_the_callers(api: SandboxServer, collector: Collector) -> None:
+    caller_trace, caller_span = "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"
+    caller = extract({"traceparent": f"00-{caller_trace}-{caller_span}-01"})
+    async with http_server(make_settings(api)) as srv:
+        async with http_client(srv.mcp_url, mode="auto", token=None) as client:
+            await client.list_tools()
+            token = otel_context.attach(caller)
+            try:
+                done = data(await client.call_tool("lipsync", {"video": VIDEO, "audio": AUDIO, "timeout": 30}))
+                missing = data(await client.call_tool("get_generation", {"id": MISSING_ID}))
+            finally:
+                otel_context.detach(token)
+    await anyio.to_thread.run_sync(tracing.flush)
+    by_id = {s.span_id: s for s in collector.spans}
+    [server] = collector.named("tools/call lipsync")
+    assert server.kind == Span.SPAN_KIND_SERVER and server.trace_id.hex() == caller_trace
+    assert attributes(server)["mcp.method.name"] == "tools/call"
+    assert attributes(server)["gen_ai.tool.name"] == "lipsync"
+    sender = by_id[server.parent_span_id]  # the client's span, whose context went over HTTP in _meta.traceparent
+    assert sender.parent_span_id.hex() == caller_span
+
+    def under_server(span: Any) -> bool:
+        while span.parent_span_id in by_id:
+            span = by_id[span.parent_span_id]
+            if span.span_id == server.span_id:
+                return True
+        return False
+
+    api_spans = [s for s in collector.spans if s.kind == Span.SPAN_KIND_CLIENT and under_server(s)]
+    assert {"POST /v2/generate", "GET /v2/generate/{id}"} <= {s.name for s in api_spans}
+    assert all(s.trace_id.hex() == caller_trace for s in api_spans)
+    [wait] = [s for s in collector.named("wait") if under_server(s)]
+    assert attributes(wait)["sync.generation.status"] == done["status"] == "COMPLETED"
+    assert attributes(wait)["sync.wait.polls"] >= 1
+
+    [failed] = collector.named("tools/call get_generation")
+    assert attributes(failed)["sync.error_code"] == missing["errorCode"]
+    assert attributes(failed)["sync.retryable"] is False
+    assert all(done["id"] not in s.name and MISSING_ID not in s.name for s in collector.spans)
+    assert any("mcp.server.operation.duration" in text for text in collector.texts)  # the metrics went out too
+    assert not find_leaks(TEST_KEY, collector.texts)
