@@ -7,6 +7,7 @@ values; the secret scan (tests/secret_scan.py) is run over everything exported.
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -27,7 +28,9 @@ from sync_mcp.server import tracing
 
 from .conftest import AUDIO, BASIC, TEST_KEY, VIDEO, data, make_settings
 from .http_support import TOKEN, http_client, http_server, serving
+from .redis_support import free_port
 from .secret_scan import find_leaks
+from .test_cli import _env, _session
 
 pytestmark = pytest.mark.anyio
 
@@ -186,3 +189,21 @@ async def test_one_lipsync_call_is_one_trace_continuing_the_callers(api: Sandbox
     assert all(done["id"] not in s.name and MISSING_ID not in s.name for s in collector.spans)
     assert any("mcp.server.operation.duration" in text for text in collector.texts)  # the metrics went out too
     assert not find_leaks(TEST_KEY, collector.texts)
+
+
+def test_json_logs_one_object_per_line_with_request_and_trace_ids(api: SandboxServer) -> None:
+    env = _env(
+        api,
+        SYNC_MCP_LOG_FORMAT="json",
+        OTEL_EXPORTER_OTLP_ENDPOINT=f"http://127.0.0.1:{free_port()}",  # nothing listens: spans are dropped
+        OTEL_EXPORTER_OTLP_TIMEOUT="1",
+        OTEL_METRICS_EXPORTER="none",
+    )
+    _, stderr, replies = _session(api, ["--log-level", "DEBUG"], env)
+    assert replies["fetched"]["result"]["isError"] is False
+    records = [json.loads(line) for line in stderr.splitlines() if line.strip()]  # each line one JSON object
+    assert records and all({"time", "level", "logger", "message"} <= set(r) for r in records)
+    [retry] = [r for r in records if r["level"] == "INFO" and r["message"].startswith("retrying")]
+    assert retry["request_id"] == "4"  # the JSON-RPC id of the get_generation call that was retried
+    assert len(retry["trace_id"]) == 32 and len(retry["span_id"]) == 16
+    assert TEST_KEY not in stderr

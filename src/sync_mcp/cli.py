@@ -88,7 +88,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         settings = Settings()
         if args.log_level:
             settings.log_level = args.log_level
-        configure_logging(settings.log_level, secrets=[settings.secret_key()])
+        configure_logging(settings.log_level, secrets=[settings.secret_key()], log_format=settings.log_format)
         for line in Settings.deprecations():
             logging.getLogger("sync_mcp").warning(line)
         from sync_mcp.tools.toolset import UnknownToolsetError

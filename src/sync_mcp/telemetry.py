@@ -9,7 +9,9 @@ error codes, models, sizes), so no secret can reach a span or a metric.
 
 from __future__ import annotations
 
+import contextvars
 import re
+import sys
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any, Protocol
@@ -46,6 +48,21 @@ class Recorder(Protocol):
 
 
 recorder: Recorder | None = None
+
+REQUEST_ID: contextvars.ContextVar[str | None] = contextvars.ContextVar("sync_mcp_request_id", default=None)
+"""The JSON-RPC id of the MCP request being handled (JSON log lines carry it)."""
+
+
+def trace_ids() -> tuple[str, str] | None:
+    """The current trace and span ids (hex), when tracing is on and a span is current."""
+    if recorder is None or "opentelemetry.trace" not in sys.modules:
+        return None
+    from opentelemetry.trace import get_current_span
+
+    context = get_current_span().get_span_context()
+    if not context.is_valid:
+        return None
+    return f"{context.trace_id:032x}", f"{context.span_id:016x}"
 
 
 def route_of(path: str) -> str:

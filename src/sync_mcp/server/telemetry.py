@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import contextvars
 import logging
 import os
 import time
@@ -31,8 +30,6 @@ from sync_mcp.tools.results import ERROR_META_KEY
 
 logger = logging.getLogger(__name__)
 
-REQUEST_ID: contextvars.ContextVar[str | None] = contextvars.ContextVar("sync_mcp_request_id", default=None)
-"""The JSON-RPC id of the MCP request being handled (JSON logs carry it)."""
 OTEL_SWITCHES = ("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_TRACES_EXPORTER")
 
 
@@ -112,7 +109,7 @@ async def measure_requests(ctx: ServerRequestContext[Any, Any], call_next: CallN
     """Middleware: each request counted in flight (for the drain) and, with telemetry on, timed and annotated."""
     if ctx.request_id is None:  # a notification
         return await call_next(ctx)
-    token = REQUEST_ID.set(str(ctx.request_id))
+    token = telemetry.REQUEST_ID.set(str(ctx.request_id))
     try:
         with DRAIN.track():
             recorder = telemetry.recorder
@@ -120,7 +117,7 @@ async def measure_requests(ctx: ServerRequestContext[Any, Any], call_next: CallN
                 return await call_next(ctx)
             return await _measured(recorder, ctx, call_next)
     finally:
-        REQUEST_ID.reset(token)
+        telemetry.REQUEST_ID.reset(token)
 
 
 async def _measured(recorder: Any, ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> HandlerResult:
