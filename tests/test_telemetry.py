@@ -21,6 +21,7 @@ from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportM
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.proto.trace.v1.trace_pb2 import Span
 from prometheus_client.parser import text_string_to_metric_families
+from starlette.requests import Request
 from starlette.types import Receive, Scope, Send
 
 from sync_mcp.sandbox import SandboxServer
@@ -100,12 +101,7 @@ class Collector:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return
-        body = b""
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
+        body = await Request(scope, receive).body()
         if scope["path"] == "/v1/traces":
             traces = ExportTraceServiceRequest.FromString(body)
             self.texts.append(str(traces))

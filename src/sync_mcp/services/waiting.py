@@ -74,7 +74,9 @@ async def follow_generation(
         on_poll = _counted(on_poll, polls)
     try:
         with telemetry.span("wait") as span:
-            generation, timed_out = await _cut_short(client, generation_id, timeout, on_poll, deliveries, progress)
+            with DRAIN.bounded() as cut:
+                followed = await _follow(client, generation_id, timeout, on_poll, deliveries, progress)
+            generation, timed_out = await _last_read(client, generation_id) if cut.cancelled_caught else followed
             span.set_attribute("sync.generation.status", generation.status)
             span.set_attribute("sync.wait.timed_out", timed_out)
             span.set_attribute("sync.wait.polls", polls[0])
@@ -95,19 +97,8 @@ def _counted(on_poll: OnPoll | None, polls: list[int]) -> OnPoll:
     return counting
 
 
-async def _cut_short(
-    client: SyncClient,
-    generation_id: str,
-    timeout: float,
-    on_poll: OnPoll | None,
-    deliveries: Deliveries | None,
-    progress: ProgressSink | None,
-) -> tuple[Generation, bool]:
-    """The wait, unless a shutdown ends it first: then one last read, timed out unless it is terminal."""
-    with DRAIN.bounded() as cut:
-        followed = await _follow(client, generation_id, timeout, on_poll, deliveries, progress)
-    if not cut.cancelled_caught:
-        return followed
+async def _last_read(client: SyncClient, generation_id: str) -> tuple[Generation, bool]:
+    """A wait a shutdown ended: the generation as it is now, timed out unless it is terminal."""
     generation = await get_generation(client, generation_id)
     logger.info("wait for %s ended early by the shutdown (%s)", generation_id, generation.status)
     return generation, generation.status not in TERMINAL_STATUSES
