@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import anyio
@@ -78,10 +79,11 @@ async def test_metrics_are_off_by_default(api: SandboxServer) -> None:
     assert answer.status_code == 404
 
 
-async def test_lipsync_counts_its_generation_by_model_and_final_status(api: SandboxServer) -> None:
-    async with http_server(make_settings(api, SYNC_MCP_METRICS="1")) as srv:
+async def test_lipsync_counts_its_generation_and_the_bytes_it_downloaded(api: SandboxServer, tmp_path: Path) -> None:
+    async with http_server(make_settings(api, SYNC_MCP_METRICS="1", SYNC_MCP_OUTPUT_DIR=str(tmp_path))) as srv:
         async with http_client(srv.mcp_url, mode="legacy", token=None) as client:
-            done = data(await client.call_tool("lipsync", {"video": VIDEO, "audio": AUDIO, "timeout": 30}))
+            arguments = {"video": VIDEO, "audio": AUDIO, "timeout": 30, "download": True}
+            done = data(await client.call_tool("lipsync", arguments))
         async with httpx.AsyncClient(timeout=10) as http:
             text = (await http.get(f"{srv.base_url}/metrics")).text
     assert done["status"] == "COMPLETED"
@@ -89,6 +91,9 @@ async def test_lipsync_counts_its_generation_by_model_and_final_status(api: Sand
                    for s in samples(text, "sync_generations") if s.name.endswith("_total")}  # fmt: skip
     assert generations == {(done["model"], "COMPLETED"): 1}
     assert [s.value for s in samples(text, "sync_waits_open")] == [0]
+    transfers = samples(text, "sync_transfer_bytes")
+    downloaded = {s.labels["direction"]: s.value for s in transfers if s.name.endswith("_total")}
+    assert downloaded == {"down": (await anyio.Path(done["savedPath"]).stat()).st_size}
 
 
 class Collector:
