@@ -231,9 +231,12 @@ async def answering_bad_lines(read_stream: Any, write_stream: Any) -> AsyncItera
                     logger.debug("answered an unreadable stdin line with %s", reply.error.code)
                     await write_stream.send(SessionMessage(reply))
             # stdin closed: calls in flight end (waits cut short), and their replies, written just after, reach
-            # the transport before the server stops
-            if await DRAIN.settle():
-                await anyio.sleep(REPLY_FLUSH_SECONDS)
+            # the transport before the server stops; then the drain is over (a process may serve again)
+            try:
+                if await DRAIN.settle():
+                    await anyio.sleep(REPLY_FLUSH_SECONDS)
+            finally:
+                DRAIN.reset()
 
     async with anyio.create_task_group() as tg:
         tg.start_soon(relay)
