@@ -20,6 +20,7 @@ import anyio
 import httpx
 import pytest
 from mcp.types import CallToolResult
+from prometheus_client.parser import text_string_to_metric_families
 
 from sync_mcp.sandbox import SandboxConfig, SandboxServer
 from sync_mcp.services.draining import DRAIN
@@ -54,17 +55,20 @@ async def test_probes_answer_status_only_and_without_a_token(api: SandboxServer)
 async def test_readyz_is_503_while_redis_is_down_and_200_when_it_is_back(
     api: SandboxServer, redis_server: RedisProcess
 ) -> None:
-    async with http_server(make_settings(api, **shared(redis_server))) as srv:
+    async with http_server(make_settings(api, SYNC_MCP_METRICS="1", **shared(redis_server))) as srv:
         before = await probe(srv.base_url, "/readyz")
         redis_server.stop()
         during = await probe(srv.base_url, "/readyz")
         alive = await probe(srv.base_url, "/healthz")
         redis_server.start()
         after = await probe(srv.base_url, "/readyz")
+        metrics = (await probe(srv.base_url, "/metrics")).text
     assert before.status_code == 200
     assert (during.status_code, during.json()) == (503, {"status": "unavailable"})
     assert alive.status_code == 200  # the process is fine: no restart, just no traffic
     assert (after.status_code, after.json()) == (200, {"status": "ready"})
+    [errors] = [f for f in text_string_to_metric_families(metrics) if f.name == "sync_redis_errors"]
+    assert next(s.value for s in errors.samples if s.name == "sync_redis_errors_total") >= 1  # for the alert
 
 
 async def test_readyz_is_503_once_the_shutdown_began(api: SandboxServer) -> None:
