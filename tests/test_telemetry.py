@@ -8,6 +8,7 @@ values; the secret scan (tests/secret_scan.py) is run over everything exported.
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ from starlette.types import Receive, Scope, Send
 
 from sync_mcp.sandbox import SandboxServer
 from sync_mcp.server import tracing
+from sync_mcp.server.http import HttpConfigError, build_http_app
 
 from .conftest import AUDIO, BASIC, TEST_KEY, VIDEO, data, make_settings
 from .http_support import TOKEN, http_client, http_server, serving
@@ -208,3 +210,12 @@ def test_json_logs_one_object_per_line_with_request_and_trace_ids(api: SandboxSe
     assert retry["request_id"] == "4"  # the JSON-RPC id of the get_generation call that was retried
     assert len(retry["trace_id"]) == 32 and len(retry["span_id"]) == 16
     assert TEST_KEY not in stderr
+
+
+def test_metrics_without_the_extra_refuse_to_start_and_say_what_to_install(
+    api: SandboxServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "prometheus_client", None)  # not installed
+    monkeypatch.delitem(sys.modules, "sync_mcp.server.metrics", raising=False)
+    with pytest.raises(HttpConfigError, match=r"sync-mcp\[otel\]"):
+        build_http_app(make_settings(api, SYNC_MCP_METRICS="1"))

@@ -30,6 +30,7 @@ from sync_mcp.tools.results import ERROR_META_KEY
 
 logger = logging.getLogger(__name__)
 
+OTEL_EXTRA = "pip install 'sync-mcp[otel]'"
 OTEL_SWITCHES = ("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_TRACES_EXPORTER")
 
 
@@ -84,14 +85,21 @@ def install(settings: Settings, *, prometheus: bool) -> Any:
     recorders: list[Any] = []
     scrape = None
     if prometheus and settings.metrics:
-        from .metrics import PrometheusRecorder
+        try:
+            from .metrics import PrometheusRecorder
+        except ImportError:
+            from .http import HttpConfigError  # the HTTP transport imports this module
 
+            raise HttpConfigError(f"SYNC_MCP_METRICS=1 needs prometheus_client: {OTEL_EXTRA}") from None
         scrape = PrometheusRecorder()
         recorders.append(scrape)
     if tracing_wanted():
-        from .tracing import otel_recorder
-
-        recorders.append(otel_recorder())
+        try:
+            from .tracing import otel_recorder
+        except ImportError:  # a variable set for other programs must not stop this one
+            logger.warning("OTEL_* variables are set but OpenTelemetry's SDK is missing: %s", OTEL_EXTRA)
+        else:
+            recorders.append(otel_recorder())
     telemetry.recorder = FanOut(*recorders) if recorders else None
     return scrape
 
