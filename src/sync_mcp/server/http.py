@@ -13,6 +13,8 @@
 - Per-request Sync API key: header `X-Sync-Api-Key` (see tools/state.py), else SYNC_API_KEY.
 - Webhook receiver (`POST /webhooks/sync`) when SYNC_MCP_WEBHOOK_SECRET is set (server/webhooks.py).
 - Several replicas: SYNC_MCP_REDIS_URL keeps the state they share in Redis (server/state_backend.py).
+- For operators: `/healthz` and `/readyz` (server/health.py), `/metrics` with SYNC_MCP_METRICS=1
+  (server/telemetry.py), and a drain on SIGTERM/SIGINT (server/shutdown.py).
 """
 
 from __future__ import annotations

@@ -112,11 +112,15 @@ def otel_recorder() -> OtelRecorder:
     resource = Resource.create({"service.name": os.environ.get("OTEL_SERVICE_NAME") or "sync-mcp"}).merge(
         Resource.create({"service.version": __version__})
     )
-    tracer_provider = TracerProvider(resource=resource)
-    exporter = _span_exporter()
-    if exporter is not None:
-        tracer_provider.add_span_processor(BatchSpanProcessor(exporter))
-    trace.set_tracer_provider(tracer_provider)
+    current = trace.get_tracer_provider()
+    if isinstance(current, TracerProvider):  # set up already (e.g. by `opentelemetry-instrument`): join it
+        tracer_provider = current
+    else:
+        tracer_provider = TracerProvider(resource=resource)
+        exporter = _span_exporter()
+        if exporter is not None:
+            tracer_provider.add_span_processor(BatchSpanProcessor(exporter))
+        trace.set_tracer_provider(tracer_provider)
     reader = _metric_reader()
     meter_provider = MeterProvider(resource=resource, metric_readers=[reader]) if reader is not None else None
     if meter_provider is not None:
