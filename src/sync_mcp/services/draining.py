@@ -18,9 +18,8 @@ import anyio
 
 FINAL_READ_SECONDS = 5.0
 """Of the grace period, what is kept for the last read of a cut wait and the reply to be written."""
-
-
 DEFAULT_GRACE_SECONDS = 25.0
+"""SYNC_MCP_SHUTDOWN_GRACE_SECONDS' default (the settings set `Drain.grace` when a server is built)."""
 
 
 class Drain:
