@@ -131,8 +131,16 @@ async def receiver() -> AsyncIterator[tuple[str, Collector]]:
     async with serving(received) as base:  # type: ignore[arg-type]
         try:
             yield base, received
-        finally:
-            await anyio.to_thread.run_sync(tracing.flush)  # the exporter blocks; the receiver needs this loop
+        finally:  # the exporters block: they run in a thread, the receiver needs this loop
+            await anyio.to_thread.run_sync(shut_down_exports)
+
+
+def shut_down_exports() -> None:
+    """Export what is left while the receiver still listens (not at the process's exit, when it is gone)."""
+    recorder = tracing.otel_recorder()
+    recorder.tracer_provider.shutdown()
+    if recorder.meter_provider is not None:
+        recorder.meter_provider.shutdown()
 
 
 @pytest.fixture
@@ -154,6 +162,7 @@ def attributes(span: Any) -> dict[str, Any]:
 async def test_one_lipsync_call_is_one_trace_continuing_the_callers(api: SandboxServer, collector: Collector) -> None:
     caller_trace, caller_span = "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"
     caller = extract({"traceparent": f"00-{caller_trace}-{caller_span}-01"})
+    api.state.script_fault(status=503, method="GET", path="/v2/generate/", times=1)  # one poll is sent again
     async with http_server(make_settings(api)) as srv:
         async with http_client(srv.mcp_url, mode="auto", token=None) as client:
             await client.list_tools()
@@ -182,6 +191,10 @@ async def test_one_lipsync_call_is_one_trace_continuing_the_callers(api: Sandbox
     api_spans = [s for s in collector.spans if s.kind == Span.SPAN_KIND_CLIENT and under_server(s)]
     assert {"POST /v2/generate", "GET /v2/generate/{id}"} <= {s.name for s in api_spans}
     assert all(s.trace_id.hex() == caller_trace for s in api_spans)
+    polls = [attributes(s) for s in api_spans if s.name == "GET /v2/generate/{id}"]
+    assert all(p["url.template"] == "/v2/generate/{id}" and p["http.request.method"] == "GET" for p in polls)
+    retried = {"http.response.status_code": 200, "http.request.resend_count": 1}
+    assert any(retried.items() <= p.items() for p in polls)  # the 503 was sent again, within the one span
     [wait] = [s for s in collector.named("wait") if under_server(s)]
     assert attributes(wait)["sync.generation.status"] == done["status"] == "COMPLETED"
     assert attributes(wait)["sync.wait.polls"] >= 1
