@@ -8,44 +8,43 @@ The cost with telemetry off is the call_overhead benchmark's own (the hooks are 
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
-
-import anyio
-import uvicorn
 
 from .harness import Figure, Result, median, percentile
-from .processes import cpu_seconds, free_port, sandbox_process, stdio_server
+from .processes import cpu_seconds, sandbox_process, stdio_server
 
 CALLS = 500
 WARMUP = 50
 P50_BUDGET_MS = 2.0
+EXPORTS = [0]
+"""OTLP requests the receiver got (so the figure is known to include the export)."""
 
 
-async def _receiver(scope: dict[str, Any], receive: Any, send: Any) -> None:
-    """Accepts OTLP exports and drops them."""
-    if scope["type"] != "http":
-        return
-    while (await receive()).get("more_body"):
+async def _drop_exports(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """One OTLP/HTTP connection: every request read to its end, answered 200, and dropped."""
+    try:
+        while head := await reader.readuntil(b"\r\n\r\n"):
+            length = next((int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
+                           if line.lower().startswith(b"content-length:")), 0)  # fmt: skip
+            await reader.readexactly(length)
+            EXPORTS[0] += 1
+            writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: application/x-protobuf\r\ncontent-length: 0\r\n\r\n")
+            await writer.drain()
+    except (asyncio.IncompleteReadError, ConnectionError):
         pass
-    await send({"type": "http.response.start", "status": 200, "headers": []})
-    await send({"type": "http.response.body", "body": b""})
+    finally:
+        writer.close()
 
 
 @asynccontextmanager
 async def otlp_receiver() -> AsyncIterator[str]:
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(_receiver, host="127.0.0.1", port=port, log_config=None, lifespan="off"))
-    async with anyio.create_task_group() as tg:
-        tg.start_soon(server.serve)
-        while not server.started:  # noqa: ASYNC110 - uvicorn exposes a flag, not an event
-            await anyio.sleep(0.01)
-        try:
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            server.should_exit = True
+    """A loopback OTLP/HTTP endpoint that accepts exports and drops them; yields its base URL."""
+    server = await asyncio.start_server(_drop_exports, "127.0.0.1", 0)
+    async with server:
+        yield f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
 
 
 async def run(runs: int) -> Result:
@@ -90,4 +89,5 @@ async def run(runs: int) -> Result:
     )
     cpu_off, cpu_on = median([c[0] for c in cpu]), median([c[1] for c in cpu])
     result.notes.append(f"server CPU per call: {cpu_off:.2f} ms off, {cpu_on:.2f} ms with tracing on")
+    result.notes.append(f"OTLP export requests received: {EXPORTS[0]}")
     return result
