@@ -17,18 +17,22 @@ import anyio
 import anyio.to_thread
 import httpx
 import pytest
+from mcp import Client
 from opentelemetry import context as otel_context
 from opentelemetry.propagate import extract
 from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceRequest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.proto.trace.v1.trace_pb2 import Span
+from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 from starlette.requests import Request
 from starlette.types import Receive, Scope, Send
 
+from sync_mcp import telemetry
 from sync_mcp.sandbox import SandboxServer
-from sync_mcp.server import tracing
+from sync_mcp.server import build_server, tracing
 from sync_mcp.server.http import HttpConfigError, build_http_app
+from sync_mcp.server.metrics import PrometheusRecorder
 
 from .conftest import AUDIO, BASIC, TEST_KEY, VIDEO, data, make_settings
 from .http_support import TOKEN, http_client, http_server, serving
@@ -232,3 +236,21 @@ def test_metrics_without_the_extra_refuse_to_start_and_say_what_to_install(
     monkeypatch.delitem(sys.modules, "sync_mcp.server.metrics", raising=False)
     with pytest.raises(HttpConfigError, match=r"sync-mcp\[otel\]"):
         build_http_app(make_settings(api, SYNC_MCP_METRICS="1"))
+
+
+async def test_bytes_sent_with_a_create_are_counted(
+    api: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clip = tmp_path / "clip.mp4"
+    clip.write_bytes(b"\0\0\0\x18ftypisom" + bytes(5000))
+    server = build_server(make_settings(api, SYNC_MCP_ALLOWED_DIRS=str(tmp_path)))
+    recorder = PrometheusRecorder()  # what SYNC_MCP_METRICS=1 installs over HTTP
+    monkeypatch.setattr(telemetry, "recorder", recorder)
+    async with Client(server, mode="legacy") as client:  # type: ignore[arg-type]
+        done = data(await client.call_tool("lipsync", {"video": str(clip), "audio": AUDIO, "wait": False}))
+    text = generate_latest(recorder.registry).decode()
+    uploaded = {
+        s.labels["direction"]: s.value for s in samples(text, "sync_transfer_bytes") if s.name.endswith("_total")
+    }
+    assert done["status"] == "PENDING"
+    assert uploaded == {"up": 5012}  # the file went with the create (multipart), counted once
