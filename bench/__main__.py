@@ -15,6 +15,7 @@ from .harness import Result, report
 BENCHMARKS = {
     "cold_start": "bench.cold_start",
     "call_overhead": "bench.call_overhead",
+    "tracing": "bench.tracing",
     "upload": "bench.upload",
     "download": "bench.download",
     "waiting": "bench.waiting",

@@ -30,6 +30,7 @@ BAD: dict[str, str | None] = {
     "SYNC_MCP_PUBLIC_URL": None,  # checked where it is used (OAuth issuer, webhooks): doctor's OAuth check
     "SYNC_MCP_WEBHOOK_SECRET": None,  # its form is doctor's "webhook secret" check
     "SYNC_MCP_TOOLSETS": "core,everything",
+    "SYNC_MCP_ALLOWED_TOOLSETS": "core,everything",
     "SYNC_MCP_AUTH": "basic",
     "SYNC_MCP_SECRET_KEY": "a" * 40,
     "SYNC_MCP_MEDIA_DOMAINS": None,
@@ -47,6 +48,9 @@ BAD: dict[str, str | None] = {
     "SYNC_MCP_REDIS_URL": "http://cache.example.invalid:6379",
     "SYNC_MCP_REDIS_NAMESPACE": None,  # any prefix
     "SYNC_MCP_ALLOW_INSECURE_BASE": "maybe",
+    "SYNC_MCP_SHUTDOWN_GRACE_SECONDS": "-1",
+    "SYNC_MCP_METRICS": "sometimes",
+    "SYNC_MCP_LOG_FORMAT": "xml",
 }
 SECRETS = {"SYNC_MCP_HTTP_TOKEN", "SYNC_MCP_SECRET_KEY", "SYNC_MCP_REDIS_URL"}
 ACCEPTS = {
@@ -55,6 +59,9 @@ ACCEPTS = {
     "SYNC_MCP_MAX_WAIT_SECONDS": "from 1 to 3600",
     "SYNC_MCP_OUTPUT_QUOTA_BYTES": "whole number of bytes",
     "SYNC_MCP_TOOLSETS": "valid names: core",
+    "SYNC_MCP_ALLOWED_TOOLSETS": "valid names: core",
+    "SYNC_MCP_SHUTDOWN_GRACE_SECONDS": "from 0 to 3600",
+    "SYNC_MCP_LOG_FORMAT": "text, json",
     "SYNC_MCP_SECRET_KEY": "at least 32 characters with at least 10 distinct",
     "SYNC_MCP_HTTP_TOKEN": "secrets.token_urlsafe",
 }

@@ -113,7 +113,7 @@ def _serve(args: argparse.Namespace) -> None:
         settings = load_settings(**({"SYNC_MCP_LOG_LEVEL": args.log_level} if args.log_level else {}))
     except SettingsError as exc:
         _refuse(str(exc))
-    configure_logging(settings.log_level, secrets=[settings.secret_key()])
+    configure_logging(settings.log_level, secrets=[settings.secret_key()], log_format=settings.log_format)
     for line in Settings.deprecations():
         logging.getLogger("sync_mcp").warning(line)
     redis_url = settings.shared_state_url()

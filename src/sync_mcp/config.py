@@ -150,6 +150,14 @@ class Settings(BaseSettings):
     """Prefix of every Redis key and of the event channel: deployments sharing one Redis use different ones."""
     allow_insecure_base: bool = Field(default=False, validation_alias=INSECURE_BASE)
     """Allow a plain-http SYNC_BASE_URL beyond loopback (the API key then crosses the network in clear text)."""
+    shutdown_grace_seconds: float = Field(
+        default=25.0, ge=0, le=3600, validation_alias="SYNC_MCP_SHUTDOWN_GRACE_SECONDS"
+    )
+    """On SIGTERM/SIGINT: how long calls in flight may finish; longer waits end early with the id and status."""
+    metrics: bool = Field(default=False, validation_alias="SYNC_MCP_METRICS")
+    """HTTP mode: serve Prometheus metrics at `/metrics` (behind the bearer token). Needs `sync-mcp[otel]`."""
+    log_format: Literal["text", "json"] = Field(default="text", validation_alias="SYNC_MCP_LOG_FORMAT")
+    """stderr logs: `text` (logfmt lines) or `json` (one JSON object per line)."""
 
     @field_validator("*", mode="before")
     @classmethod
@@ -320,16 +328,20 @@ def _problem(error: Any) -> str:
 def load_settings(**values: Any) -> Settings:
     """Every setting read and checked, from the environment and `.env` (and `values`, which win); raises
     `SettingsError` naming each bad one. The toolsets are checked here too, against the tools there are."""
-    from sync_mcp.tools.toolset import UnknownToolsetError
-    from sync_mcp.tools.toolsets import chosen
+    from sync_mcp.tools.toolset import ALL, UnknownToolsetError, choose
+    from sync_mcp.tools.toolsets import DEFAULT_TOOLSETS, TOOLSETS
 
     try:
         settings = Settings(**values)
     except ValidationError as exc:
         raise SettingsError("; ".join(_problem(e) for e in exc.errors(include_url=False))) from None
-    try:
-        chosen(settings.toolsets)
-    except UnknownToolsetError as exc:
-        why = str(exc).removeprefix("SYNC_MCP_TOOLSETS: ")
-        raise SettingsError(f"SYNC_MCP_TOOLSETS={settings.toolsets!r} is refused: {why}") from None
+    for name, value, default in (
+        ("SYNC_MCP_TOOLSETS", settings.toolsets, DEFAULT_TOOLSETS),
+        ("SYNC_MCP_ALLOWED_TOOLSETS", settings.allowed_toolsets, [ALL]),
+    ):
+        try:
+            choose(value, TOOLSETS, default, source=name)
+        except UnknownToolsetError as exc:
+            why = str(exc).removeprefix(f"{name}: ")
+            raise SettingsError(f"{name}={value!r} is refused: {why}") from None
     return settings

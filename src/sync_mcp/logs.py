@@ -206,6 +206,35 @@ class LogfmtFormatter(logging.Formatter):
         return " ".join(f"{key}={self.value(text)}" for key, text in pairs)
 
 
+class JsonFormatter(logging.Formatter):
+    """One record, one JSON object per line (SYNC_MCP_LOG_FORMAT=json): `time`, `level`, `logger`, `message`, and
+    `exc` with a traceback, `request_id` within an MCP request, `trace_id`/`span_id` while tracing."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        from sync_mcp import telemetry
+
+        stamp = datetime.fromtimestamp(record.created, tz=timezone.utc).isoformat(timespec="milliseconds")
+        line: dict[str, Any] = {
+            "time": stamp.replace("+00:00", "Z"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            line["exc"] = record.exc_text
+        if record.stack_info:
+            line["stack"] = self.formatStack(record.stack_info)
+        request_id = telemetry.REQUEST_ID.get()
+        if request_id is not None:
+            line["request_id"] = request_id
+        ids = telemetry.trace_ids()
+        if ids is not None:
+            line["trace_id"], line["span_id"] = ids
+        return json.dumps(line, ensure_ascii=False)
+
+
 redactor = RedactSecrets()
 _handler: logging.Handler | None = None
 
@@ -218,17 +247,17 @@ def redact(*secrets: str | None) -> None:
         logging.setLogRecordFactory(_redacting_factory(logging.getLogRecordFactory()))
 
 
-def configure_logging(level: str = "INFO", secrets: Iterable[str | None] = ()) -> None:
-    """For an entry point (the CLI): one logfmt handler on stderr for the root logger (idempotent), the level,
-    and the secrets to redact."""
+def configure_logging(level: str = "INFO", secrets: Iterable[str | None] = (), log_format: str = "text") -> None:
+    """For an entry point (the CLI): one handler on stderr for the root logger (idempotent), logfmt lines or
+    (`log_format="json"`) JSON ones, the level, and the secrets to redact."""
     global _handler
     redact(*secrets)
     root = logging.getLogger()
     if _handler is None:
         _handler = logging.StreamHandler(sys.stderr)
-        _handler.setFormatter(LogfmtFormatter())
         _handler.addFilter(redactor)
         root.addHandler(_handler)
+    _handler.setFormatter(JsonFormatter() if log_format == "json" else LogfmtFormatter())
     root.setLevel(level.upper())
     # httpx logs every request URL at INFO; keep signed URLs out of the logs.
     logging.getLogger("httpx").setLevel(logging.WARNING)

@@ -29,13 +29,13 @@ from typing import Any
 import anyio
 import httpx
 
-from sync_mcp import __version__
+from sync_mcp import __version__, telemetry
 from sync_mcp.logs import redactor
 
 from .errors import InvalidAPIKeyError, MissingAPIKeyError, SyncAPIError, TransportError, UnreadableReplyError
 from .proxies import ProxyRouting
 from .replies import REPLY_EXCERPT, decode_json, error_from, remember_reply, sent
-from .retries import RetryHook, RetryNotice, RetryPolicy, retry_automatically
+from .retries import RetryHook, RetryNotice, RetryPolicy, is_retryable, retry_automatically
 from .transport import ShardedTransport
 
 logger = logging.getLogger(__name__)
@@ -171,6 +171,37 @@ class SyncClient:
         `data` and `files` make a multipart body (httpx's own arguments); file objects are read again from the
         start on each attempt.
         """
+        options: dict[str, Any] = {
+            "params": params,
+            "json": json,
+            "data": data,
+            "files": files,
+            "headers": headers,
+            "auth": auth,
+            "idempotency_key": idempotency_key,
+            "timeout": timeout,
+            "retry": retry,
+        }
+        if telemetry.recorder is None:
+            return await self._request(method, path, **options)
+        return await _recorded(telemetry.recorder, self._request, method, path, options)
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None,
+        json: Any,
+        data: Mapping[str, str] | None,
+        files: Any,
+        headers: Mapping[str, str] | None,
+        auth: bool,
+        idempotency_key: str | None,
+        timeout: httpx.Timeout | float | None,
+        retry: RetryPolicy | None,
+        tally: list[int] | None = None,
+    ) -> httpx.Response:
         send_headers = self._send_headers(headers, auth=auth, idempotency_key=idempotency_key)
         policy = retry or self.retry
         safe = method in ("GET", "HEAD") or idempotency_key is not None
@@ -190,6 +221,8 @@ class SyncClient:
         attempt = 0
         while True:
             attempt += 1
+            if tally is not None:
+                tally[0] = attempt
             outcome = await _attempt(send, method, path, deadline)
             retry_after: float | None = None
             if not isinstance(outcome, httpx.Response):
@@ -310,3 +343,35 @@ async def _attempt(
     if isinstance(failure, httpx.ProxyError):  # says what the proxy answered, or why it cannot be used
         what = f"failed at the proxy: {failure}"
     return TransportError(f"{method} {path} {what}.", outcome_unknown=(method == "POST"), timed_out=timed_out)
+
+
+async def _recorded(
+    recorder: telemetry.Recorder,
+    request: Callable[..., Awaitable[httpx.Response]],
+    method: str,
+    path: str,
+    options: dict[str, Any],
+) -> httpx.Response:
+    """`request` in a CLIENT span `{method} {route}`, its duration, status and retries recorded (no id, key or
+    query in any name or attribute: the route is a template)."""
+    route = telemetry.route_of(path)
+    tally = [1]
+    status = "error"
+    start = time.monotonic()
+    attributes = {"http.request.method": method, "url.template": route}
+    with recorder.span(f"{method} {route}", attributes) as span:
+        try:
+            response = await request(method, path, tally=tally, **options)
+            status = str(response.status_code)
+            return response
+        except SyncAPIError as exc:
+            status = str(exc.http_status) if exc.http_status else (exc.error_code or "error")
+            span.set_attribute("error.type", exc.error_code or status)
+            span.set_attribute("sync.error_code", exc.error_code or "")
+            span.set_attribute("sync.retryable", is_retryable(exc.error_code, exc.http_status, None))
+            raise
+        finally:
+            if status.isdigit():
+                span.set_attribute("http.response.status_code", int(status))
+            span.set_attribute("http.request.resend_count", tally[0] - 1)
+            recorder.api_request(method, route, status, time.monotonic() - start, tally[0] - 1)

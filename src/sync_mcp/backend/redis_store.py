@@ -28,6 +28,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
+from sync_mcp import telemetry
+
 from .errors import SharedStateUnavailable, StateBackendError
 
 logger = logging.getLogger(__name__)
@@ -197,6 +199,8 @@ class RedisStore:
         try:
             result = await asyncio.wait_for(command(self._redis), OPERATION_TIMEOUT * 2)
         except _failures() as exc:
+            if telemetry.recorder is not None:
+                telemetry.recorder.redis_error()
             self._lost(exc)
             raise SharedStateUnavailable(_reason(exc)) from None
         if not self.available:

@@ -35,6 +35,7 @@ from sync_mcp.config import Settings
 from sync_mcp.logs import redact
 from sync_mcp.sdk_internals import lowlevel_server
 from sync_mcp.services.deliveries import Deliveries
+from sync_mcp.services.draining import DRAIN
 from sync_mcp.tools import ToolState
 from sync_mcp.tools.arguments import unknown_arguments
 from sync_mcp.tools.registry import add_tools
@@ -59,6 +60,8 @@ from .state_backend import StateBackend, state_backend
 from .stdio import stdio_streams
 from .tasks import GenerationTasks
 from .toolset_guide import register_toolset_resource, toolset_instructions
+from .telemetry import install as install_telemetry
+from .telemetry import measure_requests
 
 logger = logging.getLogger(__name__)
 
@@ -268,6 +271,9 @@ def build_server(
     if switch:
         add_tools(server, [make_toolset_switch(server, offered)])
     request_scope.install(server)
+    server.middleware.append(measure_requests)
+    install_telemetry(settings, prometheus=False)
+    DRAIN.grace = settings.shutdown_grace_seconds
     register_resources(server, updates)
     register_toolset_resource(server, offered)
     register_prompts(server, offered)

@@ -13,6 +13,8 @@
 - Per-request Sync API key: header `X-Sync-Api-Key` (see tools/state.py), else SYNC_API_KEY.
 - Webhook receiver (`POST /webhooks/sync`) when SYNC_MCP_WEBHOOK_SECRET is set (server/webhooks.py).
 - Several replicas: SYNC_MCP_REDIS_URL keeps the state they share in Redis (server/state_backend.py).
+- For operators: `/healthz` and `/readyz` (server/health.py), `/metrics` with SYNC_MCP_METRICS=1
+  (server/telemetry.py), and a drain on SIGTERM/SIGINT (server/shutdown.py).
 """
 
 from __future__ import annotations
@@ -33,7 +35,9 @@ from sync_mcp.logs import redactor
 
 from .app import SyncMCPServer, build_server
 from .connection_toolsets import ConnectionToolsets, add_toolset_paths
+from .health import add_health_routes
 from .state_backend import state_backend
+from .telemetry import serve_metrics
 from .webhooks import add_webhook_receiver
 
 logger = logging.getLogger(__name__)
@@ -171,6 +175,8 @@ def build_http_app(
     server = build_server(settings, toolset_switch=False, backend=backend, connections=connections, **options)
     if setup is not None:
         setup.attach(server)
+    add_health_routes(server)
+    serve_metrics(server, settings, token)
     if settings.webhook_secret is not None:
         add_webhook_receiver(
             server,
@@ -193,8 +199,8 @@ def build_http_app(
 
 
 def serve_http(settings: Settings, *, host: str = "127.0.0.1", port: int = DEFAULT_PORT) -> None:
-    """Serve until interrupted (blocking)."""
-    import uvicorn
+    """Serve until SIGTERM/SIGINT, then drain (server/shutdown.py) and return (blocking)."""
+    from .shutdown import serve_until_signalled
 
     _, app = build_http_app(settings, host=host, port=port)
     if settings.auth == "oauth":
@@ -202,4 +208,6 @@ def serve_http(settings: Settings, *, host: str = "127.0.0.1", port: int = DEFAU
     else:
         access = "bearer token " + ("required" if settings.http_token else "off: loopback only")
     logger.info("MCP over Streamable HTTP on %s:%d%s (%s)", host, port, MCP_PATH, access)
-    uvicorn.run(app, host=host, port=port, log_config=None, log_level=settings.log_level.lower())
+    serve_until_signalled(
+        app, host=host, port=port, grace=settings.shutdown_grace_seconds, log_level=settings.log_level
+    )

@@ -86,6 +86,10 @@ class StateBackend:
     def attach(self, app: Starlette) -> None:
         """On the HTTP app, once built."""
 
+    async def reachable(self) -> bool:
+        """Can requests that need the shared state be served now (`/readyz`)?"""
+        return True
+
 
 class InProcessBackend(StateBackend):
     pass
@@ -134,6 +138,9 @@ class RedisBackend(StateBackend):
 
     def attach(self, app: Starlette) -> None:
         app.add_middleware(SharedStateErrors)
+
+    async def reachable(self) -> bool:
+        return await self.store.check()
 
 
 def state_backend(settings: Settings) -> StateBackend:

@@ -24,9 +24,10 @@ import contextlib
 import logging
 import os
 import selectors
+import signal
 import stat
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import anyio
@@ -36,11 +37,13 @@ from mcp.types import INVALID_REQUEST, PARSE_ERROR, ErrorData, JSONRPCError
 from pydantic import ValidationError
 
 from sync_mcp.sdk_internals import message_streams, stdio_over
+from sync_mcp.services.draining import DRAIN
 
 logger = logging.getLogger(__name__)
 
 LINE_LIMIT = 1 << 30
 """Longest message line accepted (asyncio's default of 64 KiB would refuse a large tool call)."""
+REPLY_FLUSH_SECONDS = 0.05
 CLOSE_TIMEOUT = 5.0
 """Seconds to flush what is still buffered for stdout at exit."""
 
@@ -141,7 +144,8 @@ async def pipe_streams(stdin_fd: int = 0, stdout_fd: int = 1) -> AsyncIterator[t
             lambda: asyncio.StreamReaderProtocol(asyncio.StreamReader(loop=loop), loop=loop), wire_out
         )
         writer = asyncio.StreamWriter(write_transport, protocol, None, loop)
-        yield PipeLines(reader), PipeWriter(writer)
+        with _sigterm_as_eof(loop, reader):
+            yield PipeLines(reader), PipeWriter(writer)
     finally:
         restore_in()
         restore_out()
@@ -158,6 +162,26 @@ async def pipe_streams(stdin_fd: int = 0, stdout_fd: int = 1) -> AsyncIterator[t
         for fd in (stdin_fd, stdout_fd):  # the pipe transports made the shared descriptions non-blocking
             with contextlib.suppress(OSError):
                 os.set_blocking(fd, True)
+
+
+@contextlib.contextmanager
+def _sigterm_as_eof(loop: asyncio.AbstractEventLoop, reader: asyncio.StreamReader) -> Iterator[None]:
+    """SIGTERM ends stdin as its EOF does: calls in flight finish (waits cut short), then the server stops and
+    the process exits 0 (see `answering_bad_lines`)."""
+
+    def stop() -> None:
+        logger.info("SIGTERM: finishing the calls in flight (waits end within %.0f s)", DRAIN.grace)
+        reader.feed_eof()
+
+    try:
+        loop.add_signal_handler(signal.SIGTERM, stop)
+    except (NotImplementedError, RuntimeError, ValueError):  # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        loop.remove_signal_handler(signal.SIGTERM)
 
 
 def _on_asyncio() -> bool:
@@ -206,6 +230,13 @@ async def answering_bad_lines(read_stream: Any, write_stream: Any) -> AsyncItera
                 if reply is not None:
                     logger.debug("answered an unreadable stdin line with %s", reply.error.code)
                     await write_stream.send(SessionMessage(reply))
+            # stdin closed: calls in flight end (waits cut short), and their replies, written just after, reach
+            # the transport before the server stops; then the drain is over (a process may serve again)
+            try:
+                if await DRAIN.settle():
+                    await anyio.sleep(REPLY_FLUSH_SECONDS)
+            finally:
+                DRAIN.reset()
 
     async with anyio.create_task_group() as tg:
         tg.start_soon(relay)

@@ -15,6 +15,7 @@ import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from sync_mcp import telemetry
 from sync_mcp.api import CreateGenerationRequest, Generation, SyncClient
 from sync_mcp.api.generations import FormFile, create_generation_with_files
 from sync_mcp.config import Settings
@@ -72,6 +73,7 @@ async def create_with_files(
         names = ", ".join(form.name for form in forms)
         await progress.report(None, f"create: sending {names} ({byte_count(total)}) with it")
         generation = await create_generation_with_files(client, request, forms, idempotency_key=key)
+    telemetry.transfer("up", total)
     await progress.report(100.0, f"create: 100 % (sent {names})")
     echoed = generation.input or []
     sent = []

@@ -29,6 +29,7 @@ import anyio
 import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
+from sync_mcp import telemetry
 from sync_mcp.api import ErrorInfo, Generation, SyncAPIError
 from sync_mcp.api import generations as api
 from sync_mcp.api.capabilities import TERMINAL_STATUSES
@@ -128,7 +129,10 @@ async def save_output(
     target = output_file(folders, f"{generation.output_file_name or generation.id}.mp4")
     replaced = target.exists()
     guard = await FetchGuard.for_api_base(state.settings.base_url)
-    size = await _stream_to_file(progress, state, url, target, folders, guard, generation.id)
+    with telemetry.span("download") as span:
+        size = await _stream_to_file(progress, state, url, target, folders, guard, generation.id)
+        span.set_attribute("sync.download.bytes", size)
+    telemetry.transfer("down", size)
     logger.info("saved the output of %s to %s (%d bytes)", generation.id, target, size)
     return DownloadResult(
         id=generation.id,

@@ -13,6 +13,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 
+from sync_mcp import telemetry
 from sync_mcp.api import SyncClient, uploads
 from sync_mcp.api import assets as api
 from sync_mcp.api.media import ASSET_TYPES, MAX_UPLOAD_BYTES, MediaFormat, MediaKind, format_of, supported_text
@@ -100,10 +101,17 @@ async def upload_local(
             percent = percent_of(sent, local.size)
             await progress.report(percent, phase_message(phase, percent, bytes_done(sent, local.size)))
 
+    attributes = {"sync.asset.type": local.media.asset_type, "sync.upload.bytes": local.size}
     try:
-        with open_checked(local.path, local.identity, local.folders, field=local.field) as opened:
+        with (
+            telemetry.span("upload", **attributes) as span,
+            open_checked(local.path, local.identity, local.folders, field=local.field) as opened,
+        ):
             source = uploads.FileSource(file=opened.file, name=opened.name, size=opened.size)
             outcome = await uploads.upload_file(client, source, local.media, details, on_progress=on_bytes)
+            span.set_attribute("sync.upload.reused", outcome.reused)
+            if not outcome.reused:
+                telemetry.transfer("up", local.size)
     except OSError as exc:  # a read failed (an I/O error of the disk, a file system gone)
         raise InputError(
             "file_not_readable",

@@ -31,6 +31,7 @@ from datetime import datetime, timezone
 
 import anyio
 
+from sync_mcp import telemetry
 from sync_mcp.api import Generation, SyncAPIError, SyncClient
 from sync_mcp.api.capabilities import TERMINAL_STATUSES
 from sync_mcp.api.client import API_LONG_POLL_MAX_SECONDS
@@ -38,6 +39,7 @@ from sync_mcp.api.generations import get_generation
 
 from .active_jobs_watch import ActiveJobsWatch, Follower, watch_of
 from .deliveries import Deliveries
+from .draining import DRAIN
 from .progress import ProgressSink, duration_text
 
 logger = logging.getLogger(__name__)
@@ -63,7 +65,53 @@ async def follow_generation(
     progress: ProgressSink | None = None,
 ) -> tuple[Generation, bool]:
     """Poll until COMPLETED/FAILED/REJECTED or `timeout` seconds, or until a webhook delivery for it
-    arrives; returns (generation, timed_out). `progress` hears the job's percent after every poll."""
+    arrives; returns (generation, timed_out). `progress` hears the job's percent after every poll. A shutdown
+    (services/draining.py) ends the wait early: one last read, returned as timed out unless it is terminal."""
+    recorder = telemetry.recorder
+    polls = [0]
+    if recorder is not None:
+        recorder.waits(1)
+        on_poll = _counted(on_poll, polls)
+    try:
+        with telemetry.span("wait") as span:
+            with DRAIN.bounded() as cut:
+                followed = await _follow(client, generation_id, timeout, on_poll, deliveries, progress)
+            generation, timed_out = await _last_read(client, generation_id) if cut.cancelled_caught else followed
+            span.set_attribute("sync.generation.status", generation.status)
+            span.set_attribute("sync.wait.timed_out", timed_out)
+            span.set_attribute("sync.wait.polls", polls[0])
+    finally:
+        if recorder is not None:
+            recorder.waits(-1)
+    if recorder is not None and not timed_out and generation.status in TERMINAL_STATUSES:
+        recorder.generation(generation.model or "", generation.status)
+    return generation, timed_out
+
+
+def _counted(on_poll: OnPoll | None, polls: list[int]) -> OnPoll:
+    async def counting(generation: Generation, poll: int, elapsed: float) -> None:
+        polls[0] = poll
+        if on_poll is not None:
+            await on_poll(generation, poll, elapsed)
+
+    return counting
+
+
+async def _last_read(client: SyncClient, generation_id: str) -> tuple[Generation, bool]:
+    """A wait a shutdown ended: the generation as it is now, timed out unless it is terminal."""
+    generation = await get_generation(client, generation_id)
+    logger.info("wait for %s ended early by the shutdown (%s)", generation_id, generation.status)
+    return generation, generation.status not in TERMINAL_STATUSES
+
+
+async def _follow(
+    client: SyncClient,
+    generation_id: str,
+    timeout: float,
+    on_poll: OnPoll | None,
+    deliveries: Deliveries | None,
+    progress: ProgressSink | None,
+) -> tuple[Generation, bool]:
     tracker = _Tracker(client, generation_id, on_poll, progress)
     if deliveries is None or not deliveries.receiving:
         return await _poll(tracker, timeout=timeout)
