@@ -39,12 +39,11 @@ from sync_mcp.tools import ToolState
 from sync_mcp.tools.registry import add_tools
 from sync_mcp.tools.results import crashed, fail
 from sync_mcp.tools.toolset import Offered
-from sync_mcp.tools.toolset_switch import toolset_switch as make_toolset_switch
 from sync_mcp.tools.toolsets import TOOLSETS, chosen
 from sync_mcp.tools.updates import GenerationUpdates
 from sync_mcp.tools.wait_bound import bound_waits
 
-from . import request_scope
+from . import request_scope, tool_snapshot
 from .apps import GenerationView
 from .client_logging import serve_log_levels
 from .completions import register_completions
@@ -64,6 +63,10 @@ class SyncMCPServer(MCPServer[ToolState]):
     error (`{errorCode, ..., fix}`)."""
 
     _listed: list[Tool] | None = None
+    tools_key: dict[str, Any] | None = None
+    """What the listed tools depend on besides the code (server/tool_snapshot.py)."""
+    _register_tools: Callable[[], None] | None = None
+    """Registers the tools `_listed` was read from a snapshot for (server/tool_snapshot.py), once they are needed."""
     max_wait_seconds: float = 50.0
     """The server's `SYNC_MCP_MAX_WAIT_SECONDS`, written into each wait's `timeout` schema as its maximum."""
     updates: GenerationUpdates
@@ -90,8 +93,35 @@ class SyncMCPServer(MCPServer[ToolState]):
         meta: dict[str, Any] | None = None,
         structured_output: bool | None = None,
     ) -> None:
+        self._build_tools()
         super().add_tool(fn, name, title, description, annotations, icons, meta, structured_output)
         self._listed = None  # list again, with the new tool
+
+    def remove_tool(self, name: str) -> None:
+        self._build_tools()
+        super().remove_tool(name)
+        self._listed = None
+
+    def defer_tools(self, register: Callable[[], None], key: dict[str, Any]) -> None:
+        """Register the server's tools with `register`: now, or, when the snapshot of `tools/list` was written
+        under `key`, the first time anything but `tools/list` needs them (that is answered from the snapshot)."""
+        self.tools_key = key
+        listed = tool_snapshot.load(key)
+        if listed is None:
+            register()
+            return
+        self._register_tools = register
+        self._listed = listed
+
+    async def live_tools(self) -> list[Tool]:
+        """`tools/list` as the registered tools give it (never the snapshot): what the snapshot is made of."""
+        self._build_tools()  # registering them drops the listing read from the snapshot
+        return await self.list_tools()
+
+    def _build_tools(self) -> None:
+        register, self._register_tools = self._register_tools, None
+        if register is not None:
+            register()
 
     async def list_tools(self) -> list[Tool]:
         if self._listed is None:  # built once, and again only when a toolset is enabled
@@ -112,6 +142,7 @@ class SyncMCPServer(MCPServer[ToolState]):
         """Run a tool. An unknown name is a protocol error (-32602, as the spec's "unknown tools" says), not an
         `isError` result; an argument-validation failure is the usual `{errorCode, ..., fix}` error result; a
         crash is an `internal_error` result (its details only in the server log)."""
+        self._build_tools()
         if name not in {tool.name for tool in await self.list_tools()}:
             raise MCPError(INVALID_PARAMS, f"Unknown tool: {name}", data={"tool": name})
         try:
@@ -236,9 +267,17 @@ def build_server(
     server.deliveries = deliveries
     server.backend = backend
     serve_log_levels(server)
-    add_tools(server, [tool for toolset in offered.enabled() for tool in toolset.tools])
-    if toolset_switch and offered.disabled():
-        add_tools(server, [make_toolset_switch(server, offered)])
+    enabled, switch = offered.enabled(), toolset_switch and bool(offered.disabled())
+
+    def register_tools() -> None:
+        add_tools(server, [tool for toolset in enabled for tool in toolset.tools])
+        if switch:
+            from sync_mcp.tools.toolset_switch import toolset_switch as make_toolset_switch
+
+            add_tools(server, [make_toolset_switch(server, offered)])
+
+    key = tool_snapshot.snapshot_key([toolset.name for toolset in enabled], switch, settings.max_wait_seconds)
+    server.defer_tools(register_tools, key)
     request_scope.install(server)
     register_resources(server, updates)
     register_prompts(server, offered)
