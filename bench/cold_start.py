@@ -88,11 +88,14 @@ async def run(runs: int) -> Result:
         async with sandbox_process() as sandbox:
             await _baseline(cwd)  # warm the page cache for both
             await _ours(cwd, sandbox.base_url, ERAS[0])
-            for _ in range(runs):  # interleaved, so drifts of a shared machine hit every side alike
-                baseline.append(await _baseline(cwd))
-                for era in ERAS:
-                    elapsed, tools = await _ours(cwd, sandbox.base_url, era)
-                    ours[era].append(elapsed)
+            sides = ["floor", *ERAS]
+            for run_no in range(runs):  # interleaved, each run in another order, so no side always follows another
+                for side in sides[run_no % 3 :] + sides[: run_no % 3]:
+                    if side == "floor":
+                        baseline.append(await _baseline(cwd))
+                    else:
+                        elapsed, tools = await _ours(cwd, sandbox.base_url, side)
+                        ours[side].append(elapsed)
             async with httpx.AsyncClient(base_url=sandbox.base_url, headers={"x-api-key": BENCH_KEY}) as http:
                 logged = (await http.get("/_sandbox/requests")).json()
     b = median(baseline)

@@ -54,6 +54,7 @@ def _documents() -> ModuleType:
 
     return documents
 
+
 JSON = "application/json"
 NOT_FOUND_CODES = frozenset({"generation_not_found", "invalid_generation_id", "not_found"})
 MAX_WATCHED_GENERATIONS = 100
