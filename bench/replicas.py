@@ -25,10 +25,19 @@ from typing import Any
 import httpx
 
 from .harness import Figure, Result, median
-from .processes import PROTOCOL_VERSION, REPO_ROOT, await_exit, base_env, cpu_seconds, free_port, sandbox_process
+from .processes import (
+    PROTOCOL_VERSION,
+    REPO_ROOT,
+    await_exit,
+    base_env,
+    cpu_seconds,
+    free_port,
+    memory_kib,
+    sandbox_process,
+)
 from .waiting import BODY, SCHEDULE, _windows
 
-CLIENTS = 200
+CLIENTS = 1000
 PENDING_SECONDS = 1.0
 PROCESSING_SECONDS = 19.0
 """As in the waiting benchmark: each job ends 20 s after creation, so a wait uses every window of the schedule."""
@@ -186,6 +195,8 @@ async def run(runs: int) -> Result:
     single_cpu: list[float] = []
     redis_cpu: list[float] = []
     walls: list[float] = []
+    calls: dict[str, list[float]] = {"two replicas": [], "one": []}
+    peak_mb: dict[str, float] = {}
     problems: list[str] = []
     redis_server = RedisServer()
     try:
@@ -204,6 +215,8 @@ async def run(runs: int) -> Result:
                             await api.post("/_sandbox/reset")
                             redis_before = cpu_seconds(redis_server.proc.pid)
                             cpu, wall, outcomes = await load(servers, CLIENTS)
+                            calls[label].append(len((await api.get("/_sandbox/requests")).json()) / CLIENTS)
+                            peak_mb[label] = sum(memory_kib(s.proc.pid)["VmHWM"] for s in servers) / 1024
                             into.append(cpu / CLIENTS)
                             if servers is pair:
                                 walls.append(wall)
@@ -233,7 +246,10 @@ async def run(runs: int) -> Result:
     )
     result.notes.append(
         f"two replicas + Redis: {ours / base:.2f}x the single process's CPU per generation; redis-server "
-        f"{median(redis_cpu) * 1000:.2f} ms per generation besides; wall time {median(walls):.1f} s; polls per "
+        f"{median(redis_cpu) * 1000:.2f} ms per generation besides; API calls per generation (the create "
+        f"included) {median(calls['two replicas']):.2f} on two replicas, {median(calls['one']):.2f} on one; peak RSS "
+        f"{peak_mb.get('two replicas', 0):.0f} MB (both replicas) vs {peak_mb.get('one', 0):.0f} MB (one); "
+        f"wall time {median(walls):.1f} s; polls per "
         f"generation follow {SCHEDULE}, then 10 s (long-poll windows, s); "
         + ("every run: all completed, every generation on schedule" if not problems else "; ".join(problems))
     )
