@@ -36,7 +36,7 @@ from mcp.server.extension import Extension, MethodBinding
 from mcp.server.mcpserver import Context
 from mcp.shared.exceptions import MCPError
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from sync_mcp.api import SyncAPIError
 from sync_mcp.api.capabilities import TERMINAL_STATUSES
@@ -71,6 +71,8 @@ DEFAULT_POLL_INTERVAL_MS = 5000
 
 
 class TaskFields(types.Result):
+    model_config = ConfigDict(defer_build=True)  # validators built on first use, not at start-up
+
     task_id: str
     status: TaskStatus
     status_message: str | None = None
@@ -95,6 +97,8 @@ class DetailedTask(TaskFields):
 
 
 class TaskIdParams(types.RequestParams):
+    model_config = ConfigDict(defer_build=True)
+
     task_id: str
 
 
