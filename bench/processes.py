@@ -12,7 +12,8 @@ import os
 import socket
 import sys
 import tempfile
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,12 @@ REQUEST_META = {
     "io.modelcontextprotocol/protocolVersion": PROTOCOL_VERSION,
     "io.modelcontextprotocol/clientInfo": {"name": "sync-mcp-bench", "version": "0"},
     "io.modelcontextprotocol/clientCapabilities": {},
+}
+HANDSHAKE_VERSION = "2025-11-25"
+HANDSHAKE_PARAMS = {
+    "protocolVersion": HANDSHAKE_VERSION,
+    "capabilities": {},
+    "clientInfo": {"name": "sync-mcp-bench", "version": "0"},
 }
 LINE_LIMIT = 64 * 1024 * 1024
 REPO_ROOT = str(Path(__file__).resolve().parent.parent)
@@ -86,19 +93,43 @@ class StdioServer:
             if not future.done():
                 future.set_exception(RPCError("the server closed its stdout"))
 
-    def send(self, method: str, params: dict[str, Any] | None = None) -> asyncio.Future[dict[str, Any]]:
-        """Write one request now; the future resolves to the whole response message."""
-        assert self.proc.stdin is not None
+    def send(
+        self, method: str, params: dict[str, Any] | None = None, *, era_meta: bool = True
+    ) -> asyncio.Future[dict[str, Any]]:
+        """Write one request now; the future resolves to the whole response message. Without `era_meta`
+        the request carries no 2026-07-28 `_meta` (a 2025-era client after its `initialize`)."""
         request_id = next(self._ids)
         future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self._pending[request_id] = future
-        meta = {**REQUEST_META, **(params or {}).get("_meta", {})}
-        message = {"jsonrpc": "2.0", "id": request_id, "method": method, "params": {**(params or {}), "_meta": meta}}
-        self.proc.stdin.write(json.dumps(message).encode() + b"\n")
+        self._write({"jsonrpc": "2.0", "id": request_id, "method": method, "params": self._params(params, era_meta)})
         return future
 
-    async def request(self, method: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
-        message = await self.send(method, params)
+    def notify(self, method: str, params: dict[str, Any] | None = None) -> None:
+        """Write one notification (no answer expected)."""
+        self._write({"jsonrpc": "2.0", "method": method, **({"params": params} if params else {})})
+
+    def _write(self, message: dict[str, Any]) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(json.dumps(message).encode() + b"\n")
+
+    @staticmethod
+    def _params(params: dict[str, Any] | None, era_meta: bool) -> dict[str, Any]:
+        if not era_meta:
+            return dict(params or {})
+        return {**(params or {}), "_meta": {**REQUEST_META, **(params or {}).get("_meta", {})}}
+
+    async def handshake(self) -> dict[str, Any]:
+        """The 2025-11-25 opening every 2025-era host makes: `initialize`, then `notifications/initialized`."""
+        reply = await self.send("initialize", HANDSHAKE_PARAMS, era_meta=False)
+        if "error" in reply:
+            raise RPCError(f"initialize: {reply['error']}")
+        self.notify("notifications/initialized")
+        return reply["result"]
+
+    async def request(
+        self, method: str, params: dict[str, Any] | None = None, *, era_meta: bool = True
+    ) -> dict[str, Any]:
+        message = await self.send(method, params, era_meta=era_meta)
         if "error" in message:
             raise RPCError(f"{method}: {message['error']}")
         return message["result"]
@@ -142,6 +173,27 @@ async def await_exit(proc: asyncio.subprocess.Process, grace: float = 10) -> Non
     except asyncio.TimeoutError:
         proc.kill()
         await proc.wait()
+
+
+async def time_to_line(
+    argv: list[str], *, env: dict[str, str], cwd: str, clock: Callable[[], float] = time.perf_counter
+) -> float:
+    """Seconds from spawning `python *argv` to the first line it prints: the clock stops on that line, so
+    whatever the process does after it (interpreter shutdown, a sleep) is not counted. The process is then
+    let run to its end (its stdin closed) before returning, so runs never overlap."""
+    started = clock()
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, *argv, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, env=env, cwd=cwd
+    )
+    assert proc.stdout is not None and proc.stdin is not None
+    line = await proc.stdout.readline()
+    stopped = clock()
+    proc.stdin.close()
+    await proc.stdout.read()
+    await await_exit(proc)
+    if not line:
+        raise RuntimeError(f"{argv} ended without printing a line (exit {proc.returncode})")
+    return stopped - started
 
 
 def free_port() -> int:

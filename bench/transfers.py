@@ -88,23 +88,32 @@ class MemoryWatch:
 
 
 def transfer_figures(
-    verb: str, raw_mbps: list[float], ours_mbps: list[float], shares: list[float], growth: list[float]
+    verb: str,
+    raw_mbps: list[float],
+    ours_mbps: list[float],
+    shares: list[float],
+    growth: list[float],
+    *,
+    target: float = THROUGHPUT_SHARE,
+    where: str = "",
 ) -> list[Figure]:
-    """Throughput against the raw httpx transfer of the same run, and the server's memory growth."""
+    """Throughput against the raw httpx transfer of the same run (`target`: the share to reach), and the
+    server's memory growth; `where` names the link in the figures' names."""
     share = median(shares)
+    suffix = f" ({where})" if where else ""
     return [
         Figure(
-            "throughput",
+            "throughput" + suffix,
             median(raw_mbps),
             median(ours_mbps),
             "MB/s",
-            f">= {THROUGHPUT_SHARE:.0%} of the raw {verb}",
-            share >= THROUGHPUT_SHARE,
+            f">= {target:.0%} of the raw {verb}",
+            share >= target,
             baseline_label=f"raw httpx {verb}",
             note=f"median per-run share {share:.0%}",
         ),
         Figure(
-            "server peak RSS above idle",
+            "server peak RSS above idle" + suffix,
             RSS_BUDGET_MB,
             median(growth),
             "MB",

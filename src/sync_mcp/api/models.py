@@ -46,7 +46,7 @@ from .languages import DubLanguage, SourceLanguage
 class RequestModel(BaseModel):
     """A body we send: wire aliases, unknown keys refused, serialised without nulls."""
 
-    model_config = ConfigDict(populate_by_name=True, extra="forbid")
+    model_config = ConfigDict(populate_by_name=True, extra="forbid", defer_build=True)
 
     def to_wire(self) -> dict[str, Any]:
         return self.model_dump(mode="json", by_alias=True, exclude_none=True)
@@ -66,7 +66,7 @@ def note_unknown(where: str, what: str) -> None:
 class ResponseModel(BaseModel):
     """A body we receive: wire aliases, unknown keys kept (the API grows) and noted once at DEBUG."""
 
-    model_config = ConfigDict(populate_by_name=True, extra="allow")
+    model_config = ConfigDict(populate_by_name=True, extra="allow", defer_build=True)
 
     @model_validator(mode="after")
     def _note_extra(self) -> ResponseModel:

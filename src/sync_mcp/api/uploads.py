@@ -3,11 +3,19 @@
 URL, stream the file to it with a `PUT` carrying the same `Content-Type` and no API key, then `POST /v2/assets`.
 Both passes read one open file (`FileSource`), never the path again, and the PUT withholds its last bytes unless
 they hash as the first pass did. Chunks are fixed-size, so memory stays bounded whatever the size.
+
+The first pass costs a read and a hash of the whole file before the first byte is sent, so for a large file
+the PUT starts at once, beside it (reads are positional, so the two share the one descriptor): the hash runs
+ahead, its lookup finds the asset (the PUT is then abandoned before its last bytes, and the asset reused) or
+not (the PUT's last bytes go once they hash as the first pass said). A file hashed before and unchanged since
+(`file_hashes`) is not hashed again before its lookup.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, BinaryIO
@@ -16,12 +24,14 @@ from xml.etree import ElementTree
 import anyio
 import httpx
 
+from . import file_hashes
 from .assets import (
     CHUNK_SIZE,
     Asset,
     AssetDetails,
     CreateAssetRequest,
     CreateUploadUrlRequest,
+    UploadUrl,
     create_upload_url,
     find_uploaded,
     register_asset,
@@ -32,6 +42,11 @@ from .media import MediaFormat
 
 OnBytes = Callable[[int], Awaitable[None]]
 """Called with the number of bytes handed to the connection so far."""
+
+SPECULATE_FROM = 32 * 1024 * 1024
+"""Files at least this large are sent while they are hashed (smaller ones hash in a blink)."""
+Expected = Callable[[], Awaitable[str | None]]
+"""Resolves to the SHA-256 the bytes sent must have (None: any), once it is known."""
 
 UPLOAD_TIMEOUT = httpx.Timeout(connect=10.0, read=120.0, write=60.0, pool=10.0)
 """Per-operation bounds of the PUT (each chunk write, and the storage's answer after the last byte)."""
@@ -63,12 +78,25 @@ def _sha256_file(file: BinaryIO, chunk_size: int) -> tuple[str, int]:
     buffer = bytearray(chunk_size)
     view = memoryview(buffer)
     read = 0
-    file.seek(0)
-    while n := file.readinto(buffer):  # type: ignore[attr-defined]
+    fd = _positional_fd(file)
+    if fd is None:
+        file.seek(0)
+    while n := (os.preadv(fd, [buffer], read) if fd is not None else file.readinto(buffer)):  # type: ignore[attr-defined]
         digest.update(view[:n])
         read += n
         anyio.from_thread.check_cancelled()  # a cancelled upload stops hashing at the next chunk
     return digest.hexdigest(), read
+
+
+def _positional_fd(file: BinaryIO) -> int | None:
+    """The descriptor to read at offsets from (`os.pread`/`os.preadv`, which move no shared file position, so
+    two readers can share it), or None where the OS or the file object has none (then: seek, then read)."""
+    if not (hasattr(os, "pread") and hasattr(os, "preadv")):
+        return None
+    try:
+        return file.fileno()
+    except (AttributeError, OSError, ValueError):
+        return None
 
 
 def _changed(source: FileSource) -> SyncAPIError:
@@ -81,9 +109,14 @@ def _changed(source: FileSource) -> SyncAPIError:
     )
 
 
-def _read_hashing(file: BinaryIO, n: int, digest: Any) -> bytes:
-    """One chunk, hashed in the same worker thread (hashlib releases the GIL on large buffers)."""
-    chunk = file.read(n)
+def _read_hashing(file: BinaryIO, n: int, offset: int, digest: Any) -> bytes:
+    """One chunk at `offset`, hashed in the same worker thread (hashlib releases the GIL on large buffers)."""
+    fd = _positional_fd(file)
+    if fd is not None:
+        chunk = os.pread(fd, n, offset)
+    else:
+        file.seek(offset)
+        chunk = file.read(n)
     if chunk:
         digest.update(chunk)
     return chunk
@@ -98,13 +131,23 @@ async def file_chunks(
     bytes, or (with `sha256`) its bytes no longer hash to it, `upload_failed` is raised instead, so a
     receiver of the stream never gets a complete body of other bytes than the ones hashed.
     """
-    await anyio.to_thread.run_sync(source.file.seek, 0)
+
+    async def expected() -> str | None:
+        return sha256
+
+    async for chunk in _checked_chunks(source, chunk_size, expected):
+        yield chunk
+
+
+async def _checked_chunks(source: FileSource, chunk_size: int, expected: Expected) -> AsyncIterator[bytes]:
+    """`file_chunks`, where the hash the bytes must have may become known only by the end (`expected` is
+    awaited before the last chunk is let go)."""
     digest = hashlib.sha256()
     sent = 0
     pending = b""
     while True:
         want = min(chunk_size, source.size - sent) or 1
-        chunk = await anyio.to_thread.run_sync(_read_hashing, source.file, want, digest)
+        chunk = await anyio.to_thread.run_sync(_read_hashing, source.file, want, sent, digest)
         if not chunk:
             break
         sent += len(chunk)
@@ -113,7 +156,10 @@ async def file_chunks(
         if pending:
             yield pending
         pending = chunk
-    if sent != source.size or (sha256 is not None and digest.hexdigest() != sha256):
+    if sent != source.size:
+        raise _changed(source)
+    sha256 = await expected()
+    if sha256 is not None and digest.hexdigest() != sha256:
         raise _changed(source)
     if pending:
         yield pending
@@ -135,9 +181,24 @@ async def put_upload(
     Returns the bytes sent. Storage refusals become `SyncAPIError` with code `upload_failed`.
     """
 
+    async def expected() -> str | None:
+        return sha256
+
+    return await _put(client, upload_url, source, content_type, on_progress, chunk_size, expected)
+
+
+async def _put(
+    client: SyncClient,
+    upload_url: str,
+    source: FileSource,
+    content_type: str,
+    on_progress: OnBytes | None,
+    chunk_size: int,
+    expected: Expected,
+) -> int:
     async def body() -> AsyncIterator[bytes]:
         sent = 0
-        async for chunk in file_chunks(source, chunk_size=chunk_size, sha256=sha256):
+        async for chunk in _checked_chunks(source, chunk_size, expected):
             yield chunk
             sent += len(chunk)
             if on_progress is not None:
@@ -183,7 +244,8 @@ class UploadOutcome:
     asset: Asset
     sha256: str
     reused: bool
-    """True when `GET /v2/assets/uploaded` found the same file: no bytes were sent."""
+    """True when `GET /v2/assets/uploaded` found the same file: no upload was completed (a PUT started beside
+    the hash was abandoned before its last bytes)."""
     bytes_sent: int
 
 
@@ -201,7 +263,12 @@ async def upload_file(
     The outcome's `sha256` is of the bytes sent: the PUT stops short if the file's bytes change after hashing.
     """
     announce = CreateUploadUrlRequest(fileName=source.name, contentType=media.content_type, size=source.size)
-    sha256 = await sha256_file(source, chunk_size=chunk_size)
+    key = file_hashes.key_of(source.file) if _positional_fd(source.file) is not None else None
+    sha256 = file_hashes.known(key) if key is not None else None
+    if sha256 is None and key is not None and source.size >= SPECULATE_FROM:
+        return await _upload_while_hashing(client, source, media, details, announce, on_progress, chunk_size)
+    if sha256 is None:
+        sha256 = await _hash_and_remember(source, chunk_size)
     existing = await find_uploaded(client, sha256, media.asset_type)
     if existing is not None:
         return UploadOutcome(asset=existing, sha256=sha256, reused=True, bytes_sent=0)
@@ -215,6 +282,79 @@ async def upload_file(
         chunk_size=chunk_size,
         sha256=sha256,
     )
+    return await _register(client, source, media, details, target, sha256, sent)
+
+
+async def _hash_and_remember(source: FileSource, chunk_size: int) -> str:
+    """`sha256_file`, remembered for the file's identity when the file stayed the same (`file_hashes`)."""
+    started = time.time_ns()
+    key = file_hashes.key_of(source.file) if _positional_fd(source.file) is not None else None
+    sha256 = await sha256_file(source, chunk_size=chunk_size)
+    if key is not None:
+        file_hashes.remember(key, sha256, source.file, hashed_at_ns=started)
+    return sha256
+
+
+async def _upload_while_hashing(
+    client: SyncClient,
+    source: FileSource,
+    media: MediaFormat,
+    details: AssetDetails,
+    announce: CreateUploadUrlRequest,
+    on_progress: OnBytes | None,
+    chunk_size: int,
+) -> UploadOutcome:
+    """`upload_file` with the PUT started at once, beside the hash and its lookup: a lookup that finds the asset
+    abandons the PUT (before its last bytes, which wait for the lookup) and reuses it; otherwise the last bytes
+    go once the bytes sent hash as the first pass said. A failure of either side stops the other."""
+    decided = anyio.Event()
+    found: dict[str, Any] = {}
+
+    async def expected() -> str | None:
+        await decided.wait()
+        return str(found["sha256"])
+
+    async def send() -> None:
+        target = await create_upload_url(client, announce)
+        found["sent"] = await _put(
+            client, target.upload_url, source, media.content_type, on_progress, chunk_size, expected
+        )
+        found["target"] = target
+
+    async def look_up() -> None:
+        found["sha256"] = await _hash_and_remember(source, chunk_size)
+        found["asset"] = await find_uploaded(client, found["sha256"], media.asset_type)
+        if found["asset"] is not None:
+            tasks.cancel_scope.cancel()  # abandon the PUT: its last bytes were never let go
+        decided.set()
+
+    async def guarded(step: Callable[[], Awaitable[None]]) -> None:
+        try:
+            await step()
+        except Exception as exc:  # raised below, once the other side is stopped
+            found.setdefault("error", exc)
+            tasks.cancel_scope.cancel()
+
+    async with anyio.create_task_group() as tasks:
+        tasks.start_soon(guarded, send)
+        tasks.start_soon(guarded, look_up)
+    if "error" in found:
+        raise found["error"]
+    if found["asset"] is not None:
+        return UploadOutcome(asset=found["asset"], sha256=found["sha256"], reused=True, bytes_sent=0)
+    return await _register(client, source, media, details, found["target"], found["sha256"], found["sent"])
+
+
+async def _register(
+    client: SyncClient,
+    source: FileSource,
+    media: MediaFormat,
+    details: AssetDetails,
+    target: UploadUrl,
+    sha256: str,
+    sent: int,
+) -> UploadOutcome:
+    """`POST /v2/assets` for the file just uploaded to `target`."""
     register = CreateAssetRequest.model_validate(
         {**details.to_wire(), "name": details.name or source.name, "url": target.url, "type": media.asset_type}
     )

@@ -41,12 +41,11 @@ from sync_mcp.tools.arguments import unknown_arguments
 from sync_mcp.tools.registry import add_tools
 from sync_mcp.tools.results import crashed, fail
 from sync_mcp.tools.toolset import Offered
-from sync_mcp.tools.toolset_switch import toolset_switch as make_toolset_switch
 from sync_mcp.tools.toolsets import TOOLSETS, chosen
 from sync_mcp.tools.updates import GenerationUpdates
 from sync_mcp.tools.wait_bound import bound_waits
 
-from . import request_scope
+from . import request_scope, tool_snapshot
 from .apps import GenerationView
 from .client_logging import serve_log_levels
 from .completions import register_completions
@@ -71,6 +70,10 @@ class SyncMCPServer(MCPServer[ToolState]):
     error (`{errorCode, ..., fix}`)."""
 
     _listed: list[Tool] | None = None
+    tools_key: dict[str, Any] | None = None
+    """What the listed tools depend on besides the code (server/tool_snapshot.py)."""
+    _register_tools: Callable[[], None] | None = None
+    """Registers the tools `_listed` was read from a snapshot for (server/tool_snapshot.py), once they are needed."""
     max_wait_seconds: float = 50.0
     """The server's `SYNC_MCP_MAX_WAIT_SECONDS`, written into each wait's `timeout` schema as its maximum."""
     updates: GenerationUpdates
@@ -99,8 +102,35 @@ class SyncMCPServer(MCPServer[ToolState]):
         meta: dict[str, Any] | None = None,
         structured_output: bool | None = None,
     ) -> None:
+        self._build_tools()
         super().add_tool(fn, name, title, description, annotations, icons, meta, structured_output)
         self._listed = None  # list again, with the new tool
+
+    def remove_tool(self, name: str) -> None:
+        self._build_tools()
+        super().remove_tool(name)
+        self._listed = None
+
+    def defer_tools(self, register: Callable[[], None], key: dict[str, Any]) -> None:
+        """Register the server's tools with `register`: now, or, when the snapshot of `tools/list` was written
+        under `key`, the first time anything but `tools/list` needs them (that is answered from the snapshot)."""
+        self.tools_key = key
+        listed = tool_snapshot.load(key)
+        if listed is None:
+            register()
+            return
+        self._register_tools = register
+        self._listed = listed
+
+    async def live_tools(self) -> list[Tool]:
+        """`tools/list` as the registered tools give it (never the snapshot): what the snapshot is made of."""
+        self._build_tools()  # registering them drops the listing read from the snapshot
+        return await self.list_tools()
+
+    def _build_tools(self) -> None:
+        register, self._register_tools = self._register_tools, None
+        if register is not None:
+            register()
 
     async def list_tools(self) -> list[Tool]:
         if self._listed is None:  # built once, and again only when a toolset is enabled
@@ -125,6 +155,7 @@ class SyncMCPServer(MCPServer[ToolState]):
         `isError` result; an argument the tool does not take, or one that fails validation, is the usual
         `{errorCode, ..., fix}` error result (nothing sent); a crash is an `internal_error` result (its details
         only in the server log)."""
+        self._build_tools()
         tool = next((t for t in await self.list_tools() if t.name == name), None)
         if tool is None:
             how = f" {self.offered.how_to_get(name)}" if self.offered and self.offered.toolset_of(name) else ""
@@ -267,9 +298,17 @@ def build_server(
     server.backend = backend
     server.offered = offered
     serve_log_levels(server)
-    add_tools(server, [tool for toolset in offered.enabled() for tool in toolset.tools])
-    if switch:
-        add_tools(server, [make_toolset_switch(server, offered)])
+    enabled = offered.enabled()
+
+    def register_tools() -> None:
+        add_tools(server, [tool for toolset in enabled for tool in toolset.tools])
+        if switch:
+            from sync_mcp.tools.toolset_switch import toolset_switch as make_toolset_switch
+
+            add_tools(server, [make_toolset_switch(server, offered)])
+
+    key = tool_snapshot.snapshot_key([toolset.name for toolset in enabled], switch, settings.max_wait_seconds)
+    server.defer_tools(register_tools, key)
     request_scope.install(server)
     server.middleware.append(measure_requests)
     install_telemetry(settings, prometheus=False)

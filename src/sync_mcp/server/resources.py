@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mcp.server.context import ServerRequestContext
 from mcp.server.mcpserver import Context, MCPServer
@@ -38,11 +38,22 @@ from pydantic import BaseModel
 from sync_mcp.api import ErrorInfo, SyncAPIError, generations
 from sync_mcp.logs import redactor
 from sync_mcp.sdk_internals import add_request_handler, connection, wrap_request_handler
-from sync_mcp.tools import documents
 from sync_mcp.tools.state import ToolState, tool_state
 from sync_mcp.tools.updates import GenerationUpdates, generation_id_of, generation_uri
 
 from .request_scope import current_context
+
+if TYPE_CHECKING:
+    from types import ModuleType
+
+
+def _documents() -> ModuleType:
+    """The documents the resources serve, imported when one is first read: they import the tools' modules,
+    which start-up does not need (server/tool_snapshot.py)."""
+    from sync_mcp.tools import documents
+
+    return documents
+
 
 JSON = "application/json"
 NOT_FOUND_CODES = frozenset({"generation_not_found", "invalid_generation_id", "not_found"})
@@ -118,7 +129,7 @@ def register_resources(server: MCPServer[Any], updates: GenerationUpdates) -> No
     async def generation(generation_id: str, ctx: Context[Any, Any]) -> str:
         state = tool_state(ctx)
         uri = generation_uri(generation_id)
-        return await _read(state, uri, lambda: documents.read_generation(state, generation_id))
+        return await _read(state, uri, lambda: _documents().read_generation(state, generation_id))
 
     @server.resource(
         "sync://errors",
@@ -129,7 +140,7 @@ def register_resources(server: MCPServer[Any], updates: GenerationUpdates) -> No
     )
     async def errors() -> str:
         state = tool_state(current_context(server))
-        return await _read(state, "sync://errors", lambda: documents.error_catalog(state))
+        return await _read(state, "sync://errors", lambda: _documents().error_catalog(state))
 
     @server.resource(
         "sync://models",
@@ -141,7 +152,7 @@ def register_resources(server: MCPServer[Any], updates: GenerationUpdates) -> No
     )
     async def models() -> str:
         state = tool_state(current_context(server))
-        return await _read(state, "sync://models", lambda: documents.model_capabilities(state))
+        return await _read(state, "sync://models", lambda: _documents().model_capabilities(state))
 
     @server.resource(
         "sync://voices",
@@ -152,7 +163,7 @@ def register_resources(server: MCPServer[Any], updates: GenerationUpdates) -> No
     )
     async def voices() -> str:
         state = tool_state(current_context(server))
-        return await _read(state, "sync://voices", lambda: documents.voice_list(state))
+        return await _read(state, "sync://voices", lambda: _documents().voice_list(state))
 
     _serve_legacy_subscriptions(server, updates)
     _check_listen_access(server)

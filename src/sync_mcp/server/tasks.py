@@ -28,7 +28,7 @@ import json
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from functools import partial
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import mcp.types as types
 from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
@@ -36,7 +36,7 @@ from mcp.server.extension import Extension, MethodBinding
 from mcp.server.mcpserver import Context
 from mcp.shared.exceptions import MCPError
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from sync_mcp.api import SyncAPIError
 from sync_mcp.api.capabilities import TERMINAL_STATUSES
@@ -44,10 +44,12 @@ from sync_mcp.backend import SharedStateUnavailable, unavailable_error
 from sync_mcp.sdk_internals import tool_arguments
 from sync_mcp.services.failures import explain_failure
 from sync_mcp.tools.callers import Owner, owner
-from sync_mcp.tools.generations import GenerationResult, current_generation
 from sync_mcp.tools.results import crashed, fail, generation_link
 from sync_mcp.tools.state import tool_state
 from sync_mcp.tools.updates import generation_uri
+
+if TYPE_CHECKING:
+    from sync_mcp.tools.generations import GenerationResult
 
 from .task_handles import (
     DEFAULT_TTL_SECONDS,
@@ -70,6 +72,8 @@ DEFAULT_POLL_INTERVAL_MS = 5000
 
 
 class TaskFields(types.Result):
+    model_config = ConfigDict(defer_build=True)  # validators built on first use, not at start-up
+
     task_id: str
     status: TaskStatus
     status_message: str | None = None
@@ -94,6 +98,8 @@ class DetailedTask(TaskFields):
 
 
 class TaskIdParams(types.RequestParams):
+    model_config = ConfigDict(defer_build=True)
+
     task_id: str
 
 
@@ -240,6 +246,8 @@ class GenerationTasks(Extension):
         state = tool_state(Context(request_context=ctx))
         gid = handle.generation_id
         settle = partial(self.store.settle, task_id, handle)
+        from sync_mcp.tools.generations import current_generation  # a tool module: not needed at start-up
+
         try:
             current = await current_generation(state, gid)
         except SyncAPIError as exc:
