@@ -58,9 +58,9 @@ from .schemas import closed, compact
 from .state_backend import StateBackend, state_backend
 from .stdio import stdio_streams
 from .tasks import GenerationTasks
-from .toolset_guide import register_toolset_resource, toolset_instructions
 from .telemetry import install as install_telemetry
 from .telemetry import measure_requests
+from .toolset_guide import register_toolset_resource, toolset_instructions
 
 logger = logging.getLogger(__name__)
 
