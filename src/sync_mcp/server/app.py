@@ -252,6 +252,21 @@ def _offered(settings: Settings, connections: ConnectionToolsets | None) -> Offe
     )
 
 
+def _add_tools(server: SyncMCPServer, offered: Offered, switch: bool, max_wait_seconds: float) -> None:
+    """The enabled toolsets' tools (and `enable_toolset` with `switch`), registered when first needed: a default
+    server answers `tools/list` from its snapshot (server/tool_snapshot.py) until then."""
+    enabled = offered.enabled()
+
+    def register_tools() -> None:
+        add_tools(server, [tool for toolset in enabled for tool in toolset.tools])
+        if switch:
+            from sync_mcp.tools.toolset_switch import toolset_switch as make_toolset_switch
+
+            add_tools(server, [make_toolset_switch(server, offered)])
+
+    server.defer_tools(register_tools, tool_snapshot.snapshot_key([t.name for t in enabled], switch, max_wait_seconds))
+
+
 def build_server(
     settings: Settings | None = None,
     *,
@@ -298,17 +313,7 @@ def build_server(
     server.backend = backend
     server.offered = offered
     serve_log_levels(server)
-    enabled = offered.enabled()
-
-    def register_tools() -> None:
-        add_tools(server, [tool for toolset in enabled for tool in toolset.tools])
-        if switch:
-            from sync_mcp.tools.toolset_switch import toolset_switch as make_toolset_switch
-
-            add_tools(server, [make_toolset_switch(server, offered)])
-
-    key = tool_snapshot.snapshot_key([toolset.name for toolset in enabled], switch, settings.max_wait_seconds)
-    server.defer_tools(register_tools, key)
+    _add_tools(server, offered, switch, settings.max_wait_seconds)
     request_scope.install(server)
     server.middleware.append(measure_requests)
     install_telemetry(settings, prometheus=False)
