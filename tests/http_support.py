@@ -62,9 +62,15 @@ async def http_server(settings: Settings) -> AsyncIterator[HttpServer]:
 
 @asynccontextmanager
 async def http_client(
-    url: str, *, mode: str, token: str | None = TOKEN, api_key: str | None = None, **options: Any
+    url: str,
+    *,
+    mode: str,
+    token: str | None = TOKEN,
+    api_key: str | None = None,
+    headers: dict[str, str] | None = None,
+    **options: Any,
 ) -> AsyncIterator[Client]:
-    headers: dict[str, str] = {}
+    headers = dict(headers or {})
     if token is not None:
         headers["Authorization"] = f"Bearer {token}"
     if api_key is not None:

@@ -28,11 +28,13 @@ from sync_mcp.services.refusals import InputError
 from sync_mcp.services.uploading import local_media, upload_local
 
 from .arguments import require_a_change, wire_body, with_model_parameters
-from .callers import caller_folders
+from .callers import caller_folders, is_remote
+from .links import UploadResult, follow_link, mint_link
 from .progress import Progress
 from .registry import sync_tool
 from .results import ok
 from .state import tool_state
+from .wait_bound import WAIT_BOUND_MARK
 
 
 def _asset_id(value: str) -> str:
@@ -57,18 +59,6 @@ def _use_hint(asset: Asset) -> str:
 class AssetResult(Asset):
     """An asset of the media library, and how to use it."""
 
-    next_step: str = Field(alias="nextStep", description="The call to make next.")
-
-
-class UploadResult(BaseModel):
-    model_config = ConfigDict(populate_by_name=True)
-
-    asset_id: str = Field(alias="assetId", description="Pass this as assetId in a generation input.")
-    url: str | None = Field(description="Media URL of the asset.")
-    type: str = Field(description="AUDIO, VIDEO or IMAGE, from the file type.")
-    reused: bool = Field(description="True: this key already uploaded the same bytes; that asset is returned.")
-    bytes_sent: int = Field(alias="bytesSent", description="Bytes uploaded by this call (0 when reused).")
-    sha256: str = Field(description="SHA-256 of the file.")
     next_step: str = Field(alias="nextStep", description="The call to make next.")
 
 
@@ -99,28 +89,71 @@ def _described(asset: Asset) -> AssetResult:
 PATH_PARAMETER = inspect.Parameter(
     "path",
     inspect.Parameter.KEYWORD_ONLY,
+    default=None,
     annotation=Annotated[
-        str,
+        str | None,
         Field(
             min_length=1,
-            description="Local file inside the allowed folders (relative paths and ~ work): " + supported_text() + ".",
+            description="File on this server inside the allowed folders (relative paths and ~ work): "
+            + supported_text()
+            + ". Omit it (over HTTP) to get an upload link for the user's own file.",
         ),
     ],
 )
+UPLOAD_ID_PARAMETER = inspect.Parameter(
+    "uploadId",
+    inspect.Parameter.KEYWORD_ONLY,
+    default=None,
+    annotation=Annotated[
+        str | None, Field(min_length=1, max_length=200, description="Follow the upload of a link made earlier.")
+    ],
+)
+WAIT_PARAMETER = inspect.Parameter(
+    "wait",
+    inspect.Parameter.KEYWORD_ONLY,
+    default=False,
+    annotation=Annotated[bool, Field(description="With uploadId: wait until the upload is done or failed.")],
+)
+UPLOAD_WAIT = Annotated[
+    float | None,
+    Field(
+        ge=1,
+        description="With wait: seconds to wait (default 45, or the maximum if lower); then the state returns.",
+        json_schema_extra={WAIT_BOUND_MARK: True},
+    ),
+]
+TIMEOUT_PARAMETER = inspect.Parameter("timeout", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=UPLOAD_WAIT)
 CTX_PARAMETER = inspect.Parameter("ctx", inspect.Parameter.KEYWORD_ONLY, annotation=Context)
+UPLOAD_PARAMETERS = [PATH_PARAMETER, UPLOAD_ID_PARAMETER, WAIT_PARAMETER, TIMEOUT_PARAMETER, CTX_PARAMETER]
+LINK_INSTEAD = ("file_not_found", "path_not_allowed")
+"""A remote caller's path that is not on this server: the file is on their computer, so a link is offered."""
 
 
-@sync_tool(title="Upload a local media file", read_only=False, destructive=False, idempotent=True)
-@with_model_parameters(AssetDetails, [PATH_PARAMETER, CTX_PARAMETER])
+@sync_tool(title="Upload a media file", read_only=False, destructive=False, idempotent=True)
+@with_model_parameters(AssetDetails, UPLOAD_PARAMETERS)
 async def upload_media(ctx: Context[Any, Any], **arguments: Any) -> Annotated[CallToolResult, UploadResult]:
-    """Upload a local video, audio or image file to the media library; returns its assetId and url.
+    """Upload a video, audio or image file to the media library; returns its assetId and url.
 
-    Identical bytes already uploaded by this key are reused (reused=true). lipsync takes local paths itself;
-    pass assetId to create_generation inputs.
+    With path: a file on this server. Without path (HTTP): an upload link (uploadUrl) for the user to open and
+    choose their own file; then call again with uploadId and wait=true for the assetId. Identical bytes already
+    uploaded by this key are reused (reused=true). Pass assetId to lipsync or create_generation.
     """
     state = tool_state(ctx)
     details = AssetDetails.model_validate(wire_body(AssetDetails, arguments))
-    local = local_media(arguments["path"], caller_folders(ctx, state.settings))
+    if arguments.get("uploadId"):
+        followed = await follow_link(
+            ctx, state, arguments["uploadId"], wait=arguments.get("wait", False), timeout=arguments.get("timeout")
+        )
+        return ok(followed)
+    if not arguments.get("path"):
+        return ok(await mint_link(ctx, state, details.to_wire()))
+    try:
+        local = local_media(arguments["path"], caller_folders(ctx, state.settings))
+    except InputError as exc:
+        if exc.info.error_code not in LINK_INSTEAD or not is_remote(ctx, state.settings):
+            raise
+        why = "That file is on your computer, not on this server, so it needs an upload link. "
+        return ok(await mint_link(ctx, state, details.to_wire(), why))
     outcome = await upload_local(state.client, local, details, Progress(ctx))
     asset = outcome.asset
     next_step = _use_hint(asset)
@@ -132,6 +165,7 @@ async def upload_media(ctx: Context[Any, Any], **arguments: Any) -> Annotated[Ca
             )
     return ok(
         UploadResult(
+            state="done",
             assetId=asset.id,
             url=asset.url,
             type=asset.type,

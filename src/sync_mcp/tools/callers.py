@@ -16,6 +16,7 @@ The key itself is never kept: only its SHA-256, and folder names are a digest of
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import json
 from typing import Any
 
@@ -26,6 +27,7 @@ from mcp.server.mcpserver import Context
 from sync_mcp.config import Settings
 from sync_mcp.services.folders import Folders, folders_for
 
+from .grants import granted_api_key
 from .state import caller_api_key
 
 Principal = tuple[str, str | None, str | None]
@@ -63,6 +65,22 @@ def is_operator(ctx: Context[Any, Any], settings: Settings) -> bool:
     if not is_http(ctx):
         return True
     return caller_api_key(ctx) is None and bool(settings.secret_key())
+
+
+def is_remote(ctx: Context[Any, Any], settings: Settings) -> bool:
+    """True for a caller who cannot have files on this server's disk: not the operator, and signed in with OAuth
+    or calling from beyond loopback (as the connection, or a proxy on loopback, says). Its videos come and go
+    through links (upload_media, download_output) rather than the server's folders."""
+    if is_operator(ctx, settings):
+        return False
+    if granted_api_key() is not None:
+        return True
+    client = getattr(ctx.request_context.request, "client", None)
+    host = getattr(client, "host", None) or ""
+    try:
+        return not ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return host != "localhost"
 
 
 def caller_folders(ctx: Context[Any, Any], settings: Settings) -> Folders:
