@@ -20,6 +20,10 @@ from sync_mcp.services.upload_links import InProcessEntries, LinkRefused, Upload
 
 from .conftest import TEST_KEY, data, make_settings, sent
 from .http_support import TOKEN, http_client, http_server
+from .redis_support import RedisProcess, redis_server, replicas, shared
+from .test_replicas import assert_clean
+
+__all__ = ["redis_server"]  # fixtures
 
 pytestmark = pytest.mark.anyio
 
@@ -152,3 +156,26 @@ async def test_a_link_keeps_the_callers_key_sealed() -> None:
         await links.claim(minted.token)
     assert used.value.refusal == "used"
     assert await links.status(minted.upload_id, "caller-b") is None, "another caller's upload is not shown"
+
+
+async def test_a_link_minted_on_one_replica_works_on_the_other(
+    api: SandboxServer, redis_server: RedisProcess, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(api.config, "extra_api_keys", (OTHER_KEY,))
+    settings = make_settings(api, SYNC_API_KEY="", SYNC_MCP_HTTP_TOKEN=TOKEN, **shared(redis_server))
+    async with replicas(settings) as (a, b):
+        async with http_client(a.mcp_url, mode="auto", api_key=OTHER_KEY) as on_a:
+            link = data(await on_a.call_tool("upload_media", {}))
+        token = link["uploadUrl"].rsplit("/", 1)[1]
+        on_b_url = f"{b.base_url}/upload/{token}"
+        page = await get(on_b_url)
+        taken = await put(on_b_url, VIDEO_BYTES)
+        again = await put(link["uploadUrl"], VIDEO_BYTES)  # the first replica knows it was used
+        async with http_client(b.mcp_url, mode="auto", api_key=OTHER_KEY) as on_b:
+            done = data(await on_b.call_tool("upload_media", {"uploadId": link["uploadId"], "wait": True}))
+    assert page.status_code == 200 and taken.status_code == 200, taken.text
+    assert again.status_code == 409
+    assert done["state"] == "done" and done["assetId"]
+    registered = assets_registered(api)
+    assert len(registered) == 1 and registered[0].has_api_key
+    assert_clean(redis_server, [OTHER_KEY, token])
