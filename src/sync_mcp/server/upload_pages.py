@@ -11,28 +11,36 @@ from __future__ import annotations
 import html
 import logging
 import secrets
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
 from importlib import resources
 from pathlib import PurePath
 from string import Template
 from typing import Any
 from urllib.parse import unquote
 
+import httpx
 from mcp.server import MCPServer
+from starlette.background import BackgroundTask
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 
+from sync_mcp.api import SyncAPIError
 from sync_mcp.api.media import supported_extensions
 from sync_mcp.config import Settings
+from sync_mcp.services.download_links import open_download
+from sync_mcp.services.downloads import DownloadFailed
 from sync_mcp.services.link_uploads import Incoming, UploadRefused, receive
 from sync_mcp.services.upload_links import LinkRefused, UploadLinks
 
 logger = logging.getLogger(__name__)
 
 UPLOAD_PATH = "/upload/"
+DOWNLOAD_PATH = "/download/"
 REFUSALS = {
-    "unknown": (404, "This upload link is not valid", "Check it was copied whole, or ask the assistant for a new one."),
-    "expired": (410, "This upload link has expired", "Ask the assistant for a new upload link."),
-    "used": (409, "This upload link was already used", "A link works once: ask the assistant for a new one."),
+    "unknown": (404, "This {} link is not valid", "Check it was copied whole, or ask the assistant for a new one."),
+    "expired": (410, "This {} link has expired", "Ask the assistant for a new link."),
+    "used": (409, "This {} link was already used", "A link works once: ask the assistant for a new one."),
 }
 MAX_NAME = 200
 PAGE_TEMPLATE = Template(resources.files("sync_mcp.server").joinpath("data/upload.html").read_text("utf-8"))
@@ -63,9 +71,10 @@ def page(title: str, message: str, *, kind: str = "note", status: int = 200, exp
     return HTMLResponse(document, status, headers=_headers(nonce))
 
 
-def refusal_page(refusal: LinkRefused) -> HTMLResponse:
+def refusal_page(refusal: LinkRefused, kind: str = "upload") -> HTMLResponse:
     status, title, fix = REFUSALS[refusal.refusal]
-    return page(title, f"Nothing was uploaded. {fix}", kind="error", status=status)
+    done = "Nothing was uploaded." if kind == "upload" else "There is nothing to download here."
+    return page(title.format(kind), f"{done} {fix}", kind="error", status=status)
 
 
 def _reply(status: int, body: dict[str, Any]) -> JSONResponse:
@@ -106,7 +115,9 @@ def add_upload_pages(server: MCPServer[Any], *, settings: Settings, links: Uploa
             status = await receive(links, settings, request.path_params["token"], _incoming(request))
         except LinkRefused as refusal:
             code, title, fix = REFUSALS[refusal.refusal]
-            return _reply(code, {"state": "refused", "message": f"{title}. Nothing was uploaded. {fix}"})
+            return _reply(
+                code, {"state": "refused", "message": f"{title.format('upload')}. Nothing was uploaded. {fix}"}
+            )
         except UploadRefused as exc:
             retry = exc.status != 502
             return _reply(exc.status, {"state": "refused", "message": exc.message, "retry": retry})
@@ -115,3 +126,43 @@ def add_upload_pages(server: MCPServer[Any], *, settings: Settings, links: Uploa
             return Response(status_code=400)
         body = status.model_dump(by_alias=True, exclude_none=True)
         return _reply(200, {**body, "message": f"Uploaded: asset {status.asset_id}. Go back to the chat."})
+
+
+def _attachment(file_name: str) -> str:
+    """`Content-Disposition` for a file name made of letters, digits, `_`, `-` and `.mp4` (output names are)."""
+    safe = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "._-") else "_" for ch in file_name)
+    return f'attachment; filename="{safe}"'
+
+
+def add_download_route(server: MCPServer[Any], *, settings: Settings, links: UploadLinks) -> None:
+    """Serve the download links of `download_output` (register before building the app)."""
+
+    @server.custom_route(DOWNLOAD_PATH + "{token}", methods=["GET"], include_in_schema=False)
+    async def download(request: Request) -> Response:
+        stack = AsyncExitStack()
+        try:
+            opened = await open_download(links, settings, request.path_params["token"], stack)
+        except LinkRefused as refusal:
+            await stack.aclose()
+            return refusal_page(refusal, "download")
+        except DownloadFailed as exc:
+            await stack.aclose()
+            return page("The video could not be fetched", exc.info.message, kind="error", status=502)
+        except (SyncAPIError, httpx.HTTPError) as exc:
+            await stack.aclose()
+            logger.warning("a download link's output could not be fetched: %s", type(exc).__name__)
+            return page("The video could not be fetched", "Try the link again shortly.", kind="error", status=502)
+
+        async def body() -> AsyncIterator[bytes]:
+            try:
+                async for chunk in opened.chunks:
+                    yield chunk
+            finally:
+                await stack.aclose()
+
+        headers = {"Content-Disposition": _attachment(opened.file_name), **_headers(secrets.token_urlsafe(8))}
+        if opened.size is not None:
+            headers["Content-Length"] = str(opened.size)
+        return StreamingResponse(
+            body(), media_type="video/mp4", headers=headers, background=BackgroundTask(stack.aclose)
+        )

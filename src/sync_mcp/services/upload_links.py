@@ -1,4 +1,5 @@
-"""Upload links: a one-time address on this server through which a user hands over a file the server cannot read.
+"""Upload links: a one-time address on this server through which a user hands over a file the server cannot read
+(and, with the same records, download links: services/download_links.py).
 
 `upload_media` without a path (over HTTP) mints a link for its caller: an `uploadId` the model follows, and a
 secret `token` (256 bits) in the URL the user opens. The link keeps what the upload needs later, when the
@@ -34,6 +35,8 @@ DEFAULT_LINK_MINUTES = 30.0
 STATUS_GRACE_SECONDS = 3600.0
 """How long an upload's state (and a used link's mark) outlives the link: the model may ask late."""
 MAX_IN_PROCESS_ENTRIES = 10_000
+DOWNLOAD = "download"
+"""The detail that makes a link a download link (its value: the generation id)."""
 
 UploadState = Literal["waiting", "receiving", "done", "failed"]
 Refusal = Literal["unknown", "expired", "used"]
@@ -151,6 +154,11 @@ def unseal(token: str, upload_id: str, sealed: str) -> str:
     return _cipher(token).decrypt(raw[:12], raw[12:], upload_id.encode("ascii")).decode("utf-8")
 
 
+def _opened(token: str, record: dict[str, Any]) -> ClaimedLink:
+    key = unseal(token, record["uploadId"], record["key"]) if record.get("key") else None
+    return ClaimedLink(upload_id=record["uploadId"], owner=record["owner"], api_key=key, details=record["details"])
+
+
 class UploadLinks:
     """Mint, check, take and follow upload links (see the module docstring)."""
 
@@ -183,13 +191,16 @@ class UploadLinks:
         await self._entries.put(self._link_key(token), json.dumps(record), lifetime + STATUS_GRACE_SECONDS)
         return MintedLink(upload_id=upload_id, token=token, expires_at=status.expires_at)
 
-    async def check(self, token: str) -> dict[str, Any]:
-        """The link's record while it may still be used; `LinkRefused` (unknown, expired, used) otherwise."""
+    async def check(self, token: str, *, download: bool = False) -> dict[str, Any]:
+        """The record of the upload link (or with `download`, the download link) while it may still be used;
+        `LinkRefused` (unknown, expired, used) otherwise."""
         text = await self._entries.get(self._link_key(token))
         if text is None:
             used = await self._entries.get(self._used_key(token))
             raise LinkRefused("used" if used is not None else "unknown")
         record: dict[str, Any] = json.loads(text)
+        if (DOWNLOAD in record["details"]) != download:
+            raise LinkRefused("unknown")
         if record["expires"] <= self.clock():
             raise LinkRefused("expired")
         return record
@@ -202,8 +213,11 @@ class UploadLinks:
             raise LinkRefused("used")
         record = json.loads(text)
         await self._entries.put(self._used_key(token), record["uploadId"], STATUS_GRACE_SECONDS)
-        key = unseal(token, record["uploadId"], record["key"]) if record.get("key") else None
-        return ClaimedLink(upload_id=record["uploadId"], owner=record["owner"], api_key=key, details=record["details"])
+        return _opened(token, record)
+
+    async def peek(self, token: str) -> ClaimedLink:
+        """The link's owner, key and details, leaving it usable (a download link works until it expires)."""
+        return _opened(token, await self.check(token, download=True))
 
     async def _put_status(self, owner: str, status: UploadStatus, ttl: float) -> None:
         value = {"owner": owner, **status.model_dump(by_alias=True, exclude_none=True)}
