@@ -24,10 +24,13 @@ from sync_mcp.api.assets import (
 from sync_mcp.api.errors import LOCAL_VALIDATION_CODE
 from sync_mcp.api.media import supported_text
 from sync_mcp.api.models import check_uuid
+from sync_mcp.api.uploads import UploadOutcome
+from sync_mcp.services.attachments import upload_attachment
 from sync_mcp.services.refusals import InputError
 from sync_mcp.services.uploading import local_media, upload_local
 
 from .arguments import require_a_change, wire_body, with_model_parameters
+from .attachments import Attached, file_params
 from .callers import caller_folders, is_remote
 from .links import UploadResult, follow_link, mint_link
 from .progress import Progress
@@ -124,12 +127,20 @@ UPLOAD_WAIT = Annotated[
 ]
 TIMEOUT_PARAMETER = inspect.Parameter("timeout", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=UPLOAD_WAIT)
 CTX_PARAMETER = inspect.Parameter("ctx", inspect.Parameter.KEYWORD_ONLY, annotation=Context)
-UPLOAD_PARAMETERS = [PATH_PARAMETER, UPLOAD_ID_PARAMETER, WAIT_PARAMETER, TIMEOUT_PARAMETER, CTX_PARAMETER]
+FILE_PARAMETER = inspect.Parameter("file", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=Attached | None)
+UPLOAD_PARAMETERS = [
+    PATH_PARAMETER,
+    FILE_PARAMETER,
+    UPLOAD_ID_PARAMETER,
+    WAIT_PARAMETER,
+    TIMEOUT_PARAMETER,
+    CTX_PARAMETER,
+]
 LINK_INSTEAD = ("file_not_found", "path_not_allowed")
 """A remote caller's path that is not on this server: the file is on their computer, so a link is offered."""
 
 
-@sync_tool(title="Upload a media file", read_only=False, destructive=False, idempotent=True)
+@sync_tool(title="Upload a media file", read_only=False, destructive=False, idempotent=True, meta=file_params("file"))
 @with_model_parameters(AssetDetails, UPLOAD_PARAMETERS)
 async def upload_media(ctx: Context[Any, Any], **arguments: Any) -> Annotated[CallToolResult, UploadResult]:
     """Upload a video, audio or image file to the media library; returns its assetId and url.
@@ -145,6 +156,11 @@ async def upload_media(ctx: Context[Any, Any], **arguments: Any) -> Annotated[Ca
             ctx, state, arguments["uploadId"], wait=arguments.get("wait", False), timeout=arguments.get("timeout")
         )
         return ok(followed)
+    if arguments.get("file"):
+        attached = await upload_attachment(
+            state.client, state.settings, arguments["file"], field="file", details=details
+        )
+        return ok(_uploaded(attached, details))
     if not arguments.get("path"):
         return ok(await mint_link(ctx, state, details.to_wire()))
     try:
@@ -154,26 +170,27 @@ async def upload_media(ctx: Context[Any, Any], **arguments: Any) -> Annotated[Ca
             raise
         why = "That file is on your computer, not on this server, so it needs an upload link. "
         return ok(await mint_link(ctx, state, details.to_wire(), why))
-    outcome = await upload_local(state.client, local, details, Progress(ctx))
+    return ok(_uploaded(await upload_local(state.client, local, details, Progress(ctx)), details))
+
+
+def _uploaded(outcome: UploadOutcome, details: AssetDetails) -> UploadResult:
     asset = outcome.asset
     next_step = _use_hint(asset)
     if outcome.reused:
-        next_step = "Already uploaded earlier: nothing was sent and the existing asset is returned. " + next_step
+        next_step = "Already uploaded earlier by this key: the existing asset is returned. " + next_step
         if details.project_id and asset.project_id != details.project_id:
             next_step += (
                 f" Note: that asset is filed under project {asset.project_id or 'none'}, not {details.project_id}."
             )
-    return ok(
-        UploadResult(
-            state="done",
-            assetId=asset.id,
-            url=asset.url,
-            type=asset.type,
-            reused=outcome.reused,
-            bytesSent=outcome.bytes_sent,
-            sha256=outcome.sha256,
-            nextStep=next_step,
-        )
+    return UploadResult(
+        state="done",
+        assetId=asset.id,
+        url=asset.url,
+        type=asset.type,
+        reused=outcome.reused,
+        bytesSent=outcome.bytes_sent,
+        sha256=outcome.sha256,
+        nextStep=next_step,
     )
 
 
