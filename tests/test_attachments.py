@@ -19,7 +19,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from sync_mcp.sandbox import SandboxServer
-from sync_mcp.services import attachments, fetch_guard
+from sync_mcp.services import fetch_guard
 
 from .conftest import data, error, sent
 from .http_support import serving
@@ -84,7 +84,6 @@ async def test_private_and_plain_http_addresses_are_refused_unvisited(
         return [ipaddress.ip_address(fake[host])] if host in fake else await real(host)
 
     monkeypatch.setattr(fetch_guard, "resolve", resolving)
-    monkeypatch.setattr(attachments, "resolve", resolving)
     private = await client.call_tool("upload_media", {"file": attached("https://files.corp.invalid/v.mp4")})
     plain = await client.call_tool(
         "lipsync", {"video": attached("http://media.example.invalid/v.mp4"), "audio": "a.wav"}

@@ -11,9 +11,6 @@ parameter needs), and the bytes stream on to Sync storage (`api.stream_uploads`)
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
 import anyio
 import httpx
 from pydantic import BaseModel, ConfigDict, Field
@@ -25,7 +22,7 @@ from sync_mcp.api.stream_uploads import upload_stream
 from sync_mcp.api.uploads import UploadOutcome
 from sync_mcp.config import Settings
 
-from .fetch_guard import FetchGuard, UnsafeURL, address_class, resolve
+from .fetch_guard import FetchGuard, TooManyRedirects, UnsafeURL, guarded_get
 from .link_uploads import Incoming, UploadRefused, checked
 from .media_sources import short_name
 from .refusals import InputError
@@ -53,32 +50,6 @@ def _refused(field: str, why: str, *, code: str = "unsafe_attachment_url") -> In
     )
 
 
-async def _check(url: httpx.URL, guard: FetchGuard) -> None:
-    """https, or http to the same non-public kind of address as the API base (a local API); then the guard."""
-    await guard.check_url(url)
-    if url.scheme == "https":
-        return
-    kinds = {address_class(a) for a in await resolve(url.host)}
-    if not kinds or "public" in kinds:
-        raise UnsafeURL("it is not https")
-
-
-@asynccontextmanager
-async def fetched(http: httpx.AsyncClient, url: httpx.URL, guard: FetchGuard) -> AsyncIterator[httpx.Response]:
-    """The final response of `url` (streaming), every hop checked before and after connecting."""
-    current = url
-    for _ in range(MAX_REDIRECTS + 1):
-        await _check(current, guard)
-        async with http.stream("GET", current, follow_redirects=False) as response:
-            guard.check_peer(response)
-            location = response.headers.get("location")
-            if not (response.is_redirect and location):
-                yield response
-                return
-            current = response.url.join(location)
-    raise UnsafeURL(f"it redirected more than {MAX_REDIRECTS} times")
-
-
 async def upload_attachment(
     client: SyncClient,
     settings: Settings,
@@ -93,12 +64,12 @@ async def upload_attachment(
         url = httpx.URL(file.download_url.strip())
     except httpx.InvalidURL:
         raise _refused(field, "download_url is not a URL") from None
-    guard = await FetchGuard.for_api_base(settings.base_url)
+    guard = await FetchGuard.for_api_base(settings.base_url, https_only=True)
     try:
         with anyio.fail_after(settings.download_timeout):
-            async with fetched(client.http, url, guard) as response:
+            async with guarded_get(client.http, url, guard, trust_first=False, max_redirects=MAX_REDIRECTS) as response:
                 return await _pass_on(client, response, file, field=field, kind=kind, details=details)
-    except UnsafeURL as exc:
+    except (UnsafeURL, TooManyRedirects) as exc:
         raise _refused(field, str(exc)) from None
     except TimeoutError:
         raise _refused(field, "it took too long", code="attachment_fetch_failed") from None

@@ -36,7 +36,7 @@ from sync_mcp.api.capabilities import TERMINAL_STATUSES
 from .context import ServiceContext
 from .disk_budget import OverBudget, Reservation, reserve
 from .failures import explain_generation_failure
-from .fetch_guard import FetchGuard, UnsafeURL
+from .fetch_guard import FetchGuard, TooManyRedirects, UnsafeURL, guarded_get
 from .folders import Folders
 from .paths import output_file
 from .progress import ProgressSink, bytes_done, percent_of, phase_message
@@ -216,29 +216,19 @@ async def _open(http: httpx.AsyncClient, url: str, gid: str, guard: FetchGuard) 
     """The response of `url`, redirects followed by hand (at most `MAX_REDIRECTS`). The URL the API handed
     out must be http(s); every redirect must pass the guard, before connecting and once connected.
     Yields the final response, still streaming."""
-    current = httpx.URL(url)
     try:
-        guard.check_scheme(current)
-        for hop in range(MAX_REDIRECTS + 1):
-            if hop:
-                await guard.check_url(current)
-            async with http.stream("GET", current, follow_redirects=False) as response:
-                if hop:
-                    guard.check_peer(response)
-                location = response.headers.get("location")
-                if not (response.is_redirect and location):
-                    yield response
-                    return
-                current = response.url.join(location)
+        async with guarded_get(http, httpx.URL(url), guard, trust_first=True, max_redirects=MAX_REDIRECTS) as response:
+            yield response
     except UnsafeURL as exc:
         raise _unsafe(gid, str(exc)) from None
-    raise _failure(
-        "output_download_failed",
-        f"The output URL of {gid} redirected more than {MAX_REDIRECTS} times; nothing was saved.",
-        "Call download_output again shortly; if it persists, quote the generation id to support.",
-        generation_id=gid,
-        retryable=True,
-    )
+    except TooManyRedirects:
+        raise _failure(
+            "output_download_failed",
+            f"The output URL of {gid} redirected more than {MAX_REDIRECTS} times; nothing was saved.",
+            "Call download_output again shortly; if it persists, quote the generation id to support.",
+            generation_id=gid,
+            retryable=True,
+        ) from None
 
 
 def _unsafe(gid: str, why: str) -> DownloadFailed:
