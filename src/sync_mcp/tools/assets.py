@@ -177,7 +177,8 @@ def _uploaded(outcome: UploadOutcome, details: AssetDetails) -> UploadResult:
     asset = outcome.asset
     next_step = _use_hint(asset)
     if outcome.reused:
-        next_step = "Already uploaded earlier by this key: the existing asset is returned. " + next_step
+        sent = "nothing was sent and " if outcome.bytes_sent == 0 else ""
+        next_step = f"Already uploaded earlier: {sent}the existing asset is returned. " + next_step
         if details.project_id and asset.project_id != details.project_id:
             next_step += (
                 f" Note: that asset is filed under project {asset.project_id or 'none'}, not {details.project_id}."
