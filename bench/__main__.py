@@ -16,6 +16,7 @@ BENCHMARKS = {
     "cold_start": "bench.cold_start",
     "call_overhead": "bench.call_overhead",
     "upload": "bench.upload",
+    "upload_link": "bench.upload_link",
     "download": "bench.download",
     "waiting": "bench.waiting",
     "active_jobs": "bench.active_jobs",
