@@ -7,6 +7,7 @@ the asset id, which `lipsync` then uses. Expired, used and other callers' links 
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -179,3 +180,16 @@ async def test_a_link_minted_on_one_replica_works_on_the_other(
     registered = assets_registered(api)
     assert len(registered) == 1 and registered[0].has_api_key
     assert_clean(redis_server, [OTHER_KEY, token])
+
+
+async def test_the_access_log_never_shows_a_link_token(
+    api: SandboxServer, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with http_server(deployment(api, tmp_path, SYNC_API_KEY=TEST_KEY)) as srv:
+        async with http_client(srv.mcp_url, mode="auto") as client:
+            link = data(await client.call_tool("upload_media", {}))
+    token = link["uploadUrl"].rsplit("/", 1)[1]
+    access = logging.getLogger("uvicorn.access")
+    with caplog.at_level(logging.INFO, logger="uvicorn.access"):
+        access.warning('%s - "%s %s HTTP/%s" %d', "127.0.0.1:5000", "PUT", f"/upload/{token}?name=a.mp4", "1.1", 200)
+    assert "/upload/[REDACTED]?name=a.mp4" in caplog.text and token not in caplog.text

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import logging
+import re
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
@@ -93,8 +94,30 @@ def _incoming(request: Request) -> Incoming:
     )
 
 
+LINK_PATHS = re.compile(r"(/(?:upload|download)/)[^/?#\s\"]+")
+
+
+class HideLinkTokens(logging.Filter):
+    """The access log names the path of each request; a link's path holds its only credential, so it is logged
+    as `/upload/[REDACTED]` (on every replica, whichever minted the link)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                LINK_PATHS.sub(r"\1[REDACTED]", arg) if isinstance(arg, str) else arg for arg in record.args
+            )
+        return True
+
+
+def hide_link_tokens() -> None:
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, HideLinkTokens) for f in access.filters):
+        access.addFilter(HideLinkTokens())
+
+
 def add_upload_pages(server: MCPServer[Any], *, settings: Settings, links: UploadLinks) -> None:
     """Serve the upload links' page and PUT on the server's HTTP app (register before building the app)."""
+    hide_link_tokens()
 
     @server.custom_route(UPLOAD_PATH + "{token}", methods=["GET"], include_in_schema=False)
     async def upload_page(request: Request) -> Response:
