@@ -30,15 +30,15 @@ from .refusals import InputError
 MAX_REDIRECTS = 5
 
 
+# A file attached in the chat, as ChatGPT passes it. (No docstring and no field descriptions: the object is
+# filled in by the host, not by the model, and every tool that takes one repeats its schema.)
 class ChatFile(BaseModel):
-    """A file attached in the chat, as ChatGPT passes it."""
-
     model_config = ConfigDict(extra="ignore")
 
-    download_url: str = Field(min_length=1, description="Where the host serves the file.")
-    file_id: str = Field(min_length=1, description="The host's id of the file.")
-    mime_type: str | None = Field(default=None, description="The file's media type, if known.")
-    file_name: str | None = Field(default=None, description="The file's name, if known.")
+    download_url: str = Field(min_length=1)
+    file_id: str = Field(min_length=1)
+    mime_type: str | None = None
+    file_name: str | None = None
 
 
 def _refused(field: str, why: str, *, code: str = "unsafe_attachment_url") -> InputError:

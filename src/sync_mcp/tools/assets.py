@@ -25,19 +25,18 @@ from sync_mcp.api.errors import LOCAL_VALIDATION_CODE
 from sync_mcp.api.media import supported_text
 from sync_mcp.api.models import check_uuid
 from sync_mcp.api.uploads import UploadOutcome
-from sync_mcp.services.attachments import upload_attachment
+from sync_mcp.services.attachments import ChatFile, upload_attachment
 from sync_mcp.services.refusals import InputError
 from sync_mcp.services.uploading import local_media, upload_local
 
 from .arguments import require_a_change, wire_body, with_model_parameters
-from .attachments import Attached, file_params
+from .attachments import MediaArgument, file_params
 from .callers import caller_folders, is_remote
 from .links import UploadResult, follow_link, mint_link
 from .progress import Progress
 from .registry import sync_tool
 from .results import ok
 from .state import tool_state
-from .wait_bound import WAIT_BOUND_MARK
 
 
 def _asset_id(value: str) -> str:
@@ -94,12 +93,11 @@ PATH_PARAMETER = inspect.Parameter(
     inspect.Parameter.KEYWORD_ONLY,
     default=None,
     annotation=Annotated[
-        str | None,
+        MediaArgument | None,
         Field(
-            min_length=1,
             description="File on this server inside the allowed folders (relative paths and ~ work): "
             + supported_text()
-            + ". Omit it (over HTTP) to get an upload link for the user's own file.",
+            + ".",
         ),
     ],
 )
@@ -107,61 +105,42 @@ UPLOAD_ID_PARAMETER = inspect.Parameter(
     "uploadId",
     inspect.Parameter.KEYWORD_ONLY,
     default=None,
-    annotation=Annotated[
-        str | None, Field(min_length=1, max_length=200, description="Follow the upload of a link made earlier.")
-    ],
+    annotation=Annotated[str | None, Field(max_length=200, description="Report this upload link's upload.")],
 )
 WAIT_PARAMETER = inspect.Parameter(
     "wait",
     inspect.Parameter.KEYWORD_ONLY,
     default=False,
-    annotation=Annotated[bool, Field(description="With uploadId: wait until the upload is done or failed.")],
+    annotation=Annotated[bool, Field(description="With uploadId: wait for the end.")],
 )
-UPLOAD_WAIT = Annotated[
-    float | None,
-    Field(
-        ge=1,
-        description="With wait: seconds to wait (default 45, or the maximum if lower); then the state returns.",
-        json_schema_extra={WAIT_BOUND_MARK: True},
-    ),
-]
-TIMEOUT_PARAMETER = inspect.Parameter("timeout", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=UPLOAD_WAIT)
 CTX_PARAMETER = inspect.Parameter("ctx", inspect.Parameter.KEYWORD_ONLY, annotation=Context)
-FILE_PARAMETER = inspect.Parameter("file", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=Attached | None)
 UPLOAD_PARAMETERS = [
     PATH_PARAMETER,
-    FILE_PARAMETER,
     UPLOAD_ID_PARAMETER,
     WAIT_PARAMETER,
-    TIMEOUT_PARAMETER,
     CTX_PARAMETER,
 ]
 LINK_INSTEAD = ("file_not_found", "path_not_allowed")
 """A remote caller's path that is not on this server: the file is on their computer, so a link is offered."""
 
 
-@sync_tool(title="Upload a media file", read_only=False, destructive=False, idempotent=True, meta=file_params("file"))
+@sync_tool(title="Upload a media file", read_only=False, destructive=False, idempotent=True, meta=file_params("path"))
 @with_model_parameters(AssetDetails, UPLOAD_PARAMETERS)
 async def upload_media(ctx: Context[Any, Any], **arguments: Any) -> Annotated[CallToolResult, UploadResult]:
     """Upload a video, audio or image file to the media library; returns its assetId and url.
 
-    With path: a file on this server. Without path (HTTP): an upload link (uploadUrl) for the user to open and
-    choose their own file; then call again with uploadId and wait=true for the assetId. Identical bytes already
-    uploaded by this key are reused (reused=true). Pass assetId to lipsync or create_generation.
+    path: a file on this server. No path (HTTP): an upload link (uploadUrl) for the user to open; then call with
+    uploadId and wait=true for the assetId. Pass assetId to lipsync.
     """
     state = tool_state(ctx)
     details = AssetDetails.model_validate(wire_body(AssetDetails, arguments))
     if arguments.get("uploadId"):
-        followed = await follow_link(
-            ctx, state, arguments["uploadId"], wait=arguments.get("wait", False), timeout=arguments.get("timeout")
-        )
-        return ok(followed)
-    if arguments.get("file"):
-        attached = await upload_attachment(
-            state.client, state.settings, arguments["file"], field="file", details=details
-        )
+        return ok(await follow_link(ctx, state, arguments["uploadId"], wait=arguments.get("wait", False)))
+    path = arguments.get("path")
+    if isinstance(path, ChatFile):
+        attached = await upload_attachment(state.client, state.settings, path, field="path", details=details)
         return ok(_uploaded(attached, details))
-    if not arguments.get("path"):
+    if path is None:
         return ok(await mint_link(ctx, state, details.to_wire()))
     try:
         local = local_media(arguments["path"], caller_folders(ctx, state.settings))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, WithJsonSchema
 
 from sync_mcp.api.media import MediaKind
 from sync_mcp.services.attachments import ChatFile, upload_attachment
@@ -18,7 +18,9 @@ Model = TypeVar("Model", bound=BaseModel)
 ATTACHABLE: dict[str, MediaKind] = {"video": "video", "image": "image", "audio": "audio"}
 """lipsync's media parameters that may be attached files, and the kind each needs."""
 
-Attached = Annotated[ChatFile, Field(description="A file attached in the chat (ChatGPT fills this in).")]
+MediaArgument = Annotated[str | ChatFile, WithJsonSchema({"type": "string"})]
+"""A media parameter: a string, or a file attached in the chat. Listed as the plain string it is for every other
+client; ChatGPT, told by `_meta["openai/fileParams"]`, fills it with its file object itself."""
 
 
 def file_params(*names: str) -> dict[str, Any]:

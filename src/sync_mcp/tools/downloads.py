@@ -27,7 +27,7 @@ FileName = Annotated[
     str | None,
     Field(
         pattern=OUTPUT_FILE_NAME.pattern,
-        description="Name of the saved file (letters, digits, _, -; .mp4 added). Default: its output_name, else id.",
+        description="File name (letters, digits, _, -). Default: output_name, else id.",
     ),
 ]
 
@@ -36,11 +36,9 @@ FileName = Annotated[
 async def download_output(
     id: GenerationIdArgument, ctx: Context[Any, Any], name: FileName = None
 ) -> Annotated[CallToolResult, DownloadResult]:
-    """Save a COMPLETED generation's video as <name>.mp4 and return where it is.
-
-    Into the server's output folder (path; an earlier file of that name is replaced), or, over HTTP for a user
-    whose computer is not the server's, as a download link (downloadUrl) to give them. Progress is reported
-    while streaming; an interrupted transfer leaves no partial file, so just call again.
+    """Save a COMPLETED generation's video as <name>.mp4 into the server's output folder (path; a file of that
+    name is replaced), or, for a remote user, return a download link (downloadUrl) to give them. Progress is
+    reported; an interrupted transfer leaves no partial file, so just call again.
     """
     try:
         state = tool_state(ctx)

@@ -98,12 +98,11 @@ def _from_status(status: UploadStatus) -> UploadResult:
     return UploadResult.model_validate({**values, "nextStep": step})
 
 
-async def follow_link(
-    ctx: Context[Any, Any], state: ToolState, upload_id: str, *, wait: bool, timeout: float | None
-) -> UploadResult:
-    """The state of the caller's upload `upload_id`; with `wait`, once it is done or failed (or time is up)."""
+async def follow_link(ctx: Context[Any, Any], state: ToolState, upload_id: str, *, wait: bool) -> UploadResult:
+    """The state of the caller's upload `upload_id`; with `wait`, once it is done or failed (or the server's
+    longest wait has passed)."""
     owner = link_owner(ctx)
-    seconds = wait_seconds(timeout, state.settings.max_wait_seconds)
+    seconds = wait_seconds(None, state.settings.max_wait_seconds)
     status = await _status(state, upload_id, owner)
     progress = Progress(ctx)
     with anyio.move_on_after(seconds if wait else 0.0):

@@ -18,7 +18,7 @@ from sync_mcp.services.folders import Folders
 from sync_mcp.services.media_sources import MediaSource, classify, label
 from sync_mcp.services.refusals import InputError
 
-from .attachments import Attached
+from .attachments import MediaArgument
 from .wait_bound import WaitTimeout
 
 PLACEHOLDER_ASSET_ID = "00000000-0000-0000-0000-000000000000"
@@ -46,14 +46,12 @@ class SpeakerSegment(BaseModel):
 class LipsyncArguments(BaseModel):
     """lipsync's parameters, declared once: the tool's and its resolver's signatures are made from these."""
 
-    video: str | Attached | None = Field(
-        default=None, description="Face video: URL, asset id, local file path, or an attached file."
+    video: MediaArgument | None = Field(default=None, description="Face video: URL, asset id, or local file path.")
+    image: MediaArgument | None = Field(
+        default=None, description="Or a still face image (sync-3): URL, asset id or path."
     )
-    image: str | Attached | None = Field(
-        default=None, description="Or a still face image (sync-3): URL, asset id, path or attached file."
-    )
-    audio: str | Attached | None = Field(
-        default=None, description="Speech to sync to: URL, asset id, local file path, or an attached file."
+    audio: MediaArgument | None = Field(
+        default=None, description="Speech to sync to: URL, asset id, or local file path."
     )
     script: str | None = Field(default=None, min_length=1, max_length=5000, description="Or text to speak.")
     voice_id: str | None = Field(default=None, min_length=1, description="Voice for script: an id from list_voices.")
