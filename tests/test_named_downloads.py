@@ -15,7 +15,8 @@ from sync_mcp.sandbox import SandboxServer
 
 from .conftest import BASIC, TEST_KEY, data, error
 from .http_support import http_client, http_server
-from .test_upload_links import OTHER_KEY, deployment, two_keys
+from .oauth_support import Browser, oauth_client, oauth_server
+from .test_upload_links import OTHER_KEY, VIDEO_BYTES, deployment, two_keys
 
 __all__ = ["two_keys"]  # fixtures
 
@@ -63,3 +64,19 @@ async def test_a_remote_user_gets_a_download_link_named_as_asked(
     assert again.status_code == 200, "a download link works until it expires"
     assert wrong.status_code == 404 and forged.status_code == 404, "a download link uploads nothing"
     assert os.listdir(tmp_path / "outputs") == [Path(on_disk["path"]).parent.name], "the link wrote no file"
+
+
+async def test_a_signed_in_user_brings_and_takes_their_video_through_links(api: SandboxServer) -> None:
+    """An OAuth sign-in is a remote user, even on loopback: their files come and go through links, with their key."""
+    async with oauth_server(api) as srv, oauth_client(srv.mcp_url, Browser(TEST_KEY), mode="auto") as (client, _):
+        linked = data(await client.call_tool("upload_media", {"path": "talk.mp4"}))
+        async with httpx.AsyncClient(timeout=30) as http:
+            put = await http.put(linked["uploadUrl"], content=VIDEO_BYTES)
+            done = data(await client.call_tool("upload_media", {"uploadId": linked["uploadId"], "wait": True}))
+            gid = await completed(client)
+            saved = data(await client.call_tool("download_output", {"id": gid, "name": "take-home"}))
+            video = await http.get(saved["downloadUrl"])
+    assert linked["state"] == "waiting" and put.status_code == 200
+    assert done["state"] == "done" and done["type"] == "VIDEO"
+    assert video.status_code == 200 and video.headers["content-disposition"].endswith('filename="take-home.mp4"')
+    assert gid.encode() in video.content
