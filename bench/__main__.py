@@ -17,6 +17,7 @@ BENCHMARKS = {
     "call_overhead": "bench.call_overhead",
     "tracing": "bench.tracing",
     "upload": "bench.upload",
+    "upload_link": "bench.upload_link",
     "download": "bench.download",
     "waiting": "bench.waiting",
     "active_jobs": "bench.active_jobs",

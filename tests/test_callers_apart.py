@@ -50,14 +50,8 @@ def output_size(api: SandboxServer) -> Iterator[Callable[[int], None]]:
 
 def deployment(api: SandboxServer, tmp_path: Path, **env: str) -> Settings:
     """One HTTP deployment without a key of its own: every user sends theirs."""
-    return make_settings(
-        api,
-        SYNC_API_KEY="",
-        SYNC_MCP_HTTP_TOKEN=TOKEN,
-        SYNC_MCP_ALLOWED_DIRS=str(tmp_path / "media"),
-        SYNC_MCP_OUTPUT_DIR=str(tmp_path / "outputs"),
-        **env,
-    )
+    folders = {"SYNC_MCP_ALLOWED_DIRS": str(tmp_path / "media"), "SYNC_MCP_OUTPUT_DIR": str(tmp_path / "outputs")}
+    return make_settings(api, **{"SYNC_API_KEY": "", "SYNC_MCP_HTTP_TOKEN": TOKEN, **folders, **env})
 
 
 def text(item: CallToolResult | list[str]) -> str:
@@ -206,3 +200,23 @@ def test_folders_per_caller(tmp_path: Path) -> None:
     assert caller.read == ((tmp_path / "in").resolve() / "caller-abc", tmp_path / "out" / "caller-abc")
     assert caller.output == tmp_path / "out" / "caller-abc" and caller.output_root == tmp_path / "out"
     assert caller.quota == 20 * 1024**3, "20 GiB per caller by default over HTTP"
+
+
+async def test_the_operator_keeps_the_configured_folders(api: SandboxServer, two_keys: None, tmp_path: Path) -> None:
+    """The deployment's own key, no key of the request's own: the folders of SYNC_MCP_ALLOWED_DIRS and
+    SYNC_MCP_OUTPUT_DIR themselves, as over stdio. A caller with a key of its own gets a folder of its own,
+    which exists as soon as a message names it."""
+    settings = deployment(api, tmp_path, SYNC_API_KEY=TEST_KEY)
+    write(tmp_path / "media" / "talk.mp4", b"\0\0\0\x18ftypisom the operator's own talk")
+    async with http_server(settings) as srv:
+        async with http_client(srv.mcp_url, mode="auto") as operator:
+            uploaded = await operator.call_tool("upload_media", {"path": "talk.mp4"})
+            saved = data(await operator.call_tool("download_output", {"id": await completed(operator, "keynote")}))
+        async with http_client(srv.mcp_url, mode="auto", api_key=OTHER_KEY) as other:
+            refused = data(await other.call_tool("upload_media", {"path": "talk.mp4"}))
+    assert not uploaded.is_error, uploaded.content
+    assert Path(saved["path"]) == (tmp_path / "outputs" / "keynote.mp4").resolve()
+    assert refused["errorCode"] == "file_not_found" and "Did you mean" not in refused["message"]
+    own = Path(refused["fix"].split("relative to ", 1)[1].rstrip(")."))
+    assert own.parent == (tmp_path / "media").resolve() and own.name.startswith("caller-")
+    assert own.name in os.listdir(tmp_path / "media"), "the folder a message names exists"

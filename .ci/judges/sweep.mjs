@@ -226,6 +226,19 @@ async function sweep(transport, client) {
     need(state.assetId, "no assetId");
     return state.assetId;
   });
+  if (transport === "http") {
+    // A user whose file is not on the server's disk: an upload link, used with a plain PUT (as `curl -T` does).
+    await s("upload_media (upload link, PUT)", async () => {
+      const link = await success(ctx, "upload_media", {});
+      need(link.uploadUrl && link.uploadId, `no upload link: ${JSON.stringify(link)}`);
+      const bytes = Buffer.concat([Buffer.from("\0\0\0\x18ftypisom"), randomBytes(4096)]);
+      const put = await fetch(link.uploadUrl, { method: "PUT", body: bytes, headers: { "X-File-Name": "face.mp4" } });
+      need(put.ok, `PUT to the upload link: HTTP ${put.status}`);
+      const done = await success(ctx, "upload_media", { uploadId: link.uploadId, wait: true, timeout: 30 }, WAIT_MS);
+      need(done.state === "done" && done.assetId, `upload state ${done.state}`);
+      return done.assetId;
+    });
+  }
   await s("register_asset", async () => {
     const asset = await success(ctx, "register_asset", { url: `${AUDIO}?${tag}`, type: "AUDIO" });
     state.registeredId = asset.id ?? asset.assetId;

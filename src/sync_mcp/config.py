@@ -107,6 +107,8 @@ class Settings(BaseSettings):
     public_url: str | None = Field(default=None, validation_alias="SYNC_MCP_PUBLIC_URL")
     """HTTP mode: the public base URL of this server (e.g. https://mcp.example.com); with a webhook secret
     and https, creates ask the API to POST completions to `<public_url>/webhooks/sync`."""
+    upload_link_minutes: float = Field(default=30.0, gt=0, le=24 * 60, validation_alias="SYNC_MCP_UPLOAD_LINK_MINUTES")
+    """HTTP mode: how long an upload link (and a download link) stays usable."""
     webhook_secret: SecretStr | None = Field(default=None, validation_alias="SYNC_MCP_WEBHOOK_SECRET")
     """HTTP mode: the organisation's webhook signing secret (`whsec_...`); enables the webhook receiver."""
     toolsets: str | None = Field(default=None, validation_alias="SYNC_MCP_TOOLSETS")

@@ -255,6 +255,11 @@ async function save() {
     if (got?.error) {
       $("save-result").classList.add("problem");
       setText("save-result", `Not saved: ${got.error.message ?? got.error.errorCode}. ${got.error.fix ?? ""}`.trim());
+    } else if (got?.generation?.downloadUrl) {
+      // A remote user: the server handed a download link instead of writing its own disk; the host opens it.
+      const link = got.generation;
+      setText("save-result", `Download ready: ${link.fileName}, opened in your browser.`);
+      app.openLink({ url: link.downloadUrl }).catch(() => setText("save-result", `Download: ${link.downloadUrl}`));
     } else {
       const saved = got?.generation ?? {};
       const size = Number(saved.sizeBytes);

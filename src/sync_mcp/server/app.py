@@ -36,6 +36,7 @@ from sync_mcp.logs import redact
 from sync_mcp.sdk_internals import lowlevel_server
 from sync_mcp.services.deliveries import Deliveries
 from sync_mcp.services.draining import DRAIN
+from sync_mcp.services.upload_links import UploadLinks
 from sync_mcp.tools import ToolState
 from sync_mcp.tools.arguments import unknown_arguments
 from sync_mcp.tools.registry import add_tools
@@ -84,6 +85,8 @@ class SyncMCPServer(MCPServer[ToolState]):
     """Where the state replicas share lives: this process, or Redis (server/state_backend.py)."""
     offered: Offered | None = None
     """The toolsets offered; over HTTP, each connection's own choice among them (server/connection_toolsets.py)."""
+    upload_links: UploadLinks
+    """Upload links, shared by the tools that mint them and the page that takes their uploads."""
 
     async def run_stdio_async(self) -> None:
         """Serve stdio as the SDK does, over asyncio pipes rather than a worker thread per message."""
@@ -215,6 +218,7 @@ def _lifespan(
     offered: Offered,
     updates: GenerationUpdates,
     deliveries: Deliveries,
+    upload_links: UploadLinks,
 ) -> Callable[[MCPServer[ToolState]], AbstractAsyncContextManager[ToolState]]:
     """The server's lifespan: the shared state running, one API client (one connection pool) for every request,
     and the error catalog over it, handed to the tools as their `ToolState`."""
@@ -238,6 +242,7 @@ def _lifespan(
                 offered=offered,
                 deliveries=deliveries,
                 spend_estimates=spend_estimates,
+                upload_links=upload_links,
             )
 
     return lifespan
@@ -288,6 +293,7 @@ def build_server(
     backend = backend or state_backend(settings)
     updates = backend.updates()
     deliveries = backend.deliveries()
+    upload_links = backend.upload_links()
     tasks = GenerationTasks(store=backend.task_store())
     security = backend.request_state_security()
     if security is not None:
@@ -301,7 +307,7 @@ def build_server(
         instructions=INSTRUCTIONS + toolset_instructions(offered, connections, switch),
         website_url="https://sync.so",
         icons=[server_icon()],
-        lifespan=_lifespan(settings, backend, offered, updates, deliveries),
+        lifespan=_lifespan(settings, backend, offered, updates, deliveries, upload_links),
         log_level=settings.log_level.upper(),  # type: ignore[arg-type]
         subscriptions=updates.bus,
         extensions=[tasks, view := GenerationView(settings)],
@@ -312,6 +318,7 @@ def build_server(
     server.deliveries = deliveries
     server.backend = backend
     server.offered = offered
+    server.upload_links = upload_links
     serve_log_levels(server)
     _add_tools(server, offered, switch, settings.max_wait_seconds)
     request_scope.install(server)

@@ -11,6 +11,8 @@
 - Or OAuth (SYNC_MCP_AUTH=oauth, server/oauth/): users sign in once with their Sync API key; every MCP
   request then needs an access token, loopback included.
 - Per-request Sync API key: header `X-Sync-Api-Key` (see tools/state.py), else SYNC_API_KEY.
+- Upload links' page (`/upload/{token}`) and download links (`/download/{token}`), server/upload_pages.py: how
+  users whose computer is not the server's hand over their files and take their videos home.
 - Webhook receiver (`POST /webhooks/sync`) when SYNC_MCP_WEBHOOK_SECRET is set (server/webhooks.py).
 - Several replicas: SYNC_MCP_REDIS_URL keeps the state they share in Redis (server/state_backend.py).
 - For operators: `/healthz` and `/readyz` (server/health.py), `/metrics` with SYNC_MCP_METRICS=1
@@ -38,6 +40,7 @@ from .connection_toolsets import ConnectionToolsets, add_toolset_paths
 from .health import add_health_routes
 from .state_backend import state_backend
 from .telemetry import serve_metrics
+from .upload_pages import add_download_route, add_upload_pages
 from .webhooks import add_webhook_receiver
 
 logger = logging.getLogger(__name__)
@@ -177,6 +180,8 @@ def build_http_app(
         setup.attach(server)
     add_health_routes(server)
     serve_metrics(server, settings, token)
+    add_upload_pages(server, settings=settings, links=server.upload_links)
+    add_download_route(server, settings=settings, links=server.upload_links)
     if settings.webhook_secret is not None:
         add_webhook_receiver(
             server,

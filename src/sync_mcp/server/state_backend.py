@@ -5,7 +5,8 @@
 - `RedisBackend` (`SYNC_MCP_REDIS_URL`): every replica reads and writes one Redis (backend/redis_store.py), so
   any replica answers any request: task handles (server/shared_tasks.py), generation sightings and
   subscription fan-out on both protocol eras (tools/updates.py), verified webhook deliveries
-  (services/shared_deliveries.py), OAuth sign-ins (oauth/redis_store.py), spend estimates
+  (services/shared_deliveries.py), OAuth sign-ins (oauth/redis_store.py), upload links
+  (services/upload_links.py: minted on one replica, used on another), spend estimates
   (tools/spend_memory.py), and the key that seals multi-round-trip request state (`SharedRequestStateCodec`),
   so a confirmation asked on one replica may be answered on another.
 
@@ -36,6 +37,7 @@ from sync_mcp.config import Settings
 from sync_mcp.logs import redactor
 from sync_mcp.services.deliveries import Deliveries, DeliveryBoard
 from sync_mcp.services.shared_deliveries import SharedDeliveryBoard
+from sync_mcp.services.upload_links import InProcessEntries, UploadLinks
 from sync_mcp.tools.spend_memory import InProcessSpendMemory, SharedSpendMemory, SpendMemory
 from sync_mcp.tools.updates import GenerationUpdates
 
@@ -69,6 +71,9 @@ class StateBackend:
 
     def spend_memory(self) -> SpendMemory:
         return InProcessSpendMemory()
+
+    def upload_links(self) -> UploadLinks:
+        return UploadLinks(InProcessEntries())
 
     def oauth_store(self) -> OAuthStore | None:
         """None: the OAuth setup keeps its own in-process store."""
@@ -118,6 +123,9 @@ class RedisBackend(StateBackend):
 
     def spend_memory(self) -> SpendMemory:
         return SharedSpendMemory(self.store)
+
+    def upload_links(self) -> UploadLinks:
+        return UploadLinks(self.store)
 
     def oauth_store(self) -> OAuthStore | None:
         from .oauth.redis_store import RedisOAuthStore

@@ -30,14 +30,14 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
 from sync_mcp import telemetry
-from sync_mcp.api import ErrorInfo, Generation, SyncAPIError
+from sync_mcp.api import ErrorInfo, Generation, SyncAPIError, SyncClient
 from sync_mcp.api import generations as api
 from sync_mcp.api.capabilities import TERMINAL_STATUSES
 
 from .context import ServiceContext
 from .disk_budget import OverBudget, Reservation, reserve
 from .failures import explain_generation_failure
-from .fetch_guard import FetchGuard, UnsafeURL
+from .fetch_guard import FetchGuard, TooManyRedirects, UnsafeURL, guarded_get
 from .folders import Folders
 from .paths import output_file
 from .progress import ProgressSink, bytes_done, percent_of, phase_message
@@ -57,11 +57,17 @@ class DownloadResult(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
     id: str = Field(description="Generation id.")
-    path: str = Field(description="Absolute path of the saved video on the server's machine.")
+    path: str | None = Field(default=None, description="Absolute path of the saved video on the server's machine.")
     file_name: str = Field(alias="fileName")
-    size_bytes: int = Field(alias="sizeBytes")
-    source: Literal["download endpoint", "outputUrl"] = Field(description="Where the URL came from.")
-    replaced: bool = Field(description="True when an earlier file of the same name was replaced.")
+    size_bytes: int | None = Field(default=None, alias="sizeBytes")
+    source: Literal["download endpoint", "outputUrl"] | None = Field(
+        default=None, description="Where the URL came from."
+    )
+    replaced: bool | None = Field(default=None, description="True when an earlier file of the same name was replaced.")
+    download_url: str | None = Field(
+        default=None, alias="downloadUrl", description="Give this link to the user: it saves the video as fileName."
+    )
+    expires_at: str | None = Field(default=None, alias="expiresAt", description="The download link works until then.")
 
 
 class DownloadFailed(Exception):
@@ -106,11 +112,12 @@ async def _not_ready(state: ServiceContext, generation: Generation) -> DownloadF
     )
 
 
-async def _output_url(
-    state: ServiceContext, generation: Generation
+async def output_url(
+    client: SyncClient, generation: Generation
 ) -> tuple[str, Literal["download endpoint", "outputUrl"]]:
+    """Where the output can be fetched: the download endpoint's URL, else the generation's `outputUrl`."""
     try:
-        return await api.get_download_url(state.client, generation.id), "download endpoint"
+        return await api.get_download_url(client, generation.id), "download endpoint"
     except SyncAPIError as exc:
         if not generation.output_url or exc.error_code == "missing_api_key":
             raise
@@ -119,14 +126,15 @@ async def _output_url(
 
 
 async def save_output(
-    state: ServiceContext, folders: Folders, progress: ProgressSink, generation_id: str
+    state: ServiceContext, folders: Folders, progress: ProgressSink, generation_id: str, name: str | None = None
 ) -> DownloadResult:
-    """Save a COMPLETED generation's output into the caller's output folder; see the module docstring."""
+    """Save a COMPLETED generation's output into the caller's output folder as `<name>.mp4` (default: its
+    outputFileName, else its id); see the module docstring."""
     generation = await api.get_generation(state.client, generation_id)
     if generation.status != "COMPLETED":
         raise await _not_ready(state, generation)
-    url, source = await _output_url(state, generation)
-    target = output_file(folders, f"{generation.output_file_name or generation.id}.mp4")
+    url, source = await output_url(state.client, generation)
+    target = output_file(folders, f"{name or generation.output_file_name or generation.id}.mp4")
     replaced = target.exists()
     guard = await FetchGuard.for_api_base(state.settings.base_url)
     with telemetry.span("download") as span:
@@ -212,29 +220,19 @@ async def _open(http: httpx.AsyncClient, url: str, gid: str, guard: FetchGuard) 
     """The response of `url`, redirects followed by hand (at most `MAX_REDIRECTS`). The URL the API handed
     out must be http(s); every redirect must pass the guard, before connecting and once connected.
     Yields the final response, still streaming."""
-    current = httpx.URL(url)
     try:
-        guard.check_scheme(current)
-        for hop in range(MAX_REDIRECTS + 1):
-            if hop:
-                await guard.check_url(current)
-            async with http.stream("GET", current, follow_redirects=False) as response:
-                if hop:
-                    guard.check_peer(response)
-                location = response.headers.get("location")
-                if not (response.is_redirect and location):
-                    yield response
-                    return
-                current = response.url.join(location)
+        async with guarded_get(http, httpx.URL(url), guard, trust_first=True, max_redirects=MAX_REDIRECTS) as response:
+            yield response
     except UnsafeURL as exc:
         raise _unsafe(gid, str(exc)) from None
-    raise _failure(
-        "output_download_failed",
-        f"The output URL of {gid} redirected more than {MAX_REDIRECTS} times; nothing was saved.",
-        "Call download_output again shortly; if it persists, quote the generation id to support.",
-        generation_id=gid,
-        retryable=True,
-    )
+    except TooManyRedirects:
+        raise _failure(
+            "output_download_failed",
+            f"The output URL of {gid} redirected more than {MAX_REDIRECTS} times; nothing was saved.",
+            "Call download_output again shortly; if it persists, quote the generation id to support.",
+            generation_id=gid,
+            retryable=True,
+        ) from None
 
 
 def _unsafe(gid: str, why: str) -> DownloadFailed:

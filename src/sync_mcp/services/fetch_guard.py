@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import urlsplit
@@ -94,10 +96,13 @@ class FetchGuard:
     """The rule for one download: which kinds of non-public address the API base allows."""
 
     allowed: frozenset[AddressClass]
+    https_only: bool = False
+    """Files handed over by others (chat attachments): https, except to a non-public kind of address the API
+    base allows (a deployment against a local API)."""
 
     @classmethod
-    async def for_api_base(cls, base_url: str) -> FetchGuard:
-        return cls(frozenset({"public"}) | await api_base_classes(base_url))
+    async def for_api_base(cls, base_url: str, *, https_only: bool = False) -> FetchGuard:
+        return cls(frozenset({"public"}) | await api_base_classes(base_url), https_only)
 
     def _check(self, address: IPAddress) -> None:
         kind = address_class(address)
@@ -122,6 +127,9 @@ class FetchGuard:
             raise UnsafeURL("its host name does not resolve here, so where the proxy would take it cannot be checked")
         for address in addresses:
             self._check(address)
+        public = not addresses or "public" in map(address_class, addresses)
+        if self.https_only and url.scheme != "https" and public:
+            raise UnsafeURL("it is not https")
 
     def check_peer(self, response: httpx.Response) -> None:
         """After connecting: the address actually connected to (when the transport tells, and no proxy is used)."""
@@ -138,3 +146,31 @@ class FetchGuard:
         address = _literal(str(peer[0])) if isinstance(peer, tuple) and peer else None
         if address is not None:
             self._check(address)
+
+
+class TooManyRedirects(Exception):
+    """More redirects than a download follows."""
+
+
+@asynccontextmanager
+async def guarded_get(
+    http: httpx.AsyncClient, url: httpx.URL, guard: FetchGuard, *, trust_first: bool, max_redirects: int
+) -> AsyncIterator[httpx.Response]:
+    """The final response of `url` (still streaming), redirects followed by hand, each hop checked by `guard`
+    before connecting and once connected; the first hop only for its scheme when `trust_first` (a URL the API
+    handed out). Raises `UnsafeURL` or `TooManyRedirects`."""
+    current = url
+    guard.check_scheme(current)
+    for hop in range(max_redirects + 1):
+        checked = hop > 0 or not trust_first
+        if checked:
+            await guard.check_url(current)
+        async with http.stream("GET", current, follow_redirects=False) as response:
+            if checked:
+                guard.check_peer(response)
+            location = response.headers.get("location")
+            if not (response.is_redirect and location):
+                yield response
+                return
+            current = response.url.join(location)
+    raise TooManyRedirects(f"it redirected more than {max_redirects} times")

@@ -1,7 +1,8 @@
 """The folders a caller's local files live in: where uploads are read from and downloads are written to.
 
-Over stdio (one user) these are the configured folders: `SYNC_MCP_ALLOWED_DIRS` to read, `SYNC_MCP_OUTPUT_DIR`
-to write. Over HTTP, where one server serves many users, each caller (named by tools/callers.py) gets a
+Over stdio (one user), and for the operator of an HTTP deployment (tools/callers.py), these are the configured
+folders: `SYNC_MCP_ALLOWED_DIRS` to read, `SYNC_MCP_OUTPUT_DIR` to write. Over HTTP, where one server serves many
+users, every other caller (named by tools/callers.py) gets a
 folder of its own under each of them: `<allowed dir>/<caller>/` to read from, `<output dir>/<caller>/` to write
 to (and to read back, so a saved video can be the input of the next job). A caller never reads, writes,
 lists or hears the name of anything outside its own folders, so one user's files never reach another.
@@ -33,6 +34,15 @@ class Folders:
     @property
     def per_caller(self) -> bool:
         return self.caller is not None
+
+    def create(self) -> None:
+        """Make the caller's own folders (they are named in messages, so they must exist); best effort: a folder
+        that cannot be made is reported by the read or write that needs it."""
+        for folder in (*self.read, self.output):
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError:
+                continue
 
     def shown(self) -> str:
         """The readable folders, as named in messages."""

@@ -24,11 +24,15 @@ from sync_mcp.api.assets import (
 from sync_mcp.api.errors import LOCAL_VALIDATION_CODE
 from sync_mcp.api.media import supported_text
 from sync_mcp.api.models import check_uuid
+from sync_mcp.api.uploads import UploadOutcome
+from sync_mcp.services.attachments import ChatFile, upload_attachment
 from sync_mcp.services.refusals import InputError
 from sync_mcp.services.uploading import local_media, upload_local
 
 from .arguments import require_a_change, wire_body, with_model_parameters
-from .callers import caller_folders
+from .attachments import MediaArgument, file_params
+from .callers import caller_folders, is_remote
+from .links import UploadResult, follow_link, mint_link
 from .progress import Progress
 from .registry import sync_tool
 from .results import ok
@@ -60,18 +64,6 @@ class AssetResult(Asset):
     next_step: str = Field(alias="nextStep", description="The call to make next.")
 
 
-class UploadResult(BaseModel):
-    model_config = ConfigDict(populate_by_name=True)
-
-    asset_id: str = Field(alias="assetId", description="Pass this as assetId in a generation input.")
-    url: str | None = Field(description="Media URL of the asset.")
-    type: str = Field(description="AUDIO, VIDEO or IMAGE, from the file type.")
-    reused: bool = Field(description="True: this key already uploaded the same bytes; that asset is returned.")
-    bytes_sent: int = Field(alias="bytesSent", description="Bytes uploaded by this call (0 when reused).")
-    sha256: str = Field(description="SHA-256 of the file.")
-    next_step: str = Field(alias="nextStep", description="The call to make next.")
-
-
 class AssetListResult(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
@@ -99,47 +91,86 @@ def _described(asset: Asset) -> AssetResult:
 PATH_PARAMETER = inspect.Parameter(
     "path",
     inspect.Parameter.KEYWORD_ONLY,
+    default=None,
     annotation=Annotated[
-        str,
+        MediaArgument | None,
         Field(
-            min_length=1,
-            description="Local file inside the allowed folders (relative paths and ~ work): " + supported_text() + ".",
+            description="File on this server inside the allowed folders (relative paths and ~ work): "
+            + supported_text()
+            + ".",
         ),
     ],
 )
+UPLOAD_ID_PARAMETER = inspect.Parameter(
+    "uploadId",
+    inspect.Parameter.KEYWORD_ONLY,
+    default=None,
+    annotation=Annotated[str | None, Field(max_length=200, description="Report this upload link's upload.")],
+)
+WAIT_PARAMETER = inspect.Parameter(
+    "wait",
+    inspect.Parameter.KEYWORD_ONLY,
+    default=False,
+    annotation=Annotated[bool, Field(description="With uploadId: wait for the end.")],
+)
 CTX_PARAMETER = inspect.Parameter("ctx", inspect.Parameter.KEYWORD_ONLY, annotation=Context)
+UPLOAD_PARAMETERS = [
+    PATH_PARAMETER,
+    UPLOAD_ID_PARAMETER,
+    WAIT_PARAMETER,
+    CTX_PARAMETER,
+]
+LINK_INSTEAD = ("file_not_found", "path_not_allowed")
+"""A remote caller's path that is not on this server: the file is on their computer, so a link is offered."""
 
 
-@sync_tool(title="Upload a local media file", read_only=False, destructive=False, idempotent=True)
-@with_model_parameters(AssetDetails, [PATH_PARAMETER, CTX_PARAMETER])
+@sync_tool(title="Upload a media file", read_only=False, destructive=False, idempotent=True, meta=file_params("path"))
+@with_model_parameters(AssetDetails, UPLOAD_PARAMETERS)
 async def upload_media(ctx: Context[Any, Any], **arguments: Any) -> Annotated[CallToolResult, UploadResult]:
-    """Upload a local video, audio or image file to the media library; returns its assetId and url.
+    """Upload a video, audio or image file to the media library; returns its assetId and url.
 
-    Identical bytes already uploaded by this key are reused (reused=true). lipsync takes local paths itself;
-    pass assetId to create_generation inputs.
+    path: a file on this server. No path (HTTP): an upload link (uploadUrl) for the user to open; then call with
+    uploadId and wait=true for the assetId. Pass assetId to lipsync.
     """
     state = tool_state(ctx)
     details = AssetDetails.model_validate(wire_body(AssetDetails, arguments))
-    local = local_media(arguments["path"], caller_folders(ctx, state.settings))
-    outcome = await upload_local(state.client, local, details, Progress(ctx))
+    if arguments.get("uploadId"):
+        return ok(await follow_link(ctx, state, arguments["uploadId"], wait=arguments.get("wait", False)))
+    path = arguments.get("path")
+    if isinstance(path, ChatFile):
+        attached = await upload_attachment(state.client, state.settings, path, field="path", details=details)
+        return ok(_uploaded(attached, details))
+    if path is None:
+        return ok(await mint_link(ctx, state, details.to_wire()))
+    try:
+        local = local_media(arguments["path"], caller_folders(ctx, state.settings))
+    except InputError as exc:
+        if exc.info.error_code not in LINK_INSTEAD or not is_remote(ctx, state.settings):
+            raise
+        why = "That file is on your computer, not on this server, so it needs an upload link. "
+        return ok(await mint_link(ctx, state, details.to_wire(), why))
+    return ok(_uploaded(await upload_local(state.client, local, details, Progress(ctx)), details))
+
+
+def _uploaded(outcome: UploadOutcome, details: AssetDetails) -> UploadResult:
     asset = outcome.asset
     next_step = _use_hint(asset)
     if outcome.reused:
-        next_step = "Already uploaded earlier: nothing was sent and the existing asset is returned. " + next_step
+        sent = "nothing was sent and " if outcome.bytes_sent == 0 else ""
+        next_step = f"Already uploaded earlier: {sent}the existing asset is returned. " + next_step
         if details.project_id and asset.project_id != details.project_id:
             next_step += (
                 f" Note: that asset is filed under project {asset.project_id or 'none'}, not {details.project_id}."
             )
-    return ok(
-        UploadResult(
-            assetId=asset.id,
-            url=asset.url,
-            type=asset.type,
-            reused=outcome.reused,
-            bytesSent=outcome.bytes_sent,
-            sha256=outcome.sha256,
-            nextStep=next_step,
-        )
+    return UploadResult(
+        state="done",
+        assetId=asset.id,
+        url=asset.url,
+        type=asset.type,
+        reused=outcome.reused,
+        bytesSent=outcome.bytes_sent,
+        sha256=outcome.sha256,
+        nextStep=next_step,
     )
 
 

@@ -1,4 +1,5 @@
-"""`download_output`: save a finished generation's video into the caller's output folder (services/downloads.py)."""
+"""`download_output`: save a finished generation's video into the caller's output folder (services/downloads.py),
+or, for a caller whose computer is not the server's, hand them a download link (services/download_links.py)."""
 
 from __future__ import annotations
 
@@ -6,29 +7,48 @@ from typing import Annotated, Any
 
 from mcp.server.mcpserver import Context
 from mcp.types import CallToolResult
+from pydantic import Field
 
+from sync_mcp.api.models import OUTPUT_FILE_NAME
+from sync_mcp.services.download_links import mint_download
 from sync_mcp.services.downloads import DownloadFailed, DownloadResult, save_output
 
-from .callers import caller_folders
+from .callers import caller_folders, caller_id, is_remote
 from .generation_ids import GenerationIdArgument
+from .links import base_url
 from .progress import Progress
 from .registry import sync_tool
 from .results import fail, generation_link, ok
-from .state import tool_state
+from .state import caller_api_key, tool_state
+
+DOWNLOAD_PATH = "/download/"
+
+FileName = Annotated[
+    str | None,
+    Field(
+        pattern=OUTPUT_FILE_NAME.pattern,
+        description="File name (letters, digits, _, -). Default: output_name, else id.",
+    ),
+]
 
 
 @sync_tool(title="Download a generation's video", read_only=False, destructive=True, idempotent=True)
 async def download_output(
-    id: GenerationIdArgument, ctx: Context[Any, Any]
+    id: GenerationIdArgument, ctx: Context[Any, Any], name: FileName = None
 ) -> Annotated[CallToolResult, DownloadResult]:
-    """Save a COMPLETED generation's video into the server's output folder and return its path and size.
-
-    The file is named <outputFileName or id>.mp4 (an earlier file of that name is replaced). Progress is
-    reported while streaming; an interrupted transfer leaves no partial file, so just call again.
+    """Save a COMPLETED generation's video as <name>.mp4 into the server's output folder (path; a file of that
+    name is replaced), or, for a remote user, return a download link (downloadUrl) to give them. Progress is
+    reported; an interrupted transfer leaves no partial file, so just call again.
     """
     try:
         state = tool_state(ctx)
-        result = await save_output(state, caller_folders(ctx, state.settings), Progress(ctx), id)
+        if is_remote(ctx, state.settings):
+            owner = caller_id(ctx) or ""
+            link, file_name = await mint_download(state, state.upload_links, owner, caller_api_key(ctx), id, name)
+            url = f"{base_url(ctx, state)}{DOWNLOAD_PATH}{link.token}"
+            result = DownloadResult(id=id, fileName=file_name, downloadUrl=url, expiresAt=link.expires_at)
+        else:
+            result = await save_output(state, caller_folders(ctx, state.settings), Progress(ctx), id, name)
     except DownloadFailed as exc:
         return fail(exc.info)
     return ok(result, [generation_link(result.id)])

@@ -33,6 +33,7 @@ from sync_mcp.services.refusals import InputError
 from sync_mcp.services.waiting import follow_generation
 
 from .arguments import model_parameters, with_model_parameters
+from .attachments import ATTACHABLE, file_params, with_attachments
 from .callers import caller_folders
 from .generations import GenerationResult, describe, remember_start
 from .lipsync_request import LipsyncArguments, asked, create_request, read_media, renamed
@@ -82,7 +83,7 @@ async def _plan(ctx: Context[Any, Any], **arguments: Any) -> LipsyncPlan:
     state = tool_state(ctx)
     plan = LipsyncPlan(progress=Progress(ctx))
     try:
-        args = LipsyncArguments.model_validate(arguments)
+        args = await with_attachments(state, LipsyncArguments.model_validate(arguments), ATTACHABLE)
         plan.wait_seconds = wait_seconds(args.timeout, state.settings.max_wait_seconds)
         media = read_media(args, caller_folders(ctx, state.settings))
         checked = create_request(args, media)  # the body's own rules, before any upload
@@ -157,7 +158,13 @@ SPEND = inspect.Parameter(
 )
 
 
-@sync_tool(title="Lip-sync a face to audio or a script", read_only=False, destructive=False, idempotent=False)
+@sync_tool(
+    title="Lip-sync a face to audio or a script",
+    read_only=False,
+    destructive=False,
+    idempotent=False,
+    meta=file_params(*ATTACHABLE),
+)
 @with_model_parameters(LipsyncArguments, [PLAN, SPEND, CTX])
 async def lipsync(ctx: Context[Any, Any], **arguments: Any) -> Annotated[CallToolResult, LipsyncResult]:
     """Lip-sync in one call: a face (video, or image on sync-3) to audio, to a script in a voice, to several

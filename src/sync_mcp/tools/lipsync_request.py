@@ -18,6 +18,7 @@ from sync_mcp.services.folders import Folders
 from sync_mcp.services.media_sources import MediaSource, classify, label
 from sync_mcp.services.refusals import InputError
 
+from .attachments import MediaArgument
 from .wait_bound import WaitTimeout
 
 PLACEHOLDER_ASSET_ID = "00000000-0000-0000-0000-000000000000"
@@ -47,9 +48,13 @@ class SpeakerSegment(BaseModel):
 class LipsyncArguments(BaseModel):
     """lipsync's parameters, declared once: the tool's and its resolver's signatures are made from these."""
 
-    video: str | None = Field(default=None, description="Face video: URL, asset id, or local file path.")
-    image: str | None = Field(default=None, description="Or a still face image (sync-3): URL, asset id or path.")
-    audio: str | None = Field(default=None, description="Speech to sync to: URL, asset id, or local file path.")
+    video: MediaArgument | None = Field(default=None, description="Face video: URL, asset id, or local file path.")
+    image: MediaArgument | None = Field(
+        default=None, description="Or a still face image (sync-3): URL, asset id or path."
+    )
+    audio: MediaArgument | None = Field(
+        default=None, description="Speech to sync to: URL, asset id, or local file path."
+    )
     audio_start: float | None = Field(
         default=None, ge=0, description="Use only part of the audio (or script's speech): from this second..."
     )

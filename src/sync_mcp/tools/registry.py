@@ -27,10 +27,16 @@ class ToolSpec:
     name: str
     title: str
     annotations: ToolAnnotations
+    meta: dict[str, Any] | None = None
 
 
 def sync_tool(
-    *, title: str, read_only: bool, destructive: bool = False, idempotent: bool = False
+    *,
+    title: str,
+    read_only: bool,
+    destructive: bool = False,
+    idempotent: bool = False,
+    meta: dict[str, Any] | None = None,
 ) -> Callable[[ToolFn], ToolFn]:
     """Declare a tool. Its annotations say only what differs from the MCP defaults (ToolAnnotations): every
     tool reaches the outside world (`openWorldHint` defaults to true); destructive and idempotent only mean
@@ -44,7 +50,7 @@ def sync_tool(
             destructive_hint=None if read_only else destructive,
             idempotent_hint=True if idempotent and not read_only else None,
         )
-        setattr(wrapped, SPEC_ATTRIBUTE, ToolSpec(wrapped, fn.__name__, title, annotations))
+        setattr(wrapped, SPEC_ATTRIBUTE, ToolSpec(wrapped, fn.__name__, title, annotations, meta))
         return wrapped
 
     return decorate
@@ -69,5 +75,6 @@ def add_tools(mcp: MCPServer[Any], tools: Iterable[ToolFn]) -> None:
             # strips from __doc__ and older versions keep, so what models saw depended on the Python version).
             description=inspect.cleandoc(spec.fn.__doc__ or ""),
             annotations=spec.annotations,
+            meta=spec.meta,
             structured_output=True,
         )

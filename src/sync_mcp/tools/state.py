@@ -19,6 +19,7 @@ from sync_mcp.api.retries import RetryNotice
 from sync_mcp.config import Settings
 from sync_mcp.logs import redactor
 from sync_mcp.services.deliveries import Deliveries, DeliveryBoard
+from sync_mcp.services.upload_links import InProcessEntries, UploadLinks
 
 from .grants import granted_api_key
 from .notify import notify_client
@@ -42,6 +43,8 @@ class ToolState:
     """Verified webhook deliveries (HTTP mode), which end waits without polling."""
     spend_estimates: SpendMemory = field(default_factory=InProcessSpendMemory)
     """Cost estimates this server remembers for a while, by body (tools/spending.py)."""
+    upload_links: UploadLinks = field(default_factory=lambda: UploadLinks(InProcessEntries()))
+    """Upload links (HTTP mode): minted by upload_media, used through the page server/upload_pages.py serves."""
     started_by: dict[str, str] = field(default_factory=dict)
     """Which tool started a recent generation, by id, so later advice names it (tools/generations.py)."""
 
