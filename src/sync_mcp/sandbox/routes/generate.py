@@ -29,6 +29,7 @@ from sync_mcp.api.models import CreateGenerationRequest
 
 from ..asset_store import owner_of
 from ..config import SandboxConfig
+from ..dialogue_store import preview_ready
 from ..generation_form import read_generation_form
 from ..http import (
     VALIDATION_CODE,
@@ -108,6 +109,14 @@ def accept_create(
             422,
             "dialogue_edit_retime_required",
             "Dialogue editing is not enabled for this organization.",
+            field="dialogueEdit",
+        )
+    if "dialogueEdit" in raw and not preview_ready(state, raw["dialogueEdit"]):
+        # Create Generation: a preview that does not exist or cannot be rendered is 422 dialogue_edit_not_found.
+        raise fail(
+            422,
+            "dialogue_edit_not_found",
+            "dialogueEdit must name a finished dialogue-edit preview ({\"id\": ...}).",
             field="dialogueEdit",
         )
 
