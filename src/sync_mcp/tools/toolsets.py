@@ -83,6 +83,12 @@ def _usage() -> tuple[ToolFn, ...]:
     return (usage.get_usage, usage.count_generations, usage.check_api)
 
 
+def _dialogue() -> tuple[ToolFn, ...]:
+    from . import dialogue
+
+    return (dialogue.transcribe,)
+
+
 TOOLSETS: tuple[Toolset, ...] = (
     Toolset(
         "core",
@@ -105,6 +111,12 @@ TOOLSETS: tuple[Toolset, ...] = (
         "batch",
         "many generations from one JSONL file of requests: create a batch, follow it, list batches",
         _batch,
+    ),
+    Toolset(
+        "dialogue",
+        "what a video says (transcript, word times, SRT/VTT subtitles) and changing it: edit the spoken words in "
+        "the speaker's own voice, preview, then lip-sync",
+        _dialogue,
     ),
     Toolset(
         "usage",

@@ -1,0 +1,67 @@
+"""The dialogue workflow through a real MCP client against the sandbox: transcripts and subtitles, and changing
+what a video says (preview first, the billed video only after the user's go-ahead)."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import anyio
+import pytest
+import srt
+import webvtt
+from mcp import Client
+
+from sync_mcp.sandbox import SandboxServer
+from sync_mcp.server import build_server
+
+from .conftest import VIDEO, data, error, make_settings, sent
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_transcribe_returns_words_with_ids_times_and_the_speaker(client: Client, api: SandboxServer) -> None:
+    result = data(await client.call_tool("transcribe", {"video": VIDEO}))
+    assert result["status"] == "COMPLETED"
+    assert "meeting is on Tuesday at ten" in result["text"]
+    words = [w for s in result["transcript"]["segments"] for w in s["words"]]
+    assert all(w["id"] and w["endMs"] > w["startMs"] for w in words)
+    assert result["speakerCount"] == 1 and result["speakers"] == ["speaker_0"]
+    assert [r.body for r in sent(api, "/v2/transcriptions") if r.method == "POST"] == [{"sourceVideoUrl": VIDEO}]
+
+
+async def test_a_wait_that_runs_out_returns_the_id_and_the_same_tool_continues(
+    client: Client, api: SandboxServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(api.config, "processing_seconds", 3.0)
+    first = data(await client.call_tool("transcribe", {"video": VIDEO, "timeout": 1}))
+    assert first["status"] in ("PENDING", "PROCESSING") and f"transcription_id={first['id']}" in first["nextStep"]
+    monkeypatch.setattr(api.config, "processing_seconds", 0.0)
+    again = data(await client.call_tool("transcribe", {"transcription_id": first["id"]}))
+    assert again["id"] == first["id"] and again["status"] == "COMPLETED"
+    assert len([r for r in sent(api, "/v2/transcriptions") if r.method == "POST"]) == 1
+
+
+@pytest.mark.parametrize("form", ["srt", "vtt"])
+async def test_subtitles_parse_with_a_standard_parser_and_never_overlap(
+    api: SandboxServer, tmp_path: Path, form: str
+) -> None:
+    settings = make_settings(api, SYNC_MCP_OUTPUT_DIR=str(tmp_path))
+    async with Client(build_server(settings)) as c:
+        result = data(await c.call_tool("transcribe", {"video": VIDEO, "format": form}))
+    text = await anyio.Path(result["subtitlePath"]).read_text(encoding="utf-8")
+    if form == "srt":
+        cues = [(c.start.total_seconds(), c.end.total_seconds(), c.content) for c in srt.parse(text)]
+    else:
+        cues = [(c.start_in_seconds, c.end_in_seconds, c.text) for c in webvtt.from_string(text)]
+    assert len(cues) >= 2
+    assert " ".join(t.replace("\n", " ") for _, _, t in cues) == result["text"]
+    assert all(start < end for start, end, _ in cues)
+    assert all(a[1] <= b[0] for a, b in itertools.pairwise(cues))
+    assert all(len(line) <= 42 for _, _, t in cues for line in t.split("\n"))
+
+
+async def test_transcribe_wants_exactly_one_source(client: Client, api: SandboxServer) -> None:
+    refused = error(await client.call_tool("transcribe", {"video": VIDEO, "audio": VIDEO}))
+    assert refused["errorCode"] == "generation_input_validation_failed"
+    assert sent(api) == []
