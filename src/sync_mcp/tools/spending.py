@@ -140,7 +140,7 @@ async def estimate_spend(ctx: Context[Any, Any], state: ToolState, request: Crea
 # ----------------------------------------------------------------------------------------------- consent
 
 
-def _can_elicit(ctx: Context[Any, Any]) -> bool:
+def can_elicit(ctx: Context[Any, Any]) -> bool:
     capabilities = ctx.client_capabilities
     elicitation = capabilities.elicitation if capabilities is not None else None
     # A bare `elicitation: {}` means form support; url-only does not (as the SDK's own check reads it).
@@ -167,7 +167,7 @@ async def spend_question(
     if request is None:
         return None
     cap, threshold = state.settings.max_cost_usd, state.settings.confirm_above_usd
-    can_ask = threshold is not None and _can_elicit(ctx)
+    can_ask = threshold is not None and can_elicit(ctx)
     if cap is None and not can_ask:
         return None
     estimate = await estimate_spend(ctx, state, request)

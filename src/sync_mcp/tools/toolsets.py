@@ -84,9 +84,9 @@ def _usage() -> tuple[ToolFn, ...]:
 
 
 def _dialogue() -> tuple[ToolFn, ...]:
-    from . import dialogue
+    from . import dialogue, dialogue_edit
 
-    return (dialogue.transcribe,)
+    return (dialogue.transcribe, dialogue_edit.edit_dialogue)
 
 
 TOOLSETS: tuple[Toolset, ...] = (
