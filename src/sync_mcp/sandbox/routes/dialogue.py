@@ -8,9 +8,9 @@ organisation without the rollout (`SandboxConfig.dialogue_edit_enabled`) with 42
 and edits that cannot be applied to the transcript with a 400 before any job exists; otherwise 201 with a job
 that ends COMPLETED, COMPLETED_PARTIAL or FAILED (scripted by the source URL), carrying `previewAudioUrl`
 (a silent WAV of the preview's length, served at `/files/dialogue/{id}.wav`), `resultTranscript` and
-`resultSlots`. [INF] The docs name no errorCode for the 400 nor for an unknown job id (404 without one, as for
-unknown TTS jobs); a source with several speakers is refused as `dialogue_edit_unsupported` (the docs: "a
-dialogue edit of that source is unsupported").
+`resultSlots`. [INF] The docs name no errorCode for the 400 nor for an unknown job id (`known_job`); a source
+with several speakers is refused as `dialogue_edit_unsupported` (the docs: "a dialogue edit of that source is
+unsupported").
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ from ..http import (
     fail,
     json_body,
     json_object,
+    known_job,
     public_base_url,
     require_auth,
     sandbox_config,
@@ -88,10 +89,8 @@ async def create_transcription(request: Request) -> JSONResponse:
 
 async def get_transcription(request: Request) -> JSONResponse:
     require_auth(request)
-    record = dialogue_store(sandbox_state(request)).transcriptions.get(request.path_params["id"])
-    if record is None:
-        raise fail(404, None, f"Transcription {request.path_params['id']} not found.", field="id")
-    return JSONResponse(_transcription_json(request, record))
+    found = dialogue_store(sandbox_state(request)).transcriptions.get(request.path_params["id"])
+    return JSONResponse(_transcription_json(request, known_job(found, "Transcription", request)))
 
 
 # ----------------------------------------------------------------------------------------------- edits
@@ -205,10 +204,8 @@ def _edit_json(request: Request, record: DialogueEditRecord) -> dict[str, Any]:
 
 async def get_dialogue_edit(request: Request) -> JSONResponse:
     require_auth(request)
-    record = dialogue_store(sandbox_state(request)).edits.get(request.path_params["id"])
-    if record is None:
-        raise fail(404, None, f"Dialogue edit {request.path_params['id']} not found.", field="id")
-    return JSONResponse(_edit_json(request, record))
+    found = dialogue_store(sandbox_state(request)).edits.get(request.path_params["id"])
+    return JSONResponse(_edit_json(request, known_job(found, "Dialogue edit", request)))
 
 
 async def get_preview_audio(request: Request) -> Response:
