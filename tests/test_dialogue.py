@@ -65,3 +65,15 @@ async def test_transcribe_wants_exactly_one_source(client: Client, api: SandboxS
     refused = error(await client.call_tool("transcribe", {"video": VIDEO, "audio": VIDEO}))
     assert refused["errorCode"] == "generation_input_validation_failed"
     assert sent(api) == []
+
+
+async def test_a_local_file_is_uploaded_and_transcribed_from_its_hosted_url(api: SandboxServer, tmp_path: Path) -> None:
+    clip = tmp_path / "talk.mp4"
+    await anyio.Path(clip).write_bytes(b"\x00\x00\x00\x18ftypmp42" + bytes(4000))
+    settings = make_settings(api, SYNC_MCP_ALLOWED_DIRS=str(tmp_path), SYNC_MCP_OUTPUT_DIR=str(tmp_path / "out"))
+    async with Client(build_server(settings)) as c:
+        result = data(await c.call_tool("transcribe", {"video": str(clip)}))
+    assert result["status"] == "COMPLETED"
+    (started,) = [r for r in sent(api, "/v2/transcriptions") if r.method == "POST"]
+    assert started.body["sourceVideoUrl"].startswith(api.base_url)
+    assert any(r.path == "/v2/assets" and r.method == "POST" for r in sent(api, "/v2/assets"))

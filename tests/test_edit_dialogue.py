@@ -94,3 +94,11 @@ async def test_an_organisation_without_the_rollout_gets_the_apis_error_and_fix(
     refused = error(await client.call_tool("edit_dialogue", {"video": VIDEO, "new_text": WEDNESDAY}))
     assert refused["errorCode"] == "dialogue_edit_retime_required"
     assert refused["fix"] == CATALOG["dialogue_edit_retime_required"].fix
+
+
+async def test_a_source_with_several_speakers_is_the_apis_refusal(client: Client, api: SandboxServer) -> None:
+    video = f"{VIDEO}?sandbox_speakers=2"
+    refused = error(await client.call_tool("edit_dialogue", {"video": video, "new_text": WEDNESDAY}))
+    assert refused["errorCode"] == "dialogue_edit_unsupported" and refused["httpStatus"] == 422
+    assert refused["fix"] == CATALOG["dialogue_edit_unsupported"].fix
+    assert posts(api, "/v2/generate") == []
