@@ -102,3 +102,13 @@ async def test_a_source_with_several_speakers_is_the_apis_refusal(client: Client
     assert refused["errorCode"] == "dialogue_edit_unsupported" and refused["httpStatus"] == 422
     assert refused["fix"] == CATALOG["dialogue_edit_unsupported"].fix
     assert posts(api, "/v2/generate") == []
+
+
+async def test_confirm_counts_only_for_a_preview_already_heard(client: Client, api: SandboxServer) -> None:
+    result = data(await client.call_tool("edit_dialogue", {"video": VIDEO, "new_text": WEDNESDAY, "confirm": True}))
+    assert "generationId" not in result and posts(api, "/v2/generate") == []
+    other = "https://media.example.com/in/someone-else.mp4"
+    refused = error(
+        await client.call_tool("edit_dialogue", {"video": other, "edit_id": result["editId"], "confirm": True})
+    )
+    assert refused["field"] == "edit_id" and posts(api, "/v2/generate") == []

@@ -20,11 +20,10 @@ from typing import Annotated, Any
 from mcp.server.elicitation import AcceptedElicitation
 from mcp.server.mcpserver import Context, Elicit, ElicitationResult, Resolve
 from mcp.types import CallToolResult
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
 
 from sync_mcp.api import CreateGenerationRequest, ErrorInfo, SyncAPIError, new_idempotency_key
 from sync_mcp.api import generations as generations_api
-from sync_mcp.api.capabilities import ModelId
 from sync_mcp.api.dialogue_edits import (
     PREVIEW_READY,
     DialogueEdit,
@@ -42,6 +41,7 @@ from sync_mcp.services.refusals import InputError
 
 from .arguments import model_parameters, with_model_parameters
 from .callers import caller_folders
+from .dialogue_edit_arguments import Change, DialogueEditResult, EditDialogueArguments
 from .generations import remember_start
 from .progress import Progress
 from .registry import sync_tool
@@ -49,57 +49,7 @@ from .results import fail, generation_link, ok
 from .spend_memory import SpendMemory
 from .spending import SpendConsent, SpendEstimate, can_elicit, estimate_spend, guard_spend, remembered_estimate
 from .state import ToolState, caller_api_key, tool_state
-from .wait_bound import WaitTimeout, wait_seconds
-
-
-class EditDialogueArguments(BaseModel):
-    """edit_dialogue's parameters, declared once (the tool's and its resolver's signatures are made from them)."""
-
-    video: str = Field(description="The video to change: an https URL, an asset id, or a local file path.")
-    new_text: str | None = Field(
-        default=None,
-        min_length=1,
-        description="What it should say: the transcript's sentences with your changes (words are aligned for you).",
-    )
-    edits: list[DialogueEditOperation] | None = Field(
-        default=None,
-        min_length=1,
-        description="Or explicit edits by word id: {kind: change, wordId, replacement} or {kind: remove, wordId}.",
-    )
-    transcription_id: str | None = Field(
-        default=None, description="A finished transcription of this video (transcribe); else it is transcribed."
-    )
-    edit_id: str | None = Field(default=None, description="A preview from an earlier call: make the video from it.")
-    confirm: bool = Field(
-        default=False, description="Only after the user approved the preview and price: create the (billed) video."
-    )
-    model: ModelId = Field(default="lipsync-2", description="Model of the final lip-synced video.")
-    timeout: WaitTimeout = None
-
-
-class Change(BaseModel):
-    model_config = ConfigDict(populate_by_name=True)
-
-    before: str = Field(description="What this stretch said.")
-    after: str = Field(description="What it says in the preview ('' when removed).")
-    word_ids: list[str] = Field(alias="wordIds")
-    start_ms: float = Field(alias="startMs")
-
-
-class DialogueEditResult(BaseModel):
-    model_config = ConfigDict(populate_by_name=True)
-
-    transcription_id: str | None = Field(default=None, alias="transcriptionId")
-    edit_id: str | None = Field(default=None, alias="editId", description="The preview; dialogueEdit: {id: editId}.")
-    status: str = Field(description="The preview's status (COMPLETED_PARTIAL: playable, not all applied).")
-    preview_audio_url: str | None = Field(default=None, alias="previewAudioUrl", description="Play this to the user.")
-    changes: list[Change] = Field(default_factory=list)
-    partial: str | None = Field(default=None, description="What the partial preview lacks.")
-    estimated_cost_usd: float | None = Field(default=None, alias="estimatedCostUsd", description="Final video.")
-    generation_id: str | None = Field(default=None, alias="generationId", description="The final video's job.")
-    idempotency_key: str | None = Field(default=None, alias="idempotencyKey")
-    error: JobError | None = None
-    next_step: str = Field(alias="nextStep")
+from .wait_bound import wait_seconds
 
 
 @dataclass
@@ -181,6 +131,16 @@ async def _new_preview(
     return preview
 
 
+def _same_video(preview: DialogueEdit, url: str, edit_id: str) -> None:
+    if preview.source_video_url is not None and preview.source_video_url != url:
+        raise InputError(
+            "generation_input_validation_failed",
+            f"edit_id {edit_id} is a preview of another video ({preview.source_video_url}).",
+            "Pass the video the preview was made from, or make a new preview of this video with new_text.",
+            field="edit_id",
+        )
+
+
 def _operations(raw: list[dict[str, Any]]) -> list[DialogueEditOperation]:
     """The edits a preview reports, as far as they are of the known kinds."""
     edits = []
@@ -195,7 +155,9 @@ def _operations(raw: list[dict[str, Any]]) -> list[DialogueEditOperation]:
 async def _plan(ctx: Context[Any, Any], **arguments: Any) -> DialoguePlan:
     """Transcribe, align, create and follow the preview; failures come back as values."""
     state = tool_state(ctx)
-    plan = DialoguePlan(progress=Progress(ctx, phases=2), confirm=bool(arguments.get("confirm")))
+    # confirm is a go-ahead for a preview the user has heard: it counts only together with edit_id.
+    confirm = bool(arguments.get("confirm")) and arguments.get("edit_id") is not None
+    plan = DialoguePlan(progress=Progress(ctx, phases=2), confirm=confirm)
     try:
         args = EditDialogueArguments.model_validate(arguments)
         _edit_source(args)
@@ -205,6 +167,7 @@ async def _plan(ctx: Context[Any, Any], **arguments: Any) -> DialoguePlan:
         if args.edit_id is not None:
             preview: DialogueEdit | None = await get_dialogue_edit(state.client, args.edit_id)
             assert preview is not None
+            _same_video(preview, url, args.edit_id)
             plan.words = preview.source_transcript.words() if preview.source_transcript is not None else []
             plan.edits = _operations(preview.edits)
         else:
