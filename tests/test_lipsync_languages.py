@@ -72,3 +72,16 @@ async def test_a_bad_language_in_the_list_is_refused_before_anything_is_sent(
     refused = error(await client.call_tool("lipsync", {"video": VIDEO, "target_language": ["es", "xx-nope"]}))
     assert refused["field"].startswith("target_language")
     assert creates(api) == []
+
+
+async def test_progress_runs_across_every_language(client: Client, api: SandboxServer) -> None:
+    seen: list[tuple[float, str]] = []
+
+    async def progress(value: float, total: float | None, message: str | None) -> None:
+        seen.append((value, message or ""))
+
+    await client.call_tool("lipsync", {"video": VIDEO, "target_language": THREE}, progress_callback=progress)
+    messages = " | ".join(m for _, m in seen)
+    assert all(f"create: {code} is generation" in messages for code in THREE)
+    assert "(3 of 3 done)" in messages
+    assert [v for v, _ in seen] == sorted(v for v, _ in seen)

@@ -1,12 +1,13 @@
 """Subtitles from a transcript's word times: SRT or WebVTT cues of readable length that never overlap.
 
-A cue ends at a sentence end, before a pause of `PAUSE_MS`, or when it would grow past `MAX_CHARS` characters
-(two lines of about `LINE_CHARS`) or `MAX_MS` on screen. It runs from its first word's start to its last word's
+A cue ends at a sentence end, before a pause of `PAUSE_MS`, or when it would no longer fit `MAX_LINES` lines of
+`LINE_CHARS` characters or `MAX_MS` on screen. It runs from its first word's start to its last word's
 end, cut short before the next cue starts, and lasts at least `MIN_MS` when the next cue leaves room.
 """
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass
 from typing import Literal
 
@@ -14,7 +15,7 @@ from sync_mcp.api.transcriptions import TranscriptWord
 
 SubtitleFormat = Literal["srt", "vtt"]
 LINE_CHARS = 42
-MAX_CHARS = 2 * LINE_CHARS
+MAX_LINES = 2
 MAX_MS = 6000
 PAUSE_MS = 800
 MIN_MS = 700
@@ -35,23 +36,17 @@ def _groups(words: list[TranscriptWord]) -> list[list[TranscriptWord]]:
             text = " ".join(w.text for w in [*current, word])
             ends = current[-1].text.endswith((".", "?", "!"))
             paused = word.start_ms - current[-1].end_ms >= PAUSE_MS
-            if not (ends or paused or len(text) > MAX_CHARS or word.end_ms - current[0].start_ms > MAX_MS):
+            too_long = len(_wrapped(text)) > MAX_LINES
+            if not (ends or paused or too_long or word.end_ms - current[0].start_ms > MAX_MS):
                 current.append(word)
                 continue
         groups.append([word])
     return groups
 
 
-def _lines(text: str) -> str:
-    """Two balanced lines when the text is longer than one line."""
-    if len(text) <= LINE_CHARS:
-        return text
-    middle = len(text) // 2
-    spaces = [n for n, c in enumerate(text) if c == " "]
-    if not spaces:
-        return text
-    cut = min(spaces, key=lambda n: abs(n - middle))
-    return f"{text[:cut]}\n{text[cut + 1 :]}"
+def _wrapped(text: str) -> list[str]:
+    """Lines of at most `LINE_CHARS` (a single longer word keeps a line of its own)."""
+    return textwrap.wrap(text, LINE_CHARS, break_long_words=False, break_on_hyphens=False)
 
 
 def cues(words: list[TranscriptWord]) -> list[Cue]:
@@ -64,7 +59,7 @@ def cues(words: list[TranscriptWord]) -> list[Cue]:
         end = max(int(group[-1].end_ms), start + MIN_MS)
         if next_start is not None:
             end = min(end, next_start)
-        result.append(Cue(start, max(end, start + 1), _lines(" ".join(w.text for w in group))))
+        result.append(Cue(start, max(end, start + 1), "\n".join(_wrapped(" ".join(w.text for w in group)))))
     return result
 
 
