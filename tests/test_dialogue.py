@@ -4,9 +4,12 @@ what a video says (preview first, the billed video only after the user's go-ahea
 from __future__ import annotations
 
 import itertools
+import time
 from pathlib import Path
+from typing import Any
 
 import anyio
+import httpx
 import pytest
 import srt
 import webvtt
@@ -15,7 +18,7 @@ from mcp import Client
 from sync_mcp.sandbox import SandboxServer
 from sync_mcp.server import build_server
 
-from .conftest import VIDEO, data, error, make_settings, sent
+from .conftest import TEST_KEY, VIDEO, data, error, make_settings, sent
 
 pytestmark = pytest.mark.anyio
 
@@ -77,3 +80,39 @@ async def test_a_local_file_is_uploaded_and_transcribed_from_its_hosted_url(api:
     (started,) = [r for r in sent(api, "/v2/transcriptions") if r.method == "POST"]
     assert started.body["sourceVideoUrl"].startswith(api.base_url)
     assert any(r.path == "/v2/assets" and r.method == "POST" for r in sent(api, "/v2/assets"))
+
+
+def test_the_sandbox_emulates_both_jobs_as_the_docs_describe(api: SandboxServer) -> None:
+    api.config.dialogue_edit_enabled = True
+    try:
+        headers = {"x-api-key": TEST_KEY}
+        base = api.base_url
+        started = httpx.post(f"{base}/v2/transcriptions", json={"sourceVideoUrl": VIDEO}, headers=headers)
+        assert started.status_code == 201 and started.json()["status"] == "PENDING"
+        assert started.json()["transcript"] is None
+        job = _until(lambda: httpx.get(f"{base}/v2/transcriptions/{started.json()['id']}", headers=headers).json())
+        words = [w for s in job["transcript"]["segments"] for w in s["words"]]
+        edit = {"kind": "change", "wordId": words[0]["id"], "replacement": "Hello"}
+        body = {"sourceVideoUrl": VIDEO, "transcript": job["transcript"], "edits": [edit]}
+        window = httpx.post(f"{base}/v2/dialogue-edits", json={**body, "startMs": 0}, headers=headers)
+        assert (window.status_code, window.json()["errorCode"]) == (422, "dialogue_edit_unsupported")
+        made = httpx.post(f"{base}/v2/dialogue-edits", json=body, headers=headers)
+        assert made.status_code == 201 and made.json()["previewAudioUrl"] is None
+        done = _until(lambda: httpx.get(f"{base}/v2/dialogue-edits/{made.json()['id']}", headers=headers).json())
+        assert done["status"] == "COMPLETED" and done["resultTranscript"]["segments"][0]["words"][0]["text"] == "Hello"
+        audio = httpx.get(done["previewAudioUrl"])
+        assert audio.status_code == 200 and audio.content.startswith(b"RIFF")
+        missing = httpx.get(f"{base}/v2/dialogue-edits/no-such-job", headers=headers)
+        assert missing.status_code == 404
+    finally:
+        api.config.dialogue_edit_enabled = False
+
+
+def _until(read: Any) -> dict[str, Any]:
+    """Poll a sandbox job (its timings are the session's: under a second) until it is terminal."""
+    for _ in range(100):
+        job = read()
+        if job["status"] not in ("PENDING", "PROCESSING"):
+            return dict(job)
+        time.sleep(0.05)
+    raise AssertionError(f"still {job['status']}")
