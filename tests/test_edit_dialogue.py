@@ -112,3 +112,12 @@ async def test_confirm_counts_only_for_a_preview_already_heard(client: Client, a
         await client.call_tool("edit_dialogue", {"video": other, "edit_id": result["editId"], "confirm": True})
     )
     assert refused["field"] == "edit_id" and posts(api, "/v2/generate") == []
+
+
+async def test_a_transcription_from_transcribe_is_reused(client: Client, api: SandboxServer) -> None:
+    heard = data(await client.call_tool("transcribe", {"video": VIDEO}))
+    new_text = heard["text"].replace("Tuesday", "Wednesday")
+    args = {"video": VIDEO, "transcription_id": heard["id"], "new_text": new_text}
+    result = data(await client.call_tool("edit_dialogue", args))
+    assert result["transcriptionId"] == heard["id"] and result["changes"][0]["after"] == "Wednesday"
+    assert len(posts(api, "/v2/transcriptions")) == 1
