@@ -121,3 +121,24 @@ async def test_a_transcription_from_transcribe_is_reused(client: Client, api: Sa
     result = data(await client.call_tool("edit_dialogue", args))
     assert result["transcriptionId"] == heard["id"] and result["changes"][0]["after"] == "Wednesday"
     assert len(posts(api, "/v2/transcriptions")) == 1
+
+
+async def test_a_failed_preview_says_why_and_makes_no_video(client: Client, api: SandboxServer) -> None:
+    video = f"{VIDEO}?sandbox_dialogue=fail"
+    result = data(await client.call_tool("edit_dialogue", {"video": video, "new_text": WEDNESDAY}))
+    assert result["status"] == "FAILED" and result["error"]["code"] == "EDIT_TOO_LONG"
+    assert "shorten" in result["nextStep"] and posts(api, "/v2/generate") == []
+
+
+async def test_a_preview_wait_that_runs_out_returns_its_id_and_edit_id_continues(
+    client: Client, api: SandboxServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    heard = data(await client.call_tool("transcribe", {"video": VIDEO}))
+    monkeypatch.setattr(api.config, "processing_seconds", 3.0)
+    args = {"video": VIDEO, "transcription_id": heard["id"], "new_text": WEDNESDAY, "timeout": 1}
+    first = data(await client.call_tool("edit_dialogue", args))
+    assert first["status"] in ("PENDING", "PROCESSING") and f"edit_id={first['editId']}" in first["nextStep"]
+    monkeypatch.setattr(api.config, "processing_seconds", 0.0)
+    again = data(await client.call_tool("edit_dialogue", {"video": VIDEO, "edit_id": first["editId"]}))
+    assert again["status"] == "COMPLETED" and again["changes"][0]["after"] == "Wednesday"
+    assert len(posts(api, "/v2/dialogue-edits")) == 1 and posts(api, "/v2/generate") == []

@@ -60,10 +60,30 @@ def fake_transcript(url: str) -> tuple[dict[str, Any], int]:
     return {"segments": segments}, speakers
 
 
+@dataclass(frozen=True)
+class Timeline:
+    """When a job moves on: PENDING for `pending` seconds after `created`, then PROCESSING for `processing`,
+    then its outcome (the sandbox config's timings when it was created, so a later change leaves it alone)."""
+
+    created: float
+    pending: float
+    processing: float
+
+    @staticmethod
+    def starting(state: SandboxState) -> Timeline:
+        return Timeline(state.now(), state.config.pending_seconds, state.config.processing_seconds)
+
+    def status(self, now: float, outcome: str) -> str:
+        age = now - self.created
+        if age < self.pending:
+            return "PENDING"
+        return "PROCESSING" if age < self.pending + self.processing else outcome
+
+
 @dataclass
 class TranscriptionRecord:
     id: str
-    created: float
+    timeline: Timeline
     created_at: str
     source_video_url: str | None
     source_audio_url: str | None
@@ -74,7 +94,7 @@ class TranscriptionRecord:
 @dataclass
 class DialogueEditRecord:
     id: str
-    created: float
+    timeline: Timeline
     created_at: str
     body: dict[str, Any]
     outcome: str
@@ -92,9 +112,9 @@ class DialogueStore:
         self.edits: dict[str, DialogueEditRecord] = {}
         self._lock = threading.Lock()
 
-    def add_transcription(self, now: float, video: str | None, audio: str | None) -> TranscriptionRecord:
+    def add_transcription(self, timeline: Timeline, video: str | None, audio: str | None) -> TranscriptionRecord:
         transcript, speakers = fake_transcript(video or audio or "")
-        record = TranscriptionRecord(str(uuid.uuid4()), now, iso_now(), video, audio, transcript, speakers)
+        record = TranscriptionRecord(str(uuid.uuid4()), timeline, iso_now(), video, audio, transcript, speakers)
         with self._lock:
             self.transcriptions[record.id] = record
         return record
@@ -108,16 +128,6 @@ def dialogue_store(state: SandboxState) -> DialogueStore:
     return state.store(STORE_NAME, DialogueStore)
 
 
-def edit_status(
-    record: DialogueEditRecord | TranscriptionRecord, now: float, pending: float, processing: float, outcome: str
-) -> str:
-    """PENDING, then PROCESSING, then `outcome` (the sandbox config's generation timings)."""
-    age = now - record.created
-    if age < pending:
-        return "PENDING"
-    return "PROCESSING" if age < pending + processing else outcome
-
-
 def preview_ready(state: SandboxState, dialogue_edit: Any) -> bool:
     """Whether a create's `dialogueEdit` names a finished (playable) preview of this organisation."""
     if not isinstance(dialogue_edit, dict) or not isinstance(dialogue_edit.get("id"), str):
@@ -125,6 +135,4 @@ def preview_ready(state: SandboxState, dialogue_edit: Any) -> bool:
     record = dialogue_store(state).edits.get(dialogue_edit["id"])
     if record is None:
         return False
-    config = state.config
-    status = edit_status(record, state.now(), config.pending_seconds, config.processing_seconds, record.outcome)
-    return status in ("COMPLETED", "COMPLETED_PARTIAL")
+    return record.timeline.status(state.now(), record.outcome) in ("COMPLETED", "COMPLETED_PARTIAL")

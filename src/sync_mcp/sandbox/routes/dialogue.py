@@ -31,9 +31,9 @@ from ..audio import silent_wav
 from ..dialogue_store import (
     WORD_GAP_MS,
     DialogueEditRecord,
+    Timeline,
     TranscriptionRecord,
     dialogue_store,
-    edit_status,
     fake_transcript,
     scripted,
     word_ms,
@@ -56,8 +56,7 @@ PREVIEW_NAME = re.compile(r"^(?P<id>[0-9a-f-]{36})\.wav$")
 
 
 def _status(request: Request, record: TranscriptionRecord | DialogueEditRecord, outcome: str) -> str:
-    config = sandbox_config(request)
-    return edit_status(record, sandbox_state(request).now(), config.pending_seconds, config.processing_seconds, outcome)
+    return record.timeline.status(sandbox_state(request).now(), outcome)
 
 
 def _transcription_json(request: Request, record: TranscriptionRecord) -> dict[str, Any]:
@@ -81,8 +80,9 @@ def _transcription_json(request: Request, record: TranscriptionRecord) -> dict[s
 async def create_transcription(request: Request) -> JSONResponse:
     require_auth(request)
     body = validated(TranscriptionRequest, json_object(await json_body(request)))
-    record = dialogue_store(sandbox_state(request)).add_transcription(
-        sandbox_state(request).now(), body.source_video_url, body.source_audio_url
+    state = sandbox_state(request)
+    record = dialogue_store(state).add_transcription(
+        Timeline.starting(state), body.source_video_url, body.source_audio_url
     )
     return JSONResponse(_transcription_json(request, record), 201)
 
@@ -174,7 +174,15 @@ async def create_dialogue_edit(request: Request) -> JSONResponse:
     outcome, extra = _outcome(body.source_video_url, slots)
     state = sandbox_state(request)
     record = DialogueEditRecord(
-        str(uuid.uuid4()), state.now(), iso_now(), body.to_wire(), outcome, transcript, slots, seconds, extra
+        str(uuid.uuid4()),
+        Timeline.starting(state),
+        iso_now(),
+        body.to_wire(),
+        outcome,
+        transcript,
+        slots,
+        seconds,
+        extra,
     )
     dialogue_store(state).add_edit(record)
     return JSONResponse(_edit_json(request, record), 201)
