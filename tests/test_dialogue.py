@@ -116,3 +116,13 @@ def _until(read: Any) -> dict[str, Any]:
             return dict(job)
         time.sleep(0.05)
     raise AssertionError(f"still {job['status']}")
+
+
+async def test_the_wait_reports_progress(client: Client, api: SandboxServer) -> None:
+    messages: list[str] = []
+
+    async def progress(value: float, total: float | None, message: str | None) -> None:
+        messages.append(message or "")
+
+    result = data(await client.call_tool("transcribe", {"video": VIDEO}, progress_callback=progress))
+    assert messages and messages[-1] == f"transcription {result['id']}: completed"
