@@ -2,7 +2,8 @@
 
 Starts the sandbox on a free loopback port, launches `python -m sync_mcp` as a stdio subprocess,
 and walks what a user sees: the tools, a lip-sync job followed to its video, an input refused before
-any request, and a failed job with the catalog's fix. No API key and no network needed.
+any request, a failed job with the catalog's fix, and a change to what a video says (previewed, not
+made). No API key and no network needed.
 """
 
 from __future__ import annotations
@@ -46,8 +47,11 @@ async def _session(base_url: str, api_key: str) -> None:
         done = await _lipsync_video(client)
         refused = await _refusal(client)
         failed = await _failure(client)
+        edited = await _edit_dialogue(client)
         if done["status"] != "COMPLETED" or failed["status"] != "FAILED" or not refused.is_error:
             raise RuntimeError("the demo session did not go as expected:\n" + json.dumps([done, failed], indent=2))
+        if edited.get("status") != "COMPLETED":
+            raise RuntimeError("the dialogue edit did not go as expected:\n" + json.dumps(edited, indent=2))
 
 
 async def _tools(client: Client) -> None:
@@ -106,10 +110,29 @@ async def _failure(client: Client) -> dict[str, Any]:
     return failed
 
 
+async def _edit_dialogue(client: Client) -> dict[str, Any]:
+    _say("\n6. Change what was said: enable_toolset dialogue, transcribe, then edit_dialogue (a preview only):")
+    await client.call_tool("enable_toolset", {"name": "dialogue"})
+    heard = _data(await client.call_tool("transcribe", {"video": VIDEO}))
+    _say(f"   transcript: {heard.get('text')}")
+    new_text = str(heard.get("text", "")).replace("Tuesday", "Wednesday")
+    arguments = {"video": VIDEO, "transcription_id": heard.get("id"), "new_text": new_text}
+    edited = _data(await client.call_tool("edit_dialogue", arguments))
+    for change in edited.get("changes", []):
+        _say(f"   {change['before']!r} -> {change['after']!r}")
+    _say(f"   preview: {edited.get('previewAudioUrl')} (status {edited.get('status')})")
+    _say(f"   next: {edited.get('nextStep')}")
+    return edited
+
+
 def run_demo(processing_seconds: float = 3.0) -> int:
     from sync_mcp.sandbox import SandboxConfig, SandboxServer
 
-    config = SandboxConfig(pending_seconds=min(1.0, processing_seconds / 3), processing_seconds=processing_seconds)
+    config = SandboxConfig(
+        pending_seconds=min(1.0, processing_seconds / 3),
+        processing_seconds=processing_seconds,
+        dialogue_edit_enabled=True,  # an organisation with the dialogue-edit rollout, so step 6 can show an edit
+    )
     with SandboxServer(config) as sandbox:
         _say(f"sync-mcp demo: sandbox Sync API v2 running at {sandbox.base_url} (placeholder outputs, no key).")
         try:
