@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections.abc import Awaitable, Callable
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -100,6 +101,13 @@ async def create_each(
     return created, outcomes
 
 
+def _observe(state: ToolState) -> Callable[[Generation, int, float], Awaitable[None]]:
+    async def seen(current: Generation, poll: int, elapsed: float) -> None:
+        await state.updates.observe(current)
+
+    return seen
+
+
 async def follow_each(
     state: ToolState,
     progress: Progress,
@@ -118,9 +126,13 @@ async def follow_each(
         if left <= 0:
             timed_out = True
             continue
-        current, ran_out = await follow_generation(
-            state.client, generation.id, timeout=left, deliveries=state.deliveries
-        )
+        try:
+            current, ran_out = await follow_generation(
+                state.client, generation.id, timeout=left, on_poll=_observe(state), deliveries=state.deliveries
+            )
+        except SyncAPIError:  # a failing poll ends this wait; the generation keeps running and its id is kept
+            timed_out = True
+            continue
         timed_out = timed_out or ran_out
         outcome.status, outcome.output_url = current.status, current.output_url
         created[n] = current
