@@ -10,9 +10,11 @@ from mcp import Client
 
 from sync_mcp.sandbox import SandboxServer
 from sync_mcp.sandbox.state import ScriptedFault
+from sync_mcp.server import build_server
 
-from .conftest import VIDEO, data, error, sent
+from .conftest import VIDEO, data, error, make_settings, sent
 from .test_spending import approve, connect
+from .test_tasks import TasksClient
 
 pytestmark = pytest.mark.anyio
 THREE = ["es", "fr", "de"]
@@ -85,3 +87,11 @@ async def test_progress_runs_across_every_language(client: Client, api: SandboxS
     assert all(f"create: {code} is generation" in messages for code in THREE)
     assert "(3 of 3 done)" in messages
     assert [v for v, _ in seen] == sorted(v for v, _ in seen)
+
+
+async def test_a_client_taking_tasks_still_gets_every_language_in_one_result(api: SandboxServer) -> None:
+    tasks = TasksClient()
+    async with Client(build_server(make_settings(api)), extensions=[tasks]) as client:
+        result = data(await client.call_tool("lipsync", {"video": VIDEO, "target_language": THREE}))
+    assert tasks.created == []
+    assert [o["status"] for o in result["languages"]] == ["COMPLETED"] * 3
