@@ -24,7 +24,7 @@ from .progress import Progress
 from .registry import sync_tool
 from .results import ok
 from .state import ToolState, tool_state
-from .wait_bound import WaitTimeout, wait_seconds
+from .wait_bound import JobWait, wait_seconds
 
 MediaArgument = Annotated[str | None, Field(description="An https URL, an asset id, or a local file path.")]
 
@@ -73,7 +73,7 @@ def _next(job: Transcription, timed_out: bool) -> str:
     return f"Still {job.status.lower()}: call transcribe with transcription_id={job.id} to keep waiting."
 
 
-@sync_tool(title="Transcribe a video or audio (words, times, subtitles)", read_only=False, destructive=False)
+@sync_tool(title="Transcribe speech (words, times, subtitles)", read_only=False, destructive=False)
 async def transcribe(
     ctx: Context[Any, Any],
     video: MediaArgument = None,
@@ -84,12 +84,12 @@ async def transcribe(
     format: Annotated[
         Literal["srt", "vtt"] | None, Field(description="Also write subtitles (.srt or .vtt) to the output folder.")
     ] = None,
-    timeout: WaitTimeout = None,
+    timeout: JobWait = None,
 ) -> Annotated[CallToolResult, TranscribeResult]:
-    """What is said in a video or audio: text, speakers, and every word with its id and start/end ms.
+    """What a video or audio says: text, speakers, each word with its id and start/end ms.
 
-    Starts a transcription (POST /v2/transcriptions) and waits with progress; a wait that runs out returns the
-    id: call again with transcription_id. format=srt|vtt also writes a subtitle file. Word ids feed edit_dialogue.
+    Waits with progress; if the wait runs out, call again with transcription_id. format=srt|vtt also writes
+    subtitles. Word ids feed edit_dialogue.
     """
     state = tool_state(ctx)
     _request(video, audio, transcription_id)

@@ -297,15 +297,14 @@ CONSENT = inspect.Parameter(
 )
 
 
-@sync_tool(title="Change what is said in a video (edit dialogue)", read_only=False, destructive=False)
+@sync_tool(title="Edit what a video says", read_only=False, destructive=False)
 @with_model_parameters(EditDialogueArguments, [PLAN, CONSENT, CTX])
 async def edit_dialogue(ctx: Context[Any, Any], **arguments: Any) -> Annotated[CallToolResult, DialogueEditResult]:
-    """Change spoken words in a video in the speaker's own voice ("make it say Wednesday", "cut the um").
+    """Change spoken words in a video, in the speaker's voice ("say Wednesday", "cut the um").
 
-    Pass new_text (the corrected sentences) or edits by word id. Transcribes, makes an audio preview, waits,
-    and returns previewAudioUrl, each change before/after and the final video's estimated cost. The billed video
-    is made only on the user's go-ahead: asked here when the client can, else call again with edit_id and
-    confirm=true after the user approved. A partial preview (COMPLETED_PARTIAL) says what it lacks.
+    new_text (corrected sentences) or edits by word id become an audio preview: previewAudioUrl, each change
+    and the final video's estimated cost. The billed video needs the user's go-ahead: asked here if the client
+    can, else call again with edit_id and confirm=true.
     """
     state = tool_state(ctx)
     plan: DialoguePlan = arguments["plan"]

@@ -9,7 +9,7 @@ from sync_mcp.api.capabilities import ModelId
 from sync_mcp.api.dialogue_edits import DialogueEditOperation
 from sync_mcp.api.transcriptions import JobError
 
-from .wait_bound import WaitTimeout
+from .wait_bound import JobWait
 
 
 class EditDialogueArguments(BaseModel):
@@ -19,12 +19,12 @@ class EditDialogueArguments(BaseModel):
     new_text: str | None = Field(
         default=None,
         min_length=1,
-        description="What it should say: the transcript's sentences with your changes (words are aligned for you).",
+        description="What it should say: the transcript's sentences, changed (aligned to words for you).",
     )
     edits: list[DialogueEditOperation] | None = Field(
         default=None,
         min_length=1,
-        description="Or explicit edits by word id: {kind: change, wordId, replacement} or {kind: remove, wordId}.",
+        description="Or edits by word id (ids from transcribe).",
     )
     transcription_id: str | None = Field(
         default=None, description="A finished transcription of this video (transcribe); else it is transcribed."
@@ -33,8 +33,8 @@ class EditDialogueArguments(BaseModel):
     confirm: bool = Field(
         default=False, description="With edit_id, once the user approved that preview and price: make the video."
     )
-    model: ModelId = Field(default="lipsync-2", description="Model of the final lip-synced video.")
-    timeout: WaitTimeout = None
+    model: ModelId = Field(default="lipsync-2", description="The final video's model.")
+    timeout: JobWait = None
 
 
 class Change(BaseModel):

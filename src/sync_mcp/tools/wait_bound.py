@@ -31,6 +31,18 @@ WaitTimeout = Annotated[
 ]
 
 
+JobWait = Annotated[
+    float | None,
+    Field(
+        ge=1,
+        description=f"Seconds to wait (default {DEFAULT_WAIT_SECONDS:.0f}). On expiry the job's id returns: call again "
+        "with it.",
+        json_schema_extra={WAIT_BOUND_MARK: True},
+    ),
+]
+"""`WaitTimeout` for tools that follow their own jobs (transcriptions, dialogue edits), not a generation."""
+
+
 def wait_seconds(timeout: float | None, maximum: float) -> float:
     """The wait to use for a call's `timeout`, refused (nothing sent) when it exceeds the server's maximum."""
     if timeout is None:
