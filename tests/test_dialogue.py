@@ -24,10 +24,13 @@ pytestmark = pytest.mark.anyio
 
 
 async def test_transcribe_returns_words_with_ids_times_and_the_speaker(client: Client, api: SandboxServer) -> None:
-    result = data(await client.call_tool("transcribe", {"video": VIDEO}))
+    lean = data(await client.call_tool("transcribe", {"video": VIDEO}))
+    assert all("words" not in s and s["endMs"] > s["startMs"] for s in lean["segments"])
+    result = data(await client.call_tool("transcribe", {"transcription_id": lean["id"], "words": True}))
     assert result["status"] == "COMPLETED"
     assert "meeting is on Tuesday at ten" in result["text"]
-    words = [w for s in result["transcript"]["segments"] for w in s["words"]]
+    assert " ".join(s["text"] for s in result["segments"]) == result["text"]
+    words = [w for s in result["segments"] for w in s["words"]]
     assert all(w["id"] and w["endMs"] > w["startMs"] for w in words)
     assert result["speakerCount"] == 1 and result["speakers"] == ["speaker_0"]
     assert [r.body for r in sent(api, "/v2/transcriptions") if r.method == "POST"] == [{"sourceVideoUrl": VIDEO}]

@@ -11,7 +11,7 @@ from mcp.server.mcpserver import Context
 from mcp.types import CallToolResult
 from pydantic import BaseModel, ConfigDict, Field
 
-from sync_mcp.api.transcriptions import JobError, Transcript, Transcription, TranscriptionRequest
+from sync_mcp.api.transcriptions import JobError, Transcript, Transcription, TranscriptionRequest, TranscriptWord
 from sync_mcp.services.dialogue import hosted_url
 from sync_mcp.services.dialogue import transcribe as follow_transcription
 from sync_mcp.services.media_sources import classify
@@ -29,6 +29,34 @@ from .wait_bound import JobWait, wait_seconds
 MediaArgument = Annotated[str | None, Field(description="An https URL, an asset id, or a local file path.")]
 
 
+class Segment(BaseModel):
+    """A stretch of speech as a model reads it; its words only when asked for (a long video has thousands)."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    id: str | None = None
+    speaker_id: str | None = Field(default=None, alias="speakerId")
+    start_ms: float = Field(alias="startMs")
+    end_ms: float = Field(alias="endMs")
+    text: str
+    words: list[TranscriptWord] | None = Field(default=None, description="{id, text, startMs, endMs} (words=true).")
+
+
+def _segments(transcript: Transcript, words: bool) -> list[Segment]:
+    return [
+        Segment(
+            id=s.id,
+            speakerId=s.words[0].speaker_id,
+            startMs=s.words[0].start_ms,
+            endMs=s.words[-1].end_ms,
+            text=" ".join(w.text for w in s.words),
+            words=s.words if words else None,
+        )
+        for s in transcript.segments
+        if s.words
+    ]
+
+
 class TranscribeResult(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
@@ -37,9 +65,7 @@ class TranscribeResult(BaseModel):
     text: str | None = Field(default=None, description="Everything said, in order (once COMPLETED).")
     speaker_count: int | None = Field(default=None, alias="speakerCount")
     speakers: list[str] | None = Field(default=None, description="The speaker ids the words name.")
-    transcript: Transcript | None = Field(
-        default=None, description="segments[].words[]: {id, text, startMs, endMs, speakerId}; ms from the start."
-    )
+    segments: list[Segment] | None = Field(default=None, description="Times in ms from the start of the media.")
     subtitle_path: str | None = Field(default=None, alias="subtitlePath", description="The SRT/VTT file written.")
     error: JobError | None = None
     next_step: str = Field(alias="nextStep")
@@ -84,9 +110,12 @@ async def transcribe(
     format: Annotated[
         Literal["srt", "vtt"] | None, Field(description="Also write subtitles (.srt or .vtt) to the output folder.")
     ] = None,
+    words: Annotated[
+        bool, Field(description="Also list every word with its id and times (for edit_dialogue's edits).")
+    ] = False,
     timeout: JobWait = None,
 ) -> Annotated[CallToolResult, TranscribeResult]:
-    """What a video or audio says: text, speakers, each word with its id and start/end ms.
+    """What a video or audio says: text, speakers, timed segments (words with ids and times on request).
 
     Waits with progress; if the wait runs out, call again with transcription_id. format=srt|vtt also writes
     subtitles. Word ids feed edit_dialogue.
@@ -103,14 +132,14 @@ async def transcribe(
         url = await hosted_url(state.client, source, progress)
         request = TranscriptionRequest.model_validate({"sourceVideoUrl" if kind == "video" else "sourceAudioUrl": url})
     job, timed_out = await follow_transcription(state.client, request, transcription_id, limit, progress)
-    words = job.transcript.words() if job.transcript is not None else []
+    spoken = job.transcript.words() if job.transcript is not None else []
     result = TranscribeResult(
         id=job.id,
         status=job.status,
         text=job.transcript.text() if job.transcript is not None else None,
         speakerCount=job.speaker_count,
-        speakers=sorted({w.speaker_id for w in words if w.speaker_id}) or None,
-        transcript=job.transcript,
+        speakers=sorted({w.speaker_id for w in spoken if w.speaker_id}) or None,
+        segments=_segments(job.transcript, words) if job.transcript is not None else None,
         subtitlePath=await _subtitles(state, ctx, job, format) if format and job.transcript is not None else None,
         error=job.error,
         nextStep=_next(job, timed_out),
