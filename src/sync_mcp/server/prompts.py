@@ -255,7 +255,7 @@ def _edit_dialogue(server: MCPServer[Any], offered: Offered) -> None:
         """Change spoken words in a video in the speaker's own voice: preview first, the video after approval."""
         steps = [
             *_enable_step(offered, "transcribe", "edit_dialogue"),
-            f"Call transcribe with video={json.dumps(video)} to read what is said (text, and words with ids).",
+            f"Call transcribe with video={json.dumps(video)} to read what is said (its text).",
             f"Apply this change to the transcript's text: {json.dumps(change)}. Keep every other word as it is.",
             f"Call edit_dialogue with video={json.dumps(video)}, the transcriptionId from step 2 as "
             "transcription_id, and new_text = the corrected text. It makes an audio preview in the speaker's voice.",

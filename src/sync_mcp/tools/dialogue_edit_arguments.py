@@ -24,7 +24,7 @@ class EditDialogueArguments(BaseModel):
     edits: list[DialogueEditOperation] | None = Field(
         default=None,
         min_length=1,
-        description="Or edits by word id (ids from transcribe).",
+        description="Or edits by word id (transcribe with words=true).",
     )
     transcription_id: str | None = Field(
         default=None, description="A finished transcription of this video (transcribe); else it is transcribed."
