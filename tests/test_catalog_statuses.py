@@ -31,6 +31,7 @@ DOCUMENTED: dict[str, tuple[int, str]] = {
     "dialogue_edit_retime_required": (422, "§3.1.7: 422"),
     "dialogue_edit_removal_too_large": (422, "§3.1.7: 422"),
     "dialogue_edit_not_found": (422, "§19: 422"),
+    "dialogue_edit_unsupported": (422, "§8.1: 422 partial window with an API key (dialogue-edits-api create)"),
     "rate_limit_exceeded": (429, "§11: 429 request rate"),
     "concurrency_limit_reached": (429, "§11, §14.2: 429 in-flight jobs"),
     "internal_error": (500, "§11: 500 internal_error"),

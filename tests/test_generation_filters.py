@@ -54,12 +54,16 @@ async def test_dialogue_edit_is_sent_as_given_and_refused_without_rollout(client
     assert refused.body == {**BODY, "dialogueEdit": DIALOGUE_EDIT}
 
 
-async def test_dialogue_edit_with_the_rollout(client: Client, api: SandboxServer) -> None:
+async def test_with_the_rollout_a_dialogue_edit_naming_no_preview_is_refused(
+    client: Client, api: SandboxServer
+) -> None:
+    """A real preview makes a generation (tests/test_edit_dialogue.py); anything else is the API's 422."""
     api.config.dialogue_edit_enabled = True
     try:
-        created = data(await client.call_tool("create_generation", {**BODY, "dialogueEdit": DIALOGUE_EDIT}))
+        failure = error(await client.call_tool("create_generation", {**BODY, "dialogueEdit": DIALOGUE_EDIT}))
     finally:
         api.config.dialogue_edit_enabled = False
-    assert created["status"] == "PENDING"
-    [accepted] = [r for r in sent(api, "/v2/generate") if r.method == "POST"]
-    assert accepted.body["dialogueEdit"] == DIALOGUE_EDIT
+    assert failure["errorCode"] == "dialogue_edit_not_found" and failure["httpStatus"] == 422
+    assert failure["fix"] == CATALOG["dialogue_edit_not_found"].fix
+    [refused] = [r for r in sent(api, "/v2/generate") if r.method == "POST"]
+    assert refused.body["dialogueEdit"] == DIALOGUE_EDIT

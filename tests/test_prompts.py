@@ -38,6 +38,8 @@ REFERABLE_TOOLS = {
     "download_output",
     "list_error_codes",
     "list_voices",
+    "transcribe",
+    "edit_dialogue",
 }
 
 
@@ -54,15 +56,16 @@ def named_tools(text: str) -> set[str]:
     return {word for word in re.findall(r"(?<![\w-])[a-z_]+(?![\w-])", text) if word in REFERABLE_TOOLS}
 
 
-async def test_four_prompts_with_their_arguments(client: Client) -> None:
+async def test_five_prompts_with_their_arguments(client: Client) -> None:
     prompts = {p.name: p for p in (await client.list_prompts()).prompts}
-    assert set(prompts) == {"lipsync_video", "talking_photo", "dub_video", "troubleshoot_generation"}
+    assert set(prompts) == {"lipsync_video", "talking_photo", "dub_video", "troubleshoot_generation", "edit_dialogue"}
     arguments = {name: {a.name: a.required for a in p.arguments or []} for name, p in prompts.items()}
     assert arguments == {
         "lipsync_video": {"video": True, "audio": True, "model": False},
         "talking_photo": {"image": True, "script": True, "voice_id": True},
         "dub_video": {"video": True, "target_language": True, "source_language": False, "model": False},
         "troubleshoot_generation": {"generation_id": True},
+        "edit_dialogue": {"video": True, "change": True},
     }
     assert all(p.title and p.description for p in prompts.values())
     assert all(a.description for p in prompts.values() for a in p.arguments or [])
@@ -189,3 +192,11 @@ async def test_generation_ids_complete_recent_and_failed_ones(client: Client) ->
     assert set(await complete(client, template, "generation_id", "")) == {ok_id, bad_id}
     assert await complete(client, template, "generation_id", bad_id[:8]) == [bad_id]
     assert await complete(client, prompt("troubleshoot_generation"), "generation_id", "") == [bad_id]
+
+
+async def test_edit_dialogue_prompt_previews_before_the_video(client: Client, api: SandboxServer) -> None:
+    got = await client.get_prompt("edit_dialogue", {"video": VIDEO, "change": "say Wednesday instead of Tuesday"})
+    text = text_of(got.messages[0])
+    assert text.index("transcribe") < text.index("edit_dialogue with") < text.index("confirm=true")
+    assert "approves" in text and named_tools(text) <= await tool_names(client)
+    assert sent(api) == [], "rendering a prompt costs nothing"

@@ -139,6 +139,12 @@ async def _usage_and_updates(s: Sweep) -> None:
     await s.call("get_speech_job", {"id": job["id"]})
 
 
+async def _dialogue(s: Sweep) -> None:
+    heard = await s.call("transcribe", {"video": VIDEO, "words": True})
+    new_text = heard["text"].replace("Tuesday", "Wednesday")
+    await s.call("edit_dialogue", {"video": VIDEO, "transcription_id": heard["id"], "new_text": new_text})
+
+
 async def _deletions(s: Sweep) -> None:
     await s.call("delete_generation", {"id": s.state["generation"]})
     await s.call("delete_asset", {"id": s.state["registered"]})
@@ -162,10 +168,12 @@ STEPS: list[Call] = [
     _voices_and_speech,
     _batches,
     _usage_and_updates,
+    _dialogue,
 ]
 
 
-async def test_every_result_stays_lean(api: SandboxServer, tmp_path: Path) -> None:
+async def test_every_result_stays_lean(api: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(api.config, "dialogue_edit_enabled", True)
     (tmp_path / "line.wav").write_bytes(b"RIFF" + os.urandom(4000))
     (tmp_path / "face.mp4").write_bytes(os.urandom(4000))
     settings = make_settings(api, SYNC_MCP_ALLOWED_DIRS=str(tmp_path), SYNC_MCP_OUTPUT_DIR=str(tmp_path / "out"))

@@ -1,6 +1,6 @@
 """The tool surface every model reads on every turn: all tools listed once, each described with an output
 schema, within budget: the default (core) surface's names, descriptions and input schemas within 20 KB, the whole
-`tools/list` with every toolset within 42 KB (bench/tool_surface.py says why not 40)."""
+`tools/list` with every toolset within 44 KB."""
 
 from __future__ import annotations
 
@@ -19,7 +19,8 @@ from .conftest import make_settings
 
 pytestmark = pytest.mark.anyio
 
-BUDGET_BYTES = 42 * 1024
+BUDGET_BYTES = 44 * 1024
+"""40 KB until the dialogue toolset (transcribe, edit_dialogue: about 4 KB together) joined."""
 CORE_BUDGET_BYTES = 20 * 1024
 
 

@@ -40,7 +40,7 @@ async def test_the_default_is_core_plus_the_switch(api: SandboxServer, mode: str
 
 async def test_all_offers_every_tool_and_no_switch(client: Client) -> None:
     assert await names(client) == EVERY
-    assert len(EVERY) == 34
+    assert len(EVERY) == 36
 
 
 async def test_a_single_toolset_offers_only_its_tools(api: SandboxServer) -> None:
@@ -53,7 +53,8 @@ async def test_a_single_toolset_offers_only_its_tools(api: SandboxServer) -> Non
 def test_an_unknown_toolset_is_refused_naming_the_valid_ones(api: SandboxServer) -> None:
     with pytest.raises(UnknownToolsetError) as caught:
         build_server(make_settings(api, SYNC_MCP_TOOLSETS="core,videos"))
-    assert "videos" in str(caught.value) and "core, assets, voices, projects, batch, usage, all" in str(caught.value)
+    valid = "core, assets, voices, projects, batch, dialogue, usage, all"
+    assert "videos" in str(caught.value) and valid in str(caught.value)
 
 
 def test_an_unknown_toolset_stops_the_stdio_server_at_start(api: SandboxServer) -> None:

@@ -315,6 +315,24 @@ async function sweep(transport, client) {
     return `${dub.id} ${two.id}`;
   });
 
+  // ---- dialogue: transcripts and edits (the CI sandbox has the dialogue-edit rollout: --dialogue-edit)
+  await s("transcribe", async () => {
+    const heard = await success(ctx, "transcribe", { video: VIDEO });
+    need(heard.status === "COMPLETED" && heard.text?.includes("Tuesday"), `transcript: ${short(heard.text ?? "", 80)}`);
+    state.transcriptionId = heard.id;
+    return `${heard.id} ${short(heard.text, 40)}`;
+  });
+  await s("edit_dialogue", async () => {
+    const said = await success(ctx, "transcribe", { transcription_id: state.transcriptionId });
+    const preview = await success(ctx, "edit_dialogue", {
+      video: VIDEO,
+      transcription_id: state.transcriptionId,
+      new_text: said.text.replace("Tuesday", "Wednesday"),
+    });
+    need(preview.previewAudioUrl && preview.changes?.[0]?.after === "Wednesday", `preview: ${JSON.stringify(preview.changes)}`);
+    return `${preview.editId} ${preview.status}`;
+  });
+
   // ---- voices and speech
   await s("create_speech", async () => {
     const speech = await success(ctx, "create_speech", { voiceId: state.voiceId, script: "Hello from CI." });

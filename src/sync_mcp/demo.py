@@ -3,8 +3,8 @@
 Starts the sandbox on a free loopback port, launches `python -m sync_mcp` as a stdio subprocess,
 and walks what a user sees: the tools with their whole descriptions, `lipsync` (the tool the server tells
 models to use first) followed to its video, a misspelled argument refused before any request, the two-step
-create-then-wait workflow on a job that fails with the catalog's fix, and the next steps with a real key.
-No API key and no network needed.
+create-then-wait workflow on a job that fails with the catalog's fix, a change to what a video says (previewed,
+not made), and the next steps with a real key. No API key and no network needed.
 """
 
 from __future__ import annotations
@@ -55,8 +55,11 @@ async def _session(base_url: str, api_key: str) -> None:
         done = await _lipsync(client)
         refused = await _refusal(client)
         failed = await _failure(client)
+        edited = await _edit_dialogue(client)
         if done["status"] != "COMPLETED" or failed["status"] != "FAILED" or not refused.is_error:
             raise RuntimeError("the demo session did not go as expected:\n" + json.dumps([done, failed], indent=2))
+        if edited.get("status") != "COMPLETED":
+            raise RuntimeError("the dialogue edit did not go as expected:\n" + json.dumps(edited, indent=2))
 
 
 async def _tools(client: Client) -> None:
@@ -106,10 +109,30 @@ async def _failure(client: Client) -> dict[str, Any]:
     return failed
 
 
+async def _edit_dialogue(client: Client) -> dict[str, Any]:
+    _say("\n5. Change what was said: enable_toolset dialogue, transcribe, then edit_dialogue (a preview only):")
+    await client.call_tool("enable_toolset", {"name": "dialogue"})
+    heard = _data(await client.call_tool("transcribe", {"video": VIDEO}))
+    _say(f"   transcript: {heard.get('text')}")
+    new_text = str(heard.get("text", "")).replace("Tuesday", "Wednesday")
+    arguments = {"video": VIDEO, "transcription_id": heard.get("id"), "new_text": new_text}
+    edited = _data(await client.call_tool("edit_dialogue", arguments))
+    for change in edited.get("changes", []):
+        _say(f"   {change['before']!r} -> {change['after']!r}")
+    if edited.get("previewAudioUrl"):  # not printed: a sandbox link that dies with the demo
+        _say(f"   previewAudioUrl: the edited speech to listen to before paying (status {edited.get('status')})")
+    _say(f"   next: {edited.get('nextStep')}")
+    return edited
+
+
 def run_demo(processing_seconds: float = 3.0) -> int:
     from sync_mcp.sandbox import SandboxConfig, SandboxServer
 
-    config = SandboxConfig(pending_seconds=min(1.0, processing_seconds / 3), processing_seconds=processing_seconds)
+    config = SandboxConfig(
+        pending_seconds=min(1.0, processing_seconds / 3),
+        processing_seconds=processing_seconds,
+        dialogue_edit_enabled=True,  # an organisation with the dialogue-edit rollout, so step 5 can show an edit
+    )
     with SandboxServer(config) as sandbox:
         _say(
             "sync-mcp demo: a sandbox of the Sync API v2 runs on loopback for this demo (placeholder outputs, no key)."

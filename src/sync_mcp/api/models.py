@@ -440,7 +440,7 @@ class CreateGenerationRequest(RequestModel):
                     "dubbing needs a video input (with its own speech)",
                     "Pass the video to dub as the only input item.",
                 )
-        elif not voices:
+        elif not voices and self.dialogue_edit is None:  # a dialogue edit's preview is the new speech
             raise rule_error(
                 "generation_input_validation_failed",
                 "input",

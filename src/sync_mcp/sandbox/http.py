@@ -19,6 +19,7 @@ from .errors import catalog, suggestion_for
 from .state import SandboxState
 
 M = TypeVar("M", bound=BaseModel)
+J = TypeVar("J")
 
 VALIDATION_CODE = "generation_input_validation_failed"
 
@@ -70,6 +71,14 @@ def api_error(
 def fail(status: int, error_code: str | None, message: str | list[str], **kwargs: Any) -> ErrorReply:
     """`raise fail(...)`: an `ErrorReply` carrying `api_error(...)`."""
     return ErrorReply(api_error(status, error_code, message, **kwargs))
+
+
+def known_job(record: J | None, what: str, request: Request) -> J:
+    """The job the path's `id` names, or the API's 404 for it ([INF] the reference names no errorCode for an
+    unknown job id: 404 without one, as for unknown routes)."""
+    if record is None:
+        raise fail(404, None, f"{what} {request.path_params['id']} not found.", field="id")
+    return record
 
 
 # ----------------------------------------------------------------------------------------------- context

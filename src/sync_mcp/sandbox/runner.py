@@ -163,6 +163,7 @@ def run_standalone(
     processing_seconds: float,
     *,
     concurrency_limit: int = 15,
+    dialogue_edit: bool = False,
 ) -> None:
     """Serve a sandbox in the foreground until interrupted, logging to stderr."""
     if not logging.getLogger().handlers:
@@ -174,6 +175,7 @@ def run_standalone(
         pending_seconds=pending_seconds,
         processing_seconds=processing_seconds,
         concurrency_limit=concurrency_limit,
+        dialogue_edit_enabled=dialogue_edit,
     )
     sock = _bind(host, port)
     config.public_base_url = f"http://{_url_host(host)}:{sock.getsockname()[1]}"

@@ -1,4 +1,4 @@
-"""Prompts: the four common jobs, each a message that walks the agent through the right tools in order.
+"""Prompts: the five common jobs, each a message that walks the agent through the right tools in order.
 
 The texts name only tools this server offers now (its enabled toolsets), so a prompt never sends the agent to
 a tool that is missing; when the tools a job needs are off, the prompt says how to enable them. Arguments are
@@ -96,6 +96,7 @@ def register_prompts(server: MCPServer[Any], offered: Offered) -> None:
     _talking_photo(server, offered)
     _dub_video(server, offered)
     _troubleshoot_generation(server, offered)
+    _edit_dialogue(server, offered)
 
 
 def _lipsync_video(server: MCPServer[Any], offered: Offered) -> None:
@@ -244,3 +245,25 @@ def _troubleshoot_generation(server: MCPServer[Any], offered: Offered) -> None:
             resource = TextResourceContents(uri=uri, mime_type="application/json", text=text)
             messages.append(UserMessage(EmbeddedResource(type="resource", resource=resource)))
         return messages
+
+
+def _edit_dialogue(server: MCPServer[Any], offered: Offered) -> None:
+    @server.prompt(name="edit_dialogue", title="Change what is said in a video")
+    def edit_dialogue(
+        video: MediaArg,
+        change: Annotated[str, Field(description="What to change, e.g. 'say Wednesday instead of Tuesday'.")],
+    ) -> list[Message]:
+        """Change spoken words in a video in the speaker's own voice: preview first, the video after approval."""
+        steps = [
+            *_enable_step(offered, "transcribe", "edit_dialogue"),
+            f"Call transcribe with video={json.dumps(video)} to read what is said (its text).",
+            f"Apply this change to the transcript's text: {json.dumps(change)}. Keep every other word as it is.",
+            f"Call edit_dialogue with video={json.dumps(video)}, the transcriptionId from step 2 as "
+            "transcription_id, and new_text = the corrected text. It makes an audio preview in the speaker's voice.",
+            "Show the user the changes (before/after), the previewAudioUrl and estimatedCostUsd; if the status is "
+            "COMPLETED_PARTIAL, tell them what `partial` says is missing.",
+            "Create the video only if the user approves: call edit_dialogue with the same video, edit_id and "
+            "confirm=true (when the client asked the user already, the video is being made: follow generationId "
+            "with get_generation).",
+        ]
+        return [UserMessage(_numbered("Change what is said in this video with Sync.", steps))]

@@ -122,8 +122,13 @@ TASK_TOOLS: dict[str, WantsTask] = {
     # get_generation becomes a task only when asked to wait.
     "get_generation": lambda args: _flag(args.get("wait"), False),
     # lipsync waits by default; with download=true its final result includes the saved file, which a
-    # get_generation poll cannot produce, so that call keeps the blocking path.
-    "lipsync": lambda args: _flag(args.get("wait"), True) and not _flag(args.get("download"), False),
+    # get_generation poll cannot produce, so that call keeps the blocking path; so does a dub into several
+    # languages (one task follows one generation).
+    "lipsync": lambda args: (
+        _flag(args.get("wait"), True)
+        and not _flag(args.get("download"), False)
+        and not isinstance(args.get("target_language"), list)
+    ),
 }
 
 

@@ -36,6 +36,7 @@ from .arguments import model_parameters, with_model_parameters
 from .attachments import ATTACHABLE, file_params, with_attachments
 from .callers import caller_folders
 from .generations import GenerationResult, describe, remember_start
+from .lipsync_languages import LanguageOutcome, create_each, follow_each, for_language, languages, summary
 from .lipsync_request import LipsyncArguments, asked, create_request, read_media, renamed
 from .progress import Progress
 from .registry import sync_tool
@@ -62,6 +63,9 @@ class LipsyncResult(GenerationResult):
         default=None, description="Local files: their assetId; reused=true when uploaded before (nothing sent)."
     )
     saved_path: str | None = Field(default=None, alias="savedPath", description="The saved video (download=true).")
+    languages: list[LanguageOutcome] | None = Field(
+        default=None, description="Several target languages: each one's generation id, status and outputUrl."
+    )
 
 
 @dataclass
@@ -76,6 +80,8 @@ class LipsyncPlan:
     asked: list[str] = field(default_factory=list)
     direct: list[DirectFile] | None = None
     """Local files to send with the create itself (then `request` holds placeholders for them)."""
+    dubs: list[tuple[str, CreateGenerationRequest]] = field(default_factory=list)
+    """Several target languages: each language's create body (`request` is the first's)."""
 
 
 async def _plan(ctx: Context[Any, Any], **arguments: Any) -> LipsyncPlan:
@@ -84,20 +90,28 @@ async def _plan(ctx: Context[Any, Any], **arguments: Any) -> LipsyncPlan:
     plan = LipsyncPlan(progress=Progress(ctx))
     try:
         args = await with_attachments(state, LipsyncArguments.model_validate(arguments), ATTACHABLE)
+        several = languages(args)
+        args, every = (for_language(args, several[0]), args) if several else (args, args)
         plan.wait_seconds = wait_seconds(args.timeout, state.settings.max_wait_seconds)
         media = read_media(args, caller_folders(ctx, state.settings))
         checked = create_request(args, media)  # the body's own rules, before any upload
+        for code in several or ():
+            create_request(for_language(every, code), media)
         # One face and one voice, all local files small and no spend check to price them first: the files travel
         # with the create itself (services/direct_create.py), and nothing is uploaded beforehand.
-        plan.direct = None if checked.segments else direct_files(state.settings, media.sources)
+        plan.direct = None if checked.segments or several else direct_files(state.settings, media.sources)
         if plan.direct is not None:
             plan.progress.plan(1 + args.wait + args.download)
             plan.request = checked
         else:
             local = [s for s in media.sources if s is not None and s.local is not None]
             plan.progress.plan(len(local) + 1 + args.wait + args.download)
-            plan.request = create_request(args, media, [await _sent(state, plan, s) for s in media.sources])
+            resolved = [await _sent(state, plan, s) for s in media.sources]
+            plan.request = create_request(args, media, resolved)
+            plan.dubs = [(code, create_request(for_language(every, code), media, resolved)) for code in several or ()]
         plan.asked = asked(args, plan.request, media.speakers)
+        if plan.dubs:
+            plan.asked = [f"dubbed to: {code}, a generation of its own" for code, _ in plan.dubs] + plan.asked[1:]
     except InputError as exc:
         plan.error = exc.info
     except ValidationError as exc:
@@ -132,7 +146,7 @@ async def _spend(
     ctx: Context[Any, Any], plan: Annotated[LipsyncPlan, Resolve(_plan)]
 ) -> SpendEstimate | Elicit[SpendConsent] | None:
     """The spend guard's question for the planned body (none when the plan failed)."""
-    return await spend_question(ctx, tool_state(ctx), plan.request)
+    return await spend_question(ctx, tool_state(ctx), [r for _, r in plan.dubs] or plan.request)
 
 
 def _described(result: GenerationResult, plan: LipsyncPlan, download: DownloadResult | None) -> LipsyncResult:
@@ -181,6 +195,8 @@ async def lipsync(ctx: Context[Any, Any], **arguments: Any) -> Annotated[CallToo
         return fail(plan.error)
     request = plan.request
     assert request is not None  # a plan without an error has its body
+    if plan.dubs:
+        return await _dub_each(ctx, state, plan, arguments)
     check = await guard_spend(ctx, state, request, arguments["spend"])
     if check.refusal is not None:
         return fail(check.refusal)
@@ -246,3 +262,30 @@ async def _follow(
         info = await state.catalog.explain(exc)
         warnings.append(f"Waiting stopped ({info.error_code}: {info.message}); the generation was created.")
         return generation, True
+
+
+async def _dub_each(
+    ctx: Context[Any, Any], state: ToolState, plan: LipsyncPlan, arguments: dict[str, Any]
+) -> CallToolResult:
+    """Several languages: one spend check for them all, then one generation per language (lipsync_languages.py)."""
+    check = await guard_spend(ctx, state, [r for _, r in plan.dubs], arguments["spend"])
+    if check.refusal is not None:
+        return fail(check.refusal)
+    key = arguments.get("idempotencyKey") or new_idempotency_key()
+    plan.progress.next_phase()
+    created, outcomes = await create_each(state, plan.progress, key, plan.dubs)
+    first = next((g for g in created if g is not None), None)
+    if first is None:
+        error = outcomes[0].error
+        assert error is not None
+        return fail(error.model_copy(update={"message": f"No language was created. {error.message}"}))
+    timed_out = None
+    if arguments.get("wait", True):
+        timed_out = await follow_each(state, plan.progress, created, outcomes, plan.wait_seconds)
+        first = next(g for g in created if g is not None)
+    result = await describe(state, first, via="lipsync", idempotency_key=key, wait_timed_out=timed_out)
+    result.estimated_cost_usd = check.estimated_cost_usd
+    result.next_step = summary(outcomes, key)
+    described = _described(result, plan, None)
+    described.languages = outcomes
+    return ok(described, [generation_link(g.id) for g in created if g is not None])

@@ -69,8 +69,8 @@ class LipsyncArguments(BaseModel):
         description="Several speakers: [{audio | script + voice_id, start, end}], seconds of the video, apart; "
         "audio_start/audio_end in a segment use that part of its audio.",
     )
-    target_language: str | None = Field(
-        default=None, description="Dub the video's speech into this language: es, de, ja..."
+    target_language: str | list[str] | None = Field(
+        default=None, description="Dub the video's speech into this language (es, de, ja...), or several: [es, fr]."
     )
     source_language: str | None = Field(default=None, description="Language spoken in the video; default auto.")
     model: ModelId | None = Field(default=None, description="Default: sync-3 for an image, lipsync-2 for a video.")

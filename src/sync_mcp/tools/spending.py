@@ -115,14 +115,35 @@ def _body_key(ctx: Context[Any, Any], request: CreateGenerationRequest) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-async def remembered_estimate(ctx: Context[Any, Any], request: CreateGenerationRequest) -> SpendEstimate | None:
-    """A recent estimate of this body, without asking the API."""
+Bodies = CreateGenerationRequest | list[CreateGenerationRequest]
+"""One create body, or several created together (e.g. one per language): priced and checked as one total."""
+
+
+def _combined(parts: list[SpendEstimate | None]) -> SpendEstimate | None:
+    """The total of several estimates: the first failure if one failed, None if one is unknown."""
+    if any(p is None for p in parts):
+        return None
+    failed = next((p for p in parts if p is not None and p.error is not None), None)
+    if failed is not None:
+        return failed
+    return SpendEstimate(usd=sum(p.usd or 0.0 for p in parts if p), frames=sum(p.frames or 0.0 for p in parts if p))
+
+
+async def remembered_estimate(ctx: Context[Any, Any], request: Bodies) -> SpendEstimate | None:
+    """A recent estimate of this body (or the total of these bodies), without asking the API."""
+    if isinstance(request, list):
+        return _combined([await remembered_estimate(ctx, one) for one in request])
     value = await _memory(ctx).recall(_body_key(ctx, request))
     return None if value is None else _from_memory(value)
 
 
-async def estimate_spend(ctx: Context[Any, Any], state: ToolState, request: CreateGenerationRequest) -> SpendEstimate:
-    """The estimate of a create body (a remembered one if recent). API failures are returned, not raised."""
+async def estimate_spend(ctx: Context[Any, Any], state: ToolState, request: Bodies) -> SpendEstimate:
+    """The estimate of a create body, or the total of several (remembered ones if recent). API failures are
+    returned, not raised."""
+    if isinstance(request, list):
+        total = _combined([await estimate_spend(ctx, state, one) for one in request])
+        assert total is not None  # every part was estimated
+        return total
     known = await remembered_estimate(ctx, request)
     if known is not None:
         return known
@@ -140,34 +161,45 @@ async def estimate_spend(ctx: Context[Any, Any], state: ToolState, request: Crea
 # ----------------------------------------------------------------------------------------------- consent
 
 
-def _can_elicit(ctx: Context[Any, Any]) -> bool:
+def can_elicit(ctx: Context[Any, Any]) -> bool:
     capabilities = ctx.client_capabilities
     elicitation = capabilities.elicitation if capabilities is not None else None
     # A bare `elicitation: {}` means form support; url-only does not (as the SDK's own check reads it).
     return elicitation is not None and (elicitation.form is not None or elicitation.url is None)
 
 
-def _question(request: CreateGenerationRequest, estimate: SpendEstimate, threshold: float) -> str:
+def _what(request: Bodies) -> str:
+    """The generation(s) a question or refusal is about."""
+    if isinstance(request, list):
+        return f"these {len(request)} {request[0].model} generations"
+    return f"this {request.model} generation"
+
+
+def _its(request: Bodies) -> str:
+    return "Their total" if isinstance(request, list) else "Its"
+
+
+def _question(request: Bodies, estimate: SpendEstimate, threshold: float) -> str:
     """Deterministic per body and estimate: the SDK matches answers to the exact question text."""
     if estimate.error is not None:
         return (
-            f"Start this {request.model} generation? Its cost could not be estimated "
+            f"Start {_what(request)}? {_its(request)} cost could not be estimated "
             f"({estimate.error.error_code}), and you asked to confirm generations above ${threshold:.2f}."
         )
     return (
-        f"Start this {request.model} generation? Its estimated cost is ${estimate.usd:.2f}, above your "
+        f"Start {_what(request)}? {_its(request)} estimated cost is ${estimate.usd:.2f}, above your "
         f"confirmation threshold of ${threshold:.2f}."
     )
 
 
 async def spend_question(
-    ctx: Context[Any, Any], state: ToolState, request: CreateGenerationRequest | None
+    ctx: Context[Any, Any], state: ToolState, request: Bodies | None
 ) -> SpendEstimate | Elicit[SpendConsent] | None:
     """For a resolver: the question to ask before this create, or the estimate (None: none needed)."""
     if request is None:
         return None
     cap, threshold = state.settings.max_cost_usd, state.settings.confirm_above_usd
-    can_ask = threshold is not None and _can_elicit(ctx)
+    can_ask = threshold is not None and can_elicit(ctx)
     if cap is None and not can_ask:
         return None
     estimate = await estimate_spend(ctx, state, request)
@@ -215,7 +247,7 @@ def spend_parameter(name: str = "spend") -> inspect.Parameter:
 async def guard_spend(
     ctx: Context[Any, Any],
     state: ToolState,
-    request: CreateGenerationRequest,
+    request: Bodies,
     consent: ElicitationResult[Any] | None = None,
 ) -> SpendCheck:
     """Apply the cap and the user's answer (the outcome of a `spend_question` resolver, or None)."""
@@ -242,11 +274,12 @@ async def guard_spend(
     return SpendCheck(estimate)
 
 
-def _over_cap(request: CreateGenerationRequest, estimate: SpendEstimate, cap: float) -> ErrorInfo:
+def _over_cap(request: Bodies, estimate: SpendEstimate, cap: float) -> ErrorInfo:
     return ErrorInfo(
         errorCode="spend_cap_exceeded",
         message=f"Not started: the estimated cost ${estimate.usd:.2f} ({estimate.frames:g} frames on "
-        f"{request.model}) is above the spend cap of ${cap:.2f} (SYNC_MCP_MAX_COST_USD). Nothing was created.",
+        f"{(request[0] if isinstance(request, list) else request).model}) is above the spend cap of ${cap:.2f} "
+        "(SYNC_MCP_MAX_COST_USD). Nothing was created.",
         fix="Use shorter media or a cheaper model (estimate_cost compares them), or raise or unset "
         "SYNC_MCP_MAX_COST_USD in the server's environment and restart the server.",
         retryable=False,

@@ -84,6 +84,12 @@ def _usage() -> tuple[ToolFn, ...]:
     return (usage.get_usage, usage.count_generations, usage.check_api)
 
 
+def _dialogue() -> tuple[ToolFn, ...]:
+    from . import dialogue, dialogue_edit
+
+    return (dialogue.transcribe, dialogue_edit.edit_dialogue)
+
+
 TOOLSETS: tuple[Toolset, ...] = (
     Toolset(
         "core",
@@ -106,6 +112,12 @@ TOOLSETS: tuple[Toolset, ...] = (
         "batch",
         "many generations from one JSONL file of requests: create a batch, follow it, list batches",
         _batch,
+    ),
+    Toolset(
+        "dialogue",
+        "what a video says (transcript, word times, SRT/VTT subtitles) and changing it: edit the spoken words in "
+        "the speaker's own voice, preview, then lip-sync",
+        _dialogue,
     ),
     Toolset(
         "usage",

@@ -9,7 +9,7 @@ out the call returns the id and status, and the agent calls again.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import Field
 
@@ -20,15 +20,26 @@ DEFAULT_WAIT_SECONDS = 45.0
 WAIT_BOUND_MARK = "x-sync-mcp-wait-bound"
 """Schema key marking a `timeout` property; `tools/list` replaces it with `maximum: <server setting>`."""
 
+
+def _bounded(description: str) -> Any:
+    """A `timeout` field: at least 1 s, marked so `tools/list` states the server's maximum."""
+    return Field(ge=1, description=description, json_schema_extra={WAIT_BOUND_MARK: True})
+
+
 WaitTimeout = Annotated[
     float | None,
-    Field(
-        ge=1,
-        description=f"Seconds to wait (default {DEFAULT_WAIT_SECONDS:.0f}, or the maximum if lower). On expiry the id "
-        "and status return: wait again with get_generation.",
-        json_schema_extra={WAIT_BOUND_MARK: True},
+    _bounded(
+        f"Seconds to wait (default {DEFAULT_WAIT_SECONDS:.0f}, or the maximum if lower). On expiry the id "
+        "and status return: wait again with get_generation."
     ),
 ]
+JobWait = Annotated[
+    float | None,
+    _bounded(
+        f"Seconds to wait (default {DEFAULT_WAIT_SECONDS:.0f}). On expiry the job's id returns: call again with it."
+    ),
+]
+"""`WaitTimeout` for tools that follow their own jobs (transcriptions, dialogue edits), not a generation."""
 
 
 def wait_seconds(timeout: float | None, maximum: float) -> float:

@@ -29,6 +29,7 @@ from sync_mcp.api.models import CreateGenerationRequest
 
 from ..asset_store import owner_of
 from ..config import SandboxConfig
+from ..dialogue_store import preview_ready
 from ..durations import output_seconds
 from ..generation_form import read_generation_form
 from ..http import (
@@ -85,6 +86,26 @@ def idempotency_key(request: Request) -> str | None:
     return keys[0] if keys else None
 
 
+def _check_dialogue_edit(state: SandboxState, config: SandboxConfig, raw: dict[str, Any]) -> None:
+    """A create carrying `dialogueEdit`: refused without the rollout, or when it names no finished preview."""
+    if "dialogueEdit" in raw and not config.dialogue_edit_enabled:
+        # The API refuses dialogue editing for organisations without the early-access rollout (§3.1).
+        raise fail(
+            422,
+            "dialogue_edit_retime_required",
+            "Dialogue editing is not enabled for this organization.",
+            field="dialogueEdit",
+        )
+    if "dialogueEdit" in raw and not preview_ready(state, raw["dialogueEdit"]):
+        # Create Generation: a preview that does not exist or cannot be rendered is 422 dialogue_edit_not_found.
+        raise fail(
+            422,
+            "dialogue_edit_not_found",
+            'dialogueEdit must name a finished dialogue-edit preview ({"id": ...}).',
+            field="dialogueEdit",
+        )
+
+
 def accept_create(
     request: Request,
     raw: Any,
@@ -103,14 +124,7 @@ def accept_create(
     config = sandbox_config(request)
     if not isinstance(raw, dict):
         raise fail(400, VALIDATION_CODE, ["body: must be a JSON object"], field="body")
-    if "dialogueEdit" in raw and not config.dialogue_edit_enabled:
-        # The API refuses dialogue editing for organisations without the early-access rollout (§3.1).
-        raise fail(
-            422,
-            "dialogue_edit_retime_required",
-            "Dialogue editing is not enabled for this organization.",
-            field="dialogueEdit",
-        )
+    _check_dialogue_edit(state, config, raw)
 
     accepted, output_file_name = _with_clean_file_name(raw)
     validated(CreateGenerationRequest, accepted)

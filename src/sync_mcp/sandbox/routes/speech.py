@@ -28,6 +28,7 @@ from ..http import (
     fail,
     json_body,
     json_object,
+    known_job,
     public_base_url,
     require_auth,
     sandbox_config,
@@ -122,10 +123,7 @@ async def create_speech_job(request: Request) -> JSONResponse:
 
 async def get_speech_job(request: Request) -> JSONResponse:
     require_auth(request)
-    job = speech_store(sandbox_state(request)).jobs.get(request.path_params["id"])
-    if job is None:
-        # [INF] The reference documents no code for an unknown job; 404 without one, as for unknown routes.
-        raise fail(404, None, f"TTS job {request.path_params['id']} not found.", field="id")
+    job = known_job(speech_store(sandbox_state(request)).jobs.get(request.path_params["id"]), "TTS job", request)
     return JSONResponse(_job_json(request, job))
 
 

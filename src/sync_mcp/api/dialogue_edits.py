@@ -1,0 +1,128 @@
+"""Dialogue edits (Sync docs: api-reference dialogue-edits-api create/get, developer-guides/dialogue-editing):
+`POST /v2/dialogue-edits` applies word-level edits to a transcript from `GET /v2/transcriptions/{id}` and
+re-speaks only the edited spans in a voice cloned from the source; `GET /v2/dialogue-edits/{id}` follows the
+job until COMPLETED, COMPLETED_PARTIAL (playable, but shipped without something requested) or FAILED. A
+(partially) completed job carries `previewAudioUrl`, the retimed `resultTranscript` and `resultSlots`. The final
+video is then an ordinary generation whose body carries `dialogueEdit: {"id": <this job's id>}`.
+
+Refusals (dialogue-edits-api create): edits that cannot be applied are a 400 before a job exists; an API-key
+request with a partial window (startMs/endMs) is 422 `dialogue_edit_unsupported`; an organisation without the
+rollout 422 `dialogue_edit_retime_required`; a rollout that cannot be evaluated 503
+`generation_infra_service_unavailable` (retry with backoff). The window fields are therefore never sent.
+
+[3P] The edit operation's shape is not spelled out in the pages stored here: `{kind: "change", wordId,
+replacement}` is how the official Sync MCP server's tests send one, and `kind: "remove"` the removal its
+descriptions name. Nothing else is sent: an insertion is a change of a neighbouring word whose replacement
+carries the extra words. The create carries no Idempotency-Key (the docs make it an organisation option whose
+use otherwise fails), so it is sent once and never retried.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field, model_validator
+
+from .client import SyncClient
+from .ids import path_segment
+from .models import RequestModel, ResponseModel, check_media_url, open_enum, rule_error
+from .replies import read_reply
+from .transcriptions import JobError, Transcript, TranscriptWord
+
+DialogueEditStatus = Literal["PENDING", "PROCESSING", "COMPLETED", "COMPLETED_PARTIAL", "FAILED"]
+DIALOGUE_EDIT_TERMINAL = frozenset({"COMPLETED", "COMPLETED_PARTIAL", "FAILED"})
+PREVIEW_READY = frozenset({"COMPLETED", "COMPLETED_PARTIAL"})
+"""Statuses whose job has a playable preview (a generation can be created from it)."""
+
+
+class DialogueEditOperation(RequestModel):
+    """One word edit: `change` a word (its replacement may be several words) or `remove` it."""
+
+    kind: Literal["change", "remove"]
+    word_id: str = Field(alias="wordId", min_length=1, description="The word's id in the transcript.")
+    replacement: str | None = Field(default=None, description="What the word becomes (change only).")
+
+    @model_validator(mode="after")
+    def _replacement(self) -> DialogueEditOperation:
+        if self.kind == "change" and not (self.replacement or "").strip():
+            raise rule_error(
+                "generation_input_validation_failed",
+                "edits",
+                f"the change of word {self.word_id} has no replacement text",
+                'Give the new words as replacement, or use kind "remove" to cut the word.',
+            )
+        if self.kind == "remove" and self.replacement is not None:
+            raise rule_error(
+                "generation_input_validation_failed",
+                "edits",
+                f"the removal of word {self.word_id} carries a replacement",
+                'Drop replacement, or use kind "change".',
+            )
+        return self
+
+
+def edited_words(words: list[TranscriptWord], edits: list[DialogueEditOperation]) -> list[tuple[str | None, str]]:
+    """What a transcript says after `edits`: `(word id, text)` in order, the id None for words a change put in.
+
+    A removed word disappears; a changed word becomes the words of its replacement (its own id on the first)."""
+    by_word = {edit.word_id: edit for edit in edits}
+    said: list[tuple[str | None, str]] = []
+    for word in words:
+        edit = by_word.get(word.id)
+        if edit is None:
+            said.append((word.id, word.text))
+        elif edit.kind == "change":
+            parts = (edit.replacement or "").split()
+            said.extend([(word.id, parts[0]), *((None, part) for part in parts[1:])])
+    return said
+
+
+class DialogueEditRequest(RequestModel):
+    """Body of `POST /v2/dialogue-edits`: the source video, its transcript as returned, and the edits."""
+
+    source_video_url: str = Field(alias="sourceVideoUrl")
+    transcript: dict[str, Any] = Field(description="The transcript exactly as GET /v2/transcriptions/{id} gave it.")
+    edits: list[DialogueEditOperation] = Field(min_length=1)
+    project_id: str | None = Field(default=None, alias="projectId")
+
+    @model_validator(mode="after")
+    def _source(self) -> DialogueEditRequest:
+        check_media_url(self.source_video_url, "sourceVideoUrl")
+        return self
+
+
+class ResultSlot(ResponseModel):
+    """An edited region: where it sits in the preview audio and in the source."""
+
+    output_start_ms: float | None = Field(default=None, alias="outputStartMs")
+    output_duration_ms: float | None = Field(default=None, alias="outputDurationMs")
+    source_start_ms: float | None = Field(default=None, alias="sourceStartMs")
+    source_duration_ms: float | None = Field(default=None, alias="sourceDurationMs")
+
+
+class DialogueEdit(ResponseModel):
+    """A dialogue-edit job (dialogue-edits-api get)."""
+
+    id: str
+    status: open_enum(DialogueEditStatus, "DialogueEdit.status")  # type: ignore[valid-type]
+    source_video_url: str | None = Field(default=None, alias="sourceVideoUrl")
+    source_start_ms: float | None = Field(default=None, alias="sourceStartMs")
+    edits: list[dict[str, Any]] = Field(default_factory=list)
+    source_transcript: Transcript | None = Field(default=None, alias="sourceTranscript")  # [3P] official MCP server
+    preview_audio_url: str | None = Field(default=None, alias="previewAudioUrl")
+    result_transcript: Transcript | None = Field(default=None, alias="resultTranscript")
+    result_slots: list[ResultSlot] | None = Field(default=None, alias="resultSlots")
+    partial_detail: dict[str, Any] | None = Field(default=None, alias="partialDetail")
+    created_at: str | None = Field(default=None, alias="createdAt")
+    error: JobError | None = None
+
+
+async def create_dialogue_edit(client: SyncClient, body: DialogueEditRequest) -> DialogueEdit:
+    """`POST /v2/dialogue-edits` (201 with the job; sent once, see the module docstring)."""
+    data = await client.request_json("POST", "/v2/dialogue-edits", json=body.to_wire())
+    return read_reply(DialogueEdit, data)
+
+
+async def get_dialogue_edit(client: SyncClient, edit_id: str) -> DialogueEdit:
+    """`GET /v2/dialogue-edits/{id}`."""
+    return read_reply(DialogueEdit, await client.request_json("GET", f"/v2/dialogue-edits/{path_segment(edit_id)}"))

@@ -1,0 +1,111 @@
+"""The dialogue workflow's steps (Sync docs: developer-guides/dialogue-editing): a media argument as the hosted
+URL the jobs need, a transcription followed to its end, a dialogue-edit preview followed to its end.
+
+Transcriptions and dialogue edits take media by URL only ("require media hosted in Sync storage"): an asset id
+is read for its URL, a local file is uploaded as an asset first (reusing an earlier upload of the same bytes),
+and a URL is passed as given (the API refuses one it cannot use, with its own error). Waits poll with backoff and
+report progress; a wait that runs out returns the job as it stands, so its id is never lost.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from typing import Protocol, TypeVar
+
+import anyio
+
+from sync_mcp.api import SyncClient
+from sync_mcp.api.assets import get_asset
+from sync_mcp.api.dialogue_edits import DIALOGUE_EDIT_TERMINAL, DialogueEdit, get_dialogue_edit
+from sync_mcp.api.transcriptions import (
+    TRANSCRIPTION_TERMINAL,
+    Transcription,
+    TranscriptionRequest,
+    create_transcription,
+    get_transcription,
+)
+
+from .media_sources import MediaSource, resolve
+from .progress import ProgressSink, duration_text
+from .refusals import InputError
+
+FIRST_POLL_SECONDS = 0.5
+MAX_POLL_SECONDS = 5.0
+
+
+class Job(Protocol):
+    id: str
+    status: str
+
+
+J = TypeVar("J", bound=Job)
+
+
+async def follow(
+    fetch: Callable[[], Awaitable[J]],
+    job: J,
+    terminal: frozenset[str],
+    timeout: float,
+    progress: ProgressSink,
+    what: str,
+) -> tuple[J, bool]:
+    """Poll `fetch` until the job is terminal or `timeout` runs out; `(job, timed_out)`."""
+    started = time.monotonic()
+    delay = FIRST_POLL_SECONDS
+    while job.status not in terminal:
+        elapsed = time.monotonic() - started
+        if elapsed + delay > timeout:
+            return job, True
+        await progress.report(None, f"{what} {job.id}: {job.status.lower()} ({duration_text(elapsed)})")
+        await anyio.sleep(delay)
+        delay = min(delay * 1.5, MAX_POLL_SECONDS)
+        job = await fetch()
+    await progress.report(100.0, f"{what} {job.id}: {job.status.lower()}")
+    return job, False
+
+
+async def hosted_url(client: SyncClient, source: MediaSource, progress: ProgressSink) -> str:
+    """The URL the dialogue jobs can fetch for a media argument (see the module docstring)."""
+    if source.url is not None:
+        return source.url
+    asset_id = source.asset_id
+    if asset_id is None:
+        done = await resolve(client, source, progress)
+        asset_id = done.wire["assetId"]
+    asset = await get_asset(client, asset_id)
+    if not asset.url:
+        raise InputError(
+            "asset_not_found",
+            f"{source.field}: asset {asset_id} has no media URL yet.",
+            "Wait until the asset is stored (get_asset shows its url), or pass the media's URL.",
+            field=source.field,
+        )
+    return asset.url
+
+
+async def transcribe(
+    client: SyncClient,
+    request: TranscriptionRequest | None,
+    transcription_id: str | None,
+    timeout: float,
+    progress: ProgressSink,
+) -> tuple[Transcription, bool]:
+    """Start a transcription (or read the one named) and follow it; `(job, timed_out)`."""
+    if transcription_id is not None:
+        job = await get_transcription(client, transcription_id)
+    elif request is not None:
+        job = await create_transcription(client, request)
+    else:
+        raise ValueError("a transcription request or id is required")
+    return await follow(
+        lambda: get_transcription(client, job.id), job, TRANSCRIPTION_TERMINAL, timeout, progress, "transcription"
+    )
+
+
+async def follow_preview(
+    client: SyncClient, job: DialogueEdit, timeout: float, progress: ProgressSink
+) -> tuple[DialogueEdit, bool]:
+    return await follow(
+        lambda: get_dialogue_edit(client, job.id), job, DIALOGUE_EDIT_TERMINAL, timeout, progress, "dialogue edit"
+    )

@@ -1,0 +1,361 @@
+"""`edit_dialogue`: change what is said in a video, in the speaker's own voice. The corrected text (aligned with
+the transcript's words, services/alignment.py) or explicit word edits become a dialogue-edit preview; the tool
+waits for it and returns the preview audio, what each edited stretch said before and after, and the price of
+the final lip-synced video. The billed video is created only on the user's go-ahead: asked through elicitation
+when the client supports it, or by a second call with `confirm: true` after the user approved.
+
+The preview is made in the resolver (`_plan`) so the go-ahead question can show it; resolvers may run again on
+each round of the 2026-07-28 protocol, so the jobs the plan creates are remembered (per caller key and body, in
+the server's spend memory) and a second round follows the same jobs instead of creating new ones.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import json
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from mcp.server.elicitation import AcceptedElicitation
+from mcp.server.mcpserver import Context, Elicit, ElicitationResult, Resolve
+from mcp.types import CallToolResult
+from pydantic import ValidationError
+
+from sync_mcp.api import CreateGenerationRequest, ErrorInfo, SyncAPIError, new_idempotency_key
+from sync_mcp.api import generations as generations_api
+from sync_mcp.api.dialogue_edits import (
+    PREVIEW_READY,
+    DialogueEdit,
+    DialogueEditOperation,
+    DialogueEditRequest,
+    create_dialogue_edit,
+    get_dialogue_edit,
+)
+from sync_mcp.api.explain import from_validation_error
+from sync_mcp.api.transcriptions import JobError, TranscriptionRequest, TranscriptWord
+from sync_mcp.services.alignment import Span, align, spans
+from sync_mcp.services.dialogue import follow_preview, hosted_url, transcribe
+from sync_mcp.services.media_sources import classify
+from sync_mcp.services.refusals import InputError
+
+from .arguments import model_parameters, with_model_parameters
+from .callers import caller_folders
+from .dialogue_edit_arguments import Change, DialogueEditResult, EditDialogueArguments
+from .generations import remember_start
+from .progress import Progress
+from .registry import sync_tool
+from .results import fail, generation_link, ok
+from .spend_memory import SpendMemory
+from .spending import SpendConsent, SpendEstimate, can_elicit, estimate_spend, guard_spend, remembered_estimate
+from .state import ToolState, caller_api_key, tool_state
+from .wait_bound import wait_seconds
+
+
+@dataclass
+class DialoguePlan:
+    progress: Progress
+    confirm: bool = False
+    error: ErrorInfo | None = None
+    transcription_id: str | None = None
+    waiting: str | None = None
+    """Set when a wait ran out or a job failed before a playable preview: the status to report."""
+    job_error: JobError | None = None
+    preview: DialogueEdit | None = None
+    words: list[TranscriptWord] = field(default_factory=list)
+    edits: list[DialogueEditOperation] = field(default_factory=list)
+    request: CreateGenerationRequest | None = None
+    """The final video's create body, once the preview is playable."""
+
+
+def _memory_key(ctx: Context[Any, Any], kind: str, body: dict[str, Any]) -> str:
+    text = json.dumps([caller_api_key(ctx), kind, body], sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _memory(ctx: Context[Any, Any]) -> SpendMemory:
+    memory: SpendMemory = ctx.request_context.lifespan_context.spend_estimates
+    return memory
+
+
+async def _job_id(ctx: Context[Any, Any], kind: str, body: dict[str, Any]) -> str | None:
+    known = await _memory(ctx).recall(_memory_key(ctx, kind, body))
+    return str(known["id"]) if known and isinstance(known.get("id"), str) else None
+
+
+async def _remember(ctx: Context[Any, Any], kind: str, body: dict[str, Any], job_id: str) -> None:
+    await _memory(ctx).remember(_memory_key(ctx, kind, body), {"id": job_id})
+
+
+def _edit_source(args: EditDialogueArguments) -> None:
+    given = sum(v is not None for v in (args.new_text, args.edits))
+    if (args.edit_id is None and given != 1) or (args.edit_id is not None and given):
+        raise InputError(
+            "generation_input_validation_failed",
+            "Give exactly one of new_text and edits (or edit_id alone, to continue an earlier preview).",
+            "Pass new_text with the corrected sentences, or edits by word id from transcribe.",
+            field="new_text",
+        )
+
+
+async def _new_preview(
+    ctx: Context[Any, Any], state: ToolState, plan: DialoguePlan, args: EditDialogueArguments, url: str, limit: float
+) -> DialogueEdit | None:
+    """Transcribe (unless given), turn the request into edits, create the preview (None: no transcript yet)."""
+    request = TranscriptionRequest.model_validate({"sourceVideoUrl": url})
+    known = args.transcription_id or await _job_id(ctx, "transcription", request.to_wire())
+    job, _ = await transcribe(state.client, None if known else request, known, limit, plan.progress)
+    if not known:
+        await _remember(ctx, "transcription", request.to_wire(), job.id)
+    plan.transcription_id = job.id
+    if job.status != "COMPLETED" or job.transcript is None:
+        plan.waiting, plan.job_error = job.status, job.error
+        return None
+    plan.words = job.transcript.words()
+    plan.edits = args.edits or align(plan.words, args.new_text or "")
+    if not plan.edits:
+        raise InputError(
+            "generation_input_validation_failed",
+            "new_text says what the video already says: there is nothing to change. Nothing was sent.",
+            "Compare with the transcript (transcribe) and pass the sentences as they should be said.",
+            field="new_text",
+        )
+    body = DialogueEditRequest.model_validate(
+        {"sourceVideoUrl": url, "transcript": job.transcript.to_wire(), "edits": [e.to_wire() for e in plan.edits]}
+    )
+    earlier = await _job_id(ctx, "dialogue-edit", body.to_wire())
+    if earlier is not None:
+        return await get_dialogue_edit(state.client, earlier)
+    preview = await create_dialogue_edit(state.client, body)
+    await _remember(ctx, "dialogue-edit", body.to_wire(), preview.id)
+    return preview
+
+
+def _same_video(preview: DialogueEdit, url: str, edit_id: str) -> None:
+    if preview.source_video_url is not None and preview.source_video_url != url:
+        raise InputError(
+            "generation_input_validation_failed",
+            f"edit_id {edit_id} is a preview of another video ({preview.source_video_url}).",
+            "Pass the video the preview was made from, or make a new preview of this video with new_text.",
+            field="edit_id",
+        )
+
+
+def _operations(raw: list[dict[str, Any]]) -> list[DialogueEditOperation]:
+    """The edits a preview reports, as far as they are of the known kinds."""
+    edits = []
+    for item in raw:
+        try:
+            edits.append(DialogueEditOperation.model_validate(item))
+        except ValidationError:
+            continue
+    return edits
+
+
+async def _plan(ctx: Context[Any, Any], **arguments: Any) -> DialoguePlan:
+    """Transcribe, align, create and follow the preview; failures come back as values."""
+    state = tool_state(ctx)
+    # confirm is a go-ahead for a preview the user has heard: it counts only together with edit_id.
+    confirm = bool(arguments.get("confirm")) and arguments.get("edit_id") is not None
+    plan = DialoguePlan(progress=Progress(ctx, phases=2), confirm=confirm)
+    try:
+        args = EditDialogueArguments.model_validate(arguments)
+        _edit_source(args)
+        limit = wait_seconds(args.timeout, state.settings.max_wait_seconds)
+        source = classify(args.video, "video", field="video", folders=caller_folders(ctx, state.settings))
+        url = await hosted_url(state.client, source, plan.progress)
+        if args.edit_id is not None:
+            preview: DialogueEdit | None = await get_dialogue_edit(state.client, args.edit_id)
+            assert preview is not None
+            _same_video(preview, url, args.edit_id)
+            plan.words = preview.source_transcript.words() if preview.source_transcript is not None else []
+            plan.edits = _operations(preview.edits)
+        else:
+            preview = await _new_preview(ctx, state, plan, args, url, limit)
+        if preview is not None:
+            plan.progress.next_phase()
+            plan.preview, _ = await follow_preview(state.client, preview, limit, plan.progress)
+            if plan.preview.status in PREVIEW_READY:
+                body = {
+                    "model": args.model,
+                    "input": [{"type": "video", "url": url}],
+                    "dialogueEdit": {"id": preview.id},
+                }
+                plan.request = CreateGenerationRequest.model_validate(body)
+            else:
+                plan.waiting, plan.job_error = plan.preview.status, plan.preview.error
+    except InputError as exc:
+        plan.error = exc.info
+    except ValidationError as exc:
+        plan.error = from_validation_error(exc)
+    except SyncAPIError as exc:
+        plan.error = await state.catalog.explain(exc)
+    return plan
+
+
+CTX = inspect.Parameter("ctx", inspect.Parameter.KEYWORD_ONLY, annotation=Context)
+_plan.__signature__ = inspect.Signature([CTX, *model_parameters(EditDialogueArguments)])  # type: ignore[attr-defined]
+
+
+def _partial(preview: DialogueEdit | None) -> str | None:
+    if preview is None or preview.status != "COMPLETED_PARTIAL":
+        return None
+    detail = preview.partial_detail or {}
+    what = "The preview is playable, but not everything asked for was applied"
+    if detail.get("failedSlots"):
+        what += f"; these edited regions may sound rough: {detail['failedSlots']}"
+    if detail.get("reason") == "background_bed_missing":
+        what += "; only the speech was kept, without the background sound"
+    elif detail.get("reason"):
+        what += f" (reason: {detail['reason']})"
+    return what + "."
+
+
+def _change_text(span: Span) -> str:
+    return f'"{span.before}" -> "{span.after}"' if span.after else f'remove "{span.before}"'
+
+
+def _question(plan: DialoguePlan, estimate: SpendEstimate) -> str:
+    """Deterministic per plan and estimate: the SDK matches answers to the exact question text."""
+    assert plan.request is not None and plan.preview is not None
+    changes = "; ".join(_change_text(s) for s in spans(plan.words, plan.edits))
+    if estimate.usd is not None:
+        cost = f"estimated ${estimate.usd:.2f}"
+    else:
+        cost = f"cost unknown ({estimate.error.error_code if estimate.error else 'no estimate'})"
+    partial = f" {_partial(plan.preview)}" if _partial(plan.preview) else ""
+    return (
+        f"Create the lip-synced video with these changes: {changes}? Preview audio: {plan.preview.preview_audio_url}. "
+        f"{plan.request.model}, {cost}.{partial}"
+    )
+
+
+async def _consent(
+    ctx: Context[Any, Any], plan: Annotated[DialoguePlan, Resolve(_plan)]
+) -> SpendEstimate | Elicit[SpendConsent] | None:
+    """The price of the final video, and the go-ahead question when the client can be asked."""
+    if plan.request is None:
+        return None
+    state = tool_state(ctx)
+    estimate = await estimate_spend(ctx, state, plan.request)
+    cap = state.settings.max_cost_usd
+    over_cap = cap is not None and (estimate.error is not None or (estimate.usd or 0.0) > cap)
+    if plan.confirm or over_cap or not can_elicit(ctx):
+        return estimate
+    return Elicit(_question(plan, estimate), SpendConsent)
+
+
+def _waiting_step(plan: DialoguePlan, video: str) -> str:
+    if plan.preview is None:
+        if plan.waiting == "FAILED":
+            return "The transcription failed (see error); NO_AUDIO or SOURCE_TOO_LONG will fail again on retry."
+        return (
+            "Still transcribing: call edit_dialogue again with the same arguments and "
+            f"transcription_id={plan.transcription_id}."
+        )
+    if plan.waiting == "FAILED":
+        return (
+            "The preview failed (see error). EDIT_TOO_LONG: shorten that replacement and call edit_dialogue again; "
+            "VOICE_BLOCKED and SOURCE_TOO_LONG will fail again."
+        )
+    return f'The preview is still being made: call edit_dialogue with video="{video}" and edit_id={plan.preview.id}.'
+
+
+def _result(plan: DialoguePlan, video: str, estimate: SpendEstimate | None) -> DialogueEditResult:
+    preview = plan.preview
+    cost = f" (estimated ${estimate.usd:.2f})" if estimate is not None and estimate.usd is not None else ""
+    step = (
+        _waiting_step(plan, video)
+        if plan.request is None
+        else (
+            "Play previewAudioUrl to the user and show the changes and the price. Only if they approve, call "
+            f'edit_dialogue with video="{video}", edit_id={preview.id if preview else ""} and confirm=true to create '
+            f"the lip-synced video{cost}; to revise, call edit_dialogue again with new_text."
+        )
+    )
+    return DialogueEditResult(
+        transcriptionId=plan.transcription_id,
+        editId=preview.id if preview else None,
+        status=preview.status if preview else (plan.waiting or "PENDING"),
+        previewAudioUrl=preview.preview_audio_url if preview else None,
+        changes=[
+            Change(before=s.before, after=s.after, wordIds=s.word_ids, startMs=s.start_ms)
+            for s in spans(plan.words, plan.edits)
+        ],
+        partial=_partial(preview),
+        estimatedCostUsd=estimate.usd if estimate is not None else None,
+        error=plan.job_error,
+        nextStep=step,
+    )
+
+
+PLAN = inspect.Parameter("plan", inspect.Parameter.KEYWORD_ONLY, annotation=Annotated[DialoguePlan, Resolve(_plan)])
+CONSENT = inspect.Parameter(
+    "consent",
+    inspect.Parameter.KEYWORD_ONLY,
+    annotation=Annotated[ElicitationResult[SpendConsent], Resolve(_consent)],
+)
+
+
+@sync_tool(title="Edit what a video says", read_only=False, destructive=False)
+@with_model_parameters(EditDialogueArguments, [PLAN, CONSENT, CTX])
+async def edit_dialogue(ctx: Context[Any, Any], **arguments: Any) -> Annotated[CallToolResult, DialogueEditResult]:
+    """Change spoken words in a video, in the speaker's voice ("say Wednesday", "cut the um").
+
+    new_text (corrected sentences) or edits by word id become an audio preview: previewAudioUrl, each change
+    and the final video's estimated cost. The billed video needs the user's go-ahead: asked here if the client
+    can, else call again with edit_id and confirm=true.
+    """
+    state = tool_state(ctx)
+    plan: DialoguePlan = arguments["plan"]
+    consent: ElicitationResult[Any] = arguments["consent"]
+    if plan.error is not None:
+        return fail(plan.error)
+    answer = consent.data if isinstance(consent, AcceptedElicitation) else None
+    estimate = answer if isinstance(answer, SpendEstimate) else None
+    if estimate is None and plan.request is not None:  # asked: the estimate the question showed
+        estimate = await remembered_estimate(ctx, plan.request)
+    result = _result(plan, arguments["video"], estimate)
+    if plan.request is None:
+        return ok(result)
+    approved = plan.confirm or (isinstance(answer, SpendConsent) and answer.approve)
+    if not approved and (isinstance(answer, SpendConsent) or not isinstance(consent, AcceptedElicitation)):
+        result.next_step = (
+            "The user declined: no video was created and nothing was charged for it. To revise, call edit_dialogue "
+            "again with changed new_text."
+        )
+        return ok(result)
+    if not approved:
+        return ok(result)
+    return await _create(ctx, state, plan, consent, result)
+
+
+async def _create(
+    ctx: Context[Any, Any],
+    state: ToolState,
+    plan: DialoguePlan,
+    consent: ElicitationResult[Any],
+    result: DialogueEditResult,
+) -> CallToolResult:
+    """The go-ahead was given: the spend cap still applies, then the generation is created once."""
+    assert plan.request is not None
+    check = await guard_spend(ctx, state, plan.request, consent)
+    if check.refusal is not None:
+        return fail(check.refusal)
+    key = new_idempotency_key()
+    try:
+        generation = await generations_api.create_generation(state.client, plan.request, idempotency_key=key)
+    except SyncAPIError as exc:
+        exc.idempotency_key = key
+        raise
+    remember_start(state, generation.id, "edit_dialogue")
+    await state.updates.observe(generation)
+    result.generation_id, result.idempotency_key = generation.id, key
+    result.estimated_cost_usd = (
+        check.estimated_cost_usd if check.estimated_cost_usd is not None else result.estimated_cost_usd
+    )
+    result.next_step = (
+        f"The lip-synced video is being made (generation {generation.id}, {generation.status}): follow it with "
+        "get_generation (wait=true), then download_output."
+    )
+    return ok(result, [generation_link(generation.id)])
