@@ -161,8 +161,8 @@ class SyncMCPServer(MCPServer[ToolState]):
         self._build_tools()
         tool = next((t for t in await self.list_tools() if t.name == name), None)
         if tool is None:
-            how = f" {self.offered.how_to_get(name)}" if self.offered and self.offered.toolset_of(name) else ""
-            raise MCPError(INVALID_PARAMS, f"Unknown tool: {name}.{how}", data={"tool": name})
+            how = f". {self.offered.how_to_get(name)}" if self.offered and self.offered.toolset_of(name) else ""
+            raise MCPError(INVALID_PARAMS, f"Unknown tool: {name}{how}", data={"tool": name})
         refused = unknown_arguments(name, arguments, tool.input_schema)
         if refused is not None:
             return fail(refused)
