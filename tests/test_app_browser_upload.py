@@ -1,0 +1,111 @@
+"""The view's drop zone in Chromium, for a user reaching the server over HTTP: next to `upload_media` the view
+takes a file from its real file input, sends it through the upload link the call returned (a second file
+through a new link it asks the host to fetch from `upload_media`), lists the assets, and its button asks the
+host, in a chat message, to call `lipsync` with them; lipsync then runs them to completion. The host renders the
+view under the CSP of its metadata, whose `connectDomains` names this server's origin and nothing else."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import anyio
+import pytest
+from playwright.async_api import Browser, expect
+
+from sync_mcp.sandbox import SandboxServer
+
+from .conftest import TEST_KEY, data
+from .http_support import http_client, http_server, serving
+from .test_app_browser import HOST_APP, UI, WAIT_MS, Clock, Host, browser
+from .test_upload_links import AUDIO_BYTES, VIDEO_BYTES, assets_registered, deployment
+
+__all__ = ["browser"]  # fixtures
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+async def http_host(api: SandboxServer, browser: Browser, tmp_path: Path) -> AsyncIterator[tuple[Host, str]]:
+    async with (
+        http_server(deployment(api, tmp_path)) as srv,
+        http_client(srv.mcp_url, mode="auto", api_key=TEST_KEY, extensions=[UI]) as client,
+    ):
+        page = await browser.new_page(viewport={"width": 640, "height": 900})
+        host = Host(client, api, Clock(), page)
+        await page.expose_function("hostCallTool", host.call_tool)
+        async with serving(HOST_APP) as host_url:
+            await page.goto(f"{host_url}/")
+            try:
+                yield host, srv.base_url
+            finally:
+                await page.close()
+
+
+async def messages(host: Host) -> list[dict[str, Any]]:
+    return list(await host.page.evaluate("() => syncHost.messages"))
+
+
+async def test_files_dropped_in_the_view_become_assets_and_a_lipsync_request(
+    http_host: tuple[Host, str], api: SandboxServer
+) -> None:
+    host, server_url = http_host
+    with anyio.fail_after(120):
+        view = await host.load_view()
+        csp = (await host.client.read_resource("ui://sync-mcp/generation.html")).contents[0].meta["ui"]["csp"]
+        assert csp["connectDomains"] == [server_url], "the view may send files to this server only"
+        link = await host.show_call("upload_media", {})
+        await expect(view.locator("#upload-status")).to_have_text(re.compile("^Ready for your file"), timeout=WAIT_MS)
+        await expect(view.locator("#use")).to_be_disabled()
+
+        # The first file goes through the link the call returned, and completes the model's own wait on it.
+        video = {"name": "my talk.mp4", "mimeType": "video/mp4", "buffer": VIDEO_BYTES}
+        await view.locator("#file").set_input_files(video)
+        await expect(view.locator("#uploaded li")).to_have_count(1, timeout=WAIT_MS)
+        await expect(view.locator("#upload-status")).to_have_text(re.compile("^Uploaded my talk.mp4"))
+        assert await view.locator("#upload-progress").evaluate("(bar) => bar.value") == 100
+        waited = data(await host.client.call_tool("upload_media", {"uploadId": link["uploadId"], "wait": True}))
+        assert (waited["state"], waited["type"]) == ("done", "VIDEO")
+        await expect(view.locator("#uploaded li").first).to_contain_text(waited["assetId"])
+        assert await host.called("upload_media") == [], "the returned link was used, not a new one"
+
+        # The second file needs a new link: the view asks the host to call upload_media for it.
+        audio = {"name": "voice.wav", "mimeType": "audio/wav", "buffer": AUDIO_BYTES}
+        await view.locator("#file").set_input_files(audio)
+        await expect(view.locator("#uploaded li")).to_have_count(2, timeout=WAIT_MS)
+        assert await host.called("upload_media") == [{}]
+        audio_id = (await view.locator("#uploaded li").nth(1).locator("code").text_content() or "").strip()
+        await expect(view.locator("#uploaded li").nth(1)).to_contain_text("AUDIO")
+        await host.shoot("upload")
+
+        # "Lip-sync with these": the host is asked, in the chat, to call lipsync with both assets.
+        await view.locator("#use").click()
+        await expect(view.locator("#use-result")).to_have_text(re.compile("^Sent to the chat"), timeout=WAIT_MS)
+        (message,) = await messages(host)
+        text = message["content"][0]["text"]
+        assert message["role"] == "user"
+        assert f"call lipsync with video={waited['assetId']} and audio={audio_id}" in text
+        await host.shoot("upload-sent")
+
+        # What the model then does with it: lipsync takes the two assets to a finished video.
+        done = data(await host.client.call_tool("lipsync", {"video": waited["assetId"], "audio": audio_id}))
+    assert done["status"] == "COMPLETED", done
+    assert [r.body["name"] for r in assets_registered(api)] == ["my talk.mp4", "voice.wav"]
+
+
+async def test_a_refused_file_is_reported_in_the_view_and_nothing_is_stored(
+    http_host: tuple[Host, str], api: SandboxServer
+) -> None:
+    host, _ = http_host
+    with anyio.fail_after(120):
+        view = await host.load_view()
+        await host.show_call("upload_media", {})
+        await expect(view.locator("#upload-status")).to_have_text(re.compile("^Ready for your file"), timeout=WAIT_MS)
+        notes = {"name": "notes.txt", "mimeType": "text/plain", "buffer": b"not a video"}
+        await view.locator("#file").set_input_files(notes)
+        await expect(view.locator("#upload-status")).to_have_text(re.compile("^Not uploaded: "), timeout=WAIT_MS)
+        await expect(view.locator("#uploaded li")).to_have_count(0)
+        await expect(view.locator("#use")).to_be_disabled()
+    assert assets_registered(api) == []
