@@ -75,7 +75,8 @@ class GenerationView(Apps):
             name="generation-view",
             title="Generation player",
             description="Shows a generation: its progress while it runs, the video when it is done (with save "
-            "and another-take buttons), or why it failed and how to fix it.",
+            "and another-take buttons), or why it failed and how to fix it. Next to upload_media: a drop zone "
+            "that uploads the user's files and asks for the lipsync.",
             csp=ResourceCsp(resource_domains=media_domains(settings)),
             prefers_border=True,
         )
