@@ -13,13 +13,14 @@ from typing import Any
 
 import anyio
 import pytest
-from playwright.async_api import Browser, expect
+from playwright.async_api import Browser, FrameLocator, expect
 
 from sync_mcp.sandbox import SandboxServer
+from sync_mcp.server.apps import VIEW_URI
 
 from .conftest import TEST_KEY, data
-from .http_support import http_client, http_server, serving
-from .test_app_browser import HOST_APP, UI, WAIT_MS, Clock, Host, browser
+from .http_support import http_client, http_server
+from .test_app_browser import UI, WAIT_MS, Clock, Host, browser, host_page
 from .test_upload_links import AUDIO_BYTES, VIDEO_BYTES, assets_registered, deployment
 
 __all__ = ["browser"]  # fixtures
@@ -32,16 +33,18 @@ async def http_host(api: SandboxServer, browser: Browser, tmp_path: Path) -> Asy
     async with (
         http_server(deployment(api, tmp_path)) as srv,
         http_client(srv.mcp_url, mode="auto", api_key=TEST_KEY, extensions=[UI]) as client,
+        host_page(browser, client, api, Clock()) as host,
     ):
-        page = await browser.new_page(viewport={"width": 640, "height": 900})
-        host = Host(client, api, Clock(), page)
-        await page.expose_function("hostCallTool", host.call_tool)
-        async with serving(HOST_APP) as host_url:
-            await page.goto(f"{host_url}/")
-            try:
-                yield host, srv.base_url
-            finally:
-                await page.close()
+        yield host, srv.base_url
+
+
+async def drop_zone(host: Host) -> tuple[FrameLocator, dict[str, Any]]:
+    """The view next to a call of upload_media without path, ready for a file; and the call's result."""
+    view = await host.load_view()
+    link = await host.show_call("upload_media", {})
+    await expect(view.locator("#upload-status")).to_have_text(re.compile("^Ready for your file"), timeout=WAIT_MS)
+    await expect(view.locator("#use")).to_be_disabled()
+    return view, link
 
 
 async def messages(host: Host) -> list[dict[str, Any]]:
@@ -53,12 +56,9 @@ async def test_files_dropped_in_the_view_become_assets_and_a_lipsync_request(
 ) -> None:
     host, server_url = http_host
     with anyio.fail_after(120):
-        view = await host.load_view()
-        csp = (await host.client.read_resource("ui://sync-mcp/generation.html")).contents[0].meta["ui"]["csp"]
-        assert csp["connectDomains"] == [server_url], "the view may send files to this server only"
-        link = await host.show_call("upload_media", {})
-        await expect(view.locator("#upload-status")).to_have_text(re.compile("^Ready for your file"), timeout=WAIT_MS)
-        await expect(view.locator("#use")).to_be_disabled()
+        (content,) = (await host.client.read_resource(VIEW_URI)).contents
+        assert (content.meta or {})["ui"]["csp"]["connectDomains"] == [server_url], "it may send files here only"
+        view, link = await drop_zone(host)
 
         # The first file goes through the link the call returned, and completes the model's own wait on it.
         video = {"name": "my talk.mp4", "mimeType": "video/mp4", "buffer": VIDEO_BYTES}
@@ -100,9 +100,7 @@ async def test_a_refused_file_is_reported_in_the_view_and_nothing_is_stored(
 ) -> None:
     host, _ = http_host
     with anyio.fail_after(120):
-        view = await host.load_view()
-        await host.show_call("upload_media", {})
-        await expect(view.locator("#upload-status")).to_have_text(re.compile("^Ready for your file"), timeout=WAIT_MS)
+        view, _ = await drop_zone(host)
         notes = {"name": "notes.txt", "mimeType": "text/plain", "buffer": b"not a video"}
         await view.locator("#file").set_input_files(notes)
         await expect(view.locator("#upload-status")).to_have_text(re.compile("^Not uploaded: "), timeout=WAIT_MS)
