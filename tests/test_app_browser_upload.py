@@ -47,6 +47,18 @@ async def drop_zone(host: Host) -> tuple[FrameLocator, dict[str, Any]]:
     return view, link
 
 
+async def drop_file(host: Host, name: str, mime_type: str, content: bytes) -> None:
+    """Drop a file on the view's drop zone, as a file dragged from the desktop arrives (a `drop` event)."""
+    frame = await (await host.page.locator("iframe").element_handle()).content_frame()
+    assert frame is not None
+    transfer = await frame.evaluate_handle(
+        "([name, type, bytes]) => { const t = new DataTransfer();"
+        " t.items.add(new File([new Uint8Array(bytes)], name, { type })); return t; }",
+        [name, mime_type, list(content)],
+    )
+    await frame.locator("#drop").dispatch_event("drop", {"dataTransfer": transfer})
+
+
 async def messages(host: Host) -> list[dict[str, Any]]:
     return list(await host.page.evaluate("() => syncHost.messages"))
 
@@ -71,9 +83,8 @@ async def test_files_dropped_in_the_view_become_assets_and_a_lipsync_request(
         await expect(view.locator("#uploaded li").first).to_contain_text(waited["assetId"])
         assert await host.called("upload_media") == [], "the returned link was used, not a new one"
 
-        # The second file needs a new link: the view asks the host to call upload_media for it.
-        audio = {"name": "voice.wav", "mimeType": "audio/wav", "buffer": AUDIO_BYTES}
-        await view.locator("#file").set_input_files(audio)
+        # The second file, dropped on the zone, needs a new link: the view asks the host to call upload_media.
+        await drop_file(host, "voice.wav", "audio/wav", AUDIO_BYTES)
         await expect(view.locator("#uploaded li")).to_have_count(2, timeout=WAIT_MS)
         assert await host.called("upload_media") == [{}]
         audio_id = (await view.locator("#uploaded li").nth(1).locator("code").text_content() or "").strip()
@@ -106,4 +117,26 @@ async def test_a_refused_file_is_reported_in_the_view_and_nothing_is_stored(
         await expect(view.locator("#upload-status")).to_have_text(re.compile("^Not uploaded: "), timeout=WAIT_MS)
         await expect(view.locator("#uploaded li")).to_have_count(0)
         await expect(view.locator("#use")).to_be_disabled()
+    assert assets_registered(api) == []
+
+
+async def test_a_host_that_lets_the_view_connect_nowhere_gets_a_clear_refusal(
+    http_host: tuple[Host, str], api: SandboxServer
+) -> None:
+    host, server_url = http_host
+    with anyio.fail_after(120):
+        (content,) = (await host.client.read_resource(VIEW_URI)).contents
+        csp = {**(content.meta or {})["ui"]["csp"], "connectDomains": []}  # a host that grants no origin
+        await host.page.evaluate(
+            "([html, csp]) => syncHost.load(html, csp, {}, 560)",
+            [content.text, csp],  # type: ignore[union-attr]
+        )
+        view = host.page.frame_locator("iframe")
+        await host.show_call("upload_media", {})
+        await view.locator("#file").set_input_files({"name": "a.mp4", "mimeType": "video/mp4", "buffer": VIDEO_BYTES})
+        await expect(view.locator("#upload-status")).to_have_text(
+            f"Not uploaded: could not reach {server_url}: the connection was lost, or this host does not let the "
+            "view connect there",
+            timeout=WAIT_MS,
+        )
     assert assets_registered(api) == []

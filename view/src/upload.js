@@ -46,7 +46,11 @@ function put(url, file) {
       if (xhr.status === 200 && reply.assetId) resolve(reply);
       else reject(new Error(reply.message ?? `HTTP ${xhr.status}`));
     };
-    xhr.onerror = () => reject(new Error("the connection to the server was lost"));
+    xhr.onerror = () => {
+      const origin = new URL(url).origin;
+      const why = "the connection was lost, or this host does not let the view connect there";
+      reject(new Error(`could not reach ${origin}: ${why}`));
+    };
     xhr.send(file);
   });
 }
