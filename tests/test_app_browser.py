@@ -18,6 +18,7 @@ import os
 import re
 import shutil
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -165,21 +166,30 @@ async def browser() -> AsyncIterator[Browser]:
             await browser.close()
 
 
+@asynccontextmanager
+async def host_page(browser: Browser, client: Client, sandbox: SandboxServer, clock: Clock) -> AsyncIterator[Host]:
+    """The host page open in the browser, forwarding the view's tool calls through `client`."""
+    page = await browser.new_page(viewport={"width": 640, "height": 900})
+    host = Host(client, sandbox, clock, page)
+    await page.expose_function("hostCallTool", host.call_tool)
+    async with serving(HOST_APP) as host_url:  # on loopback, like the sandbox whose video it plays
+        await page.goto(f"{host_url}/")
+        try:
+            yield host
+        finally:
+            await page.close()
+
+
 @pytest.fixture
 async def host(sandbox: tuple[SandboxServer, Clock], browser: Browser, tmp_path: Path) -> AsyncIterator[Host]:
     server, clock = sandbox
     server.state.reset()
     settings = make_settings(server, SYNC_MCP_OUTPUT_DIR=str(tmp_path / "outputs"))
-    async with Client(build_server(settings), extensions=[UI]) as client:
-        page = await browser.new_page(viewport={"width": 640, "height": 900})
-        host = Host(client, server, clock, page)
-        await page.expose_function("hostCallTool", host.call_tool)
-        async with serving(HOST_APP) as host_url:  # on loopback, like the sandbox whose video it plays
-            await page.goto(f"{host_url}/")
-            try:
-                yield host
-            finally:
-                await page.close()
+    async with (
+        Client(build_server(settings), extensions=[UI]) as client,
+        host_page(browser, client, server, clock) as opened,
+    ):
+        yield opened
 
 
 async def text_of(view: FrameLocator, selector: str) -> str:
@@ -221,7 +231,7 @@ async def test_running_then_completed_with_a_playing_video_and_save(host: Host) 
         assert await video.evaluate("(v) => v.error && `${v.error.code}: ${v.error.message}`") is None
         assert await video.evaluate("(v) => v.readyState") >= 1
         assert await video.evaluate("(v) => Math.round(v.duration)") == 5
-        await expect(view.locator("#done-duration")).to_have_text("5.0 s")
+        await expect(view.locator("#done-duration")).to_have_text(f"{done['outputDuration']:.1f} s")  # the API's figure
         await expect(view.locator("#done-id")).to_have_text(generation_id)
         await expect(view.locator("#video-problem")).to_be_hidden()
         await video.evaluate(  # for the screenshot: a frame from the middle, and the whole (tiny) file buffered

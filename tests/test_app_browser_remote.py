@@ -15,8 +15,8 @@ from playwright.async_api import Browser, expect
 from sync_mcp.sandbox import SandboxServer
 
 from .conftest import BASIC, TEST_KEY, data
-from .http_support import http_client, http_server, serving
-from .test_app_browser import HOST_APP, UI, WAIT_MS, Clock, Host, browser
+from .http_support import http_client, http_server
+from .test_app_browser import UI, WAIT_MS, Clock, Host, browser, host_page
 from .test_upload_links import deployment
 
 __all__ = ["browser"]  # fixtures
@@ -32,16 +32,9 @@ async def remote_host(api: SandboxServer, browser: Browser, tmp_path: Path) -> A
     async with (
         http_server(settings) as srv,
         http_client(srv.mcp_url, mode="auto", api_key=TEST_KEY, headers=PROXIED, extensions=[UI]) as client,
+        host_page(browser, client, api, Clock()) as host,
     ):
-        page = await browser.new_page(viewport={"width": 640, "height": 900})
-        host = Host(client, api, Clock(), page)
-        await page.expose_function("hostCallTool", host.call_tool)
-        async with serving(HOST_APP) as host_url:
-            await page.goto(f"{host_url}/")
-            try:
-                yield host
-            finally:
-                await page.close()
+        yield host
 
 
 async def test_save_hands_a_remote_user_a_named_download_link(remote_host: Host, tmp_path: Path) -> None:

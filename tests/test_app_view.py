@@ -1,6 +1,7 @@
 """The MCP Apps view over MCP (both eras): a client that declares `io.modelcontextprotocol/ui` sees the view
-linked from lipsync, get_generation and create_generation and can read it; every other client sees exactly
-what the server shows without the view. The view in a browser is tests/test_app_browser.py."""
+linked from lipsync, get_generation, create_generation and upload_media and can read it; every other client
+sees exactly what the server shows without the view. The view in a browser is tests/test_app_browser.py (and
+its drop zone tests/test_app_browser_upload.py)."""
 
 from __future__ import annotations
 
@@ -26,7 +27,8 @@ from sync_mcp.server import app as server_app
 from sync_mcp.server import build_server
 from sync_mcp.server.apps import VIEW_TOOLS, VIEW_URI
 
-from .conftest import BASIC, data, make_settings
+from .conftest import BASIC, TEST_KEY, data, make_settings
+from .http_support import http_client, http_server
 
 pytestmark = pytest.mark.anyio
 
@@ -72,10 +74,10 @@ async def completed_generation(api: SandboxServer) -> str:
     return str(done["id"])
 
 
-async def test_a_host_with_the_ui_extension_sees_the_view_on_three_tools(api: SandboxServer, mode: str) -> None:
+async def test_a_host_with_the_ui_extension_sees_the_view_on_four_tools(api: SandboxServer, mode: str) -> None:
     async with Client(build_server(make_settings(api)), mode=mode, extensions=[UI]) as client:  # type: ignore[arg-type]
         tools = {tool.name: tool for tool in (await client.list_tools()).tools}
-        assert VIEW_TOOLS == {"lipsync", "get_generation", "create_generation"}
+        assert VIEW_TOOLS == {"lipsync", "get_generation", "create_generation", "upload_media"}
         for name, tool in tools.items():
             ui = (tool.meta or {}).get("ui")
             assert ui == ({"resourceUri": VIEW_URI} if name in VIEW_TOOLS else None), name
@@ -154,6 +156,19 @@ def test_the_committed_build_is_of_the_current_sources(built: str) -> None:
     match = re.search(rf'<meta name="{build.DIGEST_META}" content="sha256:([0-9a-f]{{64}})">', page)
     assert match is not None, built
     assert match.group(1) == build.source_digest(), f"view/ changed: run python scripts/build_view.py ({built})"
+
+
+async def test_over_http_the_view_may_send_files_to_the_public_url_only(api: SandboxServer, tmp_path: Path) -> None:
+    settings = make_settings(api, SYNC_MCP_PUBLIC_URL="https://sync.example.invalid/mcp-server/", SYNC_API_KEY="")
+    async with (
+        http_server(settings) as srv,
+        http_client(srv.mcp_url, mode="auto", api_key=TEST_KEY, extensions=[UI]) as client,
+    ):
+        (content,) = (await client.read_resource(VIEW_URI)).contents
+        link = data(await client.call_tool("upload_media", {}))
+    csp = (content.meta or {})["ui"]["csp"]
+    assert csp["connectDomains"] == ["https://sync.example.invalid"]
+    assert link["uploadUrl"].startswith("https://sync.example.invalid/mcp-server/upload/"), "where the view sends"
 
 
 async def test_credentials_in_the_api_url_never_reach_the_csp(api: SandboxServer) -> None:

@@ -1,7 +1,8 @@
 // The generation view of sync-mcp (an MCP App). It talks to the host only through the ext-apps `App` class:
 // tool input and results arrive as notifications; following a running job, saving the video and making
 // another take are tool calls the host runs on the server (`get_generation`, `download_output`,
-// `create_generation`). Everything shown is set with textContent: tool results are data, never markup.
+// `create_generation`). Next to `upload_media` it is a drop zone instead (upload.js). Everything shown is set
+// with textContent: tool results are data, never markup.
 
 import {
   App,
@@ -9,6 +10,7 @@ import {
   applyHostFonts,
   applyHostStyleVariables,
 } from "@modelcontextprotocol/ext-apps";
+import { isUpload, isUploadCall, uploads } from "./upload.js";
 
 const TERMINAL = new Set(["COMPLETED", "FAILED", "REJECTED"]);
 const POLL_STEPS_MS = [2000, 3000, 5000, 8000, 10000]; // then every 10 s, like the server's own wait
@@ -24,6 +26,7 @@ const STATUS_WORDS = {
 const $ = (id) => document.getElementById(id);
 const app = new App({ name: "sync-mcp generation view", version: "1" }, { availableDisplayModes: ["inline"] });
 
+const upload = uploads(app, { show: (section) => show(section), payload: (result) => payload(result) });
 const view = {
   generation: null, // the latest generation object (structuredContent of a generation tool)
   startedAt: Date.now(), // when the view first heard of the call (elapsed time without createdAt)
@@ -36,7 +39,7 @@ const view = {
 // ------------------------------------------------------------------------------------------------ helpers
 
 function show(section) {
-  for (const id of ["waiting", "running", "completed", "failed"]) {
+  for (const id of ["waiting", "running", "completed", "failed", "upload"]) {
     $(id).hidden = id !== section;
   }
   document.body.dataset.state = section;
@@ -98,6 +101,7 @@ function payload(result) {
 
 function renderInput(args) {
   if (view.generation) return; // a result is already shown
+  if (isUploadCall(app, args)) return upload.waiting();
   view.startedAt = Date.now();
   const model = args?.model ?? (args?.image ? "sync-3" : args?.video ? "lipsync-2" : null);
   setText("run-status", args?.id ? "Checking" : "Starting");
@@ -187,6 +191,7 @@ function renderResult(result) {
   const got = payload(result);
   if (!got) return;
   if (got.error) return renderFailed(got.error, "The call did not succeed");
+  if (isUpload(got.generation)) return upload.render(got.generation);
   if (got.generation.status) return renderGeneration(got.generation);
 }
 
@@ -317,6 +322,7 @@ function applyContext(context) {
 }
 
 function wire() {
+  upload.wire();
   $("save").addEventListener("click", save);
   $("take").addEventListener("click", () => {
     toggle("take", false);

@@ -1,7 +1,8 @@
 // A minimal MCP Apps host for the browser test (tests/test_app_browser.py), on the ext-apps host side
 // (`AppBridge`). It renders a view's HTML in a sandboxed iframe under the CSP the spec derives from the
 // resource's `_meta.ui.csp`, and hands every tool call the view makes to `window.hostCallTool`, which the
-// test provides (it forwards the call to the running MCP server). Nothing here is shipped to users.
+// test provides (it forwards the call to the running MCP server). Chat messages the view sends are kept in
+// `messages`, as a chat would add them. Nothing here is shipped to users.
 
 import { AppBridge, PostMessageTransport } from "@modelcontextprotocol/ext-apps/app-bridge";
 
@@ -32,6 +33,7 @@ const host = {
   bridge: null,
   iframe: null,
   calls: [],
+  messages: [],
 
   /** Load a view; resolves once it has initialized (ui/notifications/initialized). */
   async load(html, csp, hostContext, width) {
@@ -43,7 +45,7 @@ const host = {
     const bridge = new AppBridge(
       null,
       { name: "sync-mcp browser test host", version: "1" },
-      { serverTools: {}, openLinks: {}, logging: {} },
+      { serverTools: {}, openLinks: {}, logging: {}, message: { text: {} } },
       { hostContext },
     );
     bridge.oncalltool = async (params) => {
@@ -51,6 +53,10 @@ const host = {
       return await window.hostCallTool(params);
     };
     bridge.onopenlink = async () => ({});
+    bridge.onmessage = async (params) => {
+      host.messages.push(params);
+      return {};
+    };
     bridge.onsizechange = ({ height }) => {
       if (height != null) iframe.style.height = `${height}px`;
     };

@@ -4,6 +4,10 @@ progress bar; `PUT /upload/{token}` takes the raw bytes (what the page sends, an
 The token in the URL is the link's only credential (browsers carry no MCP token), as a presigned URL's signature
 is; it is never logged (only the upload id is). A link that is unknown, expired or used gets a page (or, for a
 PUT, a JSON reply) that says so, and nothing is stored. services/link_uploads.py does the checks and the upload.
+
+The PUT answers cross-origin requests (CORS, any origin, no cookies): the MCP Apps view sends the file from the
+host's sandboxed iframe, whose origin is the host's or opaque. That grants a web page nothing `curl` with the
+same URL does not have: the token is the credential, and a page without it has no link to send to.
 """
 
 from __future__ import annotations
@@ -78,8 +82,16 @@ def refusal_page(refusal: LinkRefused, kind: str = "upload") -> HTMLResponse:
     return page(title.format(kind), f"{done} {fix}", kind="error", status=status)
 
 
+CORS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "PUT",
+    "Access-Control-Allow-Headers": "Content-Type, X-File-Name",
+    "Access-Control-Max-Age": "600",
+}
+
+
 def _reply(status: int, body: dict[str, Any]) -> JSONResponse:
-    return JSONResponse(body, status, headers={"Cache-Control": "no-store"})
+    return JSONResponse(body, status, headers={"Cache-Control": "no-store", **CORS})
 
 
 def _incoming(request: Request) -> Incoming:
@@ -132,6 +144,11 @@ def add_upload_pages(server: MCPServer[Any], *, settings: Settings, links: Uploa
             expires=f"in {minutes} min",
         )
 
+    @server.custom_route(UPLOAD_PATH + "{token}", methods=["OPTIONS"], include_in_schema=False)
+    async def upload_preflight(_: Request) -> Response:
+        """The CORS preflight of the view's PUT (nothing is checked or stored: the PUT itself is)."""
+        return Response(status_code=204, headers=CORS)
+
     @server.custom_route(UPLOAD_PATH + "{token}", methods=["PUT"], include_in_schema=False)
     async def upload_bytes(request: Request) -> Response:
         try:
@@ -146,7 +163,7 @@ def add_upload_pages(server: MCPServer[Any], *, settings: Settings, links: Uploa
             return _reply(exc.status, {"state": "refused", "message": exc.message, "retry": retry})
         except ClientDisconnect:
             logger.info("an upload link's sender went away before the end of the file")
-            return Response(status_code=400)
+            return Response(status_code=400, headers=CORS)
         body = status.model_dump(by_alias=True, exclude_none=True)
         return _reply(200, {**body, "message": f"Uploaded: asset {status.asset_id}. Go back to the chat."})
 
