@@ -353,12 +353,22 @@ OUTPUT_FILE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
 class CreateGenerationRequest(RequestModel):
     """Body of `POST /v2/generate` (reference §3.1)."""
 
-    model: ModelId = Field(description="Model id: sync-3 (video or image), lipsync-2, lipsync-2-pro, ... ")
-    input: list[GenerationInput] = Field(
-        min_length=1,
-        description="Exactly one video or image item, plus one audio or text item "
-        "(several voice items only with segments; ignored with dubParams).",
-    )
+    model: ModelId = Field(description="Only sync-3 takes an image.")
+    input: Annotated[
+        list[GenerationInput],
+        # Listed in words, once: the item shapes as schemas were a third of this tool's listing. The models above
+        # still check every item and name the field that is wrong (input.1.provider.script, ...).
+        WithJsonSchema(
+            {
+                "type": "array",
+                "minItems": 1,
+                "items": {"type": "object"},
+                "description": "Items {type: video|image|audio, url or assetId (upload_media), refId?} or {type: "
+                "text, provider: {voiceId (list_voices), script (<= 5000 chars), stability?, similarityBoost? "
+                "(0-1)}, refId?}: one video or image, one audio or text (several, with refIds, with segments).",
+            }
+        ),
+    ] = Field(min_length=1)
     options: GenerationOptions | None = None
     segments: list[GenerationSegment] | None = Field(
         default=None, min_length=1, description="Multi-voice timeline: video ranges mapped to voice refIds."

@@ -130,7 +130,7 @@ async def current_generation(state: ToolState, generation_id: str) -> Generation
 
 
 IDEMPOTENCY_PARAMETER = idempotency_parameter(
-    "Reuse to retry safely: the same key and body give the same generation, never a second paid job. Minted if omitted."
+    "Reuse to retry safely: the same key and body never start a second paid job. Minted if omitted."
 )
 CTX_PARAMETER = inspect.Parameter("ctx", inspect.Parameter.KEYWORD_ONLY, annotation=Context)
 
