@@ -369,10 +369,37 @@ class CreateGenerationRequest(RequestModel):
             }
         ),
     ] = Field(min_length=1)
-    options: GenerationOptions | None = None
-    segments: list[GenerationSegment] | None = Field(
-        default=None, min_length=1, description="Multi-voice timeline: video ranges mapped to voice refIds."
-    )
+    options: Annotated[
+        GenerationOptions | None,
+        # In words, once (lipsync's `options` points here): the model above checks each option, and a refused
+        # value's error lists the accepted ones.
+        WithJsonSchema(
+            {
+                "type": "object",
+                "description": "sync_mode (bounce|loop|cut_off|silence|remap: length mismatch, video inputs), "
+                "temperature (0 calm .. 1 expressive; lipsync-2, lipsync-2-pro), model_mode (lips|face|head) and "
+                "prompt (happy|sad|angry|disgusted|surprised|neutral) on react-1, active_speaker_detection (which "
+                "face: {auto_detect: true} on video, or {frame_number, coordinates: [x, y]} in source pixels, or "
+                "bounding_boxes ([x1, y1, x2, y2] or null per frame) or bounding_boxes_url; v3: detector v3), "
+                "occlusion_detection_enabled (hands/mics over the mouth), reasoning_enabled (priced, where "
+                "supported).",
+            }
+        ),
+    ] = None
+    segments: Annotated[
+        list[GenerationSegment] | None,
+        # In words, as `input` (the models above check every segment and name the field that is wrong).
+        WithJsonSchema(
+            {
+                "type": "array",
+                "minItems": 1,
+                "items": {"type": "object"},
+                "description": "Multi-voice timeline: [{startTime, endTime (video s), audioInput: {refId, startTime?, "
+                "endTime? (crop, s)}, optionsOverride? (sync_mode, temperature, occlusion_detection_enabled, "
+                "active_speaker_detection)}].",
+            }
+        ),
+    ] = Field(default=None, min_length=1)
     webhook_url: str | None = Field(default=None, alias="webhookUrl", description="URL POSTed when the job ends.")
     output_file_name: str | None = Field(
         default=None,

@@ -7,8 +7,9 @@ property names); `additionalProperties: true` is dropped (it is the JSON Schema 
 decides). These change no validation outcome. One rewrite does, on purpose: an optional property written
 `anyOf: [T, null]` with `default: null` becomes plain `T`, so the schema says "omit it" and a client that checks
 arguments refuses an explicit `null` there, which the server itself accepts as "not given" (the tests hold both
-sides). The alternatives cost more than they give: the `anyOf` form is a tenth of `tools/list`, and a `type`
-array (`["string", "null"]`) is flagged as unportable by the Inspector's schema check (single-type dialects such
+sides); a `default: null` beside a schema without `null` (one written out by hand) goes too. The alternatives
+cost more than they give: the `anyOf` form is a tenth of `tools/list`, and a `type` array (`["string", "null"]`)
+is flagged as unportable by the Inspector's schema check (single-type dialects such
 as Gemini's function declarations reject it). Validation uses the Pydantic models, not these schemas.
 
 Output schemas (`output=True`) also lose their `description`s: hosts give a model a tool's description and input
@@ -122,9 +123,13 @@ def _dropped(key: str, value: Any, schema: dict[str, Any], output: bool) -> bool
 
 def _optional_as_plain(prop: Any) -> Any:
     """`anyOf: [T, null]` with `default: null` as plain `T` (see the module docstring for what that changes)."""
-    variants = prop.get("anyOf") if isinstance(prop, dict) else None
-    if not isinstance(variants, list) or NULL not in variants or "default" not in prop or prop["default"] is not None:
+    if not isinstance(prop, dict) or "default" not in prop or prop["default"] is not None:
         return prop
+    variants = prop.get("anyOf")
+    if not isinstance(variants, list) or NULL not in variants:
+        # A schema written out by hand (WithJsonSchema) for an optional value: the `null` default only says
+        # "omit it", which being left out of `required` already says.
+        return {k: v for k, v in prop.items() if k != "default"}
     rest = [v for v in variants if v != NULL]
     plain = {k: v for k, v in prop.items() if k not in ("anyOf", "default")}
     if len(rest) == 1:
