@@ -78,6 +78,34 @@ async def test_a_face_choice_described_in_words_is_still_checked_in_full(client:
     assert sent(api) == [], "nothing was sent"
 
 
+async def test_options_segments_and_dubbing_described_in_words_are_checked_in_full(
+    client: Client, api: SandboxServer
+) -> None:
+    """create_generation's options, segments and dubParams are listed as objects described in words: the listed
+    schema accepts what the server refuses, and the server names the field and what it accepts."""
+    schema = await listed_schema(client, "create_generation")
+    assert "$defs" not in schema, "nothing nested is listed twice"
+    for name in ("options", "segments", "dubParams"):
+        assert schema["properties"][name].get("description"), name
+    audio = {"type": "audio", "url": AUDIO, "refId": "a"}
+    cases = [
+        ({**BASIC, "options": {"sync_mode": "spin"}}, "sync_mode", "cut_off"),
+        ({**BASIC, "options": {"prompt": "bored"}}, "prompt", "happy"),
+        ({**BASIC, "options": {"temperature": 2}}, "temperature", "1"),
+        ({**BASIC, "options": {"syncmode": "loop"}}, "options.syncmode", "not permitted"),
+        ({"model": "lipsync-2", "input": [{"type": "video", "url": VIDEO}], "dubParams": {"targetLang": "xx"}},
+         "targetLang", "es"),
+        ({"model": "lipsync-2", "input": [{"type": "video", "url": VIDEO}, audio],
+          "segments": [{"startTime": 0, "endTime": 2}]}, "audioInput", "audioInput"),
+    ]  # fmt: skip
+    for body, field, accepted in cases:
+        jsonschema.validate(body, schema)
+        failure = error(await client.call_tool("create_generation", body))
+        text = (failure.get("field") or "") + failure["message"] + (failure.get("fix") or "")
+        assert field in text and accepted in text, failure
+    assert sent(api) == [], "nothing was sent"
+
+
 def test_a_lone_variant_or_differing_variants_are_left_as_they_are() -> None:
     schema = {
         "type": "object",

@@ -376,13 +376,12 @@ class CreateGenerationRequest(RequestModel):
         WithJsonSchema(
             {
                 "type": "object",
-                "description": "sync_mode (bounce|loop|cut_off|silence|remap: length mismatch, video inputs), "
-                "temperature (0 calm .. 1 expressive; lipsync-2, lipsync-2-pro), model_mode (lips|face|head) and "
-                "prompt (happy|sad|angry|disgusted|surprised|neutral) on react-1, active_speaker_detection (which "
-                "face: {auto_detect: true} on video, or {frame_number, coordinates: [x, y]} in source pixels, or "
-                "bounding_boxes ([x1, y1, x2, y2] or null per frame) or bounding_boxes_url; v3: detector v3), "
-                "occlusion_detection_enabled (hands/mics over the mouth), reasoning_enabled (priced, where "
-                "supported).",
+                "description": "sync_mode (bounce|loop|cut_off|silence|remap: length mismatch, video), temperature "
+                "(0 calm .. 1 expressive; lipsync-2, lipsync-2-pro), on react-1 model_mode (lips|face|head) and "
+                "prompt (happy|sad|angry|disgusted|surprised|neutral), active_speaker_detection (which face: "
+                "{auto_detect: true} on video, {frame_number, coordinates: [x, y]} in source pixels, bounding_boxes "
+                "([x1, y1, x2, y2] or null per frame) or bounding_boxes_url; v3: detector v3), "
+                "occlusion_detection_enabled (hands/mics over the mouth), reasoning_enabled (priced).",
             }
         ),
     ] = None
@@ -404,9 +403,20 @@ class CreateGenerationRequest(RequestModel):
     output_file_name: str | None = Field(
         default=None,
         alias="outputFileName",
-        description="Base name of the result, letters/digits/_/- only, no extension (.mp4 is added).",
+        description="Result's base name: letters, digits, _, -; .mp4 is added.",
     )
-    dub_params: DubParams | None = Field(default=None, alias="dubParams")
+    dub_params: Annotated[
+        DubParams | None,
+        # In words, as `input` (the model above checks each field; a language it does not know is refused with
+        # the list of codes).
+        WithJsonSchema(
+            {
+                "type": "object",
+                "description": "Dub the video's own speech: {targetLang (es, de, ja...; 93 codes, completion lists "
+                "them), sourceLang? (default auto), numSpeakers? (0 = auto, 1-50), providerName? (elevenlabs)}.",
+            }
+        ),
+    ] = Field(default=None, alias="dubParams")
     project_id: str | None = Field(default=None, alias="projectId", description="Project UUID to file the job under.")
     # Early access (reference §3.1): the reference gives no schema, so the object is sent exactly as given; an
     # organisation without the rollout gets 422 dialogue_edit_retime_required from the API.

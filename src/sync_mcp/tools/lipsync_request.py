@@ -48,13 +48,10 @@ class SpeakerSegment(BaseModel):
 class LipsyncArguments(BaseModel):
     """lipsync's parameters, declared once: the tool's and its resolver's signatures are made from these."""
 
-    video: MediaArgument | None = Field(default=None, description="Face video: URL, asset id, or local file path.")
-    image: MediaArgument | None = Field(
-        default=None, description="Or a still face image (sync-3): URL, asset id or path."
-    )
-    audio: MediaArgument | None = Field(
-        default=None, description="Speech to sync to: URL, asset id, or local file path."
-    )
+    # Media: a URL, an asset id or a local file path, as the tool's description says once for all three.
+    video: MediaArgument | None = Field(default=None, description="The face video.")
+    image: MediaArgument | None = Field(default=None, description="Or a still face image (sync-3).")
+    audio: MediaArgument | None = Field(default=None, description="Speech to sync to.")
     audio_start: float | None = Field(
         default=None, ge=0, description="Use only part of the audio (or script's speech): from this second..."
     )
@@ -71,8 +68,8 @@ class LipsyncArguments(BaseModel):
                 "type": "array",
                 "minItems": 1,
                 "items": {"type": "object"},
-                "description": "Several speakers: [{start, end (seconds of the video, apart), audio | script + "
-                "voice_id, audio_start?, audio_end? (use that part of its audio)}].",
+                "description": "Several speakers: [{start, end (video seconds, apart), audio | script + voice_id, "
+                "audio_start?, audio_end? (part of its audio)}].",
             }
         ),
     ] = Field(default=None, min_length=1)
