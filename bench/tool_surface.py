@@ -30,6 +30,12 @@ def _size(value: Any) -> int:
     return len(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
 
 
+def _within(name: str, budget: int, size: int, what: str, ok: bool = True, note: str = "") -> Figure:
+    """A size judged against its budget (`ok`: any other condition the figure also needs)."""
+    target = f"<= {budget:,} B{what}"
+    return Figure(name, budget, size, "B", target, size <= budget and ok, baseline_label="budget", note=note)
+
+
 async def run(runs: int) -> Result:
     result = Result("tool surface: what models read, and the whole tools/list JSON", 1)
     async with stdio_server("http://127.0.0.1:9") as server:
@@ -37,56 +43,34 @@ async def run(runs: int) -> Result:
     async with stdio_server("http://127.0.0.1:9", SYNC_MCP_TOOLSETS="all") as server:
         listed = await server.request("tools/list")
     read = [{k: t[k] for k in ("name", "description", "inputSchema")} for t in core["tools"]]
-    result.figures.append(
-        Figure(
-            "default surface (core) as models read it",
-            CORE_BUDGET_BYTES,
-            _size(read),
-            "B",
-            f"<= {CORE_BUDGET_BYTES:,} B of names, descriptions and input schemas",
-            _size(read) <= CORE_BUDGET_BYTES,
-            baseline_label="budget",
-            note=f"{len(read)} tools",
-        )
-    )
     raw = _size(next(t for t in core["tools"] if t["name"] == "create_generation")["inputSchema"])
-    result.figures.append(
-        Figure(
-            "default tools/list JSON (core) as a client receives it",
-            DEFAULT_LIST_BUDGET_BYTES,
-            _size(core),
-            "B",
-            f"<= {DEFAULT_LIST_BUDGET_BYTES:,} B, output schemas and _meta included",
-            _size(core) <= DEFAULT_LIST_BUDGET_BYTES,
-            baseline_label="budget",
-        )
-    )
-    result.figures.append(
-        Figure(
-            "create_generation input schema",
-            RAW_TOOL_BUDGET_BYTES,
-            raw,
-            "B",
-            f"<= {RAW_TOOL_BUDGET_BYTES:,} B",
-            raw <= RAW_TOOL_BUDGET_BYTES,
-            baseline_label="budget",
-        )
-    )
     size = _size(listed)
     tools = listed["tools"]
     incomplete = [t["name"] for t in tools if not t.get("description") or not t.get("outputSchema")]
-    result.figures.append(
-        Figure(
+    result.figures += [
+        _within(
+            "default surface (core) as models read it",
+            CORE_BUDGET_BYTES,
+            _size(read),
+            " of names, descriptions and input schemas",
+            note=f"{len(read)} tools",
+        ),
+        _within(
+            "default tools/list JSON (core) as a client receives it",
+            DEFAULT_LIST_BUDGET_BYTES,
+            _size(core),
+            ", output schemas and _meta included",
+        ),
+        _within("create_generation input schema", RAW_TOOL_BUDGET_BYTES, raw, ""),
+        _within(
             "tools/list JSON, every toolset",
             BUDGET_BYTES,
             size,
-            "B",
-            f"<= {BUDGET_BYTES:,} B, every tool described with an outputSchema",
-            size <= BUDGET_BYTES and not incomplete,
-            baseline_label="budget",
-            note=f"{len(tools)} tools, {size / max(len(tools), 1):,.0f} B per tool",
-        )
-    )
+            ", every tool described with an outputSchema",
+            not incomplete,
+            f"{len(tools)} tools, {size / max(len(tools), 1):,.0f} B per tool",
+        ),
+    ]
     if incomplete:
         result.notes.append("missing a description or outputSchema: " + ", ".join(incomplete))
     largest = sorted(tools, key=lambda t: -_size(t))[:3]
