@@ -1,6 +1,7 @@
 """The tool surface every model reads on every turn: all tools listed once, each described with an output
-schema, within budget: the default (core) surface's names, descriptions and input schemas within 20 KB, the whole
-`tools/list` with every toolset within 44 KB."""
+schema, within budget: the default (core) surface's names, descriptions and input schemas within 20 KB, the default
+`tools/list` JSON as a client receives it (output schemas and `_meta` included) within 16 KB, create_generation's
+input schema within 4 KB, the whole `tools/list` with every toolset within 44 KB."""
 
 from __future__ import annotations
 
@@ -22,6 +23,9 @@ pytestmark = pytest.mark.anyio
 BUDGET_BYTES = 44 * 1024
 """40 KB until the dialogue toolset (transcribe, edit_dialogue: about 4 KB together) joined."""
 CORE_BUDGET_BYTES = 20 * 1024
+DEFAULT_LIST_BUDGET_BYTES = 16 * 1024
+"""22.6 KB before the raw tool's media items, options and segments were listed in words."""
+RAW_TOOL_BUDGET_BYTES = 4 * 1024
 
 
 async def _listed(client: Client) -> tuple[list[dict], int]:
@@ -62,6 +66,17 @@ async def test_the_default_surface_fits_its_budget(api: SandboxServer) -> None:
     assert size <= CORE_BUDGET_BYTES, f"core surface is {size:,} B (budget {CORE_BUDGET_BYTES:,} B); {largest}"
 
 
+async def test_the_default_tools_list_as_received_fits_its_budget(api: SandboxServer) -> None:
+    async with Client(build_server(make_settings(api, SYNC_MCP_TOOLSETS=None))) as client:
+        tools, size = await _listed(client)
+    assert "create_generation" in {t["name"] for t in tools}, "the raw tool stays in the default toolset"
+    largest = sorted(((len(json.dumps(t)), t["name"]) for t in tools), reverse=True)[:3]
+    assert size <= DEFAULT_LIST_BUDGET_BYTES, f"tools/list is {size:,} B ({DEFAULT_LIST_BUDGET_BYTES:,}); {largest}"
+    raw = next(t for t in tools if t["name"] == "create_generation")["inputSchema"]
+    raw_size = len(json.dumps(raw, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+    assert raw_size <= RAW_TOOL_BUDGET_BYTES, f"create_generation's input schema is {raw_size:,} B"
+
+
 # ------------------------------------------------------------------------------------- schema compaction
 
 WORDY = {
@@ -99,8 +114,7 @@ def test_compaction_drops_noise_but_never_property_names_or_data() -> None:
     assert short["properties"]["tags"]["items"] == {"type": "object"}
     assert "title" not in short["$defs"]["A"]
     quiet = compact(WORDY, output=True)
-    assert set(quiet["properties"]) == {"title"}  # only the required property is stated, without its text
-    assert quiet["properties"]["title"] == {"type": "string"}
+    assert "properties" not in quiet and quiet["required"] == ["title"]  # what every result carries, by name
     closed = compact({**WORDY, "additionalProperties": False}, output=True)
     assert set(closed["properties"]) == set(WORDY["properties"])  # a closed object keeps every property
     assert "description" not in closed["properties"]["description"]  # the property survives, its text goes

@@ -234,7 +234,7 @@ async function sweep(transport, client) {
       const bytes = Buffer.concat([Buffer.from("\0\0\0\x18ftypisom"), randomBytes(4096)]);
       const put = await fetch(link.uploadUrl, { method: "PUT", body: bytes, headers: { "X-File-Name": "face.mp4" } });
       need(put.ok, `PUT to the upload link: HTTP ${put.status}`);
-      const done = await success(ctx, "upload_media", { uploadId: link.uploadId, wait: true, timeout: 30 }, WAIT_MS);
+      const done = await success(ctx, "upload_media", { uploadId: link.uploadId, wait: true }, WAIT_MS);
       need(done.state === "done" && done.assetId, `upload state ${done.state}`);
       return done.assetId;
     });

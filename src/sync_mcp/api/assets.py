@@ -119,7 +119,7 @@ class AssetDetails(RequestModel):
 
     name: str | None = Field(default=None, min_length=1, max_length=255, description="Display name of the asset.")
     visibility: AssetVisibility | None = Field(
-        default=None, description="USER (default: only you) or ORGANIZATION (shared with your organisation)."
+        default=None, description="USER (default: only you) or ORGANIZATION (shared)."
     )
     project_id: str | None = Field(default=None, alias="projectId", description="Project UUID to file the asset under.")
 

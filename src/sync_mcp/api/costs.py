@@ -8,11 +8,10 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal, get_args
+from typing import Any, Literal
 
 from pydantic import Field
 
-from .capabilities import ModelId
 from .client import SyncClient
 from .ids import path_segment
 from .models import CreateGenerationRequest, RequestModel, ResponseModel
@@ -25,7 +24,7 @@ class CostEstimateRequest(RequestModel):
     """Body of `POST /v2/generations/estimate` (reference §3.9). Nothing is created, no media is fetched."""
 
     # A string in the reference (§3.9): the known ids are hints, the API answers an unknown one.
-    model: str = Field(min_length=1, description=f"Model id to price: {', '.join(get_args(ModelId))} or newer.")
+    model: str = Field(min_length=1, description="Model id to price (list_models has them).")
     duration: float = Field(
         gt=0, allow_inf_nan=False, description="Billable OUTPUT seconds (depends on sync_mode), > 0."
     )

@@ -353,23 +353,70 @@ OUTPUT_FILE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
 class CreateGenerationRequest(RequestModel):
     """Body of `POST /v2/generate` (reference §3.1)."""
 
-    model: ModelId = Field(description="Model id: sync-3 (video or image), lipsync-2, lipsync-2-pro, ... ")
-    input: list[GenerationInput] = Field(
-        min_length=1,
-        description="Exactly one video or image item, plus one audio or text item "
-        "(several voice items only with segments; ignored with dubParams).",
-    )
-    options: GenerationOptions | None = None
-    segments: list[GenerationSegment] | None = Field(
-        default=None, min_length=1, description="Multi-voice timeline: video ranges mapped to voice refIds."
-    )
+    model: ModelId = Field(description="Only sync-3 takes an image.")
+    input: Annotated[
+        list[GenerationInput],
+        # Listed in words, once: the item shapes as schemas were a third of this tool's listing. The models above
+        # still check every item and name the field that is wrong (input.1.provider.script, ...).
+        WithJsonSchema(
+            {
+                "type": "array",
+                "minItems": 1,
+                "items": {"type": "object"},
+                "description": "Items {type: video|image|audio, url or assetId (upload_media), refId?} or {type: "
+                "text, provider: {voiceId (list_voices), script (<= 5000 chars), stability?, similarityBoost? "
+                "(0-1)}, refId?}: one video or image, one audio or text (several, with refIds, with segments).",
+            }
+        ),
+    ] = Field(min_length=1)
+    options: Annotated[
+        GenerationOptions | None,
+        # In words, once (lipsync's `options` points here): the model above checks each option, and a refused
+        # value's error lists the accepted ones.
+        WithJsonSchema(
+            {
+                "type": "object",
+                "description": "sync_mode (bounce|loop|cut_off|silence|remap: length mismatch, video), temperature "
+                "(0 calm .. 1 expressive; lipsync-2, lipsync-2-pro), on react-1 model_mode (lips|face|head) and "
+                "prompt (happy|sad|angry|disgusted|surprised|neutral), active_speaker_detection (which face: "
+                "{auto_detect: true} on video, {frame_number, coordinates: [x, y]} in source pixels, bounding_boxes "
+                "([x1, y1, x2, y2] or null per frame) or bounding_boxes_url; v3: detector v3), "
+                "occlusion_detection_enabled (hands/mics over the mouth), reasoning_enabled (priced).",
+            }
+        ),
+    ] = None
+    segments: Annotated[
+        list[GenerationSegment] | None,
+        # In words, as `input` (the models above check every segment and name the field that is wrong).
+        WithJsonSchema(
+            {
+                "type": "array",
+                "minItems": 1,
+                "items": {"type": "object"},
+                "description": "Multi-voice timeline: [{startTime, endTime (video s), audioInput: {refId, startTime?, "
+                "endTime? (crop, s)}, optionsOverride? (sync_mode, temperature, occlusion_detection_enabled, "
+                "active_speaker_detection)}].",
+            }
+        ),
+    ] = Field(default=None, min_length=1)
     webhook_url: str | None = Field(default=None, alias="webhookUrl", description="URL POSTed when the job ends.")
     output_file_name: str | None = Field(
         default=None,
         alias="outputFileName",
-        description="Base name of the result, letters/digits/_/- only, no extension (.mp4 is added).",
+        description="Result's base name: letters, digits, _, -; .mp4 is added.",
     )
-    dub_params: DubParams | None = Field(default=None, alias="dubParams")
+    dub_params: Annotated[
+        DubParams | None,
+        # In words, as `input` (the model above checks each field; a language it does not know is refused with
+        # the list of codes).
+        WithJsonSchema(
+            {
+                "type": "object",
+                "description": "Dub the video's own speech: {targetLang (es, de, ja...; 93 codes, completion lists "
+                "them), sourceLang? (default auto), numSpeakers? (0 = auto, 1-50), providerName? (elevenlabs)}.",
+            }
+        ),
+    ] = Field(default=None, alias="dubParams")
     project_id: str | None = Field(default=None, alias="projectId", description="Project UUID to file the job under.")
     # Early access (reference §3.1): the reference gives no schema, so the object is sent exactly as given; an
     # organisation without the rollout gets 422 dialogue_edit_retime_required from the API.

@@ -7,18 +7,20 @@ property names); `additionalProperties: true` is dropped (it is the JSON Schema 
 decides). These change no validation outcome. One rewrite does, on purpose: an optional property written
 `anyOf: [T, null]` with `default: null` becomes plain `T`, so the schema says "omit it" and a client that checks
 arguments refuses an explicit `null` there, which the server itself accepts as "not given" (the tests hold both
-sides). The alternatives cost more than they give: the `anyOf` form is a tenth of `tools/list`, and a `type`
-array (`["string", "null"]`) is flagged as unportable by the Inspector's schema check (single-type dialects such
+sides); a `default: null` beside a schema without `null` (one written out by hand) goes too. The alternatives
+cost more than they give: the `anyOf` form is a tenth of `tools/list`, and a `type` array (`["string", "null"]`)
+is flagged as unportable by the Inspector's schema check (single-type dialects such
 as Gemini's function declarations reject it). Validation uses the Pydantic models, not these schemas.
 
 Output schemas (`output=True`) also lose their `description`s: hosts give a model a tool's description and input
 schema, while an output schema serves to check `structuredContent`, whose own JSON (with its `nextStep`) is what
 the model reads. An output's `enum`s go: results pass on what the API sends, and a status or kind the API adds
 tomorrow must still reach the agent rather than fail the check. And an output schema states the result's top
-level: each property with its type, where a nested object (a list's items, a `$ref`) is just `object` — the JSON
-the model reads carries the detail, and it was a tenth of `tools/list`. Of those top-level properties, only the
-required ones are stated (unless the object refuses unknown properties): an optional one may be left out of any
-result anyway, so its entry validated little, and optional result fields were half of all output schemas.
+level: the names of the properties every result carries (`required`), without a schema for each (unless the
+object refuses unknown properties, when every property is stated with its type, a nested object being just
+`object`). The JSON the model reads carries the detail; per-property entries, mostly `{"type": "string"}` repeated
+tool after tool, were a tenth of the default `tools/list`, and an optional property may be left out of any result
+anyway, so its entry validated little.
 """
 
 from __future__ import annotations
@@ -65,13 +67,13 @@ def closed(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def _required_only(schema: Any) -> Any:
-    """An object schema with only its required properties stated (all of them when it forbids others)."""
+    """An object schema that names its required properties, without stating each one (every property is stated
+    when the object forbids others)."""
     if not isinstance(schema, dict) or not isinstance(schema.get("properties"), dict):
         return schema
     if schema.get("additionalProperties") is False:
         return schema
-    required = set(schema.get("required") or ())
-    return {**schema, "properties": {k: v for k, v in schema["properties"].items() if k in required}}
+    return {k: v for k, v in schema.items() if k != "properties"}
 
 
 def _shallow(schema: Any, defs: dict[str, Any]) -> Any:
@@ -121,9 +123,13 @@ def _dropped(key: str, value: Any, schema: dict[str, Any], output: bool) -> bool
 
 def _optional_as_plain(prop: Any) -> Any:
     """`anyOf: [T, null]` with `default: null` as plain `T` (see the module docstring for what that changes)."""
-    variants = prop.get("anyOf") if isinstance(prop, dict) else None
-    if not isinstance(variants, list) or NULL not in variants or "default" not in prop or prop["default"] is not None:
+    if not isinstance(prop, dict) or "default" not in prop or prop["default"] is not None:
         return prop
+    variants = prop.get("anyOf")
+    if not isinstance(variants, list) or NULL not in variants:
+        # A schema written out by hand (WithJsonSchema) for an optional value: the `null` default only says
+        # "omit it", which being left out of `required` already says.
+        return {k: v for k, v in prop.items() if k != "default"}
     rest = [v for v in variants if v != NULL]
     plain = {k: v for k, v in prop.items() if k not in ("anyOf", "default")}
     if len(rest) == 1:

@@ -22,7 +22,6 @@ from sync_mcp.api.assets import (
     UpdateAssetRequest,
 )
 from sync_mcp.api.errors import LOCAL_VALIDATION_CODE
-from sync_mcp.api.media import supported_text
 from sync_mcp.api.models import check_uuid
 from sync_mcp.api.uploads import UploadOutcome
 from sync_mcp.services.attachments import ChatFile, upload_attachment
@@ -95,9 +94,8 @@ PATH_PARAMETER = inspect.Parameter(
     annotation=Annotated[
         MediaArgument | None,
         Field(
-            description="File on this server inside the allowed folders (relative paths and ~ work): "
-            + supported_text()
-            + ".",
+            description="A video, audio or image file on this server, inside the allowed folders (relative paths "
+            "and ~ work).",
         ),
     ],
 )

@@ -64,7 +64,7 @@ async def estimate_cost(
     reasoningEnabled: Annotated[bool | None, Field(description=_FIELDS["reasoning_enabled"].description)] = None,
     body: Annotated[
         dict[str, Any] | None,
-        Field(description="Instead of model+duration: the full create_generation arguments, priced as a whole."),
+        Field(description="Or the full create_generation arguments, priced as a whole."),
     ] = None,
 ) -> Annotated[CallToolResult, EstimateResult]:
     """Estimate what a generation would cost, creating nothing.
@@ -108,10 +108,8 @@ async def estimate_cost(
 async def get_generation_cost(
     id: GenerationIdArgument, ctx: Context[Any, Any]
 ) -> Annotated[CallToolResult, GenerationCostResult]:
-    """What a generation was charged (GET /v2/generate/{id}/costs), per component, in USD decimal strings.
-
-    totalCostUsd is null while any part is pending or unavailable; knownSubtotalUsd is what is known (get_usage
-    adds up the same amounts over a time range).
+    """What a generation was charged, per component, in USD decimal strings. totalCostUsd is null while any
+    part is pending or unavailable; knownSubtotalUsd is the known part (get_usage sums the same over a time range).
     """
     costs = await api.get_generation_costs(tool_state(ctx).client, id)
     if costs.availability == "complete":

@@ -36,9 +36,9 @@ FileName = Annotated[
 async def download_output(
     id: GenerationIdArgument, ctx: Context[Any, Any], name: FileName = None
 ) -> Annotated[CallToolResult, DownloadResult]:
-    """Save a COMPLETED generation's video as <name>.mp4 into the server's output folder (path; a file of that
-    name is replaced), or, for a remote user, return a download link (downloadUrl) to give them. Progress is
-    reported; an interrupted transfer leaves no partial file, so just call again.
+    """Save a COMPLETED generation's video as <name>.mp4 in the server's output folder (path; replacing a file
+    of that name), or, for a remote user, return a download link (downloadUrl) to give them. An interrupted
+    transfer leaves no partial file: just call again.
     """
     try:
         state = tool_state(ctx)

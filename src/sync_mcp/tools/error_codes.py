@@ -27,15 +27,11 @@ class ErrorCodesResult(BaseModel):
 @sync_tool(title="Look up Sync API error codes", read_only=True)
 async def list_error_codes(
     ctx: Context[Any, Any],
-    code: Annotated[
-        str | None, Field(description="Exact code to look up, e.g. generation_input_video_inaccessible.")
-    ] = None,
+    code: Annotated[str | None, Field(description="Exact code, e.g. generation_input_video_inaccessible.")] = None,
     search: Annotated[str | None, Field(description="Words to find in codes, messages and fixes.")] = None,
 ) -> Annotated[CallToolResult, ErrorCodesResult]:
-    """Explain Sync API error codes (GET /v2/errors): message and the fix for each.
-
-    Use it when a result carries an errorCode you want more detail on, or to browse by topic (search="audio").
-    Without arguments it lists the whole catalog.
+    """Explain Sync API error codes: message and fix. Look up a result's errorCode, browse by topic
+    (search="audio"), or, without arguments, list the whole catalog.
     """
     catalog = tool_state(ctx).catalog
     entries, source = await catalog.entries()

@@ -100,7 +100,7 @@ async def list_generations(
         list[GenerationId] | None, Field(min_length=1, max_length=100, description="Only these ids.")
     ] = None,
     projectId: Annotated[
-        str | None, AfterValidator(_project_id), Field(description="Only generations of this project (UUID).")
+        str | None, AfterValidator(_project_id), Field(description="Only this project's (UUID).")
     ] = None,
     source: Annotated[
         list[Label] | None, Field(min_length=1, description="Only these source labels, e.g. mcp.")
@@ -109,14 +109,10 @@ async def list_generations(
         list[Label] | None, Field(min_length=1, description="Only made via: api, mcp, studio_lite, ...")
     ] = None,
     limit: Annotated[int, Field(ge=1, le=100, description="Page size, 1-100.")] = DEFAULT_PAGE,
-    cursor: Annotated[
-        GenerationId | None, Field(description="nextCursor of the previous page (the id of its last item).")
-    ] = None,
+    cursor: Annotated[GenerationId | None, Field(description="nextCursor of the previous page.")] = None,
 ) -> Annotated[CallToolResult, GenerationPage]:
-    """List this account's generations, newest first, a page at a time (GET /v2/generations).
-
-    Filters: status, ids, projectId, source, generationSource. nextCursor set: call again with it for the next
-    page. get_generation gives one generation's outputUrl.
+    """This account's generations, newest first, a page at a time, filtered as asked. With nextCursor, call
+    again with it for the next page. get_generation gives an outputUrl.
     """
     page = await api.list_generations(
         tool_state(ctx).client,
@@ -138,10 +134,8 @@ async def list_generations(
 async def delete_generation(
     id: GenerationIdArgument, ctx: Context[Any, Any]
 ) -> Annotated[CallToolResult, DeletedGeneration]:
-    """Permanently delete a generation from the account (DELETE /v2/generations/{id}).
-
-    Only finished ones (a running one: 409; wait with get_generation first). Save the output first
-    (download_output) if it is still needed.
+    """Permanently delete a finished generation (a running one: 409; wait with get_generation first). Save its
+    video first (download_output) if it is still needed.
     """
     generation = await api.delete_generation(tool_state(ctx).client, id)
     return ok(DeletedGeneration(id=generation.id, status=generation.status))

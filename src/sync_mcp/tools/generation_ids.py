@@ -16,4 +16,4 @@ def _generation_id(value: str) -> str:
 GenerationId = Annotated[str, AfterValidator(_generation_id)]
 """A generation id (UUID); give each use its own one-line description."""
 
-GenerationIdArgument = Annotated[GenerationId, Field(description="Generation id, as an earlier result returned it.")]
+GenerationIdArgument = Annotated[GenerationId, Field(description="Generation id from an earlier result.")]

@@ -129,21 +129,19 @@ async def current_generation(state: ToolState, generation_id: str) -> Generation
     return await describe(state, generation)
 
 
-IDEMPOTENCY_PARAMETER = idempotency_parameter(
-    "Reuse to retry safely: the same key and body give the same generation, never a second paid job. Minted if omitted."
-)
+IDEMPOTENCY_PARAMETER = idempotency_parameter("Reuse to retry safely (never a second paid job); minted if omitted.")
 CTX_PARAMETER = inspect.Parameter("ctx", inspect.Parameter.KEYWORD_ONLY, annotation=Context)
 
 
 @sync_tool(title="Create a lip-sync generation", read_only=False, destructive=False, idempotent=False)
 @with_model_parameters(CreateGenerationRequest, [IDEMPOTENCY_PARAMETER, spend_parameter(), CTX_PARAMETER])
 async def create_generation(ctx: Context[Any, Any], **arguments: Any) -> Annotated[CallToolResult, GenerationResult]:
-    """Start a generation with the API's exact JSON body (POST /v2/generate); prefer lipsync for everyday jobs.
+    """Start a generation with the API's exact JSON body; prefer lipsync for everyday jobs.
 
-    Video to audio: input = [{type: video, url|assetId}, {type: audio, url|assetId}]. Photo (sync-3):
-    [{type: image, ...}, {type: text, provider: {voiceId, script}}]. Dub: a video plus dubParams {targetLang}.
-    Several voices: refIds on voice items, mapped in segments. Bad bodies are refused unsent; the user may be
-    asked to confirm the cost. Returns the id at once: then get_generation with wait=true. Audio alone: create_speech.
+    E.g. input [{type: video, url}, {type: audio, url}]; a photo (sync-3) with a text item; a video and
+    dubParams to dub; refIds and segments for several voices. Bad bodies are refused unsent; the user may be
+    asked to confirm the cost. Returns the id at once: then get_generation with wait=true. Audio alone:
+    create_speech.
     """
     state = tool_state(ctx)
     request = CreateGenerationRequest.model_validate(wire_body(CreateGenerationRequest, arguments))
@@ -164,17 +162,13 @@ async def create_generation(ctx: Context[Any, Any], **arguments: Any) -> Annotat
 
 @sync_tool(title="Get a generation (optionally wait for it)", read_only=True)
 async def get_generation(
-    id: Annotated[GenerationId, Field(description="Generation id returned by create_generation.")],
+    id: Annotated[GenerationId, Field(description="Generation id from an earlier result.")],
     ctx: Context[Any, Any],
-    wait: Annotated[
-        bool, Field(description="Keep polling (with progress updates) until the job ends or timeout passes.")
-    ] = False,
+    wait: Annotated[bool, Field(description="Follow the job, with progress, until it ends or timeout passes.")] = False,
     timeout: WaitTimeout = None,
 ) -> Annotated[CallToolResult, GenerationResult]:
-    """Status and result of a generation (GET /v2/generate/{id}).
-
-    wait=true follows the job to COMPLETED, FAILED or REJECTED with progress (percent done); if timeout passes
-    first it returns the status (waitTimedOut=true): call again. COMPLETED: outputUrl is the video (copy it
+    """Status and result of a generation. wait=true follows it to COMPLETED, FAILED or REJECTED with progress;
+    on timeout the status returns (waitTimedOut=true): call again. COMPLETED: outputUrl is the video (copy it
     verbatim). FAILED/REJECTED: errorCode and fix say why.
     """
     state = tool_state(ctx)

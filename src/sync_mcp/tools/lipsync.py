@@ -186,8 +186,7 @@ async def lipsync(ctx: Context[Any, Any], **arguments: Any) -> Annotated[CallToo
 
     Media: a URL, an asset id or a local file. Models: lipsync-2 (video default; ~1-3 min per 30 s),
     lipsync-2-pro (finer detail), sync-3 (best; images; ~10-15 min per 30 s), react-1 (expressions, <= 15 s).
-    Waits with progress; a longer job returns its id: continue with get_generation (or a task). `asked` says
-    what was sent.
+    Waits with progress; a longer job returns its id for get_generation. `asked` says what was sent.
     """
     state = tool_state(ctx)
     plan: LipsyncPlan = arguments["plan"]

@@ -6,9 +6,9 @@ Local files stand in as placeholder asset ids until they are uploaded (tools/lip
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 from sync_mcp.api import CreateGenerationRequest, ErrorInfo
 from sync_mcp.api.capabilities import ModelId
@@ -48,13 +48,10 @@ class SpeakerSegment(BaseModel):
 class LipsyncArguments(BaseModel):
     """lipsync's parameters, declared once: the tool's and its resolver's signatures are made from these."""
 
-    video: MediaArgument | None = Field(default=None, description="Face video: URL, asset id, or local file path.")
-    image: MediaArgument | None = Field(
-        default=None, description="Or a still face image (sync-3): URL, asset id or path."
-    )
-    audio: MediaArgument | None = Field(
-        default=None, description="Speech to sync to: URL, asset id, or local file path."
-    )
+    # Media: a URL, an asset id or a local file path, as the tool's description says once for all three.
+    video: MediaArgument | None = Field(default=None, description="The face video.")
+    image: MediaArgument | None = Field(default=None, description="Or a still face image (sync-3).")
+    audio: MediaArgument | None = Field(default=None, description="Speech to sync to.")
     audio_start: float | None = Field(
         default=None, ge=0, description="Use only part of the audio (or script's speech): from this second..."
     )
@@ -63,12 +60,19 @@ class LipsyncArguments(BaseModel):
     voice_id: str | None = Field(default=None, min_length=1, description="Voice for script: an id from list_voices.")
     stability: Unit | None = Field(default=None, description="Scripts: 0-1, lower is more expressive.")
     similarity_boost: Unit | None = Field(default=None, description="Scripts: 0-1, closeness to the voice.")
-    segments: list[SpeakerSegment] | None = Field(
-        default=None,
-        min_length=1,
-        description="Several speakers: [{audio | script + voice_id, start, end}], seconds of the video, apart; "
-        "audio_start/audio_end in a segment use that part of its audio.",
-    )
+    segments: Annotated[
+        list[SpeakerSegment] | None,
+        # Listed in words (the model above checks each segment and names the field that is wrong).
+        WithJsonSchema(
+            {
+                "type": "array",
+                "minItems": 1,
+                "items": {"type": "object"},
+                "description": "Several speakers: [{start, end (video seconds, apart), audio | script + voice_id, "
+                "audio_start?, audio_end? (part of its audio)}].",
+            }
+        ),
+    ] = Field(default=None, min_length=1)
     target_language: str | list[str] | None = Field(
         default=None, description="Dub the video's speech into this language (es, de, ja...), or several: [es, fr]."
     )

@@ -118,6 +118,6 @@ async def model_catalog(state: ToolState) -> ModelsResult:
 @sync_tool(title="List models and what they accept", read_only=True)
 async def list_models(ctx: Context[Any, Any]) -> Annotated[CallToolResult, ModelsResult]:
     """Every Sync model: inputs (only sync-3 takes images; text = TTS), options honoured/ignored/refused,
-    limits, typical processing time, indicative price, and whether this account can use it (GET /v2/models).
+    limits, typical processing time, indicative price, and whether this account can use it.
     """
     return ok(await model_catalog(tool_state(ctx)))

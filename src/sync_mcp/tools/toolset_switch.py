@@ -45,7 +45,7 @@ def toolset_switch(server: MCPServer[Any], offered: Offered) -> ToolFn:
         name: Annotated[Literal[choices], Field(description="The toolset to turn on.")],
         ctx: Context[Any, Any],
     ) -> Annotated[CallToolResult, ToolsetEnabled]:
-        """Turn on a set of tools when the user asks for something the current tools cannot do."""
+        """Turn on more tools when the user asks for something the current tools cannot do."""
         toolset = next(t for t in offered.available if t.name == name)
         already = toolset in offered.enabled()
         if not already:
@@ -62,7 +62,7 @@ def toolset_switch(server: MCPServer[Any], offered: Offered) -> ToolFn:
             )
         )
 
-    enable_toolset.__doc__ = (enable_toolset.__doc__ or "") + f"\n\nToolsets that are off: {listing}."
+    enable_toolset.__doc__ = (enable_toolset.__doc__ or "") + f"\n\nOff: {listing}."
     return enable_toolset
 
 

@@ -99,29 +99,29 @@ TOOLSETS: tuple[Toolset, ...] = (
     ),
     Toolset(
         "assets",
-        "the media library: register a public URL as an asset, list, count, read, update and delete assets",
+        "the media library: register URLs as assets; list, count, read, update, delete them",
         _assets,
     ),
     Toolset(
         "voices",
-        "clone a voice from a sample, delete a cloned voice, turn text into speech (an audio file, or a job)",
+        "clone or delete a voice; text to speech (an audio file, or a job)",
         _voices,
     ),
     Toolset("projects", "projects that group generations and assets: create, list, read, update, delete", _projects),
     Toolset(
         "batch",
-        "many generations from one JSONL file of requests: create a batch, follow it, list batches",
+        "many generations from one JSONL file of requests: create, follow and list batches",
         _batch,
     ),
     Toolset(
         "dialogue",
-        "what a video says (transcript, word times, SRT/VTT subtitles) and changing it: edit the spoken words in "
-        "the speaker's own voice, preview, then lip-sync",
+        "what a video says (transcript, word times, SRT/VTT subtitles); edit its words in the speaker's own "
+        "voice, preview, then lip-sync",
         _dialogue,
     ),
     Toolset(
         "usage",
-        "what generations cost over a time range (e.g. this month), how many there are, whether the API is up",
+        "what generations cost over a time range (e.g. this month), how many there are, API health",
         _usage,
     ),
 )

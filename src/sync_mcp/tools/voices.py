@@ -106,13 +106,11 @@ class DeletedVoice(BaseModel):
 @sync_tool(title="List voices", read_only=True)
 async def list_voices(
     ctx: Context[Any, Any],
-    language: Annotated[str | None, Field(description="Only voices speaking this language natively, e.g. en.")] = None,
+    language: Annotated[str | None, Field(description="Only voices native in this language, e.g. en.")] = None,
     gender: Annotated[Literal["female", "male"] | None, Field(description="Only voices of this gender.")] = None,
 ) -> Annotated[CallToolResult, VoicesResult]:
-    """Voices for scripts (GET /v2/voices), built-in and this organisation's clones, with their language,
-    gender, accent, age and style where the provider publishes them, and a preview to listen to.
-
-    Pass a voice's id as voice_id to lipsync (voiceId to create_speech).
+    """Voices for scripts, built-in and this organisation's clones: language, gender, accent, age and style
+    where published, and a preview. Pass a voice's id as voice_id to lipsync (voiceId to create_speech).
     """
     voices = await api.list_voices(tool_state(ctx).client)
     return ok(voices_result(voices, language, gender))

@@ -29,8 +29,8 @@ def _bounded(description: str) -> Any:
 WaitTimeout = Annotated[
     float | None,
     _bounded(
-        f"Seconds to wait (default {DEFAULT_WAIT_SECONDS:.0f}, or the maximum if lower). On expiry the id "
-        "and status return: wait again with get_generation."
+        f"Seconds to wait (default {DEFAULT_WAIT_SECONDS:.0f}, or the maximum if lower); then call get_generation "
+        "again."
     ),
 ]
 JobWait = Annotated[
