@@ -36,6 +36,16 @@ async def test_transcribe_returns_words_with_ids_times_and_the_speaker(client: C
     assert [r.body for r in sent(api, "/v2/transcriptions") if r.method == "POST"] == [{"sourceVideoUrl": VIDEO}]
 
 
+async def test_a_transcript_never_runs_past_the_end_of_its_video(client: Client) -> None:
+    short = f"{VIDEO}?sandbox_seconds=4"
+    result = data(await client.call_tool("transcribe", {"video": short, "words": True}))
+    words = [w for s in result["segments"] for w in s["words"]]
+    assert words and words[-1]["endMs"] <= 4000
+    assert all(a["endMs"] <= b["startMs"] for a, b in itertools.pairwise(words)), "the words keep their order"
+    dub = data(await client.call_tool("lipsync", {"video": short, "target_language": "es"}))
+    assert dub["outputDuration"] == pytest.approx(4.0), "the dub lasts as long as the video the transcript is of"
+
+
 async def test_a_wait_that_runs_out_returns_the_id_and_the_same_tool_continues(
     client: Client, api: SandboxServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:

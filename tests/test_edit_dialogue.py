@@ -62,6 +62,8 @@ async def test_without_elicitation_a_removal_is_previewed_and_no_video_is_made_u
     made = data(await client.call_tool("edit_dialogue", {"video": VIDEO, "edit_id": result["editId"], "confirm": True}))
     (create,) = posts(api, "/v2/generate")
     assert create.body["dialogueEdit"] == {"id": result["editId"]} and made["generationId"]
+    assert made["generationStatus"] == "COMPLETED" and made["outputUrl"], "the go-ahead call follows the video"
+    assert made["outputUrl"] in made["nextStep"] or "outputUrl" in made["nextStep"]
     assert len(posts(api, "/v2/dialogue-edits")) == 1
 
 

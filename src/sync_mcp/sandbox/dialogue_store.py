@@ -38,8 +38,20 @@ def scripted(url: str, name: str) -> str | None:
     return values[0] if values else None
 
 
-def fake_transcript(url: str) -> tuple[dict[str, Any], int]:
-    """The transcript (wire shape) of any source URL, and its speaker count."""
+def fake_transcript(url: str, seconds: float | None = None) -> tuple[dict[str, Any], int]:
+    """The transcript (wire shape) of any source URL, and its speaker count. With the source's length in
+    `seconds`, the speech is paced to end within it (a transcript never runs past the end of its media)."""
+    transcript, speakers = _spoken(url)
+    words = [w for segment in transcript["segments"] for w in segment["words"]]
+    natural = words[-1]["endMs"] + FIRST_WORD_MS
+    if seconds is not None and natural > seconds * 1000:
+        pace = seconds * 1000 / natural
+        for word in words:
+            word["startMs"], word["endMs"] = int(word["startMs"] * pace), int(word["endMs"] * pace)
+    return transcript, speakers
+
+
+def _spoken(url: str) -> tuple[dict[str, Any], int]:
     prefix = hashlib.sha256(url.encode("utf-8")).hexdigest()[:8]
     speakers = 2 if scripted(url, "sandbox_speakers") == "2" else 1
     segments: list[dict[str, Any]] = []
@@ -112,8 +124,10 @@ class DialogueStore:
         self.edits: dict[str, DialogueEditRecord] = {}
         self._lock = threading.Lock()
 
-    def add_transcription(self, timeline: Timeline, video: str | None, audio: str | None) -> TranscriptionRecord:
-        transcript, speakers = fake_transcript(video or audio or "")
+    def add_transcription(
+        self, timeline: Timeline, video: str | None, audio: str | None, seconds: float | None = None
+    ) -> TranscriptionRecord:
+        transcript, speakers = fake_transcript(video or audio or "", seconds)
         record = TranscriptionRecord(str(uuid.uuid4()), timeline, iso_now(), video, audio, transcript, speakers)
         with self._lock:
             self.transcriptions[record.id] = record

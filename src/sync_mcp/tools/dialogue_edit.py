@@ -22,7 +22,7 @@ from mcp.server.mcpserver import Context, Elicit, ElicitationResult, Resolve
 from mcp.types import CallToolResult
 from pydantic import ValidationError
 
-from sync_mcp.api import CreateGenerationRequest, ErrorInfo, SyncAPIError, new_idempotency_key
+from sync_mcp.api import CreateGenerationRequest, ErrorInfo, Generation, SyncAPIError, new_idempotency_key
 from sync_mcp.api import generations as generations_api
 from sync_mcp.api.dialogue_edits import (
     PREVIEW_READY,
@@ -42,7 +42,7 @@ from sync_mcp.services.refusals import InputError
 from .arguments import model_parameters, with_model_parameters
 from .callers import caller_folders
 from .dialogue_edit_arguments import Change, DialogueEditResult, EditDialogueArguments
-from .generations import remember_start
+from .generations import follow_observed, remember_start
 from .progress import Progress
 from .registry import sync_tool
 from .results import fail, generation_link, ok
@@ -66,6 +66,8 @@ class DialoguePlan:
     edits: list[DialogueEditOperation] = field(default_factory=list)
     request: CreateGenerationRequest | None = None
     """The final video's create body, once the preview is playable."""
+    wait_seconds: float = 0.0
+    """How long this call may wait (`timeout`): for the preview, or after a go-ahead for the video itself."""
 
 
 def _memory_key(ctx: Context[Any, Any], kind: str, body: dict[str, Any]) -> str:
@@ -161,7 +163,7 @@ async def _plan(ctx: Context[Any, Any], **arguments: Any) -> DialoguePlan:
     try:
         args = EditDialogueArguments.model_validate(arguments)
         _edit_source(args)
-        limit = wait_seconds(args.timeout, state.settings.max_wait_seconds)
+        limit = plan.wait_seconds = wait_seconds(args.timeout, state.settings.max_wait_seconds)
         source = classify(args.video, "video", field="video", folders=caller_folders(ctx, state.settings))
         url = await hosted_url(state.client, source, plan.progress)
         if args.edit_id is not None:
@@ -304,7 +306,8 @@ async def edit_dialogue(ctx: Context[Any, Any], **arguments: Any) -> Annotated[C
 
     new_text (corrected sentences) or edits by word id become an audio preview: previewAudioUrl, each change
     and the final video's estimated cost. The billed video needs the user's go-ahead: asked here if the client
-    can, else call again with edit_id and confirm=true.
+    can, else call again with edit_id and confirm=true. After the go-ahead the video is followed within timeout
+    (generationStatus, outputUrl).
     """
     state = tool_state(ctx)
     plan: DialoguePlan = arguments["plan"]
@@ -354,8 +357,30 @@ async def _create(
     result.estimated_cost_usd = (
         check.estimated_cost_usd if check.estimated_cost_usd is not None else result.estimated_cost_usd
     )
-    result.next_step = (
-        f"The lip-synced video is being made (generation {generation.id}, {generation.status}): follow it with "
+    generation = await _follow_video(state, plan, generation)
+    result.generation_status, result.output_url = generation.status, generation.output_url
+    result.next_step = _after_go_ahead(generation)
+    return ok(result, [generation_link(generation.id)])
+
+
+async def _follow_video(state: ToolState, plan: DialoguePlan, generation: Generation) -> Generation:
+    """The video is followed for what is left of this call's wait, like lipsync's; a failing poll ends the wait
+    without losing the created generation."""
+    plan.progress.plan(3)
+    plan.progress.next_phase()
+    try:
+        followed, _ = await follow_observed(state, generation.id, plan.wait_seconds, plan.progress)
+    except SyncAPIError:
+        return generation
+    return followed
+
+
+def _after_go_ahead(generation: Generation) -> str:
+    if generation.status == "COMPLETED":
+        return f"Done: outputUrl is the edited video (generation {generation.id}); download_output saves it."
+    if generation.status in ("FAILED", "REJECTED"):
+        return f"Generation {generation.id} is {generation.status}: get_generation id={generation.id} explains why."
+    return (
+        f"The edited video is being made (generation {generation.id}, {generation.status}): follow it with "
         "get_generation (wait=true), then download_output."
     )
-    return ok(result, [generation_link(generation.id)])

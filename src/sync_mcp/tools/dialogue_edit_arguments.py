@@ -57,6 +57,10 @@ class DialogueEditResult(BaseModel):
     partial: str | None = Field(default=None, description="What the partial preview lacks.")
     estimated_cost_usd: float | None = Field(default=None, alias="estimatedCostUsd", description="Final video.")
     generation_id: str | None = Field(default=None, alias="generationId", description="The final video's job.")
+    generation_status: str | None = Field(
+        default=None, alias="generationStatus", description="The final video's status when this call returned."
+    )
+    output_url: str | None = Field(default=None, alias="outputUrl", description="The edited video, once COMPLETED.")
     idempotency_key: str | None = Field(default=None, alias="idempotencyKey")
     error: JobError | None = None
     next_step: str = Field(alias="nextStep")

@@ -187,3 +187,16 @@ async def get_generation(
         state.client, id, timeout=seconds, on_poll=seen, deliveries=state.deliveries, progress=Progress(ctx)
     )
     return ok(await describe(state, generation, wait_timed_out=timed_out), [generation_link(generation.id)])
+
+
+async def follow_observed(
+    state: ToolState, generation_id: str, seconds: float, progress: Progress
+) -> tuple[Generation, bool]:
+    """Follow a job this call created for up to `seconds`, subscribers hearing each status it passes through."""
+
+    async def seen(current: Generation, poll: int, elapsed: float) -> None:
+        await state.updates.observe(current)
+
+    return await follow_generation(
+        state.client, generation_id, timeout=seconds, on_poll=seen, deliveries=state.deliveries, progress=progress
+    )

@@ -30,12 +30,11 @@ from sync_mcp.services.direct_create import DirectFile, create_with_files, direc
 from sync_mcp.services.downloads import DownloadFailed, DownloadResult, save_output
 from sync_mcp.services.media_sources import MediaSource, resolve
 from sync_mcp.services.refusals import InputError
-from sync_mcp.services.waiting import follow_generation
 
 from .arguments import model_parameters, with_model_parameters
 from .attachments import ATTACHABLE, file_params, with_attachments
 from .callers import caller_folders
-from .generations import GenerationResult, describe, remember_start
+from .generations import GenerationResult, describe, follow_observed, remember_start
 from .lipsync_languages import LanguageOutcome, create_each, follow_each, for_language, languages, summary
 from .lipsync_request import LipsyncArguments, asked, create_request, read_media, renamed
 from .progress import Progress
@@ -244,19 +243,8 @@ async def _follow(
 ) -> tuple[Generation, bool]:
     """Wait for the job; a failing poll ends the wait (the job keeps running) instead of losing the id."""
     progress.next_phase()
-
-    async def seen(current: Generation, poll: int, elapsed: float) -> None:
-        await state.updates.observe(current)
-
     try:
-        return await follow_generation(
-            state.client,
-            generation.id,
-            timeout=timeout,
-            on_poll=seen,
-            deliveries=state.deliveries,
-            progress=progress,
-        )
+        return await follow_observed(state, generation.id, timeout, progress)
     except SyncAPIError as exc:
         info = await state.catalog.explain(exc)
         warnings.append(f"Waiting stopped ({info.error_code}: {info.message}); the generation was created.")

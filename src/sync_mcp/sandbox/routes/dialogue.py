@@ -38,6 +38,7 @@ from ..dialogue_store import (
     scripted,
     word_ms,
 )
+from ..durations import media_seconds
 from ..http import (
     VALIDATION_CODE,
     fail,
@@ -81,8 +82,9 @@ async def create_transcription(request: Request) -> JSONResponse:
     require_auth(request)
     body = validated(TranscriptionRequest, json_object(await json_body(request)))
     state = sandbox_state(request)
+    source = body.source_video_url or body.source_audio_url or ""
     record = dialogue_store(state).add_transcription(
-        Timeline.starting(state), body.source_video_url, body.source_audio_url
+        Timeline.starting(state), body.source_video_url, body.source_audio_url, media_seconds(request, {"url": source})
     )
     return JSONResponse(_transcription_json(request, record), 201)
 
