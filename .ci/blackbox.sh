@@ -133,7 +133,7 @@ step "start a local sandbox API"
 port="$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 url="http://127.0.0.1:$port"
 "$PY" -m sync_mcp sandbox --host 127.0.0.1 --port "$port" --api-key "$KEY" \
-  --pending-seconds 0.2 --processing-seconds 0.5 --dialogue-edit 2> "$tmp/sandbox.log" &
+  --pending-seconds 0.2 --processing-seconds 0.5 --processing-per-output-second 0 --dialogue-edit 2> "$tmp/sandbox.log" &
 sandbox_pid=$!
 "$PY" - "$url" <<'EOF'
 import sys, time, urllib.request

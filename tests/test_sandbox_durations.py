@@ -8,6 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from mcp import Client
 
@@ -74,3 +75,29 @@ def test_a_url_without_a_readable_length_has_one_of_its_own() -> None:
     assert all(3.0 <= s <= 30.0 for s in lengths) and len(lengths) > 10
     assert url_seconds(AUDIO) == url_seconds(AUDIO), "the same URL, the same length"
     assert url_seconds(f"{AUDIO}?sandbox_seconds=7") == 7.0
+
+
+async def test_a_longer_output_takes_longer_and_its_progress_follows() -> None:
+    """With processing time per second of output, a 20 s video is still processing, at a quarter, when a 2 s one
+    (started at the same moment) is done: progress follows the output's length."""
+    from sync_mcp.sandbox import SandboxConfig
+
+    now = [1000.0]
+    config = SandboxConfig(
+        api_key="sk-sandbox-pace", pending_seconds=0.0, processing_seconds=0.0, processing_per_output_second=1.0
+    )
+    with SandboxServer(config) as api:
+        api.state.clock = lambda: now[0]
+        async with httpx.AsyncClient(base_url=api.base_url, headers={"x-api-key": config.api_key}) as http:
+            made = {}
+            for seconds in (2, 20):
+                audio = {"type": "audio", "url": f"{AUDIO}?sandbox_seconds={seconds}"}
+                body = {"model": "lipsync-2", "input": [{"type": "video", "url": VIDEO}, audio]}
+                reply = await http.post("/v2/generate", json=body)
+                assert reply.status_code == 201, reply.text
+                made[seconds] = reply.json()["id"]
+            now[0] += 5.0
+            short = (await http.get(f"/v2/generate/{made[2]}")).json()
+            long = (await http.get(f"/v2/generate/{made[20]}", params={"include": "progress"})).json()
+    assert short["status"] == "COMPLETED" and short["outputDuration"] == pytest.approx(2.0)
+    assert long["status"] == "PROCESSING" and long["progress_percent"] == pytest.approx(25.0)

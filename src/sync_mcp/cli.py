@@ -79,6 +79,12 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--pending-seconds", type=float, default=1.0, help="time a job stays PENDING (default 1)")
     sandbox.add_argument("--processing-seconds", type=float, default=2.0, help="time a job stays PROCESSING")
     sandbox.add_argument(
+        "--processing-per-output-second",
+        type=float,
+        default=0.1,
+        help="further PROCESSING time per second of output, so longer videos take longer (default 0.1)",
+    )
+    sandbox.add_argument(
         "--dialogue-edit", action="store_true", help="emulate an organisation with the dialogue-edit rollout"
     )
     return parser
@@ -150,6 +156,7 @@ def _sandbox(args: argparse.Namespace) -> None:
             api_key=args.api_key,
             pending_seconds=args.pending_seconds,
             processing_seconds=args.processing_seconds,
+            processing_per_output_second=args.processing_per_output_second,
             dialogue_edit=args.dialogue_edit,
         )
     except OSError as exc:

@@ -21,6 +21,10 @@ class SandboxConfig:
     """How long a new generation stays PENDING."""
     processing_seconds: float = 2.0
     """How long it then stays PROCESSING before reaching its terminal status."""
+    processing_per_output_second: float = 0.0
+    """Further PROCESSING time per second of output, so a longer video takes longer and its progress moves more
+    slowly ([INF] the real API takes longer for longer outputs: reference §4.3, typical processing times).
+    0 (the default for tests): every job takes `processing_seconds`."""
     concurrency_limit: int = 15
     """In-flight (PENDING + PROCESSING) generations allowed; the Scale plan's number (reference §14.2)."""
     public_base_url: str | None = None

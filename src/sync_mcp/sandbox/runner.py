@@ -164,6 +164,7 @@ def run_standalone(
     *,
     concurrency_limit: int = 15,
     dialogue_edit: bool = False,
+    processing_per_output_second: float = 0.0,
 ) -> None:
     """Serve a sandbox in the foreground until interrupted, logging to stderr."""
     if not logging.getLogger().handlers:
@@ -174,6 +175,7 @@ def run_standalone(
         api_key=api_key,
         pending_seconds=pending_seconds,
         processing_seconds=processing_seconds,
+        processing_per_output_second=processing_per_output_second,
         concurrency_limit=concurrency_limit,
         dialogue_edit_enabled=dialogue_edit,
     )

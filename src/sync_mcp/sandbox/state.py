@@ -325,7 +325,8 @@ class SandboxState:
                 output_file_name=output_file_name,
                 source=source,
                 pending_seconds=self.config.pending_seconds,
-                processing_seconds=self.config.processing_seconds,
+                processing_seconds=self.config.processing_seconds
+                + self.config.processing_per_output_second * output_seconds,
                 failure=failure,
                 signature=_signature(),
                 expires=int(time.time()) + self.config.signed_url_ttl_seconds,
