@@ -13,7 +13,7 @@ from mcp import Client
 
 from sync_mcp.sandbox import SandboxServer
 
-from .conftest import BASIC, TEST_KEY, data, error
+from .conftest import AUDIO, BASIC, TEST_KEY, VIDEO, data, error
 from .http_support import http_client, http_server
 from .oauth_support import Browser, oauth_client, oauth_server
 from .test_upload_links import OTHER_KEY, VIDEO_BYTES, deployment, two_keys
@@ -23,6 +23,7 @@ __all__ = ["two_keys"]  # fixtures
 pytestmark = pytest.mark.anyio
 
 PROXIED = {"X-Forwarded-For": "198.51.100.23"}
+LIPSYNC = {"video": VIDEO, "audio": AUDIO, "timeout": 20}
 
 
 async def completed(client: Client) -> str:
@@ -80,3 +81,18 @@ async def test_a_signed_in_user_brings_and_takes_their_video_through_links(api: 
     assert done["state"] == "done" and done["type"] == "VIDEO"
     assert video.status_code == 200 and video.headers["content-disposition"].endswith('filename="take-home.mp4"')
     assert gid.encode() in video.content
+
+
+async def test_lipsync_hands_a_remote_user_a_download_link_instead_of_saving_on_the_server(
+    api: SandboxServer, two_keys: None, tmp_path: Path
+) -> None:
+    async with http_server(deployment(api, tmp_path)) as srv:
+        async with http_client(srv.mcp_url, mode="auto", api_key=OTHER_KEY, headers=PROXIED) as remote:
+            arguments = {**LIPSYNC, "output_name": "launch-final", "download": True}
+            done = data(await remote.call_tool("lipsync", arguments))
+        async with httpx.AsyncClient(timeout=30) as http:
+            video = await http.get(done["downloadUrl"])
+    assert done["status"] == "COMPLETED" and "savedPath" not in done
+    assert done["downloadUrl"] in done["nextStep"]
+    assert video.status_code == 200 and video.headers["content-disposition"].endswith('filename="launch-final.mp4"')
+    assert not (tmp_path / "outputs").exists() or not any((tmp_path / "outputs").rglob("*.mp4")), "nothing saved"

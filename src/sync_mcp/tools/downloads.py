@@ -19,7 +19,7 @@ from .links import base_url
 from .progress import Progress
 from .registry import sync_tool
 from .results import fail, generation_link, ok
-from .state import caller_api_key, tool_state
+from .state import ToolState, caller_api_key, tool_state
 
 DOWNLOAD_PATH = "/download/"
 
@@ -41,14 +41,22 @@ async def download_output(
     transfer leaves no partial file: just call again.
     """
     try:
-        state = tool_state(ctx)
-        if is_remote(ctx, state.settings):
-            owner = caller_id(ctx) or ""
-            link, file_name = await mint_download(state, state.upload_links, owner, caller_api_key(ctx), id, name)
-            url = f"{base_url(ctx, state)}{DOWNLOAD_PATH}{link.token}"
-            result = DownloadResult(id=id, fileName=file_name, downloadUrl=url, expiresAt=link.expires_at)
-        else:
-            result = await save_output(state, caller_folders(ctx, state.settings), Progress(ctx), id, name)
+        result = await deliver(ctx, tool_state(ctx), Progress(ctx), id, name)
     except DownloadFailed as exc:
         return fail(exc.info)
     return ok(result, [generation_link(result.id)])
+
+
+async def deliver(
+    ctx: Context[Any, Any], state: ToolState, progress: Progress, generation_id: str, name: str | None = None
+) -> DownloadResult:
+    """The finished video for the caller: saved into their output folder, or, for a remote user (whose computer
+    is not the server's), a download link of this server (raises `DownloadFailed`)."""
+    if is_remote(ctx, state.settings):
+        owner = caller_id(ctx) or ""
+        link, file_name = await mint_download(
+            state, state.upload_links, owner, caller_api_key(ctx), generation_id, name
+        )
+        url = f"{base_url(ctx, state)}{DOWNLOAD_PATH}{link.token}"
+        return DownloadResult(id=generation_id, fileName=file_name, downloadUrl=url, expiresAt=link.expires_at)
+    return await save_output(state, caller_folders(ctx, state.settings), progress, generation_id, name)

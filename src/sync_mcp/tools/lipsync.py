@@ -27,13 +27,14 @@ from sync_mcp.api import CreateGenerationRequest, ErrorInfo, Generation, SyncAPI
 from sync_mcp.api import generations as api
 from sync_mcp.api.explain import from_validation_error
 from sync_mcp.services.direct_create import DirectFile, create_with_files, direct_files
-from sync_mcp.services.downloads import DownloadFailed, DownloadResult, save_output
+from sync_mcp.services.downloads import DownloadFailed, DownloadResult
 from sync_mcp.services.media_sources import MediaSource, resolve
 from sync_mcp.services.refusals import InputError
 
 from .arguments import model_parameters, with_model_parameters
 from .attachments import ATTACHABLE, file_params, with_attachments
 from .callers import caller_folders
+from .downloads import deliver
 from .generations import GenerationResult, describe, follow_observed, remember_start
 from .lipsync_languages import LanguageOutcome, create_each, follow_each, for_language, languages, summary
 from .lipsync_request import LipsyncArguments, asked, create_request, read_media, renamed
@@ -62,6 +63,9 @@ class LipsyncResult(GenerationResult):
         default=None, description="Local files: their assetId; reused=true when uploaded before (nothing sent)."
     )
     saved_path: str | None = Field(default=None, alias="savedPath", description="The saved video (download=true).")
+    download_url: str | None = Field(
+        default=None, alias="downloadUrl", description="download=true for a remote user: give them this link."
+    )
     languages: list[LanguageOutcome] | None = Field(
         default=None, description="Several target languages: each one's generation id, status and outputUrl."
     )
@@ -150,7 +154,12 @@ async def _spend(
 
 def _described(result: GenerationResult, plan: LipsyncPlan, download: DownloadResult | None) -> LipsyncResult:
     data = result.model_dump(mode="json", by_alias=True, exclude_none=True)
-    if download is not None:
+    if download is not None and download.download_url is not None:
+        data["nextStep"] = (
+            f"Done. Give the user this download link (it saves the video as {download.file_name}, until "
+            f"{download.expires_at}): {download.download_url}"
+        )
+    elif download is not None:
         data["nextStep"] = (
             f"Done. The video is saved at {download.path} ({download.size_bytes} bytes); outputUrl is a signed, "
             "expiring URL of the same video."
@@ -161,6 +170,7 @@ def _described(result: GenerationResult, plan: LipsyncPlan, download: DownloadRe
             "asked": plan.asked,
             "uploads": [u.model_dump(by_alias=True) for u in plan.uploads] or None,
             "savedPath": download.path if download is not None else None,
+            "downloadUrl": download.download_url if download is not None else None,
         }
     )
 
@@ -219,7 +229,7 @@ async def lipsync(ctx: Context[Any, Any], **arguments: Any) -> Annotated[CallToo
     if arguments.get("download") and generation.status == "COMPLETED":
         plan.progress.next_phase()
         try:
-            saved = await save_output(state, caller_folders(ctx, state.settings), plan.progress, generation.id)
+            saved = await deliver(ctx, state, plan.progress, generation.id)
         except DownloadFailed as exc:
             warnings.append(f"Not downloaded: {exc.info.message} {exc.info.fix}")
         except SyncAPIError as exc:
