@@ -9,6 +9,7 @@ from pathlib import Path
 import anyio
 import httpx
 import pytest
+import srt
 from mcp import Client
 
 from sync_mcp.sandbox import SandboxServer
@@ -96,3 +97,19 @@ async def test_lipsync_hands_a_remote_user_a_download_link_instead_of_saving_on_
     assert done["downloadUrl"] in done["nextStep"]
     assert video.status_code == 200 and video.headers["content-disposition"].endswith('filename="launch-final.mp4"')
     assert not (tmp_path / "outputs").exists() or not any((tmp_path / "outputs").rglob("*.mp4")), "nothing saved"
+
+
+async def test_subtitles_reach_a_remote_user_as_a_download_link(
+    api: SandboxServer, two_keys: None, tmp_path: Path
+) -> None:
+    async with http_server(deployment(api, tmp_path, SYNC_MCP_TOOLSETS="core,dialogue")) as srv:
+        async with http_client(srv.mcp_url, mode="auto", api_key=OTHER_KEY, headers=PROXIED) as remote:
+            heard = data(await remote.call_tool("transcribe", {"video": VIDEO, "format": "srt"}))
+        async with httpx.AsyncClient(timeout=30) as http:
+            got = await http.get(heard["subtitleUrl"])
+    assert heard["status"] == "COMPLETED" and "subtitlePath" not in heard
+    assert got.status_code == 200 and got.headers["content-type"].startswith("application/x-subrip")
+    assert got.headers["content-disposition"] == f'attachment; filename="transcript-{heard["id"]}.srt"'
+    cues = list(srt.parse(got.text))
+    assert cues and " ".join(c.content.replace("\n", " ") for c in cues) == heard["text"]
+    assert not (tmp_path / "outputs").exists() or not any((tmp_path / "outputs").rglob("*.srt")), "nothing saved"

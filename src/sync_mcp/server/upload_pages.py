@@ -204,5 +204,5 @@ def add_download_route(server: MCPServer[Any], *, settings: Settings, links: Upl
         if opened.size is not None:
             headers["Content-Length"] = str(opened.size)
         return StreamingResponse(
-            body(), media_type="video/mp4", headers=headers, background=BackgroundTask(stack.aclose)
+            body(), media_type=opened.media_type, headers=headers, background=BackgroundTask(stack.aclose)
         )

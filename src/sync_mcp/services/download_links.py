@@ -4,7 +4,8 @@
 services/upload_links.py, marked as a download: bound to the caller, holding its key sealed, expiring with
 `SYNC_MCP_UPLOAD_LINK_MINUTES`, usable until then). Opening the link asks the API for the output's URL with
 the caller's key and streams it from storage through the download guard (the checks of services/downloads.py),
-as an attachment named `<name>.mp4`; nothing touches the server's disk.
+as an attachment named `<name>.mp4`; nothing touches the server's disk. Subtitles of a transcription are handed
+over the same way: the link names the transcription and the format, and opening it renders them afresh.
 """
 
 from __future__ import annotations
@@ -16,13 +17,19 @@ from dataclasses import dataclass
 import httpx
 
 from sync_mcp.api import generations as api
+from sync_mcp.api.transcriptions import get_transcription
 from sync_mcp.config import Settings
 
 from .context import ServiceContext
 from .downloads import _not_ready, _open, output_url
 from .fetch_guard import FetchGuard
 from .link_uploads import client_for
+from .subtitles import SubtitleFormat, render
 from .upload_links import DOWNLOAD, MintedLink, UploadLinks
+
+SUBTITLES = "subtitles"
+"""The detail that makes a download link one of subtitles (its value: the format, srt or vtt)."""
+SUBTITLE_TYPES = {"srt": "application/x-subrip", "vtt": "text/vtt"}
 
 
 async def mint_download(
@@ -37,11 +44,25 @@ async def mint_download(
     return await links.mint(owner, api_key, details, state.settings.upload_link_minutes), file_name
 
 
+async def mint_subtitles(
+    state: ServiceContext, links: UploadLinks, owner: str, api_key: str | None, transcription_id: str, form: str
+) -> tuple[MintedLink, str]:
+    """A download link for a COMPLETED transcription's subtitles in `form`, and the file name it saves as."""
+    file_name = f"transcript-{transcription_id}.{form}"
+    details = {DOWNLOAD: transcription_id, SUBTITLES: form, "name": file_name}
+    return await links.mint(owner, api_key, details, state.settings.upload_link_minutes), file_name
+
+
 @dataclass
 class OpenedDownload:
     file_name: str
     size: int | None
     chunks: AsyncIterator[bytes]
+    media_type: str = "video/mp4"
+
+
+async def _once(data: bytes) -> AsyncIterator[bytes]:
+    yield data
 
 
 async def open_download(links: UploadLinks, settings: Settings, token: str, stack: AsyncExitStack) -> OpenedDownload:
@@ -49,6 +70,11 @@ async def open_download(links: UploadLinks, settings: Settings, token: str, stac
     cannot be had). The connections stay open until `stack` closes."""
     link = await links.peek(token)
     client = await stack.enter_async_context(client_for(settings, link.api_key))
+    if SUBTITLES in link.details:
+        form: SubtitleFormat = link.details[SUBTITLES]
+        job = await get_transcription(client, str(link.details[DOWNLOAD]))
+        text = render(job.transcript.words() if job.transcript is not None else [], form).encode("utf-8")
+        return OpenedDownload(str(link.details["name"]), len(text), _once(text), SUBTITLE_TYPES[form])
     gid = str(link.details[DOWNLOAD])
     url, _ = await output_url(client, await api.get_generation(client, gid))
     guard = await FetchGuard.for_api_base(settings.base_url)

@@ -14,16 +14,18 @@ from pydantic import BaseModel, ConfigDict, Field
 from sync_mcp.api.transcriptions import JobError, Transcript, Transcription, TranscriptionRequest, TranscriptWord
 from sync_mcp.services.dialogue import hosted_url
 from sync_mcp.services.dialogue import transcribe as follow_transcription
+from sync_mcp.services.download_links import mint_subtitles
 from sync_mcp.services.media_sources import classify
 from sync_mcp.services.paths import output_file
 from sync_mcp.services.refusals import InputError
 from sync_mcp.services.subtitles import SubtitleFormat, render
 
-from .callers import caller_folders
+from .callers import caller_folders, caller_id, is_remote
+from .downloads import link_url
 from .progress import Progress
 from .registry import sync_tool
 from .results import ok
-from .state import ToolState, tool_state
+from .state import ToolState, caller_api_key, tool_state
 from .wait_bound import JobWait, wait_seconds
 
 MediaArgument = Annotated[str | None, Field(description="An https URL, an asset id, or a local file path.")]
@@ -67,6 +69,9 @@ class TranscribeResult(BaseModel):
     speakers: list[str] | None = Field(default=None, description="The speaker ids the words name.")
     segments: list[Segment] | None = Field(default=None, description="Times in ms from the start of the media.")
     subtitle_path: str | None = Field(default=None, alias="subtitlePath", description="The SRT/VTT file written.")
+    subtitle_url: str | None = Field(
+        default=None, alias="subtitleUrl", description="A remote user's subtitles: give them this download link."
+    )
     error: JobError | None = None
     next_step: str = Field(alias="nextStep")
 
@@ -81,11 +86,20 @@ def _request(video: str | None, audio: str | None, transcription_id: str | None)
         )
 
 
-async def _subtitles(state: ToolState, ctx: Context[Any, Any], job: Transcription, form: SubtitleFormat) -> str:
-    assert job.transcript is not None
+async def _subtitles(
+    state: ToolState, ctx: Context[Any, Any], job: Transcription, form: SubtitleFormat | None
+) -> dict[str, str]:
+    """The subtitles asked for: written to the caller's output folder, or, for a remote user (whose computer is
+    not the server's), a download link of this server, as download_output hands over videos."""
+    if form is None or job.transcript is None:
+        return {}
+    if is_remote(ctx, state.settings):
+        owner, key = caller_id(ctx) or "", caller_api_key(ctx)
+        link, _ = await mint_subtitles(state, state.upload_links, owner, key, job.id, form)
+        return {"subtitleUrl": link_url(ctx, state, link.token)}
     path = output_file(caller_folders(ctx, state.settings), f"transcript-{job.id}.{form}")
     await anyio.Path(path).write_text(render(job.transcript.words(), form), encoding="utf-8")
-    return str(path)
+    return {"subtitlePath": str(path)}
 
 
 def _next(job: Transcription, timed_out: bool) -> str:
@@ -108,7 +122,8 @@ async def transcribe(
         str | None, Field(description="Continue an earlier transcription (its id) instead of starting one.")
     ] = None,
     format: Annotated[
-        Literal["srt", "vtt"] | None, Field(description="Also write subtitles (.srt or .vtt) to the output folder.")
+        Literal["srt", "vtt"] | None,
+        Field(description="Also write subtitles (.srt or .vtt) to the output folder (a remote user gets a link)."),
     ] = None,
     words: Annotated[
         bool, Field(description="Also list every word with its id and times (for edit_dialogue's edits).")
@@ -140,7 +155,7 @@ async def transcribe(
         speakerCount=job.speaker_count,
         speakers=sorted({w.speaker_id for w in spoken if w.speaker_id}) or None,
         segments=_segments(job.transcript, words) if job.transcript is not None else None,
-        subtitlePath=await _subtitles(state, ctx, job, format) if format and job.transcript is not None else None,
+        **await _subtitles(state, ctx, job, format),
         error=job.error,
         nextStep=_next(job, timed_out),
     )

@@ -57,6 +57,11 @@ async def deliver(
         link, file_name = await mint_download(
             state, state.upload_links, owner, caller_api_key(ctx), generation_id, name
         )
-        url = f"{base_url(ctx, state)}{DOWNLOAD_PATH}{link.token}"
+        url = link_url(ctx, state, link.token)
         return DownloadResult(id=generation_id, fileName=file_name, downloadUrl=url, expiresAt=link.expires_at)
     return await save_output(state, caller_folders(ctx, state.settings), progress, generation_id, name)
+
+
+def link_url(ctx: Context[Any, Any], state: ToolState, token: str) -> str:
+    """Where a download link of this server is opened (under SYNC_MCP_PUBLIC_URL, else the request's address)."""
+    return f"{base_url(ctx, state)}{DOWNLOAD_PATH}{token}"

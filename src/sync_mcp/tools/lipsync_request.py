@@ -86,7 +86,9 @@ class LipsyncArguments(BaseModel):
     )
     wait: bool = Field(default=True, description="Follow the job to its result, with progress.")
     timeout: WaitTimeout = None
-    download: bool = Field(default=False, description="Save the finished video (a remote user gets a link); needs wait.")
+    download: bool = Field(
+        default=False, description="Save the finished video (a remote user gets a link); needs wait."
+    )
     idempotencyKey: str | None = Field(  # the wire name, as in create_generation
         default=None, pattern=IDEMPOTENCY_KEY.pattern, description="Reuse to retry safely; one is minted if omitted."
     )
