@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+import json
 from pathlib import Path
 
 from bench.house import MAX_FUNCTION_LINES, MAX_MODULE_LINES, measure
@@ -24,4 +26,66 @@ def test_a_breach_is_reported_with_where_it_is(tmp_path: Path) -> None:
     assert sizes.breaches == [
         f"pkg/big.py: {MAX_MODULE_LINES + 1} lines, and its docstring does not say why",
         f"pkg/long.py:4 long: {MAX_FUNCTION_LINES + 1} lines",
+    ]
+
+
+# ------------------------------------------------------------------------------------------- error codes
+
+PACKAGE = Path(__file__).resolve().parent.parent / "src" / "sync_mcp"
+CATALOG_CODES = {entry["code"] for entry in json.loads((PACKAGE / "api/data/error_catalog.json").read_text())}
+
+SECOND_CONSTANTS = {
+    ("sandbox/http.py", "VALIDATION_CODE"): "the sandbox keeps its own reading of the wire instead of the client's",
+}
+"""A code named by a constant in more than one module, each with the reason it is not shared."""
+
+
+def _code_constants(tree: ast.Module) -> dict[int, tuple[str, str]]:
+    """The module-level `NAME = "<catalog code>"` definitions: id of the string node -> (name, code)."""
+    found: dict[int, tuple[str, str]] = {}
+    for node in tree.body:
+        value = node.value if isinstance(node, ast.Assign | ast.AnnAssign) else None
+        targets = (
+            node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
+        )
+        if isinstance(value, ast.Constant) and value.value in CATALOG_CODES:
+            for target in targets:
+                if isinstance(target, ast.Name):
+                    found[id(value)] = (target.id, value.value)
+    return found
+
+
+def literal_codes(package: Path = PACKAGE) -> list[str]:
+    """Where the package spells out a catalog code that a constant names, or names one code twice."""
+    trees = {
+        path.relative_to(package).as_posix(): ast.parse(path.read_text()) for path in sorted(package.rglob("*.py"))
+    }
+    constants = {module: _code_constants(tree) for module, tree in trees.items()}
+    homes: dict[str, list[str]] = {}
+    for module, found in constants.items():
+        for name, code in found.values():
+            if (module, name) not in SECOND_CONSTANTS:
+                homes.setdefault(code, []).append(f"{module}:{name}")
+    problems = [f"{code} is named by {', '.join(where)}" for code, where in homes.items() if len(where) > 1]
+    for module, tree in trees.items():
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and node.value in homes and id(node) not in constants[module]:
+                problems.append(f"{module}:{node.lineno} spells {node.value!r}; use {homes[node.value][0]}")
+    return problems
+
+
+def test_error_codes_with_a_constant_are_spelled_only_in_it() -> None:
+    assert any(CATALOG_CODES), "the error catalog was not read"
+    assert not literal_codes(), "\n".join(literal_codes())
+
+
+def test_a_spelled_out_code_is_reported_with_where_it_is(tmp_path: Path) -> None:
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "codes.py").write_text('CODE = "generation_not_found"\n')
+    (package / "use.py").write_text('def f() -> str:\n    return "generation_not_found"\n')
+    (package / "again.py").write_text('OTHER = "generation_not_found"\n')
+    assert literal_codes(package) == [
+        "generation_not_found is named by again.py:OTHER, codes.py:CODE",
+        "use.py:2 spells 'generation_not_found'; use again.py:OTHER",
     ]
