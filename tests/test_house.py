@@ -89,3 +89,77 @@ def test_a_spelled_out_code_is_reported_with_where_it_is(tmp_path: Path) -> None
         "generation_not_found is named by again.py:OTHER, codes.py:CODE",
         "use.py:2 spells 'generation_not_found'; use again.py:OTHER",
     ]
+
+
+# ------------------------------------------------------------------------------------------------ layers
+
+LAYERS = {"server": 3, "tools": 2, "services": 1, "api": 0, "backend": 0}
+"""Imports run downward only: server -> tools -> services -> api (backend, the shared state, sits beside api)."""
+SANDBOX_NEVER_IMPORTS = {"tools", "services", "server"}
+BACKEND_USERS = {"server", "services", "backend", "cli", "doctor"}
+"""backend is used by server and services (and by the entry points that check it before starting)."""
+
+WRONG_WAY_TODAY = {
+    ("tools/updates.py", "backend"): "MCP notification fan-out across replicas, plumbing that belongs in server/",
+    ("tools/spend_memory.py", "backend"): "spend estimates shared between replicas, state that belongs beside server/",
+}
+"""Imports that break the rule today, each with why; a new one fails the test."""
+
+
+def _imported_packages(module: str, tree: ast.Module) -> set[str]:
+    """The sync_mcp subpackages (first name below sync_mcp) that a module under the package imports."""
+    here = module.removesuffix(".py").split("/")
+    package = here[:-1]
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level:
+            base = ["sync_mcp", *package[: len(package) - node.level + 1]]
+            names.add(".".join([*base, node.module] if node.module else base))
+            if not node.module:
+                names.update(".".join([*base, alias.name]) for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+    return {name.split(".")[1] for name in names if name.startswith("sync_mcp.") and name.count(".") >= 1}
+
+
+def wrong_way_imports(package: Path = PACKAGE) -> list[str]:
+    """Every import that runs against the layer rule, as `module -> package` (known exceptions left out)."""
+    found = []
+    for path in sorted(package.rglob("*.py")):
+        module = path.relative_to(package).as_posix()
+        home = module.split("/")[0].removesuffix(".py")
+        for target in sorted(_imported_packages(module, ast.parse(path.read_text())) - {home}):
+            upward = home in LAYERS and target in LAYERS and LAYERS[target] > LAYERS[home]
+            from_sandbox = home == "sandbox" and target in SANDBOX_NEVER_IMPORTS
+            into_backend = target == "backend" and home not in BACKEND_USERS
+            if (upward or from_sandbox or into_backend) and (module, target) not in WRONG_WAY_TODAY:
+                found.append(f"{module} -> {target}")
+    return found
+
+
+def test_imports_run_downward_only() -> None:
+    assert not wrong_way_imports(), "\n".join(wrong_way_imports())
+
+
+def test_every_listed_exception_still_exists() -> None:
+    for module, target in WRONG_WAY_TODAY:
+        path = PACKAGE / module
+        assert target in _imported_packages(module, ast.parse(path.read_text())), f"{module} no longer imports {target}"
+
+
+def test_a_wrong_way_import_is_reported(tmp_path: Path) -> None:
+    package = tmp_path / "pkg"
+    for layer in ("api", "services", "tools", "sandbox"):
+        (package / layer).mkdir(parents=True)
+    (package / "api/calls.py").write_text("from sync_mcp.services import thing\n")
+    (package / "services/work.py").write_text("from ..api import calls\nfrom ..backend import store\n")
+    (package / "sandbox/app.py").write_text("from sync_mcp.tools.x import y\n")
+    (package / "tools/ok.py").write_text("from sync_mcp.services.work import z\n")
+    assert wrong_way_imports(package) == [
+        "api/calls.py -> services",
+        "sandbox/app.py -> tools",
+    ]
+    (package / "tools/stateful.py").write_text("from ..backend import store\n")
+    assert wrong_way_imports(package)[-1] == "tools/stateful.py -> backend"
