@@ -163,3 +163,37 @@ def test_a_wrong_way_import_is_reported(tmp_path: Path) -> None:
     ]
     (package / "tools/stateful.py").write_text("from ..backend import store\n")
     assert wrong_way_imports(package)[-1] == "tools/stateful.py -> backend"
+
+
+# ------------------------------------------------------------------------------------ private SDK parts
+
+PRIVATE_SDK_DOORS = {"src/sync_mcp/sdk_internals.py", "tests/http_support.py"}
+"""The only modules that import the `mcp` SDK's private modules (`mcp.…._name`), each access wrapped there."""
+
+
+def private_sdk_imports(root: Path = PACKAGE.parent.parent) -> list[str]:
+    """Imports of a private `mcp` module outside the doors, as `file:line module`."""
+    found = []
+    for folder in ("src", "tests"):
+        for path in sorted((root / folder).rglob("*.py")):
+            where = path.relative_to(root).as_posix()
+            for node in ast.walk(ast.parse(path.read_text())):
+                names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+                if isinstance(node, ast.ImportFrom) and not node.level and node.module:
+                    names = [node.module]
+                for name in names:
+                    private = name.split(".")[0] == "mcp" and any(part.startswith("_") for part in name.split("."))
+                    if private and where not in PRIVATE_SDK_DOORS:
+                        found.append(f"{where}:{node.lineno} {name}")
+    return found
+
+
+def test_private_sdk_modules_are_imported_only_through_their_doors() -> None:
+    assert not private_sdk_imports(), "\n".join(private_sdk_imports())
+
+
+def test_a_private_sdk_import_is_reported(tmp_path: Path) -> None:
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "src").mkdir()
+    (tmp_path / "tests/test_x.py").write_text("import mcp.types\nfrom mcp.shared._httpx_utils import f\n")
+    assert private_sdk_imports(tmp_path) == ["tests/test_x.py:2 mcp.shared._httpx_utils"]
