@@ -29,6 +29,14 @@ def test_a_breach_is_reported_with_where_it_is(tmp_path: Path) -> None:
     ]
 
 
+def files_in(folder: Path, files: dict[str, str]) -> Path:
+    """`folder` holding `files` (relative path -> text), folders made as needed."""
+    for name, text in files.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(text)
+    return folder
+
+
 # ------------------------------------------------------------------------------------------- error codes
 
 PACKAGE = Path(__file__).resolve().parent.parent / "src" / "sync_mcp"
@@ -80,11 +88,14 @@ def test_error_codes_with_a_constant_are_spelled_only_in_it() -> None:
 
 
 def test_a_spelled_out_code_is_reported_with_where_it_is(tmp_path: Path) -> None:
-    package = tmp_path / "pkg"
-    package.mkdir()
-    (package / "codes.py").write_text('CODE = "generation_not_found"\n')
-    (package / "use.py").write_text('def f() -> str:\n    return "generation_not_found"\n')
-    (package / "again.py").write_text('OTHER = "generation_not_found"\n')
+    package = files_in(
+        tmp_path / "pkg",
+        {
+            "codes.py": 'CODE = "generation_not_found"\n',
+            "use.py": 'def f() -> str:\n    return "generation_not_found"\n',
+            "again.py": 'OTHER = "generation_not_found"\n',
+        },
+    )
     assert literal_codes(package) == [
         "generation_not_found is named by again.py:OTHER, codes.py:CODE",
         "use.py:2 spells 'generation_not_found'; use again.py:OTHER",
@@ -150,13 +161,15 @@ def test_every_listed_exception_still_exists() -> None:
 
 
 def test_a_wrong_way_import_is_reported(tmp_path: Path) -> None:
-    package = tmp_path / "pkg"
-    for layer in ("api", "services", "tools", "sandbox"):
-        (package / layer).mkdir(parents=True)
-    (package / "api/calls.py").write_text("from sync_mcp.services import thing\n")
-    (package / "services/work.py").write_text("from ..api import calls\nfrom ..backend import store\n")
-    (package / "sandbox/app.py").write_text("from sync_mcp.tools.x import y\n")
-    (package / "tools/ok.py").write_text("from sync_mcp.services.work import z\n")
+    package = files_in(
+        tmp_path / "pkg",
+        {
+            "api/calls.py": "from sync_mcp.services import thing\n",
+            "services/work.py": "from ..api import calls\nfrom ..backend import store\n",
+            "sandbox/app.py": "from sync_mcp.tools.x import y\n",
+            "tools/ok.py": "from sync_mcp.services.work import z\n",
+        },
+    )
     assert wrong_way_imports(package) == [
         "api/calls.py -> services",
         "sandbox/app.py -> tools",
@@ -193,7 +206,8 @@ def test_private_sdk_modules_are_imported_only_through_their_doors() -> None:
 
 
 def test_a_private_sdk_import_is_reported(tmp_path: Path) -> None:
-    (tmp_path / "tests").mkdir()
-    (tmp_path / "src").mkdir()
-    (tmp_path / "tests/test_x.py").write_text("import mcp.types\nfrom mcp.shared._httpx_utils import f\n")
+    files_in(
+        tmp_path,
+        {"src/ok.py": "import mcp\n", "tests/test_x.py": "import mcp.types\nfrom mcp.shared._httpx_utils import f\n"},
+    )
     assert private_sdk_imports(tmp_path) == ["tests/test_x.py:2 mcp.shared._httpx_utils"]
