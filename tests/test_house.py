@@ -48,17 +48,22 @@ SECOND_CONSTANTS = {
 """A code named by a constant in more than one module, each with the reason it is not shared."""
 
 
+def _is_code(name: str, value: object) -> bool:
+    """A catalog code, or the value of a local code's constant (`..._CODE = "..."`)."""
+    return isinstance(value, str) and (value in CATALOG_CODES or name.endswith("_CODE"))
+
+
 def _code_constants(tree: ast.Module) -> dict[int, tuple[str, str]]:
-    """The module-level `NAME = "<catalog code>"` definitions: id of the string node -> (name, code)."""
+    """The module-level `NAME = "<error code>"` definitions: id of the string node -> (name, code)."""
     found: dict[int, tuple[str, str]] = {}
     for node in tree.body:
         value = node.value if isinstance(node, ast.Assign | ast.AnnAssign) else None
         targets = (
             node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
         )
-        if isinstance(value, ast.Constant) and value.value in CATALOG_CODES:
+        if isinstance(value, ast.Constant):
             for target in targets:
-                if isinstance(target, ast.Name):
+                if isinstance(target, ast.Name) and _is_code(target.id, value.value):
                     found[id(value)] = (target.id, value.value)
     return found
 
@@ -94,11 +99,14 @@ def test_a_spelled_out_code_is_reported_with_where_it_is(tmp_path: Path) -> None
             "codes.py": 'CODE = "generation_not_found"\n',
             "use.py": 'def f() -> str:\n    return "generation_not_found"\n',
             "again.py": 'OTHER = "generation_not_found"\n',
+            "local.py": 'MINE_CODE = "my_own_code"\n',
+            "uses_local.py": 'X = {"errorCode": "my_own_code"}\n',
         },
     )
     assert literal_codes(package) == [
         "generation_not_found is named by again.py:OTHER, codes.py:CODE",
         "use.py:2 spells 'generation_not_found'; use again.py:OTHER",
+        "uses_local.py:1 spells 'my_own_code'; use local.py:MINE_CODE",
     ]
 
 

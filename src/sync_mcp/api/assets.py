@@ -9,7 +9,7 @@ from typing import Any, Literal
 from pydantic import Field, field_validator
 
 from .client import SyncClient
-from .errors import SyncAPIError
+from .errors import UNREADABLE_REPLY_CODE, SyncAPIError
 from .media import CONTENT_TYPES, MAX_UPLOAD_BYTES, AssetType
 from .models import LOCAL_VALIDATION_CODE, RequestModel, ResponseModel, check_media_url, check_uuid, rule_error
 from .replies import as_list, read_reply
@@ -293,7 +293,7 @@ async def count_assets(client: SyncClient, query: AssetFilters) -> int:
     if isinstance(data, bool) or not isinstance(data, int):
         raise SyncAPIError(
             http_status=200,
-            error_code="invalid_response",
+            error_code=UNREADABLE_REPLY_CODE,
             message="GET /v2/assets/count did not answer with a number.",
             suggestion="Use list_assets and its totalCount instead.",
         )
