@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,6 +17,7 @@ from sync_mcp.sandbox import SandboxConfig, SandboxServer
 from sync_mcp.server import build_server
 from sync_mcp.tools.results import ERROR_META_KEY
 
+from .fake_api import FakeApi, fake_api
 from .secret_scan import scanning
 
 
@@ -48,6 +50,19 @@ def api(sandbox: SandboxServer) -> SandboxServer:
     """The sandbox, reset for this test (no generations, empty request log, no scripted failures)."""
     sandbox.state.reset()
     return sandbox
+
+
+@pytest.fixture
+async def fake(api: SandboxServer) -> AsyncIterator[FakeApi]:
+    """A stand-in API in front of the sandbox (tests/fake_api.py), for faults the sandbox does not make."""
+    async with fake_api(api.base_url) as f:
+        yield f
+
+
+@pytest.fixture
+def out(tmp_path: Path) -> Path:
+    """Where a test's server saves its outputs (not created: the server makes it)."""
+    return tmp_path / "outputs"
 
 
 def make_settings(sandbox: SandboxServer, **overrides: Any) -> Settings:

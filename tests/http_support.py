@@ -12,7 +12,7 @@ import httpx
 import uvicorn
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
-from mcp.shared._httpx_utils import create_mcp_http_client
+from mcp.shared._httpx_utils import create_mcp_http_client  # the tests' one private SDK import: see mcp_http_client
 from starlette.applications import Starlette
 
 from sync_mcp.api.webhooks import SIGNATURE_HEADER, signature_header
@@ -23,6 +23,14 @@ from sync_mcp.server.http import build_http_app
 TOKEN = "test-bearer-token-5b2e8f7a1c-93d04e6b"
 MCP_HEADERS = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
 TOOLS_LIST = {"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}}
+
+
+def mcp_http_client(*, headers: dict[str, str] | None = None, auth: Any = None) -> Any:
+    """An HTTP client made the way the SDK makes its own for Streamable HTTP (its timeouts, redirects).
+
+    The SDK keeps this in a private module (`mcp.shared._httpx_utils`); every test reaches it through here, so an
+    SDK upgrade that moves it breaks one line, not several files."""
+    return create_mcp_http_client(headers=headers, auth=auth)
 
 
 class HttpServer:
@@ -86,7 +94,7 @@ async def http_client(
         headers["Authorization"] = f"Bearer {token}"
     if api_key is not None:
         headers["X-Sync-Api-Key"] = api_key
-    http = create_mcp_http_client(headers=headers)
+    http = mcp_http_client(headers=headers)
     async with http, Client(streamable_http_client(url, http_client=http), mode=mode, **options) as client:  # type: ignore[arg-type]
         yield client
 

@@ -21,7 +21,6 @@ import pytest
 from mcp import Client
 from mcp.client.auth import OAuthClientProvider
 from mcp.client.streamable_http import streamable_http_client
-from mcp.shared._httpx_utils import create_mcp_http_client
 from mcp.shared.auth import AuthorizationCodeResult, OAuthClientInformationFull, OAuthClientMetadata, OAuthToken
 from pydantic import AnyUrl
 
@@ -31,7 +30,7 @@ from sync_mcp.server.http import build_http_app
 from sync_mcp.server.oauth.store import MemoryOAuthStore
 
 from .conftest import make_settings
-from .http_support import serving
+from .http_support import mcp_http_client, serving
 from .redis_support import RedisProcess, redis_binary
 
 SECRET = "test-oauth-secret-0f6b1d2e9a7c4b3f8e5d"
@@ -210,7 +209,7 @@ async def oauth_client(
         callback_handler=browser.callback,
         client_metadata_url=client_metadata_url,
     )
-    http = create_mcp_http_client(auth=auth)
+    http = mcp_http_client(auth=auth)
     async with http, Client(streamable_http_client(url, http_client=http), mode=mode, **options) as client:  # type: ignore[arg-type]
         yield client, auth
 

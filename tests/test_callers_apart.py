@@ -18,6 +18,8 @@ import pytest
 from mcp import Client
 from mcp.types import CallToolResult, PromptReference
 
+from sync_mcp.api import SyncClient
+from sync_mcp.api.client import key_digest
 from sync_mcp.config import Settings
 from sync_mcp.sandbox import SandboxServer
 from sync_mcp.services.folders import folders_for
@@ -220,3 +222,10 @@ async def test_the_operator_keeps_the_configured_folders(api: SandboxServer, two
     own = Path(refused["fix"].split("relative to ", 1)[1].rstrip(")."))
     assert own.parent == (tmp_path / "media").resolve() and own.name.startswith("caller-")
     assert own.name in os.listdir(tmp_path / "media"), "the folder a message names exists"
+
+
+def test_a_key_digest_keeps_the_bytes_folders_and_shared_records_were_named_with() -> None:
+    pinned = "f6e8021d62ef1bd1e93bcab8f7862772933fbd7942fcdc6f8367daea6ee7b140"
+    assert key_digest("sk-live-example") == pinned
+    assert key_digest(None) is None and key_digest("") is None
+    assert SyncClient(api_key="sk-live-example").key_tag == pinned[:16]

@@ -22,23 +22,12 @@ from sync_mcp.services import fetch_guard
 from sync_mcp.services.fetch_guard import address_class, api_base_classes
 
 from .conftest import BASIC, data, make_settings
-from .fake_api import FakeApi, StorageFaults, bystander, download_url, fake_api, redirect
+from .fake_api import FakeApi, StorageFaults, bystander, download_url, redirect
 from .proxy_support import forward_proxy
 
 pytestmark = pytest.mark.anyio
 
 MIB = 1024 * 1024
-
-
-@pytest.fixture
-def out(tmp_path: Path) -> Path:
-    return tmp_path / "outputs"
-
-
-@pytest.fixture
-async def fake(api: SandboxServer) -> AsyncIterator[FakeApi]:
-    async with fake_api(api.base_url) as f:
-        yield f
 
 
 @pytest.fixture

@@ -26,11 +26,6 @@ MIB = 1024 * 1024
 
 
 @pytest.fixture
-def out(tmp_path: Path) -> Path:
-    return tmp_path / "outputs"
-
-
-@pytest.fixture
 async def dl(api: SandboxServer, mode: str, out: Path) -> AsyncIterator[Client]:
     """A client whose server saves into `out`; the sandbox's output size is restored afterwards."""
     size = api.state.config.output_size_bytes

@@ -32,7 +32,6 @@ import pytest
 from mcp import Client, MCPError
 from mcp.client.streamable_http import streamable_http_client
 from mcp.client.subscriptions import ResourceUpdated
-from mcp.shared._httpx_utils import create_mcp_http_client
 from mcp.types import INTERNAL_ERROR, INVALID_PARAMS, CallToolResult
 from pydantic import ValidationError
 
@@ -47,7 +46,7 @@ from sync_mcp.tools.updates import generation_uri
 
 from .conftest import AUDIO, BASIC, TEST_KEY, VIDEO, data, error, make_settings, sent
 from .fake_api import FakeApi, edited_reply, fake_api, json_reply, raw_reply
-from .http_support import MCP_HEADERS, TOKEN, TOOLS_LIST, http_client, http_server
+from .http_support import MCP_HEADERS, TOKEN, TOOLS_LIST, http_client, http_server, mcp_http_client
 from .secret_scan import SCAN, decoded, find_leaks
 
 pytestmark = pytest.mark.anyio
@@ -378,7 +377,7 @@ async def test_subscribing_to_a_generation_that_cannot_be_read_is_refused(api: S
 async def test_a_non_ascii_key_header_is_a_structured_error(api: SandboxServer, mode: str, raw_key: bytes) -> None:
     async with http_server(make_settings(api, SYNC_API_KEY="", SYNC_MCP_HTTP_TOKEN=TOKEN)) as srv:
         headers: Any = {"Authorization": f"Bearer {TOKEN}", "X-Sync-Api-Key": raw_key}
-        http = create_mcp_http_client(headers=headers)
+        http = mcp_http_client(headers=headers)
         async with http, Client(streamable_http_client(srv.mcp_url, http_client=http), mode=mode) as client:  # type: ignore[arg-type]
             result = await client.call_tool("create_generation", BASIC)
             with pytest.raises(MCPError) as caught:

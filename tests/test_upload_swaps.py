@@ -27,7 +27,7 @@ from sync_mcp.server import build_server
 from sync_mcp.services.direct_create import DIRECT_MAX_BYTES
 
 from .conftest import data, make_settings, sent
-from .fake_api import FakeApi, fake_api
+from .fake_api import FakeApi
 
 pytestmark = [pytest.mark.anyio, pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="POSIX file types")]
 
@@ -52,12 +52,6 @@ def _release_fifo(path: Path) -> None:
     with contextlib.suppress(OSError):
         if path.is_fifo():
             os.close(os.open(path, os.O_WRONLY | os.O_NONBLOCK))
-
-
-@pytest.fixture
-async def fake(api: SandboxServer) -> AsyncIterator[FakeApi]:
-    async with fake_api(api.base_url) as f:
-        yield f
 
 
 @pytest.fixture

@@ -9,9 +9,9 @@ from typing import Any, Literal
 from pydantic import Field, field_validator
 
 from .client import SyncClient
-from .errors import SyncAPIError
+from .errors import UNREADABLE_REPLY_CODE, SyncAPIError
 from .media import CONTENT_TYPES, MAX_UPLOAD_BYTES, AssetType
-from .models import RequestModel, ResponseModel, check_media_url, check_uuid, rule_error
+from .models import LOCAL_VALIDATION_CODE, RequestModel, ResponseModel, check_media_url, check_uuid, rule_error
 from .replies import as_list, read_reply
 
 CHUNK_SIZE = 1024 * 1024
@@ -90,7 +90,7 @@ class CreateUploadUrlRequest(RequestModel):
     def _content_type(cls, v: str) -> str:
         if v.split(";", 1)[0].strip().lower() not in CONTENT_TYPES:
             raise rule_error(
-                "generation_input_validation_failed",
+                LOCAL_VALIDATION_CODE,
                 "contentType",
                 f"'{v}' is not a media type the API accepts",
                 "Use one of: " + ", ".join(sorted(CONTENT_TYPES)) + ".",
@@ -101,12 +101,10 @@ class CreateUploadUrlRequest(RequestModel):
     @classmethod
     def _size(cls, v: int) -> int:
         if v < 1:
-            raise rule_error(
-                "generation_input_validation_failed", "size", "the file is empty", "Pick a file that holds media."
-            )
+            raise rule_error(LOCAL_VALIDATION_CODE, "size", "the file is empty", "Pick a file that holds media.")
         if v > MAX_UPLOAD_BYTES:
             raise rule_error(
-                "generation_input_validation_failed",
+                LOCAL_VALIDATION_CODE,
                 "size",
                 f"{v} bytes is over the {MAX_UPLOAD_BYTES} byte (5 GB) limit of a single upload",
                 "Shorten or re-encode the file (MP4/H.264 for video, MP3 for audio) to bring it under 5 GB.",
@@ -202,7 +200,7 @@ class AssetBatchRequest(RequestModel):
         # Documented bounds: `ids: string | string[1..100]` (reference §5.6).
         if isinstance(v, list) and not 1 <= len(v) <= ASSET_BATCH_MAX:
             raise rule_error(
-                "generation_input_validation_failed",
+                LOCAL_VALIDATION_CODE,
                 "ids",
                 f"takes 1 to {ASSET_BATCH_MAX} ids, not {len(v)}",
                 f"Pass between 1 and {ASSET_BATCH_MAX} asset ids; split longer lists into several calls.",
@@ -221,7 +219,7 @@ class FindUploadedQuery(RequestModel):
     def _digest(cls, v: str) -> str:
         if not SHA256_HEX.match(v):
             raise rule_error(
-                "generation_input_validation_failed",
+                LOCAL_VALIDATION_CODE,
                 "contentSha256",
                 "must be 64 lowercase hex digits",
                 "Pass the SHA-256 digest of the file in lowercase hexadecimal.",
@@ -295,7 +293,7 @@ async def count_assets(client: SyncClient, query: AssetFilters) -> int:
     if isinstance(data, bool) or not isinstance(data, int):
         raise SyncAPIError(
             http_status=200,
-            error_code="invalid_response",
+            error_code=UNREADABLE_REPLY_CODE,
             message="GET /v2/assets/count did not answer with a number.",
             suggestion="Use list_assets and its totalCount instead.",
         )

@@ -48,6 +48,17 @@ SENDABLE_KEY = re.compile(r"^[\x21-\x7e]+$")
 """What an API key may hold to go into the `x-api-key` header: printable ASCII, no spaces."""
 
 
+def key_digest(key: str | None) -> str | None:
+    """SHA-256 (hex) of an API key: the one plain digest of a key, to tell keys apart without holding them.
+
+    Callers' identities (tools/callers.py) and `SyncClient.key_tag` (its first 16 digits) are this digest. Two
+    keyed digests differ on purpose and stay apart: `RedisStore.digest` (backend/) HMACs what goes to Redis with
+    the server's secret, and the OAuth `KeySealer.subject` HMACs a key into a subject name; the sandbox tags keys
+    its own way, as the API's stand-in. Folder names and shared records depend on these bytes: never change them.
+    """
+    return hashlib.sha256(key.encode("utf-8")).hexdigest() if key else None
+
+
 class NoCookies(CookieJar):
     """A cookie jar that stores nothing: one connection pool serves every user of a deployment (HTTP mode), and
     a cookie set on one user's reply must never ride along with another user's requests."""
@@ -105,7 +116,8 @@ class SyncClient:
     @property
     def key_tag(self) -> str | None:
         """A short one-way tag of the key in use, to tell callers apart without holding their keys."""
-        return hashlib.sha256(self._api_key.encode("utf-8")).hexdigest()[:16] if self._api_key else None
+        digest = key_digest(self._api_key)
+        return digest[:16] if digest else None
 
     @property
     def http(self) -> httpx.AsyncClient:

@@ -25,7 +25,7 @@ from pydantic import Field, model_validator
 
 from .client import SyncClient
 from .ids import path_segment
-from .models import RequestModel, ResponseModel, check_media_url, open_enum, rule_error
+from .models import LOCAL_VALIDATION_CODE, RequestModel, ResponseModel, check_media_url, open_enum, rule_error
 from .replies import read_reply
 from .transcriptions import JobError, Transcript, TranscriptWord
 
@@ -46,14 +46,14 @@ class DialogueEditOperation(RequestModel):
     def _replacement(self) -> DialogueEditOperation:
         if self.kind == "change" and not (self.replacement or "").strip():
             raise rule_error(
-                "generation_input_validation_failed",
+                LOCAL_VALIDATION_CODE,
                 "edits",
                 f"the change of word {self.word_id} has no replacement text",
                 'Give the new words as replacement, or use kind "remove" to cut the word.',
             )
         if self.kind == "remove" and self.replacement is not None:
             raise rule_error(
-                "generation_input_validation_failed",
+                LOCAL_VALIDATION_CODE,
                 "edits",
                 f"the removal of word {self.word_id} carries a replacement",
                 'Drop replacement, or use kind "change".',

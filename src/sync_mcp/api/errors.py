@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from .models import LOCAL_VALIDATION_CODE as LOCAL_VALIDATION_CODE
 from .models import ApiErrorBody
 
 logger = logging.getLogger(__name__)
@@ -19,9 +20,6 @@ logger = logging.getLogger(__name__)
 
 UNREADABLE_REPLY_CODE = "invalid_response"
 """A success reply that could not be read (see `UnreadableReplyError`)."""
-
-LOCAL_VALIDATION_CODE = "generation_input_validation_failed"
-"""Catalog code used for argument errors caught before any request (the API's own generic code)."""
 
 UNKNOWN_ARGUMENT_CODE = "invalid_arguments"
 """An argument the tool does not take (a misspelling, most often), refused before any request."""

@@ -10,7 +10,7 @@ from typing import Any, BinaryIO, Literal
 import httpx
 
 from .client import API_LONG_POLL_MAX_SECONDS, SyncClient
-from .errors import SyncAPIError, UnreadableReplyError
+from .errors import UNREADABLE_REPLY_CODE, SyncAPIError, UnreadableReplyError
 from .ids import IDEMPOTENCY_KEY, path_segment
 from .models import CreateGenerationRequest, Generation
 from .replies import as_list, read_reply
@@ -179,7 +179,7 @@ async def get_download_url(client: SyncClient, generation_id: str) -> str:
     if not url.startswith(("https://", "http://")):
         raise SyncAPIError(
             http_status=response.status_code,
-            error_code="invalid_response",
+            error_code=UNREADABLE_REPLY_CODE,
             message="The download endpoint did not answer with an http(s) URL.",
             suggestion="Use the generation's outputUrl instead (get_generation).",
         )

@@ -40,6 +40,11 @@ from pydantic_core import PydanticCustomError
 from .capabilities import MODELS, ModelId
 from .languages import DubLanguage, SourceLanguage
 
+LOCAL_VALIDATION_CODE = "generation_input_validation_failed"
+"""Catalog code used for argument errors caught before any request (the API's own generic code).
+
+Defined here, beside `rule_error`, because errors.py imports this module; errors.py re-exports it."""
+
 # ----------------------------------------------------------------------------------------------- basics
 
 
@@ -102,14 +107,14 @@ def check_media_url(value: str, field: str = "url") -> str:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise rule_error(
-            "generation_input_validation_failed",
+            LOCAL_VALIDATION_CODE,
             field,
             "must be an absolute http(s) URL",
             "Pass a public https URL the API can fetch, or upload the file first (upload_media) and pass assetId.",
         )
     if parts.username or parts.password:
         raise rule_error(
-            "generation_input_validation_failed",
+            LOCAL_VALIDATION_CODE,
             field,
             "must not embed credentials (user:password@)",
             "Use a public or pre-signed URL without credentials, or upload the file and pass assetId.",
@@ -126,7 +131,7 @@ def is_uuid(value: str) -> bool:
     return len(value) in (32, 36)
 
 
-def check_uuid(value: str, field: str, code: str = "generation_input_validation_failed") -> str:
+def check_uuid(value: str, field: str, code: str = LOCAL_VALIDATION_CODE) -> str:
     if not is_uuid(value):
         raise rule_error(code, field, "must be a UUID", f"Pass the {field} exactly as the API returned it.")
     return value
@@ -152,7 +157,7 @@ class _MediaInput(RequestModel):
         kind = getattr(self, "type", "media")
         if (self.url is None) == (self.asset_id is None):
             raise rule_error(
-                "generation_input_validation_failed",
+                LOCAL_VALIDATION_CODE,
                 f"input[{kind}]",
                 "give exactly one of url or assetId",
                 "Pass either a public URL in url or an uploaded asset id in assetId, not both and not neither.",
@@ -439,7 +444,7 @@ class CreateGenerationRequest(RequestModel):
     def _file_name(cls, v: str | None) -> str | None:
         if v is not None and not OUTPUT_FILE_NAME.match(v):
             raise rule_error(
-                "generation_input_validation_failed",
+                LOCAL_VALIDATION_CODE,
                 "outputFileName",
                 "only letters, digits, _ and - are allowed, at most 255 characters, without an extension",
                 "Use a plain base name such as hello_v1; .mp4 is appended by the API.",
@@ -455,7 +460,7 @@ class CreateGenerationRequest(RequestModel):
         # items only with segments), §3.1.1 (image is sync-3 only: generation_unsupported_model).
         if not visuals:
             raise rule_error(
-                "generation_input_validation_failed",
+                LOCAL_VALIDATION_CODE,
                 "input",
                 "needs one video or image item",
                 "Add an input item of type video (url or assetId), or of type image with model sync-3.",
@@ -482,14 +487,14 @@ class CreateGenerationRequest(RequestModel):
             # dubParams: one video") and §3.1.5 (the video's own audio track is translated).
             if visual.type != "video":
                 raise rule_error(
-                    "generation_input_validation_failed",
+                    LOCAL_VALIDATION_CODE,
                     "dubParams",
                     "dubbing needs a video input (with its own speech)",
                     "Pass the video to dub as the only input item.",
                 )
         elif not voices and self.dialogue_edit is None:  # a dialogue edit's preview is the new speech
             raise rule_error(
-                "generation_input_validation_failed",
+                LOCAL_VALIDATION_CODE,
                 "input",
                 "needs an audio or text item to drive the lips",
                 "Add an audio item (url or assetId) or a text item with provider.voiceId and provider.script, "

@@ -16,7 +16,7 @@ from pydantic import Field, model_validator
 
 from .client import SyncClient
 from .ids import path_segment
-from .models import RequestModel, ResponseModel, check_media_url, open_enum, rule_error
+from .models import LOCAL_VALIDATION_CODE, RequestModel, ResponseModel, check_media_url, open_enum, rule_error
 from .replies import read_reply
 
 TranscriptionStatus = Literal["PENDING", "PROCESSING", "COMPLETED", "FAILED"]
@@ -72,7 +72,7 @@ class TranscriptionRequest(RequestModel):
         given = [u for u in (self.source_video_url, self.source_audio_url) if u is not None]
         if len(given) != 1:
             raise rule_error(
-                "generation_input_validation_failed",
+                LOCAL_VALIDATION_CODE,
                 "sourceVideoUrl",
                 "exactly one of sourceVideoUrl and sourceAudioUrl is required",
                 "Pass the video (or its extracted audio), not both.",

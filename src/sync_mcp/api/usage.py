@@ -17,7 +17,7 @@ from pydantic import Field, StringConstraints, field_validator, model_validator
 
 from .client import SyncClient
 from .costs import GenerationCosts
-from .models import RequestModel, ResponseModel, rule_error
+from .models import LOCAL_VALIDATION_CODE, RequestModel, ResponseModel, rule_error
 
 USAGE_PAGE_MAX = 500
 """Largest `limit` of `GET /v2/usage/generations` (reference §3.10; API default 100)."""
@@ -60,7 +60,7 @@ class UsageQuery(RequestModel):
         # (https://sync.so/docs/api-reference/guides/usage-export, reference §3.10).
         if self.end_time <= self.start_time:
             raise rule_error(
-                "generation_input_validation_failed",
+                LOCAL_VALIDATION_CODE,
                 "endTime",
                 "must be after startTime",
                 "Give an endTime later than startTime (the range is [startTime, endTime), in UTC).",

@@ -1,4 +1,4 @@
-"""A local HTTP emulator of the Sync API v2 for demos and tests (see ARCHITECTURE.md, "The sandbox").
+"""A local HTTP emulator of the Sync API v2 for demos and tests (see the README's "Development" section).
 
 `SandboxConfig` is light to import; `create_app` and `SandboxServer` load Starlette and uvicorn on first
 use, so nothing here slows the MCP server's start.

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 
 from sync_mcp.api.dialogue_edits import DialogueEditOperation, edited_words
+from sync_mcp.api.errors import LOCAL_VALIDATION_CODE
 from sync_mcp.api.transcriptions import TranscriptWord
 
 from .refusals import InputError
@@ -32,14 +33,14 @@ def align(words: list[TranscriptWord], new_text: str) -> list[DialogueEditOperat
     new = new_text.split()
     if not new:
         raise InputError(
-            "generation_input_validation_failed",
+            LOCAL_VALIDATION_CODE,
             "new_text is empty.",
             "Give the whole corrected sentence(s), or pass edits to remove words explicitly.",
             field="new_text",
         )
     if not words:
         raise InputError(
-            "generation_input_validation_failed",
+            LOCAL_VALIDATION_CODE,
             "The transcript has no words to edit.",
             "Use a video with clear speech; its transcript must contain words.",
             field="new_text",

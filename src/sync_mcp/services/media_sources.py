@@ -14,6 +14,7 @@ from typing import Literal
 
 from sync_mcp.api import SyncClient
 from sync_mcp.api.assets import AssetDetails
+from sync_mcp.api.errors import LOCAL_VALIDATION_CODE
 from sync_mcp.api.models import is_uuid
 from sync_mcp.api.uploads import UploadOutcome
 
@@ -55,7 +56,7 @@ def classify(source: str, kind: Kind, *, field: str, folders: Folders) -> MediaS
     if scheme is not None:
         if scheme.group(1).lower() not in ("http", "https"):
             raise InputError(
-                "generation_input_validation_failed",
+                LOCAL_VALIDATION_CODE,
                 f"{field}: only http(s) URLs can be fetched by the API, not {scheme.group(1)}://.",
                 "Pass a public https URL, an asset id, or the path of a local file to upload.",
                 field=field,

@@ -10,7 +10,8 @@ Folders: the operator of an HTTP deployment (a request acting with the deploymen
 key of its own and no OAuth sign-in) is that one user too, and keeps the configured folders, as over stdio. Every
 other caller gets folders of its own, created on first use so that no message ever names a missing folder.
 
-The key itself is never kept: only its SHA-256, and folder names are a digest of the whole identity.
+The key itself is never kept: only its SHA-256 (`api.client.key_digest`), and folder names are a digest of the
+whole identity.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from mcp.server.auth.middleware.auth_context import get_access_token
 from mcp.server.auth.provider import principal_components
 from mcp.server.mcpserver import Context
 
+from sync_mcp.api.client import key_digest
 from sync_mcp.config import Settings
 from sync_mcp.services.folders import Folders, folders_for
 
@@ -33,11 +35,6 @@ from .state import caller_api_key
 Principal = tuple[str, str | None, str | None]
 Owner = tuple[Principal | None, str | None]
 """(verified HTTP principal, digest of the caller's own API key); (None, None) on stdio and in memory."""
-
-
-def key_digest(key: str | None) -> str | None:
-    """SHA-256 (hex) of an API key: enough to tell keys apart, useless to recover one."""
-    return hashlib.sha256(key.encode("utf-8")).hexdigest() if key else None
 
 
 def owner(ctx: Context[Any, Any]) -> Owner:

@@ -32,6 +32,7 @@ from sync_mcp.api.dialogue_edits import (
     create_dialogue_edit,
     get_dialogue_edit,
 )
+from sync_mcp.api.errors import LOCAL_VALIDATION_CODE
 from sync_mcp.api.explain import from_validation_error
 from sync_mcp.api.transcriptions import JobError, TranscriptionRequest, TranscriptWord
 from sync_mcp.services.alignment import Span, align, spans
@@ -93,7 +94,7 @@ def _edit_source(args: EditDialogueArguments) -> None:
     given = sum(v is not None for v in (args.new_text, args.edits))
     if (args.edit_id is None and given != 1) or (args.edit_id is not None and given):
         raise InputError(
-            "generation_input_validation_failed",
+            LOCAL_VALIDATION_CODE,
             "Give exactly one of new_text and edits (or edit_id alone, to continue an earlier preview).",
             "Pass new_text with the corrected sentences, or edits by word id from transcribe.",
             field="new_text",
@@ -117,7 +118,7 @@ async def _new_preview(
     plan.edits = args.edits or align(plan.words, args.new_text or "")
     if not plan.edits:
         raise InputError(
-            "generation_input_validation_failed",
+            LOCAL_VALIDATION_CODE,
             "new_text says what the video already says: there is nothing to change. Nothing was sent.",
             "Compare with the transcript (transcribe) and pass the sentences as they should be said.",
             field="new_text",
@@ -136,7 +137,7 @@ async def _new_preview(
 def _same_video(preview: DialogueEdit, url: str, edit_id: str) -> None:
     if preview.source_video_url is not None and preview.source_video_url != url:
         raise InputError(
-            "generation_input_validation_failed",
+            LOCAL_VALIDATION_CODE,
             f"edit_id {edit_id} is a preview of another video ({preview.source_video_url}).",
             "Pass the video the preview was made from, or make a new preview of this video with new_text.",
             field="edit_id",

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from sync_mcp.api import CreateGenerationRequest, ErrorInfo, Generation, SyncAPIError
 from sync_mcp.api import generations as api
+from sync_mcp.api.errors import LOCAL_VALIDATION_CODE
 from sync_mcp.api.ids import IDEMPOTENCY_KEY
 from sync_mcp.services.refusals import InputError
 from sync_mcp.services.waiting import follow_generation
@@ -46,7 +47,7 @@ def languages(args: LipsyncArguments) -> list[str] | None:
         return None
     if args.download:
         raise InputError(
-            "generation_input_validation_failed",
+            LOCAL_VALIDATION_CODE,
             "download: saves one video; several languages make several.",
             "Drop download, then call download_output with each language's generation id.",
             field="download",
@@ -54,7 +55,7 @@ def languages(args: LipsyncArguments) -> list[str] | None:
     codes = [code.strip() for code in value]
     if not codes or len(set(codes)) != len(codes) or not all(codes):
         raise InputError(
-            "generation_input_validation_failed",
+            LOCAL_VALIDATION_CODE,
             "target_language: give one or more distinct language codes.",
             "Pass e.g. [es, fr, de], each language once.",
             field="target_language",

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 from sync_mcp.api import CreateGenerationRequest, ErrorInfo
 from sync_mcp.api.capabilities import ModelId
+from sync_mcp.api.errors import LOCAL_VALIDATION_CODE
 from sync_mcp.api.ids import IDEMPOTENCY_KEY
 from sync_mcp.api.models import Unit
 from sync_mcp.services.folders import Folders
@@ -165,7 +166,7 @@ def create_request(
     return _body(args, media.visual, sources[0] or {}, media.speakers, sources[1:])
 
 
-def _refuse(field_name: str, message: str, fix: str, code: str = "generation_input_validation_failed") -> InputError:
+def _refuse(field_name: str, message: str, fix: str, code: str = LOCAL_VALIDATION_CODE) -> InputError:
     return InputError(code, f"{field_name}: {message}", fix, field=field_name)
 
 
