@@ -20,7 +20,7 @@ from annotated_types import Ge, Gt, Le, Lt
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from .api.client import DEFAULT_BASE_URL
+from .api.endpoint import DEFAULT_BASE_URL
 from .api.retries import RetryPolicy
 from .logs import LogLevel
 

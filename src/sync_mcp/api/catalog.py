@@ -8,12 +8,11 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from importlib import resources
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import anyio
 from pydantic import BaseModel, ConfigDict, Field
 
-from .client import SyncClient
 from .errors import (
     ErrorInfo,
     InvalidAPIKeyError,
@@ -25,6 +24,9 @@ from .errors import (
 from .explain import explain_api_error, explain_unreadable, status_hint
 from .models import ErrorCatalogEntry
 from .retries import NO_RETRY
+
+if TYPE_CHECKING:
+    from .client import SyncClient
 
 logger = logging.getLogger(__name__)
 
