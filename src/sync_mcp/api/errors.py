@@ -12,8 +12,6 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .models import ApiErrorBody
-
 logger = logging.getLogger(__name__)
 
 
@@ -97,6 +95,8 @@ class SyncAPIError(Exception):
 
     @classmethod
     def from_response(cls, status: int, payload: Any, retry_after: float | None = None) -> SyncAPIError:
+        from .models import ApiErrorBody  # the wire models: imported by the first error, not at start-up
+
         body = payload if isinstance(payload, dict) else {}
         try:
             parsed = ApiErrorBody.model_validate(body)

@@ -21,10 +21,13 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sync_mcp.api import ErrorCatalog, ErrorInfo, Generation, SyncAPIError
+from sync_mcp.api import ErrorCatalog, ErrorInfo, SyncAPIError
 from sync_mcp.api.catalog import CatalogEntry, CatalogSource
 from sync_mcp.api.explain import quote_api_text
 from sync_mcp.api.retries import is_retryable
+
+if TYPE_CHECKING:
+    from sync_mcp.api import Generation
 
 if TYPE_CHECKING:
     from sync_mcp.api.client import SyncClient
