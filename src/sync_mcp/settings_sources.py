@@ -2,10 +2,10 @@
 setting's default.
 
 Names are matched without regard to case, and a setting with several names (a new one, then an old one) takes
-them in that order within each source (so an old name in the environment beats a new one in `.env`). The `.env` file is
-read with python-dotenv (its quoting, comments, `export` and `${VAR}` expansion), imported only when there is such
-a file. This is how pydantic-settings reads them, without its import (and its command-line, cloud and file
-providers) on every start.
+them in that order within each source (so an old name in the environment beats a new one in `.env`). The `.env`
+file is read with python-dotenv (its quoting, comments, `export` and `${VAR}` expansion), imported only when there
+is such a file. This is how pydantic-settings reads them, without its import (and its command-line, cloud and
+file providers) on every start.
 """
 
 from __future__ import annotations
