@@ -4,6 +4,7 @@ each failing loudly when an SDK upgrade moves what the server relies on, plus th
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -158,3 +159,31 @@ async def test_message_streams_carry_messages_like_the_sdks() -> None:
         tg.start_soon(send.send, note)
         with anyio.fail_after(5):
             assert await receive.receive() is note
+
+
+def test_logging_set_up_by_the_cli_is_not_redone_by_the_sdk() -> None:
+    """With a handler on the root logger, building a server leaves logging as it was (the SDK's own set-up, which
+    would import rich for a handler `basicConfig` drops, is skipped); without one, the SDK's set-up runs."""
+    module = __import__(MCPServer.__module__, fromlist=["configure_logging"])
+    original = module.configure_logging
+    root = logging.getLogger()
+    saved = root.handlers[:]
+    try:
+        root.handlers = []
+        with sdk_internals.logging_left_configured():
+            assert module.configure_logging is original
+        handler = logging.StreamHandler()
+        root.handlers = [handler]
+        with sdk_internals.logging_left_configured():
+            assert module.configure_logging is not original
+            MCPServer("x")
+        assert module.configure_logging is original
+        assert root.handlers == [handler]
+    finally:
+        root.handlers = saved
+
+
+def test_the_sdks_logging_set_up_missing_is_loud(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delattr(__import__(MCPServer.__module__, fromlist=["configure_logging"]), "configure_logging")
+    with pytest.raises(SDKContractError), sdk_internals.logging_left_configured():
+        pass

@@ -17,12 +17,21 @@ from typing import Any, Literal, get_args, get_origin
 from urllib.parse import urlsplit
 
 from annotated_types import Ge, Gt, Le, Lt
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
-from .api.client import DEFAULT_BASE_URL
+from .api.endpoint import DEFAULT_BASE_URL
 from .api.retries import RetryPolicy
 from .logs import LogLevel
+from .settings_sources import ENV_FILE, names, read
 
 _PLACEHOLDER = re.compile(r"^\$\{[^}]*\}$")
 
@@ -83,12 +92,16 @@ def _unset(value: Any) -> bool:
     return isinstance(value, str) and (not value.strip() or bool(_PLACEHOLDER.match(value.strip())))
 
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", hide_input_in_errors=True
-    )
+class Settings(BaseModel):
+    """Every setting, read from the values passed in, the environment and `.env` (settings_sources.py); defaults
+    are checked like given values. `_env_file=None` reads no `.env` file."""
+
+    model_config = ConfigDict(extra="ignore", hide_input_in_errors=True, validate_default=True)
     """`hide_input_in_errors`: a secret's value never shows in a ValidationError's text (`load_settings` names
     the values that may be shown)."""
+
+    def __init__(self, _env_file: str | Path | None = ENV_FILE, **values: Any) -> None:
+        super().__init__(**read(type(self).model_fields, values, _env_file))
 
     api_key: SecretStr | None = Field(default=None, validation_alias="SYNC_API_KEY")
     base_url: str = Field(default=DEFAULT_BASE_URL, validation_alias="SYNC_BASE_URL")
@@ -264,16 +277,12 @@ class Settings(BaseSettings):
 
 def env_names() -> list[str]:
     """Each setting's environment variable, in declaration order (old names, read too, are left out)."""
-    names = []
-    for field in Settings.model_fields.values():
-        alias = field.validation_alias
-        names.append(str(alias.choices[0]) if isinstance(alias, AliasChoices) else str(alias))
-    return names
+    return [names(field)[0] for field in Settings.model_fields.values()]
 
 
 def accepts(name: str) -> str:
     """What the variable `name` accepts, in words, from its field's type and bounds."""
-    field = next(f for f in Settings.model_fields.values() if name in _aliases(f))
+    field = next(f for f in Settings.model_fields.values() if name in names(f))
     annotation = field.annotation
     kind = annotation
     if get_origin(annotation) is not Literal:
@@ -304,14 +313,9 @@ def _bound(meta: Any) -> str | None:
     return None
 
 
-def _aliases(field: Any) -> list[str]:
-    alias = field.validation_alias
-    return [str(a) for a in alias.choices] if isinstance(alias, AliasChoices) else [str(alias)]
-
-
 def _shown(name: str, value: Any) -> str:
     """The value of variable `name` as it may be printed: never a secret's, never a URL's credentials."""
-    field = next((f for f in Settings.model_fields.values() if name in _aliases(f)), None)
+    field = next((f for f in Settings.model_fields.values() if name in names(f)), None)
     if field is not None and SecretStr in (field.annotation, *get_args(field.annotation)):
         return f"{name} (value hidden)"
     return f"{name}={without_userinfo(str(value))!r}" if isinstance(value, str) else f"{name}={value!r}"

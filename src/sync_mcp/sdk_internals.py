@@ -4,13 +4,16 @@ MCPServer has no public way to do a few things this server needs: serve a reques
 for (`resources/subscribe`, `logging/setLevel` on the handshake era) or put a check in front of one it serves
 (`subscriptions/listen`), keep per-connection state (a subscription or a log level outlives the request that
 set it), serve stdio over our own line streams and relay its messages in the SDK's own stream type, and let the
-tasks extension run a tool with one argument changed. Each access below is one function with a contract test
+tasks extension run a tool with one argument changed, and build a server without the SDK redoing the logging
+set-up the CLI already did. Each access below is one function with a contract test
 (tests/test_sdk_contract.py), and each fails loudly (`SDKContractError`) when an upgrade moves what it reaches
 for, instead of silently doing nothing.
 """
 
 from __future__ import annotations
 
+import logging
+import sys
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractAsyncContextManager, contextmanager
 from typing import Any
@@ -97,3 +100,23 @@ def tool_arguments(params: CallToolRequestParams, arguments: Mapping[str, Any]) 
         yield
     finally:
         params.arguments = original
+
+
+@contextmanager
+def logging_left_configured() -> Iterator[None]:
+    """Construct an `MCPServer` within this block. Its constructor calls the SDK's `configure_logging` (a global of
+    the module defining `MCPServer`), which imports rich when installed and builds a handler for
+    `logging.basicConfig`, which drops it when the root logger already has one, as it has once the CLI set up
+    logging. Then the call is skipped (same outcome, without the import); otherwise it runs as the SDK wrote it."""
+    module = sys.modules[MCPServer.__module__]
+    original = getattr(module, "configure_logging", None)
+    if not callable(original):
+        raise SDKContractError("mcp's MCPServer module has no configure_logging: the mcp SDK changed (~=2.3.0)")
+    if not logging.getLogger().handlers:
+        yield
+        return
+    module.configure_logging = lambda *args, **kwargs: None
+    try:
+        yield
+    finally:
+        module.configure_logging = original

@@ -4,12 +4,35 @@ Comments here and in the sandbox cite "reference §N": section N of docs/referen
 package is built against (with docs/openapi-notes.md and the catalog snapshot docs/error-catalog.json).
 """
 
-from .catalog import ErrorCatalog
-from .client import DEFAULT_BASE_URL, SyncClient
-from .errors import ErrorInfo, MissingAPIKeyError, SyncAPIError, TransportError
-from .ids import new_idempotency_key
-from .models import CreateGenerationRequest, Generation
-from .retries import RetryPolicy
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .catalog import ErrorCatalog
+    from .client import SyncClient
+    from .endpoint import DEFAULT_BASE_URL
+    from .errors import ErrorInfo, MissingAPIKeyError, SyncAPIError, TransportError
+    from .ids import new_idempotency_key
+    from .models import CreateGenerationRequest, Generation
+    from .retries import RetryPolicy
+
+_HOMES = {
+    "DEFAULT_BASE_URL": "endpoint",
+    "CreateGenerationRequest": "models",
+    "ErrorCatalog": "catalog",
+    "ErrorInfo": "errors",
+    "Generation": "models",
+    "MissingAPIKeyError": "errors",
+    "RetryPolicy": "retries",
+    "SyncAPIError": "errors",
+    "SyncClient": "client",
+    "TransportError": "errors",
+    "new_idempotency_key": "ids",
+}
+"""Where each name lives: a name is imported when first used, so importing a light part of the package (the
+retry policy, the errors) does not import the HTTP client and its dependencies with it."""
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -24,3 +47,12 @@ __all__ = [
     "TransportError",
     "new_idempotency_key",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f".{home}", __name__), name)
+    globals()[name] = value
+    return value

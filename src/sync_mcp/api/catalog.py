@@ -8,12 +8,11 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from importlib import resources
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import anyio
 from pydantic import BaseModel, ConfigDict, Field
 
-from .client import SyncClient
 from .errors import (
     ErrorInfo,
     InvalidAPIKeyError,
@@ -23,8 +22,11 @@ from .errors import (
     UnreadableReplyError,
 )
 from .explain import explain_api_error, explain_unreadable, status_hint
-from .models import ErrorCatalogEntry
 from .retries import NO_RETRY
+
+if TYPE_CHECKING:
+    from .client import SyncClient
+    from .models import ErrorCatalogEntry
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +64,8 @@ def load_bundled_catalog() -> list[CatalogEntry]:
 
 def parse_live_catalog(payload: Any) -> list[ErrorCatalogEntry]:
     """`GET /v2/errors` answers an array; tolerate an `{errors: [...]}` envelope."""
+    from .models import ErrorCatalogEntry  # the wire models: imported when the catalog is first read
+
     items = payload.get("errors") if isinstance(payload, dict) else payload
     if not isinstance(items, list):
         raise ValueError("error catalog is neither a list nor an {errors: [...]} object")

@@ -32,6 +32,7 @@ import httpx
 from sync_mcp import __version__, telemetry
 from sync_mcp.logs import redactor
 
+from .endpoint import DEFAULT_BASE_URL
 from .errors import InvalidAPIKeyError, MissingAPIKeyError, SyncAPIError, TransportError, UnreadableReplyError
 from .proxies import ProxyRouting
 from .replies import REPLY_EXCERPT, decode_json, error_from, remember_reply, sent
@@ -40,7 +41,6 @@ from .transport import ShardedTransport
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_BASE_URL = "https://api.sync.so"
 API_LONG_POLL_MAX_SECONDS = 10
 """The API's own long-poll cap for `GET /v2/generate/{id}?wait=true` (reference §3.3)."""
 

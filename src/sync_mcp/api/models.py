@@ -38,12 +38,8 @@ from pydantic.json_schema import SkipJsonSchema, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from .capabilities import MODELS, ModelId
+from .errors import LOCAL_VALIDATION_CODE
 from .languages import DubLanguage, SourceLanguage
-
-LOCAL_VALIDATION_CODE = "generation_input_validation_failed"
-"""Catalog code used for argument errors caught before any request (the API's own generic code).
-
-Defined here, beside `rule_error`, because errors.py imports this module; errors.py re-exports it."""
 
 # ----------------------------------------------------------------------------------------------- basics
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 import base64
 import logging
 from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, aclosing, asynccontextmanager
 from functools import partial
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
@@ -21,19 +20,19 @@ from mcp.types import (
     GetPromptResult,
     Icon,
     InputRequiredResult,
+    Prompt,
     Tool,
     ToolAnnotations,
 )
 from pydantic import ValidationError
 
 from sync_mcp import __version__
-from sync_mcp.api import ErrorCatalog, SyncClient
-from sync_mcp.api.catalog import fetch_error_catalog
+from sync_mcp.api.catalog import ErrorCatalog, fetch_error_catalog
 from sync_mcp.api.explain import from_validation_error, validation_text
 from sync_mcp.backend import SharedStateUnavailable, unavailable_error
 from sync_mcp.config import Settings
 from sync_mcp.logs import redact
-from sync_mcp.sdk_internals import lowlevel_server
+from sync_mcp.sdk_internals import logging_left_configured, lowlevel_server
 from sync_mcp.services.deliveries import Deliveries
 from sync_mcp.services.draining import DRAIN
 from sync_mcp.services.upload_links import UploadLinks
@@ -41,6 +40,7 @@ from sync_mcp.tools import ToolState
 from sync_mcp.tools.arguments import unknown_arguments
 from sync_mcp.tools.registry import add_tools
 from sync_mcp.tools.results import crashed, fail
+from sync_mcp.tools.state import SharedClient
 from sync_mcp.tools.toolset import Offered
 from sync_mcp.tools.toolsets import TOOLSETS, chosen
 from sync_mcp.tools.updates import GenerationUpdates
@@ -52,7 +52,6 @@ from .client_logging import serve_log_levels
 from .completions import register_completions
 from .connection_toolsets import ConnectionToolsets
 from .instructions import INSTRUCTIONS
-from .prompts import register_prompts
 from .resources import register_resources
 from .schema_sharing import shared
 from .schemas import closed, compact
@@ -62,6 +61,9 @@ from .tasks import GenerationTasks
 from .telemetry import install as install_telemetry
 from .telemetry import measure_requests
 from .toolset_guide import register_toolset_resource, toolset_instructions
+
+if TYPE_CHECKING:
+    from sync_mcp.api.client import SyncClient
 
 logger = logging.getLogger(__name__)
 
@@ -87,6 +89,12 @@ class SyncMCPServer(MCPServer[ToolState]):
     """The toolsets offered; over HTTP, each connection's own choice among them (server/connection_toolsets.py)."""
     upload_links: UploadLinks
     """Upload links, shared by the tools that mint them and the page that takes their uploads."""
+    _register_prompts: Callable[[], None] | None = None
+    """Registers the prompts the first time they are listed or fetched: `tools/list` never needs them."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        with logging_left_configured():
+            super().__init__(*args, **kwargs)
 
     async def run_stdio_async(self) -> None:
         """Serve stdio as the SDK does, over asyncio pipes rather than a worker thread per message."""
@@ -140,9 +148,7 @@ class SyncMCPServer(MCPServer[ToolState]):
             self._listed = [
                 tool.model_copy(
                     update={
-                        "input_schema": closed(
-                            bound_waits(shared(compact(tool.input_schema)), self.max_wait_seconds)
-                        ),
+                        "input_schema": closed(bound_waits(shared(compact(tool.input_schema)), self.max_wait_seconds)),
                         "output_schema": compact(tool.output_schema, output=True),
                     }
                 )
@@ -179,6 +185,12 @@ class SyncMCPServer(MCPServer[ToolState]):
                 raise
             return fail(from_validation_error(exc.__cause__))
 
+    async def list_prompts(self) -> list[Prompt]:
+        register, self._register_prompts = self._register_prompts, None
+        if register is not None:
+            register()
+        return await super().list_prompts()
+
     async def get_prompt(
         self, name: str, arguments: dict[str, Any] | None = None, context: Context[ToolState, Any] | None = None
     ) -> GetPromptResult | InputRequiredResult:
@@ -212,6 +224,16 @@ def server_icon() -> Icon:
     )
 
 
+def _api_client(settings: Settings) -> SyncClient:
+    """The process's API client, made when a request first needs one (tools/state.py `SharedClient`)."""
+    import httpx
+
+    from sync_mcp.api.client import SyncClient
+
+    timeout = httpx.Timeout(settings.request_timeout, connect=10.0, pool=10.0)
+    return SyncClient(settings.secret_key(), base_url=settings.base_url, timeout=timeout, retry=settings.retry_policy())
+
+
 def _lifespan(
     settings: Settings,
     backend: StateBackend,
@@ -226,18 +248,15 @@ def _lifespan(
 
     @asynccontextmanager
     async def lifespan(_: MCPServer[ToolState]) -> AsyncIterator[ToolState]:
-        timeout = httpx.Timeout(settings.request_timeout, connect=10.0, pool=10.0)
-        async with (
-            backend.running(),
-            SyncClient(
-                settings.secret_key(), base_url=settings.base_url, timeout=timeout, retry=settings.retry_policy()
-            ) as client,
-        ):
-            catalog = ErrorCatalog(partial(fetch_error_catalog, client), ttl=settings.catalog_ttl)
+        async with backend.running(), aclosing(SharedClient(partial(_api_client, settings))) as shared:
+
+            async def fetch_catalog() -> Any:
+                return await fetch_error_catalog(shared.get())
+
             yield ToolState(
                 settings=settings,
-                client=client,
-                catalog=catalog,
+                shared_client=shared,
+                catalog=ErrorCatalog(fetch_catalog, ttl=settings.catalog_ttl),
                 updates=updates,
                 offered=offered,
                 deliveries=deliveries,
@@ -270,6 +289,12 @@ def _add_tools(server: SyncMCPServer, offered: Offered, switch: bool, max_wait_s
             add_tools(server, [make_toolset_switch(server, offered)])
 
     server.defer_tools(register_tools, tool_snapshot.snapshot_key([t.name for t in enabled], switch, max_wait_seconds))
+
+
+def _prompts(server: SyncMCPServer, offered: Offered) -> None:
+    from .prompts import register_prompts  # building their argument models is start-up work tools/list never needs
+
+    register_prompts(server, offered)
 
 
 def build_server(
@@ -327,7 +352,7 @@ def build_server(
     DRAIN.grace = settings.shutdown_grace_seconds
     register_resources(server, updates)
     register_toolset_resource(server, offered)
-    register_prompts(server, offered)
+    server._register_prompts = partial(_prompts, server, offered)
     register_completions(server)
     view.attach(server)
     return server

@@ -20,8 +20,6 @@ from mcp.types import (
 )
 
 from sync_mcp.api.media import MediaKind
-from sync_mcp.services.path_completion import media_paths
-from sync_mcp.tools import suggestions
 from sync_mcp.tools.callers import caller_folders
 from sync_mcp.tools.state import tool_state
 
@@ -40,6 +38,10 @@ def register_completions(server: MCPServer[Any]) -> None:
         argument: CompletionArgument,
         context: CompletionContext | None,
     ) -> Completion | None:
+        # Imported at the first completion: the lookups bring the HTTP stack, which start-up does not need.
+        from sync_mcp.services.path_completion import media_paths
+        from sync_mcp.tools import suggestions
+
         name, typed = argument.name, argument.value
         values: list[str] | None = None
         if name == "model":

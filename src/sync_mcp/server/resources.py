@@ -35,7 +35,7 @@ from mcp.types import (
 )
 from pydantic import BaseModel
 
-from sync_mcp.api import ErrorInfo, SyncAPIError, generations
+from sync_mcp.api import ErrorInfo, SyncAPIError
 from sync_mcp.logs import redactor
 from sync_mcp.sdk_internals import add_request_handler, connection, wrap_request_handler
 from sync_mcp.tools.state import ToolState, tool_state
@@ -97,6 +97,8 @@ async def check_access(server: MCPServer[Any], ctx: ServerRequestContext[Any, An
         )
     if not watched:
         return
+    from sync_mcp.api import generations  # the HTTP stack: imported by the first subscription, not at start-up
+
     state = tool_state(Context(request_context=ctx, mcp_server=server))
     for uri, generation_id in watched:
         try:

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import anyio
 
-from sync_mcp.api import Generation
 from sync_mcp.api.capabilities import TERMINAL_STATUSES
+
+if TYPE_CHECKING:
+    from sync_mcp.api import Generation
 
 MAX_REMEMBERED = 4096
 """Generations remembered at once (oldest forgotten first); polling covers anything forgotten."""

@@ -19,13 +19,18 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sync_mcp.api import ErrorCatalog, ErrorInfo, Generation, SyncAPIError, SyncClient
+from sync_mcp.api import ErrorCatalog, ErrorInfo, SyncAPIError
 from sync_mcp.api.catalog import CatalogEntry, CatalogSource
 from sync_mcp.api.explain import quote_api_text
-from sync_mcp.api.generations import list_generations
 from sync_mcp.api.retries import is_retryable
+
+if TYPE_CHECKING:
+    from sync_mcp.api import Generation
+
+if TYPE_CHECKING:
+    from sync_mcp.api.client import SyncClient
 
 CREATE_PATH = "/v2/generate"
 IN_FLIGHT = ["PENDING", "PROCESSING"]
@@ -120,6 +125,8 @@ def _count(value: Any) -> int | None:
 
 
 async def _with_jobs_in_flight(client: SyncClient, exc: SyncAPIError, info: ErrorInfo) -> ErrorInfo:
+    from sync_mcp.api.generations import list_generations  # the HTTP stack, which start-up does not import
+
     running: list[Generation] | None
     try:
         running = await list_generations(client, status=IN_FLIGHT, limit=100)

@@ -11,11 +11,15 @@ webhooks), and looks again once Redis is back (a delivery may have been taken me
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import anyio
 
-from sync_mcp.api import Generation
 from sync_mcp.api.capabilities import TERMINAL_STATUSES
 from sync_mcp.backend import RedisStore, SharedStateUnavailable
+
+if TYPE_CHECKING:
+    from sync_mcp.api import Generation
 
 DELIVERY_TTL_SECONDS = 24 * 3600.0
 DELIVERED_TOPIC = "delivery"
@@ -46,6 +50,8 @@ class SharedDeliveryBoard:
 
     async def delivered(self, generation_id: str) -> Generation | None:
         """The terminal delivery received for this generation by any replica, if any."""
+        from sync_mcp.api import Generation  # the wire models: imported when first needed, not at start-up
+
         found = await self._store.get_many([self._key(generation_id, status) for status in _TERMINAL_ORDER])
         for payload in found:
             if payload is not None:

@@ -2,11 +2,14 @@
 
 `tool_state(ctx)` hands each request a view, made once per request, whose API client is bound to the caller: in
 HTTP mode the Sync API key may arrive per request in the `X-Sync-Api-Key` header (falling back to SYNC_API_KEY),
-so one deployment serves many users without sharing a key. The view also reports retries to the caller.
+so one deployment serves many users without sharing a key. The view also reports retries to the caller. The
+process's one API client is made when a request first needs it (`SharedClient`): making it imports the HTTP
+stack, which answering `initialize` and `tools/list` does not need.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -14,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 
 from mcp.server.mcpserver import Context
 
-from sync_mcp.api import ErrorCatalog, SyncClient
 from sync_mcp.api.retries import RetryNotice
 from sync_mcp.config import Settings
 from sync_mcp.logs import redactor
@@ -27,13 +29,32 @@ from .spend_memory import InProcessSpendMemory, SpendMemory
 from .updates import GenerationUpdates
 
 if TYPE_CHECKING:  # toolset -> registry -> results -> state: a type-only import keeps the cycle out
+    from sync_mcp.api import ErrorCatalog, SyncClient
+
     from .toolset import Offered
+
+
+class SharedClient:
+    """The process's one API client (one connection pool for every request), made by `make` when first needed."""
+
+    def __init__(self, make: Callable[[], SyncClient]) -> None:
+        self._make = make
+        self._client: SyncClient | None = None
+
+    def get(self) -> SyncClient:
+        if self._client is None:
+            self._client = self._make()
+        return self._client
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
 
 
 @dataclass
 class ToolState:
     settings: Settings
-    client: SyncClient
+    shared_client: SharedClient
     catalog: ErrorCatalog
     updates: GenerationUpdates
     """Where sightings of generations go, so subscribed clients hear of status changes."""
@@ -47,6 +68,13 @@ class ToolState:
     """Upload links (HTTP mode): minted by upload_media, used through the page server/upload_pages.py serves."""
     started_by: dict[str, str] = field(default_factory=dict)
     """Which tool started a recent generation, by id, so later advice names it (tools/generations.py)."""
+    bound_client: SyncClient | None = None
+    """A request's own client, bound to its caller (`tool_state`); None in the server's state."""
+
+    @property
+    def client(self) -> SyncClient:
+        """The API client: the request's own in a request's view, else the process's shared one."""
+        return self.bound_client if self.bound_client is not None else self.shared_client.get()
 
 
 API_KEY_HEADER = "X-Sync-Api-Key"
@@ -96,7 +124,7 @@ def _view(ctx: Context[Any, Any]) -> ToolState:
     key = caller_api_key(ctx)
     redactor.add_per_request(key)  # held while its request runs (server/request_scope.py); remembered after
     own_key = key is None or key == state.settings.secret_key()
-    client = state.client.bound(
+    client = state.shared_client.get().bound(
         api_key=key,
         on_retry=partial(_tell_retry, ctx),
         # One webhook secret verifies one organisation's deliveries: the deployment's own key only.
@@ -104,4 +132,4 @@ def _view(ctx: Context[Any, Any]) -> ToolState:
         missing_key_hint=HTTP_MISSING_KEY_HINT if ctx.headers is not None else None,
         key_source=f"the {API_KEY_HEADER} header",
     )
-    return replace(state, client=client)
+    return replace(state, bound_client=client)

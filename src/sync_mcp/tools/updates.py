@@ -30,13 +30,15 @@ import logging
 import weakref
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mcp.server.subscriptions import InMemorySubscriptionBus, ResourceUpdated, ServerEvent, SubscriptionBus
 
-from sync_mcp.api import Generation
 from sync_mcp.api.capabilities import TERMINAL_STATUSES
 from sync_mcp.backend import RedisStore, SharedStateUnavailable
+
+if TYPE_CHECKING:
+    from sync_mcp.api import Generation
 
 logger = logging.getLogger(__name__)
 
