@@ -74,7 +74,7 @@ async def test_a_large_copy_of_an_uploaded_file_reuses_its_asset(
     again = data(await media.call_tool("upload_media", {"path": "copy.mp4"}))
     assert again["reused"] is True and again["bytesSent"] == 0
     assert again["assetId"] == first["assetId"] and again["sha256"] == first["sha256"]
-    assert len(asset_store(api.state).files) == 1, "the PUT begun beside the hash was abandoned, never completed"
+    assert len(asset_store(api.state).files) == 1, "the PUT begun while hashing was abandoned, never completed"
     assert [r.path for r in sent(api)].count("/v2/assets") == 1, "nothing registered twice"
 
 

@@ -4,11 +4,11 @@ URL, stream the file to it with a `PUT` carrying the same `Content-Type` and no 
 Both passes read one open file (`FileSource`), never the path again, and the PUT withholds its last bytes unless
 they hash as the first pass did. Chunks are fixed-size, so memory stays bounded whatever the size.
 
-The first pass costs a read and a hash of the whole file before the first byte is sent, so for a large file
-the PUT starts at once, beside it (reads are positional, so the two share the one descriptor): the hash runs
-ahead, its lookup finds the asset (the PUT is then abandoned before its last bytes, and the asset reused) or
-not (the PUT's last bytes go once they hash as the first pass said). A file hashed before and unchanged since
-(`file_hashes`) is not hashed again before its lookup.
+The first pass costs a read and a hash of the whole file before the first byte is sent, so a large file is
+read once instead: the PUT starts at once, and the hash of the bytes it reads is what the lookup asks about
+before its last chunk is let go; the lookup finds the asset (the PUT is then abandoned before its last bytes,
+and the asset reused) or not (the last bytes go: what was sent is what was hashed). A file hashed before and
+unchanged since (`file_hashes`) is not hashed again before its lookup.
 """
 
 from __future__ import annotations
@@ -45,8 +45,9 @@ OnBytes = Callable[[int], Awaitable[None]]
 
 SPECULATE_FROM = 32 * 1024 * 1024
 """Files at least this large are sent while they are hashed (smaller ones hash in a blink)."""
-Expected = Callable[[], Awaitable[str | None]]
-"""Resolves to the SHA-256 the bytes sent must have (None: any), once it is known."""
+Expected = Callable[[str], Awaitable[str | None]]
+"""Given the SHA-256 of the bytes read (every byte of the file, the last chunk not yet let go), resolves to the
+SHA-256 they must have (None: any)."""
 
 UPLOAD_TIMEOUT = httpx.Timeout(connect=10.0, read=120.0, write=60.0, pool=10.0)
 """Per-operation bounds of the PUT (each chunk write, and the storage's answer after the last byte)."""
@@ -132,7 +133,7 @@ async def file_chunks(
     receiver of the stream never gets a complete body of other bytes than the ones hashed.
     """
 
-    async def expected() -> str | None:
+    async def expected(read: str) -> str | None:
         return sha256
 
     async for chunk in _checked_chunks(source, chunk_size, expected):
@@ -141,7 +142,7 @@ async def file_chunks(
 
 async def _checked_chunks(source: FileSource, chunk_size: int, expected: Expected) -> AsyncIterator[bytes]:
     """`file_chunks`, where the hash the bytes must have may become known only by the end (`expected` is
-    awaited before the last chunk is let go)."""
+    awaited, with the hash of what was read, before the last chunk is let go)."""
     digest = hashlib.sha256()
     sent = 0
     pending = b""
@@ -158,8 +159,9 @@ async def _checked_chunks(source: FileSource, chunk_size: int, expected: Expecte
         pending = chunk
     if sent != source.size:
         raise _changed(source)
-    sha256 = await expected()
-    if sha256 is not None and digest.hexdigest() != sha256:
+    read = digest.hexdigest()
+    sha256 = await expected(read)
+    if sha256 is not None and read != sha256:
         raise _changed(source)
     if pending:
         yield pending
@@ -181,7 +183,7 @@ async def put_upload(
     Returns the bytes sent. Storage refusals become `SyncAPIError` with code `upload_failed`.
     """
 
-    async def expected() -> str | None:
+    async def expected(read: str) -> str | None:
         return sha256
 
     return await _put(client, upload_url, source, content_type, on_progress, chunk_size, expected)
@@ -295,6 +297,10 @@ async def _hash_and_remember(source: FileSource, chunk_size: int) -> str:
     return sha256
 
 
+class _Reuse(Exception):
+    """The lookup found the file's asset: the PUT is abandoned before its last bytes."""
+
+
 async def _upload_while_hashing(
     client: SyncClient,
     source: FileSource,
@@ -304,45 +310,28 @@ async def _upload_while_hashing(
     on_progress: OnBytes | None,
     chunk_size: int,
 ) -> UploadOutcome:
-    """`upload_file` with the PUT started at once, beside the hash and its lookup: a lookup that finds the asset
-    abandons the PUT (before its last bytes, which wait for the lookup) and reuses it; otherwise the last bytes
-    go once the bytes sent hash as the first pass said. A failure of either side stops the other."""
-    decided = anyio.Event()
+    """`upload_file` in one pass: the PUT starts at once, and the hash of the bytes it reads is the one the lookup
+    asks about, once every byte but the last chunk is on its way. A lookup that finds the asset abandons the PUT
+    (its last bytes never go) and reuses the asset; otherwise the last bytes go and the upload is registered. The
+    file is read and hashed once, and what is sent is by construction what was hashed."""
+    started = time.time_ns()
+    key = file_hashes.key_of(source.file)
     found: dict[str, Any] = {}
 
-    async def expected() -> str | None:
-        await decided.wait()
-        return str(found["sha256"])
-
-    async def send() -> None:
-        target = await create_upload_url(client, announce)
-        found["sent"] = await _put(
-            client, target.upload_url, source, media.content_type, on_progress, chunk_size, expected
-        )
-        found["target"] = target
-
-    async def look_up() -> None:
-        found["sha256"] = await _hash_and_remember(source, chunk_size)
-        found["asset"] = await find_uploaded(client, found["sha256"], media.asset_type)
+    async def decide(read: str) -> str:
+        if key is not None:
+            file_hashes.remember(key, read, source.file, hashed_at_ns=started)
+        found["sha256"], found["asset"] = read, await find_uploaded(client, read, media.asset_type)
         if found["asset"] is not None:
-            tasks.cancel_scope.cancel()  # abandon the PUT: its last bytes were never let go
-        decided.set()
+            raise _Reuse
+        return read
 
-    async def guarded(step: Callable[[], Awaitable[None]]) -> None:
-        try:
-            await step()
-        except Exception as exc:  # raised below, once the other side is stopped
-            found.setdefault("error", exc)
-            tasks.cancel_scope.cancel()
-
-    async with anyio.create_task_group() as tasks:
-        tasks.start_soon(guarded, send)
-        tasks.start_soon(guarded, look_up)
-    if "error" in found:
-        raise found["error"]
-    if found["asset"] is not None:
+    target = await create_upload_url(client, announce)
+    try:
+        sent = await _put(client, target.upload_url, source, media.content_type, on_progress, chunk_size, decide)
+    except _Reuse:
         return UploadOutcome(asset=found["asset"], sha256=found["sha256"], reused=True, bytes_sent=0)
-    return await _register(client, source, media, details, found["target"], found["sha256"], found["sent"])
+    return await _register(client, source, media, details, target, found["sha256"], sent)
 
 
 async def _register(
