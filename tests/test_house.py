@@ -112,9 +112,10 @@ def test_a_spelled_out_code_is_reported_with_where_it_is(tmp_path: Path) -> None
 
 # ------------------------------------------------------------------------------------------------ layers
 
-LAYERS = {"server": 3, "tools": 2, "services": 1, "api": 0, "backend": 0}
-"""Imports run downward only: server -> tools -> services -> api (backend, the shared state, sits beside api)."""
-SANDBOX_NEVER_IMPORTS = {"tools", "services", "server"}
+LAYERS = {"server": 3, "tools": 2, "services": 1, "backend": 1, "guidance": 0.5, "api": 0}
+"""Imports run downward only: server -> tools -> services -> guidance -> api (backend, the shared state, sits
+beside services; guidance, every word the agent reads, between the workflows and the plain API client)."""
+SANDBOX_NEVER_IMPORTS = {"tools", "services", "server", "guidance"}
 BACKEND_USERS = {"server", "services", "backend", "cli", "doctor"}
 """backend is used by server and services (and by the entry points that check it before starting)."""
 

@@ -1,4 +1,4 @@
-"""The Sync API v2, knowing nothing of MCP: wire models, the client, errors and the error catalog.
+"""A plain client of the Sync API v2: wire models, the client, its exceptions, retries and ids.
 
 Comments here and in the sandbox cite "reference §N": section N of docs/reference.md, the API reference this
 package is built against (with docs/openapi-notes.md and the catalog snapshot docs/error-catalog.json).
@@ -10,10 +10,9 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .catalog import ErrorCatalog
     from .client import SyncClient
     from .endpoint import DEFAULT_BASE_URL
-    from .errors import ErrorInfo, MissingAPIKeyError, SyncAPIError, TransportError
+    from .errors import APIStatusError, MissingAPIKeyError, NotSentError, SyncAPIError, TransportError
     from .ids import new_idempotency_key
     from .models import CreateGenerationRequest, Generation
     from .retries import RetryPolicy
@@ -21,10 +20,10 @@ if TYPE_CHECKING:
 _HOMES = {
     "DEFAULT_BASE_URL": "endpoint",
     "CreateGenerationRequest": "models",
-    "ErrorCatalog": "catalog",
-    "ErrorInfo": "errors",
+    "APIStatusError": "errors",
     "Generation": "models",
     "MissingAPIKeyError": "errors",
+    "NotSentError": "errors",
     "RetryPolicy": "retries",
     "SyncAPIError": "errors",
     "SyncClient": "client",
@@ -36,11 +35,11 @@ retry policy, the errors) does not import the HTTP client and its dependencies w
 
 __all__ = [
     "DEFAULT_BASE_URL",
+    "APIStatusError",
     "CreateGenerationRequest",
-    "ErrorCatalog",
-    "ErrorInfo",
     "Generation",
     "MissingAPIKeyError",
+    "NotSentError",
     "RetryPolicy",
     "SyncAPIError",
     "SyncClient",

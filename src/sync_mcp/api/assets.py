@@ -12,7 +12,6 @@ from .client import SyncClient
 from .errors import UNREADABLE_REPLY_CODE, SyncAPIError
 from .media import CONTENT_TYPES, MAX_UPLOAD_BYTES, AssetType
 from .models import LOCAL_VALIDATION_CODE, RequestModel, ResponseModel, check_media_url, check_uuid, rule_error
-from .replies import as_list, read_reply
 
 CHUNK_SIZE = 1024 * 1024
 """Bytes read from disk (and handed to the socket) at a time, for hashing and uploading."""
@@ -242,7 +241,6 @@ def asset_path(asset_id: str) -> str:
             http_status=None,
             error_code="invalid_asset_id_format",
             message=f"'{asset_id}' is not an asset id (a UUID); nothing was sent.",
-            suggestion="Pass the asset id exactly as upload_media, register_asset or list_assets returned it.",
             field="id",
         ) from None
     return f"/v2/assets/{asset_id}"
@@ -250,28 +248,28 @@ def asset_path(asset_id: str) -> str:
 
 async def create_upload_url(client: SyncClient, body: CreateUploadUrlRequest) -> UploadUrl:
     """`POST /v2/assets/upload`: a presigned URL for one file."""
-    return read_reply(UploadUrl, await client.request_json("POST", "/v2/assets/upload", json=body.to_wire()))
+    return (await client.request_reply("POST", "/v2/assets/upload", json=body.to_wire())).read(UploadUrl)
 
 
 async def register_asset(client: SyncClient, body: CreateAssetRequest) -> Asset:
     """`POST /v2/assets`: make an asset of an uploaded file or a public URL."""
-    return read_reply(Asset, await client.request_json("POST", "/v2/assets", json=body.to_wire()))
+    return (await client.request_reply("POST", "/v2/assets", json=body.to_wire())).read(Asset)
 
 
 async def find_uploaded(client: SyncClient, sha256: str, asset_type: AssetType) -> Asset | None:
     """`GET /v2/assets/uploaded`: the newest live asset this key registered with this digest and type."""
     query = FindUploadedQuery(contentSha256=sha256, type=asset_type)
-    data = await client.request_json("GET", "/v2/assets/uploaded", params=query.to_wire())
-    return read_reply(UploadedAsset, data).asset
+    reply = await client.request_reply("GET", "/v2/assets/uploaded", params=query.to_wire())
+    return reply.read(UploadedAsset).asset
 
 
 async def list_assets(client: SyncClient, query: ListAssetsQuery) -> AssetPage:
     """`GET /v2/assets`: one page of the media library."""
-    return read_reply(AssetPage, await client.request_json("GET", "/v2/assets", params=query.to_params()))
+    return (await client.request_reply("GET", "/v2/assets", params=query.to_params())).read(AssetPage)
 
 
 async def get_asset(client: SyncClient, asset_id: str) -> Asset:
-    return read_reply(Asset, await client.request_json("GET", asset_path(asset_id)))
+    return (await client.request_reply("GET", asset_path(asset_id))).read(Asset)
 
 
 async def update_asset(client: SyncClient, asset_id: str, body: UpdateAssetRequest) -> Asset:
@@ -281,8 +279,8 @@ async def update_asset(client: SyncClient, asset_id: str, body: UpdateAssetReque
 
 async def get_assets(client: SyncClient, body: AssetBatchRequest) -> list[Asset]:
     """`POST /v2/assets/batch`: the assets of these ids the key may read (others are silently left out)."""
-    data = await client.request_json("POST", "/v2/assets/batch", json=body.to_wire())
-    return [Asset.model_validate(item) for item in as_list(data)]
+    reply = await client.request_reply("POST", "/v2/assets/batch", json=body.to_wire())
+    return [Asset.model_validate(item) for item in reply.items()]
 
 
 async def count_assets(client: SyncClient, query: AssetFilters) -> int:
@@ -295,14 +293,14 @@ async def count_assets(client: SyncClient, query: AssetFilters) -> int:
             http_status=200,
             error_code=UNREADABLE_REPLY_CODE,
             message="GET /v2/assets/count did not answer with a number.",
-            suggestion="Use list_assets and its totalCount instead.",
+            suggestion="Read the totalCount of a list of assets (GET /v2/assets) instead.",
         )
     return data
 
 
 async def delete_asset(client: SyncClient, asset_id: str) -> DeletedAsset:
     """`DELETE /v2/assets/{id}`: only assets owned by the key's user (403 `asset_forbidden` otherwise)."""
-    return read_reply(DeletedAsset, await client.request_json("DELETE", asset_path(asset_id)))
+    return (await client.request_reply("DELETE", asset_path(asset_id))).read(DeletedAsset)
 
 
 async def asset_download_url(client: SyncClient, asset_id: str) -> str:

@@ -22,7 +22,7 @@ from .client import SyncClient
 from .errors import LOCAL_VALIDATION_CODE
 from .ids import path_segment
 from .models import CreateGenerationRequest, RequestModel, ResponseModel, check_media_url, rule_error
-from .replies import as_list, read_reply
+from .replies import Reply
 
 MIN_ROWS = 20
 MAX_ROWS = 500
@@ -79,7 +79,7 @@ class CreateBatchRequest(RequestModel):
                 "batch_insufficient_records",
                 "rows",
                 f"has {len(v)} rows; a batch needs at least {MIN_ROWS}",
-                f"Add rows to reach {MIN_ROWS}, or create the generations one by one with create_generation.",
+                f"Add rows to reach {MIN_ROWS}, or create the generations one by one.",
             )
         if isinstance(v, list) and len(v) > MAX_ROWS:
             raise rule_error(
@@ -166,7 +166,7 @@ def _name_rows(exc: ValidationError) -> ValidationError:
             msg = msg.removeprefix(f"{ctx['field']}: ")
         elif err["type"] == "value_error":
             msg = msg.removeprefix("Value error, ")
-        fix = ctx.get("fix") or "Correct this row; see create_generation for the payload rules."
+        fix = ctx.get("fix") or "Correct this row: it follows the rules of a single generation's create body."
         code = err["type"] if "fix" in ctx else LOCAL_VALIDATION_CODE
         context = {"field": field, "fix": fix, "line_number": loc[1] + 1}
         errors.append(
@@ -224,21 +224,22 @@ def iso(value: datetime) -> str:
     return value.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def parse_created(data: Any) -> Batch | BatchValidated:
+def parse_created(reply: Reply) -> Batch | BatchValidated:
+    data = reply.data
     if isinstance(data, dict) and data.get("status") == "VALIDATED" and "id" not in data:
-        return read_reply(BatchValidated, data)
-    return read_reply(Batch, data)
+        return reply.read(BatchValidated)
+    return reply.read(Batch)
 
 
 async def create_batch(client: SyncClient, body: CreateBatchRequest) -> Batch | BatchValidated:
     """`POST /v2/batch` (JSON rows). Sent once: the API offers no idempotency for batches."""
-    return parse_created(await client.request_json("POST", "/v2/batch", json=body.to_wire()))
+    return parse_created(await client.request_reply("POST", "/v2/batch", json=body.to_wire()))
 
 
 async def get_batch(client: SyncClient, batch_id: str) -> Batch:
-    return read_reply(Batch, await client.request_json("GET", f"/v2/batch/{path_segment(batch_id)}"))
+    return (await client.request_reply("GET", f"/v2/batch/{path_segment(batch_id)}")).read(Batch)
 
 
 async def list_batches(client: SyncClient, query: BatchListQuery) -> list[Batch]:
-    data = await client.request_json("GET", "/v2/batch", params=query.to_params())
-    return [read_reply(Batch, item) for item in as_list(data)]
+    reply = await client.request_reply("GET", "/v2/batch", params=query.to_params())
+    return reply.read_each(Batch)

@@ -8,14 +8,13 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import Field
 
 from .client import SyncClient
 from .ids import path_segment
 from .models import CreateGenerationRequest, RequestModel, ResponseModel
-from .replies import as_list, read_reply
 
 # ----------------------------------------------------------------------------------------------- estimates
 
@@ -96,17 +95,17 @@ class GenerationCosts(ResponseModel):
 
 async def estimate_cost(client: SyncClient, body: CostEstimateRequest) -> CostEstimate:
     """`POST /v2/generations/estimate`: price a known output duration. Creates nothing."""
-    data = await client.request_json("POST", "/v2/generations/estimate", json=body.to_wire())
-    return read_reply(CostEstimate, data)
+    reply = await client.request_reply("POST", "/v2/generations/estimate", json=body.to_wire())
+    return reply.read(CostEstimate)
 
 
 async def estimate_create_cost(client: SyncClient, body: CreateGenerationRequest) -> list[LegacyCostEstimate]:
     """Legacy `POST /v2/analyze/cost`: price a full create body (the API works the duration out itself)."""
-    data = await client.request_json("POST", "/v2/analyze/cost", json=body.to_wire())
-    return [read_reply(LegacyCostEstimate, item) for item in as_list(data)]
+    reply = await client.request_reply("POST", "/v2/analyze/cost", json=body.to_wire())
+    return reply.read_each(LegacyCostEstimate)
 
 
 async def get_generation_costs(client: SyncClient, generation_id: str) -> GenerationCosts:
     """`GET /v2/generate/{id}/costs`: the recorded cost of one generation."""
-    data: Any = await client.request_json("GET", f"/v2/generate/{path_segment(generation_id)}/costs")
-    return read_reply(GenerationCosts, data)
+    reply = await client.request_reply("GET", f"/v2/generate/{path_segment(generation_id)}/costs")
+    return reply.read(GenerationCosts)

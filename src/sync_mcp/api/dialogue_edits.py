@@ -26,7 +26,6 @@ from pydantic import Field, model_validator
 from .client import SyncClient
 from .ids import path_segment
 from .models import LOCAL_VALIDATION_CODE, RequestModel, ResponseModel, check_media_url, open_enum, rule_error
-from .replies import read_reply
 from .transcriptions import JobError, Transcript, TranscriptWord
 
 DialogueEditStatus = Literal["PENDING", "PROCESSING", "COMPLETED", "COMPLETED_PARTIAL", "FAILED"]
@@ -119,10 +118,10 @@ class DialogueEdit(ResponseModel):
 
 async def create_dialogue_edit(client: SyncClient, body: DialogueEditRequest) -> DialogueEdit:
     """`POST /v2/dialogue-edits` (201 with the job; sent once, see the module docstring)."""
-    data = await client.request_json("POST", "/v2/dialogue-edits", json=body.to_wire())
-    return read_reply(DialogueEdit, data)
+    reply = await client.request_reply("POST", "/v2/dialogue-edits", json=body.to_wire())
+    return reply.read(DialogueEdit)
 
 
 async def get_dialogue_edit(client: SyncClient, edit_id: str) -> DialogueEdit:
     """`GET /v2/dialogue-edits/{id}`."""
-    return read_reply(DialogueEdit, await client.request_json("GET", f"/v2/dialogue-edits/{path_segment(edit_id)}"))
+    return (await client.request_reply("GET", f"/v2/dialogue-edits/{path_segment(edit_id)}")).read(DialogueEdit)

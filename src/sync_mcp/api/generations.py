@@ -13,7 +13,6 @@ from .client import API_LONG_POLL_MAX_SECONDS, SyncClient
 from .errors import UNREADABLE_REPLY_CODE, SyncAPIError, UnreadableReplyError
 from .ids import IDEMPOTENCY_KEY, path_segment
 from .models import CreateGenerationRequest, Generation
-from .replies import as_list, read_reply
 from .retries import IDEMPOTENCY_OUTCOME_UNKNOWN
 
 
@@ -40,7 +39,7 @@ async def _submitted(client: SyncClient, idempotency_key: str, **send: Any) -> G
     """`POST /v2/generate` with `send` as its body; a 503 IDEMPOTENCY_OUTCOME_UNKNOWN naming a `generationId` is
     answered with that generation."""
     try:
-        data = await client.request_json("POST", "/v2/generate", idempotency_key=idempotency_key, **send)
+        reply = await client.request_reply("POST", "/v2/generate", idempotency_key=idempotency_key, **send)
     except SyncAPIError as exc:
         if exc.error_code != IDEMPOTENCY_OUTCOME_UNKNOWN or not exc.generation_id:
             raise
@@ -52,9 +51,8 @@ async def _submitted(client: SyncClient, idempotency_key: str, **send: Any) -> G
             lost.idempotency_key = idempotency_key
             raise
     try:
-        return read_reply(Generation, data)
-    except UnreadableReplyError as exc:
-        exc.idempotency_key = idempotency_key
+        return reply.read(Generation)
+    except UnreadableReplyError as exc:  # the key is on the request it answered; the id it named is the job's
         exc.generation_id = exc.generation_id or exc.reply_id
         raise
 
@@ -129,10 +127,10 @@ async def get_generation(
         seconds = max(1, min(API_LONG_POLL_MAX_SECONDS, int(timeout or 5)))
         params = {"wait": "true", "timeout": seconds}
         read_timeout = httpx.Timeout(seconds + 15.0, connect=10.0)
-    data = await client.request_json(
+    reply = await client.request_reply(
         "GET", f"/v2/generate/{path_segment(generation_id)}", params=params, timeout=read_timeout
     )
-    return read_reply(Generation, data)
+    return reply.read(Generation)
 
 
 async def list_generations(
@@ -160,15 +158,15 @@ async def list_generations(
         "limit": limit,
         "cursor": cursor,
     }
-    data = await client.request_json("GET", "/v2/generations", params=params)
-    return [read_reply(Generation, item) for item in as_list(data)]
+    reply = await client.request_reply("GET", "/v2/generations", params=params)
+    return reply.read_each(Generation)
 
 
 async def delete_generation(client: SyncClient, generation_id: str) -> Generation:
     """`DELETE /v2/generations/{id}`: only terminal generations; 409 `generation_not_deletable_while_processing`
     otherwise (reference §3.7). Answers the deleted generation."""
-    data = await client.request_json("DELETE", f"/v2/generations/{path_segment(generation_id)}")
-    return read_reply(Generation, data)
+    reply = await client.request_reply("DELETE", f"/v2/generations/{path_segment(generation_id)}")
+    return reply.read(Generation)
 
 
 async def get_download_url(client: SyncClient, generation_id: str) -> str:
@@ -181,6 +179,6 @@ async def get_download_url(client: SyncClient, generation_id: str) -> str:
             http_status=response.status_code,
             error_code=UNREADABLE_REPLY_CODE,
             message="The download endpoint did not answer with an http(s) URL.",
-            suggestion="Use the generation's outputUrl instead (get_generation).",
+            suggestion="Use the generation's outputUrl instead.",
         )
     return url

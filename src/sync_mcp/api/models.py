@@ -8,7 +8,7 @@ growing API never breaks parsing.
 
 Cross-field rules of reference §3.1.1 are `model_validator`s raising `rule_error(...)`: a
 `PydanticCustomError` whose type is the API's own error code and whose context names the field
-and the fix. `sync_mcp.api.explain.from_validation_error` turns them into agent-facing errors.
+and the fix. `sync_mcp.guidance.explain` turns them into agent-facing errors.
 
 Longer than 400 lines on purpose: the create body (the API's one `CreateGenerationDto`) is a dozen models whose
 cross-field rules reach across each other (inputs, segments, options, dubParams); split, each rule would import
@@ -106,7 +106,7 @@ def check_media_url(value: str, field: str = "url") -> str:
             LOCAL_VALIDATION_CODE,
             field,
             "must be an absolute http(s) URL",
-            "Pass a public https URL the API can fetch, or upload the file first (upload_media) and pass assetId.",
+            "Pass a public https URL the API can fetch, or upload the file first and pass its assetId.",
         )
     if parts.username or parts.password:
         raise rule_error(

@@ -11,7 +11,6 @@ from .client import SyncClient
 from .errors import LOCAL_VALIDATION_CODE
 from .ids import path_segment
 from .models import RequestModel, ResponseModel, check_uuid, rule_error
-from .replies import read_reply
 
 Visibility = Literal["USER", "ORGANIZATION"]
 ProjectMode = Literal["CREATOR", "DEVELOPER"]
@@ -99,16 +98,16 @@ def project_path(project_id: str) -> str:
 
 async def create_project(client: SyncClient, body: CreateProjectRequest) -> Project:
     """`POST /v2/projects`. Only safe to repeat when `body.id` is set (the API dedupes on it)."""
-    return read_reply(Project, await client.request_json("POST", "/v2/projects", json=body.to_wire()))
+    return (await client.request_reply("POST", "/v2/projects", json=body.to_wire())).read(Project)
 
 
 async def list_projects(client: SyncClient, query: ProjectListQuery) -> ProjectPage:
     params: dict[str, Any] = query.to_wire()
-    return read_reply(ProjectPage, await client.request_json("GET", "/v2/projects", params=params))
+    return (await client.request_reply("GET", "/v2/projects", params=params)).read(ProjectPage)
 
 
 async def get_project(client: SyncClient, project_id: str) -> Project:
-    return read_reply(Project, await client.request_json("GET", project_path(project_id)))
+    return (await client.request_reply("GET", project_path(project_id))).read(Project)
 
 
 async def update_project(client: SyncClient, project_id: str, body: UpdateProjectRequest) -> Project:
@@ -118,4 +117,4 @@ async def update_project(client: SyncClient, project_id: str, body: UpdateProjec
 
 async def delete_project(client: SyncClient, project_id: str) -> DeletedProject:
     """`DELETE /v2/projects/{id}`: 409 while any of its generations is queued or processing."""
-    return read_reply(DeletedProject, await client.request_json("DELETE", project_path(project_id)))
+    return (await client.request_reply("DELETE", project_path(project_id))).read(DeletedProject)

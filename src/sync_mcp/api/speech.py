@@ -15,7 +15,6 @@ from pydantic import Field
 from .client import SyncClient
 from .ids import IDEMPOTENCY_KEY, path_segment
 from .models import ResponseModel, SpeechSettings
-from .replies import read_reply
 
 SPEECH_PER_MINUTE = 60
 """`POST /v2/tts` rate limit (reference §14.1)."""
@@ -37,7 +36,7 @@ class Speech(ResponseModel):
 
 async def create_speech(client: SyncClient, body: SpeechRequest) -> Speech:
     """`POST /v2/tts` (sent once; see the module docstring)."""
-    return read_reply(Speech, await client.request_json("POST", "/v2/tts", json=body.to_wire()))
+    return (await client.request_reply("POST", "/v2/tts", json=body.to_wire())).read(Speech)
 
 
 # ----------------------------------------------------------------------------------------------- asynchronous
@@ -70,10 +69,10 @@ async def create_speech_job(client: SyncClient, body: SpeechRequest, *, idempote
     replay answers the original job in its current state, so the client may retry it like any keyed create."""
     if not IDEMPOTENCY_KEY.match(idempotency_key):
         raise ValueError("idempotency key must be 1-128 characters of [A-Za-z0-9._~-]")
-    data = await client.request_json("POST", "/v2/tts/jobs", json=body.to_wire(), idempotency_key=idempotency_key)
-    return read_reply(SpeechJob, data)
+    reply = await client.request_reply("POST", "/v2/tts/jobs", json=body.to_wire(), idempotency_key=idempotency_key)
+    return reply.read(SpeechJob)
 
 
 async def get_speech_job(client: SyncClient, job_id: str) -> SpeechJob:
     """`GET /v2/tts/jobs/{id}` ([INF] the path the create's `Location` header names; reference §8)."""
-    return read_reply(SpeechJob, await client.request_json("GET", f"/v2/tts/jobs/{path_segment(job_id)}"))
+    return (await client.request_reply("GET", f"/v2/tts/jobs/{path_segment(job_id)}")).read(SpeechJob)

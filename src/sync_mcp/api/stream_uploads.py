@@ -91,7 +91,7 @@ async def upload_stream(
             target.upload_url, content=stream.body(), headers=headers, timeout=UPLOAD_TIMEOUT
         )
     except httpx.TransportError as exc:
-        raise TransportError(f"PUT of {name} to the upload URL failed: {type(exc).__name__}") from exc
+        raise TransportError(exc.request, f"PUT of {name} to the upload URL failed: {type(exc).__name__}") from exc
     if not response.is_success:
         raise _storage_error(response)
     sha256 = stream.digest.hexdigest()

@@ -17,7 +17,6 @@ from pydantic import Field, model_validator
 from .client import SyncClient
 from .ids import path_segment
 from .models import LOCAL_VALIDATION_CODE, RequestModel, ResponseModel, check_media_url, open_enum, rule_error
-from .replies import read_reply
 
 TranscriptionStatus = Literal["PENDING", "PROCESSING", "COMPLETED", "FAILED"]
 TRANSCRIPTION_TERMINAL = frozenset({"COMPLETED", "FAILED"})
@@ -99,11 +98,11 @@ class Transcription(ResponseModel):
 
 async def create_transcription(client: SyncClient, body: TranscriptionRequest) -> Transcription:
     """`POST /v2/transcriptions` (201 with the job; sent once)."""
-    data = await client.request_json("POST", "/v2/transcriptions", json=body.to_wire())
-    return read_reply(Transcription, data)
+    reply = await client.request_reply("POST", "/v2/transcriptions", json=body.to_wire())
+    return reply.read(Transcription)
 
 
 async def get_transcription(client: SyncClient, transcription_id: str) -> Transcription:
     """`GET /v2/transcriptions/{id}`."""
-    data = await client.request_json("GET", f"/v2/transcriptions/{path_segment(transcription_id)}")
-    return read_reply(Transcription, data)
+    reply = await client.request_reply("GET", f"/v2/transcriptions/{path_segment(transcription_id)}")
+    return reply.read(Transcription)

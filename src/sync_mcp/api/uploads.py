@@ -211,7 +211,8 @@ async def _put(
     try:
         response = await client.http.put(upload_url, content=body(), headers=headers, timeout=UPLOAD_TIMEOUT)
     except httpx.TransportError as exc:
-        raise TransportError(f"PUT of {source.name} to the upload URL failed: {type(exc).__name__}") from exc
+        failed = f"PUT of {source.name} to the upload URL failed: {type(exc).__name__}"
+        raise TransportError(exc.request, failed) from exc
     if not response.is_success:
         raise _storage_error(response)
     return source.size
@@ -226,18 +227,14 @@ def _storage_error(response: httpx.Response) -> SyncAPIError:
     except ElementTree.ParseError:
         message = response.text.strip()[:300] or None
     expired = response.status_code == 403 and code in ("AccessDenied", "ExpiredToken", "RequestExpired")
-    suggestion = (
-        "The upload URL expired or was refused: call upload_media again; it asks for a fresh URL."
-        if response.status_code in (401, 403, 404)
-        else "The storage service failed: call upload_media again shortly."
-    )
     return SyncAPIError(
         http_status=response.status_code,
         error_code="upload_failed",
         message=f"The upload URL refused the file: {code or 'HTTP ' + str(response.status_code)}"
         + (f" ({message})" if message else "")
         + (" - the URL expired." if expired else ""),
-        suggestion=suggestion,
+        request=response.request,
+        response=response,
     )
 
 

@@ -15,7 +15,6 @@ from .client import SyncClient
 from .errors import LOCAL_VALIDATION_CODE
 from .ids import path_segment
 from .models import RequestModel, ResponseModel, check_media_url, rule_error
-from .replies import as_list, read_reply
 
 VoiceProvider = Literal["elevenlabs"]
 
@@ -86,13 +85,14 @@ class CloneVoiceRequest(RequestModel):
 
 async def list_voices(client: SyncClient, *, provider: VoiceProvider | None = None) -> list[Voice]:
     """`GET /v2/voices`: built-in and organisation-cloned voices."""
-    data = await client.request_json("GET", "/v2/voices", params={"provider": provider})
-    return [read_reply(Voice, item) for item in as_list(data)]
+    reply = await client.request_reply("GET", "/v2/voices", params={"provider": provider})
+    return reply.read_each(Voice)
 
 
 async def clone_voice(client: SyncClient, body: CloneVoiceRequest) -> Voice:
     """`POST /v2/voices`. Not idempotent: sent once, never retried blindly."""
-    return read_reply(Voice, created_voice(await client.request_json("POST", "/v2/voices", json=body.to_wire())))
+    reply = await client.request_reply("POST", "/v2/voices", json=body.to_wire())
+    return reply.read(Voice, created_voice(reply.data))
 
 
 def created_voice(data: Any) -> Any:

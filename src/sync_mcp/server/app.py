@@ -27,10 +27,12 @@ from mcp.types import (
 from pydantic import ValidationError
 
 from sync_mcp import __version__
-from sync_mcp.api.catalog import ErrorCatalog, fetch_error_catalog
-from sync_mcp.api.explain import from_validation_error, validation_text
+from sync_mcp.api.catalog import fetch_error_catalog
+from sync_mcp.api.errors import validation_text
 from sync_mcp.backend import SharedStateUnavailable, unavailable_error
 from sync_mcp.config import Settings
+from sync_mcp.guidance.catalog import ErrorCatalog
+from sync_mcp.guidance.explain import from_validation_error
 from sync_mcp.logs import redact
 from sync_mcp.sdk_internals import logging_left_configured, lowlevel_server
 from sync_mcp.services.deliveries import Deliveries

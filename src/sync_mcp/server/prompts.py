@@ -21,6 +21,7 @@ from pydantic import Field
 from sync_mcp.api import SyncAPIError
 from sync_mcp.api.capabilities import MODELS
 from sync_mcp.api.languages import DUB_LANGUAGES
+from sync_mcp.guidance.explain import explain
 from sync_mcp.tools.state import tool_state
 from sync_mcp.tools.toolset import Offered
 from sync_mcp.tools.updates import generation_uri
@@ -237,7 +238,7 @@ def _troubleshoot_generation(server: MCPServer[Any], offered: Offered) -> None:
         try:
             current = await documents.read_generation(state, generation_id)
         except SyncAPIError as exc:
-            info = await state.catalog.explain(exc)
+            info = await explain(exc, state.catalog)
             messages.append(UserMessage(f"Fetching the generation failed: {info.message} Fix: {info.fix}"))
         else:
             uri = generation_uri(generation_id)

@@ -21,11 +21,11 @@ from sync_mcp.api.media import MediaKind
 from sync_mcp.api.stream_uploads import upload_stream
 from sync_mcp.api.uploads import UploadOutcome
 from sync_mcp.config import Settings
+from sync_mcp.guidance.refusals import InputError
 
 from .fetch_guard import FetchGuard, TooManyRedirects, UnsafeURL, guarded_get
 from .link_uploads import Incoming, UploadRefused, checked
 from .media_sources import short_name
-from .refusals import InputError
 
 MAX_REDIRECTS = 5
 

@@ -25,10 +25,10 @@ from sync_mcp.api.transcriptions import (
     create_transcription,
     get_transcription,
 )
+from sync_mcp.guidance.refusals import InputError
 
 from .media_sources import MediaSource, resolve
 from .progress import ProgressSink, duration_text
-from .refusals import InputError
 
 FIRST_POLL_SECONDS = 0.5
 MAX_POLL_SECONDS = 5.0

@@ -30,13 +30,14 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
 from sync_mcp import telemetry
-from sync_mcp.api import ErrorInfo, Generation, SyncAPIError, SyncClient
+from sync_mcp.api import Generation, SyncAPIError, SyncClient
 from sync_mcp.api import generations as api
 from sync_mcp.api.capabilities import TERMINAL_STATUSES
+from sync_mcp.guidance.failures import explain_generation_failure
+from sync_mcp.guidance.info import ErrorInfo
 
 from .context import ServiceContext
 from .disk_budget import OverBudget, Reservation, reserve
-from .failures import explain_generation_failure
 from .fetch_guard import FetchGuard, TooManyRedirects, UnsafeURL, guarded_get
 from .folders import Folders
 from .paths import output_file

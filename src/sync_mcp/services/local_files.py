@@ -20,9 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from sync_mcp.guidance.refusals import InputError
+
 from .folders import Folders
 from .paths import inside, not_a_regular_file, real_roots
-from .refusals import InputError
 
 OPEN_FLAGS = (
     os.O_RDONLY

@@ -24,8 +24,9 @@ from pathlib import Path
 
 from mcp.shared.path_security import PathEscapeError, safe_join
 
+from sync_mcp.guidance.refusals import InputError
+
 from .folders import Folders
-from .refusals import InputError
 
 _WINDOWS_PATH = re.compile(r"^(?:[A-Za-z]:[\\/]|\\\\)")
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")

@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar, get_type_hints
 from pydantic import BaseModel, Field
 from pydantic_core import to_jsonable_python
 
-from sync_mcp.api.errors import LOCAL_VALIDATION_CODE, UNKNOWN_ARGUMENT_CODE, ErrorInfo
+from sync_mcp.api.errors import LOCAL_VALIDATION_CODE, UNKNOWN_ARGUMENT_CODE
 from sync_mcp.api.ids import IDEMPOTENCY_KEY
-from sync_mcp.services.refusals import InputError
+from sync_mcp.guidance.info import ErrorInfo
+from sync_mcp.guidance.refusals import InputError
 
 if TYPE_CHECKING:
     from sync_mcp.api.models import RequestModel

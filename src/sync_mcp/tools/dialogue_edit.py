@@ -22,7 +22,7 @@ from mcp.server.mcpserver import Context, Elicit, ElicitationResult, Resolve
 from mcp.types import CallToolResult
 from pydantic import ValidationError
 
-from sync_mcp.api import CreateGenerationRequest, ErrorInfo, Generation, SyncAPIError, new_idempotency_key
+from sync_mcp.api import CreateGenerationRequest, Generation, SyncAPIError, new_idempotency_key
 from sync_mcp.api import generations as generations_api
 from sync_mcp.api.dialogue_edits import (
     PREVIEW_READY,
@@ -33,12 +33,13 @@ from sync_mcp.api.dialogue_edits import (
     get_dialogue_edit,
 )
 from sync_mcp.api.errors import LOCAL_VALIDATION_CODE
-from sync_mcp.api.explain import from_validation_error
 from sync_mcp.api.transcriptions import JobError, TranscriptionRequest, TranscriptWord
+from sync_mcp.guidance.explain import explain
+from sync_mcp.guidance.info import ErrorInfo
+from sync_mcp.guidance.refusals import InputError
 from sync_mcp.services.alignment import Span, align, spans
 from sync_mcp.services.dialogue import follow_preview, hosted_url, transcribe
 from sync_mcp.services.media_sources import classify
-from sync_mcp.services.refusals import InputError
 
 from .arguments import model_parameters, with_model_parameters
 from .callers import caller_folders
@@ -187,12 +188,8 @@ async def _plan(ctx: Context[Any, Any], **arguments: Any) -> DialoguePlan:
                 plan.request = CreateGenerationRequest.model_validate(body)
             else:
                 plan.waiting, plan.job_error = plan.preview.status, plan.preview.error
-    except InputError as exc:
-        plan.error = exc.info
-    except ValidationError as exc:
-        plan.error = from_validation_error(exc)
-    except SyncAPIError as exc:
-        plan.error = await state.catalog.explain(exc)
+    except (InputError, ValidationError, SyncAPIError) as exc:
+        plan.error = await explain(exc, state.catalog)
     return plan
 
 

@@ -8,8 +8,8 @@ from mcp.server.mcpserver import Context
 from mcp.types import CallToolResult
 from pydantic import BaseModel, Field
 
-from sync_mcp.api.catalog import CatalogEntry, CatalogSource
-from sync_mcp.services.failures import no_entry
+from sync_mcp.guidance.catalog import CatalogEntry, CatalogSource
+from sync_mcp.guidance.failures import no_entry
 
 from .registry import sync_tool
 from .results import ok

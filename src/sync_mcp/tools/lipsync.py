@@ -23,13 +23,14 @@ from mcp.server.mcpserver import Context, Elicit, ElicitationResult, Resolve
 from mcp.types import CallToolResult
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from sync_mcp.api import CreateGenerationRequest, ErrorInfo, Generation, SyncAPIError, new_idempotency_key
+from sync_mcp.api import CreateGenerationRequest, Generation, SyncAPIError, new_idempotency_key
 from sync_mcp.api import generations as api
-from sync_mcp.api.explain import from_validation_error
+from sync_mcp.guidance.explain import explain
+from sync_mcp.guidance.info import ErrorInfo
+from sync_mcp.guidance.refusals import InputError
 from sync_mcp.services.direct_create import DirectFile, create_with_files, direct_files
 from sync_mcp.services.downloads import DownloadFailed, DownloadResult
 from sync_mcp.services.media_sources import MediaSource, resolve
-from sync_mcp.services.refusals import InputError
 
 from .arguments import model_parameters, with_model_parameters
 from .attachments import ATTACHABLE, file_params, with_attachments
@@ -115,12 +116,10 @@ async def _plan(ctx: Context[Any, Any], **arguments: Any) -> LipsyncPlan:
         plan.asked = asked(args, plan.request, media.speakers)
         if plan.dubs:
             plan.asked = [f"dubbed to: {code}, a generation of its own" for code, _ in plan.dubs] + plan.asked[1:]
-    except InputError as exc:
-        plan.error = exc.info
-    except ValidationError as exc:
-        plan.error = renamed(from_validation_error(exc))
-    except SyncAPIError as exc:
-        plan.error = await state.catalog.explain(exc)
+    except (InputError, ValidationError, SyncAPIError) as exc:
+        plan.error = await explain(exc, state.catalog)
+        if isinstance(exc, ValidationError):
+            plan.error = renamed(plan.error)
     return plan
 
 
@@ -233,7 +232,7 @@ async def lipsync(ctx: Context[Any, Any], **arguments: Any) -> Annotated[CallToo
         except DownloadFailed as exc:
             warnings.append(f"Not downloaded: {exc.info.message} {exc.info.fix}")
         except SyncAPIError as exc:
-            info = await state.catalog.explain(exc)
+            info = await explain(exc, state.catalog)
             warnings.append(
                 f"Not downloaded ({info.error_code}): {info.message} Call download_output id={generation.id}."
             )
@@ -256,7 +255,7 @@ async def _follow(
     try:
         return await follow_observed(state, generation.id, timeout, progress)
     except SyncAPIError as exc:
-        info = await state.catalog.explain(exc)
+        info = await explain(exc, state.catalog)
         warnings.append(f"Waiting stopped ({info.error_code}: {info.message}); the generation was created.")
         return generation, True
 

@@ -13,11 +13,13 @@ from collections.abc import Awaitable, Callable
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from sync_mcp.api import CreateGenerationRequest, ErrorInfo, Generation, SyncAPIError
+from sync_mcp.api import CreateGenerationRequest, Generation, SyncAPIError
 from sync_mcp.api import generations as api
 from sync_mcp.api.errors import LOCAL_VALIDATION_CODE
 from sync_mcp.api.ids import IDEMPOTENCY_KEY
-from sync_mcp.services.refusals import InputError
+from sync_mcp.guidance.explain import explain
+from sync_mcp.guidance.info import ErrorInfo
+from sync_mcp.guidance.refusals import InputError
 from sync_mcp.services.waiting import follow_generation
 
 from .generations import remember_start
@@ -87,7 +89,7 @@ async def create_each(
             generation = await api.create_generation(state.client, request, idempotency_key=own)
         except SyncAPIError as exc:
             created.append(None)
-            info = await state.catalog.explain(exc)
+            info = await explain(exc, state.catalog)
             outcomes.append(LanguageOutcome(language=language, status="CREATE_FAILED", idempotencyKey=own, error=info))
             continue
         remember_start(state, generation.id, "lipsync")

@@ -10,14 +10,15 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
-from sync_mcp.api import CreateGenerationRequest, ErrorInfo
+from sync_mcp.api import CreateGenerationRequest
 from sync_mcp.api.capabilities import ModelId
 from sync_mcp.api.errors import LOCAL_VALIDATION_CODE
 from sync_mcp.api.ids import IDEMPOTENCY_KEY
 from sync_mcp.api.models import Unit
+from sync_mcp.guidance.info import ErrorInfo
+from sync_mcp.guidance.refusals import InputError
 from sync_mcp.services.folders import Folders
 from sync_mcp.services.media_sources import MediaSource, classify, label
-from sync_mcp.services.refusals import InputError
 
 from .attachments import MediaArgument
 from .wait_bound import WaitTimeout

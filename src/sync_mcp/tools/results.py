@@ -21,12 +21,11 @@ from typing import Any, ParamSpec
 from mcp.types import CallToolResult, ContentBlock, ResourceLink, TextContent
 from pydantic import BaseModel, ValidationError
 
-from sync_mcp.api import ErrorInfo, SyncAPIError
-from sync_mcp.api.errors import with_error_fields
-from sync_mcp.api.explain import from_validation_error
+from sync_mcp.api import SyncAPIError
+from sync_mcp.guidance.explain import explain
+from sync_mcp.guidance.info import ErrorInfo, with_error_fields
+from sync_mcp.guidance.refusals import InputError
 from sync_mcp.logs import redactor
-from sync_mcp.services.failures import explain_failure
-from sync_mcp.services.refusals import InputError
 
 from .state import tool_state
 from .updates import generation_uri
@@ -108,12 +107,10 @@ def structured_errors(
         ctx: Any = kwargs.get("ctx")
         try:
             return await fn(*args, **kwargs)
-        except InputError as exc:
-            return fail(exc.info)
-        except ValidationError as exc:
-            return fail(from_validation_error(exc))
-        except SyncAPIError as exc:
-            state = tool_state(ctx)
-            return fail(await explain_failure(state.catalog, state.client, exc))
+        except (InputError, ValidationError, SyncAPIError) as exc:
+            if isinstance(exc, SyncAPIError):  # the catalog's fix; a create's jobs in flight (the caller's client)
+                state = tool_state(ctx)
+                return fail(await explain(exc, state.catalog, state.client))
+            return fail(await explain(exc))
 
     return wrapper

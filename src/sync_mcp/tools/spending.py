@@ -46,8 +46,10 @@ from mcp.server.mcpserver import (
 )
 from pydantic import BaseModel, Field, ValidationError
 
-from sync_mcp.api import CreateGenerationRequest, ErrorInfo, SyncAPIError
+from sync_mcp.api import CreateGenerationRequest, SyncAPIError
 from sync_mcp.api.costs import estimate_create_cost, legacy_total
+from sync_mcp.guidance.explain import explain
+from sync_mcp.guidance.info import ErrorInfo
 
 from .arguments import model_parameters, wire_body
 from .spend_memory import SpendMemory
@@ -150,7 +152,7 @@ async def estimate_spend(ctx: Context[Any, Any], state: ToolState, request: Bodi
     try:
         usd, frames = legacy_total(await estimate_create_cost(state.client, request))
     except SyncAPIError as exc:
-        estimate = SpendEstimate(error=await state.catalog.explain(exc))
+        estimate = SpendEstimate(error=await explain(exc, state.catalog))
     else:
         estimate = SpendEstimate(usd=usd, frames=frames)
     if estimate.error is None or not estimate.error.retryable:  # a passing outage is asked again

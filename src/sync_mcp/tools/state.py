@@ -29,7 +29,8 @@ from .spend_memory import InProcessSpendMemory, SpendMemory
 from .updates import GenerationUpdates
 
 if TYPE_CHECKING:  # toolset -> registry -> results -> state: a type-only import keeps the cycle out
-    from sync_mcp.api import ErrorCatalog, SyncClient
+    from sync_mcp.api import SyncClient
+    from sync_mcp.guidance.catalog import ErrorCatalog
 
     from .toolset import Offered
 

@@ -4,7 +4,7 @@ at fault and the `fix`."""
 
 from __future__ import annotations
 
-from sync_mcp.api import ErrorInfo
+from .info import ErrorInfo
 
 
 class InputError(Exception):
