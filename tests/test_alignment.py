@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sync_mcp.api.transcriptions import TranscriptWord
-from sync_mcp.guidance.refusals import InputError
+from sync_mcp.guidance.errors import InputError
 from sync_mcp.services.alignment import align, applied, spans, spoken
 
 VOCAB = ["the", "meeting", "is", "on", "Tuesday", "Wednesday", "at", "ten", "um,", "so.", "See", "you", "there"]

@@ -11,7 +11,7 @@ from mcp import Client
 from sync_mcp.api import SyncAPIError, SyncClient
 from sync_mcp.api.catalog import fetch_error_catalog, load_bundled_catalog
 from sync_mcp.guidance.catalog import ErrorCatalog, status_hint
-from sync_mcp.guidance.explain import explain
+from sync_mcp.guidance.errors import explain
 from sync_mcp.sandbox import SandboxServer
 
 from .conftest import TEST_KEY

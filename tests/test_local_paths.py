@@ -16,7 +16,7 @@ from mcp import Client
 from mcp.types import PromptReference
 
 from sync_mcp.config import Settings
-from sync_mcp.guidance.refusals import InputError
+from sync_mcp.guidance.errors import InputError
 from sync_mcp.sandbox import SandboxServer
 from sync_mcp.sandbox.asset_store import asset_store
 from sync_mcp.server import build_server

@@ -37,7 +37,7 @@ from .endpoint import DEFAULT_BASE_URL
 from .errors import InvalidAPIKeyError, MissingAPIKeyError, NotSentError, SyncAPIError, TransportError, sent_path
 from .proxies import ProxyRouting
 from .replies import Reply, error_from, read_json
-from .retries import RetryHook, RetryNotice, RetryPolicy, is_retryable, retry_automatically
+from .retries import RETRYABLE_STATUSES, RetryHook, RetryNotice, RetryPolicy, retry_automatically
 from .transport import ShardedTransport
 
 logger = logging.getLogger(__name__)
@@ -380,7 +380,11 @@ async def _recorded(
             status = str(exc.http_status) if exc.http_status else (exc.error_code or "error")
             span.set_attribute("error.type", exc.error_code or status)
             span.set_attribute("sync.error_code", exc.error_code or "")
-            span.set_attribute("sync.retryable", is_retryable(exc.error_code, exc.http_status, None))
+            # Whether the client's own rule would send it again (no reply counts: a safe request is sent again).
+            again = exc.http_status is not None and retry_automatically(
+                exc.http_status, exc.error_code, exc.generation_id, RETRYABLE_STATUSES
+            )
+            span.set_attribute("sync.retryable", again or isinstance(exc, TransportError))
             raise
         finally:
             if status.isdigit():

@@ -8,7 +8,7 @@ growing API never breaks parsing.
 
 Cross-field rules of reference §3.1.1 are `model_validator`s raising `rule_error(...)`: a
 `PydanticCustomError` whose type is the API's own error code and whose context names the field
-and the fix. `sync_mcp.guidance.explain` turns them into agent-facing errors.
+and the fix. `sync_mcp.guidance.errors.explain` turns them into agent-facing errors.
 
 Longer than 400 lines on purpose: the create body (the API's one `CreateGenerationDto`) is a dozen models whose
 cross-field rules reach across each other (inputs, segments, options, dubParams); split, each rule would import

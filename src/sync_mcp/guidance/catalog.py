@@ -1,6 +1,7 @@
 """The error catalog (`GET /v2/errors`, reference §10): the live one, cached with a TTL, with the snapshot bundled
 in the package as fallback; each entry's `fix` is what agents are told to do about that code. For a code no
-catalog knows, `status_hint` says what its HTTP status usually calls for."""
+catalog knows, `status_hint` says what its HTTP status usually calls for; `is_retryable` says whether the same
+call may succeed later (by code, category and status)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,26 @@ from typing import Any, Literal
 import anyio
 
 from sync_mcp.api.catalog import CatalogEntry, load_bundled_catalog, parse_live_catalog
+from sync_mcp.api.retries import IDEMPOTENCY_OUTCOME_UNKNOWN, NOT_RETRYABLE_CODES, RETRYABLE_STATUSES
 
 logger = logging.getLogger(__name__)
+
+RETRYABLE_CATEGORIES = frozenset({"infrastructure", "rate_limit", "tts_provider"})
+"""Catalog categories whose errors pass with time."""
+TRANSPORT_CODES = frozenset({"network_error", "request_timeout"})
+"""The client's codes for a request that got no reply."""
+
+
+def is_retryable(code: str | None, status: int | None, category: str | None) -> bool:
+    """Whether the agent is told the same call may succeed later without changes."""
+    if code in NOT_RETRYABLE_CODES:
+        return False
+    if code == IDEMPOTENCY_OUTCOME_UNKNOWN or code in TRANSPORT_CODES:
+        return True
+    if category is not None and category in RETRYABLE_CATEGORIES:
+        return True
+    return status in RETRYABLE_STATUSES if status is not None else False
+
 
 _STATUS_HINTS: dict[int, str] = {
     400: "The request was malformed: correct the field named in the message and call again.",

@@ -13,10 +13,8 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from sync_mcp.api.retries import is_retryable
-
-from .catalog import CatalogEntry, CatalogSource, ErrorCatalog
-from .explain import quote_api_text
+from .catalog import CatalogEntry, CatalogSource, ErrorCatalog, is_retryable
+from .errors import quote_api_text
 
 if TYPE_CHECKING:
     from sync_mcp.api import Generation

@@ -32,7 +32,7 @@ from sync_mcp.api.errors import validation_text
 from sync_mcp.backend import SharedStateUnavailable, unavailable_error
 from sync_mcp.config import Settings
 from sync_mcp.guidance.catalog import ErrorCatalog
-from sync_mcp.guidance.explain import from_validation_error
+from sync_mcp.guidance.errors import from_validation_error
 from sync_mcp.logs import redact
 from sync_mcp.sdk_internals import logging_left_configured, lowlevel_server
 from sync_mcp.services.deliveries import Deliveries

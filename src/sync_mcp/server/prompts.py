@@ -21,7 +21,7 @@ from pydantic import Field
 from sync_mcp.api import SyncAPIError
 from sync_mcp.api.capabilities import MODELS
 from sync_mcp.api.languages import DUB_LANGUAGES
-from sync_mcp.guidance.explain import explain
+from sync_mcp.guidance.errors import explain
 from sync_mcp.tools.state import tool_state
 from sync_mcp.tools.toolset import Offered
 from sync_mcp.tools.updates import generation_uri

@@ -36,8 +36,7 @@ from mcp.types import (
 from pydantic import BaseModel
 
 from sync_mcp.api import SyncAPIError
-from sync_mcp.guidance.explain import explain
-from sync_mcp.guidance.info import ErrorInfo
+from sync_mcp.guidance.errors import ErrorInfo, explain
 from sync_mcp.logs import redactor
 from sync_mcp.sdk_internals import add_request_handler, connection, wrap_request_handler
 from sync_mcp.tools.state import ToolState, tool_state

@@ -21,7 +21,7 @@ from sync_mcp.api.media import MediaKind
 from sync_mcp.api.stream_uploads import upload_stream
 from sync_mcp.api.uploads import UploadOutcome
 from sync_mcp.config import Settings
-from sync_mcp.guidance.refusals import InputError
+from sync_mcp.guidance.errors import InputError
 
 from .fetch_guard import FetchGuard, TooManyRedirects, UnsafeURL, guarded_get
 from .link_uploads import Incoming, UploadRefused, checked

@@ -25,7 +25,7 @@ from sync_mcp.api.transcriptions import (
     create_transcription,
     get_transcription,
 )
-from sync_mcp.guidance.refusals import InputError
+from sync_mcp.guidance.errors import InputError
 
 from .media_sources import MediaSource, resolve
 from .progress import ProgressSink, duration_text

@@ -33,8 +33,8 @@ from sync_mcp import telemetry
 from sync_mcp.api import Generation, SyncAPIError, SyncClient
 from sync_mcp.api import generations as api
 from sync_mcp.api.capabilities import TERMINAL_STATUSES
+from sync_mcp.guidance.errors import ErrorInfo
 from sync_mcp.guidance.failures import explain_generation_failure
-from sync_mcp.guidance.info import ErrorInfo
 
 from .context import ServiceContext
 from .disk_budget import OverBudget, Reservation, reserve

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from sync_mcp.guidance.refusals import InputError
+from sync_mcp.guidance.errors import InputError
 
 from .folders import Folders
 from .paths import inside, not_a_regular_file, real_roots

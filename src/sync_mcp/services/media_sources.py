@@ -17,7 +17,7 @@ from sync_mcp.api.assets import AssetDetails
 from sync_mcp.api.errors import LOCAL_VALIDATION_CODE
 from sync_mcp.api.models import is_uuid
 from sync_mcp.api.uploads import UploadOutcome
-from sync_mcp.guidance.refusals import InputError
+from sync_mcp.guidance.errors import InputError
 
 from .folders import Folders
 from .progress import ProgressSink

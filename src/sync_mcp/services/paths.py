@@ -24,7 +24,7 @@ from pathlib import Path
 
 from mcp.shared.path_security import PathEscapeError, safe_join
 
-from sync_mcp.guidance.refusals import InputError
+from sync_mcp.guidance.errors import InputError
 
 from .folders import Folders
 

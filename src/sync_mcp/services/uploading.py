@@ -17,7 +17,7 @@ from sync_mcp import telemetry
 from sync_mcp.api import SyncClient, uploads
 from sync_mcp.api import assets as api
 from sync_mcp.api.media import ASSET_TYPES, MAX_UPLOAD_BYTES, MediaFormat, MediaKind, format_of, supported_text
-from sync_mcp.guidance.refusals import InputError
+from sync_mcp.guidance.errors import InputError
 
 from .folders import Folders
 from .local_files import Identity, open_checked

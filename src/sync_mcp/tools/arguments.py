@@ -16,8 +16,7 @@ from pydantic_core import to_jsonable_python
 
 from sync_mcp.api.errors import LOCAL_VALIDATION_CODE, UNKNOWN_ARGUMENT_CODE
 from sync_mcp.api.ids import IDEMPOTENCY_KEY
-from sync_mcp.guidance.info import ErrorInfo
-from sync_mcp.guidance.refusals import InputError
+from sync_mcp.guidance.errors import ErrorInfo, InputError
 
 if TYPE_CHECKING:
     from sync_mcp.api.models import RequestModel

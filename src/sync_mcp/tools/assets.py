@@ -24,7 +24,7 @@ from sync_mcp.api.assets import (
 from sync_mcp.api.errors import LOCAL_VALIDATION_CODE
 from sync_mcp.api.models import check_uuid
 from sync_mcp.api.uploads import UploadOutcome
-from sync_mcp.guidance.refusals import InputError
+from sync_mcp.guidance.errors import InputError
 from sync_mcp.services.attachments import ChatFile, upload_attachment
 from sync_mcp.services.uploading import local_media, upload_local
 

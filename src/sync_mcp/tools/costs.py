@@ -12,7 +12,7 @@ from sync_mcp.api import CreateGenerationRequest
 from sync_mcp.api import costs as api
 from sync_mcp.api.costs import CostEstimateRequest, GenerationCosts
 from sync_mcp.api.errors import LOCAL_VALIDATION_CODE
-from sync_mcp.guidance.refusals import InputError
+from sync_mcp.guidance.errors import InputError
 
 from .generation_ids import GenerationIdArgument
 from .nulls import KeepsNulls

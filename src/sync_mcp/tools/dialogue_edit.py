@@ -34,9 +34,7 @@ from sync_mcp.api.dialogue_edits import (
 )
 from sync_mcp.api.errors import LOCAL_VALIDATION_CODE
 from sync_mcp.api.transcriptions import JobError, TranscriptionRequest, TranscriptWord
-from sync_mcp.guidance.explain import explain
-from sync_mcp.guidance.info import ErrorInfo
-from sync_mcp.guidance.refusals import InputError
+from sync_mcp.guidance.errors import ErrorInfo, InputError, explain
 from sync_mcp.services.alignment import Span, align, spans
 from sync_mcp.services.dialogue import follow_preview, hosted_url, transcribe
 from sync_mcp.services.media_sources import classify

@@ -13,7 +13,7 @@ import anyio
 from mcp.server.mcpserver import Context
 from pydantic import BaseModel, ConfigDict, Field
 
-from sync_mcp.guidance.refusals import InputError
+from sync_mcp.guidance.errors import InputError
 from sync_mcp.services.progress import bytes_done, percent_of
 from sync_mcp.services.upload_links import UploadStatus
 

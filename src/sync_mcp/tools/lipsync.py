@@ -25,9 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sync_mcp.api import CreateGenerationRequest, Generation, SyncAPIError, new_idempotency_key
 from sync_mcp.api import generations as api
-from sync_mcp.guidance.explain import explain
-from sync_mcp.guidance.info import ErrorInfo
-from sync_mcp.guidance.refusals import InputError
+from sync_mcp.guidance.errors import ErrorInfo, InputError, explain
 from sync_mcp.services.direct_create import DirectFile, create_with_files, direct_files
 from sync_mcp.services.downloads import DownloadFailed, DownloadResult
 from sync_mcp.services.media_sources import MediaSource, resolve

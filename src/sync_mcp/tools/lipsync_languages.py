@@ -17,9 +17,7 @@ from sync_mcp.api import CreateGenerationRequest, Generation, SyncAPIError
 from sync_mcp.api import generations as api
 from sync_mcp.api.errors import LOCAL_VALIDATION_CODE
 from sync_mcp.api.ids import IDEMPOTENCY_KEY
-from sync_mcp.guidance.explain import explain
-from sync_mcp.guidance.info import ErrorInfo
-from sync_mcp.guidance.refusals import InputError
+from sync_mcp.guidance.errors import ErrorInfo, InputError, explain
 from sync_mcp.services.waiting import follow_generation
 
 from .generations import remember_start

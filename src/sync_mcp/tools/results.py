@@ -22,9 +22,7 @@ from mcp.types import CallToolResult, ContentBlock, ResourceLink, TextContent
 from pydantic import BaseModel, ValidationError
 
 from sync_mcp.api import SyncAPIError
-from sync_mcp.guidance.explain import explain
-from sync_mcp.guidance.info import ErrorInfo, with_error_fields
-from sync_mcp.guidance.refusals import InputError
+from sync_mcp.guidance.errors import ErrorInfo, InputError, explain, with_error_fields
 from sync_mcp.logs import redactor
 
 from .state import tool_state
@@ -108,9 +106,8 @@ def structured_errors(
         try:
             return await fn(*args, **kwargs)
         except (InputError, ValidationError, SyncAPIError) as exc:
-            if isinstance(exc, SyncAPIError):  # the catalog's fix; a create's jobs in flight (the caller's client)
-                state = tool_state(ctx)
-                return fail(await explain(exc, state.catalog, state.client))
-            return fail(await explain(exc))
+            # The catalog is the server's, the same for every caller; the caller's own client only if needed.
+            catalog = ctx.request_context.lifespan_context.catalog if isinstance(exc, SyncAPIError) else None
+            return fail(await explain(exc, catalog, lambda: tool_state(ctx).client))
 
     return wrapper

@@ -48,8 +48,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from sync_mcp.api import CreateGenerationRequest, SyncAPIError
 from sync_mcp.api.costs import estimate_create_cost, legacy_total
-from sync_mcp.guidance.explain import explain
-from sync_mcp.guidance.info import ErrorInfo
+from sync_mcp.guidance.errors import ErrorInfo, explain
 
 from .arguments import model_parameters, wire_body
 from .spend_memory import SpendMemory
