@@ -39,7 +39,7 @@ class BatchRow(RequestModel):
 
     request_id: str = Field(min_length=1, description="Your unique id for this row; results are keyed by it.")
     endpoint: str = Field(default=BATCH_ENDPOINT, description='Always "/v2/generate".')
-    payload: CreateGenerationRequest = Field(description="The create_generation body for this row.")
+    payload: CreateGenerationRequest = Field(description="The create body (`POST /v2/generate`) for this row.")
 
     @field_validator("endpoint")
     @classmethod

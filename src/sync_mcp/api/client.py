@@ -1,4 +1,4 @@
-"""`SyncClient`: the Sync API v2 over one `httpx.AsyncClient`, knowing nothing of MCP.
+"""`SyncClient`: the Sync API v2 over one `httpx.AsyncClient`, knowing nothing of who calls it.
 
 One request path (`request`) carries every endpoint (the endpoint functions live in one module
 per API domain: `generations.py`, `catalog.py`, ...): the `x-api-key` header (only on authenticated
@@ -90,7 +90,7 @@ class SyncClient:
         self.on_retry: RetryHook | None = None
         """Awaited before each retry (e.g. to tell the caller); its failures never fail the request."""
         self.default_webhook_url: str | None = None
-        """`webhookUrl` given to creates that set none (see `generations.create_generation`)."""
+        """`webhookUrl` given to creates that set none (see generations.py)."""
         self.missing_key_hint: str | None = None
         """The fix to suggest when no key is available (default: set SYNC_API_KEY)."""
         self.key_source = "SYNC_API_KEY"

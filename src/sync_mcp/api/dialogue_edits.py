@@ -11,7 +11,7 @@ rollout 422 `dialogue_edit_retime_required`; a rollout that cannot be evaluated 
 `generation_infra_service_unavailable` (retry with backoff). The window fields are therefore never sent.
 
 [3P] The edit operation's shape is not spelled out in the pages stored here: `{kind: "change", wordId,
-replacement}` is how the official Sync MCP server's tests send one, and `kind: "remove"` the removal its
+replacement}` is how the tests of Sync's official agent integration send one, and `kind: "remove"` the removal its
 descriptions name. Nothing else is sent: an insertion is a change of a neighbouring word whose replacement
 carries the extra words. The create carries no Idempotency-Key (the docs make it an organisation option whose
 use otherwise fails), so it is sent once and never retried.
@@ -107,7 +107,9 @@ class DialogueEdit(ResponseModel):
     source_video_url: str | None = Field(default=None, alias="sourceVideoUrl")
     source_start_ms: float | None = Field(default=None, alias="sourceStartMs")
     edits: list[dict[str, Any]] = Field(default_factory=list)
-    source_transcript: Transcript | None = Field(default=None, alias="sourceTranscript")  # [3P] official MCP server
+    source_transcript: Transcript | None = Field(
+        default=None, alias="sourceTranscript"
+    )  # [3P] Sync's official agent integration
     preview_audio_url: str | None = Field(default=None, alias="previewAudioUrl")
     result_transcript: Transcript | None = Field(default=None, alias="resultTranscript")
     result_slots: list[ResultSlot] | None = Field(default=None, alias="resultSlots")

@@ -140,9 +140,7 @@ Unit = Annotated[float, Field(ge=0, le=1)]
 
 class _MediaInput(RequestModel):
     url: str | None = Field(default=None, description="Public http(s) URL of the file (must stay valid for the job).")
-    asset_id: str | None = Field(
-        default=None, alias="assetId", description="Id of an uploaded asset (from upload_media or list_assets)."
-    )
+    asset_id: str | None = Field(default=None, alias="assetId", description="Id of an uploaded asset.")
     ref_id: str | None = Field(
         default=None, alias="refId", min_length=1, description="Your label for this input; required with segments."
     )

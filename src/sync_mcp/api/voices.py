@@ -1,7 +1,7 @@
 """Voices (reference §7): list the built-in and cloned voices, clone one from a sample, delete a clone.
 
 The exact body of `POST /v2/voices` was not fully recovered by the reference: `name`, `provider` and a
-sample as `url` or `assetId` are what the official MCP server and the cloning guide send ([INF]).
+sample as `url` or `assetId` are what Sync's official agent integration and the cloning guide send ([INF]).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ CLONES_PER_HOUR = 10
 
 
 class Voice(ResponseModel):
-    """A voice: pass `id` as `voiceId` to create_speech or to a text input."""
+    """A voice: pass `id` as `voiceId` to speech synthesis or to a text input."""
 
     id: str = Field(description="Use this as voiceId.")
     name: str | None = None

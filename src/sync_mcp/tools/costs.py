@@ -56,7 +56,7 @@ def _usage_error(message: str, field: str) -> InputError:
 @sync_tool(title="Estimate the cost of a generation", read_only=True)
 async def estimate_cost(
     ctx: Context[Any, Any],
-    model: Annotated[str | None, Field(min_length=1, description=_FIELDS["model"].description)] = None,
+    model: Annotated[str | None, Field(min_length=1, description="Model id to price (list_models has them).")] = None,
     duration: Annotated[
         float | None, Field(gt=0, allow_inf_nan=False, description=_FIELDS["duration"].description)
     ] = None,
