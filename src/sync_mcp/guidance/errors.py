@@ -129,11 +129,11 @@ async def explain(
     if isinstance(exc, InputError):
         return exc.info
     if isinstance(exc, ValidationError):
-        return from_validation_error(exc)
+        return _validation_error(exc)
     if isinstance(exc, UnreadableReplyError):
-        return explain_unreadable(exc)
+        return _unreadable(exc)
     local = catalog is None or isinstance(exc, (NotSentError, TransportError))
-    info = explain_api_error(exc, None if local else await catalog.lookup(exc.error_code))
+    info = _api_error(exc, None if local else await catalog.lookup(exc.error_code))
     if client is not None and exc.error_code == "concurrency_limit_reached" and exc.path == CREATE_PATH:
         info = await _with_jobs_in_flight(client(), exc, info)
     return info
@@ -158,7 +158,7 @@ def _own_fix(err: SyncAPIError) -> str | None:
     return NOT_SENT_FIXES.get(err.error_code or "") if err.http_status is None else None
 
 
-def explain_api_error(err: SyncAPIError, entry: CatalogEntry | None) -> ErrorInfo:
+def _api_error(err: SyncAPIError, entry: CatalogEntry | None) -> ErrorInfo:
     """An API or transport error as the agent sees it, given its catalog `entry` (None when not looked up).
 
     The API's own text is quoted in `message`; `fix` is the body's `suggestion`, the catalog's fix or a status
@@ -192,7 +192,7 @@ def explain_api_error(err: SyncAPIError, entry: CatalogEntry | None) -> ErrorInf
     )
 
 
-def explain_unreadable(err: UnreadableReplyError) -> ErrorInfo:
+def _unreadable(err: UnreadableReplyError) -> ErrorInfo:
     """A reply that could not be read, as the agent must see it: the request was sent, so never "nothing was
     sent"; a keyed create may have started a generation, and the same key finds it without paying twice."""
     sent = f"{err.method} {err.path}" if err.method and err.path else "The request"
@@ -276,7 +276,7 @@ def _idempotency_fix(err: SyncAPIError, code: str, fix: str, retryable: bool) ->
     return fix
 
 
-def from_validation_error(exc: ValidationError) -> ErrorInfo:
+def _validation_error(exc: ValidationError) -> ErrorInfo:
     """A local validation failure (nothing was sent) as an agent-facing error naming field and fix."""
     code = LOCAL_VALIDATION_CODE
     field: str | None = None

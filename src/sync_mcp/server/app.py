@@ -32,7 +32,7 @@ from sync_mcp.api.errors import validation_text
 from sync_mcp.backend import SharedStateUnavailable, unavailable_error
 from sync_mcp.config import Settings
 from sync_mcp.guidance.catalog import ErrorCatalog
-from sync_mcp.guidance.errors import from_validation_error
+from sync_mcp.guidance.errors import explain
 from sync_mcp.logs import redact
 from sync_mcp.sdk_internals import logging_left_configured, lowlevel_server
 from sync_mcp.services.deliveries import Deliveries
@@ -185,7 +185,7 @@ class SyncMCPServer(MCPServer[ToolState]):
         except ToolError as exc:
             if not isinstance(exc.__cause__, ValidationError):
                 raise
-            return fail(from_validation_error(exc.__cause__))
+            return fail(await explain(exc.__cause__))
 
     async def list_prompts(self) -> list[Prompt]:
         register, self._register_prompts = self._register_prompts, None
