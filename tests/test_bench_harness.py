@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from bench.cold_start import BASELINE_ARGV
+from bench.harness import paired_figure
 from bench.processes import time_to_line
 
 AFTER_IMPORT = "import sys, time; sys.stdin.read(); time.sleep(0.3); open({marker!r}, 'w').close()"
@@ -44,3 +45,15 @@ async def test_a_process_that_prints_nothing_is_an_error_not_a_figure(tmp_path: 
     env = {"PATH": os.environ.get("PATH", "")}
     with pytest.raises(RuntimeError, match="without printing a line"):
         await time_to_line(["-c", "pass"], env=env, cwd=str(tmp_path))
+
+
+def test_a_paired_figure_is_met_by_the_median_of_its_per_run_differences() -> None:
+    """Each run's pair is measured together, so the verdict is the median of the runs' differences (here 1 ms),
+    not the difference of the two medians (8 ms): one run's slow moment on both sides does not count twice."""
+    samples = [(1.0, 2.0), (2.0, 10.0), (10.0, 11.0)]
+    figure = paired_figure(
+        "p50", samples, unit="ms", target="adds <= 1 ms", budget=1.0, baseline_label="raw", note="adds {:.2f} ms"
+    )
+    assert (figure.baseline, figure.ours, figure.met, figure.note) == (2.0, 10.0, True, "adds 1.00 ms")
+    tighter = paired_figure("p50", samples, unit="ms", target="", budget=0.5, baseline_label="raw", note="")
+    assert not tighter.met
