@@ -94,7 +94,9 @@ def report(result: Result) -> str:
         verdict = "MET" if f.met else "MISSED"
         lines.append(
             f"  {f.name}: ours {fmt(f.ours, f.unit)} vs {f.baseline_label} {fmt(f.baseline, f.unit)}"
-            f" = {f.ratio:.2f}x  [target {f.target}: {verdict}]" + (f"  ({f.note})" if f.note else "")
+            + (f" = {f.ratio:.2f}x" if f.baseline else "")  # a count whose limit is 0 has no ratio to it
+            + f"  [target {f.target}: {verdict}]"
+            + (f"  ({f.note})" if f.note else "")
         )
     lines.extend(f"  - {note}" for note in result.notes)
     return "\n".join(lines)
