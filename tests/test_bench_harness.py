@@ -11,9 +11,10 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from bench import house
 from bench.call_path import Tracer, tool_codes
 from bench.cold_start import BASELINE_ARGV
-from bench.harness import paired_figure
+from bench.harness import paired_figure, report
 from bench.house import toolless_modules
 from bench.layers import import_cycles, wrong_way_imports
 from bench.processes import time_to_line
@@ -179,3 +180,18 @@ async def test_a_traced_call_counts_what_runs_under_the_tool_and_its_resolvers_o
     assert result == 2
     assert path.modules == ["helpers.py", "tool.py"], "the sandbox and the caller's own work are left out"
     assert [f.split(" ")[1] for f in path.functions] == ["under_tool", "plan", "wrap.<locals>.wrapper", "tool"]
+
+
+@pytest.mark.anyio
+async def test_a_call_path_that_cannot_be_traced_is_a_missed_figure_and_the_rest_still_prints(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async def broken() -> None:
+        raise RuntimeError("the traced call failed")
+
+    monkeypatch.setattr(house.call_path, "measure", broken)
+    result = await house.run(1)
+    unmeasured = [f for f in result.figures if "not measured" in f.note]
+    assert [f.name for f in unmeasured] == [house.LIPSYNC_PATH, house.API_ERROR_PATH]
+    assert not any(f.met for f in unmeasured) and "the traced call failed" in unmeasured[0].note
+    assert "import cycles" in report(result), "the other figures still print"
