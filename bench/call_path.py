@@ -24,6 +24,7 @@ from types import CodeType, FrameType
 from typing import Any
 
 from mcp import Client
+from mcp.server.mcpserver.exceptions import InvalidSignature
 from mcp.server.mcpserver.resolve import find_resolved_parameters
 from mcp.types import CallToolResult
 
@@ -64,7 +65,7 @@ def tool_codes(tool: Callable[..., Any]) -> set[CodeType]:
         todo += [inner for inner in (getattr(fn, "__wrapped__", None), getattr(fn, "func", None)) if inner]
         try:
             todo += [marker.fn for marker, _ in find_resolved_parameters(fn).values()]
-        except (TypeError, ValueError, NameError):
+        except (TypeError, ValueError, NameError, InvalidSignature):
             continue  # not a function the SDK can read a signature from: no resolvers
     return codes
 
@@ -116,10 +117,14 @@ class Tracer:
 
     def _path(self) -> CallPath:
         where = {code: Path(code.co_filename).relative_to(self.prefix).as_posix() for code in self.called}
-        functions = [code for code in self.called if code.co_name not in COMPREHENSIONS]
+        functions = sorted(
+            (where[code], code.co_firstlineno, code.co_qualname)
+            for code in self.called
+            if code.co_name not in COMPREHENSIONS
+        )
         return CallPath(
             modules=sorted(set(where.values())),
-            functions=sorted(f"{where[code]}:{code.co_firstlineno} {code.co_qualname}" for code in functions),
+            functions=[f"{module}:{line} {name}" for module, line, name in functions],
         )
 
 

@@ -64,14 +64,11 @@ def measure(package: Path = PACKAGE) -> Sizes:
 
 def _defines_tool(tree: ast.Module) -> bool:
     """A function decorated `@sync_tool` or `@sync_tool(...)` (however it is imported) anywhere in the module."""
-    for node in ast.walk(tree):
-        for decorator in (
-            getattr(node, "decorator_list", []) if isinstance(node, ast.AsyncFunctionDef | ast.FunctionDef) else []
-        ):
-            target = decorator.func if isinstance(decorator, ast.Call) else decorator
-            name = target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", "")
-            if name == TOOL_DECORATOR:
-                return True
+    functions = [node for node in ast.walk(tree) if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)]
+    for decorator in (decorator for function in functions for decorator in function.decorator_list):
+        target = decorator.func if isinstance(decorator, ast.Call) else decorator
+        if (target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", "")) == TOOL_DECORATOR:
+            return True
     return False
 
 
