@@ -95,7 +95,7 @@ class SyncAPIError(Exception):
 
     @classmethod
     def from_response(cls, status: int, payload: Any, retry_after: float | None = None) -> SyncAPIError:
-        from .models import ApiErrorBody  # the wire models: imported by the first error, not at start-up
+        from .types.errors import ApiErrorBody  # the wire models: imported by the first error, not at start-up
 
         body = payload if isinstance(payload, dict) else {}
         try:
