@@ -13,12 +13,10 @@ from .shared import RequestModel, ResponseModel, check_media_url, check_uuid, ru
 
 AssetVisibility = Literal["USER", "ORGANIZATION"]
 
-
 AssetSort = Literal[
     "nameAsc", "nameDesc", "dateAsc", "dateDesc", "durationAsc", "durationDesc", "sizeAsc", "sizeDesc", "kindAsc",
     "kindDesc",
 ]  # fmt: skip
-
 
 SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
 

@@ -16,19 +16,14 @@ from .shared import RequestModel, ResponseModel, check_media_url, rule_error
 
 MIN_ROWS = 20
 
-
 MAX_ROWS = 500
-
 
 MAX_JSONL_BYTES = 5 * 1024 * 1024
 """The 5 MB file limit ([INF] read as MiB; the rows are measured as the JSONL file they stand for)."""
 
-
 BATCH_ENDPOINT = "/v2/generate"
 
-
 BATCH_PLANS = ("scale", "enterprise")
-
 
 BatchStatus = Literal["PENDING", "JOBS_CREATED", "PROCESSING", "COMPLETED", "FAILED"]
 

@@ -12,9 +12,7 @@ from .transcriptions import JobError, Transcript, TranscriptWord
 
 DialogueEditStatus = Literal["PENDING", "PROCESSING", "COMPLETED", "COMPLETED_PARTIAL", "FAILED"]
 
-
 DIALOGUE_EDIT_TERMINAL = frozenset({"COMPLETED", "COMPLETED_PARTIAL", "FAILED"})
-
 
 PREVIEW_READY = frozenset({"COMPLETED", "COMPLETED_PARTIAL"})
 """Statuses whose job has a playable preview (a generation can be created from it)."""

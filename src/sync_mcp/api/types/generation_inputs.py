@@ -85,12 +85,9 @@ class TextInput(RequestModel):
 
 GenerationInput = Annotated[VideoInput | ImageInput | AudioInput | TextInput, Field(discriminator="type")]
 
-
 SyncMode = Literal["bounce", "loop", "cut_off", "silence", "remap"]
 
-
 ModelMode = Literal["lips", "face", "head"]
-
 
 Emotion = Literal["happy", "sad", "angry", "disgusted", "surprised", "neutral"]
 

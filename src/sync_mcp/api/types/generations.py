@@ -267,7 +267,6 @@ class CreateGenerationRequest(RequestModel):
 
 GenerationStatus = Literal["PENDING", "PROCESSING", "COMPLETED", "FAILED", "REJECTED", "CANCELED", "TIMED_OUT"]
 
-
 OpenGenerationStatus = open_enum(GenerationStatus, "Generation.status")
 """A status as read: one of the known ones, or a newer one the API adds (kept as sent)."""
 

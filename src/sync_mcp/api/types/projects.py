@@ -12,20 +12,15 @@ from .shared import RequestModel, ResponseModel, rule_error
 
 Visibility = Literal["USER", "ORGANIZATION"]
 
-
 ProjectMode = Literal["CREATOR", "DEVELOPER"]
-
 
 Workflow = Literal[
     "lipsync", "translate_and_dub", "change_appearance", "image_to_video", "edit_dialogue", "assistant", "timeline"
 ]
 
-
 ProjectSort = Literal["updatedAt", "name"]
 
-
 DESCRIPTION_TEXT = "What the project is for."
-
 
 WORKFLOW_TEXT = "Workflow the Sync web app opens it in."
 

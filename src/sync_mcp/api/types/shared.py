@@ -40,7 +40,6 @@ class RequestModel(BaseModel):
 
 log = logging.getLogger(__name__)
 
-
 _noted: set[tuple[str, str]] = set()
 
 

@@ -30,7 +30,6 @@ class Speech(ResponseModel):
 SPEECH_JOBS_PER_MINUTE = 60
 """`POST /v2/tts/jobs` rate limit, a bucket of its own (reference §14.1)."""
 
-
 SPEECH_JOB_TERMINAL = frozenset({"COMPLETED", "FAILED"})
 """[INF] Statuses after which a job no longer changes: the reference names only PENDING (`"PENDING", ...`);
 these are the generation statuses the same API family uses for finished work."""

@@ -11,7 +11,6 @@ from .shared import RequestModel, ResponseModel, check_media_url, open_enum, rul
 
 TranscriptionStatus = Literal["PENDING", "PROCESSING", "COMPLETED", "FAILED"]
 
-
 TRANSCRIPTION_TERMINAL = frozenset({"COMPLETED", "FAILED"})
 """Statuses after which a transcription no longer changes (transcriptions-api get: "COMPLETED and FAILED are
 terminal")."""

@@ -16,13 +16,10 @@ from .shared import RequestModel, ResponseModel, rule_error
 USAGE_PAGE_MAX = 500
 """Largest `limit` of `GET /v2/usage/generations` (reference §3.10; API default 100)."""
 
-
 ListableStatus = Literal["PENDING", "PROCESSING", "COMPLETED", "FAILED", "REJECTED"]
-
 
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 """A filter value; lists of them go comma-separated, so an empty (or blank) one cannot be sent."""
-
 
 GenerationType = Literal["playground", "api"]
 

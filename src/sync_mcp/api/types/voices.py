@@ -12,7 +12,6 @@ from .shared import RequestModel, ResponseModel, check_media_url, rule_error
 
 VoiceProvider = Literal["elevenlabs"]
 
-
 CLONES_PER_HOUR = 10
 """`POST /v2/voices` rate limit (reference §14.1)."""
 
