@@ -11,9 +11,9 @@ import anyio
 import httpx
 import pytest
 from mcp import Client
-from sync_mcp.api.resources.usage import STREAM_PATH
 
 from sync_mcp.api import SyncClient
+from sync_mcp.api.resources.usage import STREAM_PATH
 from sync_mcp.sandbox import SandboxConfig, SandboxServer
 from sync_mcp.server import build_server
 

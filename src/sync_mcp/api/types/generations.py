@@ -10,12 +10,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Annotated, Any, BinaryIO, Literal
 
-from pydantic import (
-    AliasChoices,
-    Field,
-    field_validator,
-    model_validator,
-)
+from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic.json_schema import WithJsonSchema
 
 from ..capabilities import MODELS, ModelId
