@@ -7,21 +7,13 @@ import pytest
 from sync_mcp.api import CreateGenerationRequest, Generation, SyncAPIError, SyncClient, new_idempotency_key
 from sync_mcp.sandbox import SandboxServer
 
-from .conftest import TEST_KEY, sent
+from .conftest import BASIC, TEST_KEY, sent
 
 pytestmark = pytest.mark.anyio
 
-BODY = {
-    "model": "lipsync-2",
-    "input": [
-        {"type": "video", "url": "https://media.example.test/face.mp4"},
-        {"type": "audio", "url": "https://media.example.test/voice.wav"},
-    ],
-}
-
 
 async def test_create_get_and_list_a_generation_through_the_client(api: SandboxServer) -> None:
-    body = CreateGenerationRequest.model_validate(BODY)
+    body = CreateGenerationRequest.model_validate(BASIC)
     key = new_idempotency_key()
     async with SyncClient(TEST_KEY, base_url=api.base_url) as client:
         created = await client.generations.create(body, idempotency_key=key)
@@ -42,7 +34,7 @@ async def test_create_get_and_list_a_generation_through_the_client(api: SandboxS
 async def test_a_bound_view_reaches_the_api_with_its_own_key(api: SandboxServer) -> None:
     async with SyncClient(TEST_KEY, base_url=api.base_url) as client:
         created = await client.generations.create(
-            CreateGenerationRequest.model_validate(BODY), idempotency_key=new_idempotency_key()
+            CreateGenerationRequest.model_validate(BASIC), idempotency_key=new_idempotency_key()
         )
         view = client.bound(api_key="not-the-sandbox-key")
         with pytest.raises(SyncAPIError) as caught:
