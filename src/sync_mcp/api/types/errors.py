@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import (
-    AliasChoices,
-    Field,
-)
+from pydantic import AliasChoices, Field
 
 from .shared import ResponseModel
 

@@ -4,11 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import (
-    Field,
-    field_validator,
-    model_validator,
-)
+from pydantic import Field, field_validator, model_validator
 from pydantic.json_schema import SkipJsonSchema, WithJsonSchema
 
 from ..errors import LOCAL_VALIDATION_CODE
