@@ -179,7 +179,7 @@ class Uploads(Resource):
         details: AssetDetails,
         on_progress: OnBytes | None = None,
     ) -> UploadOutcome:
-        """Upload `size` bytes from `chunks` as an asset named `details.name or name` (see the module docstring)."""
+        """Upload `size` bytes from `chunks` as an asset named `details.name or name` (see `stream_uploads.py`)."""
         announce = CreateUploadUrlRequest(fileName=name, contentType=media.content_type, size=size)
         target = await self._client.assets.create_upload_url(announce)
         stream = Hashing(chunks, name, size, on_progress)
