@@ -7,7 +7,8 @@ A resource module is imported when its attribute is first read: importing the cl
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from importlib import import_module
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 if TYPE_CHECKING:
     from ..client import SyncClient
@@ -34,93 +35,44 @@ class Resource:
         self._client = client
 
 
+R = TypeVar("R", bound=Resource)
+
+
+class ResourceOf(Generic[R]):
+    """A client attribute that is a resource: its module is imported on first use, and each read is a new view
+    bound to the client read from (so a `bound(...)` copy never reaches the API with the original's key)."""
+
+    def __init__(self, name: str, *, module: str | None = None) -> None:
+        self._class, self._module = name, module
+
+    def __set_name__(self, owner: type, attribute: str) -> None:
+        self._module = self._module or attribute
+
+    @overload
+    def __get__(self, client: None, owner: type) -> ResourceOf[R]: ...
+    @overload
+    def __get__(self, client: SyncClient, owner: type) -> R: ...
+    def __get__(self, client: Any, owner: type) -> Any:
+        if client is None:
+            return self
+        return getattr(import_module(f".{self._module}", __name__), self._class)(client)
+
+
 class ClientResources:
-    """The resources of a `SyncClient`: each attribute is a fresh, cheap view bound to this client."""
+    """The resources of a `SyncClient` (mixed into it): one attribute per endpoint group."""
 
-    @property
-    def generations(self) -> Generations:
-        from .generations import Generations
-
-        return Generations(self._as_client())
-
-    @property
-    def assets(self) -> Assets:
-        from .assets import Assets
-
-        return Assets(self._as_client())
-
-    @property
-    def batches(self) -> Batches:
-        from .batches import Batches
-
-        return Batches(self._as_client())
-
-    @property
-    def costs(self) -> Costs:
-        from .costs import Costs
-
-        return Costs(self._as_client())
-
-    @property
-    def dialogue_edits(self) -> DialogueEdits:
-        from .dialogue_edits import DialogueEdits
-
-        return DialogueEdits(self._as_client())
-
-    @property
-    def error_codes(self) -> ErrorCodes:
-        from .error_codes import ErrorCodes
-
-        return ErrorCodes(self._as_client())
-
-    @property
-    def health(self) -> HealthCheck:
-        from .health import HealthCheck
-
-        return HealthCheck(self._as_client())
-
-    @property
-    def models(self) -> AIModels:
-        """The AI models the account may use (`GET /v2/models`), not wire types."""
-        from .ai_models import AIModels
-
-        return AIModels(self._as_client())
-
-    @property
-    def projects(self) -> Projects:
-        from .projects import Projects
-
-        return Projects(self._as_client())
-
-    @property
-    def speech(self) -> TextToSpeech:
-        from .speech import TextToSpeech
-
-        return TextToSpeech(self._as_client())
-
-    @property
-    def transcriptions(self) -> Transcriptions:
-        from .transcriptions import Transcriptions
-
-        return Transcriptions(self._as_client())
-
-    @property
-    def uploads(self) -> Uploads:
-        from .uploads import Uploads
-
-        return Uploads(self._as_client())
-
-    @property
-    def usage(self) -> Usage:
-        from .usage import Usage
-
-        return Usage(self._as_client())
-
-    @property
-    def voices(self) -> Voices:
-        from .voices import Voices
-
-        return Voices(self._as_client())
-
-    def _as_client(self) -> SyncClient:
-        return cast("SyncClient", self)  # mixed into SyncClient only
+    assets: ResourceOf[Assets] = ResourceOf("Assets")
+    batches: ResourceOf[Batches] = ResourceOf("Batches")
+    costs: ResourceOf[Costs] = ResourceOf("Costs")
+    dialogue_edits: ResourceOf[DialogueEdits] = ResourceOf("DialogueEdits")
+    error_codes: ResourceOf[ErrorCodes] = ResourceOf("ErrorCodes")
+    generations: ResourceOf[Generations] = ResourceOf("Generations")
+    health: ResourceOf[HealthCheck] = ResourceOf("HealthCheck")
+    models: ResourceOf[AIModels] = ResourceOf("AIModels", module="ai_models")
+    """The AI models the account may use (`GET /v2/models`), not wire types."""
+    projects: ResourceOf[Projects] = ResourceOf("Projects")
+    speech: ResourceOf[TextToSpeech] = ResourceOf("TextToSpeech")
+    transcriptions: ResourceOf[Transcriptions] = ResourceOf("Transcriptions")
+    uploads: ResourceOf[Uploads] = ResourceOf("Uploads")
+    usage: ResourceOf[Usage] = ResourceOf("Usage")
+    voices: ResourceOf[Voices] = ResourceOf("Voices")
