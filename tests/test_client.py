@@ -15,9 +15,7 @@ from sync_mcp.api import (
     SyncClient,
     TransportError,
 )
-from sync_mcp.api.catalog import fetch_error_catalog
 from sync_mcp.api.errors import UnreadableReplyError
-from sync_mcp.api.generations import create_generation, get_generation, list_generations
 from sync_mcp.api.retries import parse_retry_after
 from sync_mcp.sandbox import SandboxServer
 
@@ -43,7 +41,7 @@ def scripted(*replies: httpx.Response) -> tuple[httpx.MockTransport, list[httpx.
 async def test_error_body_without_error_code_is_parsed(api: SandboxServer) -> None:
     async with SyncClient("wrong-key", base_url=api.base_url) as client:
         with pytest.raises(SyncAPIError) as caught:
-            await list_generations(client, limit=1)
+            await client.generations.list(limit=1)
     err = caught.value
     assert err.http_status == 401 and err.error_code is None and err.message == "Unauthorized"
 
@@ -54,7 +52,7 @@ async def test_message_lists_are_joined_and_fields_kept() -> None:
     transport, _ = scripted(httpx.Response(400, json=body))
     async with SyncClient(TEST_KEY, base_url="https://api.test", transport=transport) as client:
         with pytest.raises(SyncAPIError) as caught:
-            await get_generation(client, GEN["id"])
+            await client.generations.get(GEN["id"])
     err = caught.value
     assert err.message == "model must be one of ...; input should not be empty"
     assert (err.error_code, err.field, err.request_id) == ("generation_input_validation_failed", "input", "req-1")
@@ -65,9 +63,9 @@ async def test_key_only_on_authenticated_calls_and_never_in_repr_or_errors() -> 
     async with SyncClient(TEST_KEY, base_url="https://api.test", transport=transport, retry=FAST) as client:
         assert TEST_KEY not in repr(client)
         with pytest.raises(SyncAPIError) as caught:
-            await get_generation(client, GEN["id"])
+            await client.generations.get(GEN["id"])
         with pytest.raises(SyncAPIError):
-            await fetch_error_catalog(client)
+            await client.error_codes.list()
     assert TEST_KEY not in str(caught.value) and TEST_KEY not in repr(caught.value)
     assert seen[0].headers["x-api-key"] == TEST_KEY
     assert "x-api-key" not in seen[-1].headers, "GET /v2/errors must be sent without the key"
@@ -80,7 +78,7 @@ async def test_get_retries_transient_failures_then_succeeds() -> None:
         httpx.Response(200, json=GEN),
     )
     async with SyncClient(TEST_KEY, base_url="https://api.test", transport=transport, retry=FAST) as client:
-        generation = await get_generation(client, GEN["id"])
+        generation = await client.generations.get(GEN["id"])
     assert generation.status == "PENDING" and len(seen) == 3
 
 
@@ -89,7 +87,7 @@ async def test_concurrency_limit_is_not_retried() -> None:
     transport, seen = scripted(httpx.Response(429, json=body))
     async with SyncClient(TEST_KEY, base_url="https://api.test", transport=transport, retry=FAST) as client:
         with pytest.raises(SyncAPIError) as caught:
-            await get_generation(client, GEN["id"])
+            await client.generations.get(GEN["id"])
     assert len(seen) == 1 and caught.value.body["activeGenerations"] == 3
 
 
@@ -116,7 +114,7 @@ async def test_an_error_reply_carries_the_request_and_the_reply_it_answers() -> 
     transport, seen = scripted(httpx.Response(503, json=body))
     async with SyncClient(TEST_KEY, base_url="https://api.test", transport=transport, retry=FAST) as client:
         with pytest.raises(APIStatusError) as caught:
-            await get_generation(client, GEN["id"])
+            await client.generations.get(GEN["id"])
     err = caught.value
     assert err.request is seen[-1] and err.response is not None and err.response.status_code == 503
     assert (err.method, err.path, err.attempts) == ("GET", f"/v2/generate/{GEN['id']}", len(seen))
@@ -137,7 +135,7 @@ async def test_no_reply_is_a_transport_error_carrying_the_request_that_went_unan
         TEST_KEY, base_url="https://api.test", transport=httpx.MockTransport(refuse), retry=FAST
     ) as client:
         with pytest.raises(TransportError) as caught:
-            await create_generation(client, request, idempotency_key="key-1")
+            await client.generations.create(request, idempotency_key="key-1")
     err = caught.value
     assert err.request is seen[-1] and err.response is None and err.attempts == len(seen) == FAST.max_attempts
     assert (err.method, err.path, err.idempotency_key) == ("POST", "/v2/generate", "key-1")
@@ -148,7 +146,7 @@ async def test_refused_before_sending_sends_nothing_and_carries_no_request() -> 
     transport, seen = scripted(httpx.Response(200, json=GEN))
     async with SyncClient(None, base_url="https://api.test", transport=transport) as client:
         with pytest.raises(NotSentError) as caught:
-            await get_generation(client, GEN["id"])
+            await client.generations.get(GEN["id"])
     assert isinstance(caught.value, MissingAPIKeyError) and isinstance(caught.value, SyncAPIError)
     assert seen == [] and caught.value.request is None and caught.value.response is None
 
@@ -157,7 +155,7 @@ async def test_an_unreadable_reply_names_the_request_it_answered() -> None:
     transport, seen = scripted(httpx.Response(200, json={"id": GEN["id"], "status": 7}))
     async with SyncClient(TEST_KEY, base_url="https://api.test", transport=transport) as client:
         with pytest.raises(UnreadableReplyError) as caught:
-            await get_generation(client, GEN["id"])
+            await client.generations.get(GEN["id"])
     err = caught.value
     assert err.request is seen[0] and err.response is not None and err.http_status == 200
     assert (err.method, err.path, err.reply_id) == ("GET", f"/v2/generate/{GEN['id']}", GEN["id"])

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import ast
-import json
 from pathlib import Path
 
+from bench.error_codes import catalog_codes, literal_codes
 from bench.house import MAX_FUNCTION_LINES, MAX_MODULE_LINES, measure
 
 
@@ -40,55 +40,10 @@ def files_in(folder: Path, files: dict[str, str]) -> Path:
 # ------------------------------------------------------------------------------------------- error codes
 
 PACKAGE = Path(__file__).resolve().parent.parent / "src" / "sync_mcp"
-CATALOG_CODES = {entry["code"] for entry in json.loads((PACKAGE / "api/data/error_catalog.json").read_text())}
-
-SECOND_CONSTANTS = {
-    ("sandbox/http.py", "VALIDATION_CODE"): "the sandbox keeps its own reading of the wire instead of the client's",
-}
-"""A code named by a constant in more than one module, each with the reason it is not shared."""
-
-
-def _is_code(name: str, value: object) -> bool:
-    """A catalog code, or the value of a local code's constant (`..._CODE = "..."`)."""
-    return isinstance(value, str) and (value in CATALOG_CODES or name.endswith("_CODE"))
-
-
-def _code_constants(tree: ast.Module) -> dict[int, tuple[str, str]]:
-    """The module-level `NAME = "<error code>"` definitions: id of the string node -> (name, code)."""
-    found: dict[int, tuple[str, str]] = {}
-    for node in tree.body:
-        value = node.value if isinstance(node, ast.Assign | ast.AnnAssign) else None
-        targets = (
-            node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
-        )
-        if isinstance(value, ast.Constant):
-            for target in targets:
-                if isinstance(target, ast.Name) and _is_code(target.id, value.value):
-                    found[id(value)] = (target.id, value.value)
-    return found
-
-
-def literal_codes(package: Path = PACKAGE) -> list[str]:
-    """Where the package spells out a catalog code that a constant names, or names one code twice."""
-    trees = {
-        path.relative_to(package).as_posix(): ast.parse(path.read_text()) for path in sorted(package.rglob("*.py"))
-    }
-    constants = {module: _code_constants(tree) for module, tree in trees.items()}
-    homes: dict[str, list[str]] = {}
-    for module, found in constants.items():
-        for name, code in found.values():
-            if (module, name) not in SECOND_CONSTANTS:
-                homes.setdefault(code, []).append(f"{module}:{name}")
-    problems = [f"{code} is named by {', '.join(where)}" for code, where in homes.items() if len(where) > 1]
-    for module, tree in trees.items():
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Constant) and node.value in homes and id(node) not in constants[module]:
-                problems.append(f"{module}:{node.lineno} spells {node.value!r}; use {homes[node.value][0]}")
-    return problems
 
 
 def test_error_codes_with_a_constant_are_spelled_only_in_it() -> None:
-    assert any(CATALOG_CODES), "the error catalog was not read"
+    assert catalog_codes(), "the error catalog was not read"
     assert not literal_codes(), "\n".join(literal_codes())
 
 

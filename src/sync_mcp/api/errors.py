@@ -27,7 +27,7 @@ logger = logging.getLogger(__name__)
 
 LOCAL_VALIDATION_CODE = "generation_input_validation_failed"
 """Catalog code used for argument errors caught before any request (the API's own generic code). Defined here, in
-the light module start-up imports anyway; the wire models (models.py, imported on first use) import it."""
+the light module start-up imports anyway; the wire types (types/, imported on first use) import it."""
 
 UNREADABLE_REPLY_CODE = "invalid_response"
 """A success reply that could not be read (see `UnreadableReplyError`)."""
@@ -89,7 +89,7 @@ class APIStatusError(SyncAPIError):
     §11 body shape, with the request and the reply they answer."""
 
     def __init__(self, response: httpx.Response, payload: Any, *, retry_after: float | None, attempts: int) -> None:
-        from .models import ApiErrorBody  # the wire models: imported by the first error, not at start-up
+        from .types.errors import ApiErrorBody  # the wire types: imported by the first error, not at start-up
 
         status = response.status_code
         body = payload if isinstance(payload, dict) else {}

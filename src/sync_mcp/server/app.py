@@ -27,7 +27,6 @@ from mcp.types import (
 from pydantic import ValidationError
 
 from sync_mcp import __version__
-from sync_mcp.api.catalog import fetch_error_catalog
 from sync_mcp.api.errors import validation_text
 from sync_mcp.backend import SharedStateUnavailable, unavailable_error
 from sync_mcp.config import Settings
@@ -253,7 +252,7 @@ def _lifespan(
         async with backend.running(), aclosing(SharedClient(partial(_api_client, settings))) as shared:
 
             async def fetch_catalog() -> Any:
-                return await fetch_error_catalog(shared.get())
+                return await shared.get().error_codes.list()
 
             yield ToolState(
                 settings=settings,

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field
 
-from sync_mcp.api.models import check_uuid
+from sync_mcp.api.types.shared import check_uuid
 
 
 def _generation_id(value: str) -> str:
