@@ -23,7 +23,7 @@ from sync_mcp.server import build_server
 from sync_mcp.server.shared_tasks import SharedTaskStore
 from sync_mcp.server.task_handles import MAX_TASKS_PER_CALLER, TaskExpiredError, TaskLimitReached, TaskStore
 from sync_mcp.server.tasks import TASKS_EXTENSION, CreateTaskResult, DetailedTask, TaskIdParams
-from sync_mcp.tools.callers import Owner
+from sync_mcp.toolkit.state import Owner
 
 from .conftest import AUDIO, BASIC, TEST_KEY, VIDEO, error, make_settings, sent
 from .http_support import TOKEN, http_client, http_server

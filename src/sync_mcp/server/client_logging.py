@@ -14,7 +14,7 @@ from mcp.server.context import ServerRequestContext
 from mcp.types import EmptyResult, SetLevelRequestParams
 
 from sync_mcp.sdk_internals import add_request_handler
-from sync_mcp.tools.notify import remember_log_level
+from sync_mcp.toolkit.notify import remember_log_level
 
 
 async def _set_level(ctx: ServerRequestContext[Any, Any], params: SetLevelRequestParams) -> EmptyResult:

@@ -38,10 +38,11 @@ from pydantic import BaseModel
 from sync_mcp.api import ErrorInfo, SyncAPIError
 from sync_mcp.logs import redactor
 from sync_mcp.sdk_internals import add_request_handler, connection, wrap_request_handler
-from sync_mcp.tools.state import ToolState, tool_state
-from sync_mcp.tools.updates import GenerationUpdates, generation_id_of, generation_uri
+from sync_mcp.toolkit.argument_types import generation_id_of, generation_uri
+from sync_mcp.toolkit.state import ToolState, tool_state
 
 from .request_scope import current_context
+from .updates import GenerationUpdates
 
 if TYPE_CHECKING:
     from types import ModuleType
@@ -50,7 +51,7 @@ if TYPE_CHECKING:
 def _documents() -> ModuleType:
     """The documents the resources serve, imported when one is first read: they import the tools' modules,
     which start-up does not need (server/tool_snapshot.py)."""
-    from sync_mcp.tools import documents
+    from . import documents
 
     return documents
 

@@ -33,16 +33,16 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sync_mcp.backend import RedisStore, SharedStateUnavailable, redis_password, unavailable_error
 from sync_mcp.backend.errors import RETRY_AFTER_SECONDS
+from sync_mcp.backend.spend_memory import InProcessSpendMemory, SharedSpendMemory, SpendMemory
 from sync_mcp.config import Settings
 from sync_mcp.logs import redactor
 from sync_mcp.services.deliveries import Deliveries, DeliveryBoard
 from sync_mcp.services.shared_deliveries import SharedDeliveryBoard
 from sync_mcp.services.upload_links import InProcessEntries, UploadLinks
-from sync_mcp.tools.spend_memory import InProcessSpendMemory, SharedSpendMemory, SpendMemory
-from sync_mcp.tools.updates import GenerationUpdates
 
 from .shared_tasks import SharedTaskStore
 from .task_handles import TaskHandles, TaskStore
+from .updates import GenerationUpdates
 
 if TYPE_CHECKING:  # oauth/ imports the HTTP transport, which imports the assembly, which imports this
     from .oauth.store import OAuthStore

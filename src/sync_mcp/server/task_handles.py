@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Literal, Protocol
 
-from sync_mcp.tools.callers import Owner
+from sync_mcp.toolkit.state import Owner
 
 DEFAULT_TTL_SECONDS = 24 * 3600.0
 MAX_TASKS_PER_CALLER = 1_000

@@ -43,10 +43,9 @@ from sync_mcp.api.capabilities import TERMINAL_STATUSES
 from sync_mcp.backend import SharedStateUnavailable, unavailable_error
 from sync_mcp.sdk_internals import tool_arguments
 from sync_mcp.services.failures import explain_failure
-from sync_mcp.tools.callers import Owner, owner
-from sync_mcp.tools.results import crashed, fail, generation_link
-from sync_mcp.tools.state import tool_state
-from sync_mcp.tools.updates import generation_uri
+from sync_mcp.toolkit.argument_types import generation_uri
+from sync_mcp.toolkit.results import crashed, fail, generation_link
+from sync_mcp.toolkit.state import Owner, owner, tool_state
 
 if TYPE_CHECKING:
     from sync_mcp.tools.generations import GenerationResult

@@ -22,7 +22,8 @@ from sync_mcp.backend import SharedStateUnavailable, unavailable_error
 from sync_mcp.backend.errors import RETRY_AFTER_SECONDS
 from sync_mcp.config import WEBHOOK_PATH
 from sync_mcp.services.deliveries import Deliveries
-from sync_mcp.tools.updates import GenerationUpdates
+
+from .updates import GenerationUpdates
 
 logger = logging.getLogger(__name__)
 

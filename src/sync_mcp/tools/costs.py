@@ -13,12 +13,9 @@ from sync_mcp.api import costs as api
 from sync_mcp.api.costs import CostEstimateRequest, GenerationCosts
 from sync_mcp.api.errors import LOCAL_VALIDATION_CODE
 from sync_mcp.services.refusals import InputError
-
-from .generation_ids import GenerationIdArgument
-from .nulls import KeepsNulls
-from .registry import sync_tool
-from .results import ok
-from .state import tool_state
+from sync_mcp.toolkit.argument_types import GenerationIdArgument
+from sync_mcp.toolkit.results import KeepsNulls, ok, sync_tool
+from sync_mcp.toolkit.state import tool_state
 
 CURRENT = "POST /v2/generations/estimate"
 LEGACY = "POST /v2/analyze/cost"

@@ -48,10 +48,10 @@ from pydantic import BaseModel, Field, ValidationError
 
 from sync_mcp.api import CreateGenerationRequest, ErrorInfo, SyncAPIError
 from sync_mcp.api.costs import estimate_create_cost, legacy_total
+from sync_mcp.backend.spend_memory import SpendMemory
+from sync_mcp.toolkit.state import ToolState, caller_api_key, tool_state
 
 from .arguments import model_parameters, wire_body
-from .spend_memory import SpendMemory
-from .state import ToolState, caller_api_key, tool_state
 
 
 class SpendConsent(BaseModel):

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from sync_mcp.api import generations as api
 from sync_mcp.api.voices import list_voices
-
-from .error_codes import ErrorCodesResult
-from .generations import GenerationResult, describe
-from .models import ModelsResult, model_catalog
-from .state import ToolState
-from .voices import VoicesResult, voices_result
+from sync_mcp.toolkit.state import ToolState
+from sync_mcp.tools.error_codes import ErrorCodesResult
+from sync_mcp.tools.generations import GenerationResult, describe
+from sync_mcp.tools.models import ModelsResult, model_catalog
+from sync_mcp.tools.voices import VoicesResult, voices_result
 
 
 async def read_generation(state: ToolState, generation_id: str) -> GenerationResult:

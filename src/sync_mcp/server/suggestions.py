@@ -13,8 +13,7 @@ from sync_mcp.api.capabilities import MODELS
 from sync_mcp.api.generations import list_generations
 from sync_mcp.api.languages import DUB_LANGUAGES
 from sync_mcp.api.voices import list_voices
-
-from .state import ToolState
+from sync_mcp.toolkit.state import ToolState
 
 logger = logging.getLogger(__name__)
 
