@@ -30,10 +30,10 @@ from sync_mcp import __version__
 from sync_mcp.api.catalog import ErrorCatalog, fetch_error_catalog
 from sync_mcp.api.explain import from_validation_error, validation_text
 from sync_mcp.backend import SharedStateUnavailable, unavailable_error
+from sync_mcp.backend.deliveries import Deliveries
 from sync_mcp.config import Settings
 from sync_mcp.logs import redact
 from sync_mcp.sdk_internals import logging_left_configured, lowlevel_server
-from sync_mcp.services.deliveries import Deliveries
 from sync_mcp.services.draining import DRAIN
 from sync_mcp.services.upload_links import UploadLinks
 from sync_mcp.toolkit.argument_types import bound_waits
@@ -222,7 +222,7 @@ def server_icon() -> Icon:
 
 
 def _api_client(settings: Settings) -> SyncClient:
-    """The process's API client, made when a request first needs one (tools/state.py `SharedClient`)."""
+    """The process's API client, made when a request first needs one (toolkit/state.py `SharedClient`)."""
     import httpx
 
     from sync_mcp.api.client import SyncClient

@@ -6,7 +6,7 @@ found, `data.uri`); any other API failure is -32603 whose `data` carries the usu
 
 Subscriptions: 2026-07-28 clients use `subscriptions/listen` (served by the SDK over the server's bus);
 handshake-era clients use `resources/subscribe` / `resources/unsubscribe`, which `MCPServer` does not serve,
-so low-level handlers are registered here. Both are fed by `GenerationUpdates` (tools/updates.py).
+so low-level handlers are registered here. Both are fed by `GenerationUpdates` (server/updates.py).
 
 On both eras a subscription to a generation is checked before anything is registered: the subscriber's own
 API key must be able to read it (one deployment serves many users in HTTP mode, and a notification would

@@ -47,12 +47,14 @@ from pydantic import PrivateAttr
 
 from sync_mcp.api.client import key_digest
 from sync_mcp.api.retries import RetryNotice
+from sync_mcp.backend.deliveries import Deliveries, DeliveryBoard
+from sync_mcp.backend.entries import InProcessEntries
 from sync_mcp.backend.spend_memory import InProcessSpendMemory, SpendMemory
+from sync_mcp.backend.task_handles import Owner
 from sync_mcp.config import Settings
 from sync_mcp.logs import redactor
-from sync_mcp.services.deliveries import Deliveries, DeliveryBoard
 from sync_mcp.services.folders import Folders, folders_for
-from sync_mcp.services.upload_links import InProcessEntries, UploadLinks
+from sync_mcp.services.upload_links import UploadLinks
 
 from .notify import notify_client
 
@@ -215,9 +217,6 @@ def granted_token() -> KeyBoundAccessToken | None:
 
 # ---------------------------------------------------------------------------------------- who is calling
 
-Principal = tuple[str, str | None, str | None]
-Owner = tuple[Principal | None, str | None]
-"""(verified HTTP principal, digest of the caller's own API key); (None, None) on stdio and in memory."""
 
 
 def owner(ctx: Context[Any, Any]) -> Owner:
