@@ -112,48 +112,70 @@ def test_a_spelled_out_code_is_reported_with_where_it_is(tmp_path: Path) -> None
 
 # ------------------------------------------------------------------------------------------------ layers
 
-LAYERS = {"server": 3, "tools": 2, "services": 1, "api": 0, "backend": 0}
-"""Imports run downward only: server -> tools -> services -> api (backend, the shared state, sits beside api)."""
-SANDBOX_NEVER_IMPORTS = {"tools", "services", "server"}
-BACKEND_USERS = {"server", "services", "backend", "cli", "doctor"}
-"""backend is used by server and services (and by the entry points that check it before starting)."""
+LAYERS = {"server": 5, "tools": 4, "toolkit": 3, "services": 2, "guidance": 1, "api": 0}
+"""Imports run downward only: server -> tools -> toolkit -> services -> guidance -> api."""
+BACKEND_USERS = {"server", "toolkit", "services", "backend", "cli", "doctor"}
+"""backend (the state replicas share) is used by server, toolkit and services (and by the entry points that check
+it before starting)."""
+BACKEND_MAY_IMPORT = {"api", "guidance"}
+"""backend sits beside services: of the layers, it reads only the wire types and the words for its errors."""
+SANDBOX_NEVER_IMPORTS = {"tools", "toolkit", "services", "server", "guidance"}
+API_TOP_LEVEL = {"logs", "telemetry"}
+"""The only top-level modules api/ uses: a plain Sync client knows nothing of the server's settings."""
 
 WRONG_WAY_TODAY = {
-    ("tools/updates.py", "backend"): "MCP notification fan-out across replicas, plumbing that belongs in server/",
-    ("tools/spend_memory.py", "backend"): "spend estimates shared between replicas, state that belongs beside server/",
+    ("tools/spending.py", "backend"): "the spend guard's MCP side reads the spend memory; it belongs in toolkit/",
+    ("tools/dialogue_edit.py", "backend"): "names the spend memory's type; goes once the spend guard is in toolkit/",
 }
 """Imports that break the rule today, each with why; a new one fails the test."""
 
 
-def _imported_packages(module: str, tree: ast.Module) -> set[str]:
-    """The sync_mcp subpackages (first name below sync_mcp) that a module under the package imports."""
+def _imported_modules(module: str, tree: ast.Module) -> set[str]:
+    """The sync_mcp modules (dotted, below sync_mcp) a module under the package imports, anywhere in it."""
     here = module.removesuffix(".py").split("/")
-    package = here[:-1]
+    package = here if here[-1] == "__init__" else here[:-1]
+    package = [part for part in package if part != "__init__"]
     names: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.level:
-            base = ["sync_mcp", *package[: len(package) - node.level + 1]]
-            names.add(".".join([*base, node.module] if node.module else base))
-            if not node.module:
-                names.update(".".join([*base, alias.name]) for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            names.add(node.module)
-    return {name.split(".")[1] for name in names if name.startswith("sync_mcp.") and name.count(".") >= 1}
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = ".".join(["sync_mcp", *package[: len(package) - node.level + 1], *filter(None, [node.module])])
+            else:
+                base = node.module or ""
+            names.add(base)
+            names.update(f"{base}.{alias.name}" for alias in node.names)
+    return {name.removeprefix("sync_mcp.") for name in names if name.startswith("sync_mcp.")}
+
+
+def _imported_packages(module: str, tree: ast.Module) -> set[str]:
+    """The sync_mcp subpackages and top-level modules (first name below sync_mcp) that a module imports (the
+    package's own attributes, such as `__version__`, are not modules)."""
+    return {name.split(".")[0] for name in _imported_modules(module, tree) if not name.startswith("__")}
+
+
+def _wrong_way(home: str, target: str) -> bool:
+    if home in LAYERS and target in LAYERS and LAYERS[target] > LAYERS[home]:
+        return True
+    if home == "sandbox" and target in SANDBOX_NEVER_IMPORTS:
+        return True
+    if target == "backend" and home not in BACKEND_USERS:
+        return True
+    if home == "backend" and (target in LAYERS or target in {"sandbox", "doctor"}) and target not in BACKEND_MAY_IMPORT:
+        return True
+    return home == "api" and target not in {*LAYERS, "backend", "sandbox", "doctor", *API_TOP_LEVEL}
 
 
 def wrong_way_imports(package: Path = PACKAGE) -> list[str]:
-    """Every import that runs against the layer rule, as `module -> package` (known exceptions left out)."""
+    """Every import that runs against the layer rule, as `module -> package` (known exceptions left out). A layer
+    that does not exist yet is held by the rule as soon as it appears."""
     found = []
     for path in sorted(package.rglob("*.py")):
         module = path.relative_to(package).as_posix()
         home = module.split("/")[0].removesuffix(".py")
         for target in sorted(_imported_packages(module, ast.parse(path.read_text())) - {home}):
-            upward = home in LAYERS and target in LAYERS and LAYERS[target] > LAYERS[home]
-            from_sandbox = home == "sandbox" and target in SANDBOX_NEVER_IMPORTS
-            into_backend = target == "backend" and home not in BACKEND_USERS
-            if (upward or from_sandbox or into_backend) and (module, target) not in WRONG_WAY_TODAY:
+            if _wrong_way(home, target) and (module, target) not in WRONG_WAY_TODAY:
                 found.append(f"{module} -> {target}")
     return found
 
@@ -172,18 +194,214 @@ def test_a_wrong_way_import_is_reported(tmp_path: Path) -> None:
     package = files_in(
         tmp_path / "pkg",
         {
-            "api/calls.py": "from sync_mcp.services import thing\n",
+            "api/calls.py": "from sync_mcp.services import thing\nfrom sync_mcp import config, logs\n",
             "services/work.py": "from ..api import calls\nfrom ..backend import store\n",
-            "sandbox/app.py": "from sync_mcp.tools.x import y\n",
-            "tools/ok.py": "from sync_mcp.services.work import z\n",
+            "sandbox/app.py": "from sync_mcp.tools.x import y\nfrom sync_mcp.api import types\n",
+            "tools/ok.py": "from sync_mcp.services.work import z\nfrom sync_mcp.toolkit import results\n",
+            "toolkit/up.py": "from sync_mcp.server import updates\nfrom sync_mcp.backend import spend\n",
+            "guidance/words.py": "from sync_mcp.toolkit.results import ok\nfrom sync_mcp.api import errors\n",
+            "backend/store.py": "from sync_mcp.services import links\nfrom sync_mcp.api import types\n",
+            "sandbox/state.py": "from sync_mcp.guidance import explain\n",
         },
     )
     assert wrong_way_imports(package) == [
+        "api/calls.py -> config",
         "api/calls.py -> services",
+        "backend/store.py -> services",
+        "guidance/words.py -> toolkit",
         "sandbox/app.py -> tools",
+        "sandbox/state.py -> guidance",
+        "toolkit/up.py -> server",
     ]
     (package / "tools/stateful.py").write_text("from ..backend import store\n")
     assert wrong_way_imports(package)[-1] == "tools/stateful.py -> backend"
+
+
+# ------------------------------------------------------------------------------------------------ cycles
+
+DEFERRED_CYCLES = {
+    ("config", "tools.toolsets"): "load_settings checks SYNC_MCP_TOOLSETS against the toolsets there are, so every "
+    "entry point refuses a bad name alike; imported when settings are loaded",
+    ("server.http", "server.oauth"): "OAuth is built only when SYNC_MCP_AUTH=oauth asks for it",
+    ("server.telemetry", "server.http"): "the HTTP app's parts are read when telemetry is attached to it",
+    ("server.telemetry", "server.metrics"): "metrics need the optional prometheus_client, imported when enabled",
+    ("api.errors", "api.models"): "the wire models are imported when an error first needs one (start-up time)",
+}
+"""Imports inside a function (made when first needed, for start-up time) that close a cycle, each with why. An
+import at module level or under TYPE_CHECKING never may: with it, no cycle at all."""
+
+
+def _module_name(path: Path, package: Path) -> str:
+    parts = path.relative_to(package).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _in_function(tree: ast.Module) -> set[int]:
+    """ids of the import statements inside a function (deferred until it runs)."""
+    inside: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            inside.update(id(n) for n in ast.walk(node) if isinstance(n, ast.Import | ast.ImportFrom))
+    return inside
+
+
+def import_graph(package: Path = PACKAGE) -> dict[str, set[str]]:
+    """Module -> the modules it imports (dotted below the package; TYPE_CHECKING imports count, as do imports
+    inside functions unless `DEFERRED_CYCLES` lists them). `from p import m` of a submodule is an import of m."""
+    paths = {_module_name(path, package): path for path in sorted(package.rglob("*.py"))}
+    graph: dict[str, set[str]] = {}
+    for module, path in paths.items():
+        tree = ast.parse(path.read_text())
+        deferred = _in_function(tree)
+        kept = ast.Module(
+            body=[n for n in ast.walk(tree) if isinstance(n, ast.Import | ast.ImportFrom) and id(n) not in deferred],
+            type_ignores=[],
+        )
+        lazy = ast.Module(
+            body=[n for n in ast.walk(tree) if isinstance(n, ast.Import | ast.ImportFrom) and id(n) in deferred],
+            type_ignores=[],
+        )
+        relative = path.relative_to(package).as_posix()
+        targets = {_resolve(name, paths, module) for name in _imported_modules(relative, kept)}
+        lazy_targets = {_resolve(name, paths, module) for name in _imported_modules(relative, lazy)}
+        targets |= {t for t in lazy_targets if (module, t) not in DEFERRED_CYCLES}
+        graph[module] = {t for t in targets if t and t != module}
+    return graph
+
+
+def _resolve(name: str, modules: dict[str, Path], module: str) -> str:
+    """The module a dotted import name lands in (`a.b.Name` -> `a.b`); the importer's own package is the parent
+    it already runs inside, not an import."""
+    while name and name not in modules:
+        name = name.rpartition(".")[0]
+    return "" if module.startswith(f"{name}.") else name
+
+
+def import_cycles(package: Path = PACKAGE) -> list[str]:
+    """Each cycle among the package's modules, as `a -> b -> a` (one per group of modules caught in one)."""
+    graph = import_graph(package)
+    cycles, done = [], set()
+    for start in sorted(graph):
+        if start in done:
+            continue
+        path = _cycle_from(start, graph)
+        if path:
+            cycles.append(" -> ".join([*path, path[0]]))
+            done.update(path)
+    return cycles
+
+
+def _cycle_from(start: str, graph: dict[str, set[str]]) -> list[str]:
+    """A shortest cycle through `start`, or [] (breadth first over imports)."""
+    seen = {start: [start]}
+    queue = [start]
+    while queue:
+        node = queue.pop(0)
+        for nxt in sorted(graph.get(node, ())):
+            if nxt == start:
+                return seen[node]
+            if nxt not in seen:
+                seen[nxt] = [*seen[node], nxt]
+                queue.append(nxt)
+    return []
+
+
+def test_no_module_imports_itself_round_a_cycle() -> None:
+    assert any(import_graph().values()), "the package was not read"
+    assert not import_cycles(), "\n".join(import_cycles())
+
+
+def test_every_listed_deferred_cycle_still_exists() -> None:
+    graph = import_graph()
+    for module, target in DEFERRED_CYCLES:
+        assert module in graph and target in graph, f"{module} or {target} is gone"
+        path = PACKAGE / (module.replace(".", "/") + ".py")
+        path = path if path.exists() else PACKAGE / module.replace(".", "/") / "__init__.py"
+        names = {
+            _resolve(n, {m: path for m in graph}, module)
+            for n in _imported_modules(path.relative_to(PACKAGE).as_posix(), ast.parse(path.read_text()))
+        }
+        assert target in names, f"{module} no longer imports {target}"
+
+
+def test_a_cycle_is_reported_even_through_type_checking(tmp_path: Path) -> None:
+    package = files_in(
+        tmp_path / "pkg",
+        {
+            "__init__.py": "",
+            "a.py": "from .b import x\n",
+            "b.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from .c import y\n",
+            "c.py": "from . import a\n",
+            "d.py": "def later() -> None:\n    from .e import z\n",
+            "e.py": "from .d import w\n",
+            "sub/__init__.py": "from .f import v\n",
+            "sub/f.py": "from . import g\n",
+            "sub/g.py": "",
+        },
+    )
+    assert import_cycles(package) == ["a -> b -> c -> a", "d -> e -> d"]
+
+
+# ------------------------------------------------------------------------------------------ tools hold tools
+
+COMPOSITION = {"tools/__init__.py", "tools/toolsets.py"}
+NOT_TOOLS_YET = {
+    "tools/arguments.py": "argument helpers of the typed tools, moving out with them",
+    "tools/dialogue_edit_arguments.py": "edit_dialogue's arguments, moving out with the typed tools",
+    "tools/lipsync_languages.py": "lipsync's dubbing into several languages, moving out with the typed tools",
+    "tools/lipsync_request.py": "lipsync's arguments and request, moving out with the typed tools",
+    "tools/spending.py": "the spend guard's MCP side, moving to toolkit/",
+}
+"""Modules under tools/ that define no tool today, each with why; a new one fails the test."""
+
+
+def _defines_a_tool(tree: ast.Module) -> bool:
+    """Whether a module declares a tool: a call of `sync_tool(...)` (as a decorator or otherwise)."""
+    return any(
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name | ast.Attribute)
+        and (node.func.id if isinstance(node.func, ast.Name) else node.func.attr) == "sync_tool"
+        for node in ast.walk(tree)
+    )
+
+
+def modules_without_tools(package: Path = PACKAGE) -> list[str]:
+    """Modules under tools/ that declare no tool, except the composition (and the listed ones)."""
+    found = []
+    for path in sorted((package / "tools").rglob("*.py")):
+        module = path.relative_to(package).as_posix()
+        if (
+            module not in COMPOSITION
+            and module not in NOT_TOOLS_YET
+            and not _defines_a_tool(ast.parse(path.read_text()))
+        ):
+            found.append(module)
+    return found
+
+
+def test_every_module_under_tools_defines_a_tool() -> None:
+    assert (PACKAGE / "tools/toolsets.py").exists(), "the composition moved: update COMPOSITION"
+    assert not modules_without_tools(), "\n".join(modules_without_tools())
+
+
+def test_every_listed_module_without_tools_still_has_none() -> None:
+    for module in NOT_TOOLS_YET:
+        path = PACKAGE / module
+        assert path.exists() and not _defines_a_tool(ast.parse(path.read_text())), f"{module}: drop it from the list"
+
+
+def test_a_module_under_tools_without_a_tool_is_reported(tmp_path: Path) -> None:
+    package = files_in(
+        tmp_path / "pkg",
+        {
+            "tools/__init__.py": "",
+            "tools/toolsets.py": "TOOLSETS = ()\n",
+            "tools/voices.py": "@sync_tool(title='x', read_only=True)\nasync def list_voices() -> None: ...\n",
+            "tools/switch.py": "def make():\n    return results.sync_tool(title='x', read_only=False)(f)\n",
+            "tools/helpers.py": "def sync_tool_like() -> None: ...\n",
+        },
+    )
+    assert modules_without_tools(package) == ["tools/helpers.py"]
 
 
 # ------------------------------------------------------------------------------------ private SDK parts
