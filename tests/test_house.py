@@ -292,8 +292,19 @@ def import_cycles(package: Path = PACKAGE) -> list[str]:
         path = _cycle_from(start, graph)
         if path:
             cycles.append(" -> ".join([*path, path[0]]))
-            done.update(path)
+            reversed_graph = {m: {n for n in graph if m in graph[n]} for m in graph}
+            done.update(_reachable(start, graph) & _reachable(start, reversed_graph))
     return cycles
+
+
+def _reachable(start: str, graph: dict[str, set[str]]) -> set[str]:
+    seen, queue = {start}, [start]
+    while queue:
+        for nxt in graph.get(queue.pop(), ()):
+            if nxt not in seen:
+                seen.add(nxt)
+                queue.append(nxt)
+    return seen
 
 
 def _cycle_from(start: str, graph: dict[str, set[str]]) -> list[str]:
