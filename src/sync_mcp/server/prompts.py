@@ -21,7 +21,7 @@ from pydantic import Field
 from sync_mcp.api import SyncAPIError
 from sync_mcp.api.capabilities import MODELS
 from sync_mcp.api.languages import DUB_LANGUAGES
-from sync_mcp.toolkit.argument_types import generation_uri
+from sync_mcp.toolkit.results import generation_uri
 from sync_mcp.toolkit.state import tool_state
 from sync_mcp.tools.toolsets import Offered
 

@@ -38,7 +38,7 @@ from pydantic import BaseModel
 from sync_mcp.api import ErrorInfo, SyncAPIError
 from sync_mcp.logs import redactor
 from sync_mcp.sdk_internals import add_request_handler, connection, wrap_request_handler
-from sync_mcp.toolkit.argument_types import generation_id_of, generation_uri
+from sync_mcp.toolkit.results import generation_id_of, generation_uri
 from sync_mcp.toolkit.state import ToolState, tool_state
 
 from .request_scope import current_context

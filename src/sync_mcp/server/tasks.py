@@ -43,8 +43,7 @@ from sync_mcp.api.capabilities import TERMINAL_STATUSES
 from sync_mcp.backend import SharedStateUnavailable, unavailable_error
 from sync_mcp.sdk_internals import tool_arguments
 from sync_mcp.services.failures import explain_failure
-from sync_mcp.toolkit.argument_types import generation_uri
-from sync_mcp.toolkit.results import crashed, fail, generation_link
+from sync_mcp.toolkit.results import crashed, fail, generation_link, generation_uri
 from sync_mcp.toolkit.state import Owner, owner, tool_state
 
 if TYPE_CHECKING:

@@ -36,7 +36,7 @@ from mcp.server.subscriptions import InMemorySubscriptionBus, ResourceUpdated, S
 
 from sync_mcp.api.capabilities import TERMINAL_STATUSES
 from sync_mcp.backend import RedisStore, SharedStateUnavailable
-from sync_mcp.toolkit.argument_types import generation_uri
+from sync_mcp.toolkit.results import generation_uri
 
 if TYPE_CHECKING:
     from sync_mcp.api import Generation

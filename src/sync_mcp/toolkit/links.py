@@ -17,9 +17,9 @@ from sync_mcp.services.progress import bytes_done, percent_of
 from sync_mcp.services.refusals import InputError
 from sync_mcp.services.upload_links import UploadStatus
 
-from .argument_types import wait_seconds
 from .progress import Progress
 from .state import ToolState, caller_api_key, caller_id
+from .wait_bound import wait_seconds
 
 UPLOAD_PATH = "/upload/"
 POLL_SECONDS = 0.5

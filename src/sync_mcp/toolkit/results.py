@@ -3,6 +3,7 @@
 `@sync_tool(...)` wraps the function with `structured_errors` (so failures are `{errorCode, ..., fix}` objects)
 and attaches a `ToolSpec` with honest annotations to it; it registers nothing. Which tools a server offers is
 decided by composing toolsets explicitly (tools/toolsets.py); `add_tools` puts a list of them on a server.
+A result may link to a generation's MCP resource (`generation_uri`: `sync://generations/{id}`).
 
 - Success: `structuredContent` (matching the tool's output schema) + the same JSON as a text block (+ links).
 - Failure: `isError: true`, the `{errorCode, httpStatus, message, fix, retryable, requestId, ...}` object as the
@@ -35,7 +36,6 @@ from sync_mcp.logs import redactor
 from sync_mcp.services.failures import explain_failure
 from sync_mcp.services.refusals import InputError
 
-from .argument_types import generation_uri
 from .state import tool_state
 
 P = ParamSpec("P")
@@ -89,6 +89,22 @@ def error_of(result: CallToolResult) -> dict[str, Any] | None:
         if isinstance(block, TextContent):
             return {"message": block.text}
     return {}
+
+
+GENERATION_URI_PREFIX = "sync://generations/"
+
+
+def generation_uri(generation_id: str) -> str:
+    """The MCP resource of one generation (served by the server's `sync://generations/{id}` template)."""
+    return f"{GENERATION_URI_PREFIX}{generation_id}"
+
+
+def generation_id_of(uri: str) -> str | None:
+    """The generation id a `sync://generations/{id}` URI names (None for any other URI). The id is not
+    checked here: reading it is (a malformed id reads as not found)."""
+    if not uri.startswith(GENERATION_URI_PREFIX):
+        return None
+    return uri[len(GENERATION_URI_PREFIX) :]
 
 
 def generation_link(generation_id: str) -> ResourceLink:

@@ -40,10 +40,10 @@ from sync_mcp.services.alignment import Span, align, spans
 from sync_mcp.services.dialogue import follow_preview, hosted_url, transcribe
 from sync_mcp.services.media_sources import classify
 from sync_mcp.services.refusals import InputError
-from sync_mcp.toolkit.argument_types import wait_seconds
 from sync_mcp.toolkit.progress import Progress
 from sync_mcp.toolkit.results import fail, generation_link, ok, sync_tool
 from sync_mcp.toolkit.state import ToolState, caller_api_key, caller_folders, tool_state
+from sync_mcp.toolkit.wait_bound import wait_seconds
 
 from .arguments import model_parameters, with_model_parameters
 from .dialogue_edit_arguments import Change, DialogueEditResult, EditDialogueArguments

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sync_mcp.api.capabilities import ModelId
 from sync_mcp.api.dialogue_edits import DialogueEditOperation
 from sync_mcp.api.transcriptions import JobError
-from sync_mcp.toolkit.argument_types import JobWait
+from sync_mcp.toolkit.wait_bound import JobWait
 
 
 class EditDialogueArguments(BaseModel):

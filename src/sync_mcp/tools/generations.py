@@ -14,11 +14,12 @@ from sync_mcp.api import generations as api
 from sync_mcp.api.capabilities import MODELS, TERMINAL_STATUSES
 from sync_mcp.services.failures import explain_generation_failure
 from sync_mcp.services.waiting import follow_generation
-from sync_mcp.toolkit.argument_types import GenerationId, WaitTimeout, wait_seconds
+from sync_mcp.toolkit.argument_types import GenerationId
 from sync_mcp.toolkit.notify import client_log
 from sync_mcp.toolkit.progress import Progress
 from sync_mcp.toolkit.results import fail, generation_link, ok, sync_tool
 from sync_mcp.toolkit.state import ToolState, tool_state
+from sync_mcp.toolkit.wait_bound import WaitTimeout, wait_seconds
 
 from .arguments import idempotency_parameter, wire_body, with_model_parameters
 from .spending import guard_spend, spend_parameter

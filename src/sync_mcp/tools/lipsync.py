@@ -30,16 +30,11 @@ from sync_mcp.services.direct_create import DirectFile, create_with_files, direc
 from sync_mcp.services.downloads import DownloadFailed, DownloadResult
 from sync_mcp.services.media_sources import MediaSource, resolve
 from sync_mcp.services.refusals import InputError
-from sync_mcp.toolkit.argument_types import (
-    ATTACHABLE,
-    DEFAULT_WAIT_SECONDS,
-    file_params,
-    wait_seconds,
-    with_attachments,
-)
+from sync_mcp.toolkit.argument_types import ATTACHABLE, file_params, with_attachments
 from sync_mcp.toolkit.progress import Progress
 from sync_mcp.toolkit.results import fail, generation_link, ok, sync_tool
 from sync_mcp.toolkit.state import ToolState, caller_folders, tool_state
+from sync_mcp.toolkit.wait_bound import DEFAULT_WAIT_SECONDS, wait_seconds
 
 from .arguments import model_parameters, with_model_parameters
 from .downloads import deliver
