@@ -58,7 +58,7 @@ from sync_mcp.services.upload_links import UploadLinks
 
 from .notify import notify_client
 
-if TYPE_CHECKING:  # the API client is made when first needed: its types only, at start-up
+if TYPE_CHECKING:  # sync_mcp.api resolves these names on first use (the wire models, the HTTP stack): types only
     from sync_mcp.api import ErrorCatalog, Generation, SyncClient
 
 
