@@ -19,9 +19,7 @@ import time
 import httpx
 
 from sync_mcp.api import SyncClient
-from sync_mcp.api.active_jobs import active_jobs
 from sync_mcp.api.capabilities import TERMINAL_STATUSES
-from sync_mcp.api.generations import get_generation
 
 from .harness import Figure, Result, median
 from .processes import sandbox_process
@@ -64,11 +62,11 @@ async def _streamed(client: SyncClient, ids: list[str], created: dict[str, float
     reads: list[asyncio.Task[None]] = []
 
     async def read(gid: str) -> None:
-        generation = await get_generation(client, gid)
+        generation = await client.generations.get(gid)
         assert generation.status in TERMINAL_STATUSES, generation.status
         lags.append(time.monotonic() - (created[gid] + JOB_SECONDS))
 
-    async for event in active_jobs(client):
+    async for event in client.usage.active_jobs():
         if event.jobs is not None:
             active = {job.id for job in event.jobs if job.active}
             left = {gid for gid in waiting if gid not in active}

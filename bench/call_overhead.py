@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 
-from .harness import Figure, Result, median, percentile
+from .harness import Result, median, paired_figure, percentile
 from .processes import REPO_ROOT, cpu_seconds, sandbox_process, stdio_server
 
 CALLS = 1000
@@ -78,33 +78,26 @@ async def run(runs: int) -> Result:
                     bare_p50s.append((percentile(bare_ms, 50), percentile(tool_ms, 50)))
                     p99s.append((percentile(raw_ms, 99), percentile(tool_ms, 99)))
     for label, samples, budget in (("p50", p50s, P50_BUDGET_MS), ("p99", p99s, P99_BUDGET_MS)):
-        raw = median([s[0] for s in samples])
-        tool = median([s[1] for s in samples])
-        overhead = median([s[1] - s[0] for s in samples])
         result.figures.append(
-            Figure(
+            paired_figure(
                 f"{label} latency",
-                raw,
-                tool,
-                "ms",
-                f"overhead <= {budget:g} ms",
-                overhead <= budget,
+                samples,
+                unit="ms",
+                target=f"overhead <= {budget:g} ms",
+                budget=budget,
                 baseline_label="raw httpx GET",
-                note=f"overhead {overhead:.2f} ms",
+                note="overhead {:.2f} ms",
             )
         )
-    bare, tool = median([s[0] for s in bare_p50s]), median([s[1] for s in bare_p50s])
-    beyond = median([s[1] - s[0] for s in bare_p50s])
     result.figures.append(
-        Figure(
+        paired_figure(
             "p50 latency against the SDK's floor",
-            bare,
-            tool,
-            "ms",
-            f"<= bare SDK + {BARE_SDK_MARGIN_MS:g} ms",
-            beyond <= BARE_SDK_MARGIN_MS,
+            bare_p50s,
+            unit="ms",
+            target=f"<= bare SDK + {BARE_SDK_MARGIN_MS:g} ms",
+            budget=BARE_SDK_MARGIN_MS,
             baseline_label="bare SDK MCPServer tool, same GET",
-            note=f"{beyond:+.2f} ms",
+            note="{:+.2f} ms",
         )
     )
     result.notes.append(f"server CPU per call: {median(cpu_per_call):.2f} ms")

@@ -41,6 +41,32 @@ def median(values: Sequence[float]) -> float:
     return statistics.median(values)
 
 
+def paired_figure(
+    name: str,
+    samples: Sequence[tuple[float, float]],
+    *,
+    unit: str,
+    target: str,
+    budget: float,
+    baseline_label: str,
+    note: str,
+) -> Figure:
+    """A figure of ours against a baseline measured in the same runs: `samples` holds one (baseline, ours) pair
+    per run; the figure shows the median of each side, and the target is met when the median of the per-run
+    differences (ours - baseline) is within `budget`. `note` formats that difference (`"costs {:.2f} ms"`)."""
+    difference = median([ours - baseline for baseline, ours in samples])
+    return Figure(
+        name,
+        median([baseline for baseline, _ in samples]),
+        median([ours for _, ours in samples]),
+        unit,
+        target,
+        difference <= budget,
+        baseline_label=baseline_label,
+        note=note.format(difference),
+    )
+
+
 def percentile(values: Sequence[float], p: float) -> float:
     """Nearest-rank percentile (p in 0-100) of a non-empty sample."""
     ordered = sorted(values)
@@ -68,7 +94,9 @@ def report(result: Result) -> str:
         verdict = "MET" if f.met else "MISSED"
         lines.append(
             f"  {f.name}: ours {fmt(f.ours, f.unit)} vs {f.baseline_label} {fmt(f.baseline, f.unit)}"
-            f" = {f.ratio:.2f}x  [target {f.target}: {verdict}]" + (f"  ({f.note})" if f.note else "")
+            + (f" = {f.ratio:.2f}x" if f.baseline else "")  # a count whose limit is 0 has no ratio to it
+            + f"  [target {f.target}: {verdict}]"
+            + (f"  ({f.note})" if f.note else "")
         )
     lines.extend(f"  - {note}" for note in result.notes)
     return "\n".join(lines)

@@ -13,7 +13,7 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from .harness import Figure, Result, median, percentile
+from .harness import Result, median, paired_figure, percentile
 from .processes import cpu_seconds, sandbox_process, stdio_server
 
 CALLS = 500
@@ -73,18 +73,15 @@ async def run(runs: int) -> Result:
                 cpu.append(
                     tuple((cpu_seconds(s.pid) - c) / CALLS * 1000 for s, c in zip((off, on), cpu_start, strict=True))
                 )
-    off_ms, on_ms = median([s[0] for s in p50s]), median([s[1] for s in p50s])
-    cost = median([s[1] - s[0] for s in p50s])
     result.figures.append(
-        Figure(
+        paired_figure(
             "p50 latency",
-            off_ms,
-            on_ms,
-            "ms",
-            f"tracing adds <= {P50_BUDGET_MS:g} ms",
-            cost <= P50_BUDGET_MS,
+            p50s,
+            unit="ms",
+            target=f"tracing adds <= {P50_BUDGET_MS:g} ms",
+            budget=P50_BUDGET_MS,
             baseline_label="telemetry off",
-            note=f"tracing costs {cost:.2f} ms per call",
+            note="tracing costs {:.2f} ms per call",
         )
     )
     cpu_off, cpu_on = median([c[0] for c in cpu]), median([c[1] for c in cpu])

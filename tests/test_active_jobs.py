@@ -13,7 +13,7 @@ import pytest
 from mcp import Client
 
 from sync_mcp.api import SyncClient
-from sync_mcp.api.active_jobs import STREAM_PATH, active_jobs
+from sync_mcp.api.resources.usage import STREAM_PATH
 from sync_mcp.sandbox import SandboxConfig, SandboxServer
 from sync_mcp.server import build_server
 
@@ -66,7 +66,7 @@ async def test_the_stream_sends_a_snapshot_then_each_change(api_slow: SandboxSer
     seen: list[tuple[str, str]] = []
     async with SyncClient(TEST_KEY, base_url=api_slow.base_url) as client:
         with anyio.fail_after(30):
-            async for event in active_jobs(client):
+            async for event in client.usage.active_jobs():
                 if event.jobs is not None:
                     assert [job.id for job in event.jobs] == [first]
                     second = create(api_slow)

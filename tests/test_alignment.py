@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sync_mcp.api.transcriptions import TranscriptWord
+from sync_mcp.api.types.transcriptions import TranscriptWord
 from sync_mcp.services.alignment import align, applied, spans, spoken
 from sync_mcp.services.refusals import InputError
 

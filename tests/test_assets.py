@@ -19,9 +19,10 @@ from sync.common.types import PaginatedAssetsResponse
 from sync.core.pydantic_utilities import parse_obj_as
 
 from sync_mcp.api import SyncClient
-from sync_mcp.api import assets as assets_api
 from sync_mcp.api import uploads as uploads_api
+from sync_mcp.api.errors import SyncAPIError
 from sync_mcp.api.media import format_of
+from sync_mcp.api.types.assets import AssetDetails
 from sync_mcp.sandbox import SandboxServer
 from sync_mcp.sandbox.asset_store import AssetStore, asset_store
 from sync_mcp.server import build_server
@@ -154,13 +155,13 @@ async def test_a_large_file_streams_in_bounded_chunks(media: Client, api: Sandbo
     sent = [round(percent * size / 100) for percent in progress]
     steps = [b - a for a, b in zip([0, *sent], sent, strict=False)]
     assert sent[-1] == size
-    assert len(steps) >= size // assets_api.CHUNK_SIZE
-    assert max(steps) <= assets_api.CHUNK_SIZE
+    assert len(steps) >= size // uploads_api.CHUNK_SIZE
+    assert max(steps) <= uploads_api.CHUNK_SIZE
     # The storage side received it as a stream of pieces, never as one body.
     (put,) = store(api).receipts
     assert put.received == size
     assert len(put.chunks) >= size // MIB
-    assert max(put.chunks) <= assets_api.CHUNK_SIZE
+    assert max(put.chunks) <= uploads_api.CHUNK_SIZE
 
 
 async def test_the_reader_yields_bounded_chunks(tmp_path: Path) -> None:
@@ -174,7 +175,7 @@ async def test_the_reader_yields_bounded_chunks(tmp_path: Path) -> None:
 async def test_a_file_that_changes_during_upload_is_refused(tmp_path: Path) -> None:
     path = write(tmp_path, "clip.webm", 4000)
     received: list[int] = []
-    with path.open("rb", buffering=0) as f, pytest.raises(assets_api.SyncAPIError) as caught:
+    with path.open("rb", buffering=0) as f, pytest.raises(SyncAPIError) as caught:
         async for chunk in uploads_api.file_chunks(uploads_api.FileSource(f, path.name, 5000), chunk_size=1000):
             received.append(len(chunk))
     assert caught.value.error_code == "upload_failed"
@@ -191,7 +192,7 @@ async def test_bytes_that_no_longer_hash_as_checked_are_not_sent_whole(tmp_path:
             writer.seek(3500)
             writer.write(b"\0" * 10)
         received: list[int] = []
-        with pytest.raises(assets_api.SyncAPIError) as caught:
+        with pytest.raises(SyncAPIError) as caught:
             async for chunk in uploads_api.file_chunks(source, chunk_size=1000, sha256=digest):
                 received.append(len(chunk))
     assert caught.value.error_code == "upload_failed"
@@ -454,8 +455,8 @@ async def test_download_url_is_plain_text_and_fetched_without_the_key(api: Sandb
     async with SyncClient(TEST_KEY, base_url=api.base_url) as sync_client:
         with path.open("rb", buffering=0) as f:
             source = uploads_api.FileSource(f, path.name, path.stat().st_size)
-            outcome = await uploads_api.upload_file(sync_client, source, wav, assets_api.AssetDetails())
-        url = await assets_api.asset_download_url(sync_client, outcome.asset.id)
+            outcome = await sync_client.uploads.file(source, wav, AssetDetails())
+        url = await sync_client.assets.download_url(outcome.asset.id)
     raw = httpx.get(f"{api.base_url}/v2/assets/{outcome.asset.id}/download", headers={"x-api-key": TEST_KEY})
     assert raw.headers["content-type"].startswith("text/plain")
     assert raw.text == url

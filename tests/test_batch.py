@@ -15,7 +15,7 @@ from mcp import Client
 from sync.common.types import BatchResponse, CreateBatchResponse, ValidationResponse
 from sync.core.pydantic_utilities import parse_obj_as
 
-from sync_mcp.api.batches import MAX_JSONL_BYTES
+from sync_mcp.api.types.batches import MAX_JSONL_BYTES
 from sync_mcp.sandbox import SandboxServer
 from sync_mcp.sandbox.batch_store import batch_store
 from sync_mcp.server import build_server

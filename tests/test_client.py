@@ -6,8 +6,6 @@ import httpx
 import pytest
 
 from sync_mcp.api import RetryPolicy, SyncAPIError, SyncClient
-from sync_mcp.api.catalog import fetch_error_catalog
-from sync_mcp.api.generations import get_generation, list_generations
 from sync_mcp.api.retries import parse_retry_after
 from sync_mcp.sandbox import SandboxServer
 
@@ -33,7 +31,7 @@ def scripted(*replies: httpx.Response) -> tuple[httpx.MockTransport, list[httpx.
 async def test_error_body_without_error_code_is_parsed(api: SandboxServer) -> None:
     async with SyncClient("wrong-key", base_url=api.base_url) as client:
         with pytest.raises(SyncAPIError) as caught:
-            await list_generations(client, limit=1)
+            await client.generations.list(limit=1)
     err = caught.value
     assert err.http_status == 401 and err.error_code is None and err.message == "Unauthorized"
 
@@ -44,7 +42,7 @@ async def test_message_lists_are_joined_and_fields_kept() -> None:
     transport, _ = scripted(httpx.Response(400, json=body))
     async with SyncClient(TEST_KEY, base_url="https://api.test", transport=transport) as client:
         with pytest.raises(SyncAPIError) as caught:
-            await get_generation(client, GEN["id"])
+            await client.generations.get(GEN["id"])
     err = caught.value
     assert err.message == "model must be one of ...; input should not be empty"
     assert (err.error_code, err.field, err.request_id) == ("generation_input_validation_failed", "input", "req-1")
@@ -55,9 +53,9 @@ async def test_key_only_on_authenticated_calls_and_never_in_repr_or_errors() -> 
     async with SyncClient(TEST_KEY, base_url="https://api.test", transport=transport, retry=FAST) as client:
         assert TEST_KEY not in repr(client)
         with pytest.raises(SyncAPIError) as caught:
-            await get_generation(client, GEN["id"])
+            await client.generations.get(GEN["id"])
         with pytest.raises(SyncAPIError):
-            await fetch_error_catalog(client)
+            await client.error_codes.list()
     assert TEST_KEY not in str(caught.value) and TEST_KEY not in repr(caught.value)
     assert seen[0].headers["x-api-key"] == TEST_KEY
     assert "x-api-key" not in seen[-1].headers, "GET /v2/errors must be sent without the key"
@@ -70,7 +68,7 @@ async def test_get_retries_transient_failures_then_succeeds() -> None:
         httpx.Response(200, json=GEN),
     )
     async with SyncClient(TEST_KEY, base_url="https://api.test", transport=transport, retry=FAST) as client:
-        generation = await get_generation(client, GEN["id"])
+        generation = await client.generations.get(GEN["id"])
     assert generation.status == "PENDING" and len(seen) == 3
 
 
@@ -79,7 +77,7 @@ async def test_concurrency_limit_is_not_retried() -> None:
     transport, seen = scripted(httpx.Response(429, json=body))
     async with SyncClient(TEST_KEY, base_url="https://api.test", transport=transport, retry=FAST) as client:
         with pytest.raises(SyncAPIError) as caught:
-            await get_generation(client, GEN["id"])
+            await client.generations.get(GEN["id"])
     assert len(seen) == 1 and caught.value.body["activeGenerations"] == 3
 
 

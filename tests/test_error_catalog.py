@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any
 
 import pytest
 from mcp import Client
 
 from sync_mcp.api import ErrorCatalog, SyncAPIError, SyncClient
-from sync_mcp.api.catalog import fetch_error_catalog, load_bundled_catalog
+from sync_mcp.api.catalog import load_bundled_catalog
 from sync_mcp.api.explain import status_hint
 from sync_mcp.sandbox import SandboxServer
 
@@ -43,7 +42,7 @@ class FakeFetch:
 
 async def test_live_catalog_is_fetched_without_the_key(api: SandboxServer) -> None:
     async with SyncClient(TEST_KEY, base_url=api.base_url) as client:
-        catalog = ErrorCatalog(partial(fetch_error_catalog, client))
+        catalog = ErrorCatalog(client.error_codes.list)
         entries, source = await catalog.entries()
     assert source == "live"
     assert {e.code for e in entries} >= set(BUNDLED)
@@ -79,7 +78,7 @@ async def test_falls_back_to_the_bundle_and_retries_later() -> None:
 
 async def test_unreachable_api_uses_the_bundle() -> None:
     async with SyncClient(None, base_url="http://127.0.0.1:9") as client:  # nothing listens on port 9
-        entries, source = await ErrorCatalog(partial(fetch_error_catalog, client)).entries()
+        entries, source = await ErrorCatalog(client.error_codes.list).entries()
     assert source == "bundled" and len(entries) == len(BUNDLED)
 
 

@@ -13,8 +13,8 @@ from sync.common.types import ModelInfo as SdkModelInfo
 from sync.core.pydantic_utilities import parse_obj_as
 
 from sync_mcp.api.capabilities import MODELS
-from sync_mcp.api.models import ModelInfo
 from sync_mcp.api.prices import PRICES
+from sync_mcp.api.types.ai_models import ModelInfo
 from sync_mcp.sandbox import SandboxServer
 from sync_mcp.server import build_server
 from sync_mcp.tools.models import merge_models

@@ -19,7 +19,9 @@ import pytest
 from sync import Audio, Sync, Video
 from sync.common.errors import NotFoundError, UnauthorizedError
 
-from sync_mcp.api.models import ErrorCatalogEntry, Generation, ModelInfo
+from sync_mcp.api.types.ai_models import ModelInfo
+from sync_mcp.api.types.errors import ErrorCatalogEntry
+from sync_mcp.api.types.generations import Generation
 from sync_mcp.sandbox import SandboxConfig, SandboxServer, create_app
 
 PENDING, PROCESSING = 0.1, 0.3

@@ -9,7 +9,7 @@ import srt
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sync_mcp.api.transcriptions import TranscriptWord
+from sync_mcp.api.types.transcriptions import TranscriptWord
 from sync_mcp.services.subtitles import LINE_CHARS, render
 
 words_strategy = st.lists(

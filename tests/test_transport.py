@@ -8,7 +8,6 @@ import httpx
 import pytest
 
 from sync_mcp.api import SyncClient
-from sync_mcp.api.generations import get_generation
 from sync_mcp.api.transport import ShardedTransport
 from sync_mcp.sandbox import SandboxServer
 
@@ -34,7 +33,7 @@ async def test_sequential_requests_reuse_one_pool(api: SandboxServer) -> None:
     async with SyncClient(TEST_KEY, base_url=api.base_url, transport=transport) as client:
         gid = await _create(client)
         for _ in range(5):
-            assert (await get_generation(client, gid)).id == gid
+            assert (await client.generations.get(gid)).id == gid
         assert transport.shard_count == 1
 
 
@@ -45,7 +44,7 @@ async def test_concurrent_long_polls_all_answer_beyond_the_shard_limit(api: Sand
         statuses: list[str] = []
 
         async def wait(gid: str) -> None:
-            statuses.append((await get_generation(client, gid, wait=True, timeout=5)).status)
+            statuses.append((await client.generations.get(gid, wait=True, timeout=5)).status)
 
         with anyio.fail_after(30):
             async with anyio.create_task_group() as tg:
@@ -63,9 +62,9 @@ async def test_idle_pools_close_after_the_keepalive_expiry(api: SandboxServer) -
         ids = [await _create(client) for _ in range(4)]
         async with anyio.create_task_group() as tg:
             for gid in ids:
-                tg.start_soon(lambda g: get_generation(client, g, wait=True, timeout=5), gid)
+                tg.start_soon(lambda g: client.generations.get(g, wait=True, timeout=5), gid)
         assert transport.shard_count == 4
-        await get_generation(client, ids[0])
+        await client.generations.get(ids[0])
         assert transport.shard_count == 1
 
 
@@ -75,5 +74,5 @@ async def test_a_failed_request_frees_its_slot(api: SandboxServer) -> None:
         with pytest.raises(httpx.TransportError):  # a closed port
             await client.http.get("http://127.0.0.1:9/")
         gid = await _create(client)
-        assert (await get_generation(client, gid)).id == gid
+        assert (await client.generations.get(gid)).id == gid
         assert transport.shard_count == 1  # a slot still taken by the failure would have opened a second pool

@@ -22,26 +22,11 @@ from .errors import (
     UnreadableReplyError,
 )
 from .explain import explain_api_error, explain_unreadable, status_hint
-from .retries import NO_RETRY
 
 if TYPE_CHECKING:
-    from .client import SyncClient
-    from .models import ErrorCatalogEntry
+    from .types.errors import ErrorCatalogEntry
 
 logger = logging.getLogger(__name__)
-
-CATALOG_TIMEOUT = 10.0
-
-
-async def fetch_error_catalog(client: SyncClient) -> Any:
-    """Raw `GET /v2/errors`. Unauthenticated: the key is never sent there.
-
-    One attempt, bounded by the shorter of 10 s and the client's read timeout: the catalog is fetched
-    while an error is being explained, and the bundled snapshot answers when it cannot be had at once.
-    """
-    read = client.http.timeout.read
-    timeout = min(CATALOG_TIMEOUT, read) if read is not None else CATALOG_TIMEOUT
-    return await client.request_json("GET", "/v2/errors", auth=False, retry=NO_RETRY, timeout=timeout)
 
 
 class CatalogEntry(BaseModel):
@@ -64,7 +49,7 @@ def load_bundled_catalog() -> list[CatalogEntry]:
 
 def parse_live_catalog(payload: Any) -> list[ErrorCatalogEntry]:
     """`GET /v2/errors` answers an array; tolerate an `{errors: [...]}` envelope."""
-    from .models import ErrorCatalogEntry  # the wire models: imported when the catalog is first read
+    from .types.errors import ErrorCatalogEntry  # the wire models: imported when the catalog is first read
 
     items = payload.get("errors") if isinstance(payload, dict) else payload
     if not isinstance(items, list):

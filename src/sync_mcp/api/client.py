@@ -1,7 +1,7 @@
 """`SyncClient`: the Sync API v2 over one `httpx.AsyncClient`, knowing nothing of MCP.
 
-One request path (`request`) carries every endpoint (the endpoint functions live in one module
-per API domain: `generations.py`, `catalog.py`, ...): the `x-api-key` header (only on authenticated
+One request path (`request`) carries every endpoint (resources on the client, one module per API domain in
+`resources/`: `client.generations`, `client.assets`, ...): the `x-api-key` header (only on authenticated
 calls, and only to the API host), timeouts on every call, the retry policy, and the conversion of
 non-2xx replies into `SyncAPIError`.
 
@@ -36,6 +36,7 @@ from .endpoint import DEFAULT_BASE_URL
 from .errors import InvalidAPIKeyError, MissingAPIKeyError, SyncAPIError, TransportError, UnreadableReplyError
 from .proxies import ProxyRouting
 from .replies import REPLY_EXCERPT, decode_json, error_from, remember_reply, sent
+from .resources import ClientResources
 from .retries import RetryHook, RetryNotice, RetryPolicy, is_retryable, retry_automatically
 from .transport import ShardedTransport
 
@@ -70,8 +71,9 @@ class NoCookies(CookieJar):
         return None
 
 
-class SyncClient:
-    """Async client for the Sync API v2. Use as `async with SyncClient(...) as api:`."""
+class SyncClient(ClientResources):
+    """Async client for the Sync API v2. Use as `async with SyncClient(...) as api:`; the endpoints are its
+    resources (`api.generations.get(id)`, `api.assets.list(query)`, ...: see `resources/`)."""
 
     def __init__(
         self,
@@ -89,7 +91,7 @@ class SyncClient:
         self.on_retry: RetryHook | None = None
         """Awaited before each retry (e.g. to tell the caller); its failures never fail the request."""
         self.default_webhook_url: str | None = None
-        """`webhookUrl` given to creates that set none (see `generations.create_generation`)."""
+        """`webhookUrl` given to creates that set none (see `client.generations.create`)."""
         self.missing_key_hint: str | None = None
         """The fix to suggest when no key is available (default: set SYNC_API_KEY)."""
         self.key_source = "SYNC_API_KEY"

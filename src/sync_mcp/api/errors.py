@@ -16,7 +16,7 @@ logger = logging.getLogger(__name__)
 
 LOCAL_VALIDATION_CODE = "generation_input_validation_failed"
 """Catalog code used for argument errors caught before any request (the API's own generic code). Defined here, in
-the light module start-up imports anyway; the wire models (models.py, imported on first use) import it."""
+the light module start-up imports anyway; the wire types (types/, imported on first use) import it."""
 
 UNREADABLE_REPLY_CODE = "invalid_response"
 """A success reply that could not be read (see `UnreadableReplyError`)."""
@@ -95,7 +95,7 @@ class SyncAPIError(Exception):
 
     @classmethod
     def from_response(cls, status: int, payload: Any, retry_after: float | None = None) -> SyncAPIError:
-        from .models import ApiErrorBody  # the wire models: imported by the first error, not at start-up
+        from .types.errors import ApiErrorBody  # the wire models: imported by the first error, not at start-up
 
         body = payload if isinstance(payload, dict) else {}
         try:

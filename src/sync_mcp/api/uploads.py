@@ -1,8 +1,9 @@
-"""Uploading a local file as an asset (reference §5.1, §5.2, §5.5): hash it (SHA-256, in chunks) and ask
-`GET /v2/assets/uploaded` whether this key already registered it; if not, `POST /v2/assets/upload` for a presigned
-URL, stream the file to it with a `PUT` carrying the same `Content-Type` and no API key, then `POST /v2/assets`.
-Both passes read one open file (`FileSource`), never the path again, and the PUT withholds its last bytes unless
-they hash as the first pass did. Chunks are fixed-size, so memory stays bounded whatever the size.
+"""Reading a local file to upload it as an asset (reference §5.1, §5.2, §5.5; the requests are `client.uploads`): hash
+it (SHA-256, in chunks) and ask `GET /v2/assets/uploaded` whether this key already registered it; if not, `POST
+/v2/assets/upload` for a presigned URL, stream the file to it with a `PUT` carrying the same `Content-Type` and no
+API key, then `POST /v2/assets`. Both passes read one open file (`FileSource`), never the path again, and the PUT
+withholds its last bytes unless they hash as the first pass did. Chunks are fixed-size, so memory stays bounded
+whatever the size.
 
 The first pass costs a read and a hash of the whole file before the first byte is sent, so a large file is
 read once instead: the PUT starts at once, and the hash of the bytes it reads is what the lookup asks about
@@ -25,20 +26,11 @@ import anyio
 import httpx
 
 from . import file_hashes
-from .assets import (
-    CHUNK_SIZE,
-    Asset,
-    AssetDetails,
-    CreateAssetRequest,
-    CreateUploadUrlRequest,
-    UploadUrl,
-    create_upload_url,
-    find_uploaded,
-    register_asset,
-)
-from .client import SyncClient
-from .errors import SyncAPIError, TransportError
-from .media import MediaFormat
+from .errors import SyncAPIError
+from .types.assets import Asset
+
+CHUNK_SIZE = 1024 * 1024
+"""Bytes read from disk (and handed to the socket) at a time, for hashing and uploading."""
 
 OnBytes = Callable[[int], Awaitable[None]]
 """Called with the number of bytes handed to the connection so far."""
@@ -79,7 +71,7 @@ def _sha256_file(file: BinaryIO, chunk_size: int) -> tuple[str, int]:
     buffer = bytearray(chunk_size)
     view = memoryview(buffer)
     read = 0
-    fd = _positional_fd(file)
+    fd = positional_fd(file)
     if fd is None:
         file.seek(0)
     while n := (os.preadv(fd, [buffer], read) if fd is not None else file.readinto(buffer)):  # type: ignore[attr-defined]
@@ -89,7 +81,7 @@ def _sha256_file(file: BinaryIO, chunk_size: int) -> tuple[str, int]:
     return digest.hexdigest(), read
 
 
-def _positional_fd(file: BinaryIO) -> int | None:
+def positional_fd(file: BinaryIO) -> int | None:
     """The descriptor to read at offsets from (`os.pread`/`os.preadv`, which move no shared file position, so
     two readers can share it), or None where the OS or the file object has none (then: seek, then read)."""
     if not (hasattr(os, "pread") and hasattr(os, "preadv")):
@@ -112,7 +104,7 @@ def _changed(source: FileSource) -> SyncAPIError:
 
 def _read_hashing(file: BinaryIO, n: int, offset: int, digest: Any) -> bytes:
     """One chunk at `offset`, hashed in the same worker thread (hashlib releases the GIL on large buffers)."""
-    fd = _positional_fd(file)
+    fd = positional_fd(file)
     if fd is not None:
         chunk = os.pread(fd, n, offset)
     else:
@@ -136,11 +128,11 @@ async def file_chunks(
     async def expected(read: str) -> str | None:
         return sha256
 
-    async for chunk in _checked_chunks(source, chunk_size, expected):
+    async for chunk in checked_chunks(source, chunk_size, expected):
         yield chunk
 
 
-async def _checked_chunks(source: FileSource, chunk_size: int, expected: Expected) -> AsyncIterator[bytes]:
+async def checked_chunks(source: FileSource, chunk_size: int, expected: Expected) -> AsyncIterator[bytes]:
     """`file_chunks`, where the hash the bytes must have may become known only by the end (`expected` is
     awaited, with the hash of what was read, before the last chunk is let go)."""
     digest = hashlib.sha256()
@@ -167,57 +159,7 @@ async def _checked_chunks(source: FileSource, chunk_size: int, expected: Expecte
         yield pending
 
 
-async def put_upload(
-    client: SyncClient,
-    upload_url: str,
-    source: FileSource,
-    *,
-    content_type: str,
-    on_progress: OnBytes | None = None,
-    chunk_size: int = CHUNK_SIZE,
-    sha256: str | None = None,
-) -> int:
-    """Stream a file to a presigned URL: `PUT` with the announced Content-Type and length, without the key.
-
-    With `sha256`, the bytes sent must hash to it (else `upload_failed`, before the body is complete).
-    Returns the bytes sent. Storage refusals become `SyncAPIError` with code `upload_failed`.
-    """
-
-    async def expected(read: str) -> str | None:
-        return sha256
-
-    return await _put(client, upload_url, source, content_type, on_progress, chunk_size, expected)
-
-
-async def _put(
-    client: SyncClient,
-    upload_url: str,
-    source: FileSource,
-    content_type: str,
-    on_progress: OnBytes | None,
-    chunk_size: int,
-    expected: Expected,
-) -> int:
-    async def body() -> AsyncIterator[bytes]:
-        sent = 0
-        async for chunk in _checked_chunks(source, chunk_size, expected):
-            yield chunk
-            sent += len(chunk)
-            if on_progress is not None:
-                await on_progress(sent)
-
-    # The pool's default headers carry no key; the key is only ever added per request by SyncClient.request.
-    headers = {"content-type": content_type, "content-length": str(source.size)}
-    try:
-        response = await client.http.put(upload_url, content=body(), headers=headers, timeout=UPLOAD_TIMEOUT)
-    except httpx.TransportError as exc:
-        raise TransportError(f"PUT of {source.name} to the upload URL failed: {type(exc).__name__}") from exc
-    if not response.is_success:
-        raise _storage_error(response)
-    return source.size
-
-
-def _storage_error(response: httpx.Response) -> SyncAPIError:
+def storage_error(response: httpx.Response) -> SyncAPIError:
     """Storage answers S3-style XML (`<Error><Code/><Message/></Error>`) or plain text."""
     code = message = None
     try:
@@ -251,101 +193,11 @@ class UploadOutcome:
     bytes_sent: int
 
 
-async def upload_file(
-    client: SyncClient,
-    source: FileSource,
-    media: MediaFormat,
-    details: AssetDetails,
-    *,
-    on_progress: OnBytes | None = None,
-    chunk_size: int = CHUNK_SIZE,
-) -> UploadOutcome:
-    """Upload an opened local file as an asset, or reuse the asset this key already made of the same bytes.
-
-    The outcome's `sha256` is of the bytes sent: the PUT stops short if the file's bytes change after hashing.
-    """
-    announce = CreateUploadUrlRequest(fileName=source.name, contentType=media.content_type, size=source.size)
-    key = file_hashes.key_of(source.file) if _positional_fd(source.file) is not None else None
-    sha256 = file_hashes.known(key) if key is not None else None
-    if sha256 is None and key is not None and source.size >= SPECULATE_FROM:
-        return await _upload_while_hashing(client, source, media, details, announce, on_progress, chunk_size)
-    if sha256 is None:
-        sha256 = await _hash_and_remember(source, chunk_size)
-    existing = await find_uploaded(client, sha256, media.asset_type)
-    if existing is not None:
-        return UploadOutcome(asset=existing, sha256=sha256, reused=True, bytes_sent=0)
-    target = await create_upload_url(client, announce)
-    sent = await put_upload(
-        client,
-        target.upload_url,
-        source,
-        content_type=media.content_type,
-        on_progress=on_progress,
-        chunk_size=chunk_size,
-        sha256=sha256,
-    )
-    return await _register(client, source, media, details, target, sha256, sent)
-
-
-async def _hash_and_remember(source: FileSource, chunk_size: int) -> str:
+async def hash_and_remember(source: FileSource, chunk_size: int) -> str:
     """`sha256_file`, remembered for the file's identity when the file stayed the same (`file_hashes`)."""
     started = time.time_ns()
-    key = file_hashes.key_of(source.file) if _positional_fd(source.file) is not None else None
+    key = file_hashes.key_of(source.file) if positional_fd(source.file) is not None else None
     sha256 = await sha256_file(source, chunk_size=chunk_size)
     if key is not None:
         file_hashes.remember(key, sha256, source.file, hashed_at_ns=started)
     return sha256
-
-
-class _Reuse(Exception):
-    """The lookup found the file's asset: the PUT is abandoned before its last bytes."""
-
-
-async def _upload_while_hashing(
-    client: SyncClient,
-    source: FileSource,
-    media: MediaFormat,
-    details: AssetDetails,
-    announce: CreateUploadUrlRequest,
-    on_progress: OnBytes | None,
-    chunk_size: int,
-) -> UploadOutcome:
-    """`upload_file` in one pass: the PUT starts at once, and the hash of the bytes it reads is the one the lookup
-    asks about, once every byte but the last chunk is on its way. A lookup that finds the asset abandons the PUT
-    (its last bytes never go) and reuses the asset; otherwise the last bytes go and the upload is registered. The
-    file is read and hashed once, and what is sent is by construction what was hashed."""
-    started = time.time_ns()
-    key = file_hashes.key_of(source.file)
-    found: dict[str, Any] = {}
-
-    async def decide(read: str) -> str:
-        if key is not None:
-            file_hashes.remember(key, read, source.file, hashed_at_ns=started)
-        found["sha256"], found["asset"] = read, await find_uploaded(client, read, media.asset_type)
-        if found["asset"] is not None:
-            raise _Reuse
-        return read
-
-    target = await create_upload_url(client, announce)
-    try:
-        sent = await _put(client, target.upload_url, source, media.content_type, on_progress, chunk_size, decide)
-    except _Reuse:
-        return UploadOutcome(asset=found["asset"], sha256=found["sha256"], reused=True, bytes_sent=0)
-    return await _register(client, source, media, details, target, found["sha256"], sent)
-
-
-async def _register(
-    client: SyncClient,
-    source: FileSource,
-    media: MediaFormat,
-    details: AssetDetails,
-    target: UploadUrl,
-    sha256: str,
-    sent: int,
-) -> UploadOutcome:
-    """`POST /v2/assets` for the file just uploaded to `target`."""
-    register = CreateAssetRequest.model_validate(
-        {**details.to_wire(), "name": details.name or source.name, "url": target.url, "type": media.asset_type}
-    )
-    asset = await register_asset(client, register)
-    return UploadOutcome(asset=asset, sha256=sha256, reused=False, bytes_sent=sent)

@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from sync_mcp.api.assets import Asset
+from sync_mcp.api import Asset
 from sync_mcp.api.media import MAX_UPLOAD_BYTES
 
 from .state import SandboxState

@@ -14,7 +14,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from sync_mcp.api.batches import Batch, BatchMetrics, iso
+from sync_mcp.api import Batch, BatchMetrics, iso
 
 from .config import SandboxConfig
 from .state import SandboxState

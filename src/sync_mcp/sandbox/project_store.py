@@ -7,7 +7,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from sync_mcp.api.projects import CreateProjectRequest, Project
+from sync_mcp.api import CreateProjectRequest, Project
 
 from .state import SandboxState, iso_now
 

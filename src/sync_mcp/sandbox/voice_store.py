@@ -8,7 +8,7 @@ import threading
 import uuid
 from dataclasses import dataclass
 
-from sync_mcp.api.voices import Voice
+from sync_mcp.api import Voice
 
 from .state import SandboxState
 

@@ -20,7 +20,8 @@ from typing import Any
 import httpx
 from starlette.requests import Request
 
-from sync_mcp.api.webhooks import SIGNATURE_HEADER, GenerationWebhookPayload, signature_header
+from sync_mcp.api import GenerationWebhookPayload
+from sync_mcp.api.webhooks import SIGNATURE_HEADER, signature_header
 
 from .http import sandbox_config, sandbox_state
 from .state import GenerationRecord, SandboxState

@@ -27,7 +27,7 @@ from mcp.types import (
 from pydantic import ValidationError
 
 from sync_mcp import __version__
-from sync_mcp.api.catalog import ErrorCatalog, fetch_error_catalog
+from sync_mcp.api.catalog import ErrorCatalog
 from sync_mcp.api.explain import from_validation_error, validation_text
 from sync_mcp.backend import SharedStateUnavailable, unavailable_error
 from sync_mcp.backend.deliveries import Deliveries
@@ -248,7 +248,7 @@ def _lifespan(
         async with backend.running(), aclosing(SharedClient(partial(_api_client, settings))) as shared:
 
             async def fetch_catalog() -> Any:
-                return await fetch_error_catalog(shared.get())
+                return await shared.get().error_codes.list()
 
             yield ToolState(
                 settings=settings,

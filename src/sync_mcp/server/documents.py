@@ -7,8 +7,6 @@ catalog), `sync://models` is `list_models`'s (the capability table joined with `
 
 from __future__ import annotations
 
-from sync_mcp.api import generations as api
-from sync_mcp.api.voices import list_voices
 from sync_mcp.toolkit.state import ToolState
 from sync_mcp.tools.error_codes import ErrorCodesResult
 from sync_mcp.tools.generations import GenerationResult, describe
@@ -18,7 +16,7 @@ from sync_mcp.tools.voices import VoicesResult, voices_result
 
 async def read_generation(state: ToolState, generation_id: str) -> GenerationResult:
     """`GET /v2/generate/{id}`, recorded as a sighting (subscribers hear of a changed status)."""
-    generation = await api.get_generation(state.client, generation_id)
+    generation = await state.client.generations.get(generation_id)
     await state.updates.observe(generation)
     return await describe(state, generation)
 
@@ -35,4 +33,4 @@ async def model_capabilities(state: ToolState) -> ModelsResult:
 
 async def voice_list(state: ToolState) -> VoicesResult:
     """What `list_voices` returns (all providers)."""
-    return voices_result(await list_voices(state.client))
+    return voices_result(await state.client.voices.list())

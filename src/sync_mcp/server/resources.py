@@ -98,14 +98,13 @@ async def check_access(server: MCPServer[Any], ctx: ServerRequestContext[Any, An
         )
     if not watched:
         return
-    from sync_mcp.api import generations  # the HTTP stack: imported by the first subscription, not at start-up
 
     state = tool_state(Context(request_context=ctx, mcp_server=server))
     for uri, generation_id in watched:
         try:
             # A plain read, not a sighting: a status seen here must still be news to the next sighting, or a
             # subscriber registered just after would miss the very change it subscribed for.
-            await generations.get_generation(state.client, generation_id)
+            await state.client.generations.get(generation_id)
         except SyncAPIError as exc:
             info = await state.catalog.explain(exc)
             if _not_found(exc):

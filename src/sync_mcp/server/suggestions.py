@@ -10,9 +10,7 @@ from collections.abc import Iterable
 
 from sync_mcp.api import SyncAPIError
 from sync_mcp.api.capabilities import MODELS
-from sync_mcp.api.generations import list_generations
 from sync_mcp.api.languages import DUB_LANGUAGES
-from sync_mcp.api.voices import list_voices
 from sync_mcp.toolkit.state import ToolState
 
 logger = logging.getLogger(__name__)
@@ -37,7 +35,7 @@ def language_codes(prefix: str, *, allow_auto: bool = False) -> list[str]:
 async def voice_ids(state: ToolState, prefix: str) -> list[str]:
     """Ids of voices whose id starts with, or whose name contains, what was typed."""
     try:
-        voices = await list_voices(state.client)
+        voices = await state.client.voices.list()
     except SyncAPIError as exc:
         logger.info("voice completion unavailable: %s", exc.error_code or exc.http_status)
         return []
@@ -52,7 +50,7 @@ async def voice_ids(state: ToolState, prefix: str) -> list[str]:
 async def generation_ids(state: ToolState, prefix: str, *, statuses: list[str] | None = None) -> list[str]:
     """Ids of the most recent generations (optionally of some statuses) starting with what was typed."""
     try:
-        generations = await list_generations(state.client, status=statuses, limit=RECENT_GENERATIONS)
+        generations = await state.client.generations.list(status=statuses, limit=RECENT_GENERATIONS)
     except SyncAPIError as exc:
         logger.info("generation completion unavailable: %s", exc.error_code or exc.http_status)
         return []

@@ -1,5 +1,5 @@
 """Following many generations at once with one stream of the organisation's active jobs, instead of a long-poll
-per generation (`GET /v2/usage/active-jobs/stream`, api/active_jobs.py).
+per generation (`GET /v2/usage/active-jobs/stream`, `client.usage.active_jobs()`).
 
 While at least `STREAM_MIN_FOLLOWERS` waits of one API key run at the same time in this process, one stream is
 held open for all of them. A wait whose generation the stream lists as active sleeps until the stream reports a
@@ -33,7 +33,7 @@ import anyio
 import httpx
 
 from sync_mcp.api import Generation, SyncClient
-from sync_mcp.api.active_jobs import ActiveJob, JobsEvent, active_jobs
+from sync_mcp.api.types.usage import ActiveJob, JobsEvent
 
 logger = logging.getLogger(__name__)
 
@@ -112,7 +112,7 @@ class ActiveJobsWatch:
         self.jobs.clear()
 
     async def _run(self, client: SyncClient) -> None:
-        events = active_jobs(client)
+        events = client.usage.active_jobs()
         try:
             with anyio.move_on_after(FIRST_EVENT_SECONDS):
                 async for event in events:

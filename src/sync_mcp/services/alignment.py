@@ -4,7 +4,7 @@
 punctuation, which do not change what is said) and turns each difference into edits by word id: a replaced run
 becomes a change of its first word (to all the new words) and removals of the rest, a removed run removals, and
 inserted words ride on the word before them (or, at the very start, on the first word) as a change. Only the two
-operation kinds the API is known to take are produced (see api/dialogue_edits.py). `spans` says, for any edits,
+operation kinds the API is known to take are produced (see api/types/dialogue_edits.py). `spans` says, for any edits,
 what each edited stretch said before and says after.
 """
 
@@ -14,9 +14,9 @@ import difflib
 import re
 from dataclasses import dataclass
 
-from sync_mcp.api.dialogue_edits import DialogueEditOperation, edited_words
 from sync_mcp.api.errors import LOCAL_VALIDATION_CODE
-from sync_mcp.api.transcriptions import TranscriptWord
+from sync_mcp.api.types.dialogue_edits import DialogueEditOperation, edited_words
+from sync_mcp.api.types.transcriptions import TranscriptWord
 
 from .refusals import InputError
 

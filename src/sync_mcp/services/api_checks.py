@@ -19,7 +19,6 @@ from dataclasses import dataclass
 import httpx
 
 from sync_mcp.api import SyncAPIError, SyncClient
-from sync_mcp.api.health import check_health
 from sync_mcp.api.retries import NO_RETRY
 from sync_mcp.api.webhooks import TOLERANCE_SECONDS
 from sync_mcp.config import without_userinfo
@@ -66,7 +65,7 @@ async def reachability(client: SyncClient) -> Reach:
         "`sync-mcp sandbox`. Behind a proxy set HTTPS_PROXY; behind a TLS-inspecting proxy also SSL_CERT_FILE."
     )
     try:
-        health = await check_health(client)
+        health = await client.health.check()
     except SyncAPIError as exc:
         return Reach(Check("API reachable", False, f"{base} did not answer: {exc.message}", unreachable), False)
     if health.healthy:

@@ -16,9 +16,8 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
 from sync_mcp.api import SyncClient
-from sync_mcp.api.assets import AssetDetails
 from sync_mcp.api.media import MediaKind
-from sync_mcp.api.stream_uploads import upload_stream
+from sync_mcp.api.types.assets import AssetDetails
 from sync_mcp.api.uploads import UploadOutcome
 from sync_mcp.config import Settings
 
@@ -110,4 +109,4 @@ async def _pass_on(
             f"Attach a {kind} file here.",
             field=field,
         )
-    return await upload_stream(client, chunks, name=name, size=size, media=media, details=details or AssetDetails())
+    return await client.uploads.stream(chunks, name=name, size=size, media=media, details=details or AssetDetails())

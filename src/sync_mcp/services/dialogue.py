@@ -16,15 +16,8 @@ from typing import Protocol, TypeVar
 import anyio
 
 from sync_mcp.api import SyncClient
-from sync_mcp.api.assets import get_asset
-from sync_mcp.api.dialogue_edits import DIALOGUE_EDIT_TERMINAL, DialogueEdit, get_dialogue_edit
-from sync_mcp.api.transcriptions import (
-    TRANSCRIPTION_TERMINAL,
-    Transcription,
-    TranscriptionRequest,
-    create_transcription,
-    get_transcription,
-)
+from sync_mcp.api.types.dialogue_edits import DIALOGUE_EDIT_TERMINAL, DialogueEdit
+from sync_mcp.api.types.transcriptions import TRANSCRIPTION_TERMINAL, Transcription, TranscriptionRequest
 
 from .media_sources import MediaSource, resolve
 from .progress import ProgressSink, duration_text
@@ -73,7 +66,7 @@ async def hosted_url(client: SyncClient, source: MediaSource, progress: Progress
     if asset_id is None:
         done = await resolve(client, source, progress)
         asset_id = done.wire["assetId"]
-    asset = await get_asset(client, asset_id)
+    asset = await client.assets.get(asset_id)
     if not asset.url:
         raise InputError(
             "asset_not_found",
@@ -93,13 +86,13 @@ async def transcribe(
 ) -> tuple[Transcription, bool]:
     """Start a transcription (or read the one named) and follow it; `(job, timed_out)`."""
     if transcription_id is not None:
-        job = await get_transcription(client, transcription_id)
+        job = await client.transcriptions.get(transcription_id)
     elif request is not None:
-        job = await create_transcription(client, request)
+        job = await client.transcriptions.create(request)
     else:
         raise ValueError("a transcription request or id is required")
     return await follow(
-        lambda: get_transcription(client, job.id), job, TRANSCRIPTION_TERMINAL, timeout, progress, "transcription"
+        lambda: client.transcriptions.get(job.id), job, TRANSCRIPTION_TERMINAL, timeout, progress, "transcription"
     )
 
 
@@ -107,5 +100,5 @@ async def follow_preview(
     client: SyncClient, job: DialogueEdit, timeout: float, progress: ProgressSink
 ) -> tuple[DialogueEdit, bool]:
     return await follow(
-        lambda: get_dialogue_edit(client, job.id), job, DIALOGUE_EDIT_TERMINAL, timeout, progress, "dialogue edit"
+        lambda: client.dialogue_edits.get(job.id), job, DIALOGUE_EDIT_TERMINAL, timeout, progress, "dialogue edit"
     )

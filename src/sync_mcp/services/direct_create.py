@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from sync_mcp import telemetry
 from sync_mcp.api import CreateGenerationRequest, Generation, SyncClient
-from sync_mcp.api.generations import FormFile, create_generation_with_files
+from sync_mcp.api.types.generations import FormFile
 from sync_mcp.config import Settings
 
 from .local_files import open_checked
@@ -72,7 +72,7 @@ async def create_with_files(
         progress.next_phase()
         names = ", ".join(form.name for form in forms)
         await progress.report(None, f"create: sending {names} ({byte_count(total)}) with it")
-        generation = await create_generation_with_files(client, request, forms, idempotency_key=key)
+        generation = await client.generations.create_with_files(request, forms, idempotency_key=key)
     telemetry.transfer("up", total)
     await progress.report(100.0, f"create: 100 % (sent {names})")
     echoed = generation.input or []

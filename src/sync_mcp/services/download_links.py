@@ -16,8 +16,6 @@ from dataclasses import dataclass
 
 import httpx
 
-from sync_mcp.api import generations as api
-from sync_mcp.api.transcriptions import get_transcription
 from sync_mcp.config import Settings
 
 from .context import ServiceContext
@@ -36,7 +34,7 @@ async def mint_download(
     state: ServiceContext, links: UploadLinks, owner: str, api_key: str | None, generation_id: str, name: str | None
 ) -> tuple[MintedLink, str]:
     """A download link for a COMPLETED generation (else `DownloadFailed`), and the file name it saves as."""
-    generation = await api.get_generation(state.client, generation_id)
+    generation = await state.client.generations.get(generation_id)
     if generation.status != "COMPLETED":
         raise await _not_ready(state, generation)
     file_name = f"{name or generation.output_file_name or generation.id}.mp4"
@@ -72,11 +70,11 @@ async def open_download(links: UploadLinks, settings: Settings, token: str, stac
     client = await stack.enter_async_context(client_for(settings, link.api_key))
     if SUBTITLES in link.details:
         form: SubtitleFormat = link.details[SUBTITLES]
-        job = await get_transcription(client, str(link.details[DOWNLOAD]))
+        job = await client.transcriptions.get(str(link.details[DOWNLOAD]))
         text = render(job.transcript.words() if job.transcript is not None else [], form).encode("utf-8")
         return OpenedDownload(str(link.details["name"]), len(text), _once(text), SUBTITLE_TYPES[form])
     gid = str(link.details[DOWNLOAD])
-    url, _ = await output_url(client, await api.get_generation(client, gid))
+    url, _ = await output_url(client, await client.generations.get(gid))
     guard = await FetchGuard.for_api_base(settings.base_url)
     response: httpx.Response = await stack.enter_async_context(_open(client.http, url, gid, guard))
     response.raise_for_status()

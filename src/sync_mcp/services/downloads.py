@@ -31,7 +31,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from sync_mcp import telemetry
 from sync_mcp.api import ErrorInfo, Generation, SyncAPIError, SyncClient
-from sync_mcp.api import generations as api
 from sync_mcp.api.capabilities import TERMINAL_STATUSES
 
 from .context import ServiceContext
@@ -117,7 +116,7 @@ async def output_url(
 ) -> tuple[str, Literal["download endpoint", "outputUrl"]]:
     """Where the output can be fetched: the download endpoint's URL, else the generation's `outputUrl`."""
     try:
-        return await api.get_download_url(client, generation.id), "download endpoint"
+        return await client.generations.download_url(generation.id), "download endpoint"
     except SyncAPIError as exc:
         if not generation.output_url or exc.error_code == "missing_api_key":
             raise
@@ -130,7 +129,7 @@ async def save_output(
 ) -> DownloadResult:
     """Save a COMPLETED generation's output into the caller's output folder as `<name>.mp4` (default: its
     outputFileName, else its id); see the module docstring."""
-    generation = await api.get_generation(state.client, generation_id)
+    generation = await state.client.generations.get(generation_id)
     if generation.status != "COMPLETED":
         raise await _not_ready(state, generation)
     url, source = await output_url(state.client, generation)

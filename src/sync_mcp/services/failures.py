@@ -125,11 +125,10 @@ def _count(value: Any) -> int | None:
 
 
 async def _with_jobs_in_flight(client: SyncClient, exc: SyncAPIError, info: ErrorInfo) -> ErrorInfo:
-    from sync_mcp.api.generations import list_generations  # the HTTP stack, which start-up does not import
 
     running: list[Generation] | None
     try:
-        running = await list_generations(client, status=IN_FLIGHT, limit=100)
+        running = await client.generations.list(status=IN_FLIGHT, limit=100)
     except SyncAPIError:
         running = None  # the explanation below still holds without the ids
     active = _count(exc.body.get("activeGenerations"))

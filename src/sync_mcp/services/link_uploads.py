@@ -17,11 +17,10 @@ from dataclasses import dataclass
 import httpx
 
 from sync_mcp.api import SyncClient
-from sync_mcp.api.assets import AssetDetails
 from sync_mcp.api.errors import SyncAPIError
 from sync_mcp.api.media import CONTENT_TYPES, FORMATS_BY_EXTENSION, MAX_UPLOAD_BYTES, MediaFormat, format_of
 from sync_mcp.api.media import supported_text as supported
-from sync_mcp.api.stream_uploads import upload_stream
+from sync_mcp.api.types.assets import AssetDetails
 from sync_mcp.api.uploads import OnBytes
 from sync_mcp.config import Settings
 
@@ -146,8 +145,7 @@ async def receive(links: UploadLinks, settings: Settings, token: str, incoming: 
     await links.report(claimed, state="receiving", size=size, fileName=name)
     try:
         async with client_for(settings, claimed.api_key) as client:
-            outcome = await upload_stream(
-                client,
+            outcome = await client.uploads.stream(
                 chunks,
                 name=name,
                 size=size,

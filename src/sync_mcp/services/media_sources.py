@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 from sync_mcp.api import SyncClient
-from sync_mcp.api.assets import AssetDetails
 from sync_mcp.api.errors import LOCAL_VALIDATION_CODE
-from sync_mcp.api.models import is_uuid
+from sync_mcp.api.types.assets import AssetDetails
+from sync_mcp.api.types.shared import is_uuid
 from sync_mcp.api.uploads import UploadOutcome
 
 from .folders import Folders

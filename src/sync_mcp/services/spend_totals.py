@@ -16,8 +16,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sync_mcp.api.costs import GenerationCosts
-from sync_mcp.api.usage import decimal_usd as usd
+from sync_mcp.api.types.costs import GenerationCosts
+from sync_mcp.api.types.usage import decimal_usd as usd
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ import textwrap
 from dataclasses import dataclass
 from typing import Literal
 
-from sync_mcp.api.transcriptions import TranscriptWord
+from sync_mcp.api.types.transcriptions import TranscriptWord
 
 SubtitleFormat = Literal["srt", "vtt"]
 LINE_CHARS = 42

@@ -15,8 +15,8 @@ from pathlib import Path, PurePath
 
 from sync_mcp import telemetry
 from sync_mcp.api import SyncClient, uploads
-from sync_mcp.api import assets as api
 from sync_mcp.api.media import ASSET_TYPES, MAX_UPLOAD_BYTES, MediaFormat, MediaKind, format_of, supported_text
+from sync_mcp.api.types.assets import AssetDetails
 
 from .folders import Folders
 from .local_files import Identity, open_checked
@@ -87,7 +87,7 @@ def local_media(value: str, folders: Folders, *, field: str = "path", kind: Medi
 
 
 async def upload_local(
-    client: SyncClient, local: LocalMedia, details: api.AssetDetails, progress: ProgressSink
+    client: SyncClient, local: LocalMedia, details: AssetDetails, progress: ProgressSink
 ) -> uploads.UploadOutcome:
     """Upload (or reuse, by SHA-256) a checked local file; progress in bytes sent, at most ~100 reports."""
     step = max(uploads.CHUNK_SIZE, local.size // 100)
@@ -108,7 +108,7 @@ async def upload_local(
             open_checked(local.path, local.identity, local.folders, field=local.field) as opened,
         ):
             source = uploads.FileSource(file=opened.file, name=opened.name, size=opened.size)
-            outcome = await uploads.upload_file(client, source, local.media, details, on_progress=on_bytes)
+            outcome = await client.uploads.file(source, local.media, details, on_progress=on_bytes)
             span.set_attribute("sync.upload.reused", outcome.reused)
             if not outcome.reused:
                 telemetry.transfer("up", local.size)

@@ -35,7 +35,6 @@ from sync_mcp import telemetry
 from sync_mcp.api import Generation, SyncAPIError, SyncClient
 from sync_mcp.api.capabilities import TERMINAL_STATUSES
 from sync_mcp.api.client import API_LONG_POLL_MAX_SECONDS
-from sync_mcp.api.generations import get_generation
 from sync_mcp.backend.deliveries import Deliveries
 
 from .active_jobs_watch import ActiveJobsWatch, Follower, watch_of
@@ -99,7 +98,7 @@ def _counted(on_poll: OnPoll | None, polls: list[int]) -> OnPoll:
 
 async def _last_read(client: SyncClient, generation_id: str) -> tuple[Generation, bool]:
     """A wait a shutdown ended: the generation as it is now, timed out unless it is terminal."""
-    generation = await get_generation(client, generation_id)
+    generation = await client.generations.get(generation_id)
     logger.info("wait for %s ended early by the shutdown (%s)", generation_id, generation.status)
     return generation, generation.status not in TERMINAL_STATUSES
 
@@ -140,7 +139,7 @@ async def _follow(
     if failure is not None:
         raise failure
     assert delivered is not None
-    current = await get_generation(client, generation_id)
+    current = await client.generations.get(generation_id)
     generation = current if current.status in TERMINAL_STATUSES else delivered
     await tracker.seen(generation)
     return generation, False
@@ -183,7 +182,7 @@ class _Tracker:
 
     async def _with_progress(self) -> Generation | None:
         try:
-            return await get_generation(self.client, self.generation_id, include_progress=True)
+            return await self.client.generations.get(self.generation_id, include_progress=True)
         except SyncAPIError as exc:  # the long-poll goes on; only this report goes without a percent
             logger.info("progress of %s unavailable: %s", self.generation_id, exc)
             return None
@@ -246,7 +245,7 @@ async def _watched(
         if seen == "unknown":
             return None
         if seen == "left":
-            generation = await get_generation(client, gid)
+            generation = await client.generations.get(gid)
             await report(generation)
             if generation.status in TERMINAL_STATUSES:
                 return generation, False
@@ -255,7 +254,7 @@ async def _watched(
         with anyio.move_on_after(max(0.0, deadline - anyio.current_time())):
             await changed.wait()
         if anyio.current_time() >= deadline:
-            generation = await get_generation(client, gid)
+            generation = await client.generations.get(gid)
             await report(generation)
             return generation, generation.status not in TERMINAL_STATUSES
         sighting = watch.sighting(gid)
@@ -293,8 +292,8 @@ async def _long_poll(
         wait_s = min(window, int(remaining))
         window = min(window * 2, API_LONG_POLL_MAX_SECONDS)
         asked = anyio.current_time()
-        generation = await get_generation(
-            tracker.client, tracker.generation_id, wait=wait_s >= 1, timeout=max(wait_s, 1)
+        generation = await tracker.client.generations.get(
+            tracker.generation_id, wait=wait_s >= 1, timeout=max(wait_s, 1)
         )
         answered_in = anyio.current_time() - asked
         generation = await tracker.seen(generation)

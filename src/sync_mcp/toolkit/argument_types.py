@@ -15,7 +15,7 @@ from typing import Annotated, Any, TypeVar
 from pydantic import AfterValidator, BaseModel, Field, WithJsonSchema
 
 from sync_mcp.api.media import MediaKind
-from sync_mcp.api.models import check_uuid
+from sync_mcp.api.types.shared import check_uuid
 from sync_mcp.services.attachments import ChatFile, upload_attachment
 
 from .state import ToolState

@@ -1,7 +1,7 @@
 """Tool arguments that mirror a wire model: the model's fields become the tool's parameters.
 
 So `create_generation` takes exactly the JSON body of `POST /v2/generate` with its wire names, and
-the field list lives only in `sync_mcp.api.models`.
+the field list lives only in `sync_mcp.api.types`.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from sync_mcp.api.ids import IDEMPOTENCY_KEY
 from sync_mcp.services.refusals import InputError
 
 if TYPE_CHECKING:
-    from sync_mcp.api.models import RequestModel
+    from sync_mcp.api.types.shared import RequestModel
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -10,8 +10,8 @@ from mcp.server.mcpserver import Context
 from mcp.types import CallToolResult
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from sync_mcp.api import assets as api
-from sync_mcp.api.assets import (
+from sync_mcp.api.errors import LOCAL_VALIDATION_CODE
+from sync_mcp.api.types.assets import (
     ASSET_BATCH_MAX,
     Asset,
     AssetBatchRequest,
@@ -21,8 +21,7 @@ from sync_mcp.api.assets import (
     ListAssetsQuery,
     UpdateAssetRequest,
 )
-from sync_mcp.api.errors import LOCAL_VALIDATION_CODE
-from sync_mcp.api.models import check_uuid
+from sync_mcp.api.types.shared import check_uuid
 from sync_mcp.api.uploads import UploadOutcome
 from sync_mcp.services.attachments import ChatFile, upload_attachment
 from sync_mcp.services.refusals import InputError
@@ -180,7 +179,7 @@ async def register_asset(ctx: Context[Any, Any], **arguments: Any) -> Annotated[
     """
     state = tool_state(ctx)
     body = CreateAssetRequest.model_validate(wire_body(CreateAssetRequest, arguments))
-    return ok(_described(await api.register_asset(state.client, body)))
+    return ok(_described(await state.client.assets.create(body)))
 
 
 IDS_PARAMETER = inspect.Parameter(
@@ -205,7 +204,7 @@ async def _by_ids(ctx: Context[Any, Any], ids: list[str], arguments: dict[str, A
             f"Call list_assets with ids alone, or with {', '.join(others)} and no ids.",
             field="ids",
         )
-    assets = await api.get_assets(tool_state(ctx).client, AssetBatchRequest(ids=ids))
+    assets = await tool_state(ctx).client.assets.get_many(AssetBatchRequest(ids=ids))
     found = {a.id for a in assets}
     missing = [i for i in ids if i not in found]
     next_step = "Use an item's id as assetId in create_generation or lipsync."
@@ -226,7 +225,7 @@ async def list_assets(ctx: Context[Any, Any], **arguments: Any) -> Annotated[Cal
     if arguments.get("ids"):
         return await _by_ids(ctx, arguments["ids"], arguments)
     query = ListAssetsQuery.model_validate(wire_body(ListAssetsQuery, arguments))
-    page = await api.list_assets(state.client, query)
+    page = await state.client.assets.list(query)
     if page.next_cursor:
         next_step = f"More assets: call list_assets with cursor={page.next_cursor} (same filters)."
     elif page.items:
@@ -242,7 +241,7 @@ async def list_assets(ctx: Context[Any, Any], **arguments: Any) -> Annotated[Cal
 async def get_asset(id: AssetId, ctx: Context[Any, Any]) -> Annotated[CallToolResult, AssetResult]:
     """Details of one asset (GET /v2/assets/{id}): type, url, size, format, duration, project."""
     state = tool_state(ctx)
-    return ok(_described(await api.get_asset(state.client, id)))
+    return ok(_described(await state.client.assets.get(id)))
 
 
 @sync_tool(title="Count media assets", read_only=True)
@@ -250,7 +249,7 @@ async def get_asset(id: AssetId, ctx: Context[Any, Any]) -> Annotated[CallToolRe
 async def count_assets(ctx: Context[Any, Any], **arguments: Any) -> Annotated[CallToolResult, AssetCount]:
     """How many assets match (GET /v2/assets/count): by types, projectId or searchQuery."""
     query = AssetFilters.model_validate(wire_body(AssetFilters, arguments))
-    return ok(AssetCount(count=await api.count_assets(tool_state(ctx).client, query)))
+    return ok(AssetCount(count=await tool_state(ctx).client.assets.count(query)))
 
 
 @sync_tool(title="Update a media asset", read_only=False, destructive=False, idempotent=True)
@@ -259,7 +258,7 @@ async def update_asset(ctx: Context[Any, Any], **arguments: Any) -> Annotated[Ca
     """Rename, share (visibility) or correct the metadata of an asset you own (PATCH /v2/assets/{id})."""
     body = UpdateAssetRequest.model_validate(wire_body(UpdateAssetRequest, arguments))
     require_a_change(body, "name or visibility")
-    asset = await api.update_asset(tool_state(ctx).client, arguments["id"], body)
+    asset = await tool_state(ctx).client.assets.update(arguments["id"], body)
     return ok(_described(asset))
 
 
@@ -270,5 +269,5 @@ async def delete_asset(id: AssetId, ctx: Context[Any, Any]) -> Annotated[CallToo
     Only assets this key's user owns (others: 403 asset_forbidden; unknown: 404 asset_not_found).
     """
     state = tool_state(ctx)
-    deleted = await api.delete_asset(state.client, id)
+    deleted = await state.client.assets.delete(id)
     return ok(DeletedAssetResult(id=deleted.id, deleted=True))

@@ -16,8 +16,8 @@ from mcp.types import CallToolResult
 from pydantic import BaseModel, ConfigDict, Field
 
 from sync_mcp.api import SyncAPIError
-from sync_mcp.api import batches as api
-from sync_mcp.api.batches import (
+from sync_mcp.api.client import SyncClient
+from sync_mcp.api.types.batches import (
     MAX_ROWS,
     MIN_ROWS,
     Batch,
@@ -26,7 +26,6 @@ from sync_mcp.api.batches import (
     CreateBatchRequest,
     iso,
 )
-from sync_mcp.api.client import SyncClient
 from sync_mcp.services.outcomes import outcome_unknown, uncertain
 from sync_mcp.toolkit.results import ok, sync_tool
 from sync_mcp.toolkit.state import tool_state
@@ -65,7 +64,7 @@ def next_step(batch: Batch) -> str:
 
 async def find_created(client: SyncClient, body: CreateBatchRequest, sent_after: datetime) -> Batch | None:
     """The newest batch created since `sent_after` that matches the rows count and webhook."""
-    for batch in await api.list_batches(client, BatchListQuery(created_after=sent_after)):
+    for batch in await client.batches.list(BatchListQuery(created_after=sent_after)):
         total = batch.metrics.total_generations if batch.metrics else None
         if total == len(body.rows) and batch.webhook_url == body.webhook_url:
             return batch
@@ -95,7 +94,7 @@ async def create_batch(
     body = CreateBatchRequest.parse({"rows": rows, "webhook_url": webhook_url, "dry_run": dry_run or None})
     sent_after = datetime.now(timezone.utc) - LOOKUP_MARGIN
     try:
-        created = await api.create_batch(state.client, body)
+        created = await state.client.batches.create(body)
     except SyncAPIError as exc:
         if exc.error_code in PLAN_CODES:
             exc.suggestion = (
@@ -133,7 +132,7 @@ async def get_batch(
     ctx: Context[Any, Any],
 ) -> Annotated[CallToolResult, BatchResult]:
     """Status and metrics of a batch (GET /v2/batch/{id}); when finished, outputUrl holds the JSONL results."""
-    batch = await api.get_batch(tool_state(ctx).client, id)
+    batch = await tool_state(ctx).client.batches.get(id)
     return ok(BatchResult(batch=batch, next_step=next_step(batch)))
 
 
@@ -145,5 +144,5 @@ async def list_batches(ctx: Context[Any, Any], **arguments: Any) -> Annotated[Ca
     Times are ISO-8601 with a time zone, e.g. 2026-05-01T12:00:00Z. There is no paging.
     """
     query = BatchListQuery.model_validate({k: v for k, v in arguments.items() if k != "ctx"})
-    batches = await api.list_batches(tool_state(ctx).client, query)
+    batches = await tool_state(ctx).client.batches.list(query)
     return ok(BatchListResult(batches=batches, count=len(batches)))

@@ -9,9 +9,8 @@ from mcp.types import CallToolResult
 from pydantic import BaseModel, ConfigDict, Field
 
 from sync_mcp.api import CreateGenerationRequest
-from sync_mcp.api import costs as api
-from sync_mcp.api.costs import CostEstimateRequest, GenerationCosts
 from sync_mcp.api.errors import LOCAL_VALIDATION_CODE
+from sync_mcp.api.types.costs import CostEstimateRequest, GenerationCosts, legacy_total
 from sync_mcp.services.refusals import InputError
 from sync_mcp.toolkit.argument_types import GenerationIdArgument
 from sync_mcp.toolkit.results import KeepsNulls, ok, sync_tool
@@ -73,7 +72,7 @@ async def estimate_cost(
         if any(v is not None for v in (model, duration, fps, reasoningEnabled)):
             raise _usage_error("body cannot be combined with model, duration, fps or reasoningEnabled.", "body")
         request = CreateGenerationRequest.model_validate(body)
-        usd, frames = api.legacy_total(await api.estimate_create_cost(client, request))
+        usd, frames = legacy_total(await client.costs.estimate_create(request))
         return ok(
             EstimateResult(
                 endpoint=LEGACY,
@@ -88,7 +87,7 @@ async def estimate_cost(
         raise _usage_error(f"{' and '.join(missing)} missing (or pass body).", missing[0])
     wire = {"model": model, "duration": duration, "fps": fps, "reasoningEnabled": reasoningEnabled}
     estimate_body = CostEstimateRequest.model_validate({k: v for k, v in wire.items() if v is not None})
-    estimate = await api.estimate_cost(client, estimate_body)
+    estimate = await client.costs.estimate(estimate_body)
     return ok(
         EstimateResult(
             endpoint=CURRENT,
@@ -108,7 +107,7 @@ async def get_generation_cost(
     """What a generation was charged, per component, in USD decimal strings. totalCostUsd is null while any
     part is pending or unavailable; knownSubtotalUsd is the known part (get_usage sums the same over a time range).
     """
-    costs = await api.get_generation_costs(tool_state(ctx).client, id)
+    costs = await tool_state(ctx).client.costs.of_generation(id)
     if costs.availability == "complete":
         next_step = "Final: totalCostUsd is what this generation cost."
     elif costs.availability in ("pending", "partial") and costs.retry_after_seconds:

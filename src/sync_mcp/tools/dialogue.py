@@ -12,7 +12,7 @@ from mcp.types import CallToolResult
 from pydantic import BaseModel, ConfigDict, Field
 
 from sync_mcp.api.errors import LOCAL_VALIDATION_CODE
-from sync_mcp.api.transcriptions import JobError, Transcript, Transcription, TranscriptionRequest, TranscriptWord
+from sync_mcp.api.types.transcriptions import JobError, Transcript, Transcription, TranscriptionRequest, TranscriptWord
 from sync_mcp.services.dialogue import hosted_url
 from sync_mcp.services.dialogue import transcribe as follow_transcription
 from sync_mcp.services.download_links import mint_subtitles

@@ -23,18 +23,10 @@ from mcp.types import CallToolResult
 from pydantic import ValidationError
 
 from sync_mcp.api import CreateGenerationRequest, ErrorInfo, Generation, SyncAPIError, new_idempotency_key
-from sync_mcp.api import generations as generations_api
-from sync_mcp.api.dialogue_edits import (
-    PREVIEW_READY,
-    DialogueEdit,
-    DialogueEditOperation,
-    DialogueEditRequest,
-    create_dialogue_edit,
-    get_dialogue_edit,
-)
 from sync_mcp.api.errors import LOCAL_VALIDATION_CODE
 from sync_mcp.api.explain import from_validation_error
-from sync_mcp.api.transcriptions import JobError, TranscriptionRequest, TranscriptWord
+from sync_mcp.api.types.dialogue_edits import PREVIEW_READY, DialogueEdit, DialogueEditOperation, DialogueEditRequest
+from sync_mcp.api.types.transcriptions import JobError, TranscriptionRequest, TranscriptWord
 from sync_mcp.backend.spend_memory import SpendMemory
 from sync_mcp.services.alignment import Span, align, spans
 from sync_mcp.services.dialogue import follow_preview, hosted_url, transcribe
@@ -126,8 +118,8 @@ async def _new_preview(
     )
     earlier = await _job_id(ctx, "dialogue-edit", body.to_wire())
     if earlier is not None:
-        return await get_dialogue_edit(state.client, earlier)
-    preview = await create_dialogue_edit(state.client, body)
+        return await state.client.dialogue_edits.get(earlier)
+    preview = await state.client.dialogue_edits.create(body)
     await _remember(ctx, "dialogue-edit", body.to_wire(), preview.id)
     return preview
 
@@ -166,7 +158,7 @@ async def _plan(ctx: Context[Any, Any], **arguments: Any) -> DialoguePlan:
         source = classify(args.video, "video", field="video", folders=caller_folders(ctx, state.settings))
         url = await hosted_url(state.client, source, plan.progress)
         if args.edit_id is not None:
-            preview: DialogueEdit | None = await get_dialogue_edit(state.client, args.edit_id)
+            preview: DialogueEdit | None = await state.client.dialogue_edits.get(args.edit_id)
             assert preview is not None
             _same_video(preview, url, args.edit_id)
             plan.words = preview.source_transcript.words() if preview.source_transcript is not None else []
@@ -346,7 +338,7 @@ async def _create(
         return fail(check.refusal)
     key = new_idempotency_key()
     try:
-        generation = await generations_api.create_generation(state.client, plan.request, idempotency_key=key)
+        generation = await state.client.generations.create(plan.request, idempotency_key=key)
     except SyncAPIError as exc:
         exc.idempotency_key = key
         raise

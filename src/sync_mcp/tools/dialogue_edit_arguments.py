@@ -6,8 +6,8 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from sync_mcp.api.capabilities import ModelId
-from sync_mcp.api.dialogue_edits import DialogueEditOperation
-from sync_mcp.api.transcriptions import JobError
+from sync_mcp.api.types.dialogue_edits import DialogueEditOperation
+from sync_mcp.api.types.transcriptions import JobError
 from sync_mcp.toolkit.wait_bound import JobWait
 
 

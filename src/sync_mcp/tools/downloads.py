@@ -9,7 +9,7 @@ from mcp.server.mcpserver import Context
 from mcp.types import CallToolResult
 from pydantic import Field
 
-from sync_mcp.api.models import OUTPUT_FILE_NAME
+from sync_mcp.api.types.generations import OUTPUT_FILE_NAME
 from sync_mcp.services.download_links import mint_download
 from sync_mcp.services.downloads import DownloadFailed, DownloadResult, save_output
 from sync_mcp.toolkit.argument_types import GenerationIdArgument

@@ -10,9 +10,8 @@ from mcp.types import CallToolResult
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from sync_mcp.api import Generation
-from sync_mcp.api import generations as api
-from sync_mcp.api.models import check_uuid
-from sync_mcp.api.usage import Label
+from sync_mcp.api.types.shared import check_uuid
+from sync_mcp.api.types.usage import Label
 from sync_mcp.services.media_sources import short_name
 from sync_mcp.toolkit.argument_types import GenerationId, GenerationIdArgument
 from sync_mcp.toolkit.results import ok, sync_tool
@@ -112,8 +111,7 @@ async def list_generations(
     """This account's generations, newest first, a page at a time, filtered as asked. With nextCursor, call
     again with it for the next page. get_generation gives an outputUrl.
     """
-    page = await api.list_generations(
-        tool_state(ctx).client,
+    page = await tool_state(ctx).client.generations.list(
         status=status,
         ids=ids,
         project_id=projectId,
@@ -135,5 +133,5 @@ async def delete_generation(
     """Permanently delete a finished generation (a running one: 409; wait with get_generation first). Save its
     video first (download_output) if it is still needed.
     """
-    generation = await api.delete_generation(tool_state(ctx).client, id)
+    generation = await tool_state(ctx).client.generations.delete(id)
     return ok(DeletedGeneration(id=generation.id, status=generation.status))

@@ -10,7 +10,6 @@ from mcp.types import CallToolResult
 from pydantic import BaseModel, Field
 
 from sync_mcp.api import CreateGenerationRequest, Generation, new_idempotency_key
-from sync_mcp.api import generations as api
 from sync_mcp.api.capabilities import MODELS, TERMINAL_STATUSES
 from sync_mcp.services.failures import explain_generation_failure
 from sync_mcp.services.waiting import follow_generation
@@ -123,7 +122,7 @@ async def describe(
 
 async def current_generation(state: ToolState, generation_id: str) -> GenerationResult:
     """The generation as get_generation returns it without waiting (subscribers hear of a changed status)."""
-    generation = await api.get_generation(state.client, generation_id)
+    generation = await state.client.generations.get(generation_id)
     await state.updates.observe(generation)
     return await describe(state, generation)
 
@@ -149,7 +148,7 @@ async def create_generation(ctx: Context[Any, Any], **arguments: Any) -> Annotat
         return fail(spend.refusal)
     key = arguments.get("idempotencyKey") or new_idempotency_key()
     # Follows the generation named by a 503 IDEMPOTENCY_OUTCOME_UNKNOWN itself (reference §13).
-    generation = await api.create_generation(state.client, request, idempotency_key=key)
+    generation = await state.client.generations.create(request, idempotency_key=key)
     remember_start(state, generation.id, "create_generation")
     await state.updates.observe(generation)
     result = await describe(

@@ -24,7 +24,6 @@ from mcp.types import CallToolResult
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sync_mcp.api import CreateGenerationRequest, ErrorInfo, Generation, SyncAPIError, new_idempotency_key
-from sync_mcp.api import generations as api
 from sync_mcp.api.explain import from_validation_error
 from sync_mcp.services.direct_create import DirectFile, create_with_files, direct_files
 from sync_mcp.services.downloads import DownloadFailed, DownloadResult
@@ -215,7 +214,7 @@ async def lipsync(ctx: Context[Any, Any], **arguments: Any) -> Annotated[CallToo
         ]
     else:
         plan.progress.next_phase()
-        generation = await api.create_generation(state.client, request, idempotency_key=key)
+        generation = await state.client.generations.create(request, idempotency_key=key)
     remember_start(state, generation.id, "lipsync")
     await state.updates.observe(generation)
     await plan.progress.report(100.0, f"create: 100 % (generation {generation.id} is {generation.status})")

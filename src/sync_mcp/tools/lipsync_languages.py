@@ -14,7 +14,6 @@ from collections.abc import Awaitable, Callable
 from pydantic import BaseModel, ConfigDict, Field
 
 from sync_mcp.api import CreateGenerationRequest, ErrorInfo, Generation, SyncAPIError
-from sync_mcp.api import generations as api
 from sync_mcp.api.errors import LOCAL_VALIDATION_CODE
 from sync_mcp.api.ids import IDEMPOTENCY_KEY
 from sync_mcp.services.refusals import InputError
@@ -84,7 +83,7 @@ async def create_each(
     for n, (language, request) in enumerate(dubs, start=1):
         own = language_key(key, language)
         try:
-            generation = await api.create_generation(state.client, request, idempotency_key=own)
+            generation = await state.client.generations.create(request, idempotency_key=own)
         except SyncAPIError as exc:
             created.append(None)
             info = await state.catalog.explain(exc)

@@ -14,7 +14,7 @@ from sync_mcp.api import CreateGenerationRequest, ErrorInfo
 from sync_mcp.api.capabilities import ModelId
 from sync_mcp.api.errors import LOCAL_VALIDATION_CODE
 from sync_mcp.api.ids import IDEMPOTENCY_KEY
-from sync_mcp.api.models import Unit
+from sync_mcp.api.types.shared import Unit
 from sync_mcp.services.folders import Folders
 from sync_mcp.services.media_sources import MediaSource, classify, label
 from sync_mcp.services.refusals import InputError

@@ -10,9 +10,8 @@ from mcp.types import CallToolResult
 from pydantic import BaseModel, ConfigDict, Field
 
 from sync_mcp.api.capabilities import MODELS, ModelCapability, OptionName
-from sync_mcp.api.model_list import list_models as fetch_models
-from sync_mcp.api.models import ModelInfo
 from sync_mcp.api.prices import ESTIMATE_FPS, PRICES
+from sync_mcp.api.types.ai_models import ModelInfo
 from sync_mcp.toolkit.results import ok, sync_tool
 from sync_mcp.toolkit.state import ToolState, tool_state
 
@@ -102,7 +101,7 @@ def merge_models(listed: list[ModelInfo]) -> list[ModelEntry]:
 
 async def model_catalog(state: ToolState) -> ModelsResult:
     """The models result (also usable outside the tool, e.g. by a resource)."""
-    entries = merge_models(await fetch_models(state.client))
+    entries = merge_models(await state.client.models.list())
     price = "estimate_cost" if state.offered.offers("estimate_cost") else "the estimate endpoint"
     return ModelsResult(
         models=entries,

@@ -11,11 +11,8 @@ from mcp.types import CallToolResult
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from sync_mcp.api import SyncAPIError
-from sync_mcp.api import projects as api
 from sync_mcp.api.errors import TransportError
-from sync_mcp.api.generations import list_generations
-from sync_mcp.api.models import check_uuid
-from sync_mcp.api.projects import (
+from sync_mcp.api.types.projects import (
     CreateProjectRequest,
     DeletedProject,
     Project,
@@ -23,6 +20,7 @@ from sync_mcp.api.projects import (
     ProjectSort,
     UpdateProjectRequest,
 )
+from sync_mcp.api.types.shared import check_uuid
 from sync_mcp.toolkit.results import ok, sync_tool
 from sync_mcp.toolkit.state import tool_state
 
@@ -78,7 +76,7 @@ async def create_project(ctx: Context[Any, Any], **arguments: Any) -> Annotated[
     raw = wire_body(CreateProjectRequest, arguments)
     body = CreateProjectRequest.model_validate({**raw, "id": raw.get("id") or str(uuid.uuid4())})
     try:
-        project = await api.create_project(tool_state(ctx).client, body)
+        project = await tool_state(ctx).client.projects.create(body)
     except TransportError as exc:
         exc.suggestion = (
             f"Call create_project again with the same arguments and id={body.id}: if the first call went through "
@@ -108,14 +106,14 @@ async def list_projects(
     When nextCursor is present, call again with cursor=nextCursor for the next page.
     """
     query = ProjectListQuery(limit=limit, cursor=cursor, search_query=searchQuery, sort_by=sortBy)
-    page = await api.list_projects(tool_state(ctx).client, query)
+    page = await tool_state(ctx).client.projects.list(query)
     return ok(ProjectPageResult(projects=page.items, count=len(page.items), next_cursor=page.next_cursor))
 
 
 @sync_tool(title="Get a project", read_only=True)
 async def get_project(id: ProjectId, ctx: Context[Any, Any]) -> Annotated[CallToolResult, ProjectResult]:
     """One project (GET /v2/projects/{id}): name, description, visibility, mode, default workflow, dates."""
-    project = await api.get_project(tool_state(ctx).client, id)
+    project = await tool_state(ctx).client.projects.get(id)
     return ok(ProjectResult.model_validate({**project.to_wire(), "nextStep": _use(project)}))
 
 
@@ -127,7 +125,7 @@ async def update_project(ctx: Context[Any, Any], **arguments: Any) -> Annotated[
     """Change a project's name, description, visibility, mode or default workflow (PATCH /v2/projects/{id})."""
     body = UpdateProjectRequest.model_validate(wire_body(UpdateProjectRequest, arguments))
     require_a_change(body, "name or description")
-    project = await api.update_project(tool_state(ctx).client, arguments["id"], body)
+    project = await tool_state(ctx).client.projects.update(arguments["id"], body)
     return ok(ProjectResult.model_validate({**project.to_wire(), "nextStep": _use(project)}))
 
 
@@ -140,12 +138,12 @@ async def delete_project(id: ProjectId, ctx: Context[Any, Any]) -> Annotated[Cal
     """
     state = tool_state(ctx)
     try:
-        deleted = await api.delete_project(state.client, id)
+        deleted = await state.client.projects.delete(id)
     except SyncAPIError as exc:
         if exc.http_status != 409:
             raise
         try:
-            running = [g.id for g in await list_generations(state.client, status=IN_FLIGHT, project_id=id, limit=100)]
+            running = [g.id for g in await state.client.generations.list(status=IN_FLIGHT, project_id=id, limit=100)]
         except SyncAPIError:
             running = []
         shown = ", ".join(running[:MAX_IDS_SHOWN]) + (" ..." if len(running) > MAX_IDS_SHOWN else "")

@@ -10,11 +10,10 @@ from mcp.types import CallToolResult
 from pydantic import AfterValidator, Field
 
 from sync_mcp.api import SyncAPIError, new_idempotency_key
-from sync_mcp.api import speech as api
 from sync_mcp.api.errors import LOCAL_VALIDATION_CODE
 from sync_mcp.api.ids import ID_SEGMENT
-from sync_mcp.api.models import rule_error
-from sync_mcp.api.speech import SPEECH_JOB_TERMINAL, Speech, SpeechJob, SpeechRequest
+from sync_mcp.api.types.shared import rule_error
+from sync_mcp.api.types.speech import SPEECH_JOB_TERMINAL, Speech, SpeechJob, SpeechRequest
 from sync_mcp.services.outcomes import outcome_unknown, uncertain
 from sync_mcp.toolkit.results import ok, sync_tool
 from sync_mcp.toolkit.state import tool_state
@@ -43,7 +42,7 @@ async def create_speech(ctx: Context[Any, Any], **arguments: Any) -> Annotated[C
     """
     body = SpeechRequest.model_validate(wire_body(SpeechRequest, arguments))
     try:
-        speech = await api.create_speech(tool_state(ctx).client, body)
+        speech = await tool_state(ctx).client.speech.create(body)
     except SyncAPIError as exc:
         if not uncertain(exc):
             raise
@@ -81,7 +80,7 @@ async def create_speech_job(ctx: Context[Any, Any], **arguments: Any) -> Annotat
     body = SpeechRequest.model_validate(wire_body(SpeechRequest, arguments))
     key = arguments.get("idempotencyKey") or new_idempotency_key()
     try:
-        job = await api.create_speech_job(tool_state(ctx).client, body, idempotency_key=key)
+        job = await tool_state(ctx).client.speech.create_job(body, idempotency_key=key)
     except SyncAPIError as exc:
         exc.idempotency_key = key
         if exc.http_status == 503 and exc.error_code is None:
@@ -109,5 +108,5 @@ async def get_speech_job(
     ctx: Context[Any, Any],
 ) -> Annotated[CallToolResult, SpeechJobResult]:
     """Status of a text-to-speech job (GET /v2/tts/jobs/{id}); when COMPLETED, url is the audio."""
-    job = await api.get_speech_job(tool_state(ctx).client, id)
+    job = await tool_state(ctx).client.speech.get_job(id)
     return ok(SpeechJobResult.model_validate({**job.to_wire(), "nextStep": _job_step(job)}))

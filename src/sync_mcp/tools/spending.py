@@ -47,7 +47,7 @@ from mcp.server.mcpserver import (
 from pydantic import BaseModel, Field, ValidationError
 
 from sync_mcp.api import CreateGenerationRequest, ErrorInfo, SyncAPIError
-from sync_mcp.api.costs import estimate_create_cost, legacy_total
+from sync_mcp.api.types.costs import legacy_total
 from sync_mcp.backend.spend_memory import SpendMemory
 from sync_mcp.toolkit.state import ToolState, caller_api_key, tool_state
 
@@ -148,7 +148,7 @@ async def estimate_spend(ctx: Context[Any, Any], state: ToolState, request: Bodi
     if known is not None:
         return known
     try:
-        usd, frames = legacy_total(await estimate_create_cost(state.client, request))
+        usd, frames = legacy_total(await state.client.costs.estimate_create(request))
     except SyncAPIError as exc:
         estimate = SpendEstimate(error=await state.catalog.explain(exc))
     else:

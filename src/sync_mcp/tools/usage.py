@@ -9,8 +9,7 @@ from mcp.server.mcpserver import Context
 from mcp.types import CallToolResult
 from pydantic import BaseModel, ConfigDict, Field
 
-from sync_mcp.api import usage as api
-from sync_mcp.api.usage import USAGE_PAGE_MAX, GenerationCountQuery, GenerationUsage, UsageQuery, iso_utc
+from sync_mcp.api.types.usage import USAGE_PAGE_MAX, GenerationCountQuery, GenerationUsage, UsageQuery, iso_utc
 from sync_mcp.services.api_checks import Check, api_checks
 from sync_mcp.services.spend_totals import UnpricedPart as Unpriced
 from sync_mcp.services.spend_totals import spend_totals
@@ -89,7 +88,7 @@ async def get_usage(
     """
     now = datetime.now(timezone.utc)
     query = UsageQuery(start_time=startTime or _month_start(now), end_time=endTime or now, limit=limit, cursor=cursor)
-    page = await api.list_generation_usage(tool_state(ctx).client, query)
+    page = await tool_state(ctx).client.usage.list(query)
     totals = spend_totals(page.items)
     start, end = iso_utc(query.start_time), iso_utc(query.end_time)
     steps = [_unpriced_note(totals.unpriced)] if totals.unpriced else []
@@ -133,7 +132,7 @@ def _unpriced_note(parts: list[Unpriced]) -> str:
 async def count_generations(ctx: Context[Any, Any], **arguments: Any) -> Annotated[CallToolResult, CountResult]:
     """How many generations match (GET /v2/generations/count): by status, type, source or generationSource."""
     query = GenerationCountQuery.model_validate(wire_body(GenerationCountQuery, arguments))
-    counted = await api.count_generations(tool_state(ctx).client, query)
+    counted = await tool_state(ctx).client.generations.count(query)
     return ok(CountResult(count=counted.count))
 
 

@@ -9,10 +9,9 @@ from mcp.types import CallToolResult
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from sync_mcp.api import SyncAPIError
-from sync_mcp.api import voices as api
-from sync_mcp.api.models import check_uuid
+from sync_mcp.api.types.shared import check_uuid
+from sync_mcp.api.types.voices import CloneVoiceRequest, Voice
 from sync_mcp.api.voice_traits import is_built_in, traits_of
-from sync_mcp.api.voices import CloneVoiceRequest, Voice
 from sync_mcp.services.outcomes import outcome_unknown, uncertain
 from sync_mcp.toolkit.results import ok, sync_tool
 from sync_mcp.toolkit.state import tool_state
@@ -111,7 +110,7 @@ async def list_voices(
     """Voices for scripts, built-in and this organisation's clones: language, gender, accent, age and style
     where published, and a preview. Pass a voice's id as voice_id to lipsync (voiceId to create_speech).
     """
-    voices = await api.list_voices(tool_state(ctx).client)
+    voices = await tool_state(ctx).client.voices.list()
     return ok(voices_result(voices, language, gender))
 
 
@@ -124,7 +123,7 @@ async def clone_voice(ctx: Context[Any, Any], **arguments: Any) -> Annotated[Cal
     """
     body = CloneVoiceRequest.model_validate(wire_body(CloneVoiceRequest, arguments))
     try:
-        voice = await api.clone_voice(tool_state(ctx).client, body)
+        voice = await tool_state(ctx).client.voices.clone(body)
     except SyncAPIError as exc:
         if not uncertain(exc):
             raise
@@ -153,5 +152,5 @@ async def delete_voice(
 
     Speech can no longer be made with it; clone again to get it back.
     """
-    deleted = await api.delete_voice(tool_state(ctx).client, id)
+    deleted = await tool_state(ctx).client.voices.delete(id)
     return ok(DeletedVoice(id=id, deleted=deleted))

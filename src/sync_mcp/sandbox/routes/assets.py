@@ -2,7 +2,7 @@
 delete, download URL; and the asset check of `POST /v2/generate`. The storage side (the presigned upload
 URL, the stored files) is `storage.py`.
 
-Requests are validated with the package's own wire models (`sync_mcp.api.assets`).
+Requests are validated with the package's own wire models (`sync_mcp.api.types.assets`).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route
 
-from sync_mcp.api.assets import (
+from sync_mcp.api import (
     AssetBatchRequest,
     AssetFilters,
     CreateAssetRequest,

@@ -18,13 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from sync_mcp.api.batches import (
-    BATCH_PLANS,
-    MAX_JSONL_BYTES,
-    BatchListQuery,
-    BatchValidated,
-    CreateBatchRequest,
-)
+from sync_mcp.api import BATCH_PLANS, MAX_JSONL_BYTES, BatchListQuery, BatchValidated, CreateBatchRequest
 
 from ..batch_store import BatchRecord, RowOutcome, batch_store
 from ..http import (

@@ -6,8 +6,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from sync_mcp.api import ErrorCatalogEntry, ModelInfo
 from sync_mcp.api.capabilities import MODELS
-from sync_mcp.api.models import ErrorCatalogEntry, ModelInfo
 
 from ..errors import catalog
 from ..http import require_auth, sandbox_config

@@ -18,8 +18,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from sync_mcp.api.costs import CostComponent, CostEstimate, CostEstimateRequest, GenerationCosts, LegacyCostEstimate
-from sync_mcp.api.models import CreateGenerationRequest
+from sync_mcp.api import (
+    CostComponent,
+    CostEstimate,
+    CostEstimateRequest,
+    CreateGenerationRequest,
+    GenerationCosts,
+    LegacyCostEstimate,
+)
 from sync_mcp.api.prices import ESTIMATE_FPS, list_price_per_frame
 
 from ..durations import output_seconds

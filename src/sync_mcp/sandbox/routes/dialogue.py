@@ -24,8 +24,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from sync_mcp.api.dialogue_edits import DialogueEditOperation, DialogueEditRequest, edited_words
-from sync_mcp.api.transcriptions import Transcript, TranscriptionRequest, TranscriptWord
+from sync_mcp.api import (
+    DialogueEditOperation,
+    DialogueEditRequest,
+    Transcript,
+    TranscriptionRequest,
+    TranscriptWord,
+    edited_words,
+)
 
 from ..audio import silent_wav
 from ..dialogue_store import (

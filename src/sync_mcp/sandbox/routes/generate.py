@@ -24,8 +24,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from sync_mcp.api import CreateGenerationRequest
 from sync_mcp.api.ids import IDEMPOTENCY_KEY
-from sync_mcp.api.models import CreateGenerationRequest
 
 from ..asset_store import owner_of
 from ..config import SandboxConfig

@@ -14,8 +14,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from sync_mcp.api import Generation, is_uuid
 from sync_mcp.api.client import API_LONG_POLL_MAX_SECONDS
-from sync_mcp.api.models import Generation, is_uuid
 
 from ..http import VALIDATION_CODE, fail, public_base_url, query_list, require_auth, sandbox_state
 from ..state import GenerationRecord

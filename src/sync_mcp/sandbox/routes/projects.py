@@ -2,7 +2,7 @@
 pages), `GET /v2/projects/{id}`, `PATCH /v2/projects/{id}`, `DELETE /v2/projects/{id}` (409 while a generation of it
 is running).
 
-Bodies and queries are validated with the package's own wire models (`sync_mcp.api.projects`).
+Bodies and queries are validated with the package's own wire models (`sync_mcp.api.types.projects`).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from sync_mcp.api.projects import CreateProjectRequest, DeletedProject, ProjectListQuery, UpdateProjectRequest
+from sync_mcp.api import CreateProjectRequest, DeletedProject, ProjectListQuery, UpdateProjectRequest
 
 from ..asset_store import asset_store
 from ..http import (

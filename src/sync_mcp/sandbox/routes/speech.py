@@ -19,9 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from sync_mcp.api.models import is_uuid
-from sync_mcp.api.speech import SPEECH_JOBS_PER_MINUTE, SPEECH_PER_MINUTE, Speech, SpeechJob, SpeechRequest
-from sync_mcp.api.usage import iso_utc
+from sync_mcp.api import SPEECH_JOBS_PER_MINUTE, SPEECH_PER_MINUTE, Speech, SpeechJob, SpeechRequest, is_uuid, iso_utc
 
 from ..audio import silent_wav, speech_seconds
 from ..http import (

@@ -2,7 +2,7 @@
 `GET /v2/generations/count` (§3.5), the organisation's active jobs as server-sent events
 `GET /v2/usage/active-jobs/stream` (§2), and the health check `GET /health` (§15).
 
-Queries are validated with the package's own wire models (`sync_mcp.api.usage`).
+Queries are validated with the package's own wire models (`sync_mcp.api.types.usage`).
 """
 
 from __future__ import annotations
@@ -17,9 +17,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, StreamingResponse
 from starlette.routing import Route
 
-from sync_mcp.api.active_jobs import ActiveJob
+from sync_mcp.api import (
+    ActiveJob,
+    GenerationCount,
+    GenerationCountQuery,
+    GenerationUsage,
+    UsagePage,
+    UsageQuery,
+    iso_utc,
+)
 from sync_mcp.api.capabilities import TERMINAL_STATUSES
-from sync_mcp.api.usage import GenerationCount, GenerationCountQuery, GenerationUsage, UsagePage, UsageQuery, iso_utc
 
 from ..asset_store import owner_of
 from ..http import VALIDATION_CODE, fail, require_auth, sandbox_config, sandbox_state, validated

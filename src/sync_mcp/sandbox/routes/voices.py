@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from sync_mcp.api.voices import CLONES_PER_HOUR, CloneVoiceRequest
+from sync_mcp.api import CLONES_PER_HOUR, CloneVoiceRequest
 
 from ..asset_store import asset_store
 from ..audio import silent_wav

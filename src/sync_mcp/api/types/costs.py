@@ -1,23 +1,12 @@
-"""Cost endpoints (reference §3.9-3.10) and their wire models.
-
-- `POST /v2/generations/estimate`: the current estimate, from model + billable output duration.
-- `POST /v2/analyze/cost`: the legacy estimate, from a full create body (for when the duration is unknown);
-  it answers an array of `{estimatedFrameCount, estimatedGenerationCost}`.
-- `GET /v2/generate/{id}/costs`: what one generation was (or is being) charged.
-"""
+"""Costs (reference §3.9, §3.10): estimates before a create and the recorded cost of a generation."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import Field
 
-from .client import SyncClient
-from .ids import path_segment
-from .models import CreateGenerationRequest, RequestModel, ResponseModel
-from .replies import as_list, read_reply
-
-# ----------------------------------------------------------------------------------------------- estimates
+from .shared import RequestModel, ResponseModel
 
 
 class CostEstimateRequest(RequestModel):
@@ -58,8 +47,6 @@ def legacy_total(items: list[LegacyCostEstimate]) -> tuple[float, float]:
     return usd, sum(i.estimated_frame_count for i in items)
 
 
-# ----------------------------------------------------------------------------------------------- recorded costs
-
 CostAvailability = Literal["complete", "pending", "partial", "unavailable"]
 
 
@@ -89,24 +76,3 @@ class GenerationCosts(ResponseModel):
         default=None, alias="retryAfterSeconds", description="Read again after this many seconds."
     )
     components: list[CostComponent] = Field(default_factory=list)
-
-
-# ----------------------------------------------------------------------------------------------- endpoints
-
-
-async def estimate_cost(client: SyncClient, body: CostEstimateRequest) -> CostEstimate:
-    """`POST /v2/generations/estimate`: price a known output duration. Creates nothing."""
-    data = await client.request_json("POST", "/v2/generations/estimate", json=body.to_wire())
-    return read_reply(CostEstimate, data)
-
-
-async def estimate_create_cost(client: SyncClient, body: CreateGenerationRequest) -> list[LegacyCostEstimate]:
-    """Legacy `POST /v2/analyze/cost`: price a full create body (the API works the duration out itself)."""
-    data = await client.request_json("POST", "/v2/analyze/cost", json=body.to_wire())
-    return [read_reply(LegacyCostEstimate, item) for item in as_list(data)]
-
-
-async def get_generation_costs(client: SyncClient, generation_id: str) -> GenerationCosts:
-    """`GET /v2/generate/{id}/costs`: the recorded cost of one generation."""
-    data: Any = await client.request_json("GET", f"/v2/generate/{path_segment(generation_id)}/costs")
-    return read_reply(GenerationCosts, data)

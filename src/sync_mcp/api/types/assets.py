@@ -1,30 +1,24 @@
-"""Assets (reference §5): wire models and the endpoint functions. Uploading a local file is uploads.py."""
+"""Assets (reference §5): the media library's objects, uploads' announcements and the list filters."""
 
 from __future__ import annotations
 
 import re
-import uuid
 from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
-from .client import SyncClient
-from .errors import UNREADABLE_REPLY_CODE, SyncAPIError
-from .media import CONTENT_TYPES, MAX_UPLOAD_BYTES, AssetType
-from .models import LOCAL_VALIDATION_CODE, RequestModel, ResponseModel, check_media_url, check_uuid, rule_error
-from .replies import as_list, read_reply
-
-CHUNK_SIZE = 1024 * 1024
-"""Bytes read from disk (and handed to the socket) at a time, for hashing and uploading."""
+from ..errors import LOCAL_VALIDATION_CODE
+from ..media import CONTENT_TYPES, MAX_UPLOAD_BYTES, AssetType
+from .shared import RequestModel, ResponseModel, check_media_url, check_uuid, rule_error
 
 AssetVisibility = Literal["USER", "ORGANIZATION"]
+
 AssetSort = Literal[
     "nameAsc", "nameDesc", "dateAsc", "dateDesc", "durationAsc", "durationDesc", "sizeAsc", "sizeDesc", "kindAsc",
     "kindDesc",
 ]  # fmt: skip
-SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
 
-# ----------------------------------------------------------------------------------------------- responses
+SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
 
 
 class Asset(ResponseModel):
@@ -73,9 +67,6 @@ class DeletedAsset(ResponseModel):
     """Reply of `DELETE /v2/assets/{id}` (§5.9)."""
 
     id: str
-
-
-# ----------------------------------------------------------------------------------------------- requests
 
 
 class CreateUploadUrlRequest(RequestModel):
@@ -225,87 +216,3 @@ class FindUploadedQuery(RequestModel):
                 "Pass the SHA-256 digest of the file in lowercase hexadecimal.",
             )
         return v
-
-
-# ----------------------------------------------------------------------------------------------- endpoints
-
-
-def asset_path(asset_id: str) -> str:
-    """`/v2/assets/{id}` for a well-formed id; anything else is refused before a request is made.
-
-    [INF] Asset ids are UUIDs like every other id of the API; the catalog code is `invalid_asset_id_format`.
-    """
-    try:
-        uuid.UUID(asset_id)
-    except (ValueError, TypeError, AttributeError):
-        raise SyncAPIError(
-            http_status=None,
-            error_code="invalid_asset_id_format",
-            message=f"'{asset_id}' is not an asset id (a UUID); nothing was sent.",
-            suggestion="Pass the asset id exactly as upload_media, register_asset or list_assets returned it.",
-            field="id",
-        ) from None
-    return f"/v2/assets/{asset_id}"
-
-
-async def create_upload_url(client: SyncClient, body: CreateUploadUrlRequest) -> UploadUrl:
-    """`POST /v2/assets/upload`: a presigned URL for one file."""
-    return read_reply(UploadUrl, await client.request_json("POST", "/v2/assets/upload", json=body.to_wire()))
-
-
-async def register_asset(client: SyncClient, body: CreateAssetRequest) -> Asset:
-    """`POST /v2/assets`: make an asset of an uploaded file or a public URL."""
-    return read_reply(Asset, await client.request_json("POST", "/v2/assets", json=body.to_wire()))
-
-
-async def find_uploaded(client: SyncClient, sha256: str, asset_type: AssetType) -> Asset | None:
-    """`GET /v2/assets/uploaded`: the newest live asset this key registered with this digest and type."""
-    query = FindUploadedQuery(contentSha256=sha256, type=asset_type)
-    data = await client.request_json("GET", "/v2/assets/uploaded", params=query.to_wire())
-    return read_reply(UploadedAsset, data).asset
-
-
-async def list_assets(client: SyncClient, query: ListAssetsQuery) -> AssetPage:
-    """`GET /v2/assets`: one page of the media library."""
-    return read_reply(AssetPage, await client.request_json("GET", "/v2/assets", params=query.to_params()))
-
-
-async def get_asset(client: SyncClient, asset_id: str) -> Asset:
-    return read_reply(Asset, await client.request_json("GET", asset_path(asset_id)))
-
-
-async def update_asset(client: SyncClient, asset_id: str, body: UpdateAssetRequest) -> Asset:
-    """`PATCH /v2/assets/{id}`: only assets owned by the key's user (403 `asset_forbidden` otherwise)."""
-    return Asset.model_validate(await client.request_json("PATCH", asset_path(asset_id), json=body.to_wire()))
-
-
-async def get_assets(client: SyncClient, body: AssetBatchRequest) -> list[Asset]:
-    """`POST /v2/assets/batch`: the assets of these ids the key may read (others are silently left out)."""
-    data = await client.request_json("POST", "/v2/assets/batch", json=body.to_wire())
-    return [Asset.model_validate(item) for item in as_list(data)]
-
-
-async def count_assets(client: SyncClient, query: AssetFilters) -> int:
-    """`GET /v2/assets/count`: a bare integer (§5.4). [INF] A `{count}` object is read too."""
-    data = await client.request_json("GET", "/v2/assets/count", params=query.to_params())
-    if isinstance(data, dict):
-        data = data.get("count")
-    if isinstance(data, bool) or not isinstance(data, int):
-        raise SyncAPIError(
-            http_status=200,
-            error_code=UNREADABLE_REPLY_CODE,
-            message="GET /v2/assets/count did not answer with a number.",
-            suggestion="Use list_assets and its totalCount instead.",
-        )
-    return data
-
-
-async def delete_asset(client: SyncClient, asset_id: str) -> DeletedAsset:
-    """`DELETE /v2/assets/{id}`: only assets owned by the key's user (403 `asset_forbidden` otherwise)."""
-    return read_reply(DeletedAsset, await client.request_json("DELETE", asset_path(asset_id)))
-
-
-async def asset_download_url(client: SyncClient, asset_id: str) -> str:
-    """`GET /v2/assets/{id}/download`: a bare URL in a text/plain body, fetched without the key."""
-    response = await client.request("GET", asset_path(asset_id) + "/download")
-    return response.text.strip()

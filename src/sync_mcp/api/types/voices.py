@@ -1,8 +1,4 @@
-"""Voices (reference §7): list the built-in and cloned voices, clone one from a sample, delete a clone.
-
-The exact body of `POST /v2/voices` was not fully recovered by the reference: `name`, `provider` and a
-sample as `url` or `assetId` are what the official MCP server and the cloning guide send ([INF]).
-"""
+"""Voices (reference §7): built-in and cloned voices, and a clone's request."""
 
 from __future__ import annotations
 
@@ -11,11 +7,8 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from .client import SyncClient
-from .errors import LOCAL_VALIDATION_CODE
-from .ids import path_segment
-from .models import RequestModel, ResponseModel, check_media_url, rule_error
-from .replies import as_list, read_reply
+from ..errors import LOCAL_VALIDATION_CODE
+from .shared import RequestModel, ResponseModel, check_media_url, rule_error
 
 VoiceProvider = Literal["elevenlabs"]
 
@@ -82,33 +75,3 @@ class CloneVoiceRequest(RequestModel):
         if self.url is not None:
             check_media_url(self.url, "url")
         return self
-
-
-async def list_voices(client: SyncClient, *, provider: VoiceProvider | None = None) -> list[Voice]:
-    """`GET /v2/voices`: built-in and organisation-cloned voices."""
-    data = await client.request_json("GET", "/v2/voices", params={"provider": provider})
-    return [read_reply(Voice, item) for item in as_list(data)]
-
-
-async def clone_voice(client: SyncClient, body: CloneVoiceRequest) -> Voice:
-    """`POST /v2/voices`. Not idempotent: sent once, never retried blindly."""
-    return read_reply(Voice, created_voice(await client.request_json("POST", "/v2/voices", json=body.to_wire())))
-
-
-def created_voice(data: Any) -> Any:
-    """A clone reply whose voice is usable even without `id`. The sources conflict (reference §7): the Clone
-    Voice page lists `voiceId`, `name`, `internalVoiceId`, the delete page says the Sync UUID comes back as `id`.
-    The voice exists once the API answered, so a reply without `id` is read with the first id it does carry
-    (`voiceId`, then `internalVoiceId`: text inputs take a provider voice id too, §3.1.1) instead of failing."""
-    if isinstance(data, dict) and not data.get("id"):
-        for key in ("voiceId", "internalVoiceId"):
-            value = data.get(key)
-            if isinstance(value, str) and value:
-                return {**data, "id": value}
-    return data
-
-
-async def delete_voice(client: SyncClient, voice_id: str) -> bool:
-    """`DELETE /v2/voices/{id}`: answers `true`; unknown ids are 404 `voice_not_found`."""
-    data = await client.request_json("DELETE", f"/v2/voices/{path_segment(voice_id)}")
-    return data is True

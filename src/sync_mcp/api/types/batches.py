@@ -1,12 +1,4 @@
-"""Batch (reference §9): many generations in one request, from JSON rows (`POST /v2/batch`).
-
-Every rule the API applies to a batch file is checked here before anything is sent: 20-500 rows, at most
-5 MB measured as JSONL, unique `request_id`s, `endpoint` exactly `/v2/generate`, and every `payload`
-validated as a `CreateGenerationRequest` — a failure names its row (`rows[7].payload.input: ...`).
-
-Batch creation is not covered by Idempotency-Key: it is sent once, and after an uncertain outcome the
-caller looks the batch up (`GET /v2/batch?created_after=...`) instead of sending it again.
-"""
+"""Batches (reference §9): rows of create bodies sent as one job, and the batch objects."""
 
 from __future__ import annotations
 
@@ -18,17 +10,19 @@ from typing import Any, Literal
 from pydantic import AwareDatetime, Field, ValidationError, field_validator, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from .client import SyncClient
-from .errors import LOCAL_VALIDATION_CODE
-from .ids import path_segment
-from .models import CreateGenerationRequest, RequestModel, ResponseModel, check_media_url, rule_error
-from .replies import as_list, read_reply
+from ..errors import LOCAL_VALIDATION_CODE
+from .generations import CreateGenerationRequest
+from .shared import RequestModel, ResponseModel, check_media_url, rule_error
 
 MIN_ROWS = 20
+
 MAX_ROWS = 500
+
 MAX_JSONL_BYTES = 5 * 1024 * 1024
 """The 5 MB file limit ([INF] read as MiB; the rows are measured as the JSONL file they stand for)."""
+
 BATCH_ENDPOINT = "/v2/generate"
+
 BATCH_PLANS = ("scale", "enterprise")
 
 BatchStatus = Literal["PENDING", "JOBS_CREATED", "PROCESSING", "COMPLETED", "FAILED"]
@@ -222,23 +216,3 @@ class BatchListQuery(RequestModel):
 def iso(value: datetime) -> str:
     """ISO-8601 in UTC with milliseconds and a Z, as the API writes times."""
     return value.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def parse_created(data: Any) -> Batch | BatchValidated:
-    if isinstance(data, dict) and data.get("status") == "VALIDATED" and "id" not in data:
-        return read_reply(BatchValidated, data)
-    return read_reply(Batch, data)
-
-
-async def create_batch(client: SyncClient, body: CreateBatchRequest) -> Batch | BatchValidated:
-    """`POST /v2/batch` (JSON rows). Sent once: the API offers no idempotency for batches."""
-    return parse_created(await client.request_json("POST", "/v2/batch", json=body.to_wire()))
-
-
-async def get_batch(client: SyncClient, batch_id: str) -> Batch:
-    return read_reply(Batch, await client.request_json("GET", f"/v2/batch/{path_segment(batch_id)}"))
-
-
-async def list_batches(client: SyncClient, query: BatchListQuery) -> list[Batch]:
-    data = await client.request_json("GET", "/v2/batch", params=query.to_params())
-    return [read_reply(Batch, item) for item in as_list(data)]

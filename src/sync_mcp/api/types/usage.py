@@ -1,30 +1,26 @@
-"""Usage (reference §3.5, §3.10): what generations cost over a time range, and how many there are.
-
-- `GET /v2/usage/generations`: one cost item per *finished* generation in `[startTime, endTime)` (filtered on
-  `finishedAt`), oldest first, paged with `nextCursor`. Items are the cost object of
-  `GET /v2/generate/{id}/costs` plus `createdAt`, `finishedAt`, `model` and `apiKey`. An API key sees every
-  generation of its organisation. Costs usually appear within about ten minutes of completion.
-- `GET /v2/generations/count`: `{count}` of the generations matching the filters.
-"""
+"""Usage (reference §3.5, §3.10): cost items over a time range, generation counts and active jobs."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, field_validator, model_validator
 
-from .client import SyncClient
+from ..errors import LOCAL_VALIDATION_CODE
 from .costs import GenerationCosts
-from .models import LOCAL_VALIDATION_CODE, RequestModel, ResponseModel, rule_error
+from .shared import RequestModel, ResponseModel, rule_error
 
 USAGE_PAGE_MAX = 500
 """Largest `limit` of `GET /v2/usage/generations` (reference §3.10; API default 100)."""
 
 ListableStatus = Literal["PENDING", "PROCESSING", "COMPLETED", "FAILED", "REJECTED"]
+
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 """A filter value; lists of them go comma-separated, so an empty (or blank) one cannot be sent."""
+
 GenerationType = Literal["playground", "api"]
 
 
@@ -36,9 +32,6 @@ def utc(value: datetime) -> datetime:
 def iso_utc(value: datetime, timespec: str = "auto") -> str:
     """`2026-11-12T00:00:00Z`: ISO 8601 in UTC, as the reference's examples write it."""
     return utc(value).isoformat(timespec=timespec).replace("+00:00", "Z")
-
-
-# ----------------------------------------------------------------------------------------------- costs over time
 
 
 class UsageQuery(RequestModel):
@@ -102,15 +95,6 @@ def decimal_usd(value: str | None) -> Decimal | None:
     return amount if amount.is_finite() else None
 
 
-async def list_generation_usage(client: SyncClient, query: UsageQuery) -> UsagePage:
-    """`GET /v2/usage/generations`: one page of recorded costs."""
-    data = await client.request_json("GET", "/v2/usage/generations", params=query.to_params())
-    return UsagePage.model_validate(data)
-
-
-# ----------------------------------------------------------------------------------------------- counts
-
-
 class GenerationCountQuery(RequestModel):
     """Query of `GET /v2/generations/count` (reference §3.5). Lists go comma-separated."""
 
@@ -144,7 +128,26 @@ class GenerationCount(ResponseModel):
     count: int
 
 
-async def count_generations(client: SyncClient, query: GenerationCountQuery) -> GenerationCount:
-    """`GET /v2/generations/count`."""
-    data = await client.request_json("GET", "/v2/generations/count", params=query.to_params())
-    return GenerationCount.model_validate(data)
+ACTIVE_STATUSES = frozenset({"PENDING", "PROCESSING"})
+
+
+class ActiveJob(ResponseModel):
+    """One job of the stream. [INF] Only `id` and `status` are relied on; other fields are kept as sent."""
+
+    id: str
+    status: str
+    type: str | None = Field(default=None, description="e.g. generation.")
+    model: str | None = None
+    created_at: str | None = Field(default=None, alias="createdAt")
+
+    @property
+    def active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+
+@dataclass(frozen=True)
+class JobsEvent:
+    """A snapshot (`jobs` is every active job now) or one job's change (`job`)."""
+
+    jobs: list[ActiveJob] | None = None
+    job: ActiveJob | None = None

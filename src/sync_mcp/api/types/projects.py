@@ -1,25 +1,27 @@
-"""Projects (reference §6): folders for generations and assets, with an idempotent create by client id."""
+"""Projects (reference §6): folders for generations and assets."""
 
 from __future__ import annotations
 
 import uuid
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import Field, field_validator
 
-from .client import SyncClient
-from .errors import LOCAL_VALIDATION_CODE
-from .ids import path_segment
-from .models import RequestModel, ResponseModel, check_uuid, rule_error
-from .replies import read_reply
+from ..errors import LOCAL_VALIDATION_CODE
+from .shared import RequestModel, ResponseModel, rule_error
 
 Visibility = Literal["USER", "ORGANIZATION"]
+
 ProjectMode = Literal["CREATOR", "DEVELOPER"]
+
 Workflow = Literal[
     "lipsync", "translate_and_dub", "change_appearance", "image_to_video", "edit_dialogue", "assistant", "timeline"
 ]
+
 ProjectSort = Literal["updatedAt", "name"]
+
 DESCRIPTION_TEXT = "What the project is for."
+
 WORKFLOW_TEXT = "Workflow the Sync web app opens it in."
 
 
@@ -90,32 +92,3 @@ class ProjectPage(ResponseModel):
 
 class DeletedProject(ResponseModel):
     id: str
-
-
-def project_path(project_id: str) -> str:
-    check_uuid(project_id, "id", "project_not_found")
-    return f"/v2/projects/{path_segment(project_id)}"
-
-
-async def create_project(client: SyncClient, body: CreateProjectRequest) -> Project:
-    """`POST /v2/projects`. Only safe to repeat when `body.id` is set (the API dedupes on it)."""
-    return read_reply(Project, await client.request_json("POST", "/v2/projects", json=body.to_wire()))
-
-
-async def list_projects(client: SyncClient, query: ProjectListQuery) -> ProjectPage:
-    params: dict[str, Any] = query.to_wire()
-    return read_reply(ProjectPage, await client.request_json("GET", "/v2/projects", params=params))
-
-
-async def get_project(client: SyncClient, project_id: str) -> Project:
-    return read_reply(Project, await client.request_json("GET", project_path(project_id)))
-
-
-async def update_project(client: SyncClient, project_id: str, body: UpdateProjectRequest) -> Project:
-    """`PATCH /v2/projects/{id}`: the project as it is after the change."""
-    return Project.model_validate(await client.request_json("PATCH", project_path(project_id), json=body.to_wire()))
-
-
-async def delete_project(client: SyncClient, project_id: str) -> DeletedProject:
-    """`DELETE /v2/projects/{id}`: 409 while any of its generations is queued or processing."""
-    return read_reply(DeletedProject, await client.request_json("DELETE", project_path(project_id)))

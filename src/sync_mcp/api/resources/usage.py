@@ -1,7 +1,13 @@
-"""`GET /v2/usage/active-jobs/stream`: the organisation's active jobs as server-sent events (reference §2, named
-among the paths seen in docs prose and server logs).
+"""Usage (reference §3.5, §3.10): what generations cost over a time range, and how many there are.
 
-[INF] Nothing beyond the path and "SSE of active jobs" is documented, so events are read tolerantly:
+- `GET /v2/usage/generations`: one cost item per *finished* generation in `[startTime, endTime)` (filtered on
+  `finishedAt`), oldest first, paged with `nextCursor`. Items are the cost object of
+  `GET /v2/generate/{id}/costs` plus `createdAt`, `finishedAt`, `model` and `apiKey`. An API key sees every
+  generation of its organisation. Costs usually appear within about ten minutes of completion.
+
+`GET /v2/usage/active-jobs/stream` (reference §2, named among the paths seen in docs prose and server logs): the
+organisation's active jobs as server-sent events. [INF] Nothing beyond the path and "SSE of active jobs" is
+documented, so events are read tolerantly:
 - a `data` that is a list, or an object with a `jobs` list, is a snapshot: the complete set of active jobs now;
 - a `data` that is an object with an `id` is one job's change: a job whose `status` is not PENDING or PROCESSING
   has left the set (it finished, or is gone);
@@ -13,41 +19,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
-from pydantic import Field, ValidationError
+from pydantic import ValidationError
 
-from .client import SyncClient
-from .models import ResponseModel
+from ..types.usage import ActiveJob, JobsEvent, UsagePage, UsageQuery
+from . import Resource
 
 STREAM_PATH = "/v2/usage/active-jobs/stream"
-ACTIVE_STATUSES = frozenset({"PENDING", "PROCESSING"})
 STREAM_TIMEOUT = httpx.Timeout(10.0, read=60.0)
 """Connecting, and the longest silence between two pieces of the stream (keep-alives included)."""
-
-
-class ActiveJob(ResponseModel):
-    """One job of the stream. [INF] Only `id` and `status` are relied on; other fields are kept as sent."""
-
-    id: str
-    status: str
-    type: str | None = Field(default=None, description="e.g. generation.")
-    model: str | None = None
-    created_at: str | None = Field(default=None, alias="createdAt")
-
-    @property
-    def active(self) -> bool:
-        return self.status in ACTIVE_STATUSES
-
-
-@dataclass(frozen=True)
-class JobsEvent:
-    """A snapshot (`jobs` is every active job now) or one job's change (`job`)."""
-
-    jobs: list[ActiveJob] | None = None
-    job: ActiveJob | None = None
 
 
 def parse_event(data: str) -> JobsEvent | None:
@@ -82,10 +64,19 @@ async def server_sent_data(lines: AsyncIterator[str]) -> AsyncIterator[str]:
         yield "\n".join(data)
 
 
-async def active_jobs(client: SyncClient) -> AsyncIterator[JobsEvent]:
-    """The events of the stream, as long as it lasts (it ends with the connection; errors are raised)."""
-    async with client.stream(STREAM_PATH, timeout=STREAM_TIMEOUT) as response:
-        async for data in server_sent_data(response.aiter_lines()):
-            event = parse_event(data)
-            if event is not None:
-                yield event
+class Usage(Resource):
+    """`client.usage`."""
+
+    async def list(self, query: UsageQuery) -> UsagePage:
+        """`GET /v2/usage/generations`: one page of recorded costs."""
+        data = await self._client.request_json("GET", "/v2/usage/generations", params=query.to_params())
+        return UsagePage.model_validate(data)
+
+    async def active_jobs(self) -> AsyncIterator[JobsEvent]:
+        """The events of the active-jobs stream, as long as it lasts (it ends with the connection; errors are
+        raised)."""
+        async with self._client.stream(STREAM_PATH, timeout=STREAM_TIMEOUT) as response:
+            async for data in server_sent_data(response.aiter_lines()):
+                event = parse_event(data)
+                if event is not None:
+                    yield event

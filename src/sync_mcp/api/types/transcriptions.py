@@ -1,12 +1,4 @@
-"""Transcriptions (Sync docs: developer-guides/dialogue-editing, api-reference transcriptions-api create/get):
-`POST /v2/transcriptions` starts a job (201) from exactly one of `sourceVideoUrl` and `sourceAudioUrl`;
-`GET /v2/transcriptions/{id}` follows it until COMPLETED or FAILED. A completed job carries the word-level
-transcript (segments of words with ids and absolute millisecond times) and `speakerCount`.
-
-The create carries no Idempotency-Key (the docs name none), so the client sends it once and never repeats it
-on a transport failure. [3P] The API answers an identical source with its existing job, so a second create
-after an unknown outcome costs nothing; it is not retried automatically all the same.
-"""
+"""Transcriptions: the request and the word-level transcript of a finished job."""
 
 from __future__ import annotations
 
@@ -14,12 +6,11 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from .client import SyncClient
-from .ids import path_segment
-from .models import LOCAL_VALIDATION_CODE, RequestModel, ResponseModel, check_media_url, open_enum, rule_error
-from .replies import read_reply
+from ..errors import LOCAL_VALIDATION_CODE
+from .shared import RequestModel, ResponseModel, check_media_url, open_enum, rule_error
 
 TranscriptionStatus = Literal["PENDING", "PROCESSING", "COMPLETED", "FAILED"]
+
 TRANSCRIPTION_TERMINAL = frozenset({"COMPLETED", "FAILED"})
 """Statuses after which a transcription no longer changes (transcriptions-api get: "COMPLETED and FAILED are
 terminal")."""
@@ -95,15 +86,3 @@ class Transcription(ResponseModel):
     speaker_count: int | None = Field(default=None, alias="speakerCount")
     difficulty: dict[str, Any] | None = Field(default=None, description="Informational only; never gate on it.")
     error: JobError | None = None
-
-
-async def create_transcription(client: SyncClient, body: TranscriptionRequest) -> Transcription:
-    """`POST /v2/transcriptions` (201 with the job; sent once)."""
-    data = await client.request_json("POST", "/v2/transcriptions", json=body.to_wire())
-    return read_reply(Transcription, data)
-
-
-async def get_transcription(client: SyncClient, transcription_id: str) -> Transcription:
-    """`GET /v2/transcriptions/{id}`."""
-    data = await client.request_json("GET", f"/v2/transcriptions/{path_segment(transcription_id)}")
-    return read_reply(Transcription, data)

@@ -1,21 +1,4 @@
-"""Dialogue edits (Sync docs: api-reference dialogue-edits-api create/get, developer-guides/dialogue-editing):
-`POST /v2/dialogue-edits` applies word-level edits to a transcript from `GET /v2/transcriptions/{id}` and
-re-speaks only the edited spans in a voice cloned from the source; `GET /v2/dialogue-edits/{id}` follows the
-job until COMPLETED, COMPLETED_PARTIAL (playable, but shipped without something requested) or FAILED. A
-(partially) completed job carries `previewAudioUrl`, the retimed `resultTranscript` and `resultSlots`. The final
-video is then an ordinary generation whose body carries `dialogueEdit: {"id": <this job's id>}`.
-
-Refusals (dialogue-edits-api create): edits that cannot be applied are a 400 before a job exists; an API-key
-request with a partial window (startMs/endMs) is 422 `dialogue_edit_unsupported`; an organisation without the
-rollout 422 `dialogue_edit_retime_required`; a rollout that cannot be evaluated 503
-`generation_infra_service_unavailable` (retry with backoff). The window fields are therefore never sent.
-
-[3P] The edit operation's shape is not spelled out in the pages stored here: `{kind: "change", wordId,
-replacement}` is how the official Sync MCP server's tests send one, and `kind: "remove"` the removal its
-descriptions name. Nothing else is sent: an insertion is a change of a neighbouring word whose replacement
-carries the extra words. The create carries no Idempotency-Key (the docs make it an organisation option whose
-use otherwise fails), so it is sent once and never retried.
-"""
+"""Dialogue edits: the edit operations on a transcript and the edit job."""
 
 from __future__ import annotations
 
@@ -23,14 +6,14 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from .client import SyncClient
-from .ids import path_segment
-from .models import LOCAL_VALIDATION_CODE, RequestModel, ResponseModel, check_media_url, open_enum, rule_error
-from .replies import read_reply
+from ..errors import LOCAL_VALIDATION_CODE
+from .shared import RequestModel, ResponseModel, check_media_url, open_enum, rule_error
 from .transcriptions import JobError, Transcript, TranscriptWord
 
 DialogueEditStatus = Literal["PENDING", "PROCESSING", "COMPLETED", "COMPLETED_PARTIAL", "FAILED"]
+
 DIALOGUE_EDIT_TERMINAL = frozenset({"COMPLETED", "COMPLETED_PARTIAL", "FAILED"})
+
 PREVIEW_READY = frozenset({"COMPLETED", "COMPLETED_PARTIAL"})
 """Statuses whose job has a playable preview (a generation can be created from it)."""
 
@@ -115,14 +98,3 @@ class DialogueEdit(ResponseModel):
     partial_detail: dict[str, Any] | None = Field(default=None, alias="partialDetail")
     created_at: str | None = Field(default=None, alias="createdAt")
     error: JobError | None = None
-
-
-async def create_dialogue_edit(client: SyncClient, body: DialogueEditRequest) -> DialogueEdit:
-    """`POST /v2/dialogue-edits` (201 with the job; sent once, see the module docstring)."""
-    data = await client.request_json("POST", "/v2/dialogue-edits", json=body.to_wire())
-    return read_reply(DialogueEdit, data)
-
-
-async def get_dialogue_edit(client: SyncClient, edit_id: str) -> DialogueEdit:
-    """`GET /v2/dialogue-edits/{id}`."""
-    return read_reply(DialogueEdit, await client.request_json("GET", f"/v2/dialogue-edits/{path_segment(edit_id)}"))

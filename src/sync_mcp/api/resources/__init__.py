@@ -1,0 +1,78 @@
+"""The API's endpoint groups as resources on the client, in the style of openai-python: `client.generations.get(id)`,
+`client.assets.list(query)`, ... One class per group, one module per class; each holds the client it was reached
+through (a caller's view from `SyncClient.bound(...)` included), so every call carries that view's key and hooks.
+
+A resource module is imported when its attribute is first read: importing the client does not build the wire types.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
+
+if TYPE_CHECKING:
+    from ..client import SyncClient
+    from .ai_models import AIModels
+    from .assets import Assets
+    from .batches import Batches
+    from .costs import Costs
+    from .dialogue_edits import DialogueEdits
+    from .error_codes import ErrorCodes
+    from .generations import Generations
+    from .health import HealthCheck
+    from .projects import Projects
+    from .speech import TextToSpeech
+    from .transcriptions import Transcriptions
+    from .uploads import Uploads
+    from .usage import Usage
+    from .voices import Voices
+
+
+class Resource:
+    """One endpoint group, bound to the client it was reached through."""
+
+    def __init__(self, client: SyncClient) -> None:
+        self._client = client
+
+
+R = TypeVar("R", bound=Resource)
+
+
+class ResourceOf(Generic[R]):
+    """A client attribute that is a resource: its module is imported on first use, and each read is a new view
+    bound to the client read from (so a `bound(...)` copy never reaches the API with the original's key)."""
+
+    def __init__(self, name: str, *, module: str | None = None) -> None:
+        self._class, self._module = name, module
+
+    def __set_name__(self, owner: type, attribute: str) -> None:
+        self._module = self._module or attribute
+
+    @overload
+    def __get__(self, client: None, owner: type) -> ResourceOf[R]: ...
+    @overload
+    def __get__(self, client: SyncClient, owner: type) -> R: ...
+    def __get__(self, client: Any, owner: type) -> Any:
+        if client is None:
+            return self
+        return getattr(import_module(f".{self._module}", __name__), self._class)(client)
+
+
+class ClientResources:
+    """The resources of a `SyncClient` (mixed into it): one attribute per endpoint group."""
+
+    assets: ResourceOf[Assets] = ResourceOf("Assets")
+    batches: ResourceOf[Batches] = ResourceOf("Batches")
+    costs: ResourceOf[Costs] = ResourceOf("Costs")
+    dialogue_edits: ResourceOf[DialogueEdits] = ResourceOf("DialogueEdits")
+    error_codes: ResourceOf[ErrorCodes] = ResourceOf("ErrorCodes")
+    generations: ResourceOf[Generations] = ResourceOf("Generations")
+    health: ResourceOf[HealthCheck] = ResourceOf("HealthCheck")
+    models: ResourceOf[AIModels] = ResourceOf("AIModels", module="ai_models")
+    """The AI models the account may use (`GET /v2/models`), not wire types."""
+    projects: ResourceOf[Projects] = ResourceOf("Projects")
+    speech: ResourceOf[TextToSpeech] = ResourceOf("TextToSpeech")
+    transcriptions: ResourceOf[Transcriptions] = ResourceOf("Transcriptions")
+    uploads: ResourceOf[Uploads] = ResourceOf("Uploads")
+    usage: ResourceOf[Usage] = ResourceOf("Usage")
+    voices: ResourceOf[Voices] = ResourceOf("Voices")

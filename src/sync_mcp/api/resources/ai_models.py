@@ -1,0 +1,15 @@
+"""`GET /v2/models` (reference §4.1): the AI models (lip-sync models) this account may use."""
+
+from __future__ import annotations
+
+from ..replies import as_list, read_reply
+from ..types.ai_models import ModelInfo
+from . import Resource
+
+
+class AIModels(Resource):
+    """`client.models`."""
+
+    async def list(self) -> list[ModelInfo]:
+        """`GET /v2/models`: the models this account may use."""
+        return [read_reply(ModelInfo, item) for item in as_list(await self._client.request_json("GET", "/v2/models"))]

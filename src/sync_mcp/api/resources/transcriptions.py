@@ -1,0 +1,30 @@
+"""Transcriptions (Sync docs: developer-guides/dialogue-editing, api-reference transcriptions-api create/get):
+`POST /v2/transcriptions` starts a job (201) from exactly one of `sourceVideoUrl` and `sourceAudioUrl`;
+`GET /v2/transcriptions/{id}` follows it until COMPLETED or FAILED. A completed job carries the word-level
+transcript (segments of words with ids and absolute millisecond times) and `speakerCount`.
+
+The create carries no Idempotency-Key (the docs name none), so the client sends it once and never repeats it
+on a transport failure. [3P] The API answers an identical source with its existing job, so a second create
+after an unknown outcome costs nothing; it is not retried automatically all the same.
+"""
+
+from __future__ import annotations
+
+from ..ids import path_segment
+from ..replies import read_reply
+from ..types.transcriptions import Transcription, TranscriptionRequest
+from . import Resource
+
+
+class Transcriptions(Resource):
+    """`client.transcriptions`."""
+
+    async def create(self, body: TranscriptionRequest) -> Transcription:
+        """`POST /v2/transcriptions` (201 with the job; sent once)."""
+        data = await self._client.request_json("POST", "/v2/transcriptions", json=body.to_wire())
+        return read_reply(Transcription, data)
+
+    async def get(self, transcription_id: str) -> Transcription:
+        """`GET /v2/transcriptions/{id}`."""
+        data = await self._client.request_json("GET", f"/v2/transcriptions/{path_segment(transcription_id)}")
+        return read_reply(Transcription, data)
