@@ -6,7 +6,8 @@ import ast
 from pathlib import Path
 
 from bench.error_codes import catalog_codes, literal_codes
-from bench.house import MAX_FUNCTION_LINES, MAX_MODULE_LINES, measure
+from bench.house import MAX_FUNCTION_LINES, MAX_MODULE_LINES, measure, toolless_modules
+from bench.layers import import_cycles, imports, wrong_way_imports
 
 
 def test_modules_and_functions_stay_within_the_house_limits() -> None:
@@ -66,258 +67,71 @@ def test_a_spelled_out_code_is_reported_with_where_it_is(tmp_path: Path) -> None
 
 
 # ------------------------------------------------------------------------------------------------ layers
-
-LAYERS = {"server": 5, "tools": 4, "toolkit": 3, "services": 2, "guidance": 1, "api": 0}
-"""Imports run downward only: server -> tools -> toolkit -> services -> guidance -> api."""
-BACKEND_USERS = {"server", "toolkit", "services", "backend", "cli", "doctor"}
-"""backend (the state replicas share) is used by server, toolkit and services (and by the entry points that check
-it before starting)."""
-BACKEND_MAY_IMPORT = {"api", "guidance"}
-"""backend sits beside services: of the layers, it reads only the wire types and the words for its errors."""
-SANDBOX_NEVER_IMPORTS = {"tools", "toolkit", "services", "server", "guidance"}
-API_TOP_LEVEL = {"logs", "telemetry"}
-"""The only top-level modules api/ uses: a plain Sync client knows nothing of the server's settings."""
+# The rules themselves (which layer may import which, what counts as a cycle, what defines a tool) are read by
+# bench/layers.py and bench/house.py, which `python -m bench --only house` prints; their own tests are in
+# tests/test_bench_harness.py. Here: the package keeps them, and the exceptions of today are listed with why.
 
 WRONG_WAY_TODAY = {
     ("tools/spending.py", "backend"): "the spend guard's MCP side reads the spend memory; it belongs in toolkit/",
     ("tools/dialogue_edit.py", "backend"): "names the spend memory's type; goes once the spend guard is in toolkit/",
 }
-"""Imports that break the rule today, each with why; a new one fails the test."""
+"""Imports that break the layer rule today (module, layer imported), each with why; a new one fails the test."""
 
 
-def _imported_modules(module: str, tree: ast.Module) -> set[str]:
-    """The sync_mcp modules (dotted, below sync_mcp) a module under the package imports, anywhere in it."""
-    here = module.removesuffix(".py").split("/")
-    package = here if here[-1] == "__init__" else here[:-1]
-    package = [part for part in package if part != "__init__"]
-    names: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            names.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            if node.level:
-                base = ".".join(["sync_mcp", *package[: len(package) - node.level + 1], *filter(None, [node.module])])
-            else:
-                base = node.module or ""
-            names.add(base)
-            names.update(f"{base}.{alias.name}" for alias in node.names)
-    return {name.removeprefix("sync_mcp.") for name in names if name.startswith("sync_mcp.")}
-
-
-def _imported_packages(module: str, tree: ast.Module) -> set[str]:
-    """The sync_mcp subpackages and top-level modules (first name below sync_mcp) that a module imports (the
-    package's own attributes, such as `__version__`, are not modules)."""
-    return {name.split(".")[0] for name in _imported_modules(module, tree) if not name.startswith("__")}
-
-
-def _wrong_way(home: str, target: str) -> bool:
-    if home in LAYERS and target in LAYERS and LAYERS[target] > LAYERS[home]:
-        return True
-    if home == "sandbox" and target in SANDBOX_NEVER_IMPORTS:
-        return True
-    if target == "backend" and home not in BACKEND_USERS:
-        return True
-    if home == "backend" and (target in LAYERS or target in {"sandbox", "doctor"}) and target not in BACKEND_MAY_IMPORT:
-        return True
-    return home == "api" and target not in {*LAYERS, "backend", "sandbox", "doctor", *API_TOP_LEVEL}
-
-
-def wrong_way_imports(package: Path = PACKAGE) -> list[str]:
-    """Every import that runs against the layer rule, as `module -> package` (known exceptions left out). A layer
-    that does not exist yet is held by the rule as soon as it appears."""
-    found = []
-    for path in sorted(package.rglob("*.py")):
-        module = path.relative_to(package).as_posix()
-        home = module.split("/")[0].removesuffix(".py")
-        for target in sorted(_imported_packages(module, ast.parse(path.read_text())) - {home}):
-            if _wrong_way(home, target) and (module, target) not in WRONG_WAY_TODAY:
-                found.append(f"{module} -> {target}")
-    return found
+def _wrong_way_today() -> tuple[list[str], set[tuple[str, str]]]:
+    """The wrong-way imports not listed, and the listed (module, layer) pairs that were found."""
+    unlisted, seen = [], set()
+    for finding in wrong_way_imports():
+        module, target = finding.split(":")[0], finding.split(" -> ")[1].split(".")[1]
+        if (module, target) in WRONG_WAY_TODAY:
+            seen.add((module, target))
+        else:
+            unlisted.append(finding)
+    return unlisted, seen
 
 
 def test_imports_run_downward_only() -> None:
-    assert not wrong_way_imports(), "\n".join(wrong_way_imports())
+    assert imports(), "the package was not read"
+    unlisted, _ = _wrong_way_today()
+    assert not unlisted, "\n".join(unlisted)
 
 
-def test_every_listed_exception_still_exists() -> None:
-    for module, target in WRONG_WAY_TODAY:
-        path = PACKAGE / module
-        assert target in _imported_packages(module, ast.parse(path.read_text())), f"{module} no longer imports {target}"
+def test_every_listed_wrong_way_import_still_exists() -> None:
+    _, seen = _wrong_way_today()
+    assert not set(WRONG_WAY_TODAY) - seen, f"no longer imported: {sorted(set(WRONG_WAY_TODAY) - seen)}"
 
 
-def test_a_wrong_way_import_is_reported(tmp_path: Path) -> None:
-    package = files_in(
-        tmp_path / "pkg",
-        {
-            "api/calls.py": "from sync_mcp.services import thing\nfrom sync_mcp import config, logs\n",
-            "services/work.py": "from ..api import calls\nfrom ..backend import store\n",
-            "sandbox/app.py": "from sync_mcp.tools.x import y\nfrom sync_mcp.api import types\n",
-            "tools/ok.py": "from sync_mcp.services.work import z\nfrom sync_mcp.toolkit import results\n",
-            "toolkit/up.py": "from sync_mcp.server import updates\nfrom sync_mcp.backend import spend\n",
-            "guidance/words.py": "from sync_mcp.toolkit.results import ok\nfrom sync_mcp.api import errors\n",
-            "backend/store.py": "from sync_mcp.services import links\nfrom sync_mcp.api import types\n",
-            "sandbox/state.py": "from sync_mcp.guidance import explain\n",
-        },
-    )
-    assert wrong_way_imports(package) == [
-        "api/calls.py -> config",
-        "api/calls.py -> services",
-        "backend/store.py -> services",
-        "guidance/words.py -> toolkit",
-        "sandbox/app.py -> tools",
-        "sandbox/state.py -> guidance",
-        "toolkit/up.py -> server",
-    ]
-    (package / "tools/stateful.py").write_text("from ..backend import store\n")
-    assert wrong_way_imports(package)[-1] == "tools/stateful.py -> backend"
-
-
-# ------------------------------------------------------------------------------------------------ cycles
-
-DEFERRED_CYCLES = {
-    ("config", "tools.toolsets"): "load_settings checks SYNC_MCP_TOOLSETS against the toolsets there are, so every "
-    "entry point refuses a bad name alike; imported when settings are loaded",
-    ("server.http", "server.oauth"): "OAuth is built only when SYNC_MCP_AUTH=oauth asks for it",
-    ("server.telemetry", "server.http"): "the HTTP app's parts are read when telemetry is attached to it",
-    ("server.telemetry", "server.metrics"): "metrics need the optional prometheus_client, imported when enabled",
-    ("api.errors", "api.types.errors"): "the wire models are imported when an error first needs one (start-up time)",
+CYCLES_TODAY = {
+    ("sync_mcp.api.client", "sync_mcp.api.resources"): (
+        "the client mixes in its resources, which are typed with the client, and the resources package names each "
+        "resource's class, all under TYPE_CHECKING; a protocol of what resources use of the client would close it"
+    ),
 }
-"""Imports inside a function (made when first needed, for start-up time) that close a cycle, each with why."""
-TYPE_ONLY_CYCLES_TODAY = {
-    ("api.resources", "api.client"): "resources are typed with the client they are bound to, which mixes them in; "
-    "a protocol of what they use of it would close the cycle",
-    ("api.resources", "api.resources.generations"): "the client's resource attributes name each resource's class for "
-    "type checkers, and generations reads the client's long-poll bound",
-}
-"""Imports under TYPE_CHECKING that close a cycle today, each with why. Any other import that closes one, at
-module level, under TYPE_CHECKING or in a function, fails the test."""
+"""Groups of modules that import each other when loaded (imports under TYPE_CHECKING count), each named by the
+modules (or packages, with their modules) it is made of, with why; any other group fails the test."""
 
 
-def _module_name(path: Path, package: Path) -> str:
-    parts = path.relative_to(package).with_suffix("").parts
-    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+def _listed(group: list[str]) -> tuple[str, ...] | None:
+    """The listed cycle a group of modules is, if any: every member is one of its modules, or inside one."""
+    for names in CYCLES_TODAY:
+        if all(any(member == name or member.startswith(f"{name}.") for name in names) for member in group):
+            return names
+    return None
 
 
-def _imports_within(tree: ast.AST) -> set[int]:
-    return {id(n) for n in ast.walk(tree) if isinstance(n, ast.Import | ast.ImportFrom)}
-
-
-def _placed(tree: ast.Module) -> tuple[set[int], set[int]]:
-    """ids of the import statements inside a function (deferred until it runs), and under `if TYPE_CHECKING:`."""
-    in_functions: set[int] = set()
-    type_only: set[int] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            in_functions |= _imports_within(node)
-        elif isinstance(node, ast.If) and ast.unparse(node.test) in ("TYPE_CHECKING", "typing.TYPE_CHECKING"):
-            type_only |= set().union(*(_imports_within(child) for child in node.body))
-    return in_functions, type_only - in_functions
-
-
-def import_graph(package: Path = PACKAGE, *, listed: bool = True) -> dict[str, set[str]]:
-    """Module -> the modules it imports (dotted below the package), wherever the import is: at module level, under
-    TYPE_CHECKING, in a function (but for the listed cycles, unless `listed` is False). `from p import m` of a
-    submodule is an import of m."""
-    paths = {_module_name(path, package): path for path in sorted(package.rglob("*.py"))}
-    graph: dict[str, set[str]] = {}
-    for module, path in paths.items():
-        tree = ast.parse(path.read_text())
-        relative = path.relative_to(package).as_posix()
-        in_functions, type_only = _placed(tree)
-        graph[module] = set()
-        for node in ast.walk(tree):
-            if not isinstance(node, ast.Import | ast.ImportFrom):
-                continue
-            only = ast.Module(body=[node], type_ignores=[])
-            for target in {_resolve(name, paths, module) for name in _imported_modules(relative, only)}:
-                known = (id(node) in in_functions and (module, target) in DEFERRED_CYCLES) or (
-                    id(node) in type_only and (module, target) in TYPE_ONLY_CYCLES_TODAY
-                )
-                if target and target != module and not (listed and known):
-                    graph[module].add(target)
-    return graph
-
-
-def _resolve(name: str, modules: dict[str, Path], module: str) -> str:
-    """The module a dotted import name lands in (`a.b.Name` -> `a.b`); the importer's own package is the parent
-    it already runs inside, not an import."""
-    while name and name not in modules:
-        name = name.rpartition(".")[0]
-    return "" if module.startswith(f"{name}.") else name
-
-
-def import_cycles(package: Path = PACKAGE) -> list[str]:
-    """Each cycle among the package's modules, as `a -> b -> a` (one per group of modules caught in one)."""
-    graph = import_graph(package)
-    cycles, done = [], set()
-    for start in sorted(graph):
-        if start in done:
-            continue
-        path = _cycle_from(start, graph)
-        if path:
-            cycles.append(" -> ".join([*path, path[0]]))
-            reversed_graph = {m: {n for n in graph if m in graph[n]} for m in graph}
-            done.update(_reachable(start, graph) & _reachable(start, reversed_graph))
-    return cycles
-
-
-def _reachable(start: str, graph: dict[str, set[str]]) -> set[str]:
-    seen, queue = {start}, [start]
-    while queue:
-        for nxt in graph.get(queue.pop(), ()):
-            if nxt not in seen:
-                seen.add(nxt)
-                queue.append(nxt)
-    return seen
-
-
-def _cycle_from(start: str, graph: dict[str, set[str]]) -> list[str]:
-    """A shortest cycle through `start`, or [] (breadth first over imports)."""
-    seen = {start: [start]}
-    queue = [start]
-    while queue:
-        node = queue.pop(0)
-        for nxt in sorted(graph.get(node, ())):
-            if nxt == start:
-                return seen[node]
-            if nxt not in seen:
-                seen[nxt] = [*seen[node], nxt]
-                queue.append(nxt)
-    return []
-
-
-def test_no_module_imports_itself_round_a_cycle() -> None:
-    assert any(import_graph().values()), "the package was not read"
-    assert not import_cycles(), "\n".join(import_cycles())
+def test_no_modules_import_each_other() -> None:
+    unlisted = [group for group in import_cycles() if _listed(group) is None]
+    assert not unlisted, "\n".join(" <-> ".join(group) for group in unlisted)
 
 
 def test_every_listed_cycle_still_exists() -> None:
-    graph = import_graph(listed=False)
-    for module, target in [*DEFERRED_CYCLES, *TYPE_ONLY_CYCLES_TODAY]:
-        assert target in graph.get(module, set()), f"{module} no longer imports {target}"
-
-
-def test_a_cycle_is_reported_even_through_type_checking(tmp_path: Path) -> None:
-    package = files_in(
-        tmp_path / "pkg",
-        {
-            "__init__.py": "",
-            "a.py": "from .b import x\n",
-            "b.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from .c import y\n",
-            "c.py": "from . import a\n",
-            "d.py": "def later() -> None:\n    from .e import z\n",
-            "e.py": "from .d import w\n",
-            "sub/__init__.py": "from .f import v\n",
-            "sub/f.py": "from . import g\n",
-            "sub/g.py": "",
-        },
-    )
-    assert import_cycles(package) == ["a -> b -> c -> a", "d -> e -> d"]
+    gone = set(CYCLES_TODAY) - {_listed(group) for group in import_cycles()}
+    assert not gone, f"no longer a cycle: {sorted(gone)}"
 
 
 # ------------------------------------------------------------------------------------------ tools hold tools
 
-COMPOSITION = {"tools/__init__.py", "tools/toolsets.py"}
+COMPOSITION = {"tools/toolsets.py"}
 NOT_TOOLS_YET = {
     "tools/arguments.py": "argument helpers of the typed tools, moving out with them",
     "tools/dialogue_edit_arguments.py": "edit_dialogue's arguments, moving out with the typed tools",
@@ -328,53 +142,15 @@ NOT_TOOLS_YET = {
 """Modules under tools/ that define no tool today, each with why; a new one fails the test."""
 
 
-def _defines_a_tool(tree: ast.Module) -> bool:
-    """Whether a module declares a tool: a call of `sync_tool(...)` (as a decorator or otherwise)."""
-    return any(
-        isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Name | ast.Attribute)
-        and (node.func.id if isinstance(node.func, ast.Name) else node.func.attr) == "sync_tool"
-        for node in ast.walk(tree)
-    )
-
-
-def modules_without_tools(package: Path = PACKAGE) -> list[str]:
-    """Modules under tools/ that declare no tool, except the composition (and the listed ones)."""
-    found = []
-    for path in sorted((package / "tools").rglob("*.py")):
-        module = path.relative_to(package).as_posix()
-        if (
-            module not in COMPOSITION
-            and module not in NOT_TOOLS_YET
-            and not _defines_a_tool(ast.parse(path.read_text()))
-        ):
-            found.append(module)
-    return found
-
-
 def test_every_module_under_tools_defines_a_tool() -> None:
     assert (PACKAGE / "tools/toolsets.py").exists(), "the composition moved: update COMPOSITION"
-    assert not modules_without_tools(), "\n".join(modules_without_tools())
+    unlisted = [module for module in toolless_modules() if module not in COMPOSITION | set(NOT_TOOLS_YET)]
+    assert not unlisted, "\n".join(unlisted)
 
 
 def test_every_listed_module_without_tools_still_has_none() -> None:
-    for module in NOT_TOOLS_YET:
-        path = PACKAGE / module
-        assert path.exists() and not _defines_a_tool(ast.parse(path.read_text())), f"{module}: drop it from the list"
-
-
-def test_a_module_under_tools_without_a_tool_is_reported(tmp_path: Path) -> None:
-    package = files_in(
-        tmp_path / "pkg",
-        {
-            "tools/__init__.py": "",
-            "tools/toolsets.py": "TOOLSETS = ()\n",
-            "tools/voices.py": "@sync_tool(title='x', read_only=True)\nasync def list_voices() -> None: ...\n",
-            "tools/switch.py": "def make():\n    return results.sync_tool(title='x', read_only=False)(f)\n",
-            "tools/helpers.py": "def sync_tool_like() -> None: ...\n",
-        },
-    )
-    assert modules_without_tools(package) == ["tools/helpers.py"]
+    gone = set(NOT_TOOLS_YET) - set(toolless_modules())
+    assert not gone, f"drop from NOT_TOOLS_YET: {sorted(gone)}"
 
 
 # ------------------------------------------------------------------------------------ private SDK parts
