@@ -6,7 +6,7 @@ snapshot as fallback). A code neither knows is said to be unknown, plainly: the 
 as data, and the catalog entries closest to the code (same topic words or leading words, e.g.
 `generation_audio_*`) are offered with their fixes.
 
-`explain_failure` is what every tool's error path uses (through `tools/results.py` `structured_errors`):
+`explain_failure` is what every tool's error path uses (through `toolkit/results.py` `structured_errors`):
 - everything: `ErrorCatalog.explain` (quoted API text, the catalog's fix, the idempotency key to reuse);
 - `concurrency_limit_reached` on a create (reference §14.2): the plan's in-flight jobs are the reason, so
   instead of a bare "wait" the agent learns how many there are and which ones, and is told to wait on one

@@ -10,10 +10,8 @@ from pydantic import BaseModel, Field
 
 from sync_mcp.api.catalog import CatalogEntry, CatalogSource
 from sync_mcp.services.failures import no_entry
-
-from .registry import sync_tool
-from .results import ok
-from .state import tool_state
+from sync_mcp.toolkit.results import ok, sync_tool
+from sync_mcp.toolkit.state import tool_state
 
 
 class ErrorCodesResult(BaseModel):
