@@ -15,7 +15,7 @@ from sync_mcp.api.catalog import load_bundled_catalog
 from sync_mcp.config import Settings
 from sync_mcp.sandbox import SandboxConfig, SandboxServer
 from sync_mcp.server import build_server
-from sync_mcp.tools.results import ERROR_META_KEY
+from sync_mcp.toolkit.results import ERROR_META_KEY
 
 from .fake_api import FakeApi, fake_api
 from .secret_scan import scanning

@@ -24,10 +24,10 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.auth import AuthorizationCodeResult, OAuthClientInformationFull, OAuthClientMetadata, OAuthToken
 from pydantic import AnyUrl
 
+from sync_mcp.backend.oauth_store import MemoryOAuthStore
 from sync_mcp.sandbox import SandboxServer
 from sync_mcp.server.app import SyncMCPServer
 from sync_mcp.server.http import build_http_app
-from sync_mcp.server.oauth.store import MemoryOAuthStore
 
 from .conftest import make_settings
 from .http_support import mcp_http_client, serving

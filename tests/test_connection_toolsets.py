@@ -14,8 +14,7 @@ from mcp import Client, MCPError
 from sync_mcp.sandbox import SandboxServer
 from sync_mcp.server import build_server
 from sync_mcp.server.http import build_http_app
-from sync_mcp.tools.toolset import UnknownToolsetError
-from sync_mcp.tools.toolsets import TOOLSETS
+from sync_mcp.tools.toolsets import TOOLSETS, UnknownToolsetError
 
 from .conftest import TEST_KEY, data, make_settings
 from .http_support import MCP_HEADERS, TOOLS_LIST, http_client, http_server

@@ -42,7 +42,7 @@ from sync_mcp.logs import REDACTED, redactor
 from sync_mcp.sandbox import SandboxServer
 from sync_mcp.server import build_server
 from sync_mcp.server.http import build_http_app
-from sync_mcp.tools.updates import generation_uri
+from sync_mcp.toolkit.results import generation_uri
 
 from .conftest import AUDIO, BASIC, TEST_KEY, VIDEO, data, error, make_settings, sent
 from .fake_api import FakeApi, edited_reply, fake_api, json_reply, raw_reply

@@ -6,7 +6,8 @@ import ast
 from pathlib import Path
 
 from bench.error_codes import catalog_codes, literal_codes
-from bench.house import MAX_FUNCTION_LINES, MAX_MODULE_LINES, measure
+from bench.house import MAX_FUNCTION_LINES, MAX_MODULE_LINES, measure, toolless_modules
+from bench.layers import import_cycles, imports, wrong_way_imports
 
 
 def test_modules_and_functions_stay_within_the_house_limits() -> None:
@@ -66,80 +67,90 @@ def test_a_spelled_out_code_is_reported_with_where_it_is(tmp_path: Path) -> None
 
 
 # ------------------------------------------------------------------------------------------------ layers
-
-LAYERS = {"server": 3, "tools": 2, "services": 1, "backend": 1, "guidance": 0.5, "api": 0}
-"""Imports run downward only: server -> tools -> services -> guidance -> api (backend, the shared state, sits
-beside services; guidance, every word the agent reads, between the workflows and the plain API client)."""
-SANDBOX_NEVER_IMPORTS = {"tools", "services", "server", "guidance"}
-BACKEND_USERS = {"server", "services", "backend", "cli", "doctor"}
-"""backend is used by server and services (and by the entry points that check it before starting)."""
+# The rules themselves (which layer may import which, what counts as a cycle, what defines a tool) are read by
+# bench/layers.py and bench/house.py, which `python -m bench --only house` prints; their own tests are in
+# tests/test_bench_harness.py. Here: the package keeps them, and the exceptions of today are listed with why.
 
 WRONG_WAY_TODAY = {
-    ("tools/updates.py", "backend"): "MCP notification fan-out across replicas, plumbing that belongs in server/",
-    ("tools/spend_memory.py", "backend"): "spend estimates shared between replicas, state that belongs beside server/",
+    ("tools/spending.py", "backend"): "the spend guard's MCP side reads the spend memory; it belongs in toolkit/",
+    ("tools/dialogue_edit.py", "backend"): "names the spend memory's type; goes once the spend guard is in toolkit/",
 }
-"""Imports that break the rule today, each with why; a new one fails the test."""
+"""Imports that break the layer rule today (module, layer imported), each with why; a new one fails the test."""
 
 
-def _imported_packages(module: str, tree: ast.Module) -> set[str]:
-    """The sync_mcp subpackages (first name below sync_mcp) that a module under the package imports."""
-    here = module.removesuffix(".py").split("/")
-    package = here[:-1]
-    names: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            names.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.level:
-            base = ["sync_mcp", *package[: len(package) - node.level + 1]]
-            names.add(".".join([*base, node.module] if node.module else base))
-            if not node.module:
-                names.update(".".join([*base, alias.name]) for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            names.add(node.module)
-    return {name.split(".")[1] for name in names if name.startswith("sync_mcp.") and name.count(".") >= 1}
-
-
-def wrong_way_imports(package: Path = PACKAGE) -> list[str]:
-    """Every import that runs against the layer rule, as `module -> package` (known exceptions left out)."""
-    found = []
-    for path in sorted(package.rglob("*.py")):
-        module = path.relative_to(package).as_posix()
-        home = module.split("/")[0].removesuffix(".py")
-        for target in sorted(_imported_packages(module, ast.parse(path.read_text())) - {home}):
-            upward = home in LAYERS and target in LAYERS and LAYERS[target] > LAYERS[home]
-            from_sandbox = home == "sandbox" and target in SANDBOX_NEVER_IMPORTS
-            into_backend = target == "backend" and home not in BACKEND_USERS
-            if (upward or from_sandbox or into_backend) and (module, target) not in WRONG_WAY_TODAY:
-                found.append(f"{module} -> {target}")
-    return found
+def _wrong_way_today() -> tuple[list[str], set[tuple[str, str]]]:
+    """The wrong-way imports not listed, and the listed (module, layer) pairs that were found."""
+    unlisted, seen = [], set()
+    for finding in wrong_way_imports():
+        module, target = finding.split(":")[0], finding.split(" -> ")[1].split(".")[1]
+        if (module, target) in WRONG_WAY_TODAY:
+            seen.add((module, target))
+        else:
+            unlisted.append(finding)
+    return unlisted, seen
 
 
 def test_imports_run_downward_only() -> None:
-    assert not wrong_way_imports(), "\n".join(wrong_way_imports())
+    assert imports(), "the package was not read"
+    unlisted, _ = _wrong_way_today()
+    assert not unlisted, "\n".join(unlisted)
 
 
-def test_every_listed_exception_still_exists() -> None:
-    for module, target in WRONG_WAY_TODAY:
-        path = PACKAGE / module
-        assert target in _imported_packages(module, ast.parse(path.read_text())), f"{module} no longer imports {target}"
+def test_every_listed_wrong_way_import_still_exists() -> None:
+    _, seen = _wrong_way_today()
+    assert not set(WRONG_WAY_TODAY) - seen, f"no longer imported: {sorted(set(WRONG_WAY_TODAY) - seen)}"
 
 
-def test_a_wrong_way_import_is_reported(tmp_path: Path) -> None:
-    package = files_in(
-        tmp_path / "pkg",
-        {
-            "api/calls.py": "from sync_mcp.services import thing\n",
-            "services/work.py": "from ..api import calls\nfrom ..backend import store\n",
-            "sandbox/app.py": "from sync_mcp.tools.x import y\n",
-            "tools/ok.py": "from sync_mcp.services.work import z\n",
-        },
-    )
-    assert wrong_way_imports(package) == [
-        "api/calls.py -> services",
-        "sandbox/app.py -> tools",
-    ]
-    (package / "tools/stateful.py").write_text("from ..backend import store\n")
-    assert wrong_way_imports(package)[-1] == "tools/stateful.py -> backend"
+CYCLES_TODAY = {
+    ("sync_mcp.api.client", "sync_mcp.api.resources"): (
+        "the client mixes in its resources, which are typed with the client, and the resources package names each "
+        "resource's class, all under TYPE_CHECKING; a protocol of what resources use of the client would close it"
+    ),
+}
+"""Groups of modules that import each other when loaded (imports under TYPE_CHECKING count), each named by the
+modules (or packages, with their modules) it is made of, with why; any other group fails the test."""
+
+
+def _listed(group: list[str]) -> tuple[str, ...] | None:
+    """The listed cycle a group of modules is, if any: every member is one of its modules, or inside one."""
+    for names in CYCLES_TODAY:
+        if all(any(member == name or member.startswith(f"{name}.") for name in names) for member in group):
+            return names
+    return None
+
+
+def test_no_modules_import_each_other() -> None:
+    unlisted = [group for group in import_cycles() if _listed(group) is None]
+    assert not unlisted, "\n".join(" <-> ".join(group) for group in unlisted)
+
+
+def test_every_listed_cycle_still_exists() -> None:
+    gone = set(CYCLES_TODAY) - {_listed(group) for group in import_cycles()}
+    assert not gone, f"no longer a cycle: {sorted(gone)}"
+
+
+# ------------------------------------------------------------------------------------------ tools hold tools
+
+COMPOSITION = {"tools/toolsets.py"}
+NOT_TOOLS_YET = {
+    "tools/arguments.py": "argument helpers of the typed tools, moving out with them",
+    "tools/dialogue_edit_arguments.py": "edit_dialogue's arguments, moving out with the typed tools",
+    "tools/lipsync_languages.py": "lipsync's dubbing into several languages, moving out with the typed tools",
+    "tools/lipsync_request.py": "lipsync's arguments and request, moving out with the typed tools",
+    "tools/spending.py": "the spend guard's MCP side, moving to toolkit/",
+}
+"""Modules under tools/ that define no tool today, each with why; a new one fails the test."""
+
+
+def test_every_module_under_tools_defines_a_tool() -> None:
+    assert (PACKAGE / "tools/toolsets.py").exists(), "the composition moved: update COMPOSITION"
+    unlisted = [module for module in toolless_modules() if module not in COMPOSITION | set(NOT_TOOLS_YET)]
+    assert not unlisted, "\n".join(unlisted)
+
+
+def test_every_listed_module_without_tools_still_has_none() -> None:
+    gone = set(NOT_TOOLS_YET) - set(toolless_modules())
+    assert not gone, f"drop from NOT_TOOLS_YET: {sorted(gone)}"
 
 
 # ------------------------------------------------------------------------------------ private SDK parts

@@ -18,12 +18,11 @@ from mcp.client import ClaimContext, ClientExtension, ResultClaim
 from mcp.types import INVALID_PARAMS, CallToolResult, EmptyResult, Request
 
 from sync_mcp.backend import RedisStore
+from sync_mcp.backend.shared_tasks import SharedTaskStore
+from sync_mcp.backend.task_handles import MAX_TASKS_PER_CALLER, Owner, TaskExpiredError, TaskLimitReached, TaskStore
 from sync_mcp.sandbox import SandboxServer
 from sync_mcp.server import build_server
-from sync_mcp.server.shared_tasks import SharedTaskStore
-from sync_mcp.server.task_handles import MAX_TASKS_PER_CALLER, TaskExpiredError, TaskLimitReached, TaskStore
 from sync_mcp.server.tasks import TASKS_EXTENSION, CreateTaskResult, DetailedTask, TaskIdParams
-from sync_mcp.tools.callers import Owner
 
 from .conftest import AUDIO, BASIC, TEST_KEY, VIDEO, error, make_settings, sent
 from .http_support import TOKEN, http_client, http_server

@@ -16,8 +16,7 @@ from mcp.shared.subscriptions import ToolsListChanged
 
 from sync_mcp.sandbox import SandboxServer
 from sync_mcp.server import build_server
-from sync_mcp.tools.toolset import UnknownToolsetError
-from sync_mcp.tools.toolsets import TOOLSETS
+from sync_mcp.tools.toolsets import TOOLSETS, UnknownToolsetError
 
 from .conftest import TEST_KEY, data, make_settings
 from .http_support import http_client, http_server

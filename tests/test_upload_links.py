@@ -15,9 +15,10 @@ import anyio
 import httpx
 import pytest
 
+from sync_mcp.backend.entries import InProcessEntries
 from sync_mcp.config import Settings
 from sync_mcp.sandbox import SandboxServer
-from sync_mcp.services.upload_links import InProcessEntries, LinkRefused, UploadLinks
+from sync_mcp.services.upload_links import LinkRefused, UploadLinks
 
 from .conftest import TEST_KEY, data, make_settings, sent
 from .http_support import TOKEN, http_client, http_server

@@ -334,8 +334,7 @@ def _problem(error: Any) -> str:
 def load_settings(**values: Any) -> Settings:
     """Every setting read and checked, from the environment and `.env` (and `values`, which win); raises
     `SettingsError` naming each bad one. The toolsets are checked here too, against the tools there are."""
-    from sync_mcp.tools.toolset import ALL, UnknownToolsetError, choose
-    from sync_mcp.tools.toolsets import DEFAULT_TOOLSETS, TOOLSETS
+    from sync_mcp.tools.toolsets import ALL, DEFAULT_TOOLSETS, TOOLSETS, UnknownToolsetError, choose
 
     try:
         settings = Settings(**values)

@@ -53,7 +53,7 @@ SENDABLE_KEY = re.compile(r"^[\x21-\x7e]+$")
 def key_digest(key: str | None) -> str | None:
     """SHA-256 (hex) of an API key: the one plain digest of a key, to tell keys apart without holding them.
 
-    Callers' identities (tools/callers.py) and `SyncClient.key_tag` (its first 16 digits) are this digest. Two
+    Callers' identities (toolkit/state.py) and `SyncClient.key_tag` (its first 16 digits) are this digest. Two
     keyed digests differ on purpose and stay apart: `RedisStore.digest` (backend/) HMACs what goes to Redis with
     the server's secret, and the OAuth `KeySealer.subject` HMACs a key into a subject name; the sandbox tags keys
     its own way, as the API's stand-in. Folder names and shared records depend on these bytes: never change them.

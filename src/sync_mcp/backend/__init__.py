@@ -1,10 +1,17 @@
-"""Where the state that a deployment's replicas must share is kept, below the MCP layer.
+"""Where the state that a deployment's replicas must share is kept, below the MCP layer: one module per shared
+thing, each with its in-process store (the default: this process's memory, nothing to install, one replica) and
+its Redis store (`SYNC_MCP_REDIS_URL`, built on `RedisStore`, so any replica gives the same answer).
 
-Two implementations sit behind the server's `StateBackend` (server/state.py): in-process (the default: the
-stores of server/, tools/ and services/ in this process's memory, nothing to install, one replica), and Redis
-(`SYNC_MCP_REDIS_URL`), whose primitives are here (`RedisStore`). Everything a second replica needs to give
-the same answer goes through it: task handles, generation sightings and subscription fan-out, verified webhook
-deliveries, OAuth sign-ins, spend estimates, and the key that seals multi-round-trip request state.
+- redis_store.py: the Redis primitives (namespaced keys with a TTL, atomic takes, counters, events);
+  errors.py: Redis unreachable (`SharedStateUnavailable`) or refused at start (`StateBackendError`).
+- task_handles.py and shared_tasks.py: task handles; deliveries.py: verified webhook deliveries;
+  oauth_store.py: OAuth sign-ins; entries.py: upload and download links; spend_memory.py: spend estimates.
+
+The logic that uses them stays with its layer (server/tasks.py, services/waiting.py, server/oauth/,
+services/upload_links.py, tools/spending.py), and the server picks the implementation (server/state_backend.py).
+Generation sightings and their subscription fan-out are MCP notifications, built on `RedisStore` in
+server/updates.py; the key that seals multi-round-trip request state is the SDK's codec, in
+server/state_backend.py.
 """
 
 from __future__ import annotations

@@ -15,8 +15,7 @@ from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS, MODERN_PROTOCOL_VERSI
 
 from sync_mcp.config import Settings
 from sync_mcp.services.api_checks import Check
-from sync_mcp.tools.toolset import ALL, UnknownToolsetError, choose
-from sync_mcp.tools.toolsets import DEFAULT_TOOLSETS, TOOLSETS, chosen
+from sync_mcp.tools.toolsets import ALL, DEFAULT_TOOLSETS, TOOLSETS, UnknownToolsetError, choose, chosen
 
 WEBHOOK_SECRET_PREFIX = "whsec_"
 """The organisation's webhook secrets look like `whsec_...` (reference §12)."""

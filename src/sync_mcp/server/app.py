@@ -29,23 +29,19 @@ from pydantic import ValidationError
 from sync_mcp import __version__
 from sync_mcp.api.errors import validation_text
 from sync_mcp.backend import SharedStateUnavailable, unavailable_error
+from sync_mcp.backend.deliveries import Deliveries
 from sync_mcp.config import Settings
 from sync_mcp.guidance.catalog import ErrorCatalog
 from sync_mcp.guidance.errors import explain
 from sync_mcp.logs import redact
 from sync_mcp.sdk_internals import logging_left_configured, lowlevel_server
-from sync_mcp.services.deliveries import Deliveries
 from sync_mcp.services.draining import DRAIN
 from sync_mcp.services.upload_links import UploadLinks
-from sync_mcp.tools import ToolState
+from sync_mcp.toolkit.results import add_tools, crashed, fail
+from sync_mcp.toolkit.state import SharedClient, ToolState
+from sync_mcp.toolkit.wait_bound import bound_waits
 from sync_mcp.tools.arguments import unknown_arguments
-from sync_mcp.tools.registry import add_tools
-from sync_mcp.tools.results import crashed, fail
-from sync_mcp.tools.state import SharedClient
-from sync_mcp.tools.toolset import Offered
-from sync_mcp.tools.toolsets import TOOLSETS, chosen
-from sync_mcp.tools.updates import GenerationUpdates
-from sync_mcp.tools.wait_bound import bound_waits
+from sync_mcp.tools.toolsets import TOOLSETS, Offered, chosen
 
 from . import request_scope, tool_snapshot
 from .apps import GenerationView
@@ -62,6 +58,7 @@ from .tasks import GenerationTasks
 from .telemetry import install as install_telemetry
 from .telemetry import measure_requests
 from .toolset_guide import register_toolset_resource, toolset_instructions
+from .updates import GenerationUpdates
 
 if TYPE_CHECKING:
     from sync_mcp.api.client import SyncClient
@@ -226,7 +223,7 @@ def server_icon() -> Icon:
 
 
 def _api_client(settings: Settings) -> SyncClient:
-    """The process's API client, made when a request first needs one (tools/state.py `SharedClient`)."""
+    """The process's API client, made when a request first needs one (toolkit/state.py `SharedClient`)."""
     import httpx
 
     from sync_mcp.api.client import SyncClient

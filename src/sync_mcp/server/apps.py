@@ -99,7 +99,7 @@ def _linked(tool: dict[str, Any]) -> dict[str, Any]:
 
 
 def upload_origin(ctx: ServerRequestContext[Any, Any], public_url: str | None) -> str | None:
-    """The origin the view's upload links point to (as tools/links.py makes them): SYNC_MCP_PUBLIC_URL, else
+    """The origin the view's upload links point to (as toolkit/links.py makes them): SYNC_MCP_PUBLIC_URL, else
     the address this HTTP request came to; None over stdio, which has no upload links."""
     request = ctx.request
     if request is None or not hasattr(request, "base_url"):

@@ -1,6 +1,6 @@
 """`logging/setLevel` for handshake-era clients, which `MCPServer` does not serve.
 
-The level is kept per connection (tools/notify.py reads it); serving the method also advertises the
+The level is kept per connection (toolkit/notify.py reads it); serving the method also advertises the
 `logging` capability at `initialize`. 2026-07-28 removed the method, and the SDK answers it there with
 "method not found" before this handler could run.
 """
@@ -14,7 +14,7 @@ from mcp.server.context import ServerRequestContext
 from mcp.types import EmptyResult, SetLevelRequestParams
 
 from sync_mcp.sdk_internals import add_request_handler
-from sync_mcp.tools.notify import remember_log_level
+from sync_mcp.toolkit.notify import remember_log_level
 
 
 async def _set_level(ctx: ServerRequestContext[Any, Any], params: SetLevelRequestParams) -> EmptyResult:

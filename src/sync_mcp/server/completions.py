@@ -20,8 +20,7 @@ from mcp.types import (
 )
 
 from sync_mcp.api.media import MediaKind
-from sync_mcp.tools.callers import caller_folders
-from sync_mcp.tools.state import tool_state
+from sync_mcp.toolkit.state import caller_folders, tool_state
 
 from .request_scope import current_context
 
@@ -40,7 +39,8 @@ def register_completions(server: MCPServer[Any]) -> None:
     ) -> Completion | None:
         # Imported at the first completion: the lookups bring the HTTP stack, which start-up does not need.
         from sync_mcp.services.path_completion import media_paths
-        from sync_mcp.tools import suggestions
+
+        from . import suggestions
 
         name, typed = argument.name, argument.value
         values: list[str] | None = None

@@ -30,8 +30,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sync_mcp.config import Settings
-from sync_mcp.tools.toolset import ALL, Toolset, UnknownToolsetError, choose
-from sync_mcp.tools.toolsets import DEFAULT_TOOLSETS, TOOLSETS
+from sync_mcp.tools.toolsets import ALL, DEFAULT_TOOLSETS, TOOLSETS, Toolset, UnknownToolsetError, choose
 
 from .request_scope import current_http_request
 

@@ -10,7 +10,7 @@
   loopback too when set.
 - Or OAuth (SYNC_MCP_AUTH=oauth, server/oauth/): users sign in once with their Sync API key; every MCP
   request then needs an access token, loopback included.
-- Per-request Sync API key: header `X-Sync-Api-Key` (see tools/state.py), else SYNC_API_KEY.
+- Per-request Sync API key: header `X-Sync-Api-Key` (see toolkit/state.py), else SYNC_API_KEY.
 - Upload links' page (`/upload/{token}`) and download links (`/download/{token}`), server/upload_pages.py: how
   users whose computer is not the server's hand over their files and take their videos home.
 - Webhook receiver (`POST /webhooks/sync`) when SYNC_MCP_WEBHOOK_SECRET is set (server/webhooks.py).

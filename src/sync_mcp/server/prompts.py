@@ -22,9 +22,9 @@ from sync_mcp.api import SyncAPIError
 from sync_mcp.api.capabilities import MODELS
 from sync_mcp.api.languages import DUB_LANGUAGES
 from sync_mcp.guidance.errors import explain
-from sync_mcp.tools.state import tool_state
-from sync_mcp.tools.toolset import Offered
-from sync_mcp.tools.updates import generation_uri
+from sync_mcp.toolkit.results import generation_uri
+from sync_mcp.toolkit.state import tool_state
+from sync_mcp.tools.toolsets import Offered
 
 Offers = Callable[[str], bool]
 """Whether the server offers a tool now (`Offered.offers`)."""
@@ -233,7 +233,7 @@ def _troubleshoot_generation(server: MCPServer[Any], offered: Offered) -> None:
         ]
         messages: list[Message] = [UserMessage(_numbered(f"Troubleshoot Sync generation {generation_id}.", steps))]
         state = tool_state(ctx)
-        from sync_mcp.tools import documents  # imports the tools' modules, which start-up does not need
+        from . import documents  # imports the tools' modules, which start-up does not need
 
         try:
             current = await documents.read_generation(state, generation_id)

@@ -6,7 +6,7 @@ found, `data.uri`); any other API failure is -32603 whose `data` carries the usu
 
 Subscriptions: 2026-07-28 clients use `subscriptions/listen` (served by the SDK over the server's bus);
 handshake-era clients use `resources/subscribe` / `resources/unsubscribe`, which `MCPServer` does not serve,
-so low-level handlers are registered here. Both are fed by `GenerationUpdates` (tools/updates.py).
+so low-level handlers are registered here. Both are fed by `GenerationUpdates` (server/updates.py).
 
 On both eras a subscription to a generation is checked before anything is registered: the subscriber's own
 API key must be able to read it (one deployment serves many users in HTTP mode, and a notification would
@@ -39,10 +39,11 @@ from sync_mcp.api import SyncAPIError
 from sync_mcp.guidance.errors import ErrorInfo, explain
 from sync_mcp.logs import redactor
 from sync_mcp.sdk_internals import add_request_handler, connection, wrap_request_handler
-from sync_mcp.tools.state import ToolState, tool_state
-from sync_mcp.tools.updates import GenerationUpdates, generation_id_of, generation_uri
+from sync_mcp.toolkit.results import generation_id_of, generation_uri
+from sync_mcp.toolkit.state import ToolState, tool_state
 
 from .request_scope import current_context
+from .updates import GenerationUpdates
 
 if TYPE_CHECKING:
     from types import ModuleType
@@ -51,7 +52,7 @@ if TYPE_CHECKING:
 def _documents() -> ModuleType:
     """The documents the resources serve, imported when one is first read: they import the tools' modules,
     which start-up does not need (server/tool_snapshot.py)."""
-    from sync_mcp.tools import documents
+    from . import documents
 
     return documents
 

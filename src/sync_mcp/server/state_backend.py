@@ -3,12 +3,14 @@
 - `InProcessBackend` (the default): this process's memory, nothing to install. One replica: a second one would
   not know the first one's tasks, deliveries, subscribers or sign-ins.
 - `RedisBackend` (`SYNC_MCP_REDIS_URL`): every replica reads and writes one Redis (backend/redis_store.py), so
-  any replica answers any request: task handles (server/shared_tasks.py), generation sightings and
-  subscription fan-out on both protocol eras (tools/updates.py), verified webhook deliveries
-  (services/shared_deliveries.py), OAuth sign-ins (oauth/redis_store.py), upload links
-  (services/upload_links.py: minted on one replica, used on another), spend estimates
-  (tools/spend_memory.py), and the key that seals multi-round-trip request state (`SharedRequestStateCodec`),
+  any replica answers any request: task handles (backend/shared_tasks.py), generation sightings and
+  subscription fan-out on both protocol eras (server/updates.py), verified webhook deliveries
+  (backend/deliveries.py), OAuth sign-ins (backend/oauth_store.py), upload links (services/upload_links.py,
+  kept in backend/entries.py or Redis: minted on one replica, used on another), spend estimates
+  (backend/spend_memory.py), and the key that seals multi-round-trip request state (`SharedRequestStateCodec`),
   so a confirmation asked on one replica may be answered on another.
+
+The stores themselves, in-process and Redis alike, are in backend/; this module picks them and wires them in.
 
 Every key is under `SYNC_MCP_REDIS_NAMESPACE` and has a TTL; no value holds an API key (owners are digests, keyed
 with SYNC_MCP_SECRET_KEY when it is set; OAuth keys are sealed). Redis down at start: the server refuses to start
@@ -24,7 +26,7 @@ import logging
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from mcp.server.request_state import AESGCMRequestStateCodec, InvalidRequestState, RequestStateSecurity
 from starlette.applications import Starlette
@@ -32,20 +34,18 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sync_mcp.backend import RedisStore, SharedStateUnavailable, redis_password, unavailable_error
+from sync_mcp.backend.deliveries import Deliveries, DeliveryBoard, SharedDeliveryBoard
+from sync_mcp.backend.entries import InProcessEntries
 from sync_mcp.backend.errors import RETRY_AFTER_SECONDS
+from sync_mcp.backend.oauth_store import OAuthStore, RedisOAuthStore
+from sync_mcp.backend.shared_tasks import SharedTaskStore
+from sync_mcp.backend.spend_memory import InProcessSpendMemory, SharedSpendMemory, SpendMemory
+from sync_mcp.backend.task_handles import TaskHandles, TaskStore
 from sync_mcp.config import Settings
 from sync_mcp.logs import redactor
-from sync_mcp.services.deliveries import Deliveries, DeliveryBoard
-from sync_mcp.services.shared_deliveries import SharedDeliveryBoard
-from sync_mcp.services.upload_links import InProcessEntries, UploadLinks
-from sync_mcp.tools.spend_memory import InProcessSpendMemory, SharedSpendMemory, SpendMemory
-from sync_mcp.tools.updates import GenerationUpdates
+from sync_mcp.services.upload_links import UploadLinks
 
-from .shared_tasks import SharedTaskStore
-from .task_handles import TaskHandles, TaskStore
-
-if TYPE_CHECKING:  # oauth/ imports the HTTP transport, which imports the assembly, which imports this
-    from .oauth.store import OAuthStore
+from .updates import GenerationUpdates
 
 logger = logging.getLogger(__name__)
 
@@ -128,8 +128,6 @@ class RedisBackend(StateBackend):
         return UploadLinks(self.store)
 
     def oauth_store(self) -> OAuthStore | None:
-        from .oauth.redis_store import RedisOAuthStore
-
         return RedisOAuthStore(self.store)
 
     def request_state_security(self) -> RequestStateSecurity | None:

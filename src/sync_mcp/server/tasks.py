@@ -16,7 +16,7 @@ once with a task instead of blocking:
 
 Handles expire `ttl_seconds` after creation (an expired or forgotten task is a -32602 error; the generation id in
 the first `statusMessage` still finds the job with get_generation). They are kept in this process or in Redis
-(server/task_handles.py); while Redis is unreachable, task requests answer a retryable `shared_state_unavailable`
+(backend/task_handles.py); while Redis is unreachable, task requests answer a retryable `shared_state_unavailable`
 error and no task is created.
 Over HTTP a task answers only to the caller that created it (same bearer principal and same API key).
 Clients without the extension, and every handshake-era client, get the ordinary blocking tool.
@@ -43,15 +43,13 @@ from sync_mcp.api.capabilities import TERMINAL_STATUSES
 from sync_mcp.backend import SharedStateUnavailable, unavailable_error
 from sync_mcp.guidance.errors import explain
 from sync_mcp.sdk_internals import tool_arguments
-from sync_mcp.tools.callers import Owner, owner
-from sync_mcp.tools.results import crashed, fail, generation_link
-from sync_mcp.tools.state import tool_state
-from sync_mcp.tools.updates import generation_uri
+from sync_mcp.toolkit.results import crashed, fail, generation_link, generation_uri
+from sync_mcp.toolkit.state import Owner, owner, tool_state
 
 if TYPE_CHECKING:
     from sync_mcp.tools.generations import GenerationResult
 
-from .task_handles import (
+from sync_mcp.backend.task_handles import (
     DEFAULT_TTL_SECONDS,
     FINAL,
     TaskExpiredError,
@@ -133,7 +131,7 @@ TASK_TOOLS: dict[str, WantsTask] = {
 
 
 def _owner(ctx: ServerRequestContext[Any, Any]) -> Owner:
-    """Who may see a task: the caller (tools/callers.py), so one user's task id is useless to another user."""
+    """Who may see a task: the caller (toolkit/state.py), so one user's task id is useless to another user."""
     return owner(Context(request_context=ctx))
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from mcp.server.mcpserver import MCPServer
 
-from sync_mcp.tools.toolset import Offered
+from sync_mcp.tools.toolsets import Offered
 
 from .connection_toolsets import CHOICE_PREFIX, TOOLSETS_HEADER, ConnectionToolsets
 

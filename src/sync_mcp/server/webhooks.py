@@ -19,10 +19,11 @@ from starlette.responses import JSONResponse, Response
 
 from sync_mcp.api.webhooks import SIGNATURE_HEADER, WebhookError, parse_payload, verify
 from sync_mcp.backend import SharedStateUnavailable, unavailable_error
+from sync_mcp.backend.deliveries import Deliveries
 from sync_mcp.backend.errors import RETRY_AFTER_SECONDS
 from sync_mcp.config import WEBHOOK_PATH
-from sync_mcp.services.deliveries import Deliveries
-from sync_mcp.tools.updates import GenerationUpdates
+
+from .updates import GenerationUpdates
 
 logger = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """What a workflow needs of the server: its API client (bound to the caller), the error catalog, the settings.
 
-The tools' per-request state (tools/state.py `ToolState`) has these; any object with them will do.
+The tools' per-request state (toolkit/state.py `ToolState`) has these; any object with them will do.
 """
 
 from __future__ import annotations

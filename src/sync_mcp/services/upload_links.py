@@ -24,65 +24,23 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from pydantic import BaseModel, ConfigDict, Field
 
+from sync_mcp.backend.entries import Entries
+
 DEFAULT_LINK_MINUTES = 30.0
 STATUS_GRACE_SECONDS = 3600.0
 """How long an upload's state (and a used link's mark) outlives the link: the model may ask late."""
-MAX_IN_PROCESS_ENTRIES = 10_000
 DOWNLOAD = "download"
 """The detail that makes a link a download link (its value: the generation id)."""
 
 UploadState = Literal["waiting", "receiving", "done", "failed"]
 Refusal = Literal["unknown", "expired", "used"]
-
-
-class Entries(Protocol):
-    """Where links live: namespaced keys with a TTL (`backend.RedisStore` is one, `InProcessEntries` another)."""
-
-    def key(self, *parts: str) -> str: ...
-
-    async def get(self, key: str) -> str | None: ...
-
-    async def put(self, key: str, value: str, ttl: float) -> None: ...
-
-    async def take(self, key: str) -> str | None: ...
-
-
-class InProcessEntries:
-    """This process's memory: one replica only. Expired entries are dropped as new ones arrive."""
-
-    def __init__(self) -> None:
-        self._entries: dict[str, tuple[float, str]] = {}
-
-    def key(self, *parts: str) -> str:
-        return ":".join(parts)
-
-    def _live(self, key: str) -> str | None:
-        entry = self._entries.get(key)
-        if entry is None or entry[0] <= time.monotonic():
-            self._entries.pop(key, None)
-            return None
-        return entry[1]
-
-    async def get(self, key: str) -> str | None:
-        return self._live(key)
-
-    async def put(self, key: str, value: str, ttl: float) -> None:
-        now = time.monotonic()
-        if len(self._entries) >= MAX_IN_PROCESS_ENTRIES:
-            self._entries = {k: v for k, v in self._entries.items() if v[0] > now}
-        self._entries[key] = (now + ttl, value)
-
-    async def take(self, key: str) -> str | None:
-        value = self._live(key)
-        self._entries.pop(key, None)
-        return value
 
 
 class UploadStatus(BaseModel):

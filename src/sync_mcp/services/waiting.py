@@ -35,9 +35,9 @@ from sync_mcp import telemetry
 from sync_mcp.api import Generation, SyncAPIError, SyncClient
 from sync_mcp.api.capabilities import TERMINAL_STATUSES
 from sync_mcp.api.client import API_LONG_POLL_MAX_SECONDS
+from sync_mcp.backend.deliveries import Deliveries
 
 from .active_jobs_watch import ActiveJobsWatch, Follower, watch_of
-from .deliveries import Deliveries
 from .draining import DRAIN
 from .progress import ProgressSink, duration_text
 

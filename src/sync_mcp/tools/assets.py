@@ -26,15 +26,13 @@ from sync_mcp.api.uploads import UploadOutcome
 from sync_mcp.guidance.errors import InputError
 from sync_mcp.services.attachments import ChatFile, upload_attachment
 from sync_mcp.services.uploading import local_media, upload_local
+from sync_mcp.toolkit.argument_types import MediaArgument, file_params
+from sync_mcp.toolkit.links import UploadResult, follow_link, mint_link
+from sync_mcp.toolkit.progress import Progress
+from sync_mcp.toolkit.results import ok, sync_tool
+from sync_mcp.toolkit.state import caller_folders, is_remote, tool_state
 
 from .arguments import require_a_change, wire_body, with_model_parameters
-from .attachments import MediaArgument, file_params
-from .callers import caller_folders, is_remote
-from .links import UploadResult, follow_link, mint_link
-from .progress import Progress
-from .registry import sync_tool
-from .results import ok
-from .state import tool_state
 
 
 def _asset_id(value: str) -> str:

@@ -27,12 +27,11 @@ from sync_mcp.api.types.batches import (
     iso,
 )
 from sync_mcp.services.outcomes import outcome_unknown, uncertain
+from sync_mcp.toolkit.results import ok, sync_tool
+from sync_mcp.toolkit.state import tool_state
 
 from .arguments import with_model_parameters
 from .generations import CTX_PARAMETER
-from .registry import sync_tool
-from .results import ok
-from .state import tool_state
 
 LOOKUP_MARGIN = timedelta(seconds=5)
 """Looked-up batches may have been created this long before the send ([INF] tolerance for clock skew

@@ -12,12 +12,9 @@ from sync_mcp.api import CreateGenerationRequest
 from sync_mcp.api.errors import LOCAL_VALIDATION_CODE
 from sync_mcp.api.types.costs import CostEstimateRequest, GenerationCosts, legacy_total
 from sync_mcp.guidance.errors import InputError
-
-from .generation_ids import GenerationIdArgument
-from .nulls import KeepsNulls
-from .registry import sync_tool
-from .results import ok
-from .state import tool_state
+from sync_mcp.toolkit.argument_types import GenerationIdArgument
+from sync_mcp.toolkit.results import KeepsNulls, ok, sync_tool
+from sync_mcp.toolkit.state import tool_state
 
 CURRENT = "POST /v2/generations/estimate"
 LEGACY = "POST /v2/analyze/cost"

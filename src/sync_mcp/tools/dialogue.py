@@ -20,14 +20,12 @@ from sync_mcp.services.download_links import mint_subtitles
 from sync_mcp.services.media_sources import classify
 from sync_mcp.services.paths import output_file
 from sync_mcp.services.subtitles import SubtitleFormat, render
+from sync_mcp.toolkit.progress import Progress
+from sync_mcp.toolkit.results import ok, sync_tool
+from sync_mcp.toolkit.state import ToolState, caller_api_key, caller_folders, caller_id, is_remote, tool_state
+from sync_mcp.toolkit.wait_bound import JobWait, wait_seconds
 
-from .callers import caller_folders, caller_id, is_remote
 from .downloads import link_url
-from .progress import Progress
-from .registry import sync_tool
-from .results import ok
-from .state import ToolState, caller_api_key, tool_state
-from .wait_bound import JobWait, wait_seconds
 
 MediaArgument = Annotated[str | None, Field(description="An https URL, an asset id, or a local file path.")]
 

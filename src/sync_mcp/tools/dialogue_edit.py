@@ -26,22 +26,20 @@ from sync_mcp.api import CreateGenerationRequest, Generation, SyncAPIError, new_
 from sync_mcp.api.errors import LOCAL_VALIDATION_CODE
 from sync_mcp.api.types.dialogue_edits import PREVIEW_READY, DialogueEdit, DialogueEditOperation, DialogueEditRequest
 from sync_mcp.api.types.transcriptions import JobError, TranscriptionRequest, TranscriptWord
+from sync_mcp.backend.spend_memory import SpendMemory
 from sync_mcp.guidance.errors import ErrorInfo, InputError, explain
 from sync_mcp.services.alignment import Span, align, spans
 from sync_mcp.services.dialogue import follow_preview, hosted_url, transcribe
 from sync_mcp.services.media_sources import classify
+from sync_mcp.toolkit.progress import Progress
+from sync_mcp.toolkit.results import fail, generation_link, ok, sync_tool
+from sync_mcp.toolkit.state import ToolState, caller_api_key, caller_folders, tool_state
+from sync_mcp.toolkit.wait_bound import wait_seconds
 
 from .arguments import model_parameters, with_model_parameters
-from .callers import caller_folders
 from .dialogue_edit_arguments import Change, DialogueEditResult, EditDialogueArguments
 from .generations import follow_observed, remember_start
-from .progress import Progress
-from .registry import sync_tool
-from .results import fail, generation_link, ok
-from .spend_memory import SpendMemory
 from .spending import SpendConsent, SpendEstimate, can_elicit, estimate_spend, guard_spend, remembered_estimate
-from .state import ToolState, caller_api_key, tool_state
-from .wait_bound import wait_seconds
 
 
 @dataclass

@@ -12,14 +12,11 @@ from pydantic import Field
 from sync_mcp.api.types.generations import OUTPUT_FILE_NAME
 from sync_mcp.services.download_links import mint_download
 from sync_mcp.services.downloads import DownloadFailed, DownloadResult, save_output
-
-from .callers import caller_folders, caller_id, is_remote
-from .generation_ids import GenerationIdArgument
-from .links import base_url
-from .progress import Progress
-from .registry import sync_tool
-from .results import fail, generation_link, ok
-from .state import ToolState, caller_api_key, tool_state
+from sync_mcp.toolkit.argument_types import GenerationIdArgument
+from sync_mcp.toolkit.links import base_url
+from sync_mcp.toolkit.progress import Progress
+from sync_mcp.toolkit.results import fail, generation_link, ok, sync_tool
+from sync_mcp.toolkit.state import ToolState, caller_api_key, caller_folders, caller_id, is_remote, tool_state
 
 DOWNLOAD_PATH = "/download/"
 

@@ -8,12 +8,11 @@ from mcp.server.mcpserver import Context
 from mcp.types import CallToolResult
 from pydantic import BaseModel, Field
 
-from sync_mcp.guidance.catalog import CatalogEntry, CatalogSource
+from sync_mcp.api.catalog import CatalogEntry
+from sync_mcp.guidance.catalog import CatalogSource
 from sync_mcp.guidance.failures import no_entry
-
-from .registry import sync_tool
-from .results import ok
-from .state import tool_state
+from sync_mcp.toolkit.results import ok, sync_tool
+from sync_mcp.toolkit.state import tool_state
 
 
 class ErrorCodesResult(BaseModel):

@@ -13,11 +13,9 @@ from sync_mcp.api import Generation
 from sync_mcp.api.types.shared import check_uuid
 from sync_mcp.api.types.usage import Label
 from sync_mcp.services.media_sources import short_name
-
-from .generation_ids import GenerationId, GenerationIdArgument
-from .registry import sync_tool
-from .results import ok
-from .state import tool_state
+from sync_mcp.toolkit.argument_types import GenerationId, GenerationIdArgument
+from sync_mcp.toolkit.results import ok, sync_tool
+from sync_mcp.toolkit.state import tool_state
 
 DEFAULT_PAGE = 20
 ListableStatus = Literal["PENDING", "PROCESSING", "COMPLETED", "FAILED", "REJECTED"]

@@ -13,16 +13,15 @@ from sync_mcp.api import CreateGenerationRequest, Generation, new_idempotency_ke
 from sync_mcp.api.capabilities import MODELS, TERMINAL_STATUSES
 from sync_mcp.guidance.failures import explain_generation_failure
 from sync_mcp.services.waiting import follow_generation
+from sync_mcp.toolkit.argument_types import GenerationId
+from sync_mcp.toolkit.notify import client_log
+from sync_mcp.toolkit.progress import Progress
+from sync_mcp.toolkit.results import fail, generation_link, ok, sync_tool
+from sync_mcp.toolkit.state import ToolState, tool_state
+from sync_mcp.toolkit.wait_bound import WaitTimeout, wait_seconds
 
 from .arguments import idempotency_parameter, wire_body, with_model_parameters
-from .generation_ids import GenerationId
-from .notify import client_log
-from .progress import Progress
-from .registry import sync_tool
-from .results import fail, generation_link, ok
 from .spending import guard_spend, spend_parameter
-from .state import ToolState, tool_state
-from .wait_bound import WaitTimeout, wait_seconds
 
 
 class RelatedError(BaseModel):

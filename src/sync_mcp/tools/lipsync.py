@@ -28,20 +28,18 @@ from sync_mcp.guidance.errors import ErrorInfo, InputError, explain
 from sync_mcp.services.direct_create import DirectFile, create_with_files, direct_files
 from sync_mcp.services.downloads import DownloadFailed, DownloadResult
 from sync_mcp.services.media_sources import MediaSource, resolve
+from sync_mcp.toolkit.argument_types import ATTACHABLE, file_params, with_attachments
+from sync_mcp.toolkit.progress import Progress
+from sync_mcp.toolkit.results import fail, generation_link, ok, sync_tool
+from sync_mcp.toolkit.state import ToolState, caller_folders, tool_state
+from sync_mcp.toolkit.wait_bound import DEFAULT_WAIT_SECONDS, wait_seconds
 
 from .arguments import model_parameters, with_model_parameters
-from .attachments import ATTACHABLE, file_params, with_attachments
-from .callers import caller_folders
 from .downloads import deliver
 from .generations import GenerationResult, describe, follow_observed, remember_start
 from .lipsync_languages import LanguageOutcome, create_each, follow_each, for_language, languages, summary
 from .lipsync_request import LipsyncArguments, asked, create_request, read_media, renamed
-from .progress import Progress
-from .registry import sync_tool
-from .results import fail, generation_link, ok
 from .spending import SpendConsent, SpendEstimate, guard_spend, spend_question
-from .state import ToolState, tool_state
-from .wait_bound import DEFAULT_WAIT_SECONDS, wait_seconds
 
 
 class UploadedMedia(BaseModel):

@@ -18,11 +18,11 @@ from sync_mcp.api.errors import LOCAL_VALIDATION_CODE
 from sync_mcp.api.ids import IDEMPOTENCY_KEY
 from sync_mcp.guidance.errors import ErrorInfo, InputError, explain
 from sync_mcp.services.waiting import follow_generation
+from sync_mcp.toolkit.progress import Progress
+from sync_mcp.toolkit.state import ToolState
 
 from .generations import remember_start
 from .lipsync_request import LipsyncArguments
-from .progress import Progress
-from .state import ToolState
 
 KEY_ROOM = 120
 """Characters of the call's key kept before `-<language>` (the API allows 128)."""

@@ -18,9 +18,8 @@ from sync_mcp.api.types.shared import Unit
 from sync_mcp.guidance.errors import ErrorInfo, InputError
 from sync_mcp.services.folders import Folders
 from sync_mcp.services.media_sources import MediaSource, classify, label
-
-from .attachments import MediaArgument
-from .wait_bound import WaitTimeout
+from sync_mcp.toolkit.argument_types import MediaArgument
+from sync_mcp.toolkit.wait_bound import WaitTimeout
 
 PLACEHOLDER_ASSET_ID = "00000000-0000-0000-0000-000000000000"
 """Stands in for a local file's future asset id while the body's rules are checked, before any upload."""

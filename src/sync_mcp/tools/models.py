@@ -12,10 +12,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from sync_mcp.api.capabilities import MODELS, ModelCapability, OptionName
 from sync_mcp.api.prices import ESTIMATE_FPS, PRICES
 from sync_mcp.api.types.ai_models import ModelInfo
-
-from .registry import sync_tool
-from .results import ok
-from .state import ToolState, tool_state
+from sync_mcp.toolkit.results import ok, sync_tool
+from sync_mcp.toolkit.state import ToolState, tool_state
 
 ALL_OPTIONS: tuple[str, ...] = get_args(OptionName)
 UNCERTAIN_OPTIONS = frozenset({"reasoning_enabled"})

@@ -21,12 +21,11 @@ from sync_mcp.api.types.projects import (
     UpdateProjectRequest,
 )
 from sync_mcp.api.types.shared import check_uuid
+from sync_mcp.toolkit.results import ok, sync_tool
+from sync_mcp.toolkit.state import tool_state
 
 from .arguments import require_a_change, wire_body, with_model_parameters
 from .generations import CTX_PARAMETER
-from .registry import sync_tool
-from .results import ok
-from .state import tool_state
 
 DEFAULT_PAGE = 20
 IN_FLIGHT = ["PENDING", "PROCESSING"]

@@ -15,12 +15,11 @@ from sync_mcp.api.ids import ID_SEGMENT
 from sync_mcp.api.types.shared import rule_error
 from sync_mcp.api.types.speech import SPEECH_JOB_TERMINAL, Speech, SpeechJob, SpeechRequest
 from sync_mcp.services.outcomes import outcome_unknown, uncertain
+from sync_mcp.toolkit.results import ok, sync_tool
+from sync_mcp.toolkit.state import tool_state
 
 from .arguments import idempotency_parameter, wire_body, with_model_parameters
 from .generations import CTX_PARAMETER
-from .registry import sync_tool
-from .results import ok
-from .state import tool_state
 
 CHECK_BEFORE_RESENDING = (
     "Do not call create_speech again blindly: it has no idempotency, so a repeat makes (and bills) a second take. "

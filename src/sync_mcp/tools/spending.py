@@ -13,7 +13,7 @@ a create's output duration is not known before the API fetches the media.
 
 No estimate is requested when neither setting is set, and at most one per create otherwise: the resolver
 hands its estimate to the tool body, and estimates are remembered per body for the few minutes that a
-confirmation round trip on protocol 2026-07-28 (where resolvers re-run) can take (tools/spend_memory.py: in
+confirmation round trip on protocol 2026-07-28 (where resolvers re-run) can take (backend/spend_memory.py: in
 this process, or in Redis so that the round trip may end on another replica).
 
 How a create tool uses it:
@@ -48,11 +48,11 @@ from pydantic import BaseModel, Field, ValidationError
 
 from sync_mcp.api import CreateGenerationRequest, SyncAPIError
 from sync_mcp.api.types.costs import legacy_total
+from sync_mcp.backend.spend_memory import SpendMemory
 from sync_mcp.guidance.errors import ErrorInfo, explain
+from sync_mcp.toolkit.state import ToolState, caller_api_key, tool_state
 
 from .arguments import model_parameters, wire_body
-from .spend_memory import SpendMemory
-from .state import ToolState, caller_api_key, tool_state
 
 
 class SpendConsent(BaseModel):

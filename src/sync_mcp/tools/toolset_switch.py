@@ -19,9 +19,9 @@ from mcp.types import CallToolResult
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 from pydantic import BaseModel, ConfigDict, Field
 
-from .registry import ToolFn, add_tools, sync_tool
-from .results import ok
-from .toolset import Offered
+from sync_mcp.toolkit.results import ToolFn, add_tools, ok, sync_tool
+
+from .toolsets import Offered
 
 logger = logging.getLogger(__name__)
 

@@ -13,13 +13,11 @@ from sync_mcp.api.types.usage import USAGE_PAGE_MAX, GenerationCountQuery, Gener
 from sync_mcp.services.api_checks import Check, api_checks
 from sync_mcp.services.spend_totals import UnpricedPart as Unpriced
 from sync_mcp.services.spend_totals import spend_totals
+from sync_mcp.toolkit.results import KeepsNulls, ok, sync_tool
+from sync_mcp.toolkit.state import tool_state
 
 from .arguments import wire_body, with_model_parameters
 from .generations import CTX_PARAMETER
-from .nulls import KeepsNulls
-from .registry import sync_tool
-from .results import ok
-from .state import tool_state
 
 
 class UnpricedPart(BaseModel):

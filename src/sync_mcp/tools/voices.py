@@ -13,12 +13,11 @@ from sync_mcp.api.types.shared import check_uuid
 from sync_mcp.api.types.voices import CloneVoiceRequest, Voice
 from sync_mcp.api.voice_traits import is_built_in, traits_of
 from sync_mcp.services.outcomes import outcome_unknown, uncertain
+from sync_mcp.toolkit.results import ok, sync_tool
+from sync_mcp.toolkit.state import tool_state
 
 from .arguments import wire_body, with_model_parameters
 from .generations import CTX_PARAMETER
-from .registry import sync_tool
-from .results import ok
-from .state import tool_state
 
 USE_VOICE = (
     "Pass a voice's id as voice_id to lipsync (as voiceId to create_speech or in a text input of "

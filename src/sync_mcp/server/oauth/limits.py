@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from mcp.shared.auth import OAuthClientInformationFull
 from starlette.requests import Request
 
-from .store import OAuthStore
+from sync_mcp.backend.oauth_store import OAuthStore
 
 UNUSED_CLIENT_TTL = 6 * 3600
 """Seconds a registered client lives until one of its sign-ins completes (then as long as its grants)."""

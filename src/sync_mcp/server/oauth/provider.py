@@ -13,7 +13,7 @@ code or a rotated refresh token is presented twice (both signs of theft): its to
 and a refused request says why (`explain_refusal`), so the user knows to reconnect.
 
 Just over 400 lines on purpose: the provider is one interface of the SDK's, and its methods share the grant and
-token bookkeeping; the sign-in page (login.py), the limits (limits.py) and the store (store.py) are apart.
+token bookkeeping; the sign-in page (login.py), the limits (limits.py) and the store (backend/oauth_store.py) are apart.
 """
 
 from __future__ import annotations
@@ -42,13 +42,13 @@ from mcp.server.auth.provider import (
 from mcp.shared.auth import OAuthClientInformationFull, OAuthToken
 from pydantic import AnyUrl
 
+from sync_mcp.backend.oauth_store import OAuthStore, Record
 from sync_mcp.logs import redactor
-from sync_mcp.tools.grants import KeyBoundAccessToken
+from sync_mcp.toolkit.state import KeyBoundAccessToken
 
 from .documents import ClientDocuments, DocumentError, is_document_url
 from .limits import UNUSED_CLIENT_TTL, registration_problem
 from .sealing import KeySealer, SealError
-from .store import OAuthStore, Record
 
 logger = logging.getLogger(__name__)
 

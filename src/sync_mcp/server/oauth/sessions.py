@@ -21,8 +21,8 @@ from mcp.types import CallToolResult
 from pydantic import ValidationError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from sync_mcp.tools.grants import granted_token
-from sync_mcp.tools.results import error_of, error_result
+from sync_mcp.toolkit.results import error_of, error_result
+from sync_mcp.toolkit.state import granted_token
 
 from .login import KeyChecker
 from .provider import ENDED, SyncOAuthProvider

@@ -35,6 +35,7 @@ from mcp.shared.auth import ProtectedResourceMetadata
 from starlette.applications import Starlette
 from starlette.routing import Route, request_response
 
+from sync_mcp.backend.oauth_store import MemoryOAuthStore, OAuthStore
 from sync_mcp.config import Settings
 from sync_mcp.logs import redactor
 
@@ -46,7 +47,6 @@ from .login import KeyChecker, api_key_checker, login_endpoint
 from .provider import LOGIN_PATH, SyncOAuthProvider, redirect_uri_problem
 from .sealing import MIN_SECRET_LENGTH, KeySealer
 from .sessions import ExplainRefusedTokens, end_sessions_on_refused_keys
-from .store import MemoryOAuthStore, OAuthStore
 
 AS_METADATA_PATH = "/.well-known/oauth-authorization-server"
 ROOT_RESOURCE_METADATA_PATH = "/.well-known/oauth-protected-resource"

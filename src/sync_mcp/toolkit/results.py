@@ -1,4 +1,9 @@
-"""How tool results and failures are shaped.
+"""How a tool is declared, and how its results and failures are shaped: the one wrapper every tool has.
+
+`@sync_tool(...)` wraps the function with `structured_errors` (so failures are `{errorCode, ..., fix}` objects)
+and attaches a `ToolSpec` with honest annotations to it; it registers nothing. Which tools a server offers is
+decided by composing toolsets explicitly (tools/toolsets.py); `add_tools` puts a list of them on a server.
+A result may link to a generation's MCP resource (`generation_uri`: `sync://generations/{id}`).
 
 - Success: `structuredContent` (matching the tool's output schema) + the same JSON as a text block (+ links).
 - Failure: `isError: true`, the `{errorCode, httpStatus, message, fix, retryable, requestId, ...}` object as the
@@ -14,19 +19,21 @@ key, the key of every request in flight) is blanked, whatever produced it.
 from __future__ import annotations
 
 import functools
+import inspect
 import json
-from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, ParamSpec
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar, ParamSpec
 
-from mcp.types import CallToolResult, ContentBlock, ResourceLink, TextContent
-from pydantic import BaseModel, ValidationError
+from mcp.server import MCPServer
+from mcp.types import CallToolResult, ContentBlock, ResourceLink, TextContent, ToolAnnotations
+from pydantic import BaseModel, SerializerFunctionWrapHandler, ValidationError, model_serializer
 
 from sync_mcp.api import SyncAPIError
 from sync_mcp.guidance.errors import ErrorInfo, InputError, explain, with_error_fields
 from sync_mcp.logs import redactor
 
 from .state import tool_state
-from .updates import generation_uri
 
 P = ParamSpec("P")
 
@@ -81,6 +88,22 @@ def error_of(result: CallToolResult) -> dict[str, Any] | None:
     return {}
 
 
+GENERATION_URI_PREFIX = "sync://generations/"
+
+
+def generation_uri(generation_id: str) -> str:
+    """The MCP resource of one generation (served by the server's `sync://generations/{id}` template)."""
+    return f"{GENERATION_URI_PREFIX}{generation_id}"
+
+
+def generation_id_of(uri: str) -> str | None:
+    """The generation id a `sync://generations/{id}` URI names (None for any other URI). The id is not
+    checked here: reading it is (a malformed id reads as not found)."""
+    if not uri.startswith(GENERATION_URI_PREFIX):
+        return None
+    return uri[len(GENERATION_URI_PREFIX) :]
+
+
 def generation_link(generation_id: str) -> ResourceLink:
     return ResourceLink(
         type="resource_link",
@@ -111,3 +134,85 @@ def structured_errors(
             return fail(await explain(exc, catalog, lambda: tool_state(ctx).client))
 
     return wrapper
+
+
+# ------------------------------------------------------------------------------------ declaring a tool
+
+ToolFn = Callable[..., Awaitable[CallToolResult]]
+SPEC_ATTRIBUTE = "sync_tool_spec"
+
+
+@dataclass(frozen=True)
+class ToolSpec:
+    fn: ToolFn
+    name: str
+    title: str
+    annotations: ToolAnnotations
+    meta: dict[str, Any] | None = None
+
+
+def sync_tool(
+    *,
+    title: str,
+    read_only: bool,
+    destructive: bool = False,
+    idempotent: bool = False,
+    meta: dict[str, Any] | None = None,
+) -> Callable[[ToolFn], ToolFn]:
+    """Declare a tool. Its annotations say only what differs from the MCP defaults (ToolAnnotations): every
+    tool reaches the outside world (`openWorldHint` defaults to true); destructive and idempotent only mean
+    something for a tool that is not read-only, and `destructiveHint` defaults to true, so it is always stated
+    there. The title is the tool's own `title`, not repeated in the annotations."""
+
+    def decorate(fn: ToolFn) -> ToolFn:
+        wrapped = structured_errors(fn)
+        annotations = ToolAnnotations(
+            read_only_hint=read_only,
+            destructive_hint=None if read_only else destructive,
+            idempotent_hint=True if idempotent and not read_only else None,
+        )
+        setattr(wrapped, SPEC_ATTRIBUTE, ToolSpec(wrapped, fn.__name__, title, annotations, meta))
+        return wrapped
+
+    return decorate
+
+
+def spec_of(tool: ToolFn) -> ToolSpec:
+    """The declaration `@sync_tool` attached to a tool function."""
+    spec = getattr(tool, SPEC_ATTRIBUTE, None)
+    if not isinstance(spec, ToolSpec):
+        raise TypeError(f"{getattr(tool, '__name__', tool)!r} is not declared with @sync_tool")
+    return spec
+
+
+def add_tools(mcp: MCPServer[Any], tools: Iterable[ToolFn]) -> None:
+    for tool in tools:
+        spec = spec_of(tool)
+        mcp.add_tool(
+            spec.fn,
+            name=spec.name,
+            title=spec.title,
+            # The docstring as a model should read it: without the source's indentation (which Python 3.13
+            # strips from __doc__ and older versions keep, so what models saw depended on the Python version).
+            description=inspect.cleandoc(spec.fn.__doc__ or ""),
+            annotations=spec.annotations,
+            meta=spec.meta,
+            structured_output=True,
+        )
+
+
+# ------------------------------------------------------------------------------- results keeping nulls
+
+
+class KeepsNulls(BaseModel):
+    """A result model listing (by wire name) the fields that stay in the output when null."""
+
+    kept_nulls: ClassVar[tuple[str, ...]] = ()
+
+    # Left unannotated on purpose: pydantic then keeps the model's own JSON schema for the output schema.
+    @model_serializer(mode="wrap")
+    def _keep_nulls(self, handler: SerializerFunctionWrapHandler):  # type: ignore[no-untyped-def]
+        data = handler(self)
+        for name in self.kept_nulls:
+            data.setdefault(name, None)
+        return data

@@ -1,16 +1,38 @@
-"""Chat attachments as tool arguments: the media parameters ChatGPT may fill with a file it holds
-(`_meta["openai/fileParams"]`), uploaded before the tool goes on (services/attachments.py)."""
+"""The argument types tool modules share, each checked before any request is sent.
+
+- Generation ids: a UUID (reference §3.11).
+- Chat attachments: the media parameters ChatGPT may fill with a file it holds (`_meta["openai/fileParams"]`),
+  uploaded before the tool goes on (services/attachments.py).
+
+Only tool modules import this (it brings the wire models and the upload stack); how long a call may wait is
+toolkit/wait_bound.py, read by the server at start-up.
+"""
 
 from __future__ import annotations
 
 from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, Field, WithJsonSchema
 
 from sync_mcp.api.media import MediaKind
+from sync_mcp.api.types.shared import check_uuid
 from sync_mcp.services.attachments import ChatFile, upload_attachment
 
 from .state import ToolState
+
+# ------------------------------------------------------------------------------------------ generation ids
+
+
+def _generation_id(value: str) -> str:
+    return check_uuid(value.strip(), "id", "invalid_generation_id")
+
+
+GenerationId = Annotated[str, AfterValidator(_generation_id)]
+"""A generation id (UUID); give each use its own one-line description."""
+
+GenerationIdArgument = Annotated[GenerationId, Field(description="Generation id from an earlier result.")]
+
+# --------------------------------------------------------------------------------------------- attachments
 
 FILE_PARAMS_KEY = "openai/fileParams"
 Model = TypeVar("Model", bound=BaseModel)

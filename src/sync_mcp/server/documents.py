@@ -7,11 +7,11 @@ catalog), `sync://models` is `list_models`'s (the capability table joined with `
 
 from __future__ import annotations
 
-from .error_codes import ErrorCodesResult
-from .generations import GenerationResult, describe
-from .models import ModelsResult, model_catalog
-from .state import ToolState
-from .voices import VoicesResult, voices_result
+from sync_mcp.toolkit.state import ToolState
+from sync_mcp.tools.error_codes import ErrorCodesResult
+from sync_mcp.tools.generations import GenerationResult, describe
+from sync_mcp.tools.models import ModelsResult, model_catalog
+from sync_mcp.tools.voices import VoicesResult, voices_result
 
 
 async def read_generation(state: ToolState, generation_id: str) -> GenerationResult:

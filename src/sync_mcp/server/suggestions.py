@@ -11,8 +11,7 @@ from collections.abc import Iterable
 from sync_mcp.api import SyncAPIError
 from sync_mcp.api.capabilities import MODELS
 from sync_mcp.api.languages import DUB_LANGUAGES
-
-from .state import ToolState
+from sync_mcp.toolkit.state import ToolState
 
 logger = logging.getLogger(__name__)
 

@@ -23,8 +23,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from sync_mcp.backend import RedisStore
-
+from .redis_store import RedisStore
 from .task_handles import (
     DEFAULT_TTL_SECONDS,
     FINAL,

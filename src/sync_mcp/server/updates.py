@@ -36,6 +36,7 @@ from mcp.server.subscriptions import InMemorySubscriptionBus, ResourceUpdated, S
 
 from sync_mcp.api.capabilities import TERMINAL_STATUSES
 from sync_mcp.backend import RedisStore, SharedStateUnavailable
+from sync_mcp.toolkit.results import generation_uri
 
 if TYPE_CHECKING:
     from sync_mcp.api import Generation
@@ -46,22 +47,6 @@ REMEMBERED_GENERATIONS = 10_000
 SIGHTING_TTL_SECONDS = 7 * 24 * 3600.0
 """How long Redis remembers the last status seen of a generation (longer than any job runs)."""
 UPDATED_TOPIC = "resource-updated"
-
-
-GENERATION_URI_PREFIX = "sync://generations/"
-
-
-def generation_uri(generation_id: str) -> str:
-    """The MCP resource of one generation (served by the server's `sync://generations/{id}` template)."""
-    return f"{GENERATION_URI_PREFIX}{generation_id}"
-
-
-def generation_id_of(uri: str) -> str | None:
-    """The generation id a `sync://generations/{id}` URI names (None for any other URI). The id is not
-    checked here: reading it is (a malformed id reads as not found)."""
-    if not uri.startswith(GENERATION_URI_PREFIX):
-        return None
-    return uri[len(GENERATION_URI_PREFIX) :]
 
 
 class SharedSubscriptionBus:

@@ -8,7 +8,7 @@ expires `ttl_seconds` after creation (`TaskExpiredError`, once, then it is forgo
 `TaskHandles` is where handles are kept: in this process (`TaskStore`, the default, bounded per caller to
 `MAX_TASKS_PER_CALLER`, a caller's own oldest handle dropped first, so one caller's flood never drops another
 caller's handle; `MAX_TASKS` overall is a last resort above that), or in Redis with `SYNC_MCP_REDIS_URL`
-(server/shared_tasks.py), where any replica answers for any task.
+(backend/shared_tasks.py), where any replica answers for any task.
 """
 
 from __future__ import annotations
@@ -21,8 +21,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Literal, Protocol
 
-from sync_mcp.tools.callers import Owner
-
 DEFAULT_TTL_SECONDS = 24 * 3600.0
 MAX_TASKS_PER_CALLER = 1_000
 """Handles one caller may hold: in memory its oldest makes room; in Redis a new one is refused past it."""
@@ -30,6 +28,11 @@ MAX_TASKS = 100_000
 
 TaskStatus = Literal["working", "input_required", "completed", "failed", "cancelled"]
 FINAL: frozenset[str] = frozenset({"completed", "failed", "cancelled"})
+
+Principal = tuple[str, str | None, str | None]
+Owner = tuple[Principal | None, str | None]
+"""Whose a task is: (verified HTTP principal, digest of the caller's own API key); (None, None) on stdio and in
+memory (toolkit/state.py `owner`)."""
 
 
 def _now_iso() -> str:

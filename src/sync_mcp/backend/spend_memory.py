@@ -10,7 +10,7 @@ import time
 from collections import OrderedDict
 from typing import Any, Protocol
 
-from sync_mcp.backend import RedisStore
+from .redis_store import RedisStore
 
 ESTIMATE_TTL_SECONDS = 600.0
 """How long an estimate is reused for the same body (the SDK's confirmation state lives as long)."""
