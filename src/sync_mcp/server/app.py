@@ -36,8 +36,8 @@ from sync_mcp.sdk_internals import logging_left_configured, lowlevel_server
 from sync_mcp.services.deliveries import Deliveries
 from sync_mcp.services.draining import DRAIN
 from sync_mcp.services.upload_links import UploadLinks
+from sync_mcp.toolkit.arguments import unknown_arguments
 from sync_mcp.tools import ToolState
-from sync_mcp.tools.arguments import unknown_arguments
 from sync_mcp.tools.registry import add_tools
 from sync_mcp.tools.results import crashed, fail
 from sync_mcp.tools.state import SharedClient

@@ -60,7 +60,8 @@ async def create_with_files(
 ) -> tuple[Generation, list[SentFile]]:
     """Create with the files in the request; `request` holds placeholders where the files go. Each file is opened
     once, and what was opened checked again, as an upload does (local_files.open_checked): a file swapped for a
-    link, a pipe or another file after the check is refused, and nothing outside the caller's folders is sent."""
+    link, a pipe or another file after the check is refused, and nothing outside the caller's folders is sent.
+    Reported to `progress` as the current phase (the caller starts it)."""
     with contextlib.ExitStack() as stack:
         forms = []
         for f in files:
@@ -69,7 +70,6 @@ async def create_with_files(
             opened = stack.enter_context(open_checked(local.path, local.identity, local.folders, field=local.field))
             forms.append(FormFile(f.source.kind, opened.name, opened.file, local.media.content_type, f.input_index))
         total = sum(local.size for f in files if (local := f.source.local) is not None)
-        progress.next_phase()
         names = ", ".join(form.name for form in forms)
         await progress.report(None, f"create: sending {names} ({byte_count(total)}) with it")
         generation = await create_generation_with_files(client, request, forms, idempotency_key=key)

@@ -94,9 +94,9 @@ class ResolvedSource:
 async def resolve(
     client: SyncClient, source: MediaSource, progress: ProgressSink, details: AssetDetails | None = None
 ) -> ResolvedSource:
-    """The wire source of a classified argument, uploading a local file first."""
+    """The wire source of a classified argument, uploading a local file first (reported to `progress` as the
+    current phase: the workflow starts it)."""
     if source.local is None:
         return ResolvedSource(source.wire())
-    progress.next_phase()
     outcome = await upload_local(client, source.local, details or AssetDetails(), progress)
     return ResolvedSource(source.wire(outcome.asset.id), outcome)

@@ -27,8 +27,8 @@ from sync_mcp.api.uploads import UploadOutcome
 from sync_mcp.services.attachments import ChatFile, upload_attachment
 from sync_mcp.services.refusals import InputError
 from sync_mcp.services.uploading import local_media, upload_local
+from sync_mcp.toolkit.arguments import require_a_change, wire_body, with_model_parameters
 
-from .arguments import require_a_change, wire_body, with_model_parameters
 from .attachments import MediaArgument, file_params
 from .callers import caller_folders, is_remote
 from .links import UploadResult, follow_link, mint_link

@@ -28,8 +28,8 @@ from sync_mcp.api.batches import (
 )
 from sync_mcp.api.client import SyncClient
 from sync_mcp.services.outcomes import outcome_unknown, uncertain
+from sync_mcp.toolkit.arguments import with_model_parameters
 
-from .arguments import with_model_parameters
 from .generations import CTX_PARAMETER
 from .registry import sync_tool
 from .results import ok

@@ -12,7 +12,6 @@ the server's spend memory) and a second round follows the same jobs instead of c
 from __future__ import annotations
 
 import hashlib
-import inspect
 import json
 from dataclasses import dataclass, field
 from typing import Annotated, Any
@@ -39,16 +38,22 @@ from sync_mcp.services.alignment import Span, align, spans
 from sync_mcp.services.dialogue import follow_preview, hosted_url, transcribe
 from sync_mcp.services.media_sources import classify
 from sync_mcp.services.refusals import InputError
+from sync_mcp.toolkit.dialogue_edit_arguments import Change, DialogueEditResult, EditDialogueArguments
+from sync_mcp.toolkit.spending import (
+    SpendConsent,
+    SpendEstimate,
+    can_elicit,
+    estimate_spend,
+    guard_spend,
+    remembered_estimate,
+)
 
-from .arguments import model_parameters, with_model_parameters
 from .callers import caller_folders
-from .dialogue_edit_arguments import Change, DialogueEditResult, EditDialogueArguments
 from .generations import follow_observed, remember_start
 from .progress import Progress
 from .registry import sync_tool
 from .results import fail, generation_link, ok
 from .spend_memory import SpendMemory
-from .spending import SpendConsent, SpendEstimate, can_elicit, estimate_spend, guard_spend, remembered_estimate
 from .state import ToolState, caller_api_key, tool_state
 from .wait_bound import wait_seconds
 
@@ -155,14 +160,12 @@ def _operations(raw: list[dict[str, Any]]) -> list[DialogueEditOperation]:
     return edits
 
 
-async def _plan(ctx: Context[Any, Any], **arguments: Any) -> DialoguePlan:
+async def _plan(ctx: Context[Any, Any], args: EditDialogueArguments) -> DialoguePlan:
     """Transcribe, align, create and follow the preview; failures come back as values."""
     state = tool_state(ctx)
     # confirm is a go-ahead for a preview the user has heard: it counts only together with edit_id.
-    confirm = bool(arguments.get("confirm")) and arguments.get("edit_id") is not None
-    plan = DialoguePlan(progress=Progress(ctx, phases=2), confirm=confirm)
+    plan = DialoguePlan(progress=Progress(ctx, phases=2), confirm=args.confirm and args.edit_id is not None)
     try:
-        args = EditDialogueArguments.model_validate(arguments)
         _edit_source(args)
         limit = plan.wait_seconds = wait_seconds(args.timeout, state.settings.max_wait_seconds)
         source = classify(args.video, "video", field="video", folders=caller_folders(ctx, state.settings))
@@ -194,10 +197,6 @@ async def _plan(ctx: Context[Any, Any], **arguments: Any) -> DialoguePlan:
     except SyncAPIError as exc:
         plan.error = await state.catalog.explain(exc)
     return plan
-
-
-CTX = inspect.Parameter("ctx", inspect.Parameter.KEYWORD_ONLY, annotation=Context)
-_plan.__signature__ = inspect.Signature([CTX, *model_parameters(EditDialogueArguments)])  # type: ignore[attr-defined]
 
 
 def _partial(preview: DialogueEdit | None) -> str | None:
@@ -292,17 +291,13 @@ def _result(plan: DialoguePlan, video: str, estimate: SpendEstimate | None) -> D
     )
 
 
-PLAN = inspect.Parameter("plan", inspect.Parameter.KEYWORD_ONLY, annotation=Annotated[DialoguePlan, Resolve(_plan)])
-CONSENT = inspect.Parameter(
-    "consent",
-    inspect.Parameter.KEYWORD_ONLY,
-    annotation=Annotated[ElicitationResult[SpendConsent], Resolve(_consent)],
-)
-
-
 @sync_tool(title="Edit what a video says", read_only=False, destructive=False)
-@with_model_parameters(EditDialogueArguments, [PLAN, CONSENT, CTX])
-async def edit_dialogue(ctx: Context[Any, Any], **arguments: Any) -> Annotated[CallToolResult, DialogueEditResult]:
+async def edit_dialogue(
+    ctx: Context[Any, Any],
+    args: EditDialogueArguments,
+    plan: Annotated[DialoguePlan, Resolve(_plan)],
+    consent: Annotated[ElicitationResult[SpendConsent], Resolve(_consent)],
+) -> Annotated[CallToolResult, DialogueEditResult]:
     """Change spoken words in a video, in the speaker's voice ("say Wednesday", "cut the um").
 
     new_text (corrected sentences) or edits by word id become an audio preview: previewAudioUrl, each change
@@ -311,15 +306,13 @@ async def edit_dialogue(ctx: Context[Any, Any], **arguments: Any) -> Annotated[C
     (generationStatus, outputUrl).
     """
     state = tool_state(ctx)
-    plan: DialoguePlan = arguments["plan"]
-    consent: ElicitationResult[Any] = arguments["consent"]
     if plan.error is not None:
         return fail(plan.error)
     answer = consent.data if isinstance(consent, AcceptedElicitation) else None
     estimate = answer if isinstance(answer, SpendEstimate) else None
     if estimate is None and plan.request is not None:  # asked: the estimate the question showed
         estimate = await remembered_estimate(ctx, plan.request)
-    result = _result(plan, arguments["video"], estimate)
+    result = _result(plan, args.video, estimate)
     if plan.request is None:
         return ok(result)
     approved = plan.confirm or (isinstance(answer, SpendConsent) and answer.approve)

@@ -23,8 +23,8 @@ from sync_mcp.api.projects import (
     ProjectSort,
     UpdateProjectRequest,
 )
+from sync_mcp.toolkit.arguments import require_a_change, wire_body, with_model_parameters
 
-from .arguments import require_a_change, wire_body, with_model_parameters
 from .generations import CTX_PARAMETER
 from .registry import sync_tool
 from .results import ok

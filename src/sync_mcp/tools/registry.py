@@ -15,6 +15,8 @@ from typing import Any
 from mcp.server import MCPServer
 from mcp.types import CallToolResult, ToolAnnotations
 
+from sync_mcp.sdk_internals import model_arguments
+
 from .results import structured_errors
 
 ToolFn = Callable[..., Awaitable[CallToolResult]]
@@ -78,3 +80,4 @@ def add_tools(mcp: MCPServer[Any], tools: Iterable[ToolFn]) -> None:
             meta=spec.meta,
             structured_output=True,
         )
+        model_arguments(mcp, spec.name)  # a tool taking `args: Model` lists the model's fields as its parameters

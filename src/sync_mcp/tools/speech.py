@@ -16,8 +16,8 @@ from sync_mcp.api.ids import ID_SEGMENT
 from sync_mcp.api.models import rule_error
 from sync_mcp.api.speech import SPEECH_JOB_TERMINAL, Speech, SpeechJob, SpeechRequest
 from sync_mcp.services.outcomes import outcome_unknown, uncertain
+from sync_mcp.toolkit.arguments import idempotency_parameter, wire_body, with_model_parameters
 
-from .arguments import idempotency_parameter, wire_body, with_model_parameters
 from .generations import CTX_PARAMETER
 from .registry import sync_tool
 from .results import ok

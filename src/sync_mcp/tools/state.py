@@ -63,7 +63,7 @@ class ToolState:
     deliveries: Deliveries = field(default_factory=DeliveryBoard)
     """Verified webhook deliveries (HTTP mode), which end waits without polling."""
     spend_estimates: SpendMemory = field(default_factory=InProcessSpendMemory)
-    """Cost estimates this server remembers for a while, by body (tools/spending.py)."""
+    """Cost estimates this server remembers for a while, by body (toolkit/spending.py)."""
     upload_links: UploadLinks = field(default_factory=lambda: UploadLinks(InProcessEntries()))
     """Upload links (HTTP mode): minted by upload_media, used through the page server/upload_pages.py serves."""
     started_by: dict[str, str] = field(default_factory=dict)

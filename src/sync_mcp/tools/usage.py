@@ -14,8 +14,8 @@ from sync_mcp.api.usage import USAGE_PAGE_MAX, GenerationCountQuery, GenerationU
 from sync_mcp.services.api_checks import Check, api_checks
 from sync_mcp.services.spend_totals import UnpricedPart as Unpriced
 from sync_mcp.services.spend_totals import spend_totals
+from sync_mcp.toolkit.arguments import wire_body, with_model_parameters
 
-from .arguments import wire_body, with_model_parameters
 from .generations import CTX_PARAMETER
 from .nulls import KeepsNulls
 from .registry import sync_tool

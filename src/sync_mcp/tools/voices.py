@@ -14,8 +14,8 @@ from sync_mcp.api.models import check_uuid
 from sync_mcp.api.voice_traits import is_built_in, traits_of
 from sync_mcp.api.voices import CloneVoiceRequest, Voice
 from sync_mcp.services.outcomes import outcome_unknown, uncertain
+from sync_mcp.toolkit.arguments import wire_body, with_model_parameters
 
-from .arguments import wire_body, with_model_parameters
 from .generations import CTX_PARAMETER
 from .registry import sync_tool
 from .results import ok
