@@ -17,8 +17,8 @@ from sync_mcp.api.errors import LOCAL_VALIDATION_CODE
 from sync_mcp.api.models import Unit
 
 from .attachments import MediaArgument
-from .folders import Folders
 from .media_sources import MediaSource, classify, label
+from .paths import Folders
 from .refusals import InputError
 
 PLACEHOLDER_ASSET_ID = "00000000-0000-0000-0000-000000000000"

@@ -3,7 +3,7 @@
 Over HTTP a caller is the verified bearer principal (if the server checks a token) together with a digest
 of the Sync API key the request carries (`X-Sync-Api-Key`); requests without their own key use the
 deployment's key, and share its identity as they share its account. Tasks are bound to this identity
-(`server/tasks.py`), and so are local folders (services/folders.py). Over stdio and in memory there is one user:
+(`server/tasks.py`), and so are local folders (services/paths.py). Over stdio and in memory there is one user:
 no identity is needed, and `caller_id` is None.
 
 Folders: the operator of an HTTP deployment (a request acting with the deployment's own SYNC_API_KEY, with no
@@ -27,7 +27,7 @@ from mcp.server.mcpserver import Context
 
 from sync_mcp.api.client import key_digest
 from sync_mcp.config import Settings
-from sync_mcp.services.folders import Folders, folders_for
+from sync_mcp.services.paths import Folders, folders_for
 
 from .grants import granted_api_key
 from .state import caller_api_key
@@ -81,7 +81,7 @@ def is_remote(ctx: Context[Any, Any], settings: Settings) -> bool:
 
 
 def caller_folders(ctx: Context[Any, Any], settings: Settings) -> Folders:
-    """The folders of the caller of this request (services/folders.py): the configured ones for the operator,
+    """The folders of the caller of this request (services/paths.py): the configured ones for the operator,
     the caller's own (created now if missing) for anyone else."""
     if is_operator(ctx, settings):
         return folders_for(settings, None)

@@ -11,7 +11,7 @@ the user before anything is charged (toolkit/spending.py): every check that need
 (argument combinations, local files, the body's own rules with a placeholder asset id for local files), then
 local files are uploaded (reusing earlier uploads of the same bytes) and their asset ids put in the body; when
 every local file is small and no spend check needs an estimate, the files are instead sent with the create itself
-(services/direct_create.py). The plan declares the call's progress phases up front (`phases`); this module
+(services/media_sources.py). The plan declares the call's progress phases up front (`phases`); this module
 starts each. The tool body applies the spend guard, creates with an Idempotency-Key minted once, and follows the
 job. A wait that ends early, or fails, still returns the generation id and the call to make next.
 """
@@ -31,7 +31,6 @@ from sync_mcp.api import generations as api
 from sync_mcp.api.errors import LOCAL_VALIDATION_CODE
 from sync_mcp.api.explain import from_validation_error
 from sync_mcp.api.ids import IDEMPOTENCY_KEY
-from sync_mcp.services.direct_create import DirectFile, create_with_files, direct_files
 from sync_mcp.services.downloads import DownloadFailed, DownloadResult
 from sync_mcp.services.dubbing import LanguageOutcome, done_count, for_language, language_key, languages, summary
 from sync_mcp.services.lipsync_body import (
@@ -43,7 +42,7 @@ from sync_mcp.services.lipsync_body import (
     renamed,
     with_sources,
 )
-from sync_mcp.services.media_sources import label, resolve
+from sync_mcp.services.media_sources import DirectFile, create_with_files, direct_files, label, resolve
 from sync_mcp.services.refusals import InputError
 from sync_mcp.toolkit.spending import SpendConsent, SpendEstimate, guard_spend, spend_question
 
@@ -127,7 +126,7 @@ async def _plan(ctx: Context[Any, Any], args: LipsyncArguments) -> LipsyncPlan:
         bodies = [create_request(for_language(args, code), media) for code in several] if several else []
         bodies = bodies or [create_request(args, media)]  # the body's own rules, before any upload
         # One face and one voice, all local files small and no spend check to price them first: the files travel
-        # with the create itself (services/direct_create.py), and nothing is uploaded beforehand.
+        # with the create itself (services/media_sources.py), and nothing is uploaded beforehand.
         plan.direct = None if bodies[0].segments or several else direct_files(state.settings, media.sources)
         local = [s for s in media.sources if s is not None and s.local is not None and plan.direct is None]
         plan.phases = [f"upload {label(s)}" for s in local] + ["create"] + ["wait"] * args.wait
@@ -155,7 +154,7 @@ def _refused(name: str, message: str, fix: str) -> InputError:
 
 def _several(args: LipsyncArguments) -> list[str] | None:
     """The languages of a several-language dub (None for one language or none)."""
-    several = languages(args)
+    several = languages(args) if isinstance(args.target_language, list) else None
     if several and args.download:
         raise _refused(
             "download",
