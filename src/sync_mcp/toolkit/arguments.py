@@ -1,18 +1,20 @@
-"""Tool arguments that mirror a wire model: the model's fields become the tool's parameters.
+"""Tool arguments: a tool's parameters are its real signature, typed, each with its `Field` description, or one
+Pydantic model taken as the parameter `args` (beside any others), whose fields the tool lists as its own
+parameters. The SDK validates a call's arguments once with that model (field rules and cross-field validators
+alike) and hands the validated model to the tool and to every resolver that asks for `args` by name
+(`sdk_internals.model_arguments`, applied when a tool is added). So `create_generation` takes exactly the JSON
+body of `POST /v2/generate` with its wire names, and the field list lives only in the wire model.
 
-So `create_generation` takes exactly the JSON body of `POST /v2/generate` with its wire names, and
-the field list lives only in `sync_mcp.api.models`.
+Also here: the refusal of argument names a tool does not take, and of an update that changes nothing.
 """
 
 from __future__ import annotations
 
 import difflib
-import inspect
-from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar, get_type_hints
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from pydantic import BaseModel, Field
-from pydantic_core import to_jsonable_python
+from pydantic import Field
 
 from sync_mcp.api.errors import LOCAL_VALIDATION_CODE, UNKNOWN_ARGUMENT_CODE, ErrorInfo
 from sync_mcp.api.ids import IDEMPOTENCY_KEY
@@ -24,48 +26,10 @@ if TYPE_CHECKING:
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def model_parameters(model: type[BaseModel]) -> list[inspect.Parameter]:
-    params = []
-    for name, field in model.model_fields.items():
-        described = Field(description=field.description, json_schema_extra=field.json_schema_extra)
-        annotation: Any = Annotated[(field.annotation, *field.metadata, described)]
-        default = inspect.Parameter.empty if field.is_required() else field.default
-        params.append(
-            inspect.Parameter(
-                field.alias or name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation
-            )
-        )
-    return params
-
-
-def with_model_parameters(model: type[BaseModel], extra: Sequence[inspect.Parameter]) -> Callable[[F], F]:
-    """Give `fn(**kwargs)` a signature made of `model`'s wire fields followed by `extra` parameters."""
-
-    def decorate(fn: F) -> F:
-        returns = get_type_hints(fn, include_extras=True).get("return", inspect.Signature.empty)
-        signature = inspect.Signature([*model_parameters(model), *extra], return_annotation=returns)
-        fn.__signature__ = signature  # type: ignore[attr-defined]
-        # The SDK looks for `Resolve(...)` markers in the type hints, so extra parameters are annotated there too.
-        fn.__annotations__.update({p.name: p.annotation for p in extra if p.annotation is not inspect.Parameter.empty})
-        return fn
-
-    return decorate
-
-
-def wire_body(model: type[BaseModel], arguments: dict[str, Any]) -> dict[str, Any]:
-    """The wire-named arguments that belong to `model`, as plain JSON values (no nulls)."""
-    names = {f.alias or n for n, f in model.model_fields.items()}
-    return {
-        k: to_jsonable_python(v, by_alias=True, exclude_none=True)
-        for k, v in arguments.items()
-        if k in names and v is not None
-    }
-
-
-def idempotency_parameter(description: str) -> inspect.Parameter:
-    """The optional `idempotencyKey` argument of a create the API de-duplicates (the API's key pattern)."""
-    annotation = Annotated[str | None, Field(pattern=IDEMPOTENCY_KEY.pattern, description=description)]
-    return inspect.Parameter("idempotencyKey", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=annotation)
+def idempotency_field(description: str) -> Any:
+    """The `Field` of an optional `idempotencyKey` argument of a create the API de-duplicates (the API's key
+    pattern), for `Annotated[str | None, idempotency_field(...)]`."""
+    return Field(pattern=IDEMPOTENCY_KEY.pattern, description=description)
 
 
 def require_a_change(body: RequestModel, example: str) -> None:

@@ -28,9 +28,7 @@ from sync_mcp.api.batches import (
 )
 from sync_mcp.api.client import SyncClient
 from sync_mcp.services.outcomes import outcome_unknown, uncertain
-from sync_mcp.toolkit.arguments import with_model_parameters
 
-from .generations import CTX_PARAMETER
 from .registry import sync_tool
 from .results import ok
 from .state import tool_state
@@ -139,12 +137,10 @@ async def get_batch(
 
 
 @sync_tool(title="List batches", read_only=True)
-@with_model_parameters(BatchListQuery, [CTX_PARAMETER])
-async def list_batches(ctx: Context[Any, Any], **arguments: Any) -> Annotated[CallToolResult, BatchListResult]:
+async def list_batches(ctx: Context[Any, Any], args: BatchListQuery) -> Annotated[CallToolResult, BatchListResult]:
     """The organisation's batches (GET /v2/batch), newest first, optionally by status and creation time.
 
     Times are ISO-8601 with a time zone, e.g. 2026-05-01T12:00:00Z. There is no paging.
     """
-    query = BatchListQuery.model_validate({k: v for k, v in arguments.items() if k != "ctx"})
-    batches = await api.list_batches(tool_state(ctx).client, query)
+    batches = await api.list_batches(tool_state(ctx).client, args)
     return ok(BatchListResult(batches=batches, count=len(batches)))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 from typing import Annotated, Any
 
 from mcp.server.mcpserver import Context, ElicitationResult, Resolve
@@ -12,9 +11,9 @@ from pydantic import BaseModel, Field
 from sync_mcp.api import CreateGenerationRequest, Generation, new_idempotency_key
 from sync_mcp.api import generations as api
 from sync_mcp.api.capabilities import MODELS, TERMINAL_STATUSES
-from sync_mcp.api.ids import IDEMPOTENCY_KEY
 from sync_mcp.services.failures import explain_generation_failure
 from sync_mcp.services.waiting import follow_generation
+from sync_mcp.toolkit.arguments import idempotency_field
 from sync_mcp.toolkit.spending import SpendConsent, body_spend, guard_spend
 
 from .generation_ids import GenerationId
@@ -129,20 +128,13 @@ async def current_generation(state: ToolState, generation_id: str) -> Generation
     return await describe(state, generation)
 
 
-CTX_PARAMETER = inspect.Parameter("ctx", inspect.Parameter.KEYWORD_ONLY, annotation=Context)
-
-
 @sync_tool(title="Create a lip-sync generation", read_only=False, destructive=False, idempotent=False)
 async def create_generation(
     ctx: Context[Any, Any],
     args: CreateGenerationRequest,
     spend: Annotated[ElicitationResult[SpendConsent], Resolve(body_spend)],
     idempotencyKey: Annotated[
-        str | None,
-        Field(
-            pattern=IDEMPOTENCY_KEY.pattern,
-            description="Reuse to retry safely (never a second paid job); minted if omitted.",
-        ),
+        str | None, idempotency_field("Reuse to retry safely (never a second paid job); minted if omitted.")
     ] = None,
 ) -> Annotated[CallToolResult, GenerationResult]:
     """Start a generation with the API's exact JSON body; prefer lipsync for everyday jobs.

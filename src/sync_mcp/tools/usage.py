@@ -14,9 +14,7 @@ from sync_mcp.api.usage import USAGE_PAGE_MAX, GenerationCountQuery, GenerationU
 from sync_mcp.services.api_checks import Check, api_checks
 from sync_mcp.services.spend_totals import UnpricedPart as Unpriced
 from sync_mcp.services.spend_totals import spend_totals
-from sync_mcp.toolkit.arguments import wire_body, with_model_parameters
 
-from .generations import CTX_PARAMETER
 from .nulls import KeepsNulls
 from .registry import sync_tool
 from .results import ok
@@ -131,11 +129,11 @@ def _unpriced_note(parts: list[Unpriced]) -> str:
 
 
 @sync_tool(title="Count generations", read_only=True)
-@with_model_parameters(GenerationCountQuery, [CTX_PARAMETER])
-async def count_generations(ctx: Context[Any, Any], **arguments: Any) -> Annotated[CallToolResult, CountResult]:
+async def count_generations(
+    ctx: Context[Any, Any], args: GenerationCountQuery
+) -> Annotated[CallToolResult, CountResult]:
     """How many generations match (GET /v2/generations/count): by status, type, source or generationSource."""
-    query = GenerationCountQuery.model_validate(wire_body(GenerationCountQuery, arguments))
-    counted = await api.count_generations(tool_state(ctx).client, query)
+    counted = await api.count_generations(tool_state(ctx).client, args)
     return ok(CountResult(count=counted.count))
 
 

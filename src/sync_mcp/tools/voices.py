@@ -14,9 +14,7 @@ from sync_mcp.api.models import check_uuid
 from sync_mcp.api.voice_traits import is_built_in, traits_of
 from sync_mcp.api.voices import CloneVoiceRequest, Voice
 from sync_mcp.services.outcomes import outcome_unknown, uncertain
-from sync_mcp.toolkit.arguments import wire_body, with_model_parameters
 
-from .generations import CTX_PARAMETER
 from .registry import sync_tool
 from .results import ok
 from .state import tool_state
@@ -117,13 +115,12 @@ async def list_voices(
 
 
 @sync_tool(title="Clone a voice from a sample", read_only=False, destructive=False, idempotent=False)
-@with_model_parameters(CloneVoiceRequest, [CTX_PARAMETER])
-async def clone_voice(ctx: Context[Any, Any], **arguments: Any) -> Annotated[CallToolResult, ClonedVoice]:
+async def clone_voice(ctx: Context[Any, Any], args: CloneVoiceRequest) -> Annotated[CallToolResult, ClonedVoice]:
     """Clone a voice (POST /v2/voices) from a clean single-speaker audio or video sample: its url (public), or
     assetId (upload_media returns one for a local file). Uses a clone slot; 10 requests/hour, never retried.
     Returns the voice's id: pass it as voice_id to lipsync, voiceId to create_speech.
     """
-    body = CloneVoiceRequest.model_validate(wire_body(CloneVoiceRequest, arguments))
+    body = args
     try:
         voice = await api.clone_voice(tool_state(ctx).client, body)
     except SyncAPIError as exc:
