@@ -123,19 +123,19 @@ async def _plan(ctx: Context[Any, Any], args: LipsyncArguments) -> LipsyncPlan:
             raise _refused("download", "needs wait=true", "Set wait=true, or call download_output once it completes.")
         one = for_language(args, several[0]) if several else args
         media = read_media(one, caller_folders(ctx, state.settings))
-        bodies = [create_request(for_language(args, code), media) for code in several] if several else []
-        bodies = bodies or [create_request(args, media)]  # the body's own rules, before any upload
+        asks = [for_language(args, code) for code in several] if several else [args]
+        bodies = [create_request(ask, media) for ask in asks]  # the body's own rules, before any upload
         # One face and one voice, all local files small and no spend check to price them first: the files travel
         # with the create itself (services/media_sources.py), and nothing is uploaded beforehand.
         plan.direct = None if bodies[0].segments or several else direct_files(state.settings, media.sources)
-        local = [s for s in media.sources if s is not None and s.local is not None and plan.direct is None]
+        local = [] if plan.direct is not None else [s for s in media.sources if s is not None and s.local is not None]
         plan.phases = [f"upload {label(s)}" for s in local] + ["create"] + ["wait"] * args.wait
         plan.phases += ["download"] * args.download
         plan.progress.plan(len(plan.phases))
         if local:
             resolved = await _uploaded(state, plan, media)
             bodies = [with_sources(body, resolved) for body in bodies]
-        plan.request, plan.dubs = bodies[0], list(zip(several or (), bodies, strict=False))
+        plan.request, plan.dubs = bodies[0], list(zip(several, bodies, strict=True)) if several else []
         plan.asked = asked(one, plan.request, media.speakers)
         if plan.dubs:
             plan.asked = [f"dubbed to: {code}, a generation of its own" for code, _ in plan.dubs] + plan.asked[1:]
