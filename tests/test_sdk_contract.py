@@ -193,6 +193,7 @@ def test_the_sdks_logging_set_up_missing_is_loud(monkeypatch: pytest.MonkeyPatch
 class Shape(BaseModel):
     width: int = Field(ge=1, description="Across.")
     height: int = Field(default=1, ge=1, description="Up.")
+    tags: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _wide(self) -> Shape:
@@ -211,7 +212,7 @@ async def area(args: Shape) -> int:
 
 async def shape(ctx: Context[Any, Any], args: Shape, size: Annotated[int, Resolve(area)], unit: str = "m") -> str:
     SEEN.append(args)
-    return f"{size} {unit}"
+    return f"{size} {unit} {','.join(args.tags)}"
 
 
 async def test_a_tool_takes_its_arguments_as_one_model_and_its_resolver_gets_the_same() -> None:
@@ -225,12 +226,13 @@ async def test_a_tool_takes_its_arguments_as_one_model_and_its_resolver_gets_the
         "title": "Width",
         "type": "integer",
     }
-    assert set(listed["properties"]) == {"width", "height", "unit"} and listed["required"] == ["width"]
+    assert set(listed["properties"]) == {"width", "height", "tags", "unit"} and listed["required"] == ["width"]
     async with Client(server) as client:
-        result = await client.call_tool("shape", {"width": "3", "height": 2, "unit": "cm"})
+        # A list sent as JSON text (as some clients do) is read as the list, as for any tool's own parameter.
+        result = await client.call_tool("shape", {"width": "3", "height": 2, "unit": "cm", "tags": '["a", "b"]'})
         refused = await client.call_tool("shape", {"width": 1, "height": 2})
-    assert isinstance(result.content[0], TextContent) and result.content[0].text == "6 cm"
-    assert [type(s) for s in SEEN] == [Shape, Shape] and SEEN[0] == SEEN[1] == Shape(width=3, height=2)
+    assert isinstance(result.content[0], TextContent) and result.content[0].text == "6 cm a,b"
+    assert [type(s) for s in SEEN] == [Shape, Shape] and SEEN[0] == SEEN[1] == Shape(width=3, height=2, tags=["a", "b"])
     assert refused.is_error and "taller than wide" in str(refused.content[0])
 
 
