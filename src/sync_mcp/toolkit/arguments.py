@@ -11,8 +11,8 @@ Also here: the refusal of argument names a tool does not take, and of an update 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from pydantic import Field
 
@@ -22,8 +22,6 @@ from sync_mcp.services.refusals import InputError
 
 if TYPE_CHECKING:
     from sync_mcp.api.models import RequestModel
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 
 def idempotency_field(description: str) -> Any:
