@@ -33,6 +33,7 @@ from sync_mcp.api import ErrorInfo, SyncAPIError
 from sync_mcp.api.errors import with_error_fields
 from sync_mcp.api.explain import from_validation_error
 from sync_mcp.logs import redactor
+from sync_mcp.sdk_internals import model_arguments
 from sync_mcp.services.failures import explain_failure
 from sync_mcp.services.refusals import InputError
 
@@ -205,6 +206,7 @@ def add_tools(mcp: MCPServer[Any], tools: Iterable[ToolFn]) -> None:
             meta=spec.meta,
             structured_output=True,
         )
+        model_arguments(mcp, spec.name)  # a tool taking `args: Model` lists the model's fields as its parameters
 
 
 # ------------------------------------------------------------------------------- results keeping nulls
