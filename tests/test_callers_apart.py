@@ -22,7 +22,7 @@ from sync_mcp.api import SyncClient
 from sync_mcp.api.client import key_digest
 from sync_mcp.config import Settings
 from sync_mcp.sandbox import SandboxServer
-from sync_mcp.services.folders import folders_for
+from sync_mcp.services.paths import folders_for
 
 from .conftest import BASIC, TEST_KEY, data, make_settings
 from .http_support import TOKEN, http_client, http_server

@@ -71,10 +71,7 @@ def test_a_spelled_out_code_is_reported_with_where_it_is(tmp_path: Path) -> None
 # bench/layers.py and bench/house.py, which `python -m bench --only house` prints; their own tests are in
 # tests/test_bench_harness.py. Here: the package keeps them, and the exceptions of today are listed with why.
 
-WRONG_WAY_TODAY = {
-    ("tools/spending.py", "backend"): "the spend guard's MCP side reads the spend memory; it belongs in toolkit/",
-    ("tools/dialogue_edit.py", "backend"): "names the spend memory's type; goes once the spend guard is in toolkit/",
-}
+WRONG_WAY_TODAY: dict[tuple[str, str], str] = {}
 """Imports that break the layer rule today (module, layer imported), each with why; a new one fails the test."""
 
 
@@ -132,13 +129,7 @@ def test_every_listed_cycle_still_exists() -> None:
 # ------------------------------------------------------------------------------------------ tools hold tools
 
 COMPOSITION = {"tools/toolsets.py"}
-NOT_TOOLS_YET = {
-    "tools/arguments.py": "argument helpers of the typed tools, moving out with them",
-    "tools/dialogue_edit_arguments.py": "edit_dialogue's arguments, moving out with the typed tools",
-    "tools/lipsync_languages.py": "lipsync's dubbing into several languages, moving out with the typed tools",
-    "tools/lipsync_request.py": "lipsync's arguments and request, moving out with the typed tools",
-    "tools/spending.py": "the spend guard's MCP side, moving to toolkit/",
-}
+NOT_TOOLS_YET: dict[str, str] = {}
 """Modules under tools/ that define no tool today, each with why; a new one fails the test."""
 
 

@@ -20,8 +20,7 @@ from sync_mcp.guidance.errors import InputError
 from sync_mcp.sandbox import SandboxServer
 from sync_mcp.sandbox.asset_store import asset_store
 from sync_mcp.server import build_server
-from sync_mcp.services.folders import folders_for
-from sync_mcp.services.paths import readable_file
+from sync_mcp.services.paths import folders_for, readable_file
 
 from .conftest import data, make_settings, sent
 

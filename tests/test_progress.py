@@ -16,7 +16,7 @@ from mcp import Client
 
 from sync_mcp.sandbox import SandboxServer
 from sync_mcp.server import build_server
-from sync_mcp.services.direct_create import DIRECT_MAX_BYTES
+from sync_mcp.services.media_sources import DIRECT_MAX_BYTES
 
 from .conftest import BASIC, VIDEO, data, make_settings
 

@@ -17,7 +17,7 @@ from mcp import Client
 from sync_mcp.api.proxies import proxy_for
 from sync_mcp.sandbox import SandboxServer
 from sync_mcp.server import build_server
-from sync_mcp.services.direct_create import DIRECT_MAX_BYTES
+from sync_mcp.services.media_sources import DIRECT_MAX_BYTES
 
 from .conftest import AUDIO, TEST_KEY, VIDEO, data, error, make_settings, sent
 from .proxy_support import ForwardProxy, forward_proxy

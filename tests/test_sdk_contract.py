@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Annotated, Any
 
 import anyio
 import pytest
@@ -15,8 +15,9 @@ from mcp.server import MCPServer
 from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
 from mcp.server.extension import Extension
 from mcp.server.lowlevel.server import Server
-from mcp.server.mcpserver import Context
+from mcp.server.mcpserver import Context, Resolve
 from mcp.types import CallToolRequestParams, TextContent
+from pydantic import BaseModel, Field, model_validator
 
 from sync_mcp import sdk_internals
 from sync_mcp.sdk_internals import SDKContractError
@@ -187,3 +188,61 @@ def test_the_sdks_logging_set_up_missing_is_loud(monkeypatch: pytest.MonkeyPatch
     monkeypatch.delattr(__import__(MCPServer.__module__, fromlist=["configure_logging"]), "configure_logging")
     with pytest.raises(SDKContractError), sdk_internals.logging_left_configured():
         pass
+
+
+class Shape(BaseModel):
+    width: int = Field(ge=1, description="Across.")
+    height: int = Field(default=1, ge=1, description="Up.")
+    tags: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _wide(self) -> Shape:
+        if self.width < self.height:
+            raise ValueError("taller than wide")
+        return self
+
+
+SEEN: list[Any] = []
+
+
+async def area(args: Shape) -> int:
+    SEEN.append(args)
+    return args.width * args.height
+
+
+async def shape(ctx: Context[Any, Any], args: Shape, size: Annotated[int, Resolve(area)], unit: str = "m") -> str:
+    SEEN.append(args)
+    return f"{size} {unit} {','.join(args.tags)}"
+
+
+async def test_a_tool_takes_its_arguments_as_one_model_and_its_resolver_gets_the_same() -> None:
+    server = MCPServer("x")
+    server.add_tool(shape)
+    assert sdk_internals.model_arguments(server, "shape")
+    listed = {t.name: t for t in await server.list_tools()}["shape"].input_schema
+    assert listed["properties"]["width"] == {
+        "description": "Across.",
+        "minimum": 1,
+        "title": "Width",
+        "type": "integer",
+    }
+    assert set(listed["properties"]) == {"width", "height", "tags", "unit"} and listed["required"] == ["width"]
+    async with Client(server) as client:
+        # A list sent as JSON text (as some clients do) is read as the list, as for any tool's own parameter.
+        result = await client.call_tool("shape", {"width": "3", "height": 2, "unit": "cm", "tags": '["a", "b"]'})
+        refused = await client.call_tool("shape", {"width": 1, "height": 2})
+    assert isinstance(result.content[0], TextContent) and result.content[0].text == "6 cm a,b"
+    assert [type(s) for s in SEEN] == [Shape, Shape] and SEEN[0] == SEEN[1] == Shape(width=3, height=2, tags=["a", "b"])
+    assert refused.is_error and "taller than wide" in str(refused.content[0])
+
+
+async def test_a_tool_without_an_argument_model_is_left_alone_and_a_missing_tool_is_loud() -> None:
+    server = MCPServer("x")
+
+    @server.tool()
+    async def echo(x: int) -> str:
+        return str(x)
+
+    assert not sdk_internals.model_arguments(server, "echo")
+    with pytest.raises(SDKContractError):
+        sdk_internals.model_arguments(server, "nothing")

@@ -24,7 +24,7 @@ from starlette.responses import Response
 from sync_mcp.sandbox import SandboxServer
 from sync_mcp.sandbox.asset_store import AssetStore, asset_store
 from sync_mcp.server import build_server
-from sync_mcp.services.direct_create import DIRECT_MAX_BYTES
+from sync_mcp.services.media_sources import DIRECT_MAX_BYTES
 
 from .conftest import data, make_settings, sent
 from .fake_api import FakeApi

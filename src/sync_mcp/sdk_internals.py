@@ -4,8 +4,9 @@ MCPServer has no public way to do a few things this server needs: serve a reques
 for (`resources/subscribe`, `logging/setLevel` on the handshake era) or put a check in front of one it serves
 (`subscriptions/listen`), keep per-connection state (a subscription or a log level outlives the request that
 set it), serve stdio over our own line streams and relay its messages in the SDK's own stream type, and let the
-tasks extension run a tool with one argument changed, and build a server without the SDK redoing the logging
-set-up the CLI already did. Each access below is one function with a contract test
+tasks extension run a tool with one argument changed, build a server without the SDK redoing the logging
+set-up the CLI already did, and let a tool take its arguments as one Pydantic model whose fields are the tool's
+parameters (`model_arguments`). Each access below is one function with a contract test
 (tests/test_sdk_contract.py), and each fails loudly (`SDKContractError`) when an upgrade moves what it reaches
 for, instead of silently doing nothing.
 """
@@ -20,8 +21,10 @@ from typing import Any
 
 from mcp.server import MCPServer
 from mcp.server.lowlevel.server import Server
+from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase
 from mcp.server.stdio import stdio_server
 from mcp.types import CallToolRequestParams
+from pydantic import BaseModel, create_model
 
 
 class SDKContractError(RuntimeError):
@@ -120,3 +123,48 @@ def logging_left_configured() -> Iterator[None]:
         yield
     finally:
         module.configure_logging = original
+
+
+MODEL_PARAMETER = "args"
+"""The tool parameter that takes the tool's arguments as one model (see `model_arguments`)."""
+
+
+def model_arguments(server: MCPServer[Any], name: str) -> bool:
+    """Tool `name`, when it takes a Pydantic model as its parameter `args` (its other parameters being the context,
+    resolved ones and any plain ones), publishes that model's fields as its own parameters, and the SDK validates
+    a call's arguments with that model (its field rules and cross-field validators, once) and hands the tool and
+    every resolver that asks for `args` by name the validated model. False when the tool has no `args` model.
+
+    Reached: the registered `Tool` (`MCPServer._tool_manager.get_tool`), its published `parameters` and its
+    `fn_metadata.arg_model`, the model `FuncMetadata.validate_arguments` validates with and whose
+    `model_dump_one_level()` are the keyword arguments of the tool and of by-name resolver parameters."""
+    manager = getattr(server, "_tool_manager", None)
+    tool = manager.get_tool(name) if hasattr(manager, "get_tool") else None  # type: ignore[union-attr]
+    metadata = getattr(tool, "fn_metadata", None)
+    arg_model = getattr(metadata, "arg_model", None)
+    if not (isinstance(arg_model, type) and issubclass(arg_model, ArgModelBase) and hasattr(tool, "parameters")):
+        raise SDKContractError(f"tool {name!r} has no argument model where the mcp SDK kept it (pinned ~=2.3.0)")
+    field = arg_model.model_fields.get(MODEL_PARAMETER)
+    model = field.annotation if field is not None else None
+    if not (isinstance(model, type) and issubclass(model, BaseModel)):
+        return False
+    others = {n: (f.annotation, f) for n, f in arg_model.model_fields.items() if n != MODEL_PARAMETER}
+    bound = create_model(f"{name}Arguments", __base__=_bound_base(model), **others)  # type: ignore[call-overload]
+    metadata.arg_model = bound  # type: ignore[union-attr]
+    tool.parameters = bound.model_json_schema(by_alias=True)  # type: ignore[union-attr]
+    return True
+
+
+def _bound_base(model: type[BaseModel]) -> type[ArgModelBase]:
+    """`model` as the SDK's argument model: validated as `model` is, and handed over as one `model` value."""
+    names = set(model.model_fields)
+
+    def model_dump_one_level(self: ArgModelBase) -> dict[str, Any]:
+        own = {n: getattr(self, n) for n in names}
+        value = model.model_construct(self.model_fields_set & names, **own)  # validated just now, as `model`
+        fields = type(self).model_fields
+        rest = {(f.alias or n): getattr(self, n) for n, f in fields.items() if n not in names}
+        return {MODEL_PARAMETER: value, **rest}
+
+    namespace = {"__module__": model.__module__, "__doc__": None, "model_dump_one_level": model_dump_one_level}
+    return type(f"{model.__name__}Arguments", (model, ArgModelBase), namespace)

@@ -1,4 +1,4 @@
-"""Where the spend guard remembers estimates for a while (tools/spending.py), keyed by a digest of the body and
+"""Where the spend guard remembers estimates for a while (toolkit/spending.py), keyed by a digest of the body and
 of whose key prices it: in this process, or in Redis (`SYNC_MCP_REDIS_URL`) so that a confirmation asked on one
 replica and answered on another (protocol 2026-07-28 re-runs the question on the retry) asks the same question
 without a second estimate. Values are the estimate only (dollars, frames, or the error), never a key."""

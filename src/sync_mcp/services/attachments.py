@@ -11,9 +11,11 @@ parameter needs), and the bytes stream on to Sync storage (`api.stream_uploads`)
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import anyio
 import httpx
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 from sync_mcp.api import SyncClient
 from sync_mcp.api.media import MediaKind
@@ -38,6 +40,11 @@ class ChatFile(BaseModel):
     file_id: str = Field(min_length=1)
     mime_type: str | None = None
     file_name: str | None = None
+
+
+MediaArgument = Annotated[str | ChatFile, WithJsonSchema({"type": "string"})]
+"""A media parameter: a string, or a file attached in the chat. Listed as the plain string it is for every other
+client; ChatGPT, told by `_meta["openai/fileParams"]`, fills it with its file object itself."""
 
 
 def _refused(field: str, why: str, *, code: str = "unsafe_attachment_url") -> InputError:

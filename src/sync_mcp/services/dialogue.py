@@ -63,7 +63,8 @@ async def hosted_url(client: SyncClient, source: MediaSource, progress: Progress
     if source.url is not None:
         return source.url
     asset_id = source.asset_id
-    if asset_id is None:
+    if asset_id is None:  # a local file: its upload is a phase of its own
+        progress.next_phase()
         done = await resolve(client, source, progress)
         asset_id = done.wire["assetId"]
     asset = await client.assets.get(asset_id)

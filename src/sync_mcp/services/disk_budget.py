@@ -18,7 +18,7 @@ from pathlib import Path
 
 import anyio
 
-from .folders import Folders
+from .paths import Folders
 
 
 class OverBudget(Exception):

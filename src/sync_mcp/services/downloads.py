@@ -38,8 +38,7 @@ from sync_mcp.guidance.failures import explain_generation_failure
 from .context import ServiceContext
 from .disk_budget import OverBudget, Reservation, reserve
 from .fetch_guard import FetchGuard, TooManyRedirects, UnsafeURL, guarded_get
-from .folders import Folders
-from .paths import output_file
+from .paths import Folders, output_file
 from .progress import ProgressSink, bytes_done, percent_of, phase_message
 from .write_behind import write_behind
 

@@ -17,8 +17,7 @@ import anyio
 
 from sync_mcp.api.media import MediaKind, format_of
 
-from .folders import Folders
-from .paths import inside, real_roots
+from .paths import Folders, inside, real_roots
 
 LIMIT = 101
 """Suggestions gathered at most (one more than a completion may carry, so `hasMore` is known)."""

@@ -7,7 +7,10 @@
 - progress.py and notify.py: what the caller hears while a tool runs (progress, log notifications);
 - argument_types.py: the argument types tool modules share (generation ids, chat attachments), and
   wait_bound.py: how long one call may wait (its `timeout` argument, bounded by a server setting);
-- links.py: upload links as `upload_media` offers them.
+- links.py: upload links as `upload_media` offers them;
+- arguments.py: a tool's arguments as one model the SDK binds (`args`), and unknown arguments refused before
+  anything is sent; dialogue_edit_arguments.py: edit_dialogue's parameters and result, declared once;
+- spending.py: the spend guard's MCP side (the cost cap and the user's consent, asked before a create).
 
 Nothing here imports server/ or tools/ (tests/test_house.py holds it).
 """

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any, TypeVar
 
-from pydantic import AfterValidator, BaseModel, Field, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, Field
 
 from sync_mcp.api.media import MediaKind
 from sync_mcp.api.types.shared import check_uuid
 from sync_mcp.services.attachments import ChatFile, upload_attachment
+from sync_mcp.services.attachments import MediaArgument as MediaArgument  # where the tools take it from
 
 from .state import ToolState
 
@@ -39,10 +40,6 @@ Model = TypeVar("Model", bound=BaseModel)
 
 ATTACHABLE: dict[str, MediaKind] = {"video": "video", "image": "image", "audio": "audio"}
 """lipsync's media parameters that may be attached files, and the kind each needs."""
-
-MediaArgument = Annotated[str | ChatFile, WithJsonSchema({"type": "string"})]
-"""A media parameter: a string, or a file attached in the chat. Listed as the plain string it is for every other
-client; ChatGPT, told by `_meta["openai/fileParams"]`, fills it with its file object itself."""
 
 
 def file_params(*names: str) -> dict[str, Any]:

@@ -32,6 +32,7 @@ from pydantic import BaseModel, SerializerFunctionWrapHandler, ValidationError, 
 from sync_mcp.api import SyncAPIError
 from sync_mcp.guidance.errors import ErrorInfo, InputError, explain, with_error_fields
 from sync_mcp.logs import redactor
+from sync_mcp.sdk_internals import model_arguments
 
 from .state import tool_state
 
@@ -199,6 +200,7 @@ def add_tools(mcp: MCPServer[Any], tools: Iterable[ToolFn]) -> None:
             meta=spec.meta,
             structured_output=True,
         )
+        model_arguments(mcp, spec.name)  # a tool taking `args: Model` lists the model's fields as its parameters
 
 
 # ------------------------------------------------------------------------------- results keeping nulls

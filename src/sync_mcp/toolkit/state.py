@@ -11,7 +11,7 @@ must stay theirs. Over HTTP a caller is the verified bearer principal (if the se
 with a digest of the Sync API key the request carries (`X-Sync-Api-Key`, or the key its OAuth grant holds:
 `KeyBoundAccessToken`); requests without their own key use the deployment's key, and share its identity as they
 share its account. Tasks are bound to this identity (`server/tasks.py`), and so are local folders
-(services/folders.py). Over stdio and in memory there is one user: no identity is needed, and `caller_id` is
+(services/paths.py). Over stdio and in memory there is one user: no identity is needed, and `caller_id` is
 None. The operator of an HTTP deployment (a request acting with the deployment's own SYNC_API_KEY, with no key of
 its own and no OAuth sign-in) is that one user too, and keeps the configured folders, as over stdio; every other
 caller gets folders of its own, created on first use so that no message ever names a missing folder. The key
@@ -53,7 +53,7 @@ from sync_mcp.backend.spend_memory import InProcessSpendMemory, SpendMemory
 from sync_mcp.backend.task_handles import Owner
 from sync_mcp.config import Settings
 from sync_mcp.logs import redactor
-from sync_mcp.services.folders import Folders, folders_for
+from sync_mcp.services.paths import Folders, folders_for
 from sync_mcp.services.upload_links import UploadLinks
 
 from .notify import notify_client
@@ -104,7 +104,7 @@ class ToolState:
     deliveries: Deliveries = field(default_factory=DeliveryBoard)
     """Verified webhook deliveries (HTTP mode), which end waits without polling."""
     spend_estimates: SpendMemory = field(default_factory=InProcessSpendMemory)
-    """Cost estimates this server remembers for a while, by body (tools/spending.py)."""
+    """Cost estimates this server remembers for a while, by body (toolkit/spending.py)."""
     upload_links: UploadLinks = field(default_factory=lambda: UploadLinks(InProcessEntries()))
     """Upload links (HTTP mode): minted by upload_media, used through the page server/upload_pages.py serves."""
     started_by: dict[str, str] = field(default_factory=dict)
@@ -263,7 +263,7 @@ def is_remote(ctx: Context[Any, Any], settings: Settings) -> bool:
 
 
 def caller_folders(ctx: Context[Any, Any], settings: Settings) -> Folders:
-    """The folders of the caller of this request (services/folders.py): the configured ones for the operator,
+    """The folders of the caller of this request (services/paths.py): the configured ones for the operator,
     the caller's own (created now if missing) for anyone else."""
     if is_operator(ctx, settings):
         return folders_for(settings, None)

@@ -3,7 +3,6 @@ delete assets."""
 
 from __future__ import annotations
 
-import inspect
 from typing import Annotated, Any
 
 from mcp.server.mcpserver import Context
@@ -27,12 +26,11 @@ from sync_mcp.guidance.errors import InputError
 from sync_mcp.services.attachments import ChatFile, upload_attachment
 from sync_mcp.services.uploading import local_media, upload_local
 from sync_mcp.toolkit.argument_types import MediaArgument, file_params
+from sync_mcp.toolkit.arguments import require_a_change
 from sync_mcp.toolkit.links import UploadResult, follow_link, mint_link
 from sync_mcp.toolkit.progress import Progress
 from sync_mcp.toolkit.results import ok, sync_tool
 from sync_mcp.toolkit.state import caller_folders, is_remote, tool_state
-
-from .arguments import require_a_change, wire_body, with_model_parameters
 
 
 def _asset_id(value: str) -> str:
@@ -84,61 +82,40 @@ def _described(asset: Asset) -> AssetResult:
     return AssetResult.model_validate({**asset.model_dump(by_alias=True), "nextStep": _use_hint(asset)})
 
 
-PATH_PARAMETER = inspect.Parameter(
-    "path",
-    inspect.Parameter.KEYWORD_ONLY,
-    default=None,
-    annotation=Annotated[
-        MediaArgument | None,
-        Field(
-            description="A video, audio or image file on this server, inside the allowed folders (relative paths "
-            "and ~ work).",
-        ),
-    ],
-)
-UPLOAD_ID_PARAMETER = inspect.Parameter(
-    "uploadId",
-    inspect.Parameter.KEYWORD_ONLY,
-    default=None,
-    annotation=Annotated[str | None, Field(max_length=200, description="Report this upload link's upload.")],
-)
-WAIT_PARAMETER = inspect.Parameter(
-    "wait",
-    inspect.Parameter.KEYWORD_ONLY,
-    default=False,
-    annotation=Annotated[bool, Field(description="With uploadId: wait for the end.")],
-)
-CTX_PARAMETER = inspect.Parameter("ctx", inspect.Parameter.KEYWORD_ONLY, annotation=Context)
-UPLOAD_PARAMETERS = [
-    PATH_PARAMETER,
-    UPLOAD_ID_PARAMETER,
-    WAIT_PARAMETER,
-    CTX_PARAMETER,
-]
 LINK_INSTEAD = ("file_not_found", "path_not_allowed")
 """A remote caller's path that is not on this server: the file is on their computer, so a link is offered."""
 
 
 @sync_tool(title="Upload a media file", read_only=False, destructive=False, idempotent=True, meta=file_params("path"))
-@with_model_parameters(AssetDetails, UPLOAD_PARAMETERS)
-async def upload_media(ctx: Context[Any, Any], **arguments: Any) -> Annotated[CallToolResult, UploadResult]:
+async def upload_media(
+    ctx: Context[Any, Any],
+    args: AssetDetails,
+    path: Annotated[
+        MediaArgument | None,
+        Field(
+            description="A video, audio or image file on this server, inside the allowed folders (relative paths "
+            "and ~ work).",
+        ),
+    ] = None,
+    uploadId: Annotated[str | None, Field(max_length=200, description="Report this upload link's upload.")] = None,
+    wait: Annotated[bool, Field(description="With uploadId: wait for the end.")] = False,
+) -> Annotated[CallToolResult, UploadResult]:
     """Upload a video, audio or image file to the media library; returns its assetId and url.
 
     path: a file on this server. No path (HTTP): an upload link (uploadUrl) for the user to open; then call with
     uploadId and wait=true for the assetId. Pass assetId to lipsync.
     """
     state = tool_state(ctx)
-    details = AssetDetails.model_validate(wire_body(AssetDetails, arguments))
-    if arguments.get("uploadId"):
-        return ok(await follow_link(ctx, state, arguments["uploadId"], wait=arguments.get("wait", False)))
-    path = arguments.get("path")
+    details = args
+    if uploadId:
+        return ok(await follow_link(ctx, state, uploadId, wait=wait))
     if isinstance(path, ChatFile):
         attached = await upload_attachment(state.client, state.settings, path, field="path", details=details)
         return ok(_uploaded(attached, details))
     if path is None:
         return ok(await mint_link(ctx, state, details.to_wire()))
     try:
-        local = local_media(arguments["path"], caller_folders(ctx, state.settings))
+        local = local_media(path, caller_folders(ctx, state.settings))
     except InputError as exc:
         if exc.info.error_code not in LINK_INSTEAD or not is_remote(ctx, state.settings):
             raise
@@ -170,33 +147,19 @@ def _uploaded(outcome: UploadOutcome, details: AssetDetails) -> UploadResult:
 
 
 @sync_tool(title="Register a media URL as an asset", read_only=False, destructive=False, idempotent=False)
-@with_model_parameters(CreateAssetRequest, [CTX_PARAMETER])
-async def register_asset(ctx: Context[Any, Any], **arguments: Any) -> Annotated[CallToolResult, AssetResult]:
+async def register_asset(ctx: Context[Any, Any], args: CreateAssetRequest) -> Annotated[CallToolResult, AssetResult]:
     """Add a public http(s) media URL to the media library as an asset (POST /v2/assets).
 
     Use it to reuse a hosted file across generations by assetId. For a file on this computer use
     upload_media instead. type must match the media: VIDEO, AUDIO or IMAGE.
     """
     state = tool_state(ctx)
-    body = CreateAssetRequest.model_validate(wire_body(CreateAssetRequest, arguments))
-    return ok(_described(await state.client.assets.create(body)))
+    return ok(_described(await state.client.assets.create(args)))
 
 
-IDS_PARAMETER = inspect.Parameter(
-    "ids",
-    inspect.Parameter.KEYWORD_ONLY,
-    default=None,
-    annotation=Annotated[
-        list[str] | None,
-        Field(min_length=1, max_length=ASSET_BATCH_MAX, description="Only these asset ids (1-100), alone."),
-    ],
-)
-ID_PARAMETER = inspect.Parameter("id", inspect.Parameter.KEYWORD_ONLY, annotation=AssetId)
-
-
-async def _by_ids(ctx: Context[Any, Any], ids: list[str], arguments: dict[str, Any]) -> CallToolResult:
+async def _by_ids(ctx: Context[Any, Any], ids: list[str], query: ListAssetsQuery) -> CallToolResult:
     """`POST /v2/assets/batch`: the assets of `ids` this key may read."""
-    others = sorted(wire_body(ListAssetsQuery, arguments))
+    others = sorted(query.model_dump(by_alias=True, exclude_none=True))
     if others:
         raise InputError(
             LOCAL_VALIDATION_CODE,
@@ -214,18 +177,23 @@ async def _by_ids(ctx: Context[Any, Any], ids: list[str], arguments: dict[str, A
 
 
 @sync_tool(title="List media assets", read_only=True)
-@with_model_parameters(ListAssetsQuery, [IDS_PARAMETER, CTX_PARAMETER])
-async def list_assets(ctx: Context[Any, Any], **arguments: Any) -> Annotated[CallToolResult, AssetListResult]:
+async def list_assets(
+    ctx: Context[Any, Any],
+    args: ListAssetsQuery,
+    ids: Annotated[
+        list[str] | None,
+        Field(min_length=1, max_length=ASSET_BATCH_MAX, description="Only these asset ids (1-100), alone."),
+    ] = None,
+) -> Annotated[CallToolResult, AssetListResult]:
     """List assets of the media library (GET /v2/assets), newest first unless sortBy says otherwise.
 
     Filter by types, projectId or searchQuery (name). When nextCursor is set, call again with
     cursor=nextCursor for the next page. With ids, read just those assets (POST /v2/assets/batch).
     """
     state = tool_state(ctx)
-    if arguments.get("ids"):
-        return await _by_ids(ctx, arguments["ids"], arguments)
-    query = ListAssetsQuery.model_validate(wire_body(ListAssetsQuery, arguments))
-    page = await state.client.assets.list(query)
+    if ids:
+        return await _by_ids(ctx, ids, args)
+    page = await state.client.assets.list(args)
     if page.next_cursor:
         next_step = f"More assets: call list_assets with cursor={page.next_cursor} (same filters)."
     elif page.items:
@@ -245,20 +213,18 @@ async def get_asset(id: AssetId, ctx: Context[Any, Any]) -> Annotated[CallToolRe
 
 
 @sync_tool(title="Count media assets", read_only=True)
-@with_model_parameters(AssetFilters, [CTX_PARAMETER])
-async def count_assets(ctx: Context[Any, Any], **arguments: Any) -> Annotated[CallToolResult, AssetCount]:
+async def count_assets(ctx: Context[Any, Any], args: AssetFilters) -> Annotated[CallToolResult, AssetCount]:
     """How many assets match (GET /v2/assets/count): by types, projectId or searchQuery."""
-    query = AssetFilters.model_validate(wire_body(AssetFilters, arguments))
-    return ok(AssetCount(count=await tool_state(ctx).client.assets.count(query)))
+    return ok(AssetCount(count=await tool_state(ctx).client.assets.count(args)))
 
 
 @sync_tool(title="Update a media asset", read_only=False, destructive=False, idempotent=True)
-@with_model_parameters(UpdateAssetRequest, [ID_PARAMETER, CTX_PARAMETER])
-async def update_asset(ctx: Context[Any, Any], **arguments: Any) -> Annotated[CallToolResult, AssetResult]:
+async def update_asset(
+    ctx: Context[Any, Any], args: UpdateAssetRequest, id: AssetId
+) -> Annotated[CallToolResult, AssetResult]:
     """Rename, share (visibility) or correct the metadata of an asset you own (PATCH /v2/assets/{id})."""
-    body = UpdateAssetRequest.model_validate(wire_body(UpdateAssetRequest, arguments))
-    require_a_change(body, "name or visibility")
-    asset = await tool_state(ctx).client.assets.update(arguments["id"], body)
+    require_a_change(args, "name or visibility")
+    asset = await tool_state(ctx).client.assets.update(id, args)
     return ok(_described(asset))
 
 

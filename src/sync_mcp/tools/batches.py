@@ -30,9 +30,6 @@ from sync_mcp.services.outcomes import outcome_unknown, uncertain
 from sync_mcp.toolkit.results import ok, sync_tool
 from sync_mcp.toolkit.state import tool_state
 
-from .arguments import with_model_parameters
-from .generations import CTX_PARAMETER
-
 LOOKUP_MARGIN = timedelta(seconds=5)
 """Looked-up batches may have been created this long before the send ([INF] tolerance for clock skew
 between this machine and the API)."""
@@ -137,12 +134,10 @@ async def get_batch(
 
 
 @sync_tool(title="List batches", read_only=True)
-@with_model_parameters(BatchListQuery, [CTX_PARAMETER])
-async def list_batches(ctx: Context[Any, Any], **arguments: Any) -> Annotated[CallToolResult, BatchListResult]:
+async def list_batches(ctx: Context[Any, Any], args: BatchListQuery) -> Annotated[CallToolResult, BatchListResult]:
     """The organisation's batches (GET /v2/batch), newest first, optionally by status and creation time.
 
     Times are ISO-8601 with a time zone, e.g. 2026-05-01T12:00:00Z. There is no paging.
     """
-    query = BatchListQuery.model_validate({k: v for k, v in arguments.items() if k != "ctx"})
-    batches = await tool_state(ctx).client.batches.list(query)
+    batches = await tool_state(ctx).client.batches.list(args)
     return ok(BatchListResult(batches=batches, count=len(batches)))

@@ -12,7 +12,6 @@ the server's spend memory) and a second round follows the same jobs instead of c
 from __future__ import annotations
 
 import hashlib
-import inspect
 import json
 from dataclasses import dataclass, field
 from typing import Annotated, Any
@@ -26,20 +25,25 @@ from sync_mcp.api import CreateGenerationRequest, Generation, SyncAPIError, new_
 from sync_mcp.api.errors import LOCAL_VALIDATION_CODE
 from sync_mcp.api.types.dialogue_edits import PREVIEW_READY, DialogueEdit, DialogueEditOperation, DialogueEditRequest
 from sync_mcp.api.types.transcriptions import JobError, TranscriptionRequest, TranscriptWord
-from sync_mcp.backend.spend_memory import SpendMemory
 from sync_mcp.guidance.errors import ErrorInfo, InputError, explain
 from sync_mcp.services.alignment import Span, align, spans
 from sync_mcp.services.dialogue import follow_preview, hosted_url, transcribe
 from sync_mcp.services.media_sources import classify
+from sync_mcp.toolkit.dialogue_edit_arguments import Change, DialogueEditResult, EditDialogueArguments
 from sync_mcp.toolkit.progress import Progress
 from sync_mcp.toolkit.results import fail, generation_link, ok, sync_tool
+from sync_mcp.toolkit.spending import (
+    SpendConsent,
+    SpendEstimate,
+    can_elicit,
+    estimate_spend,
+    guard_spend,
+    remembered_estimate,
+)
 from sync_mcp.toolkit.state import ToolState, caller_api_key, caller_folders, tool_state
 from sync_mcp.toolkit.wait_bound import wait_seconds
 
-from .arguments import model_parameters, with_model_parameters
-from .dialogue_edit_arguments import Change, DialogueEditResult, EditDialogueArguments
 from .generations import follow_observed, remember_start
-from .spending import SpendConsent, SpendEstimate, can_elicit, estimate_spend, guard_spend, remembered_estimate
 
 
 @dataclass
@@ -65,18 +69,13 @@ def _memory_key(ctx: Context[Any, Any], kind: str, body: dict[str, Any]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _memory(ctx: Context[Any, Any]) -> SpendMemory:
-    memory: SpendMemory = ctx.request_context.lifespan_context.spend_estimates
-    return memory
-
-
 async def _job_id(ctx: Context[Any, Any], kind: str, body: dict[str, Any]) -> str | None:
-    known = await _memory(ctx).recall(_memory_key(ctx, kind, body))
+    known = await tool_state(ctx).spend_estimates.recall(_memory_key(ctx, kind, body))
     return str(known["id"]) if known and isinstance(known.get("id"), str) else None
 
 
 async def _remember(ctx: Context[Any, Any], kind: str, body: dict[str, Any], job_id: str) -> None:
-    await _memory(ctx).remember(_memory_key(ctx, kind, body), {"id": job_id})
+    await tool_state(ctx).spend_estimates.remember(_memory_key(ctx, kind, body), {"id": job_id})
 
 
 def _edit_source(args: EditDialogueArguments) -> None:
@@ -144,14 +143,12 @@ def _operations(raw: list[dict[str, Any]]) -> list[DialogueEditOperation]:
     return edits
 
 
-async def _plan(ctx: Context[Any, Any], **arguments: Any) -> DialoguePlan:
+async def _plan(ctx: Context[Any, Any], args: EditDialogueArguments) -> DialoguePlan:
     """Transcribe, align, create and follow the preview; failures come back as values."""
     state = tool_state(ctx)
     # confirm is a go-ahead for a preview the user has heard: it counts only together with edit_id.
-    confirm = bool(arguments.get("confirm")) and arguments.get("edit_id") is not None
-    plan = DialoguePlan(progress=Progress(ctx, phases=2), confirm=confirm)
+    plan = DialoguePlan(progress=Progress(ctx, phases=2), confirm=args.confirm and args.edit_id is not None)
     try:
-        args = EditDialogueArguments.model_validate(arguments)
         _edit_source(args)
         limit = plan.wait_seconds = wait_seconds(args.timeout, state.settings.max_wait_seconds)
         source = classify(args.video, "video", field="video", folders=caller_folders(ctx, state.settings))
@@ -179,10 +176,6 @@ async def _plan(ctx: Context[Any, Any], **arguments: Any) -> DialoguePlan:
     except (InputError, ValidationError, SyncAPIError) as exc:
         plan.error = await explain(exc, state.catalog)
     return plan
-
-
-CTX = inspect.Parameter("ctx", inspect.Parameter.KEYWORD_ONLY, annotation=Context)
-_plan.__signature__ = inspect.Signature([CTX, *model_parameters(EditDialogueArguments)])  # type: ignore[attr-defined]
 
 
 def _partial(preview: DialogueEdit | None) -> str | None:
@@ -277,17 +270,13 @@ def _result(plan: DialoguePlan, video: str, estimate: SpendEstimate | None) -> D
     )
 
 
-PLAN = inspect.Parameter("plan", inspect.Parameter.KEYWORD_ONLY, annotation=Annotated[DialoguePlan, Resolve(_plan)])
-CONSENT = inspect.Parameter(
-    "consent",
-    inspect.Parameter.KEYWORD_ONLY,
-    annotation=Annotated[ElicitationResult[SpendConsent], Resolve(_consent)],
-)
-
-
 @sync_tool(title="Edit what a video says", read_only=False, destructive=False)
-@with_model_parameters(EditDialogueArguments, [PLAN, CONSENT, CTX])
-async def edit_dialogue(ctx: Context[Any, Any], **arguments: Any) -> Annotated[CallToolResult, DialogueEditResult]:
+async def edit_dialogue(
+    ctx: Context[Any, Any],
+    args: EditDialogueArguments,
+    plan: Annotated[DialoguePlan, Resolve(_plan)],
+    consent: Annotated[ElicitationResult[SpendConsent], Resolve(_consent)],
+) -> Annotated[CallToolResult, DialogueEditResult]:
     """Change spoken words in a video, in the speaker's voice ("say Wednesday", "cut the um").
 
     new_text (corrected sentences) or edits by word id become an audio preview: previewAudioUrl, each change
@@ -296,15 +285,13 @@ async def edit_dialogue(ctx: Context[Any, Any], **arguments: Any) -> Annotated[C
     (generationStatus, outputUrl).
     """
     state = tool_state(ctx)
-    plan: DialoguePlan = arguments["plan"]
-    consent: ElicitationResult[Any] = arguments["consent"]
     if plan.error is not None:
         return fail(plan.error)
     answer = consent.data if isinstance(consent, AcceptedElicitation) else None
     estimate = answer if isinstance(answer, SpendEstimate) else None
     if estimate is None and plan.request is not None:  # asked: the estimate the question showed
         estimate = await remembered_estimate(ctx, plan.request)
-    result = _result(plan, arguments["video"], estimate)
+    result = _result(plan, args.video, estimate)
     if plan.request is None:
         return ok(result)
     approved = plan.confirm or (isinstance(answer, SpendConsent) and answer.approve)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import inspect
 from typing import Annotated, Any
 
-from mcp.server.mcpserver import Context
+from mcp.server.mcpserver import Context, ElicitationResult, Resolve
 from mcp.types import CallToolResult
 from pydantic import BaseModel, Field
 
@@ -14,14 +13,13 @@ from sync_mcp.api.capabilities import MODELS, TERMINAL_STATUSES
 from sync_mcp.guidance.failures import explain_generation_failure
 from sync_mcp.services.waiting import follow_generation
 from sync_mcp.toolkit.argument_types import GenerationId
+from sync_mcp.toolkit.arguments import idempotency_field
 from sync_mcp.toolkit.notify import client_log
 from sync_mcp.toolkit.progress import Progress
 from sync_mcp.toolkit.results import fail, generation_link, ok, sync_tool
+from sync_mcp.toolkit.spending import SpendConsent, body_spend, guard_spend
 from sync_mcp.toolkit.state import ToolState, tool_state
 from sync_mcp.toolkit.wait_bound import WaitTimeout, wait_seconds
-
-from .arguments import idempotency_parameter, wire_body, with_model_parameters
-from .spending import guard_spend, spend_parameter
 
 
 class RelatedError(BaseModel):
@@ -127,13 +125,15 @@ async def current_generation(state: ToolState, generation_id: str) -> Generation
     return await describe(state, generation)
 
 
-IDEMPOTENCY_PARAMETER = idempotency_parameter("Reuse to retry safely (never a second paid job); minted if omitted.")
-CTX_PARAMETER = inspect.Parameter("ctx", inspect.Parameter.KEYWORD_ONLY, annotation=Context)
-
-
 @sync_tool(title="Create a lip-sync generation", read_only=False, destructive=False, idempotent=False)
-@with_model_parameters(CreateGenerationRequest, [IDEMPOTENCY_PARAMETER, spend_parameter(), CTX_PARAMETER])
-async def create_generation(ctx: Context[Any, Any], **arguments: Any) -> Annotated[CallToolResult, GenerationResult]:
+async def create_generation(
+    ctx: Context[Any, Any],
+    args: CreateGenerationRequest,
+    spend: Annotated[ElicitationResult[SpendConsent], Resolve(body_spend)],
+    idempotencyKey: Annotated[
+        str | None, idempotency_field("Reuse to retry safely (never a second paid job); minted if omitted.")
+    ] = None,
+) -> Annotated[CallToolResult, GenerationResult]:
     """Start a generation with the API's exact JSON body; prefer lipsync for everyday jobs.
 
     E.g. input [{type: video, url}, {type: audio, url}]; a photo (sync-3) with a text item; a video and
@@ -142,11 +142,11 @@ async def create_generation(ctx: Context[Any, Any], **arguments: Any) -> Annotat
     create_speech.
     """
     state = tool_state(ctx)
-    request = CreateGenerationRequest.model_validate(wire_body(CreateGenerationRequest, arguments))
-    spend = await guard_spend(ctx, state, request, arguments.get("spend"))
-    if spend.refusal is not None:
-        return fail(spend.refusal)
-    key = arguments.get("idempotencyKey") or new_idempotency_key()
+    request = args
+    check = await guard_spend(ctx, state, request, spend)
+    if check.refusal is not None:
+        return fail(check.refusal)
+    key = idempotencyKey or new_idempotency_key()
     # Follows the generation named by a 503 IDEMPOTENCY_OUTCOME_UNKNOWN itself (reference §13).
     generation = await state.client.generations.create(request, idempotency_key=key)
     remember_start(state, generation.id, "create_generation")
@@ -154,7 +154,7 @@ async def create_generation(ctx: Context[Any, Any], **arguments: Any) -> Annotat
     result = await describe(
         state, generation, via="create_generation", warnings=request.warnings(), idempotency_key=key
     )
-    result.estimated_cost_usd = spend.estimated_cost_usd
+    result.estimated_cost_usd = check.estimated_cost_usd
     return ok(result, [generation_link(generation.id)])
 
 
@@ -188,9 +188,10 @@ async def get_generation(
 
 
 async def follow_observed(
-    state: ToolState, generation_id: str, seconds: float, progress: Progress
+    state: ToolState, generation_id: str, seconds: float, progress: Progress | None = None
 ) -> tuple[Generation, bool]:
-    """Follow a job this call created for up to `seconds`, subscribers hearing each status it passes through."""
+    """Follow a job this call created for up to `seconds`, subscribers hearing each status it passes through
+    (and `progress` the job's percent after every poll)."""
 
     async def seen(current: Generation, poll: int, elapsed: float) -> None:
         await state.updates.observe(current)

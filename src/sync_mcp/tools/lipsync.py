@@ -1,21 +1,24 @@
 """`lipsync`: the everyday cases in one call. A visual (video or image) and what drives the lips: audio, a
 script for a voice, several speakers over ranges of the video (`segments`), or the video's own speech dubbed
-into another language (`target_language`); each media argument a URL, an asset id or a local file. Upload,
-create, wait with progress, optionally download under a chosen name.
+into another language (`target_language`, or several: services/dubbing.py); each media argument a URL, an asset
+id or a local file. Upload, create, wait with progress, optionally download under a chosen name.
 
-The parameters, their rules and the create body they ask for are `lipsync_request.py` (no network). The work
+The tool's parameters are one model, `LipsyncArguments`: what is asked for (`LipsyncRequest`, whose rules and
+create body are services/lipsync_body.py, no network) and how the call runs (wait, timeout, download,
+idempotencyKey). The SDK validates them once and hands the same model to the tool and to its resolver. The work
 before the create runs in the resolver (`_plan`), so the spend guard's resolver can price the real body and ask
-the user before anything is charged (see `spending`): every check that needs no network runs first (argument
-combinations, local files, the body's own rules with placeholder asset ids for local files), then local files
-are uploaded (reusing earlier uploads of the same bytes) and the body is built; when every local file is small
-and no spend check needs an estimate, the files are instead sent with the create itself (`direct_create`). The
-tool body applies the spend guard, creates with an Idempotency-Key minted once, and follows the job. A wait that
-ends early, or fails, still returns the generation id and the call to make next.
+the user before anything is charged (toolkit/spending.py): every check that needs no network runs first
+(argument combinations, local files, the body's own rules with a placeholder asset id for local files), then
+local files are uploaded (reusing earlier uploads of the same bytes) and their asset ids put in the body; when
+every local file is small and no spend check needs an estimate, the files are instead sent with the create itself
+(services/media_sources.py). The plan declares the call's progress phases up front (`phases`); this module
+starts each. The tool body applies the spend guard, creates with an Idempotency-Key minted once, and follows the
+job. A wait that ends early, or fails, still returns the generation id and the call to make next.
 """
 
 from __future__ import annotations
 
-import inspect
+import time
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
@@ -24,22 +27,41 @@ from mcp.types import CallToolResult
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sync_mcp.api import CreateGenerationRequest, Generation, SyncAPIError, new_idempotency_key
+from sync_mcp.api.errors import LOCAL_VALIDATION_CODE
+from sync_mcp.api.ids import IDEMPOTENCY_KEY
 from sync_mcp.guidance.errors import ErrorInfo, InputError, explain
-from sync_mcp.services.direct_create import DirectFile, create_with_files, direct_files
 from sync_mcp.services.downloads import DownloadFailed, DownloadResult
-from sync_mcp.services.media_sources import MediaSource, resolve
+from sync_mcp.services.dubbing import LanguageOutcome, done_count, for_language, language_key, languages, summary
+from sync_mcp.services.lipsync_body import (
+    LipsyncMedia,
+    LipsyncRequest,
+    asked,
+    create_request,
+    read_media,
+    renamed,
+    with_sources,
+)
+from sync_mcp.services.media_sources import DirectFile, create_with_files, direct_files, label, resolve
 from sync_mcp.toolkit.argument_types import ATTACHABLE, file_params, with_attachments
 from sync_mcp.toolkit.progress import Progress
 from sync_mcp.toolkit.results import fail, generation_link, ok, sync_tool
+from sync_mcp.toolkit.spending import SpendConsent, SpendEstimate, guard_spend, spend_question
 from sync_mcp.toolkit.state import ToolState, caller_folders, tool_state
-from sync_mcp.toolkit.wait_bound import DEFAULT_WAIT_SECONDS, wait_seconds
+from sync_mcp.toolkit.wait_bound import DEFAULT_WAIT_SECONDS, WaitTimeout, wait_seconds
 
-from .arguments import model_parameters, with_model_parameters
 from .downloads import deliver
 from .generations import GenerationResult, describe, follow_observed, remember_start
-from .lipsync_languages import LanguageOutcome, create_each, follow_each, for_language, languages, summary
-from .lipsync_request import LipsyncArguments, asked, create_request, read_media, renamed
-from .spending import SpendConsent, SpendEstimate, guard_spend, spend_question
+
+
+class LipsyncArguments(LipsyncRequest):
+    wait: bool = Field(default=True, description="Follow the job to its result, with progress.")
+    timeout: WaitTimeout = None
+    download: bool = Field(
+        default=False, description="Save the finished video (a remote user gets a link); needs wait."
+    )
+    idempotencyKey: str | None = Field(  # the wire name, as in create_generation
+        default=None, pattern=IDEMPOTENCY_KEY.pattern, description="Reuse to retry safely; one is minted if omitted."
+    )
 
 
 class UploadedMedia(BaseModel):
@@ -72,6 +94,8 @@ class LipsyncPlan:
     """What the resolver prepared: the create body, or the error that stops the call before any create."""
 
     progress: Progress
+    phases: list[str] = field(default_factory=list)
+    """The call's progress phases, in order: each upload, the create, the wait, the download."""
     wait_seconds: float = DEFAULT_WAIT_SECONDS
     request: CreateGenerationRequest | None = None
     error: ErrorInfo | None = None
@@ -83,32 +107,32 @@ class LipsyncPlan:
     """Several target languages: each language's create body (`request` is the first's)."""
 
 
-async def _plan(ctx: Context[Any, Any], **arguments: Any) -> LipsyncPlan:
+async def _plan(ctx: Context[Any, Any], args: LipsyncArguments) -> LipsyncPlan:
     """Check everything, upload local files, build the create body. Failures come back as values."""
     state = tool_state(ctx)
     plan = LipsyncPlan(progress=Progress(ctx))
     try:
-        args = await with_attachments(state, LipsyncArguments.model_validate(arguments), ATTACHABLE)
-        several = languages(args)
-        args, every = (for_language(args, several[0]), args) if several else (args, args)
+        args = await with_attachments(state, args, ATTACHABLE)
+        several = _several(args)
         plan.wait_seconds = wait_seconds(args.timeout, state.settings.max_wait_seconds)
-        media = read_media(args, caller_folders(ctx, state.settings))
-        checked = create_request(args, media)  # the body's own rules, before any upload
-        for code in several or ():
-            create_request(for_language(every, code), media)
+        if args.download and not args.wait:
+            raise _refused("download", "needs wait=true", "Set wait=true, or call download_output once it completes.")
+        one = for_language(args, several[0]) if several else args
+        media = read_media(one, caller_folders(ctx, state.settings))
+        asks = [for_language(args, code) for code in several] if several else [args]
+        bodies = [create_request(ask, media) for ask in asks]  # the body's own rules, before any upload
         # One face and one voice, all local files small and no spend check to price them first: the files travel
-        # with the create itself (services/direct_create.py), and nothing is uploaded beforehand.
-        plan.direct = None if checked.segments or several else direct_files(state.settings, media.sources)
-        if plan.direct is not None:
-            plan.progress.plan(1 + args.wait + args.download)
-            plan.request = checked
-        else:
-            local = [s for s in media.sources if s is not None and s.local is not None]
-            plan.progress.plan(len(local) + 1 + args.wait + args.download)
-            resolved = [await _sent(state, plan, s) for s in media.sources]
-            plan.request = create_request(args, media, resolved)
-            plan.dubs = [(code, create_request(for_language(every, code), media, resolved)) for code in several or ()]
-        plan.asked = asked(args, plan.request, media.speakers)
+        # with the create itself (services/media_sources.py), and nothing is uploaded beforehand.
+        plan.direct = None if bodies[0].segments or several else direct_files(state.settings, media.sources)
+        local = [] if plan.direct is not None else [s for s in media.sources if s is not None and s.local is not None]
+        plan.phases = [f"upload {label(s)}" for s in local] + ["create"] + ["wait"] * args.wait
+        plan.phases += ["download"] * args.download
+        plan.progress.plan(len(plan.phases))
+        if local:
+            resolved = await _uploaded(state, plan, media)
+            bodies = [with_sources(body, resolved) for body in bodies]
+        plan.request, plan.dubs = bodies[0], list(zip(several, bodies, strict=True)) if several else []
+        plan.asked = asked(one, plan.request, media.speakers)
         if plan.dubs:
             plan.asked = [f"dubbed to: {code}, a generation of its own" for code, _ in plan.dubs] + plan.asked[1:]
     except (InputError, ValidationError, SyncAPIError) as exc:
@@ -118,25 +142,41 @@ async def _plan(ctx: Context[Any, Any], **arguments: Any) -> LipsyncPlan:
     return plan
 
 
-async def _sent(state: ToolState, plan: LipsyncPlan, source: MediaSource | None) -> dict[str, str] | None:
-    """A media source as the body sends it: a URL or asset id as given, a local file uploaded (or found uploaded)."""
-    if source is None:
-        return None
-    done = await resolve(state.client, source, plan.progress)
-    if done.upload is not None:
-        plan.uploads.append(
-            UploadedMedia(
-                argument=source.field,
-                assetId=done.upload.asset.id,
-                reused=done.upload.reused,
-                bytesSent=done.upload.bytes_sent,
-            )
+def _refused(name: str, message: str, fix: str) -> InputError:
+    return InputError(LOCAL_VALIDATION_CODE, f"{name}: {message}", fix, field=name)
+
+
+def _several(args: LipsyncArguments) -> list[str] | None:
+    """The languages of a several-language dub (None for one language or none)."""
+    several = languages(args) if isinstance(args.target_language, list) else None
+    if several and args.download:
+        raise _refused(
+            "download",
+            "saves one video; several languages make several.",
+            "Drop download, then call download_output with each language's generation id.",
         )
-    return done.wire
+    return several
 
 
-CTX = inspect.Parameter("ctx", inspect.Parameter.KEYWORD_ONLY, annotation=Context)
-_plan.__signature__ = inspect.Signature([CTX, *model_parameters(LipsyncArguments)])  # type: ignore[attr-defined]
+async def _uploaded(state: ToolState, plan: LipsyncPlan, media: LipsyncMedia) -> list[dict[str, str] | None]:
+    """Each media source as the body sends it: a URL or asset id as given, a local file uploaded (or found
+    uploaded) in a phase of its own."""
+    sent: list[dict[str, str] | None] = []
+    for source in media.sources:
+        if source is None:
+            sent.append(None)
+            continue
+        if source.local is not None:
+            plan.progress.next_phase()
+        done = await resolve(state.client, source, plan.progress)
+        if (upload := done.upload) is not None:
+            plan.uploads.append(
+                UploadedMedia(
+                    argument=source.field, assetId=upload.asset.id, reused=upload.reused, bytesSent=upload.bytes_sent
+                )
+            )
+        sent.append(done.wire)
+    return sent
 
 
 async def _spend(
@@ -147,32 +187,25 @@ async def _spend(
 
 
 def _described(result: GenerationResult, plan: LipsyncPlan, download: DownloadResult | None) -> LipsyncResult:
-    data = result.model_dump(mode="json", by_alias=True, exclude_none=True)
+    """The result: the generation's, validated once by `describe`, with what this call asked and saved."""
+    described = LipsyncResult.model_construct(
+        **dict(result),
+        asked=plan.asked,
+        uploads=plan.uploads or None,
+        saved_path=download.path if download is not None else None,
+        download_url=download.download_url if download is not None else None,
+    )
     if download is not None and download.download_url is not None:
-        data["nextStep"] = (
+        described.next_step = (
             f"Done. Give the user this download link (it saves the video as {download.file_name}, until "
             f"{download.expires_at}): {download.download_url}"
         )
     elif download is not None:
-        data["nextStep"] = (
+        described.next_step = (
             f"Done. The video is saved at {download.path} ({download.size_bytes} bytes); outputUrl is a signed, "
             "expiring URL of the same video."
         )
-    return LipsyncResult.model_validate(
-        {
-            **data,
-            "asked": plan.asked,
-            "uploads": [u.model_dump(by_alias=True) for u in plan.uploads] or None,
-            "savedPath": download.path if download is not None else None,
-            "downloadUrl": download.download_url if download is not None else None,
-        }
-    )
-
-
-PLAN = inspect.Parameter("plan", inspect.Parameter.KEYWORD_ONLY, annotation=Annotated[LipsyncPlan, Resolve(_plan)])
-SPEND = inspect.Parameter(
-    "spend", inspect.Parameter.KEYWORD_ONLY, annotation=Annotated[ElicitationResult[SpendConsent], Resolve(_spend)]
-)
+    return described
 
 
 @sync_tool(
@@ -182,8 +215,12 @@ SPEND = inspect.Parameter(
     idempotent=False,
     meta=file_params(*ATTACHABLE),
 )
-@with_model_parameters(LipsyncArguments, [PLAN, SPEND, CTX])
-async def lipsync(ctx: Context[Any, Any], **arguments: Any) -> Annotated[CallToolResult, LipsyncResult]:
+async def lipsync(
+    ctx: Context[Any, Any],
+    args: LipsyncArguments,
+    plan: Annotated[LipsyncPlan, Resolve(_plan)],
+    spend: Annotated[ElicitationResult[SpendConsent], Resolve(_spend)],
+) -> Annotated[CallToolResult, LipsyncResult]:
     """Lip-sync in one call: a face (video, or image on sync-3) to audio, to a script in a voice, to several
     speakers (segments), or dubbed into another language (target_language, the video alone).
 
@@ -192,45 +229,35 @@ async def lipsync(ctx: Context[Any, Any], **arguments: Any) -> Annotated[CallToo
     Waits with progress; a longer job returns its id for get_generation. `asked` says what was sent.
     """
     state = tool_state(ctx)
-    plan: LipsyncPlan = arguments["plan"]
     if plan.error is not None:
         return fail(plan.error)
     request = plan.request
     assert request is not None  # a plan without an error has its body
+    key = args.idempotencyKey or new_idempotency_key()
     if plan.dubs:
-        return await _dub_each(ctx, state, plan, arguments)
-    check = await guard_spend(ctx, state, request, arguments["spend"])
+        return await _dub_each(ctx, state, plan, args, spend, key)
+    check = await guard_spend(ctx, state, request, spend)
     if check.refusal is not None:
         return fail(check.refusal)
-    key = arguments.get("idempotencyKey") or new_idempotency_key()
     # Follows the generation named by a 503 IDEMPOTENCY_OUTCOME_UNKNOWN itself (reference §13).
-    if plan.direct is not None:  # next_phase and the phase's reports are create_with_files's own
+    plan.progress.next_phase()
+    if plan.direct is not None:
         generation, sent = await create_with_files(state.client, request, plan.direct, key, plan.progress)
         plan.uploads = [
             UploadedMedia(argument=s.argument, assetId=s.asset_id, reused=False, bytesSent=s.size) for s in sent
         ]
     else:
-        plan.progress.next_phase()
         generation = await state.client.generations.create(request, idempotency_key=key)
     remember_start(state, generation.id, "lipsync")
     await state.updates.observe(generation)
     await plan.progress.report(100.0, f"create: 100 % (generation {generation.id} is {generation.status})")
     warnings = request.warnings()
     timed_out: bool | None = None
-    if arguments.get("wait", True):
+    if args.wait:
         generation, timed_out = await _follow(state, plan.progress, generation, plan.wait_seconds, warnings)
     saved: DownloadResult | None = None
-    if arguments.get("download") and generation.status == "COMPLETED":
-        plan.progress.next_phase()
-        try:
-            saved = await deliver(ctx, state, plan.progress, generation.id)
-        except DownloadFailed as exc:
-            warnings.append(f"Not downloaded: {exc.info.message} {exc.info.fix}")
-        except SyncAPIError as exc:
-            info = await explain(exc, state.catalog)
-            warnings.append(
-                f"Not downloaded ({info.error_code}): {info.message} Call download_output id={generation.id}."
-            )
+    if args.download and generation.status == "COMPLETED":
+        saved = await _download(ctx, state, plan.progress, generation, warnings)
     result = await describe(
         state, generation, via="lipsync", warnings=warnings, idempotency_key=key, wait_timed_out=timed_out
     )
@@ -255,24 +282,44 @@ async def _follow(
         return generation, True
 
 
+async def _download(
+    ctx: Context[Any, Any], state: ToolState, progress: Progress, generation: Generation, warnings: list[str]
+) -> DownloadResult | None:
+    """Save the finished video; a failed download is a warning, the generation stands."""
+    progress.next_phase()
+    try:
+        return await deliver(ctx, state, progress, generation.id)
+    except DownloadFailed as exc:
+        warnings.append(f"Not downloaded: {exc.info.message} {exc.info.fix}")
+    except SyncAPIError as exc:
+        info = await explain(exc, state.catalog)
+        warnings.append(f"Not downloaded ({info.error_code}): {info.message} Call download_output id={generation.id}.")
+    return None
+
+
 async def _dub_each(
-    ctx: Context[Any, Any], state: ToolState, plan: LipsyncPlan, arguments: dict[str, Any]
+    ctx: Context[Any, Any],
+    state: ToolState,
+    plan: LipsyncPlan,
+    args: LipsyncArguments,
+    spend: ElicitationResult[Any],
+    key: str,
 ) -> CallToolResult:
-    """Several languages: one spend check for them all, then one generation per language (lipsync_languages.py)."""
-    check = await guard_spend(ctx, state, [r for _, r in plan.dubs], arguments["spend"])
+    """Several languages: one spend check for them all, then one generation per language (services/dubbing.py)."""
+    check = await guard_spend(ctx, state, [r for _, r in plan.dubs], spend)
     if check.refusal is not None:
         return fail(check.refusal)
-    key = arguments.get("idempotencyKey") or new_idempotency_key()
     plan.progress.next_phase()
-    created, outcomes = await create_each(state, plan.progress, key, plan.dubs)
+    created, outcomes = await _create_each(state, plan.progress, key, plan.dubs)
     first = next((g for g in created if g is not None), None)
     if first is None:
         error = outcomes[0].error
         assert error is not None
         return fail(error.model_copy(update={"message": f"No language was created. {error.message}"}))
     timed_out = None
-    if arguments.get("wait", True):
-        timed_out = await follow_each(state, plan.progress, created, outcomes, plan.wait_seconds)
+    if args.wait:
+        plan.progress.next_phase()
+        timed_out = await _follow_each(state, plan.progress, created, outcomes, plan.wait_seconds)
         first = next(g for g in created if g is not None)
     result = await describe(state, first, via="lipsync", idempotency_key=key, wait_timed_out=timed_out)
     result.estimated_cost_usd = check.estimated_cost_usd
@@ -280,3 +327,61 @@ async def _dub_each(
     described = _described(result, plan, None)
     described.languages = outcomes
     return ok(described, [generation_link(g.id) for g in created if g is not None])
+
+
+async def _create_each(
+    state: ToolState, progress: Progress, key: str, dubs: list[tuple[str, CreateGenerationRequest]]
+) -> tuple[list[Generation | None], list[LanguageOutcome]]:
+    """Create every language's generation; a failed create is recorded and the others go on."""
+    created: list[Generation | None] = []
+    outcomes: list[LanguageOutcome] = []
+    for n, (language, request) in enumerate(dubs, start=1):
+        own = language_key(key, language)
+        try:
+            generation = await state.client.generations.create(request, idempotency_key=own)
+        except SyncAPIError as exc:
+            created.append(None)
+            info = await explain(exc, state.catalog)
+            outcomes.append(LanguageOutcome(language=language, status="CREATE_FAILED", idempotencyKey=own, error=info))
+            continue
+        remember_start(state, generation.id, "lipsync")
+        await state.updates.observe(generation)
+        created.append(generation)
+        outcomes.append(
+            LanguageOutcome(language=language, id=generation.id, status=generation.status, idempotencyKey=own)
+        )
+        await progress.report(
+            100.0 * n / len(dubs), f"create: {language} is generation {generation.id} ({n} of {len(dubs)})"
+        )
+    return created, outcomes
+
+
+async def _follow_each(
+    state: ToolState,
+    progress: Progress,
+    created: list[Generation | None],
+    outcomes: list[LanguageOutcome],
+    timeout: float,
+) -> bool:
+    """Follow every created generation within one shared wait; True when the wait ran out first."""
+    deadline = time.monotonic() + timeout
+    timed_out = False
+    for n, (generation, outcome) in enumerate(zip(created, outcomes, strict=True)):
+        left = deadline - time.monotonic()
+        if generation is None or left <= 0:
+            timed_out = timed_out or generation is not None
+            continue
+        try:
+            current, ran_out = await follow_observed(state, generation.id, left)
+        except SyncAPIError:  # a failing poll ends this wait; the generation keeps running and its id is kept
+            timed_out = True
+            continue
+        timed_out = timed_out or ran_out
+        outcome.status, outcome.output_url = current.status, current.output_url
+        created[n] = current
+        done = done_count(outcomes)
+        await progress.report(
+            100.0 * done / len(outcomes),
+            f"wait: {outcome.language} is {current.status} ({done} of {len(outcomes)} done)",
+        )
+    return timed_out

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import uuid
 from typing import Annotated, Any
 
@@ -21,11 +20,9 @@ from sync_mcp.api.types.projects import (
     UpdateProjectRequest,
 )
 from sync_mcp.api.types.shared import check_uuid
+from sync_mcp.toolkit.arguments import require_a_change
 from sync_mcp.toolkit.results import ok, sync_tool
 from sync_mcp.toolkit.state import tool_state
-
-from .arguments import require_a_change, wire_body, with_model_parameters
-from .generations import CTX_PARAMETER
 
 DEFAULT_PAGE = 20
 IN_FLIGHT = ["PENDING", "PROCESSING"]
@@ -66,15 +63,15 @@ def _use(project: Project) -> str:
 
 
 @sync_tool(title="Create a project", read_only=False, destructive=False, idempotent=False)
-@with_model_parameters(CreateProjectRequest, [CTX_PARAMETER])
-async def create_project(ctx: Context[Any, Any], **arguments: Any) -> Annotated[CallToolResult, ProjectResult]:
+async def create_project(
+    ctx: Context[Any, Any], args: CreateProjectRequest
+) -> Annotated[CallToolResult, ProjectResult]:
     """Create a project (POST /v2/projects) to group generations and assets.
 
     Safe to repeat: a UUID id is minted when you give none and returned; calling again with that same id returns
     the existing project instead of a second one (its other fields are then ignored).
     """
-    raw = wire_body(CreateProjectRequest, arguments)
-    body = CreateProjectRequest.model_validate({**raw, "id": raw.get("id") or str(uuid.uuid4())})
+    body = args if args.id else args.model_copy(update={"id": str(uuid.uuid4())})
     try:
         project = await tool_state(ctx).client.projects.create(body)
     except TransportError as exc:
@@ -118,14 +115,12 @@ async def get_project(id: ProjectId, ctx: Context[Any, Any]) -> Annotated[CallTo
 
 
 @sync_tool(title="Update a project", read_only=False, destructive=False, idempotent=True)
-@with_model_parameters(
-    UpdateProjectRequest, [inspect.Parameter("id", inspect.Parameter.KEYWORD_ONLY, annotation=ProjectId), CTX_PARAMETER]
-)
-async def update_project(ctx: Context[Any, Any], **arguments: Any) -> Annotated[CallToolResult, ProjectResult]:
+async def update_project(
+    ctx: Context[Any, Any], args: UpdateProjectRequest, id: ProjectId
+) -> Annotated[CallToolResult, ProjectResult]:
     """Change a project's name, description, visibility, mode or default workflow (PATCH /v2/projects/{id})."""
-    body = UpdateProjectRequest.model_validate(wire_body(UpdateProjectRequest, arguments))
-    require_a_change(body, "name or description")
-    project = await tool_state(ctx).client.projects.update(arguments["id"], body)
+    require_a_change(args, "name or description")
+    project = await tool_state(ctx).client.projects.update(id, args)
     return ok(ProjectResult.model_validate({**project.to_wire(), "nextStep": _use(project)}))
 
 

@@ -15,11 +15,9 @@ from sync_mcp.api.ids import ID_SEGMENT
 from sync_mcp.api.types.shared import rule_error
 from sync_mcp.api.types.speech import SPEECH_JOB_TERMINAL, Speech, SpeechJob, SpeechRequest
 from sync_mcp.services.outcomes import outcome_unknown, uncertain
+from sync_mcp.toolkit.arguments import idempotency_field
 from sync_mcp.toolkit.results import ok, sync_tool
 from sync_mcp.toolkit.state import tool_state
-
-from .arguments import idempotency_parameter, wire_body, with_model_parameters
-from .generations import CTX_PARAMETER
 
 CHECK_BEFORE_RESENDING = (
     "Do not call create_speech again blindly: it has no idempotency, so a repeat makes (and bills) a second take. "
@@ -33,14 +31,13 @@ class SpeechResult(Speech):
 
 
 @sync_tool(title="Synthesize speech (text-to-speech)", read_only=False, destructive=False, idempotent=False)
-@with_model_parameters(SpeechRequest, [CTX_PARAMETER])
-async def create_speech(ctx: Context[Any, Any], **arguments: Any) -> Annotated[CallToolResult, SpeechResult]:
+async def create_speech(ctx: Context[Any, Any], args: SpeechRequest) -> Annotated[CallToolResult, SpeechResult]:
     """Turn a script into speech in a voice (POST /v2/tts); no lip-sync. Returns {id, url, duration}.
 
     `url` can be the audio input of a generation. voiceId from list_voices. Billed; sent once, never retried.
     Audio only; a face speaking it: lipsync or create_generation.
     """
-    body = SpeechRequest.model_validate(wire_body(SpeechRequest, arguments))
+    body = args
     try:
         speech = await tool_state(ctx).client.speech.create(body)
     except SyncAPIError as exc:
@@ -67,18 +64,20 @@ def _job_step(job: SpeechJob) -> str:
     return f"Call get_speech_job with id={job.id} in a few seconds."
 
 
-KEY_PARAMETER = idempotency_parameter("Same key + body = same job, never a second; minted if omitted.")
-
-
 @sync_tool(title="Start a text-to-speech job", read_only=False, destructive=False, idempotent=False)
-@with_model_parameters(SpeechRequest, [KEY_PARAMETER, CTX_PARAMETER])
-async def create_speech_job(ctx: Context[Any, Any], **arguments: Any) -> Annotated[CallToolResult, SpeechJobResult]:
+async def create_speech_job(
+    ctx: Context[Any, Any],
+    args: SpeechRequest,
+    idempotencyKey: Annotated[
+        str | None, idempotency_field("Same key + body = same job, never a second; minted if omitted.")
+    ] = None,
+) -> Annotated[CallToolResult, SpeechJobResult]:
     """Text-to-speech as a job (POST /v2/tts/jobs): like create_speech, but safe to repeat with its idempotencyKey.
 
     Then call get_speech_job until COMPLETED (url is the audio).
     """
-    body = SpeechRequest.model_validate(wire_body(SpeechRequest, arguments))
-    key = arguments.get("idempotencyKey") or new_idempotency_key()
+    body = args
+    key = idempotencyKey or new_idempotency_key()
     try:
         job = await tool_state(ctx).client.speech.create_job(body, idempotency_key=key)
     except SyncAPIError as exc:

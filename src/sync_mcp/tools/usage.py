@@ -16,9 +16,6 @@ from sync_mcp.services.spend_totals import spend_totals
 from sync_mcp.toolkit.results import KeepsNulls, ok, sync_tool
 from sync_mcp.toolkit.state import tool_state
 
-from .arguments import wire_body, with_model_parameters
-from .generations import CTX_PARAMETER
-
 
 class UnpricedPart(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
@@ -128,11 +125,11 @@ def _unpriced_note(parts: list[Unpriced]) -> str:
 
 
 @sync_tool(title="Count generations", read_only=True)
-@with_model_parameters(GenerationCountQuery, [CTX_PARAMETER])
-async def count_generations(ctx: Context[Any, Any], **arguments: Any) -> Annotated[CallToolResult, CountResult]:
+async def count_generations(
+    ctx: Context[Any, Any], args: GenerationCountQuery
+) -> Annotated[CallToolResult, CountResult]:
     """How many generations match (GET /v2/generations/count): by status, type, source or generationSource."""
-    query = GenerationCountQuery.model_validate(wire_body(GenerationCountQuery, arguments))
-    counted = await tool_state(ctx).client.generations.count(query)
+    counted = await tool_state(ctx).client.generations.count(args)
     return ok(CountResult(count=counted.count))
 
 

@@ -16,9 +16,6 @@ from sync_mcp.services.outcomes import outcome_unknown, uncertain
 from sync_mcp.toolkit.results import ok, sync_tool
 from sync_mcp.toolkit.state import tool_state
 
-from .arguments import wire_body, with_model_parameters
-from .generations import CTX_PARAMETER
-
 USE_VOICE = (
     "Pass a voice's id as voice_id to lipsync (as voiceId to create_speech or in a text input of "
     "create_generation). Voices with a restriction cannot synthesize right now."
@@ -115,13 +112,12 @@ async def list_voices(
 
 
 @sync_tool(title="Clone a voice from a sample", read_only=False, destructive=False, idempotent=False)
-@with_model_parameters(CloneVoiceRequest, [CTX_PARAMETER])
-async def clone_voice(ctx: Context[Any, Any], **arguments: Any) -> Annotated[CallToolResult, ClonedVoice]:
+async def clone_voice(ctx: Context[Any, Any], args: CloneVoiceRequest) -> Annotated[CallToolResult, ClonedVoice]:
     """Clone a voice (POST /v2/voices) from a clean single-speaker audio or video sample: its url (public), or
     assetId (upload_media returns one for a local file). Uses a clone slot; 10 requests/hour, never retried.
     Returns the voice's id: pass it as voice_id to lipsync, voiceId to create_speech.
     """
-    body = CloneVoiceRequest.model_validate(wire_body(CloneVoiceRequest, arguments))
+    body = args
     try:
         voice = await tool_state(ctx).client.voices.clone(body)
     except SyncAPIError as exc:

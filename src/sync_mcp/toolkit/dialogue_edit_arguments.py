@@ -1,5 +1,5 @@
-"""edit_dialogue's parameters and result, declared once: the tool's and its resolver's signatures are made from
-`EditDialogueArguments` (tools/dialogue_edit.py)."""
+"""edit_dialogue's parameters and result, declared once: the tool and its resolver take `EditDialogueArguments`
+as `args` (tools/dialogue_edit.py; toolkit/arguments.py says how the SDK binds it)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from sync_mcp.toolkit.wait_bound import JobWait
 
 
 class EditDialogueArguments(BaseModel):
-    """edit_dialogue's parameters, declared once (the tool's and its resolver's signatures are made from them)."""
+    """edit_dialogue's parameters, declared once (the tool and its resolver take them as `args`)."""
 
     video: str = Field(description="The video to change: an https URL, an asset id, or a local file path.")
     new_text: str | None = Field(

@@ -19,9 +19,9 @@ this process, or in Redis so that the round trip may end on another replica).
 How a create tool uses it:
 
 1. A parameter `spend: Annotated[ElicitationResult[SpendConsent], Resolve(resolver)]`, where the resolver
-   takes the tool's own arguments by name plus `ctx: Context`, builds the `CreateGenerationRequest` (None
-   when it cannot yet), and returns `await spend_question(ctx, tool_state(ctx), request)`.
-   `create_generation` uses `spend_parameter()`, whose resolver reads the create body's wire fields.
+   takes the tool's arguments by name (`args`, see toolkit/arguments.py) plus `ctx: Context`, builds the
+   `CreateGenerationRequest` (None when it cannot), and returns `await spend_question(ctx, tool_state(ctx),
+   request)`. A tool whose `args` are the create body itself uses `body_spend`.
 2. In the body, once the request is built: `check = await guard_spend(ctx, state, request, spend)`, then
    `if check.refusal is not None: return fail(check.refusal)`, else create.
    A tool that cannot build the body in a resolver passes `consent=None`: the cap still applies.
@@ -30,10 +30,9 @@ How a create tool uses it:
 from __future__ import annotations
 
 import hashlib
-import inspect
 import json
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Any
 
 from mcp.server.mcpserver import (
     AcceptedElicitation,
@@ -42,17 +41,14 @@ from mcp.server.mcpserver import (
     DeclinedElicitation,
     Elicit,
     ElicitationResult,
-    Resolve,
 )
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field
 
 from sync_mcp.api import CreateGenerationRequest, SyncAPIError
 from sync_mcp.api.types.costs import legacy_total
 from sync_mcp.backend.spend_memory import SpendMemory
 from sync_mcp.guidance.errors import ErrorInfo, explain
 from sync_mcp.toolkit.state import ToolState, caller_api_key, tool_state
-
-from .arguments import model_parameters, wire_body
 
 
 class SpendConsent(BaseModel):
@@ -211,35 +207,11 @@ async def spend_question(
     return Elicit(_question(request, estimate, threshold), SpendConsent)
 
 
-async def _create_spend_resolver(
-    ctx: Context[Any, Any], **arguments: Any
+async def body_spend(
+    ctx: Context[Any, Any], args: CreateGenerationRequest
 ) -> SpendEstimate | Elicit[SpendConsent] | None:
-    """Resolver of `create_generation`: its arguments are the create body's wire fields."""
-    try:
-        request = CreateGenerationRequest.model_validate(wire_body(CreateGenerationRequest, arguments))
-    except ValidationError:
-        return None  # the tool body reports the invalid arguments itself
-    return await spend_question(ctx, tool_state(ctx), request)
-
-
-_create_spend_resolver.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
-    [
-        inspect.Parameter("ctx", inspect.Parameter.KEYWORD_ONLY, annotation=Context),
-        *(
-            inspect.Parameter(p.name, inspect.Parameter.KEYWORD_ONLY, default=p.default)
-            for p in model_parameters(CreateGenerationRequest)
-        ),
-    ]
-)
-
-
-def spend_parameter(name: str = "spend") -> inspect.Parameter:
-    """The extra tool parameter carrying the consent outcome of `create_generation` (hidden from the schema)."""
-    return inspect.Parameter(
-        name,
-        inspect.Parameter.KEYWORD_ONLY,
-        annotation=Annotated[ElicitationResult[SpendConsent], Resolve(_create_spend_resolver)],
-    )
+    """Resolver of a tool whose arguments are the create body itself (`create_generation`)."""
+    return await spend_question(ctx, tool_state(ctx), args)
 
 
 # ----------------------------------------------------------------------------------------------- verdict

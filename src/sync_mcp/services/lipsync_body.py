@@ -1,7 +1,8 @@
-"""lipsync's arguments and the create request they ask for, with no network: the parameters declared once
-(`LipsyncArguments`: the tool's signature and its resolver's are made from it), every rule on how they combine,
-what drives the lips (`Speaker`s), and the body built and checked by the same wire model `create_generation` uses.
-Local files stand in as placeholder asset ids until they are uploaded (tools/lipsync.py does that)."""
+"""What a lipsync asks for and the create body it makes, with no network: `LipsyncRequest` (the media and what
+drives the lips; the tool adds how the call runs: wait, timeout, download, idempotencyKey), every rule on how
+they combine, what drives the lips (`Speaker`s), and the body built and checked once by the wire model
+`create_generation` uses. Local files stand in as a placeholder asset id until they are uploaded; `with_sources`
+then puts each upload's asset id where its placeholder was, without building the body again."""
 
 from __future__ import annotations
 
@@ -13,13 +14,12 @@ from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 from sync_mcp.api import CreateGenerationRequest
 from sync_mcp.api.capabilities import ModelId
 from sync_mcp.api.errors import LOCAL_VALIDATION_CODE
-from sync_mcp.api.ids import IDEMPOTENCY_KEY
 from sync_mcp.api.types.shared import Unit
 from sync_mcp.guidance.errors import ErrorInfo, InputError
-from sync_mcp.services.folders import Folders
-from sync_mcp.services.media_sources import MediaSource, classify, label
-from sync_mcp.toolkit.argument_types import MediaArgument
-from sync_mcp.toolkit.wait_bound import WaitTimeout
+
+from .attachments import MediaArgument
+from .media_sources import MediaSource, classify, label
+from .paths import Folders
 
 PLACEHOLDER_ASSET_ID = "00000000-0000-0000-0000-000000000000"
 """Stands in for a local file's future asset id while the body's rules are checked, before any upload."""
@@ -45,8 +45,8 @@ class SpeakerSegment(BaseModel):
     audio_end: float | None = Field(default=None, ge=0)
 
 
-class LipsyncArguments(BaseModel):
-    """lipsync's parameters, declared once: the tool's and its resolver's signatures are made from these."""
+class LipsyncRequest(BaseModel):
+    """What one lipsync asks for; the tool's parameters are these fields and its own (tools/lipsync.py)."""
 
     # Media: a URL, an asset id or a local file path, as the tool's description says once for all three.
     video: MediaArgument | None = Field(default=None, description="The face video.")
@@ -83,14 +83,6 @@ class LipsyncArguments(BaseModel):
     )
     output_name: str | None = Field(
         default=None, description="Result's name (letters, digits, _, -; .mp4 added), also of the saved file."
-    )
-    wait: bool = Field(default=True, description="Follow the job to its result, with progress.")
-    timeout: WaitTimeout = None
-    download: bool = Field(
-        default=False, description="Save the finished video (a remote user gets a link); needs wait."
-    )
-    idempotencyKey: str | None = Field(  # the wire name, as in create_generation
-        default=None, pattern=IDEMPOTENCY_KEY.pattern, description="Reuse to retry safely; one is minted if omitted."
     )
 
 
@@ -144,10 +136,8 @@ class LipsyncMedia:
         return [self.visual, *(s.audio for s in self.speakers)]
 
 
-def read_media(args: LipsyncArguments, folders: Folders) -> LipsyncMedia:
+def read_media(args: LipsyncRequest, folders: Folders) -> LipsyncMedia:
     """Every rule on the arguments that needs no network, and the media they name (local files checked)."""
-    if args.download and not args.wait:
-        raise _refuse("download", "needs wait=true", "Set wait=true, or call download_output once it completes.")
     scripted = args.script is not None or any(s.script is not None for s in args.segments or [])
     if not scripted and (args.stability is not None or args.similarity_boost is not None):
         name = "stability" if args.stability is not None else "similarity_boost"
@@ -155,21 +145,31 @@ def read_media(args: LipsyncArguments, folders: Folders) -> LipsyncMedia:
     return LipsyncMedia(_visual(args, folders), _speakers(args, folders))
 
 
-def create_request(
-    args: LipsyncArguments, media: LipsyncMedia, resolved: list[dict[str, str] | None] | None = None
-) -> CreateGenerationRequest:
-    """The create body (a `ValidationError` when it breaks the wire model's rules). `resolved`: each of
-    `media.sources` as sent (URL or asset id); without it, local files stand in as a placeholder asset id, so the
-    body's own rules (image needs sync-3, language codes, ranges, option ranges, ...) run before any upload."""
-    sources = resolved if resolved is not None else [_placeholder(s) for s in media.sources]
+def create_request(args: LipsyncRequest, media: LipsyncMedia) -> CreateGenerationRequest:
+    """The create body (a `ValidationError` when it breaks the wire model's rules), local files standing in as a
+    placeholder asset id, so the body's own rules (image needs sync-3, language codes, ranges, option ranges, ...)
+    run before any upload."""
+    sources = [_placeholder(s) for s in media.sources]
     return _body(args, media.visual, sources[0] or {}, media.speakers, sources[1:])
+
+
+def with_sources(request: CreateGenerationRequest, resolved: list[dict[str, str] | None]) -> CreateGenerationRequest:
+    """`request` with each uploaded file's asset id where its placeholder was (`resolved`: each of the media's
+    sources as sent, in the order of the body's `input`; None for a script, whose item has no source)."""
+    items = [
+        item
+        if wire is None or getattr(item, "asset_id", None) != PLACEHOLDER_ASSET_ID
+        else item.model_copy(update={"url": wire.get("url"), "asset_id": wire.get("assetId")})
+        for item, wire in zip(request.input, resolved, strict=True)
+    ]
+    return request.model_copy(update={"input": items})
 
 
 def _refuse(field_name: str, message: str, fix: str, code: str = LOCAL_VALIDATION_CODE) -> InputError:
     return InputError(code, f"{field_name}: {message}", fix, field=field_name)
 
 
-def _visual(args: LipsyncArguments, folders: Folders) -> MediaSource:
+def _visual(args: LipsyncRequest, folders: Folders) -> MediaSource:
     if args.video is not None and args.image is not None:
         raise _refuse(
             "image",
@@ -184,7 +184,7 @@ def _visual(args: LipsyncArguments, folders: Folders) -> MediaSource:
     return classify(args.image or "", "image", field="image", folders=folders)
 
 
-def _speakers(args: LipsyncArguments, folders: Folders) -> list[Speaker]:
+def _speakers(args: LipsyncRequest, folders: Folders) -> list[Speaker]:
     """What drives the lips (none when dubbing): every combination rule, no network."""
     single = args.audio is not None or args.script is not None or args.voice_id is not None
     if args.target_language is not None:
@@ -284,7 +284,7 @@ def _segment_speakers(segments: list[SpeakerSegment], folders: Folders) -> list[
     return list(speakers.values())
 
 
-def _voice_item(speaker: Speaker, source: dict[str, str] | None, args: LipsyncArguments) -> dict[str, Any]:
+def _voice_item(speaker: Speaker, source: dict[str, str] | None, args: LipsyncRequest) -> dict[str, Any]:
     if source is not None:
         return {"type": "audio", **source}
     provider = {
@@ -297,7 +297,7 @@ def _voice_item(speaker: Speaker, source: dict[str, str] | None, args: LipsyncAr
 
 
 def _body(
-    args: LipsyncArguments,
+    args: LipsyncRequest,
     visual: MediaSource,
     visual_source: dict[str, str],
     speakers: list[Speaker],
@@ -333,7 +333,7 @@ def _audio_input(ref: str, crop: Crop | None) -> dict[str, Any]:
     return {"refId": ref, "startTime": crop[0], "endTime": crop[1]}
 
 
-def asked(args: LipsyncArguments, request: CreateGenerationRequest, speakers: list[Speaker]) -> list[str]:
+def asked(args: LipsyncRequest, request: CreateGenerationRequest, speakers: list[Speaker]) -> list[str]:
     """What the body asks for, in words a model can check against the user's request."""
     said: list[str] = []
     if request.dub_params is not None:
