@@ -43,7 +43,10 @@ PACKAGE = Path(__file__).resolve().parent.parent / "src" / "sync_mcp"
 CATALOG_CODES = {entry["code"] for entry in json.loads((PACKAGE / "api/data/error_catalog.json").read_text())}
 
 SECOND_CONSTANTS = {
-    ("sandbox/http.py", "VALIDATION_CODE"): "the sandbox keeps its own reading of the wire instead of the client's",
+    (
+        "sandbox/rules/core.py",
+        "VALIDATION_CODE",
+    ): "the sandbox keeps its own reading of the wire instead of the client's",
 }
 """A code named by a constant in more than one module, each with the reason it is not shared."""
 

@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import json
 import uuid
+from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any, TypeVar
 
@@ -16,12 +17,11 @@ from starlette.responses import JSONResponse
 
 from .config import SandboxConfig
 from .errors import catalog, suggestion_for
+from .rules import VALIDATION_CODE, Refusal
 from .state import SandboxState
 
 M = TypeVar("M", bound=BaseModel)
 J = TypeVar("J")
-
-VALIDATION_CODE = "generation_input_validation_failed"
 
 
 class ErrorReply(Exception):
@@ -208,6 +208,19 @@ def _code_and_field(err: Any) -> tuple[str, str]:
         # [INF] The reference lists "unsupported model" among the 400s; the catalog's code for it is this one.
         return "generation_unsupported_model", "model"
     return VALIDATION_CODE, loc_path(err["loc"])
+
+
+def refusal_reply(refusal: Refusal, **extra: Any) -> JSONResponse:
+    """A `Refusal` of the sandbox's rules as the API's error reply (reference §11)."""
+    return api_error(refusal.status, refusal.code, refusal.message, field=refusal.field, **extra)
+
+
+def checked(check: Callable[[Any], None], data: Any) -> None:
+    """Run one of the sandbox's rules (`sandbox/rules/`) on `data`; `raise`s the API's reply when it refuses."""
+    try:
+        check(data)
+    except Refusal as refusal:
+        raise ErrorReply(refusal_reply(refusal)) from None
 
 
 def validated(model: type[M], data: Any) -> M:
