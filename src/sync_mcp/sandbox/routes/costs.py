@@ -18,19 +18,20 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from sync_mcp.api.costs import CostComponent, CostEstimate, CostEstimateRequest, GenerationCosts, LegacyCostEstimate
-from sync_mcp.api.models import CreateGenerationRequest
+from sync_mcp.api.costs import CostComponent, CostEstimate, GenerationCosts, LegacyCostEstimate
 from sync_mcp.api.prices import ESTIMATE_FPS, list_price_per_frame
 
 from ..durations import output_seconds
 from ..http import (
+    checked,
     fail,
     json_body,
     json_object,
     require_auth,
     sandbox_state,
-    validated,
 )
+from ..rules import check_create
+from ..rules.costs import check_estimate
 from ..state import GenerationRecord
 from .generation_admin import find_generation
 
@@ -51,13 +52,14 @@ def _unpriced(model: str) -> Exception:
 
 async def estimate(request: Request) -> JSONResponse:
     require_auth(request)
-    body = validated(CostEstimateRequest, json_object(await json_body(request)))
-    per_frame = list_price_per_frame(body.model)
+    body = json_object(await json_body(request))
+    checked(check_estimate, body)  # reference §3.9
+    per_frame = list_price_per_frame(body["model"])
     if per_frame is None:
-        raise _unpriced(body.model)
+        raise _unpriced(body["model"])
     # [INF] Frames are counted up to a whole frame. The reference gives no reasoning-mode prices, so
     # reasoningEnabled does not change the sandbox's estimate.
-    frames = math.ceil(body.duration * (body.fps or ESTIMATE_FPS))
+    frames = math.ceil(body["duration"] * (body.get("fps") or ESTIMATE_FPS))
     reply = CostEstimate(
         estimated_frame_count=frames,
         estimated_generation_cost=float(frames * per_frame),
@@ -70,12 +72,13 @@ async def legacy_estimate(request: Request) -> JSONResponse:
     """Same body as create; answers an array: the output length the create would have (durations.py) at 30 fps
     ([INF] the API measures the media; the sandbox reads what it can of it)."""
     require_auth(request)
-    body = validated(CreateGenerationRequest, json_object(await json_body(request)))
-    per_frame = list_price_per_frame(body.model)
+    body = json_object(await json_body(request))
+    checked(check_create, body)  # "Body identical to create" (reference §3.9)
+    per_frame = list_price_per_frame(body["model"])
     if per_frame is None:
         # [INF] The legacy endpoint documents only 401 and 500; refusing like the current one is our reading.
-        raise _unpriced(body.model)
-    frames = math.ceil(output_seconds(request, body.to_wire()) * ESTIMATE_FPS)
+        raise _unpriced(body["model"])
+    frames = math.ceil(output_seconds(request, body) * ESTIMATE_FPS)
     item = LegacyCostEstimate(estimated_frame_count=frames, estimated_generation_cost=float(frames * per_frame))
     return JSONResponse([item.model_dump(mode="json", by_alias=True)])
 

@@ -1,0 +1,213 @@
+"""The client and the sandbox agree on every documented rule of a request body, each reading the reference on
+its own: the client's wire models (`sync_mcp.api`) and the sandbox's `sandbox/rules/`.
+
+For each rule, a body that breaks it is refused by the client before anything is sent (through the tool a user
+calls) and by the sandbox (HTTP status and errorCode as the reference gives them, posted directly); a body that
+keeps it is accepted by both. A disagreement fails with the rule's name. Where the two sides differ on purpose
+(the client stricter than the API, or completing a field), `DIFFERENCES` says why, and the test holds that the
+difference is still exactly that.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+from mcp import Client
+
+from sync_mcp.sandbox import SandboxServer
+from sync_mcp.server import build_server
+
+from .conftest import TEST_KEY, error, make_settings, sent
+
+pytestmark = pytest.mark.anyio
+
+V = {"type": "video", "url": "https://m.example.com/v.mp4"}
+I = {"type": "image", "url": "https://m.example.com/face.png"}  # noqa: E741
+A = {"type": "audio", "url": "https://m.example.com/a.wav"}
+RA = {**A, "refId": "a"}
+RB = {"type": "text", "refId": "b", "provider": {"name": "elevenlabs", "voiceId": "voice-1", "script": "Hi"}}
+DUB = {"targetLang": "es"}
+VALIDATION = "generation_input_validation_failed"
+SEGMENTS = "generation_input_segments_invalid"
+TRIM = "generation_input_trim_invalid"
+
+
+def body(*inputs: dict[str, Any], model: str = "lipsync-2", **extra: Any) -> dict[str, Any]:
+    return {"model": model, "input": list(inputs) or [V, A], **extra}
+
+
+def text(script: str = "Hello there", **provider: Any) -> dict[str, Any]:
+    return {"type": "text", "provider": {"name": "elevenlabs", "voiceId": "voice-1", "script": script, **provider}}
+
+
+def seg(start: float, end: float, ref: str = "a", **audio: Any) -> dict[str, Any]:
+    return {"startTime": start, "endTime": end, "audioInput": {"refId": ref, **audio}}
+
+
+Rule = tuple[str, dict[str, Any], tuple[int, str] | None]
+"""(rule and its section, create body, (status, errorCode) the reference gives for it; None: accepted)."""
+
+CREATE: list[Rule] = [
+    ("§3.1 model: a public id", body(model="react-1"), None),
+    ("§3.1 input: required", {"model": "lipsync-2"}, (400, VALIDATION)),
+    ("§3.1.1 rule 1: no visual", body(A), (400, VALIDATION)),
+    ("§3.1.1 rule 1: two visuals", body(V, V, A), (400, "generation_input_too_many_visual")),
+    ("§3.1.1 rule 2: image on lipsync-2", body(I, A), (400, "generation_unsupported_model")),
+    ("§3.1.1 rule 2: image on sync-3", body(I, A, model="sync-3"), None),
+    ("§3.1.1 rule 3: no voice item", body(V), (400, VALIDATION)),
+    ("§3.1.1 rule 3: dubParams stands in for the voice", body(V, dubParams=DUB), None),
+    ("§3.1 input: dubParams needs a video", body(I, model="sync-3", dubParams=DUB), (400, VALIDATION)),
+    ("§3.1 input: voice items beside dubParams are ignored", body(V, A, dubParams=DUB), None),
+    ("§3.1.1 rule 5: two voices without segments", body(V, RA, RB), (400, SEGMENTS)),
+    ("§3.1.1 rule 5: two voices with segments", body(V, RA, RB, segments=[seg(0, 1), seg(1, 2, "b")]), None),
+    ("§3.1.1 rule 6: repeated refId", body({**V, "refId": "a"}, RA), (400, SEGMENTS)),
+    ("§3.1.1 rule 6: segments need refIds", body(V, A, segments=[seg(0, 1)]), (400, SEGMENTS)),
+    ("§3.1.1 rule 6: a segment names an input", body(V, RA, segments=[seg(0, 1, "zz")]), (400, SEGMENTS)),
+    ("§3.1.4 segment: reversed range", body(V, RA, segments=[seg(2, 1)]), (400, SEGMENTS)),
+    ("§3.1.4 segment: zero length (segments guide)", body(V, RA, segments=[seg(1, 1)]), None),
+    ("§3.1.4 segment: negative time", body(V, RA, segments=[seg(-1, 1)]), (400, VALIDATION)),
+    ("§3.1.4 segments: overlap", body(V, RA, RB, segments=[seg(0, 2), seg(1, 3, "b")]), (400, SEGMENTS)),
+    ("§3.1.4 crop: half a pair", body(V, RA, segments=[seg(0, 2, startTime=1)]), (400, TRIM)),
+    ("§3.1.4 crop: reversed", body(V, RA, segments=[seg(0, 2, startTime=1, endTime=0.5)]), (400, TRIM)),
+    ("§3.1.4 crop: both ends", body(V, RA, segments=[seg(0, 2, startTime=0.5, endTime=1)]), None),
+    ("§3.1.1 rule 7: url or assetId", body({"type": "video"}, A), (400, VALIDATION)),
+    ("§3.1.1 url: not http(s) [INF]", body({**V, "url": "ftp://m.example.com/v.mp4"}, A), (400, VALIDATION)),
+    ("§3.1.1 type: unknown item type", body(V, {"type": "music", "url": A["url"]}), (400, VALIDATION)),
+    ("§3.1.1 provider.script: 5000 characters", body(V, text("x" * 5000)), None),
+    ("§3.1.1 provider.script: over 5000", body(V, text("x" * 5001)), (400, VALIDATION)),
+    ("§3.1.1 provider.script: empty", body(V, text("")), (400, VALIDATION)),
+    ("§3.1.1 provider.name: elevenlabs only", body(V, text(name="acme")), (400, VALIDATION)),
+    ("§3.1.1 provider.stability: 0-1", body(V, text(stability=1.5)), (400, VALIDATION)),
+    ("§3.1.1 provider.similarityBoost: 0-1", body(V, text(similarityBoost=0)), None),
+    ("§3.1.3 sync_mode: enum", body(options={"sync_mode": "stretch"}), (400, VALIDATION)),
+    ("§3.1.3 sync_mode: remap", body(options={"sync_mode": "remap"}), None),
+    ("§3.1.3 temperature: above 1", body(options={"temperature": 1.5}), (400, VALIDATION)),
+    ("§3.1.3 temperature: 1", body(options={"temperature": 1}), None),
+    ("§3.1.3 model_mode: enum", body(model="react-1", options={"model_mode": "body"}), (400, VALIDATION)),
+    ("§3.1.3 prompt: enum", body(model="react-1", options={"prompt": "bored"}), (400, VALIDATION)),
+    ("§3.1.3 prompt: an emotion", body(model="react-1", options={"prompt": "happy", "model_mode": "head"}), None),
+    ("§3.1.3 options: unknown key", body(options={"syncMode": "loop"}), (400, VALIDATION)),
+    (
+        "§3.1.3 auto_detect: video only",
+        body(I, A, model="sync-3", options={"active_speaker_detection": {"auto_detect": True}}),
+        (400, "generation_input_face_selection_invalid"),
+    ),
+    (
+        "§3.1.3 a face on an image by coordinates",
+        body(I, A, model="sync-3", options={"active_speaker_detection": {"frame_number": 0, "coordinates": [5, 9]}}),
+        None,
+    ),
+    (
+        "§3.1.3 frame_number: >= 0",
+        body(options={"active_speaker_detection": {"frame_number": -1, "coordinates": [5, 9]}}),
+        (400, VALIDATION),
+    ),
+    ("§3.1.5 targetLang: enum", body(V, dubParams={"targetLang": "xx"}), (400, VALIDATION)),
+    ("§3.1.5 targetLang: fil", body(V, dubParams={"targetLang": "fil", "sourceLang": "auto"}), None),
+    ("§3.1.5 sourceLang: enum", body(V, dubParams={**DUB, "sourceLang": "xx"}), (400, VALIDATION)),
+    ("§3.1.5 numSpeakers: 0-50", body(V, dubParams={**DUB, "numSpeakers": 51}), (400, VALIDATION)),
+    ("§3.1 projectId: a UUID", body(projectId="not-a-uuid"), (422, "project_not_found")),
+    ("§3.1 webhookUrl: a URL", body(webhookUrl="not a url"), (400, VALIDATION)),
+    ("§3.1 webhookUrl: https", body(webhookUrl="https://hooks.example.com/sync"), None),
+]
+
+DIFFERENCES: list[tuple[str, dict[str, Any], str, str, tuple[int, str] | None]] = [
+    # (rule, body, why the two sides differ, the client's local errorCode, what the sandbox answers)
+    (
+        "§3.1 model: an unknown id",
+        body(model="lipsync-9"),
+        "the reference names no code for an id outside the enum: the catalog's generation_unsupported_model covers "
+        "'a model id the account cannot use' (the sandbox's reading), the client calls it a schema failure",
+        VALIDATION,
+        (400, "generation_unsupported_model"),
+    ),
+    (
+        "§3.1.1 rule 7: url and assetId together",
+        body({**V, "assetId": "3b7e0f5e-8f6a-4f7e-9a1b-2c3d4e5f6a7b"}, A),
+        "the reference asks for at least one of them; the client asks for exactly one, which is stricter",
+        VALIDATION,
+        (404, "asset_not_found"),  # both given: the sandbox looks the asset up
+    ),
+    (
+        "§3.1 outputFileName: characters outside [A-Za-z0-9_-]",
+        body(outputFileName="my take"),
+        "the API sanitises the name (reference §3.1); rule 8 of §3.1.1 recommends refusing it locally",
+        VALIDATION,
+        None,
+    ),
+]
+
+COMPLETED = [
+    # (rule, body the client completes before sending, what the sandbox answers the body as given)
+    (
+        "§3.1.1 provider.name: required",
+        body(V, {"type": "text", "provider": {"voiceId": "voice-1", "script": "Hi"}}),
+        (400, VALIDATION),
+    ),
+]
+
+
+@pytest.fixture
+async def one_client(api: SandboxServer) -> Any:
+    async with Client(build_server(make_settings(api))) as c:
+        yield c
+
+
+async def sandbox_reply(api: SandboxServer, path: str, payload: dict[str, Any]) -> tuple[int, str | None]:
+    async with httpx.AsyncClient(base_url=api.base_url, headers={"x-api-key": TEST_KEY}) as http:
+        response = await http.post(path, json=payload)
+    if response.status_code < 400:
+        return response.status_code, None
+    return response.status_code, response.json().get("errorCode")
+
+
+async def client_refusal(client: Client, api: SandboxServer, tool: str, arguments: dict[str, Any]) -> str | None:
+    """The errorCode of the client's local refusal, or None when it sent the request."""
+    before = len(sent(api))
+    result = await client.call_tool(tool, arguments)
+    if len(sent(api)) > before:
+        return None
+    return str(error(result)["errorCode"])
+
+
+@pytest.mark.parametrize(("rule", "payload", "expected"), CREATE, ids=[c[0] for c in CREATE])
+async def test_client_and_sandbox_agree_on_create(
+    one_client: Client, api: SandboxServer, rule: str, payload: dict[str, Any], expected: tuple[int, str] | None
+) -> None:
+    refused_by_client = await client_refusal(one_client, api, "create_generation", payload)
+    status, code = await sandbox_reply(api, "/v2/generate", payload)
+    if expected is None:
+        assert refused_by_client is None, f"{rule}: the client refused ({refused_by_client}) a body the API accepts"
+        assert status == 201, f"{rule}: the sandbox answered {status} {code} to a body the API accepts"
+    else:
+        assert (status, code) == expected, f"{rule}: the sandbox answered {status} {code}, the reference {expected}"
+        assert refused_by_client == expected[1], f"{rule}: the client answered {refused_by_client}, not {expected[1]}"
+
+
+@pytest.mark.parametrize(
+    ("rule", "payload", "why", "client_code", "expected"), DIFFERENCES, ids=[c[0] for c in DIFFERENCES]
+)
+async def test_where_the_two_readings_differ_it_is_known_and_said_why(
+    one_client: Client,
+    api: SandboxServer,
+    rule: str,
+    payload: dict[str, Any],
+    why: str,
+    client_code: str,
+    expected: tuple[int, str] | None,
+) -> None:
+    assert await client_refusal(one_client, api, "create_generation", payload) == client_code, f"{rule}: {why}"
+    status, code = await sandbox_reply(api, "/v2/generate", payload)
+    assert (status, code) == (expected or (201, None)), f"{rule}: {why}"
+
+
+@pytest.mark.parametrize(("rule", "payload", "expected"), COMPLETED, ids=[c[0] for c in COMPLETED])
+async def test_a_field_the_client_completes_is_sent_completed(
+    one_client: Client, api: SandboxServer, rule: str, payload: dict[str, Any], expected: tuple[int, str]
+) -> None:
+    assert await client_refusal(one_client, api, "create_generation", payload) is None, rule
+    creates = [r.body for r in sent(api, "/v2/generate") if r.method == "POST"]
+    assert creates and creates[0]["input"][1]["provider"]["name"] == "elevenlabs", rule
+    assert await sandbox_reply(api, "/v2/generate", payload) == expected, rule
