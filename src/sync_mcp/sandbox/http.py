@@ -22,6 +22,7 @@ from .state import SandboxState
 
 M = TypeVar("M", bound=BaseModel)
 J = TypeVar("J")
+R = TypeVar("R")
 
 
 class ErrorReply(Exception):
@@ -215,10 +216,11 @@ def refusal_reply(refusal: Refusal, **extra: Any) -> JSONResponse:
     return api_error(refusal.status, refusal.code, refusal.message, field=refusal.field, **extra)
 
 
-def checked(check: Callable[[Any], None], data: Any) -> None:
-    """Run one of the sandbox's rules (`sandbox/rules/`) on `data`; `raise`s the API's reply when it refuses."""
+def checked(check: Callable[[Any], R], data: Any) -> R:
+    """Run one of the sandbox's rules (`sandbox/rules/`) on `data` and return what it read; `raise`s the API's
+    reply when it refuses."""
     try:
-        check(data)
+        return check(data)
     except Refusal as refusal:
         raise ErrorReply(refusal_reply(refusal)) from None
 

@@ -27,6 +27,8 @@ class Refusal(Exception):
         self.code = code
         self.message = message
         self.field = field
+        self.line_number: int | None = None
+        """The batch line (1-based) a refusal of a batch row is about (reference §9)."""
 
 
 def shape(field: str, message: str) -> Refusal:
