@@ -172,15 +172,63 @@ async def client_refusal(client: Client, api: SandboxServer, tool: str, argument
     return str(error(result)["errorCode"])
 
 
-@pytest.mark.parametrize(("rule", "payload", "expected"), CREATE, ids=[c[0] for c in CREATE])
-async def test_client_and_sandbox_agree_on_create(
-    one_client: Client, api: SandboxServer, rule: str, payload: dict[str, Any], expected: tuple[int, str] | None
+def row(n: int, **payload: Any) -> dict[str, Any]:
+    return {"request_id": f"clip-{n}", "endpoint": "/v2/generate", "payload": body(**payload)}
+
+
+ROWS = [row(n) for n in range(20)]
+
+
+def rows_with(n: int, changed: dict[str, Any]) -> dict[str, Any]:
+    return {"rows": [*ROWS[:n], changed, *ROWS[n + 1 :]]}
+
+
+BATCH: list[Rule] = [
+    ("§9 20 rows", {"rows": ROWS}, None),
+    ("§9 dry_run", {"rows": ROWS, "dry_run": True}, None),
+    ("§9 fewer than 20 rows", {"rows": ROWS[:19]}, (400, "batch_insufficient_records")),
+    ("§9 more than 500 rows", {"rows": [row(n) for n in range(501)]}, (400, "batch_too_many_requests")),
+    (
+        "§9 repeated request_id",
+        rows_with(12, {**ROWS[12], "request_id": "clip-3"}),
+        (400, "batch_duplicate_request_id"),
+    ),
+    ("§9 endpoint", rows_with(3, {**ROWS[3], "endpoint": "/v2/tts"}), (400, "batch_invalid_endpoint")),
+    ("§9 request_id required", rows_with(2, {"payload": ROWS[2]["payload"]}), (400, VALIDATION)),
+    ("§9 payload: the create rules", rows_with(7, row(7, input=[V])), (400, VALIDATION)),
+    ("§9 payload: image on lipsync-2", rows_with(5, row(5, input=[I, A])), (400, "generation_unsupported_model")),
+    ("§12 webhook_url: http(s)", {"rows": ROWS, "webhook_url": "ftp://hooks.example.com"}, (400, VALIDATION)),
+]
+
+ESTIMATE: list[Rule] = [
+    ("§3.9 model and duration", {"model": "lipsync-2", "duration": 4}, None),
+    ("§3.9 fps", {"model": "lipsync-2", "duration": 4, "fps": 25}, None),
+    ("§3.9 duration > 0", {"model": "lipsync-2", "duration": 0}, (400, VALIDATION)),
+    ("§3.9 fps > 0", {"model": "lipsync-2", "duration": 4, "fps": -1}, (400, VALIDATION)),
+]
+
+SURFACES = [
+    *[("create_generation", "/v2/generate", *case) for case in CREATE],
+    *[("create_batch", "/v2/batch", *case) for case in BATCH],
+    *[("estimate_cost", "/v2/generations/estimate", *case) for case in ESTIMATE],
+]
+
+
+@pytest.mark.parametrize(("tool", "path", "rule", "payload", "expected"), SURFACES, ids=[c[2] for c in SURFACES])
+async def test_client_and_sandbox_agree(
+    one_client: Client,
+    api: SandboxServer,
+    tool: str,
+    path: str,
+    rule: str,
+    payload: dict[str, Any],
+    expected: tuple[int, str] | None,
 ) -> None:
-    refused_by_client = await client_refusal(one_client, api, "create_generation", payload)
-    status, code = await sandbox_reply(api, "/v2/generate", payload)
+    refused_by_client = await client_refusal(one_client, api, tool, payload)
+    status, code = await sandbox_reply(api, path, payload)
     if expected is None:
         assert refused_by_client is None, f"{rule}: the client refused ({refused_by_client}) a body the API accepts"
-        assert status == 201, f"{rule}: the sandbox answered {status} {code} to a body the API accepts"
+        assert status < 300, f"{rule}: the sandbox answered {status} {code} to a body the API accepts"
     else:
         assert (status, code) == expected, f"{rule}: the sandbox answered {status} {code}, the reference {expected}"
         assert refused_by_client == expected[1], f"{rule}: the client answered {refused_by_client}, not {expected[1]}"
