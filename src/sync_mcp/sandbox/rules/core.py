@@ -10,6 +10,7 @@ is its own errorCode with its sentence as the message.
 from __future__ import annotations
 
 import math
+import uuid
 from collections.abc import Collection
 from typing import Any
 from urllib.parse import urlsplit
@@ -155,6 +156,15 @@ def array(body: dict[str, Any], key: str, path: str, *, required: bool = False, 
     if len(value) < min_items:
         raise shape(name, f"must contain at least {min_items} element(s)")
     return value
+
+
+def is_uuid(value: str) -> bool:
+    """A UUID in its 36- or 32-character spelling: every id the API mints (§3.11, §5, §6)."""
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return len(value) in (32, 36)
 
 
 def web_url(value: str, field: str) -> None:

@@ -9,7 +9,6 @@ comment says so and the catalog's schema code `generation_input_validation_faile
 from __future__ import annotations
 
 import itertools
-import uuid
 from collections import Counter
 from typing import Any
 
@@ -20,6 +19,7 @@ from .core import (
     array,
     at,
     flag,
+    is_uuid,
     number,
     obj,
     one_of,
@@ -63,7 +63,7 @@ def check_create(body: Any) -> None:
         _segment(seg, at("segments", n))
     dub = _dub_params(body.get("dubParams"))
     _options(body.get("options"), "options", OPTIONS)
-    _project(body)
+    check_project_id(body)
     if text(body, "webhookUrl", "") is not None:
         web_url(body["webhookUrl"], "webhookUrl")  # §3.1 (HTTPS URL), §12
     # §3.1 `outputFileName`: the API sanitises rather than refuses; only a non-string is a schema failure.
@@ -194,22 +194,14 @@ def _dub_params(value: Any) -> dict[str, Any] | None:
     return dub
 
 
-def _project(body: dict[str, Any]) -> None:
+def check_project_id(body: dict[str, Any]) -> None:
     """§3.1 `projectId` (UUID): unknown or foreign -> 422 project_not_found; a value that is no UUID names no
     project either, so [INF] the same reply (the reference gives no other code for it)."""
     project = body.get("projectId")
     if project is None:
         return
-    if not isinstance(project, str) or not _is_uuid(project):
+    if not isinstance(project, str) or not is_uuid(project):
         raise rule("project_not_found", "projectId", "must be the UUID of a project", status=422)
-
-
-def _is_uuid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return len(value) in (32, 36)
 
 
 def _inputs_together(body: dict[str, Any], items: list[Any], kinds: list[str], dub: dict[str, Any] | None) -> None:
