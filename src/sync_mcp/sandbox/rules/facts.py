@@ -54,6 +54,13 @@ MAX_UPLOAD_BYTES = 5_000_000_000
 """§5.1 and §16.2: a single presigned upload is at most 5 GB ([DOCS: Create Upload URL]; the upload guide says
 5 GiB, the endpoint's own page is taken)."""
 
+SPEECH_PER_MINUTE = 60
+"""§8, §14.1: `POST /v2/tts` 60 requests a minute."""
+SPEECH_JOBS_PER_MINUTE = 60
+"""§8, §14.1: `POST /v2/tts/jobs` 60 a minute, a bucket of its own."""
+CLONES_PER_HOUR = 10
+"""§7, §14.1: `POST /v2/voices` 10 requests an hour."""
+
 IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9._~-]{1,128}")
 """§13: 1-128 characters matching `[A-Za-z0-9._~-]+`, case-sensitive (use with `fullmatch`)."""
 
