@@ -2,7 +2,7 @@
 `GET /v2/generations/count` (§3.5), the organisation's active jobs as server-sent events
 `GET /v2/usage/active-jobs/stream` (§2), and the health check `GET /health` (§15).
 
-Queries are validated with the package's own wire models (`sync_mcp.api.usage`).
+Queries are checked by the sandbox's own reading of §3.5 and §3.10 (`sandbox/rules/usage.py`).
 """
 
 from __future__ import annotations
@@ -19,17 +19,17 @@ from starlette.routing import Route
 
 from sync_mcp.api.active_jobs import ActiveJob
 from sync_mcp.api.capabilities import TERMINAL_STATUSES
-from sync_mcp.api.usage import GenerationCount, GenerationCountQuery, GenerationUsage, UsagePage, UsageQuery, iso_utc
+from sync_mcp.api.usage import GenerationUsage, UsagePage, iso_utc
 
 from ..asset_store import owner_of
-from ..http import VALIDATION_CODE, fail, require_auth, sandbox_config, sandbox_state, validated
+from ..http import VALIDATION_CODE, checked, fail, require_auth, sandbox_config, sandbox_state
+from ..rules.usage import LISTS, check_count_query, check_usage_query
 from ..state import ACTIVE_STATUSES, GenerationRecord
 from .costs import recorded_costs
 from .generations import generation_source
 
 DEFAULT_USAGE_PAGE = 100
 """Items per page of `GET /v2/usage/generations` when no limit is given (reference §3.10)."""
-LIST_PARAMETERS = ("status", "source", "generationSource")
 
 
 def _query_values(request: Request, names: tuple[str, ...]) -> dict[str, Any]:
@@ -63,7 +63,7 @@ def _usage_item(request: Request, record: GenerationRecord) -> dict[str, Any]:
 async def list_usage(request: Request) -> JSONResponse:
     """Finished generations whose `finishedAt` is in `[startTime, endTime)`, oldest first, paged."""
     require_auth(request)
-    query = validated(UsageQuery, _query_values(request, ()))
+    query = checked(check_usage_query, _query_values(request, ()))
     state = sandbox_state(request)
     now = state.now()
     wall_now = datetime.now(timezone.utc)
@@ -97,7 +97,7 @@ async def list_usage(request: Request) -> JSONResponse:
 
 async def count_generations(request: Request) -> JSONResponse:
     require_auth(request)
-    query = validated(GenerationCountQuery, _query_values(request, LIST_PARAMETERS))
+    query = checked(check_count_query, _query_values(request, LISTS))
     state = sandbox_state(request)
     now = state.now()
     owner = owner_of(request.headers["x-api-key"])
@@ -111,7 +111,7 @@ async def count_generations(request: Request) -> JSONResponse:
         and (not query.generation_source or generation_source(r) in query.generation_source)
         and (not query.current_user_only or r.owner == owner)
     ]
-    return JSONResponse(GenerationCount(count=len(matching)).to_wire())
+    return JSONResponse({"count": len(matching)})  # §3.5
 
 
 # ----------------------------------------------------------------------------------------------- active jobs
