@@ -207,7 +207,45 @@ ESTIMATE: list[Rule] = [
     ("§3.9 fps > 0", {"model": "lipsync-2", "duration": 4, "fps": -1}, (400, VALIDATION)),
 ]
 
+MEDIA = "https://m.example.com/v.mp4"
+SAMPLE = "https://media.example.com/voices/anna.wav"
+SAY = {"script": "Hello there", "voiceId": "voice-1", "provider": "elevenlabs"}
+
+ASSETS: list[Rule] = [
+    ("§5.2 url and type", {"url": MEDIA, "type": "VIDEO"}, None),
+    ("§5.2 type: enum", {"url": MEDIA, "type": "MOVIE"}, (400, VALIDATION)),
+    ("§5.2 visibility: enum", {"url": MEDIA, "type": "VIDEO", "visibility": "PUBLIC"}, (400, VALIDATION)),
+    ("§5.2 url: http(s) [INF]", {"url": "ftp://m.example.com/v.mp4", "type": "VIDEO"}, (400, VALIDATION)),
+    ("§5.2 projectId: an org project", {"url": MEDIA, "type": "VIDEO", "projectId": "p1"}, (422, "project_not_found")),
+]
+
+PROJECTS: list[Rule] = [
+    ("§6 create: a name", {"name": "Films", "mode": "DEVELOPER", "defaultWorkflow": "lipsync"}, None),
+    ("§6 create: mode enum", {"name": "Films", "mode": "STUDIO"}, (400, VALIDATION)),
+    ("§6 create: visibility enum", {"name": "Films", "visibility": "PUBLIC"}, (400, VALIDATION)),
+    ("§6 create: defaultWorkflow enum", {"name": "Films", "defaultWorkflow": "dub"}, (400, VALIDATION)),
+    ("§6 create: id is a UUID", {"name": "Films", "id": "films"}, (400, VALIDATION)),
+]
+
+VOICES: list[Rule] = [
+    ("§7 clone: a name and a sample", {"name": "Anna", "url": SAMPLE}, None),
+    ("§7 clone: one sample, not two [INF]", {"name": "Anna", "url": SAMPLE, "assetId": "a1"}, (400, VALIDATION)),
+    ("§7 clone: a sample", {"name": "Anna"}, (400, VALIDATION)),
+    ("§7 clone: a name that is not blank", {"name": "  ", "url": SAMPLE}, (400, VALIDATION)),
+]
+
+SPEECH: list[Rule] = [
+    ("§8 script, voiceId, provider", SAY, None),
+    ("§8 script: 1-5000", {**SAY, "script": "x" * 5001}, (400, VALIDATION)),
+    ("§8 stability: 0-1", {**SAY, "stability": 2}, (400, VALIDATION)),
+    ("§8 similarityBoost: 0-1", {**SAY, "similarityBoost": -0.5}, (400, VALIDATION)),
+]
+
 SURFACES = [
+    *[("register_asset", "/v2/assets", *case) for case in ASSETS],
+    *[("create_project", "/v2/projects", *case) for case in PROJECTS],
+    *[("clone_voice", "/v2/voices", *case) for case in VOICES],
+    *[("create_speech", "/v2/tts", *case) for case in SPEECH],
     *[("create_generation", "/v2/generate", *case) for case in CREATE],
     *[("create_batch", "/v2/batch", *case) for case in BATCH],
     *[("estimate_cost", "/v2/generations/estimate", *case) for case in ESTIMATE],
@@ -225,6 +263,7 @@ async def test_client_and_sandbox_agree(
     expected: tuple[int, str] | None,
 ) -> None:
     refused_by_client = await client_refusal(one_client, api, tool, payload)
+    api.state.reset()  # what the client made (a voice named Anna, ...) must not refuse the same body again
     status, code = await sandbox_reply(api, path, payload)
     if expected is None:
         assert refused_by_client is None, f"{rule}: the client refused ({refused_by_client}) a body the API accepts"
@@ -259,3 +298,59 @@ async def test_a_field_the_client_completes_is_sent_completed(
     creates = [r.body for r in sent(api, "/v2/generate") if r.method == "POST"]
     assert creates and creates[0]["input"][1]["provider"]["name"] == "elevenlabs", rule
     assert await sandbox_reply(api, "/v2/generate", payload) == expected, rule
+
+
+START, END = "2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z"
+QUERIES: list[tuple[str, str, dict[str, Any], str, tuple[int, str] | None]] = [
+    # (rule, tool, its arguments, path, the same query on the wire, what the reference answers; None: accepted)
+    ("§3.10 a range", "get_usage", {"startTime": START, "endTime": END}, "/v2/usage/generations", None),
+    (
+        "§3.10 endTime after startTime",
+        "get_usage",
+        {"startTime": END, "endTime": START},
+        "/v2/usage/generations",
+        (400, VALIDATION),
+    ),
+    (
+        "§3.5 status and type",
+        "count_generations",
+        {"status": ["COMPLETED", "FAILED"], "type": "api"},
+        "/v2/generations/count",
+        None,
+    ),
+    ("§3.5 status: enum", "count_generations", {"status": ["DONE"]}, "/v2/generations/count", (400, VALIDATION)),
+    ("§3.5 type: enum", "count_generations", {"type": "web"}, "/v2/generations/count", (400, VALIDATION)),
+    ("§9 list: a status", "list_batches", {"status": "COMPLETED"}, "/v2/batch", None),
+    ("§9 list: status enum", "list_batches", {"status": "DONE"}, "/v2/batch", (400, VALIDATION)),
+    ("§6 list: limit 1-100", "list_projects", {"limit": 101}, "/v2/projects", (400, VALIDATION)),
+    ("§6 list: sortBy", "list_projects", {"sortBy": "name"}, "/v2/projects", None),
+    ("§5.3 list: sortBy enum", "list_assets", {"sortBy": "sizeUp"}, "/v2/assets", (400, VALIDATION)),
+    ("§5.3 list: types", "list_assets", {"types": ["AUDIO", "VIDEO"]}, "/v2/assets", None),
+]
+
+
+def wire_query(arguments: dict[str, Any]) -> dict[str, Any]:
+    """The tool's arguments as a query string sends them: lists comma-separated."""
+    return {k: ",".join(v) if isinstance(v, list) else v for k, v in arguments.items()}
+
+
+@pytest.mark.parametrize(("rule", "tool", "arguments", "path", "expected"), QUERIES, ids=[c[0] for c in QUERIES])
+async def test_client_and_sandbox_agree_on_queries(
+    one_client: Client,
+    api: SandboxServer,
+    rule: str,
+    tool: str,
+    arguments: dict[str, Any],
+    path: str,
+    expected: tuple[int, str] | None,
+) -> None:
+    refused_by_client = await client_refusal(one_client, api, tool, arguments)
+    async with httpx.AsyncClient(base_url=api.base_url, headers={"x-api-key": TEST_KEY}) as http:
+        reply = await http.get(path, params=wire_query(arguments))
+    code = reply.json().get("errorCode") if reply.status_code >= 400 else None
+    if expected is None:
+        assert refused_by_client is None, f"{rule}: the client refused ({refused_by_client}) a query the API accepts"
+        assert reply.status_code == 200, f"{rule}: the sandbox answered {reply.status_code} {code}"
+    else:
+        assert (reply.status_code, code) == expected, f"{rule}: the sandbox answered {reply.status_code} {code}"
+        assert refused_by_client == expected[1], f"{rule}: the client answered {refused_by_client}, not {expected[1]}"
