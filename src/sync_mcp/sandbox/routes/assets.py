@@ -15,8 +15,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route
 
-from sync_mcp.api.media import format_of
-
 from ..asset_store import AssetRecord, owner_of
 from ..http import (
     VALIDATION_CODE,
@@ -38,6 +36,7 @@ from ..rules.assets import (
     check_upload_url,
     check_uploaded_query,
 )
+from ..rules.facts import file_format
 from .storage import storage_key, storage_url, store_of, upload_url
 
 DEFAULT_PAGE = 10
@@ -106,8 +105,7 @@ async def create_asset(request: Request) -> JSONResponse:
     if key is None:
         # A public URL: [INF] registered as given (the API's fetch of it is not emulated).
         path_name = unquote(urlsplit(url).path.rsplit("/", 1)[-1])
-        media = format_of(path_name)
-        fields |= {"inputType": "URL", "name": body.get("name") or path_name or url, "format": _fmt(media, None)}
+        fields |= {"inputType": "URL", "name": body.get("name") or path_name or url, "format": _fmt(path_name, None)}
     else:
         # [INF] The three registration refusals are answered 422 (documented for the size limit only).
         stored = store.file(key)
@@ -125,21 +123,22 @@ async def create_asset(request: Request) -> JSONResponse:
                 field="url",
             )
         file_name = key.split("/", 1)[-1]
-        media = format_of(file_name)
         sha256 = stored.sha256
         fields |= {
             "inputType": "UPLOAD",
             "name": body.get("name") or file_name,
             "size": stored.size,
-            "format": _fmt(media, stored.content_type),
+            "format": _fmt(file_name, stored.content_type),
         }
     record = store.add_asset(fields, owner, sha256)
     return JSONResponse(_asset_json(record), 201)
 
 
-def _fmt(media: Any, content_type: str | None) -> str | None:
-    if media is not None:
-        return str(media.extension).lstrip(".")
+def _fmt(file_name: str, content_type: str | None) -> str | None:
+    """The asset's `format` (reference §5): its file's extension, else the subtype of its content type."""
+    found = file_format(file_name)
+    if found is not None:
+        return found
     return content_type.split("/", 1)[-1] if content_type else None
 
 

@@ -2,10 +2,10 @@
 legacy body-based estimate `POST /v2/analyze/cost` (reference §3.9), and the recorded costs of one generation
 `GET /v2/generate/{id}/costs` (reference §3.10).
 
-Pricing is per output frame (reference §16.4), from the one price table (api/prices.py); [INF] the sandbox
-charges list price (the top of each published range, no plan discount) per frame. A model without a price
-(react-1) cannot be estimated: 422 `cost_estimate_unavailable`, as the reference documents for unpriced
-requests.
+Pricing is per output frame (reference §16.4), from the sandbox's own copy of those prices (rules/facts.py);
+[INF] the sandbox charges list price (the top of each published range, no plan discount) per frame. A model
+without a price (react-1) cannot be estimated: 422 `cost_estimate_unavailable`, as the reference documents for
+unpriced requests.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from sync_mcp.api.costs import CostComponent, CostEstimate, GenerationCosts, LegacyCostEstimate
-from sync_mcp.api.prices import ESTIMATE_FPS, list_price_per_frame
 
 from ..durations import output_seconds
 from ..http import (
@@ -32,6 +31,7 @@ from ..http import (
 )
 from ..rules import check_create
 from ..rules.costs import check_estimate
+from ..rules.facts import ESTIMATE_FPS, list_price_per_frame
 from ..state import GenerationRecord
 from .generation_admin import find_generation
 

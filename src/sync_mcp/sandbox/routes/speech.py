@@ -20,7 +20,6 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from sync_mcp.api.speech import Speech, SpeechJob
-from sync_mcp.api.usage import iso_utc
 
 from ..audio import silent_wav, speech_seconds
 from ..http import (
@@ -39,6 +38,7 @@ from ..rules.core import is_uuid
 from ..rules.facts import SPEECH_JOBS_PER_MINUTE, SPEECH_PER_MINUTE
 from ..rules.voices import check_speech
 from ..speech_store import SpeechJobRecord, speech_store
+from ..state import iso_utc
 from ..voice_store import voice_store
 from .generate import IDEMPOTENCY_CONFLICT_CODE, body_hash, idempotency_key
 

@@ -18,13 +18,13 @@ from starlette.responses import JSONResponse, StreamingResponse
 from starlette.routing import Route
 
 from sync_mcp.api.active_jobs import ActiveJob
-from sync_mcp.api.capabilities import TERMINAL_STATUSES
-from sync_mcp.api.usage import GenerationUsage, UsagePage, iso_utc
+from sync_mcp.api.usage import GenerationUsage, UsagePage
 
 from ..asset_store import owner_of
 from ..http import VALIDATION_CODE, checked, fail, require_auth, sandbox_config, sandbox_state
+from ..rules.facts import TERMINAL_STATUSES
 from ..rules.usage import LISTS, check_count_query, check_usage_query
-from ..state import ACTIVE_STATUSES, GenerationRecord
+from ..state import ACTIVE_STATUSES, GenerationRecord, iso_utc
 from .costs import recorded_costs
 from .generations import generation_source
 

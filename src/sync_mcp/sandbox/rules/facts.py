@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
+from pathlib import PurePath
 
 MODEL_IDS = ("sync-3", "lipsync-2", "lipsync-2-pro", "lipsync-1.9.0-beta", "react-1")
 """§3.1 `model` (public ids); §4.2: only these five are public."""
@@ -60,6 +62,38 @@ SPEECH_JOBS_PER_MINUTE = 60
 """§8, §14.1: `POST /v2/tts/jobs` 60 a minute, a bucket of its own."""
 CLONES_PER_HOUR = 10
 """§7, §14.1: `POST /v2/voices` 10 requests an hour."""
+
+TERMINAL_STATUSES = frozenset({"COMPLETED", "FAILED", "REJECTED", "CANCELED", "TIMED_OUT"})
+"""§3.12: the terminal statuses, the two of older docs included."""
+LONG_POLL_MAX_SECONDS = 10
+"""§3.3 `timeout` with `wait=true`: 1-10 s."""
+
+MEDIA_EXTENSIONS = frozenset(
+    ".mp4 .mov .qt .webm .avi .wav .mp3 .ogg .oga .flac .m4a .wma .m3a .aac .jpg .jpeg .png .webp".split()
+)
+"""§16.1 formats, by the usual extension of each listed MIME type."""
+
+
+def file_format(name: str) -> str | None:
+    """An asset's `format` (§5: e.g. `mp4`, `wav`) from its file name, for the formats of §16.1."""
+    suffix = PurePath(name).suffix.lower()
+    return suffix.lstrip(".") if suffix in MEDIA_EXTENSIONS else None
+
+
+QUOTED_FPS = 25
+"""§16.4: the published per-second prices are for 25 fps output; usage is charged per output frame."""
+ESTIMATE_FPS = 30.0
+"""§3.9: the estimate's default `fps`."""
+LIST_PRICES = {"sync-3": "0.133", "lipsync-2": "0.05", "lipsync-2-pro": "0.083", "lipsync-1.9.0-beta": "0.025"}
+"""§16.4: USD per output second at 25 fps, the top of each published range (list price, no plan discount);
+lipsync-1.9.0-beta's is [3P]. react-1 has no published price."""
+
+
+def list_price_per_frame(model: str) -> Decimal | None:
+    """What one output frame costs at list price, or None for a model without a published price."""
+    price = LIST_PRICES.get(model)
+    return Decimal(price) / QUOTED_FPS if price is not None else None
+
 
 IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9._~-]{1,128}")
 """§13: 1-128 characters matching `[A-Za-z0-9._~-]+`, case-sensitive (use with `fullmatch`)."""
