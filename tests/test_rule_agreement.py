@@ -10,18 +10,12 @@ difference is still exactly that.
 
 from __future__ import annotations
 
-import json
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, ClassVar
+from typing import Any
 
-import anyio
 import httpx
 import pytest
 from mcp import Client
 
-from sync_mcp.api.webhooks import SIGNATURE_HEADER, parse_payload, verify
 from sync_mcp.sandbox import SandboxServer
 from sync_mcp.server import build_server
 
@@ -360,58 +354,3 @@ async def test_client_and_sandbox_agree_on_queries(
     else:
         assert (reply.status_code, code) == expected, f"{rule}: the sandbox answered {reply.status_code} {code}"
         assert refused_by_client == expected[1], f"{rule}: the client answered {refused_by_client}, not {expected[1]}"
-
-
-# ----------------------------------------------------------------------------------------------- webhooks
-
-
-class _Receiver(BaseHTTPRequestHandler):
-    received: ClassVar[list[tuple[dict[str, str], bytes]]] = []
-
-    def do_POST(self) -> None:
-        raw = self.rfile.read(int(self.headers.get("content-length") or 0))
-        type(self).received.append(({k.lower(): v for k, v in self.headers.items()}, raw))
-        self.send_response(204)
-        self.end_headers()
-
-    def log_message(self, *args: Any) -> None:
-        """Quiet: stderr is for the test run's own output."""
-
-
-@pytest.fixture
-def receiver() -> Iterator[tuple[str, list[tuple[dict[str, str], bytes]]]]:
-    received: ClassVar[list[tuple[dict[str, str], bytes]]] = []
-    handler = type("Receiver", (_Receiver,), {"received": received})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/hook", received
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-async def test_the_client_verifies_and_reads_what_the_sandbox_delivers(
-    api: SandboxServer, receiver: tuple[str, list[tuple[dict[str, str], bytes]]]
-) -> None:
-    """§12: the sandbox signs and shapes deliveries by its own reading; the client's verifier and reader accept
-    them, and the payload carries no field §12 says it omits."""
-    url, received = receiver
-    failing = {**V, "url": f"{V['url']}?sandbox_fail=generation_input_video_invalid"}
-    for payload in (body(webhookUrl=url, outputFileName="take"), body(failing, A, webhookUrl=url)):
-        status, _ = await sandbox_reply(api, "/v2/generate", payload)
-        assert status == 201
-    for _ in range(200):
-        if len(received) == 2:
-            break
-        await anyio.sleep(0.05)
-    assert len(received) == 2, "both deliveries arrive"
-    by_status = {}
-    for headers, raw in received:
-        verify(api.config.webhook_secret, headers.get(SIGNATURE_HEADER.lower()), raw)
-        delivered = parse_payload(raw)
-        assert not {"outputFileName", "projectId", "synthesizedAudioUrl", "errorCode"} & set(json.loads(raw))
-        by_status[delivered.status] = delivered
-    assert by_status["FAILED"].error_code == "generation_input_video_invalid"
-    assert by_status["COMPLETED"].output_url
