@@ -17,8 +17,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from sync_mcp.api.batches import BatchValidated
-
 from ..batch_store import BatchRecord, RowOutcome, batch_store
 from ..http import (
     VALIDATION_CODE,
@@ -103,7 +101,7 @@ async def create_batch(request: Request) -> Response:
     except Refusal as refusal:
         return _refusal(refusal)
     if raw.get("dry_run"):
-        return JSONResponse(BatchValidated(status="VALIDATED").to_wire())  # [INF] 200: nothing was created
+        return JSONResponse({"status": "VALIDATED"})  # §9 dry run; [INF] 200: nothing was created
     outcomes = []
     for row in raw["rows"]:
         failure = magic_failure(row["payload"])

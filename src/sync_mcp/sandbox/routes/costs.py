@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from sync_mcp.api.costs import CostComponent, CostEstimate, GenerationCosts, LegacyCostEstimate
+from sync_mcp.api.costs import CostComponent, GenerationCosts
 
 from ..durations import output_seconds
 from ..http import (
@@ -60,12 +60,13 @@ async def estimate(request: Request) -> JSONResponse:
     # [INF] Frames are counted up to a whole frame. The reference gives no reasoning-mode prices, so
     # reasoningEnabled does not change the sandbox's estimate.
     frames = math.ceil(body["duration"] * (body.get("fps") or ESTIMATE_FPS))
-    reply = CostEstimate(
-        estimated_frame_count=frames,
-        estimated_generation_cost=float(frames * per_frame),
-        estimated_credits=None,  # null for dollar-billed organisations, which the sandbox emulates
+    return JSONResponse(  # §3.9: one object
+        {
+            "estimatedFrameCount": float(frames),
+            "estimatedGenerationCost": float(frames * per_frame),
+            "estimatedCredits": None,  # null for dollar-billed organisations, which the sandbox emulates
+        }
     )
-    return JSONResponse(reply.model_dump(mode="json", by_alias=True))
 
 
 async def legacy_estimate(request: Request) -> JSONResponse:
@@ -79,8 +80,8 @@ async def legacy_estimate(request: Request) -> JSONResponse:
         # [INF] The legacy endpoint documents only 401 and 500; refusing like the current one is our reading.
         raise _unpriced(body["model"])
     frames = math.ceil(output_seconds(request, body) * ESTIMATE_FPS)
-    item = LegacyCostEstimate(estimated_frame_count=frames, estimated_generation_cost=float(frames * per_frame))
-    return JSONResponse([item.model_dump(mode="json", by_alias=True)])
+    # §3.9 legacy: an array of {estimatedFrameCount, estimatedGenerationCost}
+    return JSONResponse([{"estimatedFrameCount": float(frames), "estimatedGenerationCost": float(frames * per_frame)}])
 
 
 # ----------------------------------------------------------------------------------------------- recorded

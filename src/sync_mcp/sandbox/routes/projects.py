@@ -14,8 +14,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from sync_mcp.api.projects import DeletedProject
-
 from ..asset_store import asset_store
 from ..http import (
     VALIDATION_CODE,
@@ -128,7 +126,7 @@ async def delete_project(request: Request) -> JSONResponse:
     for asset in assets.live():
         if asset.asset.project_id == project_id:  # a sandbox asset belongs to at most one project
             assets.delete(asset.asset.id)
-    return JSONResponse(DeletedProject(id=project_id).to_wire())
+    return JSONResponse({"id": project_id})  # §6: `{id}`
 
 
 routes = [

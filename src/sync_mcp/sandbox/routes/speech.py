@@ -19,8 +19,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from sync_mcp.api.speech import Speech, SpeechJob
-
 from ..audio import silent_wav, speech_seconds
 from ..http import (
     checked,
@@ -65,8 +63,7 @@ async def create_speech(request: Request) -> JSONResponse:
     body = await _speech_body(request)
     duration = speech_seconds(body["script"])
     take_id = speech_store(state).add(duration)
-    speech = Speech(id=take_id, url=_take_url(request, take_id), duration=duration)
-    return JSONResponse(speech.to_wire())
+    return JSONResponse({"id": take_id, "url": _take_url(request, take_id), "duration": duration})  # §8
 
 
 # ----------------------------------------------------------------------------------------------- jobs
@@ -76,18 +73,17 @@ def _job_json(request: Request, job: SpeechJobRecord) -> dict[str, Any]:
     state = sandbox_state(request)
     done = state.now() >= job.created + job.ready_after
     finished = datetime.fromisoformat(job.created_at.replace("Z", "+00:00")) + timedelta(seconds=job.ready_after)
-    reply = SpeechJob(
-        id=job.id,
-        status="COMPLETED" if done else "PENDING",
-        url=_take_url(request, job.id) if done else None,
-        duration=job.duration if done else None,
-        error=None,
-        created_at=job.created_at,
+    return {  # §8: {id, status, url, duration, error, createdAt, startedAt, finishedAt}
+        "id": job.id,
+        "status": "COMPLETED" if done else "PENDING",
+        "url": _take_url(request, job.id) if done else None,
+        "duration": float(job.duration) if done else None,
+        "error": None,
+        "createdAt": job.created_at,
         # [INF] The sandbox renders a job at once: it starts when it is created.
-        started_at=job.created_at,
-        finished_at=iso_utc(finished, "milliseconds") if done else None,
-    )
-    return reply.model_dump(mode="json", by_alias=True)
+        "startedAt": job.created_at,
+        "finishedAt": iso_utc(finished, "milliseconds") if done else None,
+    }
 
 
 async def create_speech_job(request: Request) -> JSONResponse:
