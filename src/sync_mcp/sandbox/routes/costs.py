@@ -18,8 +18,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from sync_mcp.api.costs import CostComponent, GenerationCosts
-
 from ..durations import output_seconds
 from ..http import (
     checked,
@@ -36,6 +34,31 @@ from ..state import GenerationRecord
 from .generation_admin import find_generation
 
 CENTS = Decimal("0.0001")
+
+
+def component(kind: str, availability: str, cost_usd: str | None = None, frames: int | None = None) -> dict[str, Any]:
+    """One item of `components` (§3.10: "exact item schema not recovered"; [INF] type, availability, costUsd,
+    frameCount)."""
+    return {
+        "type": kind,
+        "availability": availability,
+        "costUsd": cost_usd,
+        "frameCount": float(frames) if frames is not None else None,
+    }
+
+
+def cost_record(record: GenerationRecord, status: str, availability: str, **fields: Any) -> dict[str, Any]:
+    """The `GET /v2/generate/{id}/costs` object (§3.10), every field present (null when unknown)."""
+    return {
+        "generationId": record.id,
+        "generationStatus": status,
+        "currency": "USD",  # "always USD"
+        "availability": availability,
+        "totalCostUsd": fields.get("totalCostUsd"),
+        "knownSubtotalUsd": fields.get("knownSubtotalUsd"),
+        "retryAfterSeconds": fields.get("retryAfterSeconds"),
+        "components": fields.get("components", []),
+    }
 
 
 def usd(amount: Decimal) -> str:
@@ -87,7 +110,7 @@ async def legacy_estimate(request: Request) -> JSONResponse:
 # ----------------------------------------------------------------------------------------------- recorded
 
 
-def recorded_costs(request: Request, record: GenerationRecord) -> GenerationCosts:
+def recorded_costs(request: Request, record: GenerationRecord) -> dict[str, Any]:
     """The cost record of a generation at this moment.
 
     [INF] The reference does not describe costs of FAILED/REJECTED generations; the sandbox records them as
@@ -108,45 +131,39 @@ def recorded_costs(request: Request, record: GenerationRecord) -> GenerationCost
         )
         if used
     ]
-    common: dict[str, Any] = {"generation_id": record.id, "generation_status": status, "currency": "USD"}
+    zero = usd(Decimal(0))
     if status in ("PENDING", "PROCESSING"):
-        return GenerationCosts(
-            **common,
-            availability="pending",
-            total_cost_usd=None,
-            known_subtotal_usd=usd(Decimal(0)),
-            retry_after_seconds=max(1, math.ceil(record.terminal_at - now)),
-            components=[CostComponent(type=kind, availability="pending") for kind in ["lipsync", *extra_parts]],
+        return cost_record(
+            record,
+            status,
+            "pending",
+            knownSubtotalUsd=zero,
+            retryAfterSeconds=max(1, math.ceil(record.terminal_at - now)),
+            components=[component(kind, "pending") for kind in ["lipsync", *extra_parts]],
         )
     if status != "COMPLETED":
-        return GenerationCosts(
-            **common, availability="complete", total_cost_usd=usd(Decimal(0)), known_subtotal_usd=usd(Decimal(0))
-        )
+        return cost_record(record, status, "complete", totalCostUsd=zero, knownSubtotalUsd=zero)
     per_frame = list_price_per_frame(str(body.get("model")))
     frames = math.ceil(record.output_seconds * ESTIMATE_FPS)
     if per_frame is None:
-        return GenerationCosts(
-            **common,
-            availability="unavailable",
-            known_subtotal_usd=usd(Decimal(0)),
-            components=[CostComponent(type="lipsync", availability="unavailable", frame_count=frames)],
-        )
+        parts = [component("lipsync", "unavailable", frames=frames)]
+        return cost_record(record, status, "unavailable", knownSubtotalUsd=zero, components=parts)
     lipsync = frames * per_frame
-    components = [CostComponent(type="lipsync", availability="complete", cost_usd=usd(lipsync), frame_count=frames)]
-    components += [CostComponent(type=kind, availability="unavailable") for kind in extra_parts]
-    return GenerationCosts(
-        **common,
-        availability="partial" if extra_parts else "complete",
-        total_cost_usd=None if extra_parts else usd(lipsync),
-        known_subtotal_usd=usd(lipsync),
+    components = [component("lipsync", "complete", usd(lipsync), frames)]
+    components += [component(kind, "unavailable") for kind in extra_parts]
+    return cost_record(
+        record,
+        status,
+        "partial" if extra_parts else "complete",
+        totalCostUsd=None if extra_parts else usd(lipsync),
+        knownSubtotalUsd=usd(lipsync),
         components=components,
     )
 
 
 async def generation_costs(request: Request) -> JSONResponse:
     require_auth(request)
-    costs = recorded_costs(request, find_generation(request))
-    return JSONResponse(costs.model_dump(mode="json", by_alias=True))
+    return JSONResponse(recorded_costs(request, find_generation(request)))
 
 
 routes = [

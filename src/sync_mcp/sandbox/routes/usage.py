@@ -17,9 +17,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, StreamingResponse
 from starlette.routing import Route
 
-from sync_mcp.api.active_jobs import ActiveJob
-from sync_mcp.api.usage import GenerationUsage, UsagePage
-
 from ..asset_store import owner_of
 from ..http import VALIDATION_CODE, checked, fail, require_auth, sandbox_config, sandbox_state
 from ..rules.facts import TERMINAL_STATUSES
@@ -48,16 +45,14 @@ def _query_values(request: Request, names: tuple[str, ...]) -> dict[str, Any]:
 
 
 def _usage_item(request: Request, record: GenerationRecord) -> dict[str, Any]:
-    costs = recorded_costs(request, record)
-    item = GenerationUsage(
-        **costs.model_dump(),
-        created_at=record.created_at,
-        finished_at=iso_utc(record.finished_at, "milliseconds"),
-        model=str(record.body.get("model")),
+    return {  # §3.10: the cost object plus createdAt, finishedAt, model, apiKey
+        **recorded_costs(request, record),
+        "createdAt": record.created_at,
+        "finishedAt": iso_utc(record.finished_at, "milliseconds"),
+        "model": str(record.body.get("model")),
         # [INF] The reference does not describe `apiKey`; the sandbox names the key by a one-way tag of it.
-        api_key={"id": record.owner} if record.owner else None,
-    )
-    return item.model_dump(mode="json", by_alias=True)
+        "apiKey": {"id": record.owner} if record.owner else None,
+    }
 
 
 async def list_usage(request: Request) -> JSONResponse:
@@ -85,11 +80,8 @@ async def list_usage(request: Request) -> JSONResponse:
         finished = finished[ids.index(query.cursor) + 1 :]
     limit = query.limit or DEFAULT_USAGE_PAGE
     page = finished[:limit]
-    reply = UsagePage(
-        items=[GenerationUsage.model_validate(_usage_item(request, r)) for r in page],
-        next_cursor=page[-1].id if len(finished) > limit else None,
-    )
-    return JSONResponse(reply.model_dump(mode="json", by_alias=True))
+    next_cursor = page[-1].id if len(finished) > limit else None
+    return JSONResponse({"items": [_usage_item(request, r) for r in page], "nextCursor": next_cursor})  # §3.10
 
 
 # ----------------------------------------------------------------------------------------------- count
@@ -122,14 +114,17 @@ NEW_JOB_RECHECK_SECONDS = 1.0
 
 
 def _job(record: GenerationRecord, status: str) -> dict[str, Any]:
-    return ActiveJob(
-        id=record.id,
-        status=status,
-        type="generation",
-        model=str(record.body.get("model")),
-        created_at=record.created_at,
-        projectId=record.body.get("projectId"),
-    ).to_wire()
+    # [INF] The reference names the stream only (§2); a job is the generation's id, status, type, model,
+    # createdAt and projectId (null fields left out).
+    job = {
+        "id": record.id,
+        "status": status,
+        "type": "generation",
+        "model": str(record.body.get("model")),
+        "createdAt": record.created_at,
+        "projectId": record.body.get("projectId"),
+    }
+    return {k: v for k, v in job.items() if v is not None}
 
 
 def _event(name: str, data: Any) -> str:
