@@ -41,8 +41,7 @@ def _output_url(request: Request, record: BatchRecord) -> str:
 
 
 def _json(request: Request, record: BatchRecord) -> dict[str, Any]:
-    response = record.response(sandbox_state(request).now(), _output_url(request, record))
-    return response.model_dump(mode="json", by_alias=True, exclude_none=True)
+    return record.response(sandbox_state(request).now(), _output_url(request, record))
 
 
 def _flag(value: Any) -> Any:

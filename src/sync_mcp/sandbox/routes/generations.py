@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from sync_mcp.api.models import Generation
+from sync_mcp.api import Generation
 
 from ..http import VALIDATION_CODE, fail, public_base_url, query_list, require_auth, sandbox_state
 from ..rules.core import is_uuid
