@@ -50,8 +50,8 @@ def _store(request: Request) -> VoiceStore:
     return voice_store(sandbox_state(request))
 
 
-def _voice_json(voice: Any) -> dict[str, Any]:
-    return voice.model_dump(mode="json", by_alias=True, exclude_none=True)
+def _voice_json(voice: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in voice.items() if v is not None}
 
 
 async def list_voices(request: Request) -> JSONResponse:
