@@ -19,12 +19,9 @@ import re
 import uuid
 from typing import Any
 
-from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-
-from sync_mcp.api.transcriptions import Transcript, TranscriptWord
 
 from ..audio import silent_wav
 from ..dialogue_store import (
@@ -50,7 +47,7 @@ from ..http import (
     sandbox_config,
     sandbox_state,
 )
-from ..rules.dialogue import check_dialogue_edit, check_transcription
+from ..rules.dialogue import Word, check_dialogue_edit, check_transcription, transcript_words
 from ..state import iso_now
 
 PREVIEW_NAME = re.compile(r"^(?P<id>[0-9a-f-]{36})\.wav$")
@@ -98,17 +95,9 @@ async def get_transcription(request: Request) -> JSONResponse:
 # ----------------------------------------------------------------------------------------------- edits
 
 
-def _applicable(body: dict[str, Any]) -> list[TranscriptWord]:
+def _applicable(body: dict[str, Any]) -> list[Word]:
     """The transcript's words, once every edit is known to apply to them (else the API's 400)."""
-    try:
-        words = Transcript.model_validate(body["transcript"]).words()
-    except ValidationError:
-        raise fail(
-            400,
-            VALIDATION_CODE,
-            ["transcript: must be a transcript from GET /v2/transcriptions/{id}"],
-            field="transcript",
-        ) from None
+    words = checked(transcript_words, body["transcript"])
     known = {word.id for word in words}
     seen: set[str] = set()
     for edit in body["edits"]:
@@ -121,7 +110,7 @@ def _applicable(body: dict[str, Any]) -> list[TranscriptWord]:
     return words
 
 
-def _said(words: list[TranscriptWord], edits: list[dict[str, Any]]) -> list[tuple[str | None, str]]:
+def _said(words: list[Word], edits: list[dict[str, Any]]) -> list[tuple[str | None, str]]:
     """What a transcript says after `edits`: `(word id, text)` in order, the id None for words a change put in.
     A removed word disappears; a changed word becomes the words of its replacement (its own id on the first)."""
     by_word = {edit["wordId"]: edit for edit in edits}
@@ -136,9 +125,7 @@ def _said(words: list[TranscriptWord], edits: list[dict[str, Any]]) -> list[tupl
     return said
 
 
-def _preview(
-    words: list[TranscriptWord], edits: list[dict[str, Any]]
-) -> tuple[dict[str, Any], list[dict[str, Any]], float]:
+def _preview(words: list[Word], edits: list[dict[str, Any]]) -> tuple[dict[str, Any], list[dict[str, Any]], float]:
     """The retimed transcript of the preview, its edited regions, and its length in seconds."""
     times = {word.id: word for word in words}
     edited = {edit["wordId"] for edit in edits}

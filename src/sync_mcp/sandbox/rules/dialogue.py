@@ -8,9 +8,10 @@ every refusal is [INF] 400 generation_input_validation_failed, the docs naming n
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from .core import VALIDATION_CODE, array, at, is_uuid, obj, one_of, only, rule, shape, text, web_url
+from .core import VALIDATION_CODE, array, at, is_number, is_uuid, obj, one_of, only, rule, shape, text, web_url
 
 EDIT_KINDS = ("change", "remove")
 """dialogue-edits-api: an edit changes a word (its replacement may be several words) or removes it."""
@@ -57,3 +58,38 @@ def _edit(edit: Any, path: str) -> None:
         raise rule(VALIDATION_CODE, "edits", f"the change of word {word} has no replacement text")
     if kind == "remove" and replacement is not None:
         raise rule(VALIDATION_CODE, "edits", f"the removal of word {word} carries a replacement")
+
+
+@dataclass(frozen=True)
+class Word:
+    """One word of a transcript: its id (what edits name), text, and times in source milliseconds."""
+
+    id: str
+    text: str
+    start_ms: float
+    end_ms: float
+
+
+def transcript_words(transcript: Any) -> list[Word]:
+    """The words of a transcript as `GET /v2/transcriptions/{id}` gives it: `{segments: [{id, words: [{id, text,
+    startMs, endMs, speakerId?}]}]}` (transcriptions-api; the reference is silent)."""
+    refusal = shape("transcript", "must be a transcript from GET /v2/transcriptions/{id}")
+    segments = transcript.get("segments", []) if isinstance(transcript, dict) else None
+    if not isinstance(segments, list):
+        raise refusal
+    words: list[Word] = []
+    for segment in segments:
+        items = segment.get("words", []) if isinstance(segment, dict) else None
+        if not isinstance(items, list):
+            raise refusal
+        for item in items:
+            if (
+                not isinstance(item, dict)
+                or not isinstance(item.get("id"), str)
+                or not isinstance(item.get("text"), str)
+            ):
+                raise refusal
+            if not (is_number(item.get("startMs")) and is_number(item.get("endMs"))):
+                raise refusal
+            words.append(Word(item["id"], item["text"], float(item["startMs"]), float(item["endMs"])))
+    return words
