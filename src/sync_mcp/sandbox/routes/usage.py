@@ -30,7 +30,7 @@ DEFAULT_USAGE_PAGE = 100
 
 
 def _query_values(request: Request, names: tuple[str, ...]) -> dict[str, Any]:
-    """The query as a wire model's input: list parameters comma-separated or repeated, the rest as sent."""
+    """The query as the rules read it: list parameters comma-separated or repeated, the rest as sent."""
     raw: dict[str, Any] = {}
     for name in request.query_params:
         values = request.query_params.getlist(name)
