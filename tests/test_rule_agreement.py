@@ -1,11 +1,12 @@
-"""The client and the sandbox agree on every documented rule of a request body, each reading the reference on
-its own: the client's wire models (`sync_mcp.api`) and the sandbox's `sandbox/rules/`.
+"""The client and the sandbox agree on every documented rule of a request, each reading the reference on its
+own: the client's wire models (`sync_mcp.api`) and the sandbox's `sandbox/rules/`.
 
-For each rule, a body that breaks it is refused by the client before anything is sent (through the tool a user
-calls) and by the sandbox (HTTP status and errorCode as the reference gives them, posted directly); a body that
-keeps it is accepted by both. A disagreement fails with the rule's name. Where the two sides differ on purpose
-(the client stricter than the API, or completing a field), `DIFFERENCES` says why, and the test holds that the
-difference is still exactly that.
+For each rule (create, batch, cost estimate, asset, project, voice and speech bodies; list, usage and count
+queries), a request that breaks it is refused by the client before anything is sent (through the tool a user
+calls) and by the sandbox (HTTP status and errorCode as the reference gives them, sent directly); one that keeps
+it is accepted by both. A disagreement fails with the rule's name. Where the two readings differ on purpose,
+`DIFFERENCES` (the client refuses what the sandbox answers otherwise) and `COMPLETED` (the client completes or
+converts a field before sending) say why, and the test holds that the difference is still exactly that.
 """
 
 from __future__ import annotations
@@ -139,12 +140,20 @@ DIFFERENCES: list[tuple[str, dict[str, Any], str, str, tuple[int, str] | None]] 
     ),
 ]
 
-COMPLETED = [
-    # (rule, body the client completes before sending, what the sandbox answers the body as given)
+COMPLETED: list[tuple[str, dict[str, Any], tuple[str | int, ...], Any]] = [
+    # (rule, a body the sandbox refuses as given (400 generation_input_validation_failed), where the client's
+    # request differs from it, and what the client sent there): the client completes or converts before sending
     (
-        "§3.1.1 provider.name: required",
+        "§3.1.1 provider.name: required (the client fills in elevenlabs)",
         body(V, {"type": "text", "provider": {"voiceId": "voice-1", "script": "Hi"}}),
-        (400, VALIDATION),
+        ("input", 1, "provider", "name"),
+        "elevenlabs",
+    ),
+    (
+        "§3.1.3 temperature: a number (the client converts the string)",
+        body(options={"temperature": "0.5"}),
+        ("options", "temperature"),
+        0.5,
     ),
 ]
 
@@ -290,14 +299,18 @@ async def test_where_the_two_readings_differ_it_is_known_and_said_why(
     assert (status, code) == (expected or (201, None)), f"{rule}: {why}"
 
 
-@pytest.mark.parametrize(("rule", "payload", "expected"), COMPLETED, ids=[c[0] for c in COMPLETED])
-async def test_a_field_the_client_completes_is_sent_completed(
-    one_client: Client, api: SandboxServer, rule: str, payload: dict[str, Any], expected: tuple[int, str]
+@pytest.mark.parametrize(("rule", "payload", "where", "value"), COMPLETED, ids=[c[0] for c in COMPLETED])
+async def test_what_the_client_completes_is_sent_completed(
+    one_client: Client, api: SandboxServer, rule: str, payload: dict[str, Any], where: tuple[str | int, ...], value: Any
 ) -> None:
     assert await client_refusal(one_client, api, "create_generation", payload) is None, rule
     creates = [r.body for r in sent(api, "/v2/generate") if r.method == "POST"]
-    assert creates and creates[0]["input"][1]["provider"]["name"] == "elevenlabs", rule
-    assert await sandbox_reply(api, "/v2/generate", payload) == expected, rule
+    assert len(creates) == 1, rule
+    got: Any = creates[0]
+    for step in where:
+        got = got[step]
+    assert got == value, rule
+    assert await sandbox_reply(api, "/v2/generate", payload) == (400, VALIDATION), rule
 
 
 START, END = "2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z"
