@@ -8,6 +8,11 @@ dispatch around it. The tool is found by name in the composition (`tools/toolset
 wrapping (`__wrapped__`) and its resolvers (the SDK's `Resolve` markers, theirs too), so moving the modules it
 uses does not move the measure. In a worker thread a function counts while the call is being traced unless a
 sandbox frame is on its stack. The sandbox's own modules never count.
+
+The API-error path counts from the moment an API error is raised (`sys.settrace` sees it as an `exception` event
+in the frame that raises it): the frame that raised it, each frame that handles it (runs on after it arrived)
+and every function called from then until the tool's isError result. Frames it only passes through on its way
+up do nothing with it and do not count, nor does the request that failed before it.
 """
 
 from __future__ import annotations
@@ -115,6 +120,43 @@ class Tracer:
             self.recording = False
         return result, self._path()
 
+    async def trace_after(
+        self, error: type[BaseException], codes: set[CodeType], call: Callable[[], Any]
+    ) -> tuple[Any, CallPath]:
+        """Run `call()` traced from the moment an `error` is raised under the tool; its result, and that path."""
+        self.codes, self.called, self.recording = codes, set(), False
+        caught: set[FrameType] = set()
+        here = threading.get_ident()
+
+        def local(frame: FrameType, event: str, arg: Any) -> Any:
+            if event == "exception" and isinstance(arg[1], error) and self._counts(frame):
+                if not self.recording:
+                    self.recording = True
+                    self.called.add(frame.f_code)  # the raise
+                else:
+                    caught.add(frame)
+            elif event == "line" and frame in caught:
+                caught.clear()  # the exception stopped here: this frame handles it
+                self.called.add(frame.f_code)
+            return local
+
+        def traced(frame: FrameType, event: str, arg: object) -> Any:
+            if threading.get_ident() != here or not frame.f_code.co_filename.startswith(self.prefix):
+                return None
+            if frame.f_code.co_filename.startswith(self.sandbox):
+                return None
+            if self.recording and self._counts(frame):
+                self.called.add(frame.f_code)
+            return local
+
+        sys.settrace(traced)
+        try:
+            result = await call()
+        finally:
+            sys.settrace(None)
+            self.recording = False
+        return result, self._path()
+
     def _path(self) -> CallPath:
         where = {code: Path(code.co_filename).relative_to(self.prefix).as_posix() for code in self.called}
         functions = sorted(
@@ -143,6 +185,7 @@ def _checked(result: CallToolResult, error: bool) -> CallToolResult:
 
 async def measure() -> Paths:
     """The `lipsync` path and the API-error path, each traced once after a warm-up."""
+    from sync_mcp.api import SyncAPIError
     from sync_mcp.config import Settings
     from sync_mcp.sandbox import SandboxConfig, SandboxServer
     from sync_mcp.server import build_server
@@ -171,8 +214,9 @@ async def measure() -> Paths:
                 _checked(await client.call_tool("get_generation", unknown), error=True)
                 traced = await tracer.trace(tool_codes(_tool("lipsync")), lambda: client.call_tool("lipsync", lipsync))
                 _checked(traced[0], error=False)
-                failed = await tracer.trace(
-                    tool_codes(_tool("get_generation")), lambda: client.call_tool("get_generation", unknown)
+                tool = tool_codes(_tool("get_generation"))
+                failed = await tracer.trace_after(
+                    SyncAPIError, tool, lambda: client.call_tool("get_generation", unknown)
                 )
                 _checked(failed[0], error=True)
         finally:

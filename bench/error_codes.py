@@ -19,7 +19,9 @@ def catalog_codes(package: Path = PACKAGE) -> set[str]:
 
 
 SECOND_CONSTANTS = {
-    ("sandbox/http.py", "VALIDATION_CODE"): "the sandbox keeps its own reading of the wire instead of the client's",
+    ("sandbox/rules/core.py", "VALIDATION_CODE"): (
+        "the sandbox keeps its own reading of the wire instead of the client's"
+    ),
 }
 """A code named by a constant in more than one module, each with the reason it is not shared."""
 

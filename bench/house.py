@@ -97,7 +97,7 @@ def _count(name: str, found: int, limit: int, unit: str, note: str = "") -> Figu
 
 
 LIPSYNC_PATH = "modules a lipsync call runs (local video file + audio URL, wait=true)"
-API_ERROR_PATH = "modules from a tool's start to its isError result (get_generation, API answers 404)"
+API_ERROR_PATH = "modules from an API error's raise to the isError result (get_generation, API answers 404)"
 
 
 async def _call_paths(result: Result) -> None:

@@ -182,6 +182,50 @@ async def test_a_traced_call_counts_what_runs_under_the_tool_and_its_resolvers_o
     assert [f.split(" ")[1] for f in path.functions] == ["under_tool", "plan", "wrap.<locals>.wrapper", "tool"]
 
 
+ERROR_TOOL = """
+from typing import Any
+
+PASSING: Any = None
+WORDS: Any = None
+
+
+class Refused(Exception):
+    pass
+
+
+async def tool() -> str:
+    PASSING.before()
+    try:
+        return await PASSING.through()
+    except Refused as exc:
+        return WORDS.explain(exc)
+"""
+
+
+@pytest.mark.anyio
+async def test_an_error_path_counts_from_the_raise_to_the_result_and_not_what_it_passes_through(
+    tmp_path: Path,
+) -> None:
+    package = files_in(
+        tmp_path / "pkg",
+        {
+            "tool.py": ERROR_TOOL,
+            "raising.py": "def fail() -> None:\n    raise ERROR('no such generation')\n",
+            "passing.py": (
+                "from typing import Any\n\nRAISING: Any = None\n\n\ndef before() -> None:\n    return None\n\n\n"
+                "async def through() -> str:\n    RAISING.fail()\n    return 'never'\n"
+            ),
+            "words.py": "def explain(exc: Exception) -> str:\n    return f'fix: {exc}'\n",
+        },
+    )
+    tool, raising, passing, words = (_load(package / f"{name}.py") for name in ("tool", "raising", "passing", "words"))
+    raising.ERROR, passing.RAISING, tool.PASSING, tool.WORDS = tool.Refused, raising, passing, words
+
+    result, path = await Tracer(package).trace_after(tool.Refused, tool_codes(tool.tool), tool.tool)
+    assert result == "fix: no such generation"
+    assert path.modules == ["raising.py", "tool.py", "words.py"], "passing.py only let the error through"
+
+
 @pytest.mark.anyio
 async def test_a_call_path_that_cannot_be_traced_is_a_missed_figure_and_the_rest_still_prints(
     monkeypatch: pytest.MonkeyPatch,

@@ -14,7 +14,7 @@ import httpx
 import pytest
 from mcp import Client
 
-from sync_mcp.api.proxies import proxy_for
+from sync_mcp.api.transport import proxy_for
 from sync_mcp.sandbox import SandboxServer
 from sync_mcp.server import build_server
 from sync_mcp.services.media_sources import DIRECT_MAX_BYTES

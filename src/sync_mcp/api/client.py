@@ -35,11 +35,10 @@ from sync_mcp.logs import redactor
 
 from .endpoint import DEFAULT_BASE_URL
 from .errors import InvalidAPIKeyError, MissingAPIKeyError, NotSentError, SyncAPIError, TransportError, sent_path
-from .proxies import ProxyRouting
 from .replies import Reply, error_from, read_json
 from .resources import ClientResources
 from .retries import RETRYABLE_STATUSES, RetryHook, RetryNotice, RetryPolicy, retry_automatically
-from .transport import ShardedTransport
+from .transport import ProxyRouting, ShardedTransport
 
 logger = logging.getLogger(__name__)
 
@@ -102,7 +101,7 @@ class SyncClient(ClientResources):
             base_url=self.base_url,
             timeout=timeout or httpx.Timeout(30.0, connect=10.0, pool=10.0),
             # Small pools instead of one big one: concurrent long-polls stay cheap (see transport.py); the route
-            # (direct, or through the proxy the environment names) chosen per request (see proxies.py).
+            # (direct, or through the proxy the environment names) chosen per request (see transport.py).
             transport=transport if transport is not None else ProxyRouting(lambda proxy: ShardedTransport(proxy=proxy)),
             headers={"user-agent": f"sync-mcp/{__version__}", "x-sync-source": source},
             follow_redirects=False,

@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from sync_mcp.api import Asset
-from sync_mcp.api.media import MAX_UPLOAD_BYTES
 
+from .rules.facts import MAX_UPLOAD_BYTES
 from .state import SandboxState
 
 STORE_NAME = "assets"

@@ -13,11 +13,10 @@ import threading
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
-
-from sync_mcp.api import Batch, BatchMetrics, iso
+from typing import Any
 
 from .config import SandboxConfig
-from .state import SandboxState
+from .state import SandboxState, iso_utc
 
 STORE_NAME = "batches"
 
@@ -43,7 +42,7 @@ class BatchRecord:
 
     @property
     def created_at(self) -> str:
-        return iso(self.created_dt)
+        return iso_utc(self.created_dt, "milliseconds")
 
     def status_at(self, now: float) -> str:
         if now < self.created + self.pending_seconds:
@@ -53,25 +52,28 @@ class BatchRecord:
         # [INF] A batch whose every row failed is FAILED; otherwise COMPLETED, with failures counted.
         return "FAILED" if all(o.error_code for o in self.outcomes) else "COMPLETED"
 
-    def response(self, now: float, output_url: str) -> Batch:
+    def response(self, now: float, output_url: str) -> dict[str, Any]:
+        """The `BatchResponse` (reference §9): snake_case `created_at` and metrics, camelCase `outputUrl` and
+        `webhookUrl`; null fields left out."""
         status = self.status_at(now)
         total = len(self.outcomes)
         done = status in ("COMPLETED", "FAILED")
         failed = sum(1 for o in self.outcomes if o.error_code) if done else 0
-        metrics = BatchMetrics(
-            total_generations=total,
-            success_count=total - failed if done else 0,
-            failed_count=failed,
-            pending_count=0 if done else total,
-        )
-        return Batch(
-            id=self.id,
-            created_at=self.created_at,
-            status=status,
-            metrics=metrics,
-            output_url=output_url,
-            webhook_url=self.webhook_url,
-        )
+        metrics = {
+            "total_generations": total,
+            "success_count": total - failed if done else 0,
+            "failed_count": failed,
+            "pending_count": 0 if done else total,
+        }
+        reply = {
+            "id": self.id,
+            "created_at": self.created_at,
+            "status": status,
+            "metrics": metrics,
+            "outputUrl": output_url,
+            "webhookUrl": self.webhook_url,
+        }
+        return {k: v for k, v in reply.items() if v is not None}
 
 
 class BatchStore:

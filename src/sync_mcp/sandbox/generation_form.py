@@ -22,11 +22,10 @@ from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.requests import Request
 
-from sync_mcp.api.media import format_of
-
 from .asset_store import AssetStore, asset_store, owner_of
 from .http import VALIDATION_CODE, fail, sandbox_state
 from .routes.storage import storage_url
+from .rules.facts import file_format
 
 FILE_FIELDS = ("video", "image", "audio")
 """File fields, named after the input type they supply; at most one of each."""
@@ -110,8 +109,7 @@ class StagedForm:
         for staged in self.files:
             slot = store.new_slot(staged.file_name, staged.content_type, staged.size, owner)
             store.keep_file(slot, staged.path, staged.size, staged.sha256)
-            media = format_of(staged.file_name)
-            fmt = str(media.extension).lstrip(".") if media else staged.content_type.split("/", 1)[-1] or None
+            fmt = file_format(staged.file_name) or staged.content_type.split("/", 1)[-1] or None
             # [INF] Recorded like an uploaded-and-registered file (§5): inputType UPLOAD, visibility USER,
             # the file name as name, the create's project; the asset type is the field's, as sent.
             store.add_asset(

@@ -1,5 +1,5 @@
-"""HTTP helpers shared by the route modules: error bodies (reference §11), auth, JSON bodies, and the
-translation of wire-model validation errors into the API's 400 replies."""
+"""HTTP helpers shared by the route modules: error bodies (reference §11), auth, JSON bodies, and the reply to a
+refusal of the sandbox's own rules (`rules/`)."""
 
 from __future__ import annotations
 
@@ -7,21 +7,20 @@ import hashlib
 import hmac
 import json
 import uuid
+from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from .config import SandboxConfig
-from .errors import catalog, suggestion_for
+from .errors import suggestion_for
+from .rules import VALIDATION_CODE, Refusal
 from .state import SandboxState
 
-M = TypeVar("M", bound=BaseModel)
 J = TypeVar("J")
-
-VALIDATION_CODE = "generation_input_validation_failed"
+R = TypeVar("R")
 
 
 class ErrorReply(Exception):
@@ -169,65 +168,15 @@ def query_list(request: Request, name: str) -> list[str]:
 # ----------------------------------------------------------------------------------------------- validation
 
 
-def _is_rule(err: Any) -> bool:
-    """A failure raised by our wire models' `rule_error`: its type is a catalog code, its ctx names field and fix."""
-    ctx = err.get("ctx") or {}
-    return "fix" in ctx and "field" in ctx and err["type"] in catalog()
+def refusal_reply(refusal: Refusal, **extra: Any) -> JSONResponse:
+    """A `Refusal` of the sandbox's rules as the API's error reply (reference §11)."""
+    return api_error(refusal.status, refusal.code, refusal.message, field=refusal.field, **extra)
 
 
-_INPUT_TAGS = frozenset({"video", "image", "audio", "text"})
-
-
-def loc_path(loc: tuple[Any, ...]) -> str:
-    """('input', 0, 'text', 'provider', 'script') -> 'input[0].provider.script' (union tags dropped)."""
-    out = ""
-    previous: Any = None
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif part.startswith("function-") or (isinstance(previous, int) and part in _INPUT_TAGS):
-            pass
-        else:
-            out += f".{part}" if out else part
-        previous = part
-    return out or "body"
-
-
-def _describe(err: Any) -> str:
-    if _is_rule(err):
-        return err["msg"]
-    if err["type"] == "extra_forbidden":  # the wording of the API's validation pipe (NestJS whitelist)
-        return f"property {loc_path(err['loc'])} should not exist"
-    return f"{loc_path(err['loc'])}: {err['msg']}"
-
-
-def _code_and_field(err: Any) -> tuple[str, str]:
-    if _is_rule(err):
-        return err["type"], err["ctx"]["field"]
-    if err["type"] == "literal_error" and tuple(err["loc"]) == ("model",):
-        # [INF] The reference lists "unsupported model" among the 400s; the catalog's code for it is this one.
-        return "generation_unsupported_model", "model"
-    return VALIDATION_CODE, loc_path(err["loc"])
-
-
-def validated(model: type[M], data: Any) -> M:
-    """`data` read as `model` (a request body or query); `raise`s the API's reply to it when it breaks a rule."""
+def checked(check: Callable[[Any], R], data: Any) -> R:
+    """Run one of the sandbox's rules (`sandbox/rules/`) on `data` and return what it read; `raise`s the API's
+    reply when it refuses."""
     try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        raise ErrorReply(validation_reply(exc)) from None
-
-
-def validation_reply(exc: ValidationError) -> JSONResponse:
-    """A `CreateGenerationRequest` validation failure as the API's reply.
-
-    errorCode and field come from the first failure; message is the rule's own sentence when a single
-    rule failed, else a NestJS-style list of strings. Status 400, except `project_not_found` which the
-    reference documents as 422.
-    """
-    errors = exc.errors(include_url=False)
-    first = errors[0]
-    code, field = _code_and_field(first)
-    message: str | list[str] = first["msg"] if len(errors) == 1 and _is_rule(first) else [_describe(e) for e in errors]
-    status = 422 if code == "project_not_found" else 400
-    return api_error(status, code, message, field=field)
+        return check(data)
+    except Refusal as refusal:
+        raise ErrorReply(refusal_reply(refusal)) from None

@@ -7,7 +7,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from sync_mcp.api import CreateProjectRequest, Project
+from sync_mcp.api import Project
 
 from .state import SandboxState, iso_now
 
@@ -31,24 +31,26 @@ class ProjectStore:
         self._seq = 0
         self._lock = threading.RLock()
 
-    def create(self, body: CreateProjectRequest, new_id: str) -> tuple[ProjectRecord, bool]:
-        """The project with `body.id` if it exists (other fields ignored), else a new one: (record, created)."""
+    def create(self, body: dict[str, Any], new_id: str) -> tuple[ProjectRecord, bool]:
+        """The project with the body's `id` if it exists (other fields ignored), else a new one: (record, created).
+        `body` is a create body the rules accepted (`rules/projects.py`)."""
+        given = body.get("id")
         with self._lock:
-            if body.id is not None and body.id in self.projects:
-                record = self.projects[body.id]
+            if given is not None and given in self.projects:
+                record = self.projects[given]
                 if record.deleted:
-                    raise DeletedProjectId(body.id)
+                    raise DeletedProjectId(given)
                 return record, False
             now = iso_now()
             fields: dict[str, Any] = {
-                "id": body.id or new_id,
+                "id": given or new_id,
                 "createdAt": now,
                 "updatedAt": now,
-                "visibility": body.visibility or "USER",
-                "mode": body.mode or "CREATOR",
-                "name": body.name,
-                "description": body.description,
-                "defaultWorkflow": body.default_workflow,
+                "visibility": body.get("visibility") or "USER",
+                "mode": body.get("mode") or "CREATOR",
+                "name": body["name"],
+                "description": body.get("description"),
+                "defaultWorkflow": body.get("defaultWorkflow"),
             }
             self._seq += 1
             record = ProjectRecord(project=Project.model_validate(fields), seq=self._seq)

@@ -351,6 +351,12 @@ class SandboxState:
             self.idempotency[key] = IdempotencyEntry(body_hash=body_hash, generation_id=generation_id)
 
 
+def iso_utc(value: datetime, timespec: str = "auto") -> str:
+    """`2026-11-12T00:00:00.000Z`: ISO 8601 in UTC, as the API writes times (a time without a zone taken as UTC)."""
+    value = value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+    return value.isoformat(timespec=timespec).replace("+00:00", "Z")
+
+
 def iso_now() -> str:
     """ISO-8601 UTC with milliseconds and a Z, as JavaScript's toISOString writes it."""
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")

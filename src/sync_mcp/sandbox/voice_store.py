@@ -7,8 +7,7 @@ import string
 import threading
 import uuid
 from dataclasses import dataclass
-
-from sync_mcp.api import Voice
+from typing import Any
 
 from .state import SandboxState
 
@@ -26,6 +25,10 @@ BUILT_IN: tuple[tuple[str, str, str], ...] = (
     ("5e3f0a8c-9b2a-4f4d-a6e7-1f2a3b4c5d06", "Lily", "pFZP5JQG7iQjIQuC4Bku"),
     ("7a4b1c9d-0c3b-4a5e-97f8-2a3b4c5d6e07", "Charlie", "IKne3meq5aSn9XLyUdCD"),
 )
+
+
+Voice = dict[str, Any]
+"""A voice as the API lists it (reference §7): `id`, `name`, `provider`, `voiceId`, `previewUrl`."""
 
 
 def preview_path(voice_id: str) -> str:
@@ -46,13 +49,13 @@ class VoiceStore:
 
     def built_in(self, base_url: str) -> list[Voice]:
         return [
-            Voice(
-                id=sync_id,
-                name=name,
-                provider="elevenlabs",
-                voice_id=provider_id,
-                preview_url=base_url + preview_path(sync_id),
-            )
+            {
+                "id": sync_id,
+                "name": name,
+                "provider": "elevenlabs",
+                "voiceId": provider_id,
+                "previewUrl": base_url + preview_path(sync_id),
+            }
             for sync_id, name, provider_id in BUILT_IN
         ]
 
@@ -64,18 +67,18 @@ class VoiceStore:
 
     def find(self, voice_id: str, base_url: str) -> Voice | None:
         """A voice by its Sync `id`."""
-        return next((v for v in self.all(base_url) if v.id == voice_id), None)
+        return next((v for v in self.all(base_url) if v["id"] == voice_id), None)
 
     def clone_named(self, name: str) -> ClonedVoice | None:
         with self._lock:
-            return next((c for c in self.clones.values() if c.voice.name == name), None)
+            return next((c for c in self.clones.values() if c.voice["name"] == name), None)
 
     def add_clone(self, name: str) -> Voice:
         provider_id = "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(20))
-        voice = Voice(id=str(uuid.uuid4()), name=name, provider="elevenlabs", voice_id=provider_id)
+        voice = {"id": str(uuid.uuid4()), "name": name, "provider": "elevenlabs", "voiceId": provider_id}
         with self._lock:
             self._seq += 1
-            self.clones[voice.id] = ClonedVoice(voice=voice, seq=self._seq)
+            self.clones[voice["id"]] = ClonedVoice(voice=voice, seq=self._seq)
         return voice
 
     def remove_clone(self, voice_id: str) -> bool:

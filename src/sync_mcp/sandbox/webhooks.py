@@ -11,17 +11,18 @@ retries. Every attempt is logged in the `WebhookOutbox` store (`webhook_outbox(s
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
+import json
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 from starlette.requests import Request
-
-from sync_mcp.api import GenerationWebhookPayload
-from sync_mcp.api.webhooks import SIGNATURE_HEADER, signature_header
 
 from .http import sandbox_config, sandbox_state
 from .state import GenerationRecord, SandboxState
@@ -32,6 +33,14 @@ STORE_NAME = "webhooks"
 DELIVERED_STATUSES = frozenset({"COMPLETED", "FAILED"})
 """[INF] The payload reference documents only these two; a REJECTED generation is not delivered."""
 DELIVERY_TIMEOUT_SECONDS = 10.0
+SIGNATURE_HEADER = "Sync-Signature"
+"""§12: `Sync-Signature: t=<unix-seconds>,v1=<hex>`."""
+PAYLOAD_FIELDS = (
+    "id", "status", "createdAt", "model", "input", "options", "outputUrl", "outputDuration", "segmentOutputUrl",
+    "webhookUrl", "error",
+)  # fmt: skip
+"""§12 "Generation Status Update" table, in its order; the failure code follows as `error_code` (snake_case
+here). The payload omits `outputFileName`, `projectId` and `synthesizedAudioUrl` [3P], and `segments`."""
 
 Render = Callable[[Request, GenerationRecord], dict[str, Any]]
 
@@ -69,6 +78,23 @@ def webhook_outbox(state: SandboxState) -> WebhookOutbox:
     return state.store(STORE_NAME, WebhookOutbox)
 
 
+def payload_of(generation: dict[str, Any]) -> bytes:
+    """The delivered body (§12) of a generation as `GET /v2/generate/{id}` shows it: the table's fields that are
+    set, `errorCode` renamed `error_code`, as compact JSON."""
+    payload = {name: generation[name] for name in PAYLOAD_FIELDS if generation.get(name) is not None}
+    if generation.get("errorCode") is not None:
+        payload["error_code"] = generation["errorCode"]
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def signed(secret: str, raw: bytes, timestamp: int | None = None) -> str:
+    """The `Sync-Signature` value (§12): `v1` is the hex HMAC-SHA256 of `t + "." + raw body`, keyed with the
+    whole `whsec_...` secret ([INF]: the reference's two third-party implementations agree on it)."""
+    t = int(time.time()) if timestamp is None else timestamp
+    mac = hmac.new(secret.encode("utf-8"), str(t).encode("ascii") + b"." + raw, hashlib.sha256).hexdigest()
+    return f"t={t},v1={mac}"
+
+
 def schedule_webhook(request: Request, record: GenerationRecord, render: Render) -> None:
     """Deliver `record` to its `webhookUrl` once it reaches a terminal status (no-op without one).
 
@@ -98,11 +124,10 @@ async def _deliver(request: Request, record: GenerationRecord, url: str, render:
     status = str(generation.get("status"))
     if status not in DELIVERED_STATUSES:
         return
-    payload = GenerationWebhookPayload.model_validate(generation)
-    raw = payload.model_dump_json(by_alias=True, exclude_none=True).encode("utf-8")
+    raw = payload_of(generation)
     headers = {
         "content-type": "application/json",
-        SIGNATURE_HEADER: signature_header(sandbox_config(request).webhook_secret, raw),
+        SIGNATURE_HEADER: signed(sandbox_config(request).webhook_secret, raw),
     }
     try:
         async with httpx.AsyncClient(timeout=DELIVERY_TIMEOUT_SECONDS, follow_redirects=False) as http:

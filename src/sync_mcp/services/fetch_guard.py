@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 import anyio
 import httpx
 
-from sync_mcp.api.proxies import proxy_for
+from sync_mcp.api.transport import proxy_for
 
 AddressClass = Literal["public", "loopback", "private"]
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address

@@ -2,7 +2,7 @@
 delete, download URL; and the asset check of `POST /v2/generate`. The storage side (the presigned upload
 URL, the stored files) is `storage.py`.
 
-Requests are validated with the package's own wire models (`sync_mcp.api.types.assets`).
+Requests are checked by the sandbox's own reading of §5 (`sandbox/rules/assets.py`).
 """
 
 from __future__ import annotations
@@ -15,29 +15,28 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route
 
-from sync_mcp.api import (
-    AssetBatchRequest,
-    AssetFilters,
-    CreateAssetRequest,
-    CreateUploadUrlRequest,
-    FindUploadedQuery,
-    ListAssetsQuery,
-    UpdateAssetRequest,
-)
-from sync_mcp.api.media import format_of
-
 from ..asset_store import AssetRecord, owner_of
 from ..http import (
     VALIDATION_CODE,
+    checked,
     fail,
     json_body,
     json_object,
     query_list,
     require_auth,
     sandbox_state,
-    validated,
 )
 from ..project_store import unknown_project
+from ..rules.assets import (
+    AssetQuery,
+    check_asset_batch,
+    check_asset_query,
+    check_create_asset,
+    check_update_asset,
+    check_upload_url,
+    check_uploaded_query,
+)
+from ..rules.facts import file_format
 from .storage import storage_key, storage_url, store_of, upload_url
 
 DEFAULT_PAGE = 10
@@ -72,9 +71,9 @@ def _find(request: Request, owner: str) -> AssetRecord:
 
 async def create_upload_url(request: Request) -> JSONResponse:
     owner = _owner(request)
-    body = validated(CreateUploadUrlRequest, json_object(await json_body(request)))
+    body = checked(check_upload_url, json_object(await json_body(request)))
     store = store_of(request)
-    slot = store.new_slot(body.file_name, body.content_type, body.size, owner)
+    slot = store.new_slot(body["fileName"], body["contentType"], body["size"], owner)
     return JSONResponse(
         {
             "uploadUrl": upload_url(request, slot.token),
@@ -90,23 +89,23 @@ async def create_upload_url(request: Request) -> JSONResponse:
 
 async def create_asset(request: Request) -> JSONResponse:
     owner = _owner(request)
-    body = validated(CreateAssetRequest, json_object(await json_body(request)))
+    body = checked(check_create_asset, json_object(await json_body(request)))
+    url: str = body["url"]
     store = store_of(request)
-    if unknown_project(sandbox_state(request), body.project_id):
+    if unknown_project(sandbox_state(request), body.get("projectId")):
         raise fail(422, "project_not_found", "Project not found.", field="projectId")
     fields: dict[str, Any] = {
-        "type": body.type,
-        "visibility": body.visibility or "USER",
-        "url": body.url,
-        "projectId": body.project_id,
+        "type": body["type"],
+        "visibility": body.get("visibility") or "USER",
+        "url": url,
+        "projectId": body.get("projectId"),
     }
-    key = storage_key(request, body.url)
+    key = storage_key(request, url)
     sha256: str | None = None
     if key is None:
         # A public URL: [INF] registered as given (the API's fetch of it is not emulated).
-        path_name = unquote(urlsplit(body.url).path.rsplit("/", 1)[-1])
-        media = format_of(path_name)
-        fields |= {"inputType": "URL", "name": body.name or path_name or body.url, "format": _fmt(media, None)}
+        path_name = unquote(urlsplit(url).path.rsplit("/", 1)[-1])
+        fields |= {"inputType": "URL", "name": body.get("name") or path_name or url, "format": _fmt(path_name, None)}
     else:
         # [INF] The three registration refusals are answered 422 (documented for the size limit only).
         stored = store.file(key)
@@ -124,47 +123,42 @@ async def create_asset(request: Request) -> JSONResponse:
                 field="url",
             )
         file_name = key.split("/", 1)[-1]
-        media = format_of(file_name)
         sha256 = stored.sha256
         fields |= {
             "inputType": "UPLOAD",
-            "name": body.name or file_name,
+            "name": body.get("name") or file_name,
             "size": stored.size,
-            "format": _fmt(media, stored.content_type),
+            "format": _fmt(file_name, stored.content_type),
         }
     record = store.add_asset(fields, owner, sha256)
     return JSONResponse(_asset_json(record), 201)
 
 
-def _fmt(media: Any, content_type: str | None) -> str | None:
-    if media is not None:
-        return str(media.extension).lstrip(".")
+def _fmt(file_name: str, content_type: str | None) -> str | None:
+    """The asset's `format` (reference §5): its file's extension, else the subtype of its content type."""
+    found = file_format(file_name)
+    if found is not None:
+        return found
     return content_type.split("/", 1)[-1] if content_type else None
 
 
 async def find_uploaded(request: Request) -> JSONResponse:
     owner = _owner(request)
     raw = {k: request.query_params[k] for k in ("contentSha256", "type") if k in request.query_params}
-    query = validated(FindUploadedQuery, raw)
-    matches = [
-        r
-        for r in store_of(request).live()
-        if r.sha256 == query.content_sha256 and r.asset.type == query.type and r.owner == owner
-    ]
+    digest, kind = checked(check_uploaded_query, raw)
+    matches = [r for r in store_of(request).live() if r.sha256 == digest and r.asset.type == kind and r.owner == owner]
     return JSONResponse({"asset": _asset_json(matches[-1]) if matches else None})
 
 
-def _query(request: Request, model: type[AssetFilters] = ListAssetsQuery) -> Any:
+def _query(request: Request, *, paged: bool = True) -> AssetQuery:
     """[INF] Query parameters this emulator does not know (e.g. `userId`) are ignored."""
-    params = request.query_params
-    names = [f.alias or n for n, f in model.model_fields.items() if n != "types"]
-    raw: dict[str, Any] = {k: params[k] for k in names if k in params}
-    if "types" in params:
+    raw: dict[str, Any] = dict(request.query_params)
+    if "types" in raw:
         raw["types"] = query_list(request, "types")
-    return validated(model, raw)
+    return checked(lambda params: check_asset_query(params, paged=paged), raw)
 
 
-def _filtered(request: Request, query: AssetFilters, owner: str) -> list[AssetRecord]:
+def _filtered(request: Request, query: AssetQuery, owner: str) -> list[AssetRecord]:
     needle = (query.search_query or "").lower()
     return [
         r
@@ -215,7 +209,7 @@ async def list_assets(request: Request) -> JSONResponse:
 async def count_assets(request: Request) -> JSONResponse:
     """A bare integer (reference §5.4)."""
     owner = _owner(request)
-    query = _query(request, AssetFilters)
+    query = _query(request, paged=False)
     return JSONResponse(len(_filtered(request, query, owner)))
 
 
@@ -223,9 +217,8 @@ async def get_assets(request: Request) -> JSONResponse:
     """`POST /v2/assets/batch`: the listed assets this key may read, in the order asked; others are silently
     left out (reference §5.6). [INF] An id repeated in the list is answered once."""
     owner = _owner(request)
-    body = validated(AssetBatchRequest, json_object(await json_body(request)))
+    wanted = checked(check_asset_batch, json_object(await json_body(request)))
     store = store_of(request)
-    wanted = [body.ids] if isinstance(body.ids, str) else body.ids
     found: dict[str, AssetRecord] = {}
     for asset_id in wanted:
         record = store.get(asset_id) if asset_id not in found else None
@@ -256,8 +249,8 @@ async def update_asset(request: Request) -> JSONResponse:
     """`PATCH /v2/assets/{id}`: the fields given replace the asset's; the reply is the asset (reference §5.8)."""
     owner = _owner(request)
     record = _owned(request, owner, "change")
-    body = validated(UpdateAssetRequest, json_object(await json_body(request)))
-    return JSONResponse(_asset_json(store_of(request).update(record.asset.id, body.to_wire())))
+    fields = checked(check_update_asset, json_object(await json_body(request)))
+    return JSONResponse(_asset_json(store_of(request).update(record.asset.id, fields)))
 
 
 async def delete_asset(request: Request) -> JSONResponse:

@@ -2,8 +2,8 @@
 `GET /v2/batch/{id}`, `GET /v2/batch` (status / created_after / created_before, newest first, no paging);
 the results file is served at `GET /files/batches/{id}.jsonl` once the batch has finished.
 
-Both forms are validated by the package's own `CreateBatchRequest` (each row's payload by
-`CreateGenerationRequest`); refusals are 400 naming the row, with `lineNumber` (line N = rows[N-1]).
+Both forms are checked by the sandbox's own reading of §9 (`sandbox/rules/batch.py`; each row's payload by the
+create rules); refusals are 400 naming the row, with `lineNumber` (line N = rows[N-1]).
 Batch needs a Scale or Enterprise plan (`SandboxConfig.plan`).
 """
 
@@ -12,27 +12,26 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from sync_mcp.api import BATCH_PLANS, MAX_JSONL_BYTES, BatchListQuery, BatchValidated, CreateBatchRequest
-
 from ..batch_store import BatchRecord, RowOutcome, batch_store
 from ..http import (
     VALIDATION_CODE,
+    checked,
     fail,
     json_body,
     json_object,
     public_base_url,
+    refusal_reply,
     require_auth,
     sandbox_config,
     sandbox_state,
-    validated,
-    validation_reply,
 )
+from ..rules import Refusal
+from ..rules.batch import MAX_JSONL_BYTES, PLANS, check_batch, check_batch_list
 from .generate import magic_failure
 
 
@@ -42,8 +41,7 @@ def _output_url(request: Request, record: BatchRecord) -> str:
 
 
 def _json(request: Request, record: BatchRecord) -> dict[str, Any]:
-    response = record.response(sandbox_state(request).now(), _output_url(request, record))
-    return response.model_dump(mode="json", by_alias=True, exclude_none=True)
+    return record.response(sandbox_state(request).now(), _output_url(request, record))
 
 
 def _flag(value: Any) -> Any:
@@ -75,19 +73,17 @@ async def _multipart_body(request: Request) -> dict[str, Any]:
     return body
 
 
-def _refusal(exc: ValidationError) -> Response:
-    """The API's 400, plus `lineNumber` when the first problem is in a row."""
-    reply = validation_reply(exc)
-    line = (exc.errors(include_url=False)[0].get("ctx") or {}).get("line_number")
-    if line is None:
-        return reply
-    return JSONResponse({**json.loads(reply.body), "lineNumber": line}, reply.status_code)
+def _refusal(refusal: Refusal) -> Response:
+    """The API's 400, plus `lineNumber` when the problem is in a row."""
+    if refusal.line_number is None:
+        return refusal_reply(refusal)
+    return refusal_reply(refusal, lineNumber=refusal.line_number)
 
 
 async def create_batch(request: Request) -> Response:
     require_auth(request)
     config = sandbox_config(request)
-    if config.plan not in BATCH_PLANS:
+    if config.plan not in PLANS:
         # `plan_feature_unavailable` is the live catalog's code for plan-gated features, batch included;
         # `batch_plan_required` (403 per [3P]) is the older docs' code. 403 per reference §11.
         raise fail(
@@ -100,17 +96,17 @@ async def create_batch(request: Request) -> Response:
     else:
         raw = json_object(await json_body(request))
     try:
-        body = CreateBatchRequest.parse(raw)
-    except ValidationError as exc:
-        return _refusal(exc)
-    if body.dry_run:
-        return JSONResponse(BatchValidated(status="VALIDATED").to_wire())  # [INF] 200: nothing was created
+        check_batch(raw)
+    except Refusal as refusal:
+        return _refusal(refusal)
+    if raw.get("dry_run"):
+        return JSONResponse({"status": "VALIDATED"})  # §9 dry run; [INF] 200: nothing was created
     outcomes = []
-    for row in body.rows:
-        failure = magic_failure(row.payload.to_wire())
-        outcomes.append(RowOutcome(request_id=row.request_id, error_code=failure.error_code if failure else None))
+    for row in raw["rows"]:
+        failure = magic_failure(row["payload"])
+        outcomes.append(RowOutcome(request_id=row["request_id"], error_code=failure.error_code if failure else None))
     state = sandbox_state(request)
-    record = batch_store(state).add(outcomes, body.webhook_url, now=state.now(), config=config)
+    record = batch_store(state).add(outcomes, raw.get("webhook_url"), now=state.now(), config=config)
     return JSONResponse(_json(request, record), 201)  # [INF] 201, as for other creates
 
 
@@ -125,15 +121,15 @@ async def get_batch(request: Request) -> JSONResponse:
 
 async def list_batches(request: Request) -> Response:
     require_auth(request)
-    query = validated(BatchListQuery, dict(request.query_params))
+    status, after, before = checked(check_batch_list, dict(request.query_params))
     state = sandbox_state(request)
     now = state.now()
     records = [
         r
         for r in batch_store(state).newest_first()
-        if (query.status is None or r.status_at(now) == query.status)
-        and (query.created_after is None or r.created_dt >= query.created_after)  # [INF] bounds inclusive
-        and (query.created_before is None or r.created_dt <= query.created_before)
+        if (status is None or r.status_at(now) == status)
+        and (after is None or r.created_dt >= after)  # [INF] bounds inclusive
+        and (before is None or r.created_dt <= before)
     ]
     return JSONResponse([_json(request, r) for r in records])
 

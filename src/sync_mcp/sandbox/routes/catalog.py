@@ -6,7 +6,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from sync_mcp.api import ErrorCatalogEntry, ModelInfo
 from sync_mcp.api.capabilities import MODELS
 
 from ..errors import catalog
@@ -16,9 +15,7 @@ from ..http import require_auth, sandbox_config
 async def list_errors(request: Request) -> JSONResponse:
     """The sandbox catalog (bundled snapshot + live-only codes) in wire shape (`fix` is `suggestion` on the
     wire). No key needed."""
-    entries = [
-        ErrorCatalogEntry(code=e.code, message=e.message, suggestion=e.fix).to_wire() for e in catalog().values()
-    ]
+    entries = [{"code": e.code, "message": e.message, "suggestion": e.fix} for e in catalog().values()]
     return JSONResponse(entries)
 
 
@@ -31,7 +28,7 @@ async def list_models(request: Request) -> JSONResponse:
     require_auth(request)
     available = sandbox_config(request).available_models
     models = [
-        ModelInfo(id=m.id, name=m.id, type=m.type, version=_version(m.id), description=m.summary).to_wire()
+        {"id": m.id, "name": m.id, "type": m.type, "version": _version(m.id), "description": m.summary}  # §4.1
         for m in MODELS.values()
         if available is None or m.id in available
     ]

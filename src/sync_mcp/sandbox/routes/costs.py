@@ -2,10 +2,10 @@
 legacy body-based estimate `POST /v2/analyze/cost` (reference §3.9), and the recorded costs of one generation
 `GET /v2/generate/{id}/costs` (reference §3.10).
 
-Pricing is per output frame (reference §16.4), from the one price table (api/prices.py); [INF] the sandbox
-charges list price (the top of each published range, no plan discount) per frame. A model without a price
-(react-1) cannot be estimated: 422 `cost_estimate_unavailable`, as the reference documents for unpriced
-requests.
+Pricing is per output frame (reference §16.4), from the sandbox's own copy of those prices (rules/facts.py);
+[INF] the sandbox charges list price (the top of each published range, no plan discount) per frame. A model
+without a price (react-1) cannot be estimated: 422 `cost_estimate_unavailable`, as the reference documents for
+unpriced requests.
 """
 
 from __future__ import annotations
@@ -18,29 +18,47 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from sync_mcp.api import (
-    CostComponent,
-    CostEstimate,
-    CostEstimateRequest,
-    CreateGenerationRequest,
-    GenerationCosts,
-    LegacyCostEstimate,
-)
-from sync_mcp.api.prices import ESTIMATE_FPS, list_price_per_frame
-
 from ..durations import output_seconds
 from ..http import (
+    checked,
     fail,
     json_body,
     json_object,
     require_auth,
     sandbox_state,
-    validated,
 )
+from ..rules import check_create
+from ..rules.costs import check_estimate
+from ..rules.facts import ESTIMATE_FPS, list_price_per_frame
 from ..state import GenerationRecord
 from .generation_admin import find_generation
 
 CENTS = Decimal("0.0001")
+
+
+def component(kind: str, availability: str, cost_usd: str | None = None, frames: int | None = None) -> dict[str, Any]:
+    """One item of `components` (§3.10: "exact item schema not recovered"; [INF] type, availability, costUsd,
+    frameCount)."""
+    return {
+        "type": kind,
+        "availability": availability,
+        "costUsd": cost_usd,
+        "frameCount": float(frames) if frames is not None else None,
+    }
+
+
+def cost_record(record: GenerationRecord, status: str, availability: str, **fields: Any) -> dict[str, Any]:
+    """The `GET /v2/generate/{id}/costs` object (§3.10), every field present (null when unknown)."""
+    return {
+        "generationId": record.id,
+        "generationStatus": status,
+        "currency": "USD",  # "always USD"
+        "availability": availability,
+        "totalCostUsd": fields.get("totalCostUsd"),
+        "knownSubtotalUsd": fields.get("knownSubtotalUsd"),
+        "retryAfterSeconds": fields.get("retryAfterSeconds"),
+        "components": fields.get("components", []),
+    }
 
 
 def usd(amount: Decimal) -> str:
@@ -57,39 +75,42 @@ def _unpriced(model: str) -> Exception:
 
 async def estimate(request: Request) -> JSONResponse:
     require_auth(request)
-    body = validated(CostEstimateRequest, json_object(await json_body(request)))
-    per_frame = list_price_per_frame(body.model)
+    body = json_object(await json_body(request))
+    checked(check_estimate, body)  # reference §3.9
+    per_frame = list_price_per_frame(body["model"])
     if per_frame is None:
-        raise _unpriced(body.model)
+        raise _unpriced(body["model"])
     # [INF] Frames are counted up to a whole frame. The reference gives no reasoning-mode prices, so
     # reasoningEnabled does not change the sandbox's estimate.
-    frames = math.ceil(body.duration * (body.fps or ESTIMATE_FPS))
-    reply = CostEstimate(
-        estimated_frame_count=frames,
-        estimated_generation_cost=float(frames * per_frame),
-        estimated_credits=None,  # null for dollar-billed organisations, which the sandbox emulates
+    frames = math.ceil(body["duration"] * (body.get("fps") or ESTIMATE_FPS))
+    return JSONResponse(  # §3.9: one object
+        {
+            "estimatedFrameCount": float(frames),
+            "estimatedGenerationCost": float(frames * per_frame),
+            "estimatedCredits": None,  # null for dollar-billed organisations, which the sandbox emulates
+        }
     )
-    return JSONResponse(reply.model_dump(mode="json", by_alias=True))
 
 
 async def legacy_estimate(request: Request) -> JSONResponse:
     """Same body as create; answers an array: the output length the create would have (durations.py) at 30 fps
     ([INF] the API measures the media; the sandbox reads what it can of it)."""
     require_auth(request)
-    body = validated(CreateGenerationRequest, json_object(await json_body(request)))
-    per_frame = list_price_per_frame(body.model)
+    body = json_object(await json_body(request))
+    checked(check_create, body)  # "Body identical to create" (reference §3.9)
+    per_frame = list_price_per_frame(body["model"])
     if per_frame is None:
         # [INF] The legacy endpoint documents only 401 and 500; refusing like the current one is our reading.
-        raise _unpriced(body.model)
-    frames = math.ceil(output_seconds(request, body.to_wire()) * ESTIMATE_FPS)
-    item = LegacyCostEstimate(estimated_frame_count=frames, estimated_generation_cost=float(frames * per_frame))
-    return JSONResponse([item.model_dump(mode="json", by_alias=True)])
+        raise _unpriced(body["model"])
+    frames = math.ceil(output_seconds(request, body) * ESTIMATE_FPS)
+    # §3.9 legacy: an array of {estimatedFrameCount, estimatedGenerationCost}
+    return JSONResponse([{"estimatedFrameCount": float(frames), "estimatedGenerationCost": float(frames * per_frame)}])
 
 
 # ----------------------------------------------------------------------------------------------- recorded
 
 
-def recorded_costs(request: Request, record: GenerationRecord) -> GenerationCosts:
+def recorded_costs(request: Request, record: GenerationRecord) -> dict[str, Any]:
     """The cost record of a generation at this moment.
 
     [INF] The reference does not describe costs of FAILED/REJECTED generations; the sandbox records them as
@@ -110,45 +131,39 @@ def recorded_costs(request: Request, record: GenerationRecord) -> GenerationCost
         )
         if used
     ]
-    common: dict[str, Any] = {"generation_id": record.id, "generation_status": status, "currency": "USD"}
+    zero = usd(Decimal(0))
     if status in ("PENDING", "PROCESSING"):
-        return GenerationCosts(
-            **common,
-            availability="pending",
-            total_cost_usd=None,
-            known_subtotal_usd=usd(Decimal(0)),
-            retry_after_seconds=max(1, math.ceil(record.terminal_at - now)),
-            components=[CostComponent(type=kind, availability="pending") for kind in ["lipsync", *extra_parts]],
+        return cost_record(
+            record,
+            status,
+            "pending",
+            knownSubtotalUsd=zero,
+            retryAfterSeconds=max(1, math.ceil(record.terminal_at - now)),
+            components=[component(kind, "pending") for kind in ["lipsync", *extra_parts]],
         )
     if status != "COMPLETED":
-        return GenerationCosts(
-            **common, availability="complete", total_cost_usd=usd(Decimal(0)), known_subtotal_usd=usd(Decimal(0))
-        )
+        return cost_record(record, status, "complete", totalCostUsd=zero, knownSubtotalUsd=zero)
     per_frame = list_price_per_frame(str(body.get("model")))
     frames = math.ceil(record.output_seconds * ESTIMATE_FPS)
     if per_frame is None:
-        return GenerationCosts(
-            **common,
-            availability="unavailable",
-            known_subtotal_usd=usd(Decimal(0)),
-            components=[CostComponent(type="lipsync", availability="unavailable", frame_count=frames)],
-        )
+        parts = [component("lipsync", "unavailable", frames=frames)]
+        return cost_record(record, status, "unavailable", knownSubtotalUsd=zero, components=parts)
     lipsync = frames * per_frame
-    components = [CostComponent(type="lipsync", availability="complete", cost_usd=usd(lipsync), frame_count=frames)]
-    components += [CostComponent(type=kind, availability="unavailable") for kind in extra_parts]
-    return GenerationCosts(
-        **common,
-        availability="partial" if extra_parts else "complete",
-        total_cost_usd=None if extra_parts else usd(lipsync),
-        known_subtotal_usd=usd(lipsync),
+    components = [component("lipsync", "complete", usd(lipsync), frames)]
+    components += [component(kind, "unavailable") for kind in extra_parts]
+    return cost_record(
+        record,
+        status,
+        "partial" if extra_parts else "complete",
+        totalCostUsd=None if extra_parts else usd(lipsync),
+        knownSubtotalUsd=usd(lipsync),
         components=components,
     )
 
 
 async def generation_costs(request: Request) -> JSONResponse:
     require_auth(request)
-    costs = recorded_costs(request, find_generation(request))
-    return JSONResponse(costs.model_dump(mode="json", by_alias=True))
+    return JSONResponse(recorded_costs(request, find_generation(request)))
 
 
 routes = [

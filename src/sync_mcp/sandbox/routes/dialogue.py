@@ -19,19 +19,9 @@ import re
 import uuid
 from typing import Any
 
-from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-
-from sync_mcp.api import (
-    DialogueEditOperation,
-    DialogueEditRequest,
-    Transcript,
-    TranscriptionRequest,
-    TranscriptWord,
-    edited_words,
-)
 
 from ..audio import silent_wav
 from ..dialogue_store import (
@@ -47,6 +37,7 @@ from ..dialogue_store import (
 from ..durations import media_seconds
 from ..http import (
     VALIDATION_CODE,
+    checked,
     fail,
     json_body,
     json_object,
@@ -55,8 +46,8 @@ from ..http import (
     require_auth,
     sandbox_config,
     sandbox_state,
-    validated,
 )
+from ..rules.dialogue import Word, check_dialogue_edit, check_transcription, transcript_words
 from ..state import iso_now
 
 PREVIEW_NAME = re.compile(r"^(?P<id>[0-9a-f-]{36})\.wav$")
@@ -86,11 +77,11 @@ def _transcription_json(request: Request, record: TranscriptionRecord) -> dict[s
 
 async def create_transcription(request: Request) -> JSONResponse:
     require_auth(request)
-    body = validated(TranscriptionRequest, json_object(await json_body(request)))
+    body = checked(check_transcription, json_object(await json_body(request)))
     state = sandbox_state(request)
-    source = body.source_video_url or body.source_audio_url or ""
+    video, audio = body.get("sourceVideoUrl"), body.get("sourceAudioUrl")
     record = dialogue_store(state).add_transcription(
-        Timeline.starting(state), body.source_video_url, body.source_audio_url, media_seconds(request, {"url": source})
+        Timeline.starting(state), video, audio, media_seconds(request, {"url": video or audio or ""})
     )
     return JSONResponse(_transcription_json(request, record), 201)
 
@@ -104,47 +95,53 @@ async def get_transcription(request: Request) -> JSONResponse:
 # ----------------------------------------------------------------------------------------------- edits
 
 
-def _applicable(body: DialogueEditRequest) -> list[TranscriptWord]:
+def _applicable(body: dict[str, Any]) -> list[Word]:
     """The transcript's words, once every edit is known to apply to them (else the API's 400)."""
-    try:
-        words = Transcript.model_validate(body.transcript).words()
-    except ValidationError:
-        raise fail(
-            400,
-            VALIDATION_CODE,
-            ["transcript: must be a transcript from GET /v2/transcriptions/{id}"],
-            field="transcript",
-        ) from None
+    words = checked(transcript_words, body["transcript"])
     known = {word.id for word in words}
     seen: set[str] = set()
-    for edit in body.edits:
-        if edit.word_id not in known:
-            raise fail(400, VALIDATION_CODE, [f"edits: word {edit.word_id} is not in the transcript"], field="edits")
-        if edit.word_id in seen:
-            raise fail(400, VALIDATION_CODE, [f"edits: word {edit.word_id} is edited twice"], field="edits")
-        seen.add(edit.word_id)
+    for edit in body["edits"]:
+        word_id = edit["wordId"]
+        if word_id not in known:
+            raise fail(400, VALIDATION_CODE, [f"edits: word {word_id} is not in the transcript"], field="edits")
+        if word_id in seen:
+            raise fail(400, VALIDATION_CODE, [f"edits: word {word_id} is edited twice"], field="edits")
+        seen.add(word_id)
     return words
 
 
-def _preview(
-    words: list[TranscriptWord], edits: list[DialogueEditOperation]
-) -> tuple[dict[str, Any], list[dict[str, Any]], float]:
+def _said(words: list[Word], edits: list[dict[str, Any]]) -> list[tuple[str | None, str]]:
+    """What a transcript says after `edits`: `(word id, text)` in order, the id None for words a change put in.
+    A removed word disappears; a changed word becomes the words of its replacement (its own id on the first)."""
+    by_word = {edit["wordId"]: edit for edit in edits}
+    said: list[tuple[str | None, str]] = []
+    for word in words:
+        edit = by_word.get(word.id)
+        if edit is None:
+            said.append((word.id, word.text))
+        elif edit["kind"] == "change":
+            parts = edit["replacement"].split()
+            said.extend([(word.id, parts[0]), *((None, part) for part in parts[1:])])
+    return said
+
+
+def _preview(words: list[Word], edits: list[dict[str, Any]]) -> tuple[dict[str, Any], list[dict[str, Any]], float]:
     """The retimed transcript of the preview, its edited regions, and its length in seconds."""
     times = {word.id: word for word in words}
-    edited = {edit.word_id for edit in edits}
+    edited = {edit["wordId"] for edit in edits}
     at = float(words[0].start_ms) if words else 0.0
     result: list[dict[str, Any]] = []
-    for n, (word_id, text) in enumerate(edited_words(words, edits)):
+    for n, (word_id, text) in enumerate(_said(words, edits)):
         source = times.get(word_id) if word_id is not None else None
         length = word_ms(text) if source is None or word_id in edited else source.end_ms - source.start_ms
         result.append({"id": f"r{n:03d}", "text": text, "startMs": at, "endMs": at + length})
         at += length + WORD_GAP_MS
     slots = [
         {
-            "sourceStartMs": times[edit.word_id].start_ms,
-            "sourceDurationMs": times[edit.word_id].end_ms - times[edit.word_id].start_ms,
-            "outputStartMs": times[edit.word_id].start_ms,
-            "outputDurationMs": word_ms(edit.replacement or "") if edit.kind == "change" else 0,
+            "sourceStartMs": times[edit["wordId"]].start_ms,
+            "sourceDurationMs": times[edit["wordId"]].end_ms - times[edit["wordId"]].start_ms,
+            "outputStartMs": times[edit["wordId"]].start_ms,
+            "outputDurationMs": word_ms(edit["replacement"]) if edit["kind"] == "change" else 0,
         }
         for edit in edits
     ]
@@ -169,23 +166,23 @@ async def create_dialogue_edit(request: Request) -> JSONResponse:
         )
     if not sandbox_config(request).dialogue_edit_enabled:
         raise fail(422, "dialogue_edit_retime_required", "Dialogue editing is not enabled for this organization.")
-    body = validated(DialogueEditRequest, raw)
+    body = checked(check_dialogue_edit, raw)
     words = _applicable(body)
-    if fake_transcript(body.source_video_url)[1] > 1:
+    if fake_transcript(body["sourceVideoUrl"])[1] > 1:
         raise fail(
             422,
             "dialogue_edit_unsupported",
             "Dialogue edits support a single speaker; this source has more.",
             field="sourceVideoUrl",
         )
-    transcript, slots, seconds = _preview(words, body.edits)
-    outcome, extra = _outcome(body.source_video_url, slots)
+    transcript, slots, seconds = _preview(words, body["edits"])
+    outcome, extra = _outcome(body["sourceVideoUrl"], slots)
     state = sandbox_state(request)
     record = DialogueEditRecord(
         str(uuid.uuid4()),
         Timeline.starting(state),
         iso_now(),
-        body.to_wire(),
+        {k: v for k, v in body.items() if v is not None},
         outcome,
         transcript,
         slots,

@@ -1,8 +1,9 @@
 """Creating generations: `POST /v2/generate`, a JSON body (reference §3.1) or a multipart form with files
 (§3.2, parsed by `generation_form.py`), with Idempotency-Key replays (§13) and the plan's concurrency limit.
 
-Bodies are validated with the package's own wire model (`CreateGenerationRequest`), so the sandbox and
-the client can never disagree on a field name. The reply is the `Generation` of `generations.py`.
+Bodies are checked with the sandbox's own reading of the reference (`sandbox/rules/generate.py`), not with the
+client's models, so a client that misreads the API is refused here. The reply is the `Generation` of
+`generations.py`.
 
 Magic failures for demos and tests: when any input URL carries `sandbox_fail=<errorCode>` in its query,
 the generation ends FAILED with that errorCode and the catalog message as `error` (`sandbox_error=<text>`
@@ -24,9 +25,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from sync_mcp.api import CreateGenerationRequest
-from sync_mcp.api.ids import IDEMPOTENCY_KEY
-
 from ..asset_store import owner_of
 from ..config import SandboxConfig
 from ..dialogue_store import preview_ready
@@ -34,14 +32,16 @@ from ..durations import output_seconds
 from ..generation_form import read_generation_form
 from ..http import (
     VALIDATION_CODE,
+    checked,
     fail,
     json_body,
     require_auth,
     sandbox_config,
     sandbox_state,
-    validated,
 )
 from ..project_store import unknown_project
+from ..rules import check_create
+from ..rules.facts import IDEMPOTENCY_KEY
 from ..state import SandboxState, ScriptedFailure
 from ..webhooks import schedule_webhook
 from .assets import require_known_assets
@@ -76,7 +76,7 @@ async def create_generation(request: Request) -> JSONResponse:
 
 def idempotency_key(request: Request) -> str | None:
     keys = request.headers.getlist("idempotency-key")
-    if len(keys) > 1 or (keys and not IDEMPOTENCY_KEY.match(keys[0])):
+    if len(keys) > 1 or (keys and not IDEMPOTENCY_KEY.fullmatch(keys[0])):
         raise fail(
             400,
             "INVALID_IDEMPOTENCY_KEY",
@@ -127,7 +127,7 @@ def accept_create(
     _check_dialogue_edit(state, config, raw)
 
     accepted, output_file_name = _with_clean_file_name(raw)
-    validated(CreateGenerationRequest, accepted)
+    checked(check_create, accepted)
     # unknown assetId: 404 asset_not_found ([INF], see there); the form's own files are not registered yet
     require_known_assets(request, _without_assets(accepted, pending_assets))
     if unknown_project(state, accepted.get("projectId")):

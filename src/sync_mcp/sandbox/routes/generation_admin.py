@@ -9,9 +9,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route
 
-from sync_mcp.api.capabilities import TERMINAL_STATUSES
-
 from ..http import fail, public_base_url, require_auth, sandbox_state
+from ..rules.facts import TERMINAL_STATUSES
 from ..state import GenerationRecord
 from .files import output_url
 from .generations import generation_json

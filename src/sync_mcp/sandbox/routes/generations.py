@@ -14,10 +14,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from sync_mcp.api import Generation, is_uuid
-from sync_mcp.api.client import API_LONG_POLL_MAX_SECONDS
+from sync_mcp.api import Generation
 
 from ..http import VALIDATION_CODE, fail, public_base_url, query_list, require_auth, sandbox_state
+from ..rules.core import is_uuid
+from ..rules.facts import LONG_POLL_MAX_SECONDS
 from ..state import GenerationRecord
 from .files import output_url
 
@@ -113,8 +114,8 @@ def _wait_params(request: Request) -> tuple[bool, float, bool]:
             timeout = float(raw_timeout)
         except ValueError:
             raise _query_error("timeout", "timeout must be a number of seconds") from None
-        if not (math.isfinite(timeout) and 1 <= timeout <= API_LONG_POLL_MAX_SECONDS):
-            raise _query_error("timeout", f"timeout must be between 1 and {API_LONG_POLL_MAX_SECONDS} seconds")
+        if not (math.isfinite(timeout) and 1 <= timeout <= LONG_POLL_MAX_SECONDS):
+            raise _query_error("timeout", f"timeout must be between 1 and {LONG_POLL_MAX_SECONDS} seconds")
     return wait, timeout, progress
 
 

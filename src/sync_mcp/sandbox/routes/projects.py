@@ -2,7 +2,7 @@
 pages), `GET /v2/projects/{id}`, `PATCH /v2/projects/{id}`, `DELETE /v2/projects/{id}` (409 while a generation of it
 is running).
 
-Bodies and queries are validated with the package's own wire models (`sync_mcp.api.types.projects`).
+Bodies and queries are checked by the sandbox's own reading of §6 (`sandbox/rules/projects.py`).
 """
 
 from __future__ import annotations
@@ -14,19 +14,18 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from sync_mcp.api import CreateProjectRequest, DeletedProject, ProjectListQuery, UpdateProjectRequest
-
 from ..asset_store import asset_store
 from ..http import (
     VALIDATION_CODE,
+    checked,
     fail,
     json_body,
     json_object,
     require_auth,
     sandbox_state,
-    validated,
 )
 from ..project_store import DeletedProjectId, ProjectRecord, ProjectStore, project_store
+from ..rules.projects import check_create_project, check_project_list, check_update_project
 
 DEFAULT_PAGE = 10
 """Default page size of `GET /v2/projects` (reference §6)."""
@@ -43,7 +42,7 @@ def _json(record: ProjectRecord) -> dict[str, Any]:
 async def create_project(request: Request) -> JSONResponse:
     require_auth(request)
     raw = json_object(await json_body(request))
-    body = validated(CreateProjectRequest, raw)
+    body = checked(check_create_project, raw)
     try:
         record, created = _store(request).create(body, str(uuid.uuid4()))
     except DeletedProjectId:
@@ -57,7 +56,7 @@ async def create_project(request: Request) -> JSONResponse:
 
 async def list_projects(request: Request) -> JSONResponse:
     require_auth(request)
-    query = validated(ProjectListQuery, dict(request.query_params))
+    query = checked(check_project_list, dict(request.query_params))
     records = _store(request).live()
     if query.search_query:
         needle = query.search_query.casefold()
@@ -99,8 +98,8 @@ async def update_project(request: Request) -> JSONResponse:
     require_auth(request)
     record = _find(request)
     raw = json_object(await json_body(request))
-    body = validated(UpdateProjectRequest, raw)
-    return JSONResponse(_json(_store(request).update(record.project.id, body.to_wire())))
+    fields = checked(check_update_project, raw)
+    return JSONResponse(_json(_store(request).update(record.project.id, fields)))
 
 
 async def delete_project(request: Request) -> JSONResponse:
@@ -127,7 +126,7 @@ async def delete_project(request: Request) -> JSONResponse:
     for asset in assets.live():
         if asset.asset.project_id == project_id:  # a sandbox asset belongs to at most one project
             assets.delete(asset.asset.id)
-    return JSONResponse(DeletedProject(id=project_id).to_wire())
+    return JSONResponse({"id": project_id})  # §6: `{id}`
 
 
 routes = [

@@ -4,7 +4,7 @@ queues the same work (202 + `Location`, with an Idempotency-Key like a generatio
 `url` and `duration`. A take is served (a silent placeholder WAV, without the key) at
 `GET /files/speech/{id}.wav`.
 
-Bodies are validated with the package's own wire model (`SpeechRequest`). [INF] A `voiceId` shaped like
+Bodies are checked by the sandbox's own reading of §8 (`sandbox/rules/voices.py`). [INF] A `voiceId` shaped like
 a Sync id (a UUID) must be a voice of `GET /v2/voices`; any other value is taken as a raw ElevenLabs id,
 which the reference allows, and accepted.
 """
@@ -19,10 +19,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from sync_mcp.api import SPEECH_JOBS_PER_MINUTE, SPEECH_PER_MINUTE, Speech, SpeechJob, SpeechRequest, is_uuid, iso_utc
-
 from ..audio import silent_wav, speech_seconds
 from ..http import (
+    checked,
     fail,
     json_body,
     json_object,
@@ -31,25 +30,25 @@ from ..http import (
     require_auth,
     sandbox_config,
     sandbox_state,
-    validated,
 )
 from ..rate_limits import enforce
+from ..rules.core import is_uuid
+from ..rules.facts import SPEECH_JOBS_PER_MINUTE, SPEECH_PER_MINUTE
+from ..rules.voices import check_speech
 from ..speech_store import SpeechJobRecord, speech_store
+from ..state import iso_utc
 from ..voice_store import voice_store
 from .generate import IDEMPOTENCY_CONFLICT_CODE, body_hash, idempotency_key
 
 TAKE_NAME = re.compile(r"^(?P<id>[0-9a-f-]{36})\.wav$")
 
 
-async def _speech_body(request: Request) -> SpeechRequest | JSONResponse:
-    """The validated body (or the 400 reply), its voice checked: a UUID must name a known voice."""
-    raw = json_object(await json_body(request))
-    body = validated(SpeechRequest, raw)
-    if (
-        is_uuid(body.voice_id)
-        and voice_store(sandbox_state(request)).find(body.voice_id, public_base_url(request)) is None
-    ):
-        raise fail(404, "voice_not_found", f"Voice {body.voice_id} not found.", field="voiceId")
+async def _speech_body(request: Request) -> dict[str, Any]:
+    """The checked body (or the 400 reply, raised), its voice checked: a UUID must name a known voice."""
+    body = checked(check_speech, json_object(await json_body(request)))
+    voice_id: str = body["voiceId"]
+    if is_uuid(voice_id) and voice_store(sandbox_state(request)).find(voice_id, public_base_url(request)) is None:
+        raise fail(404, "voice_not_found", f"Voice {voice_id} not found.", field="voiceId")
     return body
 
 
@@ -62,12 +61,9 @@ async def create_speech(request: Request) -> JSONResponse:
     state = sandbox_state(request)
     enforce(state, "POST /v2/tts", SPEECH_PER_MINUTE, 60)
     body = await _speech_body(request)
-    if isinstance(body, JSONResponse):
-        return body
-    duration = speech_seconds(body.script)
+    duration = speech_seconds(body["script"])
     take_id = speech_store(state).add(duration)
-    speech = Speech(id=take_id, url=_take_url(request, take_id), duration=duration)
-    return JSONResponse(speech.to_wire())
+    return JSONResponse({"id": take_id, "url": _take_url(request, take_id), "duration": duration})  # §8
 
 
 # ----------------------------------------------------------------------------------------------- jobs
@@ -77,18 +73,17 @@ def _job_json(request: Request, job: SpeechJobRecord) -> dict[str, Any]:
     state = sandbox_state(request)
     done = state.now() >= job.created + job.ready_after
     finished = datetime.fromisoformat(job.created_at.replace("Z", "+00:00")) + timedelta(seconds=job.ready_after)
-    reply = SpeechJob(
-        id=job.id,
-        status="COMPLETED" if done else "PENDING",
-        url=_take_url(request, job.id) if done else None,
-        duration=job.duration if done else None,
-        error=None,
-        created_at=job.created_at,
+    return {  # §8: {id, status, url, duration, error, createdAt, startedAt, finishedAt}
+        "id": job.id,
+        "status": "COMPLETED" if done else "PENDING",
+        "url": _take_url(request, job.id) if done else None,
+        "duration": float(job.duration) if done else None,
+        "error": None,
+        "createdAt": job.created_at,
         # [INF] The sandbox renders a job at once: it starts when it is created.
-        started_at=job.created_at,
-        finished_at=iso_utc(finished, "milliseconds") if done else None,
-    )
-    return reply.model_dump(mode="json", by_alias=True)
+        "startedAt": job.created_at,
+        "finishedAt": iso_utc(finished, "milliseconds") if done else None,
+    }
 
 
 async def create_speech_job(request: Request) -> JSONResponse:
@@ -104,7 +99,7 @@ async def create_speech_job(request: Request) -> JSONResponse:
     if isinstance(body, JSONResponse):
         return body
     store = speech_store(state)
-    digest = body_hash(body.to_wire())
+    digest = body_hash(body)
     job = store.job_for_key(key) if key is not None else None
     if job is not None and job.body_hash != digest:
         raise fail(
@@ -115,7 +110,7 @@ async def create_speech_job(request: Request) -> JSONResponse:
         )
     if job is None:
         ready_after = sandbox_config(request).speech_job_seconds
-        job = store.add_job(state.now(), speech_seconds(body.script), ready_after, digest, key)
+        job = store.add_job(state.now(), speech_seconds(body["script"]), ready_after, digest, key)
     return JSONResponse(_job_json(request, job), 202, headers={"Location": f"/v2/tts/jobs/{job.id}"})
 
 

@@ -2,7 +2,7 @@
 `GET /v2/generations/count` (§3.5), the organisation's active jobs as server-sent events
 `GET /v2/usage/active-jobs/stream` (§2), and the health check `GET /health` (§15).
 
-Queries are validated with the package's own wire models (`sync_mcp.api.types.usage`).
+Queries are checked by the sandbox's own reading of §3.5 and §3.10 (`sandbox/rules/usage.py`).
 """
 
 from __future__ import annotations
@@ -17,30 +17,20 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, StreamingResponse
 from starlette.routing import Route
 
-from sync_mcp.api import (
-    ActiveJob,
-    GenerationCount,
-    GenerationCountQuery,
-    GenerationUsage,
-    UsagePage,
-    UsageQuery,
-    iso_utc,
-)
-from sync_mcp.api.capabilities import TERMINAL_STATUSES
-
 from ..asset_store import owner_of
-from ..http import VALIDATION_CODE, fail, require_auth, sandbox_config, sandbox_state, validated
-from ..state import ACTIVE_STATUSES, GenerationRecord
+from ..http import VALIDATION_CODE, checked, fail, require_auth, sandbox_config, sandbox_state
+from ..rules.facts import TERMINAL_STATUSES
+from ..rules.usage import LISTS, check_count_query, check_usage_query
+from ..state import ACTIVE_STATUSES, GenerationRecord, iso_utc
 from .costs import recorded_costs
 from .generations import generation_source
 
 DEFAULT_USAGE_PAGE = 100
 """Items per page of `GET /v2/usage/generations` when no limit is given (reference §3.10)."""
-LIST_PARAMETERS = ("status", "source", "generationSource")
 
 
 def _query_values(request: Request, names: tuple[str, ...]) -> dict[str, Any]:
-    """The query as a wire model's input: list parameters comma-separated or repeated, the rest as sent."""
+    """The query as the rules read it: list parameters comma-separated or repeated, the rest as sent."""
     raw: dict[str, Any] = {}
     for name in request.query_params:
         values = request.query_params.getlist(name)
@@ -55,22 +45,20 @@ def _query_values(request: Request, names: tuple[str, ...]) -> dict[str, Any]:
 
 
 def _usage_item(request: Request, record: GenerationRecord) -> dict[str, Any]:
-    costs = recorded_costs(request, record)
-    item = GenerationUsage(
-        **costs.model_dump(),
-        created_at=record.created_at,
-        finished_at=iso_utc(record.finished_at, "milliseconds"),
-        model=str(record.body.get("model")),
+    return {  # §3.10: the cost object plus createdAt, finishedAt, model, apiKey
+        **recorded_costs(request, record),
+        "createdAt": record.created_at,
+        "finishedAt": iso_utc(record.finished_at, "milliseconds"),
+        "model": str(record.body.get("model")),
         # [INF] The reference does not describe `apiKey`; the sandbox names the key by a one-way tag of it.
-        api_key={"id": record.owner} if record.owner else None,
-    )
-    return item.model_dump(mode="json", by_alias=True)
+        "apiKey": {"id": record.owner} if record.owner else None,
+    }
 
 
 async def list_usage(request: Request) -> JSONResponse:
     """Finished generations whose `finishedAt` is in `[startTime, endTime)`, oldest first, paged."""
     require_auth(request)
-    query = validated(UsageQuery, _query_values(request, ()))
+    query = checked(check_usage_query, _query_values(request, ()))
     state = sandbox_state(request)
     now = state.now()
     wall_now = datetime.now(timezone.utc)
@@ -92,11 +80,8 @@ async def list_usage(request: Request) -> JSONResponse:
         finished = finished[ids.index(query.cursor) + 1 :]
     limit = query.limit or DEFAULT_USAGE_PAGE
     page = finished[:limit]
-    reply = UsagePage(
-        items=[GenerationUsage.model_validate(_usage_item(request, r)) for r in page],
-        next_cursor=page[-1].id if len(finished) > limit else None,
-    )
-    return JSONResponse(reply.model_dump(mode="json", by_alias=True))
+    next_cursor = page[-1].id if len(finished) > limit else None
+    return JSONResponse({"items": [_usage_item(request, r) for r in page], "nextCursor": next_cursor})  # §3.10
 
 
 # ----------------------------------------------------------------------------------------------- count
@@ -104,7 +89,7 @@ async def list_usage(request: Request) -> JSONResponse:
 
 async def count_generations(request: Request) -> JSONResponse:
     require_auth(request)
-    query = validated(GenerationCountQuery, _query_values(request, LIST_PARAMETERS))
+    query = checked(check_count_query, _query_values(request, LISTS))
     state = sandbox_state(request)
     now = state.now()
     owner = owner_of(request.headers["x-api-key"])
@@ -118,7 +103,7 @@ async def count_generations(request: Request) -> JSONResponse:
         and (not query.generation_source or generation_source(r) in query.generation_source)
         and (not query.current_user_only or r.owner == owner)
     ]
-    return JSONResponse(GenerationCount(count=len(matching)).to_wire())
+    return JSONResponse({"count": len(matching)})  # §3.5
 
 
 # ----------------------------------------------------------------------------------------------- active jobs
@@ -129,14 +114,17 @@ NEW_JOB_RECHECK_SECONDS = 1.0
 
 
 def _job(record: GenerationRecord, status: str) -> dict[str, Any]:
-    return ActiveJob(
-        id=record.id,
-        status=status,
-        type="generation",
-        model=str(record.body.get("model")),
-        created_at=record.created_at,
-        projectId=record.body.get("projectId"),
-    ).to_wire()
+    # [INF] The reference names the stream only (§2); a job is the generation's id, status, type, model,
+    # createdAt and projectId (null fields left out).
+    job = {
+        "id": record.id,
+        "status": status,
+        "type": "generation",
+        "model": str(record.body.get("model")),
+        "createdAt": record.created_at,
+        "projectId": record.body.get("projectId"),
+    }
+    return {k: v for k, v in job.items() if v is not None}
 
 
 def _event(name: str, data: Any) -> str:

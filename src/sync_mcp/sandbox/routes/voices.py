@@ -1,8 +1,8 @@
 """Voices (reference §7): `GET /v2/voices`, `GET /v2/voices/{id}`, `POST /v2/voices` (clone),
 `DELETE /v2/voices/{id}`; and the placeholder previews at `GET /files/voices/{id}/preview.wav`.
 
-Clone bodies are validated with the package's own wire model (`CloneVoiceRequest`). [INF] The clone body
-was not fully recovered by the reference; the sandbox accepts exactly the fields that model defines.
+Clone bodies are checked by the sandbox's own reading of §7 (`sandbox/rules/voices.py`). [INF] The clone body
+was not fully recovered by the reference; the sandbox accepts exactly the fields §7 names.
 
 Magic failures for demos and tests: a sample `url` carrying `sandbox_fail=<voice_* code>` in its query
 is refused with that code, as the API refuses samples it cannot use.
@@ -17,12 +17,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from sync_mcp.api import CLONES_PER_HOUR, CloneVoiceRequest
-
 from ..asset_store import asset_store
 from ..audio import silent_wav
 from ..http import (
     VALIDATION_CODE,
+    checked,
     fail,
     json_body,
     json_object,
@@ -30,9 +29,10 @@ from ..http import (
     require_auth,
     sandbox_config,
     sandbox_state,
-    validated,
 )
 from ..rate_limits import enforce
+from ..rules.facts import CLONES_PER_HOUR
+from ..rules.voices import check_clone
 from ..voice_store import VoiceStore, voice_store
 
 PREVIEW_SECONDS = 3.0
@@ -50,8 +50,8 @@ def _store(request: Request) -> VoiceStore:
     return voice_store(sandbox_state(request))
 
 
-def _voice_json(voice: Any) -> dict[str, Any]:
-    return voice.model_dump(mode="json", by_alias=True, exclude_none=True)
+def _voice_json(voice: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in voice.items() if v is not None}
 
 
 async def list_voices(request: Request) -> JSONResponse:
@@ -82,7 +82,8 @@ async def clone_voice(request: Request) -> JSONResponse:
     state = sandbox_state(request)
     enforce(state, "POST /v2/voices", CLONES_PER_HOUR, 3600)  # every attempt counts ([INF])
     raw = json_object(await json_body(request))
-    body = validated(CloneVoiceRequest, raw)
+    body = checked(check_clone, raw)
+    name: str = body["name"]
     store = _store(request)
     slots = sandbox_config(request).voice_clone_slots
     if len(store.clones) >= slots:
@@ -92,20 +93,20 @@ async def clone_voice(request: Request) -> JSONResponse:
             "voice_clone_limit_reached",
             f"All {slots} voice-clone slots of the plan are in use.",
         )
-    if store.clone_named(body.name) is not None:
-        raise fail(409, "voice_name_conflict", f"A voice named '{body.name}' already exists.", field="name")
-    if body.asset_id is not None:
-        asset = asset_store(state).get(body.asset_id)
+    if store.clone_named(name) is not None:
+        raise fail(409, "voice_name_conflict", f"A voice named '{name}' already exists.", field="name")
+    if body.get("assetId") is not None:
+        asset = asset_store(state).get(body["assetId"])
         if asset is None:
             raise fail(404, "asset_not_found", "Asset not found.", field="assetId")
         if asset.asset.type not in ("AUDIO", "VIDEO"):
             raise fail(
                 415, "voice_sample_type_unsupported", "The sample must be an audio or video asset.", field="assetId"
             )
-    failure = _sample_failure(body.url)
+    failure = _sample_failure(body.get("url"))
     if failure is not None:
         raise fail(SAMPLE_FAILURE_STATUS.get(failure, 422), failure, f"The voice sample was refused ({failure}).")
-    voice = store.add_clone(body.name)
+    voice = store.add_clone(name)
     return JSONResponse(_voice_json(voice), 201)  # [INF] 201, as for other creates
 
 
