@@ -139,13 +139,23 @@ async def explain(
     return info
 
 
+def missing_key_fix(header: str | None) -> str:
+    """What to do when no API key came: set SYNC_API_KEY, or (HTTP mode) send one in `header` with each request."""
+    if header is None:
+        return MISSING_KEY_FIX
+    return (
+        f"Send your Sync API key in the {header} header of each request to this server (or have its operator set "
+        "SYNC_API_KEY). Keys: https://sync.so/keys"
+    )
+
+
 def _own_fix(err: SyncAPIError) -> str | None:
     """This package's fix for an error the client raised itself (no reply, nothing sent, a storage refusal), when
     nobody gave it a more specific suggestion."""
     if isinstance(err, APIStatusError):
         return None  # the API's own advice, then the catalog's
     if isinstance(err, MissingAPIKeyError):
-        return MISSING_KEY_FIX
+        return missing_key_fix(None)
     if isinstance(err, InvalidAPIKeyError):
         return (
             f"Copy the key again from https://sync.so/keys into {err.source}: printable ASCII only, no quotes, "
