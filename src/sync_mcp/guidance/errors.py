@@ -134,7 +134,8 @@ async def explain(
         return _unreadable(exc)
     local = catalog is None or isinstance(exc, (NotSentError, TransportError))
     info = _api_error(exc, None if local else await catalog.lookup(exc.error_code))
-    if client is not None and exc.error_code == "concurrency_limit_reached" and exc.path == CREATE_PATH:
+    created = exc.method == "POST" and (exc.path or "").endswith(CREATE_PATH)  # a base URL may add a prefix
+    if client is not None and exc.error_code == "concurrency_limit_reached" and created:
         info = await _with_jobs_in_flight(client(), exc, info)
     return info
 
