@@ -44,7 +44,8 @@ def sent_path(request: httpx.Request) -> str:
 class SyncAPIError(Exception):
     """A call to the Sync API that failed; the base of every kind below.
 
-    `request` is what was sent (None when nothing was), `response` the reply (None when none came). `method`,
+    `request` is what was sent (None when nothing was; its `x-api-key` header removed), `response` the reply
+    (None when none came). `method`,
     `path` and `idempotency_key` are read from the request; `attempts` is how many were made. The message never
     contains the API key: it is built only from the reply body and status, scrubbed of every known secret.
     """
@@ -76,6 +77,8 @@ class SyncAPIError(Exception):
         self.generation_id = generation_id
         self.retry_after = retry_after
         self.body = body or {}
+        if request is not None and "x-api-key" in request.headers:
+            del request.headers["x-api-key"]  # the call is over; the error outlives it and never holds the key
         self.request = request
         self.response = response
         self.attempts = attempts
