@@ -6,8 +6,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sync_mcp.api.types.transcriptions import TranscriptWord
+from sync_mcp.guidance.errors import InputError
 from sync_mcp.services.alignment import align, applied, spans, spoken
-from sync_mcp.services.refusals import InputError
 
 VOCAB = ["the", "meeting", "is", "on", "Tuesday", "Wednesday", "at", "ten", "um,", "so.", "See", "you", "there"]
 

@@ -7,9 +7,10 @@ from typing import Any
 import pytest
 from mcp import Client
 
-from sync_mcp.api import ErrorCatalog, SyncAPIError, SyncClient
+from sync_mcp.api import SyncAPIError, SyncClient
 from sync_mcp.api.catalog import load_bundled_catalog
-from sync_mcp.api.explain import status_hint
+from sync_mcp.guidance.catalog import ErrorCatalog, status_hint
+from sync_mcp.guidance.errors import explain
 from sync_mcp.sandbox import SandboxServer
 
 from .conftest import TEST_KEY
@@ -92,15 +93,15 @@ async def test_envelope_shape_is_tolerated() -> None:
 
 async def test_unknown_codes_get_a_status_based_hint_and_body_suggestion_wins() -> None:
     catalog = ErrorCatalog(FakeFetch())
-    unknown = await catalog.explain(SyncAPIError(http_status=429, error_code="brand_new_code", message="slow down"))
+    unknown = await explain(SyncAPIError(http_status=429, error_code="brand_new_code", message="slow down"), catalog)
     assert unknown.error_code == "brand_new_code"
     assert unknown.fix == status_hint(429)
     assert unknown.retryable is True
-    own = await catalog.explain(
-        SyncAPIError(http_status=422, error_code="x_code", message="m", suggestion="Use the body's own advice")
+    own = await explain(
+        SyncAPIError(http_status=422, error_code="x_code", message="m", suggestion="Use the body's own advice"), catalog
     )
     assert own.fix == "Use the body's own advice"
-    no_code = await catalog.explain(SyncAPIError(http_status=401, error_code=None, message="Unauthorized"))
+    no_code = await explain(SyncAPIError(http_status=401, error_code=None, message="Unauthorized"), catalog)
     assert no_code.error_code == "unauthorized" and "SYNC_API_KEY" in no_code.fix
 
 

@@ -21,7 +21,8 @@ import pytest
 from mcp import Client
 
 from sync_mcp.api import RetryPolicy
-from sync_mcp.api.retries import is_retryable, parse_retry_after
+from sync_mcp.api.retries import parse_retry_after
+from sync_mcp.guidance.catalog import is_retryable
 from sync_mcp.sandbox import SandboxServer
 from sync_mcp.sandbox.state import RecordedRequest
 from sync_mcp.server import build_server

@@ -16,11 +16,11 @@ from mcp import Client
 from mcp.types import PromptReference
 
 from sync_mcp.config import Settings
+from sync_mcp.guidance.errors import InputError
 from sync_mcp.sandbox import SandboxServer
 from sync_mcp.sandbox.asset_store import asset_store
 from sync_mcp.server import build_server
 from sync_mcp.services.paths import folders_for, readable_file
-from sync_mcp.services.refusals import InputError
 
 from .conftest import data, make_settings, sent
 

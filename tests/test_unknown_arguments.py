@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from mcp import Client
 
-from sync_mcp.api.errors import ERROR_FIELDS
+from sync_mcp.guidance.errors import ERROR_FIELDS
 from sync_mcp.sandbox import SandboxServer
 
 from .conftest import BASIC, error, sent

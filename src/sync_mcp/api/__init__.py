@@ -1,6 +1,5 @@
-"""The Sync API v2 as a plain client, knowing nothing of MCP: `SyncClient` with its resources
-(`client.generations`, `client.assets`, ... in `resources/`), the wire types (`types/`, one module per domain),
-errors and the error catalog.
+"""The Sync API v2 as a plain client: `SyncClient` with its resources (`client.generations`, `client.assets`, ...
+in `resources/`), the wire types (`types/`, one module per domain), and its exceptions by kind (errors.py).
 
     async with SyncClient(api_key) as client:
         generation = await client.generations.create(body, idempotency_key=new_idempotency_key())
@@ -16,10 +15,16 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # for type checkers; at run time `__getattr__` serves these names
-    from .catalog import ErrorCatalog  # noqa: F401
     from .client import SyncClient  # noqa: F401
     from .endpoint import DEFAULT_BASE_URL  # noqa: F401
-    from .errors import ErrorInfo, MissingAPIKeyError, SyncAPIError, TransportError  # noqa: F401
+    from .errors import (  # noqa: F401
+        APIStatusError,
+        MissingAPIKeyError,
+        NotSentError,
+        SyncAPIError,
+        TransportError,
+        UnreadableReplyError,
+    )
     from .ids import new_idempotency_key  # noqa: F401
     from .retries import RetryPolicy  # noqa: F401
     from .types.generations import CreateGenerationRequest, Generation  # noqa: F401
@@ -139,13 +144,14 @@ _TYPES: dict[str, tuple[str, ...]] = {
 
 _HOMES = {
     "DEFAULT_BASE_URL": "endpoint",
-    "ErrorCatalog": "catalog",
-    "ErrorInfo": "errors",
+    "APIStatusError": "errors",
     "MissingAPIKeyError": "errors",
+    "NotSentError": "errors",
     "RetryPolicy": "retries",
     "SyncAPIError": "errors",
     "SyncClient": "client",
     "TransportError": "errors",
+    "UnreadableReplyError": "errors",
     "new_idempotency_key": "ids",
     **{name: f"types.{module}" for module, names in _TYPES.items() for name in names},
 }

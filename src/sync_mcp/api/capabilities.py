@@ -1,4 +1,4 @@
-"""What each Sync model accepts: the one table behind `list_models`, the validators and the warnings.
+"""What each Sync model accepts: the one table behind the model listing, the validators and the warnings.
 
 Facts from the API reference §3.1.3 and §4.2-4.3 (volatile numbers such as processing times are for display
 only). Prices are in api/prices.py.

@@ -1,14 +1,15 @@
-"""`SyncClient`: the Sync API v2 over one `httpx.AsyncClient`, knowing nothing of MCP.
+"""`SyncClient`: the Sync API v2 over one `httpx.AsyncClient`, knowing nothing of who calls it.
 
 One request path (`request`) carries every endpoint (resources on the client, one module per API domain in
 `resources/`: `client.generations`, `client.assets`, ...): the `x-api-key` header (only on authenticated
 calls, and only to the API host), timeouts on every call, the retry policy, and the conversion of
-non-2xx replies into `SyncAPIError`.
+non-2xx replies into `APIStatusError` (errors.py has the exception tree, each built with the request and
+reply it concerns).
 
 Replies are untrusted input. A reply is decoded first (bounded in depth), then every string in it is
 scrubbed of the API key and every other secret the log redactor knows, so an echo hidden behind JSON
 escapes is blanked too, in error bodies and success bodies alike. A success reply that cannot be read
-(not JSON, too deep, not the expected shape: `read_reply`) is an `UnreadableReplyError`, which says the
+(not JSON, too deep, not the expected shape: `Reply.read`) is an `UnreadableReplyError`, which says the
 request was sent, never an argument error. The connection pool keeps no cookies: it serves every user of
 a deployment. Reading replies is `replies.py`; the retry table and policy are `retries.py`; ids `ids.py`.
 """
@@ -33,10 +34,10 @@ from sync_mcp import __version__, telemetry
 from sync_mcp.logs import redactor
 
 from .endpoint import DEFAULT_BASE_URL
-from .errors import InvalidAPIKeyError, MissingAPIKeyError, SyncAPIError, TransportError, UnreadableReplyError
-from .replies import REPLY_EXCERPT, decode_json, error_from, remember_reply, sent
+from .errors import InvalidAPIKeyError, MissingAPIKeyError, NotSentError, SyncAPIError, TransportError, sent_path
+from .replies import Reply, error_from, read_json
 from .resources import ClientResources
-from .retries import RetryHook, RetryNotice, RetryPolicy, is_retryable, retry_automatically
+from .retries import RETRYABLE_STATUSES, RetryHook, RetryNotice, RetryPolicy, retry_automatically
 from .transport import ProxyRouting, ShardedTransport
 
 logger = logging.getLogger(__name__)
@@ -220,8 +221,8 @@ class SyncClient(ClientResources):
         safe = method in ("GET", "HEAD") or idempotency_key is not None
         attempts = policy.max_attempts if safe else 1
         deadline = time.monotonic() + max(policy.budget, self._read_seconds(timeout))
-        send = partial(
-            self._http.request,
+        build = partial(
+            self._http.build_request,
             method,
             path,
             params={k: v for k, v in (params or {}).items() if v is not None} or None,
@@ -236,20 +237,20 @@ class SyncClient(ClientResources):
             attempt += 1
             if tally is not None:
                 tally[0] = attempt
-            outcome = await _attempt(send, method, path, deadline)
+            outcome = await _attempt(self._http.send, _built(build, method, path), deadline, attempt)
             retry_after: float | None = None
             if not isinstance(outcome, httpx.Response):
                 error: SyncAPIError = outcome
             elif outcome.is_success:
                 return outcome
             else:
-                error = error_from(outcome, self._api_key)
+                error = error_from(outcome, self._api_key, attempt)
                 retry_after = error.retry_after
                 if not retry_automatically(outcome.status_code, error.error_code, error.generation_id, policy.statuses):
-                    raise sent(error, method, path, idempotency_key, attempt)
+                    raise error
             delay = policy.delay(attempt, retry_after)
             if attempt >= attempts or time.monotonic() + delay >= deadline:
-                raise sent(error, method, path, idempotency_key, attempt)
+                raise error
             await self._before_retry(RetryNotice(method, path, attempt + 1, delay, error))
             await anyio.sleep(delay)
 
@@ -296,66 +297,65 @@ class SyncClient(ClientResources):
         self, path: str, *, params: Mapping[str, Any] | None = None, timeout: httpx.Timeout | None = None
     ) -> AsyncIterator[httpx.Response]:
         """`GET path` with the key, its reply read as it arrives (e.g. server-sent events); sent once, never retried.
-        A non-2xx reply raises `SyncAPIError`, a failed connection `TransportError` (also while reading)."""
+        A non-2xx reply raises `APIStatusError`, a failed connection `TransportError` (also while reading)."""
         if self._api_key is None:
             raise MissingAPIKeyError(self.missing_key_hint)
         headers = {"x-api-key": self._api_key, "accept": "text/event-stream"}
+        request = self._http.build_request(
+            "GET", path, params=params, headers=headers, timeout=timeout or httpx.USE_CLIENT_DEFAULT
+        )
         try:
-            async with self._http.stream(
-                "GET", path, params=params, headers=headers, timeout=timeout or httpx.USE_CLIENT_DEFAULT
-            ) as response:
+            response = await self._http.send(request, stream=True)
+            try:
                 if not response.is_success:
                     await response.aread()
-                    raise sent(error_from(response, self._api_key), "GET", path, None, 1)
+                    raise error_from(response, self._api_key, 1)
                 yield response
+            finally:
+                await response.aclose()
         except httpx.TransportError as exc:
             timed_out = isinstance(exc, httpx.TimeoutException)
-            raise TransportError(f"GET {path} failed ({type(exc).__name__}).", timed_out=timed_out) from None
+            raise TransportError(request, f"GET {path} failed ({type(exc).__name__}).", timed_out=timed_out) from None
+
+    async def request_reply(self, method: str, path: str, **kwargs: Any) -> Reply:
+        """`request` for endpoints that answer JSON: the decoded reply, scrubbed of secrets by value, with the
+        response it came in (`Reply.read` reads a wire model from it). A 2xx body that is not JSON, or nests
+        deeper than `MAX_REPLY_DEPTH`, is an `UnreadableReplyError`."""
+        return read_json(await self.request(method, path, **kwargs), self._api_key)
 
     async def request_json(self, method: str, path: str, **kwargs: Any) -> Any:
-        """`request` for endpoints that answer JSON: the decoded reply, scrubbed of secrets by value. A 2xx body
-        that is not JSON, or nests deeper than `MAX_REPLY_DEPTH`, is an `UnreadableReplyError`."""
-        response = await self.request(method, path, **kwargs)
-        key = kwargs.get("idempotency_key")
-        remember_reply(method, path, response.status_code, key)
-        try:
-            data = decode_json(response.text)
-        except ValueError as exc:
-            error = UnreadableReplyError(
-                str(exc),
-                reply=self.scrub(response.text[: REPLY_EXCERPT * 4])[:REPLY_EXCERPT],
-                http_status=response.status_code,
-            )
-            raise sent(error, method, path, key, 1) from None
-        return self.scrub(data)
+        """`request_reply`'s decoded data alone, for replies read as they are."""
+        return (await self.request_reply(method, path, **kwargs)).data
 
     def scrub(self, value: Any) -> Any:
         """A decoded reply (or a text) with this client's key and every other known secret blanked."""
         return redactor.scrub_value(value, self._api_key)
 
 
+def _built(build: Callable[[], httpx.Request], method: str, path: str) -> httpx.Request:
+    """The request of one attempt; one that cannot be built (a value no URL can hold) is refused unsent."""
+    try:
+        return build()
+    except httpx.InvalidURL as exc:  # callers should have refused the value
+        raise NotSentError("invalid_request", f"{method} {path[:120]!r} could not be sent: {exc}") from None
+
+
 async def _attempt(
-    send: Callable[[], Awaitable[httpx.Response]], method: str, path: str, deadline: float
+    send: Callable[[httpx.Request], Awaitable[httpx.Response]], request: httpx.Request, deadline: float, attempt: int
 ) -> httpx.Response | TransportError:
     """One attempt: the response, or the transport failure (a reply that did not come in time included)."""
     failure: httpx.TransportError | None = None
     with anyio.move_on_after(deadline - time.monotonic()) as cut:
         try:
-            return await send()
+            return await send(request)
         except httpx.TransportError as exc:
             failure = exc
-        except httpx.InvalidURL as exc:  # nothing could be sent; callers should have refused the value
-            raise SyncAPIError(
-                http_status=None,
-                error_code="invalid_request",
-                message=f"{method} {path[:120]!r} could not be sent: {exc}",
-                suggestion="Check the ids and values passed (copy ids exactly as earlier results gave them).",
-            ) from None
     timed_out = cut.cancelled_caught or isinstance(failure, httpx.TimeoutException)
     what = "did not answer in time" if timed_out else f"failed ({type(failure).__name__})"
     if isinstance(failure, httpx.ProxyError):  # says what the proxy answered, or why it cannot be used
         what = f"failed at the proxy: {failure}"
-    return TransportError(f"{method} {path} {what}.", outcome_unknown=(method == "POST"), timed_out=timed_out)
+    message = f"{request.method} {sent_path(request)} {what}."
+    return TransportError(request, message, timed_out=timed_out, attempts=attempt)
 
 
 async def _recorded(
@@ -381,7 +381,11 @@ async def _recorded(
             status = str(exc.http_status) if exc.http_status else (exc.error_code or "error")
             span.set_attribute("error.type", exc.error_code or status)
             span.set_attribute("sync.error_code", exc.error_code or "")
-            span.set_attribute("sync.retryable", is_retryable(exc.error_code, exc.http_status, None))
+            # Whether the client's own rule would send it again (no reply counts: a safe request is sent again).
+            again = exc.http_status is not None and retry_automatically(
+                exc.http_status, exc.error_code, exc.generation_id, RETRYABLE_STATUSES
+            )
+            span.set_attribute("sync.retryable", again or isinstance(exc, TransportError))
             raise
         finally:
             if status.isdigit():

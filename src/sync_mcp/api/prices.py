@@ -1,6 +1,6 @@
 """Sync's prices: the one table behind every figure this package shows or computes.
 
-`list_models` shows them, the sandbox's estimate endpoint charges them, and the tests hold the two together.
+The model listing shows them, the sandbox's estimate endpoint charges them, and the tests hold the two together.
 The source is the Billing page (reference §16.4): usage is charged per output frame, and the prices are published
 per second of 25 fps video, from the plan discount (bottom of the range) to the list price (top). So a second of
 video costs in proportion to its frame rate: at 30 fps, the estimate endpoint's default, a fifth more than the

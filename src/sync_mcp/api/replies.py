@@ -1,11 +1,10 @@
 """Reading the API's replies, which are untrusted input: JSON decoded with bounded depth, wire models read from it
 (a reply of another shape is an `UnreadableReplyError` naming the request it answered, never an argument error),
-and the `SyncAPIError` of a non-2xx reply, scrubbed of every known secret by value."""
+and the `APIStatusError` of a non-2xx reply, scrubbed of every known secret by value."""
 
 from __future__ import annotations
 
 import json
-from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -14,8 +13,7 @@ from pydantic import BaseModel, ValidationError
 
 from sync_mcp.logs import redactor
 
-from .errors import SyncAPIError, UnreadableReplyError
-from .explain import validation_text
+from .errors import APIStatusError, UnreadableReplyError, validation_text
 from .ids import ID_SEGMENT
 from .retries import parse_retry_after
 
@@ -24,52 +22,63 @@ MAX_REPLY_DEPTH = 64
 REPLY_EXCERPT = 500
 """Characters of an unreadable reply quoted back (after scrubbing)."""
 
+M = TypeVar("M", bound=BaseModel)
+_WHOLE: Any = object()
+"""`Reply.read`'s default: the whole reply."""
+
 
 @dataclass(frozen=True)
-class _Reply:
-    method: str
-    path: str
-    status: int
-    idempotency_key: str | None
+class Reply:
+    """A decoded success reply (`data`, already scrubbed of secrets) and the response it came in, so that a body
+    of the wrong shape is reported with the request it answered."""
+
+    data: Any
+    response: httpx.Response
+
+    def read(self, model: type[M], data: Any = _WHOLE) -> M:
+        """`model` from the reply (or from `data`, a part of it); a reply of another shape is an
+        `UnreadableReplyError` (never a `ValidationError`, which would read as a fault of the caller's arguments)."""
+        data = self.data if data is _WHOLE else data
+        try:
+            return model.model_validate(data)
+        except ValidationError as exc:
+            raise self.unreadable(f"not a valid {model.__name__}: {validation_text(exc)}", data) from None
+
+    def items(self) -> list[Any]:
+        """The reply as a list: an array, or the `items` of a page."""
+        if isinstance(self.data, list):
+            return self.data
+        if isinstance(self.data, dict) and isinstance(self.data.get("items"), list):
+            return list(self.data["items"])
+        raise self.unreadable("not a JSON array", self.data)
+
+    def read_each(self, model: type[M]) -> list[M]:
+        """Every item of a list reply as `model`."""
+        return [self.read(model, item) for item in self.items()]
+
+    def unreadable(self, reason: str, data: Any) -> UnreadableReplyError:
+        """The error for a decoded reply that cannot be used, with a bounded excerpt of it (already scrubbed)."""
+        if len(reason) > 300:
+            reason = reason[:299] + "…"
+        reply_id = data.get("id") if isinstance(data, dict) else None
+        excerpt = json.dumps(data, ensure_ascii=False, default=str)[: REPLY_EXCERPT * 4]
+        return UnreadableReplyError(
+            reason,
+            response=self.response,
+            reply=redactor.scrub(excerpt)[:REPLY_EXCERPT],
+            reply_id=reply_id if isinstance(reply_id, str) and ID_SEGMENT.match(reply_id) else None,
+        )
 
 
-_last_reply: ContextVar[_Reply | None] = ContextVar("sync_mcp_last_reply", default=None)
-"""The last reply `request_json` read in this task, so `read_reply` can say which request it answered."""
-
-M = TypeVar("M", bound=BaseModel)
-
-
-def remember_reply(method: str, path: str, status: int, idempotency_key: str | None) -> None:
-    """Note the reply just read in this task, for `unreadable` to name if its body turns out unusable."""
-    _last_reply.set(_Reply(method, path, status, idempotency_key))
-
-
-def read_reply(model: type[M], data: Any) -> M:
-    """`model` from a decoded reply; a reply of another shape is an `UnreadableReplyError` naming the request it
-    answered (never a `ValidationError`, which would read as a fault of the caller's arguments)."""
+def read_json(response: httpx.Response, api_key: str | None) -> Reply:
+    """A success reply decoded and scrubbed of the key and every known secret; a body that is not JSON, or nests
+    deeper than `MAX_REPLY_DEPTH`, is an `UnreadableReplyError`."""
     try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        raise unreadable(f"not a valid {model.__name__}: {validation_text(exc)}", data) from None
-
-
-def unreadable(reason: str, data: Any) -> UnreadableReplyError:
-    """The error for a decoded reply that cannot be used, with a bounded excerpt of it (already scrubbed:
-    `request_json` scrubs what it returns) and the request it answered."""
-    if len(reason) > 300:
-        reason = reason[:299] + "…"
-    reply_id = data.get("id") if isinstance(data, dict) else None
-    excerpt = json.dumps(data, ensure_ascii=False, default=str)[: REPLY_EXCERPT * 4]
-    last = _last_reply.get()
-    error = UnreadableReplyError(
-        reason,
-        reply=redactor.scrub(excerpt)[:REPLY_EXCERPT],
-        http_status=last.status if last else None,
-        reply_id=reply_id if isinstance(reply_id, str) and ID_SEGMENT.match(reply_id) else None,
-    )
-    if last is not None:
-        sent(error, last.method, last.path, last.idempotency_key, 1)
-    return error
+        data = decode_json(response.text)
+    except ValueError as exc:
+        excerpt = redactor.scrub_value(response.text[: REPLY_EXCERPT * 4], api_key)[:REPLY_EXCERPT]
+        raise UnreadableReplyError(str(exc), response=response, reply=excerpt) from None
+    return Reply(redactor.scrub_value(data, api_key), response)
 
 
 class TooDeepError(ValueError):
@@ -108,15 +117,7 @@ def _deeper_than(data: Any, limit: int) -> bool:
     return True
 
 
-def as_list(data: Any) -> list[Any]:
-    if isinstance(data, list):
-        return data
-    if isinstance(data, dict) and isinstance(data.get("items"), list):
-        return list(data["items"])
-    raise unreadable("not a JSON array", data)
-
-
-def error_from(response: httpx.Response, api_key: str | None = None) -> SyncAPIError:
+def error_from(response: httpx.Response, api_key: str | None, attempts: int) -> APIStatusError:
     """The error of a non-2xx reply, decoded first and then scrubbed by value (the key and every known secret,
     in every field), so no escape can carry the key on into a message, a suggestion, a field or a detail."""
     retry_after = parse_retry_after(response.headers.get("retry-after"))
@@ -127,10 +128,5 @@ def error_from(response: httpx.Response, api_key: str | None = None) -> SyncAPIE
         payload = f"HTTP {response.status_code} with a body that could not be read: {exc}"
     except ValueError:
         payload = text
-    return SyncAPIError.from_response(response.status_code, redactor.scrub_value(payload, api_key), retry_after)
-
-
-def sent(error: SyncAPIError, method: str, path: str, idempotency_key: str | None, attempts: int) -> SyncAPIError:
-    """Record on the error what was sent (never the API key or the body), so it can be explained."""
-    error.method, error.path, error.idempotency_key, error.attempts = method, path, idempotency_key, attempts
-    return error
+    payload = redactor.scrub_value(payload, api_key)
+    return APIStatusError(response, payload, retry_after=retry_after, attempts=attempts)

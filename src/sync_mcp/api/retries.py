@@ -1,5 +1,6 @@
-"""What may be tried again, and how: one table for the client's automatic retries and for the `retryable` an
-agent sees (reference §13-14), and the client's retry policy (backoff, Retry-After, attempts, time budget)."""
+"""What may be sent again, and how: the statuses and codes after which a request may succeed later (reference
+§13-14), the client's rule for its automatic retries, and its retry policy (backoff, Retry-After, attempts, time
+budget). What an agent is told may be retried is sync_mcp.guidance.catalog, from the same tables."""
 
 from __future__ import annotations
 
@@ -17,14 +18,10 @@ RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 """HTTP statuses after which the same request may succeed later."""
 UNCERTAIN_STATUSES = frozenset({500, 502, 503, 504})
 """Replies after which an accepted request cannot be ruled out (a gateway may have lost the answer)."""
-RETRYABLE_CATEGORIES = frozenset({"infrastructure", "rate_limit", "tts_provider"})
-"""Catalog categories whose errors pass with time."""
 NOT_RETRYABLE_CODES = frozenset(
     {"elevenlabs_api_key_invalid", "concurrency_limit_reached", "batch_concurrency_limit_reached"}
 )
 """Codes that come with a retryable status but need something to change first (a key; a job to finish)."""
-TRANSPORT_CODES = frozenset({"network_error", "request_timeout"})
-"""This package's codes for a request that got no reply."""
 IDEMPOTENCY_OUTCOME_UNKNOWN = "IDEMPOTENCY_OUTCOME_UNKNOWN"
 """The API's code when it cannot tell whether a keyed create was accepted (503, reference §13)."""
 KNOWN_IDEMPOTENCY_CODES = frozenset({"INVALID_IDEMPOTENCY_KEY", IDEMPOTENCY_OUTCOME_UNKNOWN})
@@ -36,16 +33,6 @@ def retry_automatically(status: int, code: str | None, generation_id: str | None
         return False
     # A 503 naming the generation it may have created: the caller follows that one instead (reference §13).
     return not (code == IDEMPOTENCY_OUTCOME_UNKNOWN and generation_id)
-
-
-def is_retryable(code: str | None, status: int | None, category: str | None) -> bool:
-    if code in NOT_RETRYABLE_CODES:
-        return False
-    if code == IDEMPOTENCY_OUTCOME_UNKNOWN or code in TRANSPORT_CODES:
-        return True
-    if category is not None and category in RETRYABLE_CATEGORIES:
-        return True
-    return status in RETRYABLE_STATUSES if status is not None else False
 
 
 def is_idempotency_conflict(code: str | None, status: int | None) -> bool:

@@ -168,18 +168,14 @@ def storage_error(response: httpx.Response) -> SyncAPIError:
     except ElementTree.ParseError:
         message = response.text.strip()[:300] or None
     expired = response.status_code == 403 and code in ("AccessDenied", "ExpiredToken", "RequestExpired")
-    suggestion = (
-        "The upload URL expired or was refused: call upload_media again; it asks for a fresh URL."
-        if response.status_code in (401, 403, 404)
-        else "The storage service failed: call upload_media again shortly."
-    )
     return SyncAPIError(
         http_status=response.status_code,
         error_code="upload_failed",
         message=f"The upload URL refused the file: {code or 'HTTP ' + str(response.status_code)}"
         + (f" ({message})" if message else "")
         + (" - the URL expired." if expired else ""),
-        suggestion=suggestion,
+        request=response.request,
+        response=response,
     )
 
 

@@ -4,7 +4,7 @@ when Redis returns)."""
 
 from __future__ import annotations
 
-from sync_mcp.api import ErrorInfo
+from sync_mcp.guidance.errors import ErrorInfo
 
 UNAVAILABLE_CODE = "shared_state_unavailable"
 RETRY_AFTER_SECONDS = 2.0

@@ -27,11 +27,12 @@ from mcp.types import (
 from pydantic import ValidationError
 
 from sync_mcp import __version__
-from sync_mcp.api.catalog import ErrorCatalog
-from sync_mcp.api.explain import from_validation_error, validation_text
+from sync_mcp.api.errors import validation_text
 from sync_mcp.backend import SharedStateUnavailable, unavailable_error
 from sync_mcp.backend.deliveries import Deliveries
 from sync_mcp.config import Settings
+from sync_mcp.guidance.catalog import ErrorCatalog
+from sync_mcp.guidance.errors import explain
 from sync_mcp.logs import redact
 from sync_mcp.sdk_internals import logging_left_configured, lowlevel_server
 from sync_mcp.services.draining import DRAIN
@@ -180,7 +181,7 @@ class SyncMCPServer(MCPServer[ToolState]):
         except ToolError as exc:
             if not isinstance(exc.__cause__, ValidationError):
                 raise
-            return fail(from_validation_error(exc.__cause__))
+            return fail(await explain(exc.__cause__))
 
     async def list_prompts(self) -> list[Prompt]:
         register, self._register_prompts = self._register_prompts, None

@@ -21,6 +21,7 @@ from pydantic import Field
 from sync_mcp.api import SyncAPIError
 from sync_mcp.api.capabilities import MODELS
 from sync_mcp.api.languages import DUB_LANGUAGES
+from sync_mcp.guidance.errors import explain
 from sync_mcp.toolkit.results import generation_uri
 from sync_mcp.toolkit.state import tool_state
 from sync_mcp.tools.toolsets import Offered
@@ -237,7 +238,7 @@ def _troubleshoot_generation(server: MCPServer[Any], offered: Offered) -> None:
         try:
             current = await documents.read_generation(state, generation_id)
         except SyncAPIError as exc:
-            info = await state.catalog.explain(exc)
+            info = await explain(exc, state.catalog)
             messages.append(UserMessage(f"Fetching the generation failed: {info.message} Fix: {info.fix}"))
         else:
             uri = generation_uri(generation_id)

@@ -35,7 +35,8 @@ from mcp.types import (
 )
 from pydantic import BaseModel
 
-from sync_mcp.api import ErrorInfo, SyncAPIError
+from sync_mcp.api import SyncAPIError
+from sync_mcp.guidance.errors import ErrorInfo, explain
 from sync_mcp.logs import redactor
 from sync_mcp.sdk_internals import add_request_handler, connection, wrap_request_handler
 from sync_mcp.toolkit.results import generation_id_of, generation_uri
@@ -80,7 +81,7 @@ async def _read(state: ToolState, uri: str, build: Callable[[], Awaitable[BaseMo
     try:
         return _json(await build())
     except SyncAPIError as exc:
-        info = await state.catalog.explain(exc)
+        info = await explain(exc, state.catalog)
         if _not_found(exc):
             raise ResourceNotFoundError(redactor.scrub(f"{uri}: {info.message}")) from exc
         raise _failure(uri, info) from exc
@@ -106,7 +107,7 @@ async def check_access(server: MCPServer[Any], ctx: ServerRequestContext[Any, An
             # subscriber registered just after would miss the very change it subscribed for.
             await state.client.generations.get(generation_id)
         except SyncAPIError as exc:
-            info = await state.catalog.explain(exc)
+            info = await explain(exc, state.catalog)
             if _not_found(exc):
                 raise MCPError(
                     code=INVALID_PARAMS,

@@ -41,8 +41,8 @@ from pydantic import ConfigDict, Field
 from sync_mcp.api import SyncAPIError
 from sync_mcp.api.capabilities import TERMINAL_STATUSES
 from sync_mcp.backend import SharedStateUnavailable, unavailable_error
+from sync_mcp.guidance.errors import explain
 from sync_mcp.sdk_internals import tool_arguments
-from sync_mcp.services.failures import explain_failure
 from sync_mcp.toolkit.results import crashed, fail, generation_link, generation_uri
 from sync_mcp.toolkit.state import Owner, owner, tool_state
 
@@ -254,7 +254,7 @@ class GenerationTasks(Extension):
         try:
             current = await current_generation(state, gid)
         except SyncAPIError as exc:
-            info = await explain_failure(state.catalog, state.client, exc)
+            info = await explain(exc, state.catalog, lambda: state.client)
             if info.retryable:
                 await settle(
                     "working", f"Could not read the generation just now ({info.error_code}); retried next poll."

@@ -1,7 +1,7 @@
 """Workflows the tools and the server share, knowing nothing of MCP: following a generation to its end,
-reading local files and uploading them, saving outputs, explaining failures, webhook deliveries.
+reading local files and uploading them, saving outputs, webhook deliveries.
 
 `api/` below speaks HTTP to the Sync API; `tools/` above turns these workflows into MCP tools (arguments in,
 a service call, a result out), and `server/` assembles them. What a workflow reports along the way goes through
-`progress.ProgressSink`; an argument it cannot use is a `refusals.InputError` (nothing sent).
+`progress.ProgressSink`; an argument it cannot use is a `sync_mcp.guidance.refusals.InputError` (nothing sent).
 """

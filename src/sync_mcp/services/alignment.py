@@ -17,8 +17,7 @@ from dataclasses import dataclass
 from sync_mcp.api.errors import LOCAL_VALIDATION_CODE
 from sync_mcp.api.types.dialogue_edits import DialogueEditOperation, edited_words
 from sync_mcp.api.types.transcriptions import TranscriptWord
-
-from .refusals import InputError
+from sync_mcp.guidance.errors import InputError
 
 _NOT_SPOKEN = re.compile(r"[^\w']+")
 

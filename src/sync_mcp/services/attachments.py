@@ -22,11 +22,11 @@ from sync_mcp.api.media import MediaKind
 from sync_mcp.api.types.assets import AssetDetails
 from sync_mcp.api.uploads import UploadOutcome
 from sync_mcp.config import Settings
+from sync_mcp.guidance.errors import InputError
 
 from .fetch_guard import FetchGuard, TooManyRedirects, UnsafeURL, guarded_get
 from .link_uploads import Incoming, UploadRefused, checked
 from .media_sources import short_name
-from .refusals import InputError
 
 MAX_REDIRECTS = 5
 

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from sync_mcp.api import ErrorCatalog, SyncClient
+from sync_mcp.api import SyncClient
 from sync_mcp.config import Settings
+from sync_mcp.guidance.catalog import ErrorCatalog
 
 
 class ServiceContext(Protocol):

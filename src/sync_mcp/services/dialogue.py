@@ -18,10 +18,10 @@ import anyio
 from sync_mcp.api import SyncClient
 from sync_mcp.api.types.dialogue_edits import DIALOGUE_EDIT_TERMINAL, DialogueEdit
 from sync_mcp.api.types.transcriptions import TRANSCRIPTION_TERMINAL, Transcription, TranscriptionRequest
+from sync_mcp.guidance.errors import InputError
 
 from .media_sources import MediaSource, resolve
 from .progress import ProgressSink, duration_text
-from .refusals import InputError
 
 FIRST_POLL_SECONDS = 0.5
 MAX_POLL_SECONDS = 5.0

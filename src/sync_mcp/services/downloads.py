@@ -30,12 +30,13 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
 from sync_mcp import telemetry
-from sync_mcp.api import ErrorInfo, Generation, SyncAPIError, SyncClient
+from sync_mcp.api import Generation, SyncAPIError, SyncClient
 from sync_mcp.api.capabilities import TERMINAL_STATUSES
+from sync_mcp.guidance.errors import ErrorInfo
+from sync_mcp.guidance.failures import explain_generation_failure
 
 from .context import ServiceContext
 from .disk_budget import OverBudget, Reservation, reserve
-from .failures import explain_generation_failure
 from .fetch_guard import FetchGuard, TooManyRedirects, UnsafeURL, guarded_get
 from .paths import Folders, output_file
 from .progress import ProgressSink, bytes_done, percent_of, phase_message

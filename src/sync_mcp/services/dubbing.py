@@ -12,12 +12,11 @@ import hashlib
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from sync_mcp.api import ErrorInfo
 from sync_mcp.api.errors import LOCAL_VALIDATION_CODE
 from sync_mcp.api.ids import IDEMPOTENCY_KEY
+from sync_mcp.guidance.errors import ErrorInfo, InputError
 
 from .lipsync_body import LipsyncRequest
-from .refusals import InputError
 
 KEY_ROOM = 120
 """Characters of the call's key kept before `-<language>` (the API allows 128)."""

@@ -11,15 +11,15 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
-from sync_mcp.api import CreateGenerationRequest, ErrorInfo
+from sync_mcp.api import CreateGenerationRequest
 from sync_mcp.api.capabilities import ModelId
 from sync_mcp.api.errors import LOCAL_VALIDATION_CODE
 from sync_mcp.api.types.shared import Unit
+from sync_mcp.guidance.errors import ErrorInfo, InputError
 
 from .attachments import MediaArgument
 from .media_sources import MediaSource, classify, label
 from .paths import Folders
-from .refusals import InputError
 
 PLACEHOLDER_ASSET_ID = "00000000-0000-0000-0000-000000000000"
 """Stands in for a local file's future asset id while the body's rules are checked, before any upload."""

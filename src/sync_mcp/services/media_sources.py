@@ -30,10 +30,10 @@ from sync_mcp.api.types.generations import FormFile
 from sync_mcp.api.types.shared import is_uuid
 from sync_mcp.api.uploads import UploadOutcome
 from sync_mcp.config import Settings
+from sync_mcp.guidance.errors import InputError
 
 from .paths import Folders
 from .progress import ProgressSink, byte_count
-from .refusals import InputError
 from .uploading import LocalMedia, local_media, open_checked, upload_local
 
 Kind = Literal["video", "image", "audio"]

@@ -34,8 +34,7 @@ from pathlib import Path
 from mcp.shared.path_security import PathEscapeError, safe_join
 
 from sync_mcp.config import Settings
-
-from .refusals import InputError
+from sync_mcp.guidance.errors import InputError
 
 
 @dataclass(frozen=True)

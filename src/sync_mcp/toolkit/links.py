@@ -13,8 +13,8 @@ import anyio
 from mcp.server.mcpserver import Context
 from pydantic import BaseModel, ConfigDict, Field
 
+from sync_mcp.guidance.errors import InputError
 from sync_mcp.services.progress import bytes_done, percent_of
-from sync_mcp.services.refusals import InputError
 from sync_mcp.services.upload_links import UploadStatus
 
 from .progress import Progress

@@ -29,13 +29,10 @@ from mcp.server import MCPServer
 from mcp.types import CallToolResult, ContentBlock, ResourceLink, TextContent, ToolAnnotations
 from pydantic import BaseModel, SerializerFunctionWrapHandler, ValidationError, model_serializer
 
-from sync_mcp.api import ErrorInfo, SyncAPIError
-from sync_mcp.api.errors import with_error_fields
-from sync_mcp.api.explain import from_validation_error
+from sync_mcp.api import SyncAPIError
+from sync_mcp.guidance.errors import ErrorInfo, InputError, explain, with_error_fields
 from sync_mcp.logs import redactor
 from sync_mcp.sdk_internals import model_arguments
-from sync_mcp.services.failures import explain_failure
-from sync_mcp.services.refusals import InputError
 
 from .state import tool_state
 
@@ -132,13 +129,10 @@ def structured_errors(
         ctx: Any = kwargs.get("ctx")
         try:
             return await fn(*args, **kwargs)
-        except InputError as exc:
-            return fail(exc.info)
-        except ValidationError as exc:
-            return fail(from_validation_error(exc))
-        except SyncAPIError as exc:
-            state = tool_state(ctx)
-            return fail(await explain_failure(state.catalog, state.client, exc))
+        except (InputError, ValidationError, SyncAPIError) as exc:
+            # The catalog is the server's, the same for every caller; the caller's own client only if needed.
+            catalog = ctx.request_context.lifespan_context.catalog if isinstance(exc, SyncAPIError) else None
+            return fail(await explain(exc, catalog, lambda: tool_state(ctx).client))
 
     return wrapper
 

@@ -44,9 +44,10 @@ from mcp.server.mcpserver import (
 )
 from pydantic import BaseModel, Field
 
-from sync_mcp.api import CreateGenerationRequest, ErrorInfo, SyncAPIError
+from sync_mcp.api import CreateGenerationRequest, SyncAPIError
 from sync_mcp.api.types.costs import legacy_total
 from sync_mcp.backend.spend_memory import SpendMemory
+from sync_mcp.guidance.errors import ErrorInfo, explain
 from sync_mcp.toolkit.state import ToolState, caller_api_key, tool_state
 
 
@@ -146,7 +147,7 @@ async def estimate_spend(ctx: Context[Any, Any], state: ToolState, request: Bodi
     try:
         usd, frames = legacy_total(await state.client.costs.estimate_create(request))
     except SyncAPIError as exc:
-        estimate = SpendEstimate(error=await state.catalog.explain(exc))
+        estimate = SpendEstimate(error=await explain(exc, state.catalog))
     else:
         estimate = SpendEstimate(usd=usd, frames=frames)
     if estimate.error is None or not estimate.error.retryable:  # a passing outage is asked again

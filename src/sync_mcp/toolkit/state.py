@@ -52,6 +52,7 @@ from sync_mcp.backend.entries import InProcessEntries
 from sync_mcp.backend.spend_memory import InProcessSpendMemory, SpendMemory
 from sync_mcp.backend.task_handles import Owner
 from sync_mcp.config import Settings
+from sync_mcp.guidance.errors import missing_key_fix
 from sync_mcp.logs import redactor
 from sync_mcp.services.paths import Folders, folders_for
 from sync_mcp.services.upload_links import UploadLinks
@@ -59,7 +60,8 @@ from sync_mcp.services.upload_links import UploadLinks
 from .notify import notify_client
 
 if TYPE_CHECKING:  # sync_mcp.api resolves these names on first use (the wire models, the HTTP stack): types only
-    from sync_mcp.api import ErrorCatalog, Generation, SyncClient
+    from sync_mcp.api import Generation, SyncClient
+    from sync_mcp.guidance.catalog import ErrorCatalog
 
 
 class GenerationSightings(Protocol):
@@ -119,10 +121,6 @@ class ToolState:
 
 API_KEY_HEADER = "X-Sync-Api-Key"
 """HTTP mode: the request header carrying the caller's own Sync API key."""
-HTTP_MISSING_KEY_HINT = (
-    f"Send your Sync API key in the {API_KEY_HEADER} header of each request to this server (or have its "
-    "operator set SYNC_API_KEY). Keys: https://sync.so/keys"
-)
 
 
 def caller_api_key(ctx: Context[Any, Any]) -> str | None:
@@ -169,7 +167,7 @@ def _view(ctx: Context[Any, Any]) -> ToolState:
         on_retry=partial(_tell_retry, ctx),
         # One webhook secret verifies one organisation's deliveries: the deployment's own key only.
         default_webhook_url=state.settings.webhook_url() if own_key else None,
-        missing_key_hint=HTTP_MISSING_KEY_HINT if ctx.headers is not None else None,
+        missing_key_hint=missing_key_fix(API_KEY_HEADER) if ctx.headers is not None else None,
         key_source=f"the {API_KEY_HEADER} header",
     )
     return replace(state, bound_client=client)
@@ -216,7 +214,6 @@ def granted_token() -> KeyBoundAccessToken | None:
 
 
 # ---------------------------------------------------------------------------------------- who is calling
-
 
 
 def owner(ctx: Context[Any, Any]) -> Owner:

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
-from sync_mcp.services.refusals import InputError
+from sync_mcp.guidance.errors import InputError
 
 DEFAULT_WAIT_SECONDS = 45.0
 """The wait when the caller gives no `timeout` (or the server maximum, if that is lower)."""

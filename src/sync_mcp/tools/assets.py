@@ -22,8 +22,8 @@ from sync_mcp.api.types.assets import (
 )
 from sync_mcp.api.types.shared import check_uuid
 from sync_mcp.api.uploads import UploadOutcome
+from sync_mcp.guidance.errors import InputError
 from sync_mcp.services.attachments import ChatFile, upload_attachment
-from sync_mcp.services.refusals import InputError
 from sync_mcp.services.uploading import local_media, upload_local
 from sync_mcp.toolkit.argument_types import MediaArgument, file_params
 from sync_mcp.toolkit.arguments import require_a_change

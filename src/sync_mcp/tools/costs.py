@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sync_mcp.api import CreateGenerationRequest
 from sync_mcp.api.errors import LOCAL_VALIDATION_CODE
 from sync_mcp.api.types.costs import CostEstimateRequest, GenerationCosts, legacy_total
-from sync_mcp.services.refusals import InputError
+from sync_mcp.guidance.errors import InputError
 from sync_mcp.toolkit.argument_types import GenerationIdArgument
 from sync_mcp.toolkit.results import KeepsNulls, ok, sync_tool
 from sync_mcp.toolkit.state import tool_state
@@ -52,7 +52,7 @@ def _usage_error(message: str, field: str) -> InputError:
 @sync_tool(title="Estimate the cost of a generation", read_only=True)
 async def estimate_cost(
     ctx: Context[Any, Any],
-    model: Annotated[str | None, Field(min_length=1, description=_FIELDS["model"].description)] = None,
+    model: Annotated[str | None, Field(min_length=1, description="Model id to price (list_models has them).")] = None,
     duration: Annotated[
         float | None, Field(gt=0, allow_inf_nan=False, description=_FIELDS["duration"].description)
     ] = None,

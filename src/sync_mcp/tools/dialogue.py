@@ -13,12 +13,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from sync_mcp.api.errors import LOCAL_VALIDATION_CODE
 from sync_mcp.api.types.transcriptions import JobError, Transcript, Transcription, TranscriptionRequest, TranscriptWord
+from sync_mcp.guidance.errors import InputError
 from sync_mcp.services.dialogue import hosted_url
 from sync_mcp.services.dialogue import transcribe as follow_transcription
 from sync_mcp.services.download_links import mint_subtitles
 from sync_mcp.services.media_sources import classify
 from sync_mcp.services.paths import output_file
-from sync_mcp.services.refusals import InputError
 from sync_mcp.services.subtitles import SubtitleFormat, render
 from sync_mcp.toolkit.progress import Progress
 from sync_mcp.toolkit.results import ok, sync_tool

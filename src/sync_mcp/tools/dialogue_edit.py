@@ -21,15 +21,14 @@ from mcp.server.mcpserver import Context, Elicit, ElicitationResult, Resolve
 from mcp.types import CallToolResult
 from pydantic import ValidationError
 
-from sync_mcp.api import CreateGenerationRequest, ErrorInfo, Generation, SyncAPIError, new_idempotency_key
+from sync_mcp.api import CreateGenerationRequest, Generation, SyncAPIError, new_idempotency_key
 from sync_mcp.api.errors import LOCAL_VALIDATION_CODE
-from sync_mcp.api.explain import from_validation_error
 from sync_mcp.api.types.dialogue_edits import PREVIEW_READY, DialogueEdit, DialogueEditOperation, DialogueEditRequest
 from sync_mcp.api.types.transcriptions import JobError, TranscriptionRequest, TranscriptWord
+from sync_mcp.guidance.errors import ErrorInfo, InputError, explain
 from sync_mcp.services.alignment import Span, align, spans
 from sync_mcp.services.dialogue import follow_preview, hosted_url, transcribe
 from sync_mcp.services.media_sources import classify
-from sync_mcp.services.refusals import InputError
 from sync_mcp.toolkit.dialogue_edit_arguments import Change, DialogueEditResult, EditDialogueArguments
 from sync_mcp.toolkit.progress import Progress
 from sync_mcp.toolkit.results import fail, generation_link, ok, sync_tool
@@ -174,12 +173,8 @@ async def _plan(ctx: Context[Any, Any], args: EditDialogueArguments) -> Dialogue
                 plan.request = CreateGenerationRequest.model_validate(body)
             else:
                 plan.waiting, plan.job_error = plan.preview.status, plan.preview.error
-    except InputError as exc:
-        plan.error = exc.info
-    except ValidationError as exc:
-        plan.error = from_validation_error(exc)
-    except SyncAPIError as exc:
-        plan.error = await state.catalog.explain(exc)
+    except (InputError, ValidationError, SyncAPIError) as exc:
+        plan.error = await explain(exc, state.catalog)
     return plan
 
 

@@ -8,8 +8,9 @@ from mcp.server.mcpserver import Context
 from mcp.types import CallToolResult
 from pydantic import BaseModel, Field
 
-from sync_mcp.api.catalog import CatalogEntry, CatalogSource
-from sync_mcp.services.failures import no_entry
+from sync_mcp.api.catalog import CatalogEntry
+from sync_mcp.guidance.catalog import CatalogSource
+from sync_mcp.guidance.failures import no_entry
 from sync_mcp.toolkit.results import ok, sync_tool
 from sync_mcp.toolkit.state import tool_state
 

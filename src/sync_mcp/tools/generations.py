@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from sync_mcp.api import CreateGenerationRequest, Generation, new_idempotency_key
 from sync_mcp.api.capabilities import MODELS, TERMINAL_STATUSES
-from sync_mcp.services.failures import explain_generation_failure
+from sync_mcp.guidance.failures import explain_generation_failure
 from sync_mcp.services.waiting import follow_generation
 from sync_mcp.toolkit.argument_types import GenerationId
 from sync_mcp.toolkit.arguments import idempotency_field

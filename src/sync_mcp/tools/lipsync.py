@@ -26,10 +26,10 @@ from mcp.server.mcpserver import Context, Elicit, ElicitationResult, Resolve
 from mcp.types import CallToolResult
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from sync_mcp.api import CreateGenerationRequest, ErrorInfo, Generation, SyncAPIError, new_idempotency_key
+from sync_mcp.api import CreateGenerationRequest, Generation, SyncAPIError, new_idempotency_key
 from sync_mcp.api.errors import LOCAL_VALIDATION_CODE
-from sync_mcp.api.explain import from_validation_error
 from sync_mcp.api.ids import IDEMPOTENCY_KEY
+from sync_mcp.guidance.errors import ErrorInfo, InputError, explain
 from sync_mcp.services.downloads import DownloadFailed, DownloadResult
 from sync_mcp.services.dubbing import LanguageOutcome, done_count, for_language, language_key, languages, summary
 from sync_mcp.services.lipsync_body import (
@@ -42,7 +42,6 @@ from sync_mcp.services.lipsync_body import (
     with_sources,
 )
 from sync_mcp.services.media_sources import DirectFile, create_with_files, direct_files, label, resolve
-from sync_mcp.services.refusals import InputError
 from sync_mcp.toolkit.argument_types import ATTACHABLE, file_params, with_attachments
 from sync_mcp.toolkit.progress import Progress
 from sync_mcp.toolkit.results import fail, generation_link, ok, sync_tool
@@ -136,12 +135,10 @@ async def _plan(ctx: Context[Any, Any], args: LipsyncArguments) -> LipsyncPlan:
         plan.asked = asked(one, plan.request, media.speakers)
         if plan.dubs:
             plan.asked = [f"dubbed to: {code}, a generation of its own" for code, _ in plan.dubs] + plan.asked[1:]
-    except InputError as exc:
-        plan.error = exc.info
-    except ValidationError as exc:
-        plan.error = renamed(from_validation_error(exc))
-    except SyncAPIError as exc:
-        plan.error = await state.catalog.explain(exc)
+    except (InputError, ValidationError, SyncAPIError) as exc:
+        plan.error = await explain(exc, state.catalog)
+        if isinstance(exc, ValidationError):
+            plan.error = renamed(plan.error)
     return plan
 
 
@@ -280,7 +277,7 @@ async def _follow(
     try:
         return await follow_observed(state, generation.id, timeout, progress)
     except SyncAPIError as exc:
-        info = await state.catalog.explain(exc)
+        info = await explain(exc, state.catalog)
         warnings.append(f"Waiting stopped ({info.error_code}: {info.message}); the generation was created.")
         return generation, True
 
@@ -295,7 +292,7 @@ async def _download(
     except DownloadFailed as exc:
         warnings.append(f"Not downloaded: {exc.info.message} {exc.info.fix}")
     except SyncAPIError as exc:
-        info = await state.catalog.explain(exc)
+        info = await explain(exc, state.catalog)
         warnings.append(f"Not downloaded ({info.error_code}): {info.message} Call download_output id={generation.id}.")
     return None
 
@@ -344,7 +341,7 @@ async def _create_each(
             generation = await state.client.generations.create(request, idempotency_key=own)
         except SyncAPIError as exc:
             created.append(None)
-            info = await state.catalog.explain(exc)
+            info = await explain(exc, state.catalog)
             outcomes.append(LanguageOutcome(language=language, status="CREATE_FAILED", idempotencyKey=own, error=info))
             continue
         remember_start(state, generation.id, "lipsync")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from ..replies import as_list, read_reply
 from ..types.ai_models import ModelInfo
 from . import Resource
 
@@ -12,4 +11,4 @@ class AIModels(Resource):
 
     async def list(self) -> list[ModelInfo]:
         """`GET /v2/models`: the models this account may use."""
-        return [read_reply(ModelInfo, item) for item in as_list(await self._client.request_json("GET", "/v2/models"))]
+        return (await self._client.request_reply("GET", "/v2/models")).read_each(ModelInfo)

@@ -6,7 +6,6 @@ import uuid
 
 from ..errors import UNREADABLE_REPLY_CODE, SyncAPIError
 from ..media import AssetType
-from ..replies import as_list, read_reply
 from ..types.assets import (
     Asset,
     AssetBatchRequest,
@@ -36,7 +35,6 @@ def asset_path(asset_id: str) -> str:
             http_status=None,
             error_code="invalid_asset_id_format",
             message=f"'{asset_id}' is not an asset id (a UUID); nothing was sent.",
-            suggestion="Pass the asset id exactly as upload_media, register_asset or list_assets returned it.",
             field="id",
         ) from None
     return f"/v2/assets/{asset_id}"
@@ -47,24 +45,24 @@ class Assets(Resource):
 
     async def create_upload_url(self, body: CreateUploadUrlRequest) -> UploadUrl:
         """`POST /v2/assets/upload`: a presigned URL for one file."""
-        return read_reply(UploadUrl, await self._client.request_json("POST", "/v2/assets/upload", json=body.to_wire()))
+        return (await self._client.request_reply("POST", "/v2/assets/upload", json=body.to_wire())).read(UploadUrl)
 
     async def create(self, body: CreateAssetRequest) -> Asset:
         """`POST /v2/assets`: make an asset of an uploaded file or a public URL."""
-        return read_reply(Asset, await self._client.request_json("POST", "/v2/assets", json=body.to_wire()))
+        return (await self._client.request_reply("POST", "/v2/assets", json=body.to_wire())).read(Asset)
 
     async def find_uploaded(self, sha256: str, asset_type: AssetType) -> Asset | None:
         """`GET /v2/assets/uploaded`: the newest live asset this key registered with this digest and type."""
         query = FindUploadedQuery(contentSha256=sha256, type=asset_type)
-        data = await self._client.request_json("GET", "/v2/assets/uploaded", params=query.to_wire())
-        return read_reply(UploadedAsset, data).asset
+        reply = await self._client.request_reply("GET", "/v2/assets/uploaded", params=query.to_wire())
+        return reply.read(UploadedAsset).asset
 
     async def list(self, query: ListAssetsQuery) -> AssetPage:
         """`GET /v2/assets`: one page of the media library."""
-        return read_reply(AssetPage, await self._client.request_json("GET", "/v2/assets", params=query.to_params()))
+        return (await self._client.request_reply("GET", "/v2/assets", params=query.to_params())).read(AssetPage)
 
     async def get(self, asset_id: str) -> Asset:
-        return read_reply(Asset, await self._client.request_json("GET", asset_path(asset_id)))
+        return (await self._client.request_reply("GET", asset_path(asset_id))).read(Asset)
 
     async def update(self, asset_id: str, body: UpdateAssetRequest) -> Asset:
         """`PATCH /v2/assets/{id}`: only assets owned by the key's user (403 `asset_forbidden` otherwise)."""
@@ -72,8 +70,8 @@ class Assets(Resource):
 
     async def get_many(self, body: AssetBatchRequest) -> list[Asset]:
         """`POST /v2/assets/batch`: the assets of these ids the key may read (others are silently left out)."""
-        data = await self._client.request_json("POST", "/v2/assets/batch", json=body.to_wire())
-        return [Asset.model_validate(item) for item in as_list(data)]
+        reply = await self._client.request_reply("POST", "/v2/assets/batch", json=body.to_wire())
+        return [Asset.model_validate(item) for item in reply.items()]
 
     async def count(self, query: AssetFilters) -> int:
         """`GET /v2/assets/count`: a bare integer (§5.4). [INF] A `{count}` object is read too."""
@@ -85,13 +83,13 @@ class Assets(Resource):
                 http_status=200,
                 error_code=UNREADABLE_REPLY_CODE,
                 message="GET /v2/assets/count did not answer with a number.",
-                suggestion="Use list_assets and its totalCount instead.",
+                suggestion="Read the totalCount of a list of assets (GET /v2/assets) instead.",
             )
         return data
 
     async def delete(self, asset_id: str) -> DeletedAsset:
         """`DELETE /v2/assets/{id}`: only assets owned by the key's user (403 `asset_forbidden` otherwise)."""
-        return read_reply(DeletedAsset, await self._client.request_json("DELETE", asset_path(asset_id)))
+        return (await self._client.request_reply("DELETE", asset_path(asset_id))).read(DeletedAsset)
 
     async def download_url(self, asset_id: str) -> str:
         """`GET /v2/assets/{id}/download`: a bare URL in a text/plain body, fetched without the key."""

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from ..ids import path_segment
-from ..replies import as_list, read_reply
+from ..replies import Reply
 from ..types.batches import Batch, BatchListQuery, BatchValidated, CreateBatchRequest
 from . import Resource
 
 
-def parse_created(data: Any) -> Batch | BatchValidated:
+def parse_created(reply: Reply) -> Batch | BatchValidated:
+    data = reply.data
     if isinstance(data, dict) and data.get("status") == "VALIDATED" and "id" not in data:
-        return read_reply(BatchValidated, data)
-    return read_reply(Batch, data)
+        return reply.read(BatchValidated)
+    return reply.read(Batch)
 
 
 class Batches(Resource):
@@ -21,11 +20,11 @@ class Batches(Resource):
 
     async def create(self, body: CreateBatchRequest) -> Batch | BatchValidated:
         """`POST /v2/batch` (JSON rows). Sent once: the API offers no idempotency for batches."""
-        return parse_created(await self._client.request_json("POST", "/v2/batch", json=body.to_wire()))
+        return parse_created(await self._client.request_reply("POST", "/v2/batch", json=body.to_wire()))
 
     async def get(self, batch_id: str) -> Batch:
-        return read_reply(Batch, await self._client.request_json("GET", f"/v2/batch/{path_segment(batch_id)}"))
+        return (await self._client.request_reply("GET", f"/v2/batch/{path_segment(batch_id)}")).read(Batch)
 
     async def list(self, query: BatchListQuery) -> list[Batch]:
-        data = await self._client.request_json("GET", "/v2/batch", params=query.to_params())
-        return [read_reply(Batch, item) for item in as_list(data)]
+        reply = await self._client.request_reply("GET", "/v2/batch", params=query.to_params())
+        return reply.read_each(Batch)

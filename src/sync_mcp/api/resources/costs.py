@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from ..ids import path_segment
-from ..replies import as_list, read_reply
 from ..types.costs import CostEstimate, CostEstimateRequest, GenerationCosts, LegacyCostEstimate
 from ..types.generations import CreateGenerationRequest
 from . import Resource
@@ -16,15 +13,15 @@ class Costs(Resource):
 
     async def estimate(self, body: CostEstimateRequest) -> CostEstimate:
         """`POST /v2/generations/estimate`: price a known output duration. Creates nothing."""
-        data = await self._client.request_json("POST", "/v2/generations/estimate", json=body.to_wire())
-        return read_reply(CostEstimate, data)
+        reply = await self._client.request_reply("POST", "/v2/generations/estimate", json=body.to_wire())
+        return reply.read(CostEstimate)
 
     async def estimate_create(self, body: CreateGenerationRequest) -> list[LegacyCostEstimate]:
         """Legacy `POST /v2/analyze/cost`: price a full create body (the API works the duration out itself)."""
-        data = await self._client.request_json("POST", "/v2/analyze/cost", json=body.to_wire())
-        return [read_reply(LegacyCostEstimate, item) for item in as_list(data)]
+        reply = await self._client.request_reply("POST", "/v2/analyze/cost", json=body.to_wire())
+        return reply.read_each(LegacyCostEstimate)
 
     async def of_generation(self, generation_id: str) -> GenerationCosts:
         """`GET /v2/generate/{id}/costs`: the recorded cost of one generation."""
-        data: Any = await self._client.request_json("GET", f"/v2/generate/{path_segment(generation_id)}/costs")
-        return read_reply(GenerationCosts, data)
+        reply = await self._client.request_reply("GET", f"/v2/generate/{path_segment(generation_id)}/costs")
+        return reply.read(GenerationCosts)

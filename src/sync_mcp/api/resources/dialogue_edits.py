@@ -11,7 +11,7 @@ rollout 422 `dialogue_edit_retime_required`; a rollout that cannot be evaluated 
 `generation_infra_service_unavailable` (retry with backoff). The window fields are therefore never sent.
 
 [3P] The edit operation's shape is not spelled out in the pages stored here: `{kind: "change", wordId,
-replacement}` is how the official Sync MCP server's tests send one, and `kind: "remove"` the removal its
+replacement}` is how the tests of Sync's official agent integration send one, and `kind: "remove"` the removal its
 descriptions name. Nothing else is sent: an insertion is a change of a neighbouring word whose replacement
 carries the extra words. The create carries no Idempotency-Key (the docs make it an organisation option whose
 use otherwise fails), so it is sent once and never retried.
@@ -20,7 +20,6 @@ use otherwise fails), so it is sent once and never retried.
 from __future__ import annotations
 
 from ..ids import path_segment
-from ..replies import read_reply
 from ..types.dialogue_edits import DialogueEdit, DialogueEditRequest
 from . import Resource
 
@@ -30,10 +29,10 @@ class DialogueEdits(Resource):
 
     async def create(self, body: DialogueEditRequest) -> DialogueEdit:
         """`POST /v2/dialogue-edits` (201 with the job; sent once, see the module docstring)."""
-        data = await self._client.request_json("POST", "/v2/dialogue-edits", json=body.to_wire())
-        return read_reply(DialogueEdit, data)
+        reply = await self._client.request_reply("POST", "/v2/dialogue-edits", json=body.to_wire())
+        return reply.read(DialogueEdit)
 
     async def get(self, edit_id: str) -> DialogueEdit:
         """`GET /v2/dialogue-edits/{id}`."""
-        data = await self._client.request_json("GET", f"/v2/dialogue-edits/{path_segment(edit_id)}")
-        return read_reply(DialogueEdit, data)
+        reply = await self._client.request_reply("GET", f"/v2/dialogue-edits/{path_segment(edit_id)}")
+        return reply.read(DialogueEdit)

@@ -12,7 +12,6 @@ import httpx
 from ..client import API_LONG_POLL_MAX_SECONDS
 from ..errors import UNREADABLE_REPLY_CODE, SyncAPIError, UnreadableReplyError
 from ..ids import IDEMPOTENCY_KEY, path_segment
-from ..replies import as_list, read_reply
 from ..retries import IDEMPOTENCY_OUTCOME_UNKNOWN
 from ..types.generations import CreateGenerationRequest, FormFile, Generation
 from ..types.usage import GenerationCount, GenerationCountQuery
@@ -80,7 +79,7 @@ class Generations(Resource):
         """`POST /v2/generate` with `send` as its body; a 503 IDEMPOTENCY_OUTCOME_UNKNOWN naming a `generationId`
         is answered with that generation."""
         try:
-            data = await self._client.request_json("POST", "/v2/generate", idempotency_key=idempotency_key, **send)
+            reply = await self._client.request_reply("POST", "/v2/generate", idempotency_key=idempotency_key, **send)
         except SyncAPIError as exc:
             if exc.error_code != IDEMPOTENCY_OUTCOME_UNKNOWN or not exc.generation_id:
                 raise
@@ -92,9 +91,8 @@ class Generations(Resource):
                 lost.idempotency_key = idempotency_key
                 raise
         try:
-            return read_reply(Generation, data)
-        except UnreadableReplyError as exc:
-            exc.idempotency_key = idempotency_key
+            return reply.read(Generation)
+        except UnreadableReplyError as exc:  # the key is on the request it answered; the id it named is the job's
             exc.generation_id = exc.generation_id or exc.reply_id
             raise
 
@@ -111,10 +109,10 @@ class Generations(Resource):
             seconds = max(1, min(API_LONG_POLL_MAX_SECONDS, int(timeout or 5)))
             params = {"wait": "true", "timeout": seconds}
             read_timeout = httpx.Timeout(seconds + 15.0, connect=10.0)
-        data = await self._client.request_json(
+        reply = await self._client.request_reply(
             "GET", f"/v2/generate/{path_segment(generation_id)}", params=params, timeout=read_timeout
         )
-        return read_reply(Generation, data)
+        return reply.read(Generation)
 
     async def list(
         self,
@@ -141,8 +139,8 @@ class Generations(Resource):
             "limit": limit,
             "cursor": cursor,
         }
-        data = await self._client.request_json("GET", "/v2/generations", params=params)
-        return [read_reply(Generation, item) for item in as_list(data)]
+        reply = await self._client.request_reply("GET", "/v2/generations", params=params)
+        return reply.read_each(Generation)
 
     async def count(self, query: GenerationCountQuery) -> GenerationCount:
         """`GET /v2/generations/count`."""
@@ -152,8 +150,8 @@ class Generations(Resource):
     async def delete(self, generation_id: str) -> Generation:
         """`DELETE /v2/generations/{id}`: only terminal generations; 409 `generation_not_deletable_while_processing`
         otherwise (reference §3.7). Answers the deleted generation."""
-        data = await self._client.request_json("DELETE", f"/v2/generations/{path_segment(generation_id)}")
-        return read_reply(Generation, data)
+        reply = await self._client.request_reply("DELETE", f"/v2/generations/{path_segment(generation_id)}")
+        return reply.read(Generation)
 
     async def download_url(self, generation_id: str) -> str:
         """`GET /v2/generations/{id}/download`: a `text/plain` body holding the bare signed URL of the output
@@ -165,6 +163,6 @@ class Generations(Resource):
                 http_status=response.status_code,
                 error_code=UNREADABLE_REPLY_CODE,
                 message="The download endpoint did not answer with an http(s) URL.",
-                suggestion="Use the generation's outputUrl instead (get_generation).",
+                suggestion="Use the generation's outputUrl instead.",
             )
         return url

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from ..ids import path_segment
-from ..replies import read_reply
 from ..types.projects import (
     CreateProjectRequest,
     DeletedProject,
@@ -28,14 +27,14 @@ class Projects(Resource):
 
     async def create(self, body: CreateProjectRequest) -> Project:
         """`POST /v2/projects`. Only safe to repeat when `body.id` is set (the API dedupes on it)."""
-        return read_reply(Project, await self._client.request_json("POST", "/v2/projects", json=body.to_wire()))
+        return (await self._client.request_reply("POST", "/v2/projects", json=body.to_wire())).read(Project)
 
     async def list(self, query: ProjectListQuery) -> ProjectPage:
         params: dict[str, Any] = query.to_wire()
-        return read_reply(ProjectPage, await self._client.request_json("GET", "/v2/projects", params=params))
+        return (await self._client.request_reply("GET", "/v2/projects", params=params)).read(ProjectPage)
 
     async def get(self, project_id: str) -> Project:
-        return read_reply(Project, await self._client.request_json("GET", project_path(project_id)))
+        return (await self._client.request_reply("GET", project_path(project_id))).read(Project)
 
     async def update(self, project_id: str, body: UpdateProjectRequest) -> Project:
         """`PATCH /v2/projects/{id}`: the project as it is after the change."""
@@ -44,4 +43,4 @@ class Projects(Resource):
 
     async def delete(self, project_id: str) -> DeletedProject:
         """`DELETE /v2/projects/{id}`: 409 while any of its generations is queued or processing."""
-        return read_reply(DeletedProject, await self._client.request_json("DELETE", project_path(project_id)))
+        return (await self._client.request_reply("DELETE", project_path(project_id))).read(DeletedProject)

@@ -9,7 +9,6 @@ create carries an Idempotency-Key, so it is retried safely like a generation cre
 from __future__ import annotations
 
 from ..ids import IDEMPOTENCY_KEY, path_segment
-from ..replies import read_reply
 from ..types.speech import Speech, SpeechJob, SpeechRequest
 from . import Resource
 
@@ -19,18 +18,18 @@ class TextToSpeech(Resource):
 
     async def create(self, body: SpeechRequest) -> Speech:
         """`POST /v2/tts` (sent once; see the module docstring)."""
-        return read_reply(Speech, await self._client.request_json("POST", "/v2/tts", json=body.to_wire()))
+        return (await self._client.request_reply("POST", "/v2/tts", json=body.to_wire())).read(Speech)
 
     async def create_job(self, body: SpeechRequest, *, idempotency_key: str) -> SpeechJob:
         """`POST /v2/tts/jobs` (202 + `Location`): the job, queued. The Idempotency-Key makes it safe to repeat: a
         replay answers the original job in its current state, so the client may retry it like any keyed create."""
         if not IDEMPOTENCY_KEY.match(idempotency_key):
             raise ValueError("idempotency key must be 1-128 characters of [A-Za-z0-9._~-]")
-        data = await self._client.request_json(
+        reply = await self._client.request_reply(
             "POST", "/v2/tts/jobs", json=body.to_wire(), idempotency_key=idempotency_key
         )
-        return read_reply(SpeechJob, data)
+        return reply.read(SpeechJob)
 
     async def get_job(self, job_id: str) -> SpeechJob:
         """`GET /v2/tts/jobs/{id}` ([INF] the path the create's `Location` header names; reference §8)."""
-        return read_reply(SpeechJob, await self._client.request_json("GET", f"/v2/tts/jobs/{path_segment(job_id)}"))
+        return (await self._client.request_reply("GET", f"/v2/tts/jobs/{path_segment(job_id)}")).read(SpeechJob)

@@ -11,7 +11,6 @@ after an unknown outcome costs nothing; it is not retried automatically all the 
 from __future__ import annotations
 
 from ..ids import path_segment
-from ..replies import read_reply
 from ..types.transcriptions import Transcription, TranscriptionRequest
 from . import Resource
 
@@ -21,10 +20,10 @@ class Transcriptions(Resource):
 
     async def create(self, body: TranscriptionRequest) -> Transcription:
         """`POST /v2/transcriptions` (201 with the job; sent once)."""
-        data = await self._client.request_json("POST", "/v2/transcriptions", json=body.to_wire())
-        return read_reply(Transcription, data)
+        reply = await self._client.request_reply("POST", "/v2/transcriptions", json=body.to_wire())
+        return reply.read(Transcription)
 
     async def get(self, transcription_id: str) -> Transcription:
         """`GET /v2/transcriptions/{id}`."""
-        data = await self._client.request_json("GET", f"/v2/transcriptions/{path_segment(transcription_id)}")
-        return read_reply(Transcription, data)
+        reply = await self._client.request_reply("GET", f"/v2/transcriptions/{path_segment(transcription_id)}")
+        return reply.read(Transcription)

@@ -82,7 +82,8 @@ class Uploads(Resource):
         try:
             response = await self._client.http.put(upload_url, content=body(), headers=headers, timeout=UPLOAD_TIMEOUT)
         except httpx.TransportError as exc:
-            raise TransportError(f"PUT of {source.name} to the upload URL failed: {type(exc).__name__}") from exc
+            failed = f"PUT of {source.name} to the upload URL failed: {type(exc).__name__}"
+            raise TransportError(exc.request, failed) from exc
         if not response.is_success:
             raise storage_error(response)
         return source.size
@@ -189,7 +190,8 @@ class Uploads(Resource):
                 target.upload_url, content=stream.body(), headers=headers, timeout=UPLOAD_TIMEOUT
             )
         except httpx.TransportError as exc:
-            raise TransportError(f"PUT of {name} to the upload URL failed: {type(exc).__name__}") from exc
+            failed = f"PUT of {name} to the upload URL failed: {type(exc).__name__}"
+            raise TransportError(exc.request, failed) from exc
         if not response.is_success:
             raise storage_error(response)
         sha256 = stream.digest.hexdigest()

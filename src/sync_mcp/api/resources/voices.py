@@ -1,7 +1,7 @@
 """Voices (reference §7): list the built-in and cloned voices, clone one from a sample, delete a clone.
 
 The exact body of `POST /v2/voices` was not fully recovered by the reference: `name`, `provider` and a
-sample as `url` or `assetId` are what the official MCP server and the cloning guide send ([INF]).
+sample as `url` or `assetId` are what Sync's official agent integration and the cloning guide send ([INF]).
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 from ..ids import path_segment
-from ..replies import as_list, read_reply
 from ..types.voices import CloneVoiceRequest, Voice, VoiceProvider
 from . import Resource
 
@@ -32,13 +31,13 @@ class Voices(Resource):
 
     async def list(self, *, provider: VoiceProvider | None = None) -> list[Voice]:
         """`GET /v2/voices`: built-in and organisation-cloned voices."""
-        data = await self._client.request_json("GET", "/v2/voices", params={"provider": provider})
-        return [read_reply(Voice, item) for item in as_list(data)]
+        reply = await self._client.request_reply("GET", "/v2/voices", params={"provider": provider})
+        return reply.read_each(Voice)
 
     async def clone(self, body: CloneVoiceRequest) -> Voice:
         """`POST /v2/voices`. Not idempotent: sent once, never retried blindly."""
-        data = await self._client.request_json("POST", "/v2/voices", json=body.to_wire())
-        return read_reply(Voice, created_voice(data))
+        reply = await self._client.request_reply("POST", "/v2/voices", json=body.to_wire())
+        return reply.read(Voice, created_voice(reply.data))
 
     async def delete(self, voice_id: str) -> bool:
         """`DELETE /v2/voices/{id}`: answers `true`; unknown ids are 404 `voice_not_found`."""

@@ -33,7 +33,7 @@ class BatchRow(RequestModel):
 
     request_id: str = Field(min_length=1, description="Your unique id for this row; results are keyed by it.")
     endpoint: str = Field(default=BATCH_ENDPOINT, description='Always "/v2/generate".')
-    payload: CreateGenerationRequest = Field(description="The create_generation body for this row.")
+    payload: CreateGenerationRequest = Field(description="The create body (`POST /v2/generate`) for this row.")
 
     @field_validator("endpoint")
     @classmethod
@@ -73,7 +73,7 @@ class CreateBatchRequest(RequestModel):
                 "batch_insufficient_records",
                 "rows",
                 f"has {len(v)} rows; a batch needs at least {MIN_ROWS}",
-                f"Add rows to reach {MIN_ROWS}, or create the generations one by one with create_generation.",
+                f"Add rows to reach {MIN_ROWS}, or create the generations one by one.",
             )
         if isinstance(v, list) and len(v) > MAX_ROWS:
             raise rule_error(
@@ -160,7 +160,7 @@ def _name_rows(exc: ValidationError) -> ValidationError:
             msg = msg.removeprefix(f"{ctx['field']}: ")
         elif err["type"] == "value_error":
             msg = msg.removeprefix("Value error, ")
-        fix = ctx.get("fix") or "Correct this row; see create_generation for the payload rules."
+        fix = ctx.get("fix") or "Correct this row: it follows the rules of a single generation's create body."
         code = err["type"] if "fix" in ctx else LOCAL_VALIDATION_CODE
         context = {"field": field, "fix": fix, "line_number": loc[1] + 1}
         errors.append(

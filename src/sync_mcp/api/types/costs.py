@@ -13,7 +13,7 @@ class CostEstimateRequest(RequestModel):
     """Body of `POST /v2/generations/estimate` (reference §3.9). Nothing is created, no media is fetched."""
 
     # A string in the reference (§3.9): the known ids are hints, the API answers an unknown one.
-    model: str = Field(min_length=1, description="Model id to price (list_models has them).")
+    model: str = Field(min_length=1, description="Model id to price.")
     duration: float = Field(
         gt=0, allow_inf_nan=False, description="Billable OUTPUT seconds (depends on sync_mode), > 0."
     )

@@ -91,7 +91,9 @@ class DialogueEdit(ResponseModel):
     source_video_url: str | None = Field(default=None, alias="sourceVideoUrl")
     source_start_ms: float | None = Field(default=None, alias="sourceStartMs")
     edits: list[dict[str, Any]] = Field(default_factory=list)
-    source_transcript: Transcript | None = Field(default=None, alias="sourceTranscript")  # [3P] official MCP server
+    source_transcript: Transcript | None = Field(
+        default=None, alias="sourceTranscript"
+    )  # [3P] Sync's official agent integration
     preview_audio_url: str | None = Field(default=None, alias="previewAudioUrl")
     result_transcript: Transcript | None = Field(default=None, alias="resultTranscript")
     result_slots: list[ResultSlot] | None = Field(default=None, alias="resultSlots")

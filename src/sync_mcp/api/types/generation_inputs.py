@@ -14,9 +14,7 @@ from .shared import RequestModel, Unit, check_media_url, rule_error
 
 class _MediaInput(RequestModel):
     url: str | None = Field(default=None, description="Public http(s) URL of the file (must stay valid for the job).")
-    asset_id: str | None = Field(
-        default=None, alias="assetId", description="Id of an uploaded asset (from upload_media or list_assets)."
-    )
+    asset_id: str | None = Field(default=None, alias="assetId", description="Id of an uploaded asset.")
     ref_id: str | None = Field(
         default=None, alias="refId", min_length=1, description="Your label for this input; required with segments."
     )

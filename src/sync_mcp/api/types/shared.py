@@ -86,7 +86,7 @@ def check_media_url(value: str, field: str = "url") -> str:
             LOCAL_VALIDATION_CODE,
             field,
             "must be an absolute http(s) URL",
-            "Pass a public https URL the API can fetch, or upload the file first (upload_media) and pass assetId.",
+            "Pass a public https URL the API can fetch, or upload the file first and pass its assetId.",
         )
     if parts.username or parts.password:
         raise rule_error(

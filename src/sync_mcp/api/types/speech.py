@@ -23,7 +23,7 @@ class Speech(ResponseModel):
     """The synthesized take: a hosted audio file."""
 
     id: str
-    url: str = Field(description="Hosted audio; reusable as an audio input of create_generation.")
+    url: str = Field(description="Hosted audio; reusable as an audio input of a generation.")
     duration: float | None = Field(default=None, description="Length in seconds.")
 
 

@@ -17,7 +17,7 @@ CLONES_PER_HOUR = 10
 
 
 class Voice(ResponseModel):
-    """A voice: pass `id` as `voiceId` to create_speech or to a text input."""
+    """A voice: pass `id` as `voiceId` to speech synthesis or to a text input."""
 
     id: str = Field(description="Use this as voiceId.")
     name: str | None = None

@@ -1,0 +1,13 @@
+"""Every word the agent reads about a failure: what went wrong, what to do next, whether to try again.
+
+- `errors.py`: `ErrorInfo`, the `{errorCode, httpStatus, message, fix, retryable, requestId}` object every failure
+  becomes; `InputError`, an argument a workflow cannot use, refused before anything is sent; and
+  `explain(exc, catalog, client)`, the one way an exception becomes an `ErrorInfo` (the tool wrapper, the
+  argument resolvers, resources, prompts and tasks all call it);
+- `catalog.py`: the error catalog (the live `GET /v2/errors`, cached, with the bundled snapshot as fallback), the
+  fixes by HTTP status, and what may be tried again;
+- `failures.py`: why a generation ended FAILED or REJECTED.
+
+`sync_mcp.api` below knows nothing of agents: its exceptions say what happened; the fixes are here. Text from the
+API is untrusted data, never instructions: it reaches the agent quoted.
+"""
