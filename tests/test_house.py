@@ -68,80 +68,30 @@ def test_a_spelled_out_code_is_reported_with_where_it_is(tmp_path: Path) -> None
 
 # ------------------------------------------------------------------------------------------------ layers
 # The rules themselves (which layer may import which, what counts as a cycle, what defines a tool) are read by
-# bench/layers.py and bench/house.py, which `python -m bench --only house` prints; their own tests are in
-# tests/test_bench_harness.py. Here: the package keeps them, and the exceptions of today are listed with why.
-
-WRONG_WAY_TODAY: dict[tuple[str, str], str] = {}
-"""Imports that break the layer rule today (module, layer imported), each with why; a new one fails the test."""
-
-
-def _wrong_way_today() -> tuple[list[str], set[tuple[str, str]]]:
-    """The wrong-way imports not listed, and the listed (module, layer) pairs that were found."""
-    unlisted, seen = [], set()
-    for finding in wrong_way_imports():
-        module, target = finding.split(":")[0], finding.split(" -> ")[1].split(".")[1]
-        if (module, target) in WRONG_WAY_TODAY:
-            seen.add((module, target))
-        else:
-            unlisted.append(finding)
-    return unlisted, seen
+# bench/layers.py and bench/house.py, which `python -m bench --only house` prints; their own tests (each rule
+# catching a planted breach) are in tests/test_bench_harness.py. Here: the package keeps them, with no exception.
 
 
 def test_imports_run_downward_only() -> None:
     assert imports(), "the package was not read"
-    unlisted, _ = _wrong_way_today()
-    assert not unlisted, "\n".join(unlisted)
-
-
-def test_every_listed_wrong_way_import_still_exists() -> None:
-    _, seen = _wrong_way_today()
-    assert not set(WRONG_WAY_TODAY) - seen, f"no longer imported: {sorted(set(WRONG_WAY_TODAY) - seen)}"
-
-
-CYCLES_TODAY = {
-    ("sync_mcp.api.client", "sync_mcp.api.resources"): (
-        "the client mixes in its resources, which are typed with the client, and the resources package names each "
-        "resource's class, all under TYPE_CHECKING; a protocol of what resources use of the client would close it"
-    ),
-}
-"""Groups of modules that import each other when loaded (imports under TYPE_CHECKING count), each named by the
-modules (or packages, with their modules) it is made of, with why; any other group fails the test."""
-
-
-def _listed(group: list[str]) -> tuple[str, ...] | None:
-    """The listed cycle a group of modules is, if any: every member is one of its modules, or inside one."""
-    for names in CYCLES_TODAY:
-        if all(any(member == name or member.startswith(f"{name}.") for name in names) for member in group):
-            return names
-    return None
+    wrong = wrong_way_imports()
+    assert not wrong, "\n".join(wrong)
 
 
 def test_no_modules_import_each_other() -> None:
-    unlisted = [group for group in import_cycles() if _listed(group) is None]
-    assert not unlisted, "\n".join(" <-> ".join(group) for group in unlisted)
-
-
-def test_every_listed_cycle_still_exists() -> None:
-    gone = set(CYCLES_TODAY) - {_listed(group) for group in import_cycles()}
-    assert not gone, f"no longer a cycle: {sorted(gone)}"
+    """Imports under TYPE_CHECKING count: a cycle hidden from the interpreter is still one for a reader."""
+    cycles = import_cycles()
+    assert not cycles, "\n".join(" <-> ".join(group) for group in cycles)
 
 
 # ------------------------------------------------------------------------------------------ tools hold tools
 
-COMPOSITION = {"tools/toolsets.py"}
-NOT_TOOLS_YET: dict[str, str] = {}
-"""Modules under tools/ that define no tool today, each with why; a new one fails the test."""
+COMPOSITION = "tools/toolsets.py"
 
 
 def test_every_module_under_tools_defines_a_tool() -> None:
-    assert (PACKAGE / "tools/toolsets.py").exists(), "the composition moved: update COMPOSITION"
-    unlisted = [module for module in toolless_modules() if module not in COMPOSITION | set(NOT_TOOLS_YET)]
-    assert not unlisted, "\n".join(unlisted)
-
-
-def test_every_listed_module_without_tools_still_has_none() -> None:
-    gone = set(NOT_TOOLS_YET) - set(toolless_modules())
-    assert not gone, f"drop from NOT_TOOLS_YET: {sorted(gone)}"
+    assert (PACKAGE / COMPOSITION).exists(), "the composition moved: update COMPOSITION"
+    assert toolless_modules() == [COMPOSITION]
 
 
 # ------------------------------------------------------------------------------------ private SDK parts

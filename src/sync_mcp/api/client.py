@@ -42,9 +42,6 @@ from .transport import ProxyRouting, ShardedTransport
 
 logger = logging.getLogger(__name__)
 
-API_LONG_POLL_MAX_SECONDS = 10
-"""The API's own long-poll cap for `GET /v2/generate/{id}?wait=true` (reference §3.3)."""
-
 SENDABLE_KEY = re.compile(r"^[\x21-\x7e]+$")
 """What an API key may hold to go into the `x-api-key` header: printable ASCII, no spaces."""
 

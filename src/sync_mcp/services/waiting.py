@@ -34,7 +34,7 @@ import anyio
 from sync_mcp import telemetry
 from sync_mcp.api import Generation, SyncAPIError, SyncClient
 from sync_mcp.api.capabilities import TERMINAL_STATUSES
-from sync_mcp.api.client import API_LONG_POLL_MAX_SECONDS
+from sync_mcp.api.endpoint import API_LONG_POLL_MAX_SECONDS
 from sync_mcp.backend.deliveries import Deliveries
 
 from .active_jobs_watch import ActiveJobsWatch, Follower, watch_of

@@ -7,11 +7,11 @@ A resource module is imported when its attribute is first read: importing the cl
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
+from typing import TYPE_CHECKING
+
+from .base import ResourceOf
 
 if TYPE_CHECKING:
-    from ..client import SyncClient
     from .ai_models import AIModels
     from .assets import Assets
     from .batches import Batches
@@ -26,36 +26,6 @@ if TYPE_CHECKING:
     from .uploads import Uploads
     from .usage import Usage
     from .voices import Voices
-
-
-class Resource:
-    """One endpoint group, bound to the client it was reached through."""
-
-    def __init__(self, client: SyncClient) -> None:
-        self._client = client
-
-
-R = TypeVar("R", bound=Resource)
-
-
-class ResourceOf(Generic[R]):
-    """A client attribute that is a resource: its module is imported on first use, and each read is a new view
-    bound to the client read from (so a `bound(...)` copy never reaches the API with the original's key)."""
-
-    def __init__(self, name: str, *, module: str | None = None) -> None:
-        self._class, self._module = name, module
-
-    def __set_name__(self, owner: type, attribute: str) -> None:
-        self._module = self._module or attribute
-
-    @overload
-    def __get__(self, client: None, owner: type) -> ResourceOf[R]: ...
-    @overload
-    def __get__(self, client: SyncClient, owner: type) -> R: ...
-    def __get__(self, client: Any, owner: type) -> Any:
-        if client is None:
-            return self
-        return getattr(import_module(f".{self._module}", __name__), self._class)(client)
 
 
 class ClientResources:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..types.ai_models import ModelInfo
-from . import Resource
+from .base import Resource
 
 
 class AIModels(Resource):

@@ -20,7 +20,7 @@ from ..types.assets import (
     UploadedAsset,
     UploadUrl,
 )
-from . import Resource
+from .base import Resource
 
 
 def asset_path(asset_id: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..ids import path_segment
 from ..replies import Reply
 from ..types.batches import Batch, BatchListQuery, BatchValidated, CreateBatchRequest
-from . import Resource
+from .base import Resource
 
 
 def parse_created(reply: Reply) -> Batch | BatchValidated:

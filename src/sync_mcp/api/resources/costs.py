@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..ids import path_segment
 from ..types.costs import CostEstimate, CostEstimateRequest, GenerationCosts, LegacyCostEstimate
 from ..types.generations import CreateGenerationRequest
-from . import Resource
+from .base import Resource
 
 
 class Costs(Resource):

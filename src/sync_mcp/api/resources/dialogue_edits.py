@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from ..ids import path_segment
 from ..types.dialogue_edits import DialogueEdit, DialogueEditRequest
-from . import Resource
+from .base import Resource
 
 
 class DialogueEdits(Resource):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..retries import NO_RETRY
-from . import Resource
+from .base import Resource
 
 CATALOG_TIMEOUT = 10.0
 

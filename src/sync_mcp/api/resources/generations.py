@@ -9,13 +9,13 @@ from typing import Any
 
 import httpx
 
-from ..client import API_LONG_POLL_MAX_SECONDS
+from ..endpoint import API_LONG_POLL_MAX_SECONDS
 from ..errors import UNREADABLE_REPLY_CODE, SyncAPIError, UnreadableReplyError
 from ..ids import IDEMPOTENCY_KEY, path_segment
 from ..retries import IDEMPOTENCY_OUTCOME_UNKNOWN
 from ..types.generations import CreateGenerationRequest, FormFile, Generation
 from ..types.usage import GenerationCount, GenerationCountQuery
-from . import Resource
+from .base import Resource
 
 MULTIPART_JSON_FIELDS = ("input", "options", "segments", "dubParams", "dialogueEdit")
 """Form fields carrying JSON-encoded strings (reference §3.2); the others are plain strings."""

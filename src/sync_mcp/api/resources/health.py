@@ -15,7 +15,7 @@ import httpx
 from ..errors import SyncAPIError
 from ..retries import NO_RETRY
 from ..types.health import Health
-from . import Resource
+from .base import Resource
 
 HEALTH_PATH = "/health"
 HEALTH_TIMEOUT = httpx.Timeout(10.0, connect=5.0)

@@ -14,7 +14,7 @@ from ..types.projects import (
     UpdateProjectRequest,
 )
 from ..types.shared import check_uuid
-from . import Resource
+from .base import Resource
 
 
 def project_path(project_id: str) -> str:

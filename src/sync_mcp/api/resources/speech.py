@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ..ids import IDEMPOTENCY_KEY, path_segment
 from ..types.speech import Speech, SpeechJob, SpeechRequest
-from . import Resource
+from .base import Resource
 
 
 class TextToSpeech(Resource):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from ..ids import path_segment
 from ..types.transcriptions import Transcription, TranscriptionRequest
-from . import Resource
+from .base import Resource
 
 
 class Transcriptions(Resource):

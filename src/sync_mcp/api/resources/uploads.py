@@ -29,7 +29,7 @@ from ..uploads import (
     positional_fd,
     storage_error,
 )
-from . import Resource
+from .base import Resource
 
 
 class _Reuse(Exception):

@@ -25,7 +25,7 @@ import httpx
 from pydantic import ValidationError
 
 from ..types.usage import ActiveJob, JobsEvent, UsagePage, UsageQuery
-from . import Resource
+from .base import Resource
 
 STREAM_PATH = "/v2/usage/active-jobs/stream"
 STREAM_TIMEOUT = httpx.Timeout(10.0, read=60.0)

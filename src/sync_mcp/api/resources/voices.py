@@ -10,7 +10,7 @@ from typing import Any
 
 from ..ids import path_segment
 from ..types.voices import CloneVoiceRequest, Voice, VoiceProvider
-from . import Resource
+from .base import Resource
 
 
 def created_voice(data: Any) -> Any:
