@@ -1,5 +1,5 @@
 """Error codes are spelled once: a code the error catalog lists (or a local `..._CODE` constant names) is written
-out only in its constant, and every other place uses the constant. `tests/test_house.py` fails the build on what
+out only in its constant, and every other place uses the constant. `tests/project/test_house.py` fails the build on what
 `literal_codes` finds; `python -m bench --only house` prints how many there are.
 """
 

@@ -1,7 +1,7 @@
 """The house rules, measured: sizes, rooms, layers and how far a call walks.
 
 - Sizes: no module of the package over 400 lines unless its docstring says why (in a sentence naming
-  "400 lines"), and no function over 60 lines. `tests/test_house.py` fails the build on the same findings.
+  "400 lines"), and no function over 60 lines. `tests/project/test_house.py` fails the build on the same findings.
 - Modules and functions one `lipsync` call runs (a local video file and an audio URL, wait=true; <= 20 modules),
   and the modules from the start of a tool whose API request fails to its isError result (<= 5): traced in this
   process against an in-process sandbox (bench/call_path.py).

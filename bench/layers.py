@@ -9,7 +9,7 @@ rule holds trivially until it appears.
 
 Every import counts for the layer rule (a lazy import inside a function still runs upward); for cycles, the
 imports that run when the module is loaded count (module level, class bodies, `if TYPE_CHECKING:` blocks), not
-those inside functions. `tests/test_house.py` and `python -m bench --only house` read the same findings.
+those inside functions. `tests/project/test_house.py` and `python -m bench --only house` read the same findings.
 """
 
 from __future__ import annotations

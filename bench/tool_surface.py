@@ -5,7 +5,7 @@ of the result as the server writes it on stdio), with every tool present and eac
 outputSchema.
 
 The sizes are deterministic, so one run decides; each figure's baseline is its budget.
-`tests/test_tool_surface.py` holds the same bounds in the test suite.
+`tests/server/test_tool_surface.py` holds the same bounds in the test suite.
 """
 
 from __future__ import annotations

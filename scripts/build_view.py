@@ -7,7 +7,7 @@ Writes two self-contained HTML files, both committed so that installing the pack
 - `src/sync_mcp/server/ui/generation.html`: the view (`view/src/generation.{html,css,js}` with the ext-apps
   `App` class bundled by esbuild), served as `ui://sync-mcp/generation.html`;
 - `tests/browser/host.html`: a minimal host on the ext-apps `AppBridge` (`view/test-host/host.js`) that
-  tests/test_app_browser.py loads in Chromium.
+  tests/server/test_app_browser.py loads in Chromium.
 
 Each file starts with the licences of the npm packages bundled into it, and carries a digest of the
 sources (`view/src`, `view/test-host`, `view/package-lock.json`) that a test compares, so a change to the

@@ -7,7 +7,7 @@
 Tools and prompts are sorted by name. A tool gets its name and the first line of its description (the whole
 first sentence when that line wraps); a prompt also its argument names and its text, rendered with
 `${arguments.NAME}` placeholders as the MCPB manifest spec asks. The server is built in memory, offline (tools
-are listed, never called); tests/test_manifest.py fails when the manifest drifts.
+are listed, never called); tests/project/test_manifest.py fails when the manifest drifts.
 """
 
 from __future__ import annotations

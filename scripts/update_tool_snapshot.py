@@ -4,7 +4,7 @@ answers before it has built its tools (server/tool_snapshot.py), from the live t
     python scripts/update_tool_snapshot.py           # rewrite the snapshot
     python scripts/update_tool_snapshot.py --check   # exit 1 if it differs from the live tools, change nothing
 
-The server is built in memory, offline (tools are listed, never called); tests/test_tool_snapshot.py fails when
+The server is built in memory, offline (tools are listed, never called); tests/server/test_tool_snapshot.py fails when
 the snapshot drifts.
 """
 

@@ -7,7 +7,7 @@ set it), serve stdio over our own line streams and relay its messages in the SDK
 tasks extension run a tool with one argument changed, build a server without the SDK redoing the logging
 set-up the CLI already did, and let a tool take its arguments as one Pydantic model whose fields are the tool's
 parameters (`model_arguments`). Each access below is one function with a contract test
-(tests/test_sdk_contract.py), and each fails loudly (`SDKContractError`) when an upgrade moves what it reaches
+(tests/server/test_sdk_contract.py), and each fails loudly (`SDKContractError`) when an upgrade moves what it reaches
 for, instead of silently doing nothing.
 """
 

@@ -1,4 +1,4 @@
-// A minimal MCP Apps host for the browser test (tests/test_app_browser.py), on the ext-apps host side
+// A minimal MCP Apps host for the browser test (tests/server/test_app_browser.py), on the ext-apps host side
 // (`AppBridge`). It renders a view's HTML in a sandboxed iframe under the CSP the spec derives from the
 // resource's `_meta.ui.csp`, and hands every tool call the view makes to `window.hostCallTool`, which the
 // test provides (it forwards the call to the running MCP server). Chat messages the view sends are kept in

@@ -1,8 +1,9 @@
 """The configuration block to paste into each supported MCP host, one home for `sync-mcp doctor` and the README.
 
-The README's "Use it from an MCP client" section shows the same blocks; tests/test_doctor.py holds the two equal,
-so a change here is a change there. Every block passes the key in the host's environment settings (`env`, `envs`,
-`--env`, a secret store), never in arguments; `your-key-here` and `$SYNC_API_KEY` are placeholders, never a key.
+The README's "Use it from an MCP client" section shows the same blocks; tests/project/test_doctor.py holds the
+two equal, so a change here is a change there. Every block passes the key in the host's environment settings
+(`env`, `envs`, `--env`, a secret store), never in arguments; `your-key-here` and `$SYNC_API_KEY` are
+placeholders, never a key.
 """
 
 from __future__ import annotations

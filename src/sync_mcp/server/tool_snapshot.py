@@ -4,7 +4,7 @@ Building the tools (importing their modules and wire models, and generating each
 JSON schemas through the SDK) is most of what a server does at start-up beyond importing the SDK, and
 `tools/list` is all a host asks for then. So the list the default configuration serves (the `core` toolset,
 `enable_toolset`, the default wait bound) is kept in `data/tools-default.json`, written by
-`scripts/update_tool_snapshot.py` from the live tools; `tests/test_tool_snapshot.py` holds it equal to them.
+`scripts/update_tool_snapshot.py` from the live tools; `tests/server/test_tool_snapshot.py` holds it equal to them.
 A server whose configuration is that one answers `tools/list` from the file, and builds the real tools the
 first time anything else needs them (a call, an added toolset). Any other configuration builds them at once.
 """

@@ -12,5 +12,5 @@
   anything is sent; dialogue_edit_arguments.py: edit_dialogue's parameters and result, declared once;
 - spending.py: the spend guard's MCP side (the cost cap and the user's consent, asked before a create).
 
-Nothing here imports server/ or tools/ (tests/test_house.py holds it).
+Nothing here imports server/ or tools/ (tests/project/test_house.py holds it).
 """

@@ -1,0 +1,130 @@
+"""The house size rules hold for the package (bench/house.py measures them and says where they break)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from bench.error_codes import catalog_codes, literal_codes
+from bench.house import MAX_FUNCTION_LINES, MAX_MODULE_LINES, measure, toolless_modules
+from bench.layers import import_cycles, imports, wrong_way_imports
+
+
+def test_modules_and_functions_stay_within_the_house_limits() -> None:
+    sizes = measure()
+    assert sizes.longest_module[1] > 0 and sizes.longest_function[1] > 0, "the package was not read"
+    assert not sizes.breaches, "\n".join(sizes.breaches)
+
+
+def test_a_breach_is_reported_with_where_it_is(tmp_path: Path) -> None:
+    package = tmp_path / "pkg"
+    package.mkdir()
+    body = "\n".join(f"    x{n} = {n}" for n in range(MAX_FUNCTION_LINES))
+    (package / "long.py").write_text('"""A module."""\n\n\ndef long() -> None:\n' + body + "\n")
+    (package / "big.py").write_text('"""Big."""\n' + "y = 1\n" * MAX_MODULE_LINES)
+    (package / "said.py").write_text('"""Over 400 lines on purpose: one table."""\n' + "y = 1\n" * MAX_MODULE_LINES)
+    sizes = measure(package)
+    assert sizes.breaches == [
+        f"pkg/big.py: {MAX_MODULE_LINES + 1} lines, and its docstring does not say why",
+        f"pkg/long.py:4 long: {MAX_FUNCTION_LINES + 1} lines",
+    ]
+
+
+def files_in(folder: Path, files: dict[str, str]) -> Path:
+    """`folder` holding `files` (relative path -> text), folders made as needed."""
+    for name, text in files.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(text)
+    return folder
+
+
+# ------------------------------------------------------------------------------------------- error codes
+
+PACKAGE = Path(__file__).resolve().parents[2] / "src" / "sync_mcp"
+
+
+def test_error_codes_with_a_constant_are_spelled_only_in_it() -> None:
+    assert catalog_codes(), "the error catalog was not read"
+    assert not literal_codes(), "\n".join(literal_codes())
+
+
+def test_a_spelled_out_code_is_reported_with_where_it_is(tmp_path: Path) -> None:
+    package = files_in(
+        tmp_path / "pkg",
+        {
+            "codes.py": 'CODE = "generation_not_found"\n',
+            "use.py": 'def f() -> str:\n    return "generation_not_found"\n',
+            "again.py": 'OTHER = "generation_not_found"\n',
+            "local.py": 'MINE_CODE = "my_own_code"\n',
+            "uses_local.py": 'X = {"errorCode": "my_own_code"}\n',
+        },
+    )
+    assert literal_codes(package) == [
+        "generation_not_found is named by again.py:OTHER, codes.py:CODE",
+        "use.py:2 spells 'generation_not_found'; use again.py:OTHER",
+        "uses_local.py:1 spells 'my_own_code'; use local.py:MINE_CODE",
+    ]
+
+
+# ------------------------------------------------------------------------------------------------ layers
+# The rules themselves (which layer may import which, what counts as a cycle, what defines a tool) are read by
+# bench/layers.py and bench/house.py, which `python -m bench --only house` prints; their own tests (each rule
+# catching a planted breach) are in tests/project/test_bench_harness.py. Here: the package keeps them, with no
+# exception.
+
+
+def test_imports_run_downward_only() -> None:
+    assert imports(), "the package was not read"
+    wrong = wrong_way_imports()
+    assert not wrong, "\n".join(wrong)
+
+
+def test_no_modules_import_each_other() -> None:
+    """Imports under TYPE_CHECKING count: a cycle hidden from the interpreter is still one for a reader."""
+    cycles = import_cycles()
+    assert not cycles, "\n".join(" <-> ".join(group) for group in cycles)
+
+
+# ------------------------------------------------------------------------------------------ tools hold tools
+
+COMPOSITION = "tools/toolsets.py"
+
+
+def test_every_module_under_tools_defines_a_tool() -> None:
+    assert (PACKAGE / COMPOSITION).exists(), "the composition moved: update COMPOSITION"
+    assert toolless_modules() == [COMPOSITION]
+
+
+# ------------------------------------------------------------------------------------ private SDK parts
+
+PRIVATE_SDK_DOORS = {"src/sync_mcp/sdk_internals.py", "tests/http_support.py"}
+"""The only modules that import the `mcp` SDK's private modules (`mcp.…._name`), each access wrapped there."""
+
+
+def private_sdk_imports(root: Path = PACKAGE.parent.parent) -> list[str]:
+    """Imports of a private `mcp` module outside the doors, as `file:line module`."""
+    found = []
+    for folder in ("src", "tests"):
+        for path in sorted((root / folder).rglob("*.py")):
+            where = path.relative_to(root).as_posix()
+            for node in ast.walk(ast.parse(path.read_text())):
+                names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+                if isinstance(node, ast.ImportFrom) and not node.level and node.module:
+                    names = [node.module]
+                for name in names:
+                    private = name.split(".")[0] == "mcp" and any(part.startswith("_") for part in name.split("."))
+                    if private and where not in PRIVATE_SDK_DOORS:
+                        found.append(f"{where}:{node.lineno} {name}")
+    return found
+
+
+def test_private_sdk_modules_are_imported_only_through_their_doors() -> None:
+    assert not private_sdk_imports(), "\n".join(private_sdk_imports())
+
+
+def test_a_private_sdk_import_is_reported(tmp_path: Path) -> None:
+    files_in(
+        tmp_path,
+        {"src/ok.py": "import mcp\n", "tests/test_x.py": "import mcp.types\nfrom mcp.shared._httpx_utils import f\n"},
+    )
+    assert private_sdk_imports(tmp_path) == ["tests/test_x.py:2 mcp.shared._httpx_utils"]
