@@ -21,8 +21,8 @@ from sync.core.pydantic_utilities import parse_obj_as
 from sync_mcp.api import SyncClient
 from sync_mcp.api import uploads as uploads_api
 from sync_mcp.api.errors import SyncAPIError
-from sync_mcp.api.media import format_of
 from sync_mcp.api.types.assets import AssetDetails
+from sync_mcp.api.types.shared import format_of
 from sync_mcp.sandbox import SandboxServer
 from sync_mcp.sandbox.asset_store import AssetStore, asset_store
 from sync_mcp.server import build_server

@@ -15,6 +15,8 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # for type checkers; at run time `__getattr__` serves these names
+    from sync_mcp.api.types.shared import new_idempotency_key  # noqa: F401
+
     from .client import SyncClient  # noqa: F401
     from .endpoint import DEFAULT_BASE_URL  # noqa: F401
     from .errors import (  # noqa: F401
@@ -25,7 +27,6 @@ if TYPE_CHECKING:  # for type checkers; at run time `__getattr__` serves these n
         TransportError,
         UnreadableReplyError,
     )
-    from .ids import new_idempotency_key  # noqa: F401
     from .retries import RetryPolicy  # noqa: F401
     from .types.generations import CreateGenerationRequest, Generation  # noqa: F401
 
@@ -152,7 +153,7 @@ _HOMES = {
     "SyncClient": "client",
     "TransportError": "errors",
     "UnreadableReplyError": "errors",
-    "new_idempotency_key": "ids",
+    "new_idempotency_key": "types.shared",
     **{name: f"types.{module}" for module, names in _TYPES.items() for name in names},
 }
 """Where each name lives: a name is imported when first used, so importing a light part of the package (the

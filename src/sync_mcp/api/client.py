@@ -31,11 +31,11 @@ import anyio
 import httpx
 
 from sync_mcp import __version__, telemetry
+from sync_mcp.api.resources.base import Reply, error_from, read_json
 from sync_mcp.logs import redactor
 
 from .endpoint import DEFAULT_BASE_URL
 from .errors import InvalidAPIKeyError, MissingAPIKeyError, NotSentError, SyncAPIError, TransportError, sent_path
-from .replies import Reply, error_from, read_json
 from .resources import ClientResources
 from .retries import RETRYABLE_STATUSES, RetryHook, RetryNotice, RetryPolicy, retry_automatically
 from .transport import ProxyRouting, ShardedTransport

@@ -39,8 +39,7 @@ from sync_mcp.services.draining import DRAIN
 from sync_mcp.services.upload_links import UploadLinks
 from sync_mcp.toolkit.arguments import unknown_arguments
 from sync_mcp.toolkit.results import add_tools, crashed, fail
-from sync_mcp.toolkit.state import SharedClient, ToolState
-from sync_mcp.toolkit.wait_bound import bound_waits
+from sync_mcp.toolkit.state import SharedClient, ToolState, bound_waits
 from sync_mcp.tools.toolsets import TOOLSETS, Offered, chosen
 
 from . import request_scope, tool_snapshot

@@ -19,7 +19,7 @@ from mcp.types import (
     ResourceTemplateReference,
 )
 
-from sync_mcp.api.media import MediaKind
+from sync_mcp.api.types.shared import MediaKind
 from sync_mcp.toolkit.state import caller_folders, tool_state
 
 from .request_scope import current_context

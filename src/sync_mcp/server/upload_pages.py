@@ -31,7 +31,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 
 from sync_mcp.api import SyncAPIError
-from sync_mcp.api.media import supported_extensions
+from sync_mcp.api.types.shared import supported_extensions
 from sync_mcp.config import Settings
 from sync_mcp.services.download_links import open_download
 from sync_mcp.services.downloads import DownloadFailed

@@ -18,8 +18,8 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 from sync_mcp.api import SyncClient
-from sync_mcp.api.media import MediaKind
 from sync_mcp.api.types.assets import AssetDetails
+from sync_mcp.api.types.shared import MediaKind
 from sync_mcp.api.uploads import UploadOutcome
 from sync_mcp.config import Settings
 from sync_mcp.guidance.errors import InputError

@@ -13,7 +13,7 @@ import hashlib
 from pydantic import BaseModel, ConfigDict, Field
 
 from sync_mcp.api.errors import LOCAL_VALIDATION_CODE
-from sync_mcp.api.ids import IDEMPOTENCY_KEY
+from sync_mcp.api.types.shared import IDEMPOTENCY_KEY
 from sync_mcp.guidance.errors import ErrorInfo, InputError
 
 from .lipsync_body import LipsyncRequest

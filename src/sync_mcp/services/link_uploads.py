@@ -18,9 +18,9 @@ import httpx
 
 from sync_mcp.api import SyncClient
 from sync_mcp.api.errors import SyncAPIError
-from sync_mcp.api.media import CONTENT_TYPES, FORMATS_BY_EXTENSION, MAX_UPLOAD_BYTES, MediaFormat, format_of
-from sync_mcp.api.media import supported_text as supported
 from sync_mcp.api.types.assets import AssetDetails
+from sync_mcp.api.types.shared import CONTENT_TYPES, FORMATS_BY_EXTENSION, MAX_UPLOAD_BYTES, MediaFormat, format_of
+from sync_mcp.api.types.shared import supported_text as supported
 from sync_mcp.api.uploads import OnBytes
 from sync_mcp.config import Settings
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import anyio
 
-from sync_mcp.api.media import MediaKind, format_of
+from sync_mcp.api.types.shared import MediaKind, format_of
 
 from .paths import Folders, inside, real_roots
 

@@ -27,8 +27,8 @@ from typing import BinaryIO
 
 from sync_mcp import telemetry
 from sync_mcp.api import SyncClient, uploads
-from sync_mcp.api.media import ASSET_TYPES, MAX_UPLOAD_BYTES, MediaFormat, MediaKind, format_of, supported_text
 from sync_mcp.api.types.assets import AssetDetails
+from sync_mcp.api.types.shared import ASSET_TYPES, MAX_UPLOAD_BYTES, MediaFormat, MediaKind, format_of, supported_text
 from sync_mcp.guidance.errors import InputError
 
 from .paths import Folders, inside, not_a_regular_file, readable_file, real_roots

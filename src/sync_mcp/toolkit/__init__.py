@@ -1,12 +1,13 @@
 """How a tool is built, below the tools themselves (tools/) and above the workflows they run (services/).
 
-- results.py: `@sync_tool` (a tool's declaration, registering nothing), the one wrapper that turns failures into
-  `{errorCode, ..., fix}` results, `ok`/`fail`, and result models that keep their telling nulls;
+- results.py: what the caller gets from a tool: `@sync_tool` (a tool's declaration, registering nothing), the one
+  wrapper that turns failures into `{errorCode, ..., fix}` results, `ok`/`fail`, result models that keep their
+  telling nulls, and MCP progress while it runs;
 - state.py: what tools need at run time (`ToolState`, `tool_state(ctx)` per request), the caller's identity, OAuth
-  grant and folders, and the small protocols through which the server supplies what only it knows;
-- progress.py and notify.py: what the caller hears while a tool runs (progress, log notifications);
-- argument_types.py: the argument types tool modules share (generation ids, chat attachments), and
-  wait_bound.py: how long one call may wait (its `timeout` argument, bounded by a server setting);
+  grant and folders, how long one call may wait (its `timeout` argument, bounded by a server setting), and the
+  small protocols through which the server supplies what only it knows;
+- notify.py: log notifications telling the caller what the server is doing (retries, waits, uploads);
+- argument_types.py: the argument types tool modules share (generation ids, chat attachments);
 - links.py: upload links as `upload_media` offers them;
 - arguments.py: a tool's arguments as one model the SDK binds (`args`), and unknown arguments refused before
   anything is sent; dialogue_edit_arguments.py: edit_dialogue's parameters and result, declared once;

@@ -5,7 +5,7 @@
   uploaded before the tool goes on (services/attachments.py).
 
 Only tool modules import this (it brings the wire models and the upload stack); how long a call may wait is
-toolkit/wait_bound.py, read by the server at start-up.
+toolkit/state.py, read by the server at start-up.
 """
 
 from __future__ import annotations
@@ -14,8 +14,7 @@ from typing import Annotated, Any, TypeVar
 
 from pydantic import AfterValidator, BaseModel, Field
 
-from sync_mcp.api.media import MediaKind
-from sync_mcp.api.types.shared import check_uuid
+from sync_mcp.api.types.shared import MediaKind, check_uuid
 from sync_mcp.services.attachments import ChatFile, upload_attachment
 from sync_mcp.services.attachments import MediaArgument as MediaArgument  # where the tools take it from
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import Field
 
 from sync_mcp.api.errors import LOCAL_VALIDATION_CODE, UNKNOWN_ARGUMENT_CODE
-from sync_mcp.api.ids import IDEMPOTENCY_KEY
+from sync_mcp.api.types.shared import IDEMPOTENCY_KEY
 from sync_mcp.guidance.errors import ErrorInfo, InputError
 
 if TYPE_CHECKING:

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sync_mcp.api.capabilities import ModelId
 from sync_mcp.api.types.dialogue_edits import DialogueEditOperation
 from sync_mcp.api.types.transcriptions import JobError
-from sync_mcp.toolkit.wait_bound import JobWait
+from sync_mcp.toolkit.state import JobWait
 
 
 class EditDialogueArguments(BaseModel):

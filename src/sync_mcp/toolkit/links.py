@@ -17,9 +17,8 @@ from sync_mcp.guidance.errors import InputError
 from sync_mcp.services.progress import bytes_done, percent_of
 from sync_mcp.services.upload_links import UploadStatus
 
-from .progress import Progress
-from .state import ToolState, caller_api_key, caller_id
-from .wait_bound import wait_seconds
+from .results import Progress
+from .state import ToolState, caller_api_key, caller_id, wait_seconds
 
 UPLOAD_PATH = "/upload/"
 POLL_SECONDS = 0.5

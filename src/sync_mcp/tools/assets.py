@@ -28,8 +28,7 @@ from sync_mcp.services.uploading import local_media, upload_local
 from sync_mcp.toolkit.argument_types import MediaArgument, file_params
 from sync_mcp.toolkit.arguments import require_a_change
 from sync_mcp.toolkit.links import UploadResult, follow_link, mint_link
-from sync_mcp.toolkit.progress import Progress
-from sync_mcp.toolkit.results import ok, sync_tool
+from sync_mcp.toolkit.results import Progress, ok, sync_tool
 from sync_mcp.toolkit.state import caller_folders, is_remote, tool_state
 
 

@@ -20,10 +20,17 @@ from sync_mcp.services.download_links import mint_subtitles
 from sync_mcp.services.media_sources import classify
 from sync_mcp.services.paths import output_file
 from sync_mcp.services.subtitles import SubtitleFormat, render
-from sync_mcp.toolkit.progress import Progress
-from sync_mcp.toolkit.results import ok, sync_tool
-from sync_mcp.toolkit.state import ToolState, caller_api_key, caller_folders, caller_id, is_remote, tool_state
-from sync_mcp.toolkit.wait_bound import JobWait, wait_seconds
+from sync_mcp.toolkit.results import Progress, ok, sync_tool
+from sync_mcp.toolkit.state import (
+    JobWait,
+    ToolState,
+    caller_api_key,
+    caller_folders,
+    caller_id,
+    is_remote,
+    tool_state,
+    wait_seconds,
+)
 
 from .downloads import link_url
 

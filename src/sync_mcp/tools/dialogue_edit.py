@@ -30,8 +30,7 @@ from sync_mcp.services.alignment import Span, align, spans
 from sync_mcp.services.dialogue import follow_preview, hosted_url, transcribe
 from sync_mcp.services.media_sources import classify
 from sync_mcp.toolkit.dialogue_edit_arguments import Change, DialogueEditResult, EditDialogueArguments
-from sync_mcp.toolkit.progress import Progress
-from sync_mcp.toolkit.results import fail, generation_link, ok, sync_tool
+from sync_mcp.toolkit.results import Progress, fail, generation_link, ok, sync_tool
 from sync_mcp.toolkit.spending import (
     SpendConsent,
     SpendEstimate,
@@ -40,8 +39,7 @@ from sync_mcp.toolkit.spending import (
     guard_spend,
     remembered_estimate,
 )
-from sync_mcp.toolkit.state import ToolState, caller_api_key, caller_folders, tool_state
-from sync_mcp.toolkit.wait_bound import wait_seconds
+from sync_mcp.toolkit.state import ToolState, caller_api_key, caller_folders, tool_state, wait_seconds
 
 from .generations import follow_observed, remember_start
 

@@ -15,11 +15,9 @@ from sync_mcp.services.waiting import follow_generation
 from sync_mcp.toolkit.argument_types import GenerationId
 from sync_mcp.toolkit.arguments import idempotency_field
 from sync_mcp.toolkit.notify import client_log
-from sync_mcp.toolkit.progress import Progress
-from sync_mcp.toolkit.results import fail, generation_link, ok, sync_tool
+from sync_mcp.toolkit.results import Progress, fail, generation_link, ok, sync_tool
 from sync_mcp.toolkit.spending import SpendConsent, body_spend, guard_spend
-from sync_mcp.toolkit.state import ToolState, tool_state
-from sync_mcp.toolkit.wait_bound import WaitTimeout, wait_seconds
+from sync_mcp.toolkit.state import ToolState, WaitTimeout, tool_state, wait_seconds
 
 
 class RelatedError(BaseModel):

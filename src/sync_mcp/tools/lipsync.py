@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sync_mcp.api import CreateGenerationRequest, Generation, SyncAPIError, new_idempotency_key
 from sync_mcp.api.errors import LOCAL_VALIDATION_CODE
-from sync_mcp.api.ids import IDEMPOTENCY_KEY
+from sync_mcp.api.types.shared import IDEMPOTENCY_KEY
 from sync_mcp.guidance.errors import ErrorInfo, InputError, explain
 from sync_mcp.services.downloads import DownloadFailed, DownloadResult
 from sync_mcp.services.dubbing import LanguageOutcome, done_count, for_language, language_key, languages, summary
@@ -43,11 +43,16 @@ from sync_mcp.services.lipsync_body import (
 )
 from sync_mcp.services.media_sources import DirectFile, create_with_files, direct_files, label, resolve
 from sync_mcp.toolkit.argument_types import ATTACHABLE, file_params, with_attachments
-from sync_mcp.toolkit.progress import Progress
-from sync_mcp.toolkit.results import fail, generation_link, ok, sync_tool
+from sync_mcp.toolkit.results import Progress, fail, generation_link, ok, sync_tool
 from sync_mcp.toolkit.spending import SpendConsent, SpendEstimate, guard_spend, spend_question
-from sync_mcp.toolkit.state import ToolState, caller_folders, tool_state
-from sync_mcp.toolkit.wait_bound import DEFAULT_WAIT_SECONDS, WaitTimeout, wait_seconds
+from sync_mcp.toolkit.state import (
+    DEFAULT_WAIT_SECONDS,
+    ToolState,
+    WaitTimeout,
+    caller_folders,
+    tool_state,
+    wait_seconds,
+)
 
 from .downloads import deliver
 from .generations import GenerationResult, describe, follow_observed, remember_start

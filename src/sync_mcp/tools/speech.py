@@ -11,8 +11,7 @@ from pydantic import AfterValidator, Field
 
 from sync_mcp.api import SyncAPIError, new_idempotency_key
 from sync_mcp.api.errors import LOCAL_VALIDATION_CODE
-from sync_mcp.api.ids import ID_SEGMENT
-from sync_mcp.api.types.shared import rule_error
+from sync_mcp.api.types.shared import ID_SEGMENT, rule_error
 from sync_mcp.api.types.speech import SPEECH_JOB_TERMINAL, Speech, SpeechJob, SpeechRequest
 from sync_mcp.services.outcomes import outcome_unknown, uncertain
 from sync_mcp.toolkit.arguments import idempotency_field

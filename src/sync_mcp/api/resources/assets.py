@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 
+from sync_mcp.api.types.shared import AssetType
+
 from ..errors import UNREADABLE_REPLY_CODE, SyncAPIError
-from ..media import AssetType
 from ..types.assets import (
     Asset,
     AssetBatchRequest,

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from ..ids import path_segment
-from ..replies import Reply
+from sync_mcp.api.types.shared import path_segment
+
 from ..types.batches import Batch, BatchListQuery, BatchValidated, CreateBatchRequest
-from .base import Resource
+from .base import Reply, Resource
 
 
 def parse_created(reply: Reply) -> Batch | BatchValidated:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ..ids import path_segment
+from sync_mcp.api.types.shared import path_segment
+
 from ..types.costs import CostEstimate, CostEstimateRequest, GenerationCosts, LegacyCostEstimate
 from ..types.generations import CreateGenerationRequest
 from .base import Resource

@@ -19,7 +19,8 @@ use otherwise fails), so it is sent once and never retried.
 
 from __future__ import annotations
 
-from ..ids import path_segment
+from sync_mcp.api.types.shared import path_segment
+
 from ..types.dialogue_edits import DialogueEdit, DialogueEditRequest
 from .base import Resource
 

@@ -9,9 +9,10 @@ from typing import Any
 
 import httpx
 
+from sync_mcp.api.types.shared import IDEMPOTENCY_KEY, path_segment
+
 from ..endpoint import API_LONG_POLL_MAX_SECONDS
 from ..errors import UNREADABLE_REPLY_CODE, SyncAPIError, UnreadableReplyError
-from ..ids import IDEMPOTENCY_KEY, path_segment
 from ..retries import IDEMPOTENCY_OUTCOME_UNKNOWN
 from ..types.generations import CreateGenerationRequest, FormFile, Generation
 from ..types.usage import GenerationCount, GenerationCountQuery

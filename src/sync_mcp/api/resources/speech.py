@@ -8,7 +8,8 @@ create carries an Idempotency-Key, so it is retried safely like a generation cre
 
 from __future__ import annotations
 
-from ..ids import IDEMPOTENCY_KEY, path_segment
+from sync_mcp.api.types.shared import IDEMPOTENCY_KEY, path_segment
+
 from ..types.speech import Speech, SpeechJob, SpeechRequest
 from .base import Resource
 

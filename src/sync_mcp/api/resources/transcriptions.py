@@ -10,7 +10,8 @@ after an unknown outcome costs nothing; it is not retried automatically all the 
 
 from __future__ import annotations
 
-from ..ids import path_segment
+from sync_mcp.api.types.shared import path_segment
+
 from ..types.transcriptions import Transcription, TranscriptionRequest
 from .base import Resource
 

@@ -11,9 +11,10 @@ from typing import Any
 
 import httpx
 
+from sync_mcp.api.types.shared import MediaFormat
+
 from .. import file_hashes
 from ..errors import TransportError
-from ..media import MediaFormat
 from ..stream_uploads import Hashing
 from ..types.assets import AssetDetails, CreateAssetRequest, CreateUploadUrlRequest, UploadUrl
 from ..uploads import (

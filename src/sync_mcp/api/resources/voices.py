@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..ids import path_segment
+from sync_mcp.api.types.shared import path_segment
+
 from ..types.voices import CloneVoiceRequest, Voice, VoiceProvider
 from .base import Resource
 

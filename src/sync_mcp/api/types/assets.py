@@ -8,8 +8,16 @@ from typing import Any, Literal
 from pydantic import Field, field_validator
 
 from ..errors import LOCAL_VALIDATION_CODE
-from ..media import CONTENT_TYPES, MAX_UPLOAD_BYTES, AssetType
-from .shared import RequestModel, ResponseModel, check_media_url, check_uuid, rule_error
+from .shared import (
+    CONTENT_TYPES,
+    MAX_UPLOAD_BYTES,
+    AssetType,
+    RequestModel,
+    ResponseModel,
+    check_media_url,
+    check_uuid,
+    rule_error,
+)
 
 AssetVisibility = Literal["USER", "ORGANIZATION"]
 
