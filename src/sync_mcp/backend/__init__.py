@@ -8,7 +8,7 @@ its Redis store (`SYNC_MCP_REDIS_URL`, built on `RedisStore`, so any replica giv
   oauth_store.py: OAuth sign-ins; entries.py: upload and download links; spend_memory.py: spend estimates.
 
 The logic that uses them stays with its layer (server/tasks.py, services/waiting.py, server/oauth/,
-services/upload_links.py, tools/spending.py), and the server picks the implementation (server/state_backend.py).
+services/upload_links.py, toolkit/spending.py), and the server picks the implementation (server/state_backend.py).
 Generation sightings and their subscription fan-out are MCP notifications, built on `RedisStore` in
 server/updates.py; the key that seals multi-round-trip request state is the SDK's codec, in
 server/state_backend.py.

@@ -2,9 +2,9 @@
 tools may read and write.
 
 The folders (`Folders`): where uploads are read from and downloads are written to. Over stdio (one user), and
-for the operator of an HTTP deployment (tools/callers.py), these are the configured folders:
+for the operator of an HTTP deployment (toolkit/state.py), these are the configured folders:
 `SYNC_MCP_ALLOWED_DIRS` to read, `SYNC_MCP_OUTPUT_DIR` to write. Over HTTP, where one server serves many users,
-every other caller (named by tools/callers.py) gets a folder of its own under each of them: `<allowed
+every other caller (named by toolkit/state.py) gets a folder of its own under each of them: `<allowed
 dir>/<caller>/` to read from, `<output dir>/<caller>/` to write to (and to read back, so a saved video can be
 the input of the next job). A caller never reads, writes, lists or hears the name of anything outside its own
 folders, so one user's files never reach another.
