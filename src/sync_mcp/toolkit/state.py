@@ -53,7 +53,6 @@ from mcp.server.auth.provider import AccessToken, principal_components
 from mcp.server.mcpserver import Context
 from pydantic import PrivateAttr
 
-from sync_mcp.api.client import key_digest
 from sync_mcp.api.retries import RetryNotice
 from sync_mcp.backend.deliveries import Deliveries, DeliveryBoard
 from sync_mcp.backend.entries import InProcessEntries
@@ -231,6 +230,8 @@ def granted_token() -> KeyBoundAccessToken | None:
 
 def owner(ctx: Context[Any, Any]) -> Owner:
     """The caller of this request: verified principal and key digest (see the module docstring)."""
+    from sync_mcp.api.client import key_digest  # here, not at the top: the server starts without the HTTP stack
+
     token = get_access_token()
     return (principal_components(token) if token is not None else None), key_digest(caller_api_key(ctx))
 
