@@ -46,12 +46,12 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from functools import partial
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Annotated, Any, Protocol
 
 from mcp.server.auth.middleware.auth_context import get_access_token
 from mcp.server.auth.provider import AccessToken, principal_components
 from mcp.server.mcpserver import Context
-from pydantic import PrivateAttr
+from pydantic import Field, PrivateAttr
 
 from sync_mcp.api.retries import RetryNotice
 from sync_mcp.backend.deliveries import Deliveries, DeliveryBoard
@@ -59,7 +59,7 @@ from sync_mcp.backend.entries import InProcessEntries
 from sync_mcp.backend.spend_memory import InProcessSpendMemory, SpendMemory
 from sync_mcp.backend.task_handles import Owner
 from sync_mcp.config import Settings
-from sync_mcp.guidance.errors import missing_key_fix
+from sync_mcp.guidance.errors import InputError, missing_key_fix
 from sync_mcp.logs import redactor
 from sync_mcp.services.paths import Folders, folders_for
 from sync_mcp.services.upload_links import UploadLinks
@@ -69,11 +69,6 @@ from .notify import notify_client
 if TYPE_CHECKING:  # sync_mcp.api resolves these names on first use (the wire models, the HTTP stack): types only
     from sync_mcp.api import Generation, SyncClient
     from sync_mcp.guidance.catalog import ErrorCatalog
-from typing import Annotated
-
-from pydantic import Field
-
-from sync_mcp.guidance.errors import InputError
 
 
 class GenerationSightings(Protocol):

@@ -9,23 +9,20 @@ and the `APIStatusError` of a non-2xx reply, scrubbed of every known secret by v
 
 from __future__ import annotations
 
+import json
 from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
 from importlib import import_module
-from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, overload
+from typing import Any, Generic, Protocol, TypeVar, overload
 
 import httpx
-
-if TYPE_CHECKING:
-    from .base import Reply
-import json
-from dataclasses import dataclass
-
 from pydantic import BaseModel, ValidationError
 
-from sync_mcp.api.errors import APIStatusError, UnreadableReplyError, validation_text
-from sync_mcp.api.retries import parse_retry_after
-from sync_mcp.api.types.shared import ID_SEGMENT
 from sync_mcp.logs import redactor
+
+from ..errors import APIStatusError, UnreadableReplyError, validation_text
+from ..retries import parse_retry_after
+from ..types.shared import ID_SEGMENT
 
 
 class Requester(Protocol):
@@ -37,9 +34,8 @@ class Requester(Protocol):
     def http(self) -> httpx.AsyncClient: ...
 
     @property
-    def assets(self) -> Any: ...
-
-    """The assets resource (uploads register what they send there)."""
+    def assets(self) -> Any:
+        """The assets resource (uploads register what they send there)."""
 
     async def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response: ...
 
@@ -68,6 +64,8 @@ class ResourceOf(Generic[R]):
 
     def __init__(self, name: str, *, module: str | None = None) -> None:
         self._class, self._module = name, module
+        self._made: type[R] | None = None
+        """The resource class, once its module is imported (every later read only binds a new view)."""
 
     def __set_name__(self, owner: type, attribute: str) -> None:
         self._module = self._module or attribute
@@ -79,7 +77,9 @@ class ResourceOf(Generic[R]):
     def __get__(self, client: Any, owner: type) -> Any:
         if client is None:
             return self
-        return getattr(import_module(f".{self._module}", __package__), self._class)(client)
+        if self._made is None:
+            self._made = getattr(import_module(f".{self._module}", __package__), self._class)
+        return self._made(client)
 
 
 # ------------------------------------------------------------------------------------------------------- replies

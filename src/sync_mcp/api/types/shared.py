@@ -34,9 +34,7 @@ from urllib.parse import urlsplit
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from sync_mcp.api.errors import SyncAPIError
-
-from ..errors import LOCAL_VALIDATION_CODE
+from ..errors import LOCAL_VALIDATION_CODE, SyncAPIError
 
 
 class RequestModel(BaseModel):
