@@ -3,9 +3,9 @@ modules import each other (directly or round a longer loop).
 
 Layers, top to bottom: server -> tools -> toolkit -> services -> guidance -> api, with backend (the state replicas
 share) beside services, used by server, toolkit and services. The sandbox imports none of tools, toolkit,
-services, server or guidance. Top-level modules (config.py, logs.py, ...) and the other packages (doctor/) may
-import any layer; api uses only logs and telemetry of them. A layer that does not exist yet has no modules, so its
-rule holds trivially until it appears.
+services, server or guidance. Top-level modules (config.py, telemetry.py, ...) and the other packages (doctor/) may
+import any layer; api uses only telemetry of them (its hooks and its log redactor). A layer that does not exist
+yet has no modules, so its rule holds trivially until it appears.
 
 Every import counts for the layer rule (a lazy import inside a function still runs upward); for cycles, the
 imports that run when the module is loaded count (module level, class bodies, `if TYPE_CHECKING:` blocks), not
@@ -34,7 +34,7 @@ MAY_IMPORT: dict[str, frozenset[str]] = {
 }
 """The layers each layer may import (besides itself). A layer not named here is unconstrained; one named here but
 missing from a layer's set (sandbox below everyone, for instance) is out of its reach."""
-API_TOP_LEVEL = frozenset({"logs", "telemetry", ""})
+API_TOP_LEVEL = frozenset({"telemetry", ""})
 """The top-level modules api/ may use ("" is the package's own `__init__`, which holds the version): a plain
 client needs no settings, no SDK and no server."""
 

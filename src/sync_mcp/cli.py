@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from sync_mcp import __version__
-from sync_mcp.logs import LOG_LEVELS
+from sync_mcp.telemetry import LOG_LEVELS
 
 DEFAULT_HTTP_PORT = 8000
 EXIT_CONFIG = 2
@@ -115,8 +115,8 @@ def _refuse(message: str) -> NoReturn:
 
 def _serve(args: argparse.Namespace) -> None:
     from sync_mcp.config import Settings, SettingsError, load_settings
-    from sync_mcp.logs import configure_logging
     from sync_mcp.server import build_server
+    from sync_mcp.telemetry import configure_logging
 
     try:
         settings = load_settings(**({"SYNC_MCP_LOG_LEVEL": args.log_level} if args.log_level else {}))
@@ -145,8 +145,8 @@ def _serve(args: argparse.Namespace) -> None:
 
 
 def _sandbox(args: argparse.Namespace) -> None:
-    from sync_mcp.logs import configure_logging
     from sync_mcp.sandbox.runner import run_standalone
+    from sync_mcp.telemetry import configure_logging
 
     configure_logging(args.log_level or "INFO")
     try:

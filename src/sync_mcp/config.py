@@ -30,8 +30,8 @@ from pydantic import (
 
 from .api.endpoint import DEFAULT_BASE_URL
 from .api.retries import RetryPolicy
-from .logs import LogLevel
 from .settings_sources import ENV_FILE, names, read
+from .telemetry import LogLevel
 
 _PLACEHOLDER = re.compile(r"^\$\{[^}]*\}$")
 

@@ -69,13 +69,13 @@ def test_a_paired_figure_is_met_by_the_median_of_its_per_run_differences() -> No
 
 def test_every_layer_is_held_to_the_order_once_it_exists(tmp_path: Path) -> None:
     """server -> tools -> toolkit -> services -> guidance -> api, backend beside services, the sandbox below the
-    server's layers, and api using no top-level module but logs and telemetry; a lazy import counts too."""
+    server's layers, and api using no top-level module but telemetry; a lazy import counts too."""
     package = files_in(
         tmp_path / "sync_mcp",
         {
             "config.py": "",
-            "logs.py": "",
-            "api/calls.py": "from sync_mcp.config import Settings\nfrom sync_mcp import logs\n",
+            "telemetry.py": "",
+            "api/calls.py": "from sync_mcp.config import Settings\nfrom sync_mcp import telemetry\n",
             "backend/store.py": "from ..api import calls\n",
             "guidance/explain.py": "def f() -> None:\n    from ..services import waiting\n",
             "services/waiting.py": "from ..backend import store\nfrom ..guidance.explain import f\n",

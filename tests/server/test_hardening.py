@@ -36,12 +36,12 @@ from mcp.types import INTERNAL_ERROR, INVALID_PARAMS, CallToolResult
 from pydantic import ValidationError
 
 import sync_mcp
-from sync_mcp import logs
+from sync_mcp import telemetry
 from sync_mcp.cli import main
-from sync_mcp.logs import REDACTED, redactor
 from sync_mcp.sandbox import SandboxServer
 from sync_mcp.server import build_server
 from sync_mcp.server.http import build_http_app
+from sync_mcp.telemetry import REDACTED, redactor
 from sync_mcp.toolkit.results import generation_uri
 
 from ..conftest import AUDIO, BASIC, TEST_KEY, VIDEO, data, error, make_settings, sent
@@ -248,7 +248,7 @@ async def test_a_key_in_flight_stays_redacted_however_many_keys_arrive(
 ) -> None:
     """User B's request is in flight (the API holds its reply) while another client sends many more distinct
     keys than the redactor remembers after their requests end; a log line carrying B's key is still redacted."""
-    monkeypatch.setattr(logs, "MAX_RECENT_SECRETS", 8)  # the memory of ended requests, small to keep this quick
+    monkeypatch.setattr(telemetry, "MAX_RECENT_SECRETS", 8)  # the memory of ended requests, small to keep this quick
     monkeypatch.setattr(api.config, "extra_api_keys", (OTHER_KEY,))
     caplog.set_level(logging.INFO)
     release = anyio.Event()
@@ -284,7 +284,7 @@ async def test_a_key_in_flight_stays_redacted_however_many_keys_arrive(
 def test_the_redactor_holds_a_key_for_its_request_and_remembers_it_after() -> None:
     held = "sk-test-held-key-0f9e8d7c"
     with redactor.holding(held):
-        for i in range(logs.MAX_RECENT_SECRETS + 10):
+        for i in range(telemetry.MAX_RECENT_SECRETS + 10):
             with redactor.holding(f"sk-other-{i:05d}-xyz"):
                 pass
         assert redactor.scrub(f"key={held}") == f"key={REDACTED}"

@@ -16,9 +16,9 @@ from mcp.types import CallToolResult, TextContent
 
 from sync_mcp.api import SyncAPIError
 from sync_mcp.config import Settings
-from sync_mcp.logs import REDACTED, redactor
 from sync_mcp.sandbox import SandboxServer
 from sync_mcp.server import build_server
+from sync_mcp.telemetry import REDACTED, redactor
 
 from ..conftest import AUDIO, BASIC, TEST_KEY, error, make_settings, sent
 from ..secret_scan import SCAN, find_leaks

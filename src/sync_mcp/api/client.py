@@ -32,7 +32,7 @@ import httpx
 
 from sync_mcp import __version__, telemetry
 from sync_mcp.api.resources.base import Reply, error_from, read_json
-from sync_mcp.logs import redactor
+from sync_mcp.telemetry import redactor
 
 from .endpoint import DEFAULT_BASE_URL
 from .errors import InvalidAPIKeyError, MissingAPIKeyError, NotSentError, SyncAPIError, TransportError, sent_path

@@ -33,10 +33,10 @@ from sync_mcp.backend.deliveries import Deliveries
 from sync_mcp.config import Settings
 from sync_mcp.guidance.catalog import ErrorCatalog
 from sync_mcp.guidance.errors import explain
-from sync_mcp.logs import redact
 from sync_mcp.sdk_internals import logging_left_configured, lowlevel_server
 from sync_mcp.services.draining import DRAIN
 from sync_mcp.services.upload_links import UploadLinks
+from sync_mcp.telemetry import redact
 from sync_mcp.toolkit.arguments import unknown_arguments
 from sync_mcp.toolkit.results import add_tools, crashed, fail
 from sync_mcp.toolkit.state import SharedClient, ToolState, bound_waits

@@ -33,7 +33,7 @@ from mcp.server.transport_security import TransportSecuritySettings
 from starlette.applications import Starlette
 
 from sync_mcp.config import Settings
-from sync_mcp.logs import redactor
+from sync_mcp.telemetry import redactor
 
 from .app import SyncMCPServer, build_server
 from .connection_toolsets import ConnectionToolsets, add_toolset_paths

@@ -19,7 +19,7 @@ from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
 from mcp.server.mcpserver import Context
 from starlette.requests import Request
 
-from sync_mcp.logs import redactor
+from sync_mcp.telemetry import redactor
 from sync_mcp.toolkit.state import caller_api_key
 
 _current: ContextVar[ServerRequestContext[Any, Any] | None] = ContextVar("sync_mcp_request", default=None)

@@ -37,8 +37,8 @@ from pydantic import BaseModel
 
 from sync_mcp.api import SyncAPIError
 from sync_mcp.guidance.errors import ErrorInfo, explain
-from sync_mcp.logs import redactor
 from sync_mcp.sdk_internals import add_request_handler, connection, wrap_request_handler
+from sync_mcp.telemetry import redactor
 from sync_mcp.toolkit.results import generation_id_of, generation_uri
 from sync_mcp.toolkit.state import ToolState, tool_state
 

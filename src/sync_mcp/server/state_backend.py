@@ -42,8 +42,8 @@ from sync_mcp.backend.shared_tasks import SharedTaskStore
 from sync_mcp.backend.spend_memory import InProcessSpendMemory, SharedSpendMemory, SpendMemory
 from sync_mcp.backend.task_handles import TaskHandles, TaskStore
 from sync_mcp.config import Settings
-from sync_mcp.logs import redactor
 from sync_mcp.services.upload_links import UploadLinks
+from sync_mcp.telemetry import redactor
 
 from .updates import GenerationUpdates
 

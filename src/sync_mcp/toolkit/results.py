@@ -42,8 +42,8 @@ from pydantic import BaseModel, SerializerFunctionWrapHandler, ValidationError, 
 
 from sync_mcp.api import SyncAPIError
 from sync_mcp.guidance.errors import ErrorInfo, InputError, explain, with_error_fields
-from sync_mcp.logs import redactor
 from sync_mcp.sdk_internals import model_arguments
+from sync_mcp.telemetry import redactor
 
 from .state import tool_state
 

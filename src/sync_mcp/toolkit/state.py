@@ -60,9 +60,9 @@ from sync_mcp.backend.spend_memory import InProcessSpendMemory, SpendMemory
 from sync_mcp.backend.task_handles import Owner
 from sync_mcp.config import Settings
 from sync_mcp.guidance.errors import InputError, missing_key_fix
-from sync_mcp.logs import redactor
 from sync_mcp.services.paths import Folders, folders_for
 from sync_mcp.services.upload_links import UploadLinks
+from sync_mcp.telemetry import redactor
 
 from .notify import notify_client
 

@@ -18,7 +18,7 @@ from typing import Any, Generic, Protocol, TypeVar, overload
 import httpx
 from pydantic import BaseModel, ValidationError
 
-from sync_mcp.logs import redactor
+from sync_mcp.telemetry import redactor
 
 from ..errors import APIStatusError, UnreadableReplyError, validation_text
 from ..retries import parse_retry_after

@@ -24,7 +24,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from sync_mcp.api import SyncAPIError, SyncClient
 from sync_mcp.api.retries import RetryPolicy
 from sync_mcp.config import Settings
-from sync_mcp.logs import redactor
+from sync_mcp.telemetry import redactor
 
 from ..http import is_loopback
 from .provider import MAX_KEY_ATTEMPTS, SyncOAuthProvider

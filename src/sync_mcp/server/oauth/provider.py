@@ -43,7 +43,7 @@ from mcp.shared.auth import OAuthClientInformationFull, OAuthToken
 from pydantic import AnyUrl
 
 from sync_mcp.backend.oauth_store import OAuthStore, Record
-from sync_mcp.logs import redactor
+from sync_mcp.telemetry import redactor
 from sync_mcp.toolkit.state import KeyBoundAccessToken
 
 from .documents import ClientDocuments, DocumentError, is_document_url

@@ -37,7 +37,7 @@ from starlette.routing import Route, request_response
 
 from sync_mcp.backend.oauth_store import MemoryOAuthStore, OAuthStore
 from sync_mcp.config import Settings
-from sync_mcp.logs import redactor
+from sync_mcp.telemetry import redactor
 
 from ..http import HttpConfigError, is_loopback
 from .clients import client_routes
