@@ -35,6 +35,7 @@ from sync_mcp.guidance.catalog import ErrorCatalog
 from sync_mcp.guidance.errors import explain
 from sync_mcp.sdk_internals import logging_left_configured, lowlevel_server
 from sync_mcp.services.draining import DRAIN
+from sync_mcp.services.paths import folders_for
 from sync_mcp.services.upload_links import UploadLinks
 from sync_mcp.telemetry import redact
 from sync_mcp.toolkit.arguments import unknown_arguments
@@ -256,6 +257,8 @@ def _lifespan(
                 catalog=ErrorCatalog(fetch_catalog, ttl=settings.catalog_ttl),
                 updates=updates,
                 offered=offered,
+                operator_folders=folders_for(settings, None),
+                webhook_url=settings.webhook_url(),
                 deliveries=deliveries,
                 spend_estimates=spend_estimates,
                 upload_links=upload_links,

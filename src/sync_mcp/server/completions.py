@@ -58,7 +58,7 @@ def register_completions(server: MCPServer[Any]) -> None:
             values = await suggestions.generation_ids(tool_state(current_context(server)), typed, statuses=statuses)
         elif name in MEDIA_ARGUMENTS and isinstance(ref, PromptReference):
             ctx = current_context(server)
-            folders = caller_folders(ctx, tool_state(ctx).settings)
+            folders = caller_folders(ctx)
             values = await media_paths(folders, typed, MEDIA_ARGUMENTS[name])
         if values is None:
             return None

@@ -109,6 +109,11 @@ class ToolState:
     """Where sightings of generations go, so subscribed clients hear of status changes."""
     offered: OfferedTools
     """The toolsets this server offers now: results name only tools the agent has."""
+    operator_folders: Folders
+    """The folders of the operator (stdio, in memory, HTTP with the deployment's key): worked out from the settings
+    once, when the server starts, rather than on every call (`caller_folders`)."""
+    webhook_url: str | None
+    """Where the API should deliver completions of jobs made with the deployment's own key (the settings' one)."""
     deliveries: Deliveries = field(default_factory=DeliveryBoard)
     """Verified webhook deliveries (HTTP mode), which end waits without polling."""
     spend_estimates: SpendMemory = field(default_factory=InProcessSpendMemory)
@@ -173,7 +178,7 @@ def _view(ctx: Context[Any, Any]) -> ToolState:
         api_key=key,
         on_retry=partial(_tell_retry, ctx),
         # One webhook secret verifies one organisation's deliveries: the deployment's own key only.
-        default_webhook_url=state.settings.webhook_url() if own_key else None,
+        default_webhook_url=state.webhook_url if own_key else None,
         missing_key_hint=missing_key_fix(API_KEY_HEADER) if ctx.headers is not None else None,
         key_source=f"the {API_KEY_HEADER} header",
     )
@@ -268,12 +273,13 @@ def is_remote(ctx: Context[Any, Any], settings: Settings) -> bool:
         return host != "localhost"
 
 
-def caller_folders(ctx: Context[Any, Any], settings: Settings) -> Folders:
+def caller_folders(ctx: Context[Any, Any]) -> Folders:
     """The folders of the caller of this request (services/paths.py): the configured ones for the operator,
     the caller's own (created now if missing) for anyone else."""
-    if is_operator(ctx, settings):
-        return folders_for(settings, None)
-    folders = folders_for(settings, caller_id(ctx))
+    state = tool_state(ctx)
+    if is_operator(ctx, state.settings):
+        return state.operator_folders
+    folders = folders_for(state.settings, caller_id(ctx))
     folders.create()
     return folders
 

@@ -114,7 +114,7 @@ async def upload_media(
     if path is None:
         return ok(await mint_link(ctx, state, details.to_wire()))
     try:
-        local = local_media(path, caller_folders(ctx, state.settings))
+        local = local_media(path, caller_folders(ctx))
     except InputError as exc:
         if exc.info.error_code not in LINK_INSTEAD or not is_remote(ctx, state.settings):
             raise

@@ -103,7 +103,7 @@ async def _subtitles(
         owner, key = caller_id(ctx) or "", caller_api_key(ctx)
         link, _ = await mint_subtitles(state, state.upload_links, owner, key, job.id, form)
         return {"subtitleUrl": link_url(ctx, state, link.token)}
-    path = output_file(caller_folders(ctx, state.settings), f"transcript-{job.id}.{form}")
+    path = output_file(caller_folders(ctx), f"transcript-{job.id}.{form}")
     await anyio.Path(path).write_text(render(job.transcript.words(), form), encoding="utf-8")
     return {"subtitlePath": str(path)}
 
@@ -149,7 +149,7 @@ async def transcribe(
     if transcription_id is None:
         kind, given = ("video", video) if video is not None else ("audio", audio)
         assert given is not None
-        source = classify(given, kind, field=kind, folders=caller_folders(ctx, state.settings))
+        source = classify(given, kind, field=kind, folders=caller_folders(ctx))
         url = await hosted_url(state.client, source, progress)
         request = TranscriptionRequest.model_validate({"sourceVideoUrl" if kind == "video" else "sourceAudioUrl": url})
     job, timed_out = await follow_transcription(state.client, request, transcription_id, limit, progress)

@@ -149,7 +149,7 @@ async def _plan(ctx: Context[Any, Any], args: EditDialogueArguments) -> Dialogue
     try:
         _edit_source(args)
         limit = plan.wait_seconds = wait_seconds(args.timeout, state.settings.max_wait_seconds)
-        source = classify(args.video, "video", field="video", folders=caller_folders(ctx, state.settings))
+        source = classify(args.video, "video", field="video", folders=caller_folders(ctx))
         url = await hosted_url(state.client, source, plan.progress)
         if args.edit_id is not None:
             preview: DialogueEdit | None = await state.client.dialogue_edits.get(args.edit_id)

@@ -55,7 +55,7 @@ async def deliver(
         )
         url = link_url(ctx, state, link.token)
         return DownloadResult(id=generation_id, fileName=file_name, downloadUrl=url, expiresAt=link.expires_at)
-    return await save_output(state, caller_folders(ctx, state.settings), progress, generation_id, name)
+    return await save_output(state, caller_folders(ctx), progress, generation_id, name)
 
 
 def link_url(ctx: Context[Any, Any], state: ToolState, token: str) -> str:

@@ -123,7 +123,7 @@ async def _plan(ctx: Context[Any, Any], args: LipsyncArguments) -> LipsyncPlan:
         if args.download and not args.wait:
             raise _refused("download", "needs wait=true", "Set wait=true, or call download_output once it completes.")
         one = for_language(args, several[0]) if several else args
-        media = read_media(one, caller_folders(ctx, state.settings))
+        media = read_media(one, caller_folders(ctx))
         asks = [for_language(args, code) for code in several] if several else [args]
         bodies = [create_request(ask, media) for ask in asks]  # the body's own rules, before any upload
         # One face and one voice, all local files small and no spend check to price them first: the files travel
