@@ -40,7 +40,7 @@ from sync_mcp.services.upload_links import UploadLinks
 from sync_mcp.telemetry import redact
 from sync_mcp.toolkit.arguments import unknown_arguments
 from sync_mcp.toolkit.results import add_tools, crashed, fail
-from sync_mcp.toolkit.state import SharedClient, ToolState, bound_waits
+from sync_mcp.toolkit.state import TOOLS_LISTED, SharedClient, ToolState, bound_waits
 from sync_mcp.tools.toolsets import TOOLSETS, Offered, chosen
 
 from . import request_scope, tool_snapshot
@@ -163,13 +163,15 @@ class SyncMCPServer(MCPServer[ToolState]):
         `{errorCode, ..., fix}` error result (nothing sent); a crash is an `internal_error` result (its details
         only in the server log)."""
         self._build_tools()
-        tool = next((t for t in await self.list_tools() if t.name == name), None)
+        listed = await self.list_tools()
+        tool = next((t for t in listed if t.name == name), None)
         if tool is None:
             how = f". {self.offered.how_to_get(name)}" if self.offered and self.offered.toolset_of(name) else ""
             raise MCPError(INVALID_PARAMS, f"Unknown tool: {name}{how}", data={"tool": name})
         refused = unknown_arguments(name, arguments, tool.input_schema)
         if refused is not None:
             return fail(refused)
+        TOOLS_LISTED.set(frozenset(t.name for t in listed))  # this request's own context: the tool's advice reads it
         try:
             return await super().call_tool(name, arguments, context)
         except UnexpectedToolError as exc:

@@ -26,7 +26,8 @@ access tokens issued to their client are bound to it. The token verifier hands t
 
 The server supplies what only it knows through small protocols: where sightings of generations go
 (`GenerationSightings`, server/updates.py) and which tools the current caller has (`OfferedTools`,
-tools/toolsets.py).
+tools/toolsets.py; within a tool call, the tools the server listed for it as it accepted the call,
+`TOOLS_LISTED`).
 
 Wait bounds (the last section): how long one tool call may block while it follows a generation.
 
@@ -129,6 +130,17 @@ class ToolState:
     def client(self) -> SyncClient:
         """The API client: the request's own in a request's view, else the process's shared one."""
         return self.bound_client if self.bound_client is not None else self.shared_client.get()
+
+    def offers(self, tool_name: str) -> bool:
+        """Whether the current caller has `tool_name`: within a tool call, among the tools the server listed for
+        it when it accepted the call (`TOOLS_LISTED`); elsewhere (a resource read, a task), by its toolsets."""
+        listed = TOOLS_LISTED.get()
+        return tool_name in listed if listed is not None else self.offered.offers(tool_name)
+
+
+TOOLS_LISTED: ContextVar[frozenset[str] | None] = ContextVar("sync_mcp_tools_listed", default=None)
+"""The names of the tools the caller of the current tool call sees, set by the server as it accepts the call
+(server/app.py): advice in a result names only tools among them, without working out the toolsets again."""
 
 
 API_KEY_HEADER = "X-Sync-Api-Key"

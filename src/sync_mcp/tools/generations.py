@@ -83,7 +83,7 @@ async def describe(
     via = via or state.started_by.get(gid)
     if generation.status == "COMPLETED":
         next_step = "Done. outputUrl is the finished video: a signed, expiring URL, so copy it exactly."
-        if state.offered.offers("download_output"):
+        if state.offers("download_output"):
             next_step += f" To save it locally call download_output with id={gid}."
     elif generation.status in TERMINAL_STATUSES:
         retry_with = via if via in CREATE_TOOLS else "lipsync or create_generation (whichever started it)"

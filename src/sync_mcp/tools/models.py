@@ -102,7 +102,7 @@ def merge_models(listed: list[ModelInfo]) -> list[ModelEntry]:
 async def model_catalog(state: ToolState) -> ModelsResult:
     """The models result (also usable outside the tool, e.g. by a resource)."""
     entries = merge_models(await state.client.models.list())
-    price = "estimate_cost" if state.offered.offers("estimate_cost") else "the estimate endpoint"
+    price = "estimate_cost" if state.offers("estimate_cost") else "the estimate endpoint"
     return ModelsResult(
         models=entries,
         next_step="Pick an available model and pass its id as model to create_generation. pricePerSecondUsd: min "
