@@ -6,7 +6,7 @@ receives for them (its request log):
   at a time, as `services/waiting.py` polls;
 - stream: one `GET /v2/usage/active-jobs/stream` for all of them, and one plain read of each generation once the
   stream says it left the active set, with the package's own functions (`api.active_jobs`, `api.generations`),
-  as `services/active_jobs_watch.py` follows them.
+  as `services/concurrent_waits.py` follows them.
 The figure is API calls per followed generation; the stream is wired into waits only because it wins here. The
 notes give how late each way saw the end of a job (the stream's reads follow the stream's event at once).
 """

@@ -1,7 +1,7 @@
 """Target 5: 1,000 concurrent `get_generation` waits on one stdio server. All complete; no generation is read more
 often than the long-poll schedule would (windows 2, 4, 8, 10 s, read back from the sandbox's request log): waits
 long-poll on that schedule until the shared active-jobs stream is live, then read each generation once when the
-stream says it is done (services/active_jobs_watch.py); the server's CPU time (utime + stime from /proc) stays <= 10 ms
+stream says it is done (services/concurrent_waits.py); the server's CPU time (utime + stime from /proc) stays <= 10 ms
 per generation over the whole run. Also printed: the API calls each generation cost (every request the sandbox
 logged during the run, the creates left out, over the generations) and the server's peak RSS (VmHWM).
 

@@ -23,7 +23,7 @@ from mcp.types import CallToolResult
 from prometheus_client.parser import text_string_to_metric_families
 
 from sync_mcp.sandbox import SandboxConfig, SandboxServer
-from sync_mcp.services.draining import DRAIN
+from sync_mcp.services.concurrent_waits import DRAIN
 
 from ..conftest import AUDIO, TEST_KEY, VIDEO, data, make_settings
 from ..http_support import TOKEN, http_client, http_server

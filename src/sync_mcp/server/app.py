@@ -34,7 +34,7 @@ from sync_mcp.config import Settings
 from sync_mcp.guidance.catalog import ErrorCatalog
 from sync_mcp.guidance.errors import explain
 from sync_mcp.sdk_internals import logging_left_configured, lowlevel_server
-from sync_mcp.services.draining import DRAIN
+from sync_mcp.services.concurrent_waits import DRAIN
 from sync_mcp.services.paths import folders_for
 from sync_mcp.services.upload_links import UploadLinks
 from sync_mcp.telemetry import redact

@@ -2,7 +2,7 @@
 
 - `GET /healthz`: the process is up and serving HTTP (200 `{"status": "ok"}`): restart it when this fails.
 - `GET /readyz`: ready for traffic (200 `{"status": "ready"}`), or 503 `{"status": "draining"}` once a shutdown
-  has begun (services/draining.py), or 503 `{"status": "unavailable"}` when the shared state's Redis does not
+  has begun (services/concurrent_waits.py), or 503 `{"status": "unavailable"}` when the shared state's Redis does not
   answer (Redis mode): send requests elsewhere meanwhile. One Redis PING per probe.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from sync_mcp.services.draining import DRAIN
+from sync_mcp.services.concurrent_waits import DRAIN
 
 from .app import SyncMCPServer
 

@@ -2,7 +2,7 @@
 
 On the signal: `/readyz` answers 503 (draining), the listening socket closes (uvicorn: no new connections),
 calls in flight go on, and waits that would outlast `SYNC_MCP_SHUTDOWN_GRACE_SECONDS` end early with the usual
-"still running: id, status, call get_generation" result (services/draining.py), so a caller never sees a cut
+"still running: id, status, call get_generation" result (services/concurrent_waits.py), so a caller never sees a cut
 connection. What is still running once the grace period is over is cancelled, the lifespan closes (API client,
 Redis: tasks and sign-ins stay there for the other replicas), and the process exits 0. A second SIGINT forces
 the exit at once, as uvicorn does.
@@ -22,7 +22,7 @@ import uvicorn
 from sse_starlette.sse import AppStatus
 from starlette.applications import Starlette
 
-from sync_mcp.services.draining import DRAIN
+from sync_mcp.services.concurrent_waits import DRAIN
 
 logger = logging.getLogger(__name__)
 

@@ -37,7 +37,7 @@ from mcp.types import INVALID_REQUEST, PARSE_ERROR, ErrorData, JSONRPCError
 from pydantic import ValidationError
 
 from sync_mcp.sdk_internals import message_streams, stdio_over
-from sync_mcp.services.draining import DRAIN
+from sync_mcp.services.concurrent_waits import DRAIN
 
 logger = logging.getLogger(__name__)
 

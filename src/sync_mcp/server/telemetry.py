@@ -25,7 +25,7 @@ from opentelemetry.trace import get_current_span  # the API only, which the MCP 
 
 from sync_mcp import telemetry
 from sync_mcp.config import Settings
-from sync_mcp.services.draining import DRAIN
+from sync_mcp.services.concurrent_waits import DRAIN
 from sync_mcp.toolkit.results import ERROR_META_KEY
 
 logger = logging.getLogger(__name__)

@@ -6,7 +6,7 @@ about one request per 10 s. Should an API answer a long-poll early without a ter
 backs off exponentially instead of polling hot.
 
 While several generations of one key are followed at once, one stream of the organisation's active jobs
-replaces the long-polls (services/active_jobs_watch.py): a wait sleeps until the stream reports its generation's
+replaces the long-polls (services/concurrent_waits.py): a wait sleeps until the stream reports its generation's
 change, and reads it once when it is done; a status change on the way is reported from the stream alone (with no
 progress read: the stream is what keeps many waits cheap).
 
@@ -37,8 +37,7 @@ from sync_mcp.api.capabilities import TERMINAL_STATUSES
 from sync_mcp.api.endpoint import API_LONG_POLL_MAX_SECONDS
 from sync_mcp.backend.deliveries import Deliveries
 
-from .active_jobs_watch import ActiveJobsWatch, Follower, watch_of
-from .draining import DRAIN
+from .concurrent_waits import DRAIN, ActiveJobsWatch, Follower, watch_of
 from .progress import ProgressSink, duration_text
 
 logger = logging.getLogger(__name__)
@@ -65,7 +64,7 @@ async def follow_generation(
 ) -> tuple[Generation, bool]:
     """Poll until COMPLETED/FAILED/REJECTED or `timeout` seconds, or until a webhook delivery for it
     arrives; returns (generation, timed_out). `progress` hears the job's percent after every poll. A shutdown
-    (services/draining.py) ends the wait early: one last read, returned as timed out unless it is terminal."""
+    (services/concurrent_waits.py) ends the wait early: one last read, returned as timed out unless it is terminal."""
     recorder = telemetry.recorder
     polls = [0]
     if recorder is not None:
