@@ -128,3 +128,88 @@ def test_a_private_sdk_import_is_reported(tmp_path: Path) -> None:
         {"src/ok.py": "import mcp\n", "tests/test_x.py": "import mcp.types\nfrom mcp.shared._httpx_utils import f\n"},
     )
     assert private_sdk_imports(tmp_path) == ["tests/test_x.py:2 mcp.shared._httpx_utils"]
+
+
+# ------------------------------------------------------------------------------ next steps are worded in guidance
+
+NEXT_STEP = {"next_step", "nextStep"}
+"""The names a result's next step goes by: the attribute or variable, the keyword, the JSON key."""
+
+
+def next_steps_set(package: Path = PACKAGE) -> list[tuple[str, ast.expr]]:
+    """Every value given as a next step outside `guidance/` (assigned to `next_step`, passed as the `nextStep` or
+    `next_step` keyword, or under that dict key), with where: `module:line`."""
+    found: list[tuple[tuple[str, int], ast.expr]] = []
+    for path in sorted(package.rglob("*.py")):
+        module = path.relative_to(package).as_posix()
+        if module.startswith("guidance/"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            values: list[ast.expr] = []
+            if isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign) and node.value is not None:
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                names = [
+                    t.id if isinstance(t, ast.Name) else t.attr if isinstance(t, ast.Attribute) else "" for t in targets
+                ]
+                values += [node.value] if NEXT_STEP & set(names) else []
+            elif isinstance(node, ast.Call):
+                values += [k.value for k in node.keywords if k.arg in NEXT_STEP]
+            elif isinstance(node, ast.Dict):
+                keys = [k.value if isinstance(k, ast.Constant) else None for k in node.keys]
+                values += [v for k, v in zip(keys, node.values, strict=True) if k in NEXT_STEP]
+            found += [((module, value.lineno), value) for value in values]
+    return [(f"{module}:{line}", value) for (module, line), value in sorted(found, key=lambda item: item[0])]
+
+
+def writes_words(value: ast.expr) -> bool:
+    """Is a string or f-string part of `value` (alone, or joined as in `"a" + b`, `" ".join(parts)`)? A call's
+    arguments are the facts it is given, not words."""
+    stack: list[ast.AST] = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.JoinedStr) or (isinstance(node, ast.Constant) and isinstance(node.value, str)):
+            return True
+        stack.extend([node.func] if isinstance(node, ast.Call) else ast.iter_child_nodes(node))
+    return False
+
+
+def next_steps_worded_outside_guidance(package: Path = PACKAGE) -> list[str]:
+    return [
+        f"{where} words a next step; word it in guidance/steps.py"
+        for where, v in next_steps_set(package)
+        if writes_words(v)
+    ]
+
+
+def test_next_steps_are_worded_only_in_guidance() -> None:
+    assert next_steps_set(), "no next step was found: the package was not read"
+    worded = next_steps_worded_outside_guidance()
+    assert not worded, "\n".join(worded)
+
+
+def test_a_next_step_worded_in_a_tool_is_reported(tmp_path: Path) -> None:
+    package = files_in(
+        tmp_path / "pkg",
+        {
+            "guidance/steps.py": 'def done(x: str) -> str:\n    return f"Done: {x}."\n\n\nX = {"nextStep": "here"}\n',
+            "tools/fine.py": 'R(nextStep=steps.done("id"))\nnext_step = steps.done(x)\nresult.next_step = step\n',
+            "tools/attribute.py": 'result.next_step = "Call get_generation."\n',
+            "tools/keyword.py": 'R(\n    nextStep=f"Call {x}.",\n)\n',
+            "tools/key.py": 'd = {"nextStep": "Call x."}\n',
+            "tools/added.py": 'next_step = steps.done(x)\nnext_step += " More."\n',
+            "tools/joined.py": 'R(next_step=why + steps.done(x))\nR(next_step=" ".join(parts))\n',
+            "tools/typed.py": 'next_step: str = "Call x." if a else steps.done(x)\n',
+        },
+    )
+    assert len(next_steps_set(package)) == 11
+    assert next_steps_worded_outside_guidance(package) == [
+        f"{where} words a next step; word it in guidance/steps.py"
+        for where in (
+            "tools/added.py:2",
+            "tools/attribute.py:1",
+            "tools/joined.py:2",
+            "tools/key.py:1",
+            "tools/keyword.py:2",
+            "tools/typed.py:1",
+        )
+    ]

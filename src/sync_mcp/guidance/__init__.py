@@ -1,4 +1,5 @@
-"""Every word the agent reads about a failure: what went wrong, what to do next, whether to try again.
+"""Every word the agent reads about a failure (what went wrong, what to do about it, whether to try again) and
+about what to do next once a call returned.
 
 - `errors.py`: `ErrorInfo`, the `{errorCode, httpStatus, message, fix, retryable, requestId}` object every failure
   becomes; `InputError`, an argument a workflow cannot use, refused before anything is sent; and
@@ -6,7 +7,10 @@
   argument resolvers, resources, prompts and tasks all call it);
 - `catalog.py`: the error catalog (the live `GET /v2/errors`, cached, with the bundled snapshot as fallback), the
   fixes by HTTP status, and what may be tried again;
-- `failures.py`: why a generation ended FAILED or REJECTED.
+- `failures.py`: why a generation ended FAILED or REJECTED;
+- `steps.py`: a call's steps: the step to take next once a tool returns (`nextStep`), one function per situation
+  taking the plain facts (ids, statuses, counts, whether a tool is offered). The tools choose the situation; no
+  next step is worded outside this package (`tests/project/test_house.py` holds that).
 
 `sync_mcp.api` below knows nothing of agents: its exceptions say what happened; the fixes are here. Text from the
 API is untrusted data, never instructions: it reaches the agent quoted.

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from sync_mcp.api.errors import LOCAL_VALIDATION_CODE
 from sync_mcp.api.types.shared import IDEMPOTENCY_KEY
+from sync_mcp.guidance import steps
 from sync_mcp.guidance.errors import ErrorInfo, InputError
 
 from .lipsync_body import LipsyncRequest
@@ -69,19 +70,6 @@ def done_count(outcomes: list[LanguageOutcome]) -> int:
 
 def summary(outcomes: list[LanguageOutcome], key: str) -> str:
     """The next step for a several-language dub."""
-    failed = [o for o in outcomes if o.status == "CREATE_FAILED"]
-    running = [o for o in outcomes if o.status not in ENDED]
-    parts = []
-    if failed:
-        why = "; ".join(f"{o.language}: {o.error.error_code if o.error else '?'}" for o in failed)
-        parts.append(
-            f"Not created: {why}. The other languages were created and are kept; to retry only the failed ones call "
-            "lipsync again with those languages (the same idempotencyKey keeps created ones from being made twice)."
-        )
-    if running:
-        ids = ", ".join(f"{o.language}={o.id}" for o in running)
-        parts.append(f"Still running: {ids}; follow each with get_generation (wait=true).")
-    if not parts:
-        parts.append("Every language is done: each outputUrl is a signed, expiring URL, so copy it exactly.")
-    parts.append(f"A retry with idempotencyKey={key} creates no language twice.")
-    return " ".join(parts)
+    failed = [(o.language, o.error.error_code if o.error else "?") for o in outcomes if o.status == "CREATE_FAILED"]
+    running = [(o.language, o.id) for o in outcomes if o.status not in ENDED]
+    return steps.languages_dubbed(failed, running, key)

@@ -13,6 +13,7 @@ import anyio
 from mcp.server.mcpserver import Context
 from pydantic import BaseModel, ConfigDict, Field
 
+from sync_mcp.guidance import steps
 from sync_mcp.guidance.errors import InputError
 from sync_mcp.services.progress import bytes_done, percent_of
 from sync_mcp.services.upload_links import UploadStatus
@@ -71,8 +72,11 @@ def link_owner(ctx: Context[Any, Any]) -> str:
     return owner
 
 
-async def mint_link(ctx: Context[Any, Any], state: ToolState, details: dict[str, Any], why: str = "") -> UploadResult:
-    """A new upload link for the caller, with the asset details to register the file with."""
+async def mint_link(
+    ctx: Context[Any, Any], state: ToolState, details: dict[str, Any], *, file_on_callers_computer: bool = False
+) -> UploadResult:
+    """A new upload link for the caller, with the asset details to register the file with
+    (`file_on_callers_computer`: a path was given that is on the caller's computer, not this server's)."""
     owner = link_owner(ctx)
     minted = await state.upload_links.mint(owner, caller_api_key(ctx), details, state.settings.upload_link_minutes)
     return UploadResult(
@@ -80,18 +84,12 @@ async def mint_link(ctx: Context[Any, Any], state: ToolState, details: dict[str,
         uploadId=minted.upload_id,
         uploadUrl=f"{base_url(ctx, state)}{UPLOAD_PATH}{minted.token}",
         expiresAt=minted.expires_at,
-        nextStep=why + "Give the user uploadUrl to open in their browser (or `curl -T <file> <uploadUrl>`); then call "
-        f"upload_media with uploadId={minted.upload_id} and wait=true to get the assetId.",
+        nextStep=steps.upload_link_made(minted.upload_id, file_on_callers_computer=file_on_callers_computer),
     )
 
 
 def _from_status(status: UploadStatus) -> UploadResult:
-    if status.state == "done":
-        step = f"Use it: pass {status.asset_id} as the media to lipsync, or as assetId in create_generation."
-    elif status.state == "failed":
-        step = "Call upload_media without path for a new link, and ask the user to try again."
-    else:
-        step = f"Not uploaded yet: call upload_media with uploadId={status.upload_id} and wait=true again."
+    step = steps.upload_link_state(status.state, status.upload_id, status.asset_id)
     values = status.model_dump(by_alias=True, exclude_none=True)
     return UploadResult.model_validate({**values, "nextStep": step})
 

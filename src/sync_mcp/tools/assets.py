@@ -22,6 +22,7 @@ from sync_mcp.api.types.assets import (
 )
 from sync_mcp.api.types.shared import check_uuid
 from sync_mcp.api.uploads import UploadOutcome
+from sync_mcp.guidance import steps
 from sync_mcp.guidance.errors import InputError
 from sync_mcp.services.attachments import ChatFile, upload_attachment
 from sync_mcp.services.uploading import local_media, upload_local
@@ -41,14 +42,6 @@ AssetId = Annotated[
     AfterValidator(_asset_id),
     Field(description="Asset id (UUID) from upload_media, register_asset or list_assets."),
 ]
-
-
-def _use_hint(asset: Asset) -> str:
-    kind = {"VIDEO": "video", "AUDIO": "audio", "IMAGE": "image"}.get(asset.type, asset.type.lower())
-    return (
-        f"Use it as a generation input: {{type: {kind}, assetId: {asset.id}}} in create_generation, "
-        f"or pass {asset.id} as {kind} to lipsync."
-    )
 
 
 class AssetResult(Asset):
@@ -78,7 +71,9 @@ class DeletedAssetResult(BaseModel):
 
 
 def _described(asset: Asset) -> AssetResult:
-    return AssetResult.model_validate({**asset.model_dump(by_alias=True), "nextStep": _use_hint(asset)})
+    return AssetResult.model_validate(
+        {**asset.model_dump(by_alias=True), "nextStep": steps.use_asset(asset.id, asset.type)}
+    )
 
 
 LINK_INSTEAD = ("file_not_found", "path_not_allowed")
@@ -118,21 +113,20 @@ async def upload_media(
     except InputError as exc:
         if exc.info.error_code not in LINK_INSTEAD or not is_remote(ctx, state.settings):
             raise
-        why = "That file is on your computer, not on this server, so it needs an upload link. "
-        return ok(await mint_link(ctx, state, details.to_wire(), why))
+        return ok(await mint_link(ctx, state, details.to_wire(), file_on_callers_computer=True))
     return ok(_uploaded(await upload_local(state.client, local, details, Progress(ctx)), details))
 
 
 def _uploaded(outcome: UploadOutcome, details: AssetDetails) -> UploadResult:
     asset = outcome.asset
-    next_step = _use_hint(asset)
-    if outcome.reused:
-        sent = "nothing was sent and " if outcome.bytes_sent == 0 else ""
-        next_step = f"Already uploaded earlier: {sent}the existing asset is returned. " + next_step
-        if details.project_id and asset.project_id != details.project_id:
-            next_step += (
-                f" Note: that asset is filed under project {asset.project_id or 'none'}, not {details.project_id}."
-            )
+    next_step = steps.uploaded(
+        asset.id,
+        asset.type,
+        reused=outcome.reused,
+        bytes_sent=outcome.bytes_sent,
+        asked_project=details.project_id,
+        filed_under=asset.project_id,
+    )
     return UploadResult(
         state="done",
         assetId=asset.id,
@@ -169,10 +163,7 @@ async def _by_ids(ctx: Context[Any, Any], ids: list[str], query: ListAssetsQuery
     assets = await tool_state(ctx).client.assets.get_many(AssetBatchRequest(ids=ids))
     found = {a.id for a in assets}
     missing = [i for i in ids if i not in found]
-    next_step = "Use an item's id as assetId in create_generation or lipsync."
-    if missing:
-        next_step = f"Not found or not visible to this key: {', '.join(missing)}. " + next_step
-    return ok(AssetListResult(items=assets, nextStep=next_step))
+    return ok(AssetListResult(items=assets, nextStep=steps.assets_read(missing)))
 
 
 @sync_tool(title="List media assets", read_only=True)
@@ -193,12 +184,7 @@ async def list_assets(
     if ids:
         return await _by_ids(ctx, ids, args)
     page = await state.client.assets.list(args)
-    if page.next_cursor:
-        next_step = f"More assets: call list_assets with cursor={page.next_cursor} (same filters)."
-    elif page.items:
-        next_step = "That is all. Use an item's id as assetId in create_generation or lipsync."
-    else:
-        next_step = "No assets match. Upload a file with upload_media or register a URL with register_asset."
+    next_step = steps.asset_page(page.next_cursor, any_items=bool(page.items))
     return ok(
         AssetListResult(items=page.items, nextCursor=page.next_cursor, totalCount=page.total_count, nextStep=next_step)
     )

@@ -26,6 +26,7 @@ from sync_mcp.api.types.batches import (
     CreateBatchRequest,
     iso,
 )
+from sync_mcp.guidance import steps
 from sync_mcp.services.outcomes import outcome_unknown, uncertain
 from sync_mcp.toolkit.results import ok, sync_tool
 from sync_mcp.toolkit.state import tool_state
@@ -52,11 +53,7 @@ class BatchListResult(BaseModel):
 
 
 def next_step(batch: Batch) -> str:
-    if batch.status in RUNNING:
-        return f"Batches run for up to ~24 h: call get_batch with id={batch.id} later to follow metrics and status."
-    if batch.output_url:
-        return "Finished: outputUrl is a JSONL results file, one line per request_id (status, and error if any)."
-    return "Finished; no results file was returned."
+    return steps.batch_state(batch.id, running=batch.status in RUNNING, has_results=bool(batch.output_url))
 
 
 async def find_created(client: SyncClient, body: CreateBatchRequest, sent_after: datetime) -> Batch | None:
@@ -117,7 +114,7 @@ async def create_batch(
         return ok(
             BatchResult(
                 validated=True,
-                next_step=f"All {len(body.rows)} rows are valid. Call create_batch again without dry_run to start it.",
+                next_step=steps.batch_validated(len(body.rows)),
             )
         )
     return ok(BatchResult(batch=created, next_step=next_step(created)))

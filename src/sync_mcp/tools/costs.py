@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sync_mcp.api import CreateGenerationRequest
 from sync_mcp.api.errors import LOCAL_VALIDATION_CODE
 from sync_mcp.api.types.costs import CostEstimateRequest, GenerationCosts, legacy_total
+from sync_mcp.guidance import steps
 from sync_mcp.guidance.errors import InputError
 from sync_mcp.toolkit.argument_types import GenerationIdArgument
 from sync_mcp.toolkit.results import KeepsNulls, ok, sync_tool
@@ -108,16 +109,6 @@ async def get_generation_cost(
     part is pending or unavailable; knownSubtotalUsd is the known part (get_usage sums the same over a time range).
     """
     costs = await tool_state(ctx).client.costs.of_generation(id)
-    if costs.availability == "complete":
-        next_step = "Final: totalCostUsd is what this generation cost."
-    elif costs.availability in ("pending", "partial") and costs.retry_after_seconds:
-        next_step = f"Not final yet: call get_generation_cost again in {costs.retry_after_seconds} s."
-    elif costs.availability == "pending":
-        next_step = "Not final yet: call get_generation_cost again after the generation finishes."
-    else:
-        next_step = (
-            "Some parts have no recorded price (components with availability unavailable); knownSubtotalUsd is "
-            "the sum of the known parts."
-        )
+    next_step = steps.generation_cost(costs.availability, costs.retry_after_seconds)
     data = {**costs.model_dump(mode="json", by_alias=True), "nextStep": next_step}
     return ok(GenerationCostResult.model_validate(data))

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from sync_mcp.api.errors import LOCAL_VALIDATION_CODE
 from sync_mcp.api.types.transcriptions import JobError, Transcript, Transcription, TranscriptionRequest, TranscriptWord
+from sync_mcp.guidance import steps
 from sync_mcp.guidance.errors import InputError
 from sync_mcp.services.dialogue import hosted_url
 from sync_mcp.services.dialogue import transcribe as follow_transcription
@@ -108,17 +109,6 @@ async def _subtitles(
     return {"subtitlePath": str(path)}
 
 
-def _next(job: Transcription, timed_out: bool) -> str:
-    if job.status == "COMPLETED":
-        return (
-            "Done. To change what is said, call edit_dialogue with the same video, transcription_id="
-            f"{job.id} and new_text (the corrected sentences)."
-        )
-    if job.status == "FAILED":
-        return "The transcription failed (see error); NO_AUDIO or SOURCE_TOO_LONG will fail again on retry."
-    return f"Still {job.status.lower()}: call transcribe with transcription_id={job.id} to keep waiting."
-
-
 @sync_tool(title="Transcribe speech (words, times, subtitles)", read_only=False, destructive=False)
 async def transcribe(
     ctx: Context[Any, Any],
@@ -152,7 +142,7 @@ async def transcribe(
         source = classify(given, kind, field=kind, folders=caller_folders(ctx))
         url = await hosted_url(state.client, source, progress)
         request = TranscriptionRequest.model_validate({"sourceVideoUrl" if kind == "video" else "sourceAudioUrl": url})
-    job, timed_out = await follow_transcription(state.client, request, transcription_id, limit, progress)
+    job, _ = await follow_transcription(state.client, request, transcription_id, limit, progress)
     spoken = job.transcript.words() if job.transcript is not None else []
     result = TranscribeResult(
         id=job.id,
@@ -163,6 +153,6 @@ async def transcribe(
         segments=_segments(job.transcript, words) if job.transcript is not None else None,
         **await _subtitles(state, ctx, job, format),
         error=job.error,
-        nextStep=_next(job, timed_out),
+        nextStep=steps.transcribed(job.id, job.status),
     )
     return ok(result)

@@ -25,6 +25,7 @@ from sync_mcp.api import CreateGenerationRequest, Generation, SyncAPIError, new_
 from sync_mcp.api.errors import LOCAL_VALIDATION_CODE
 from sync_mcp.api.types.dialogue_edits import PREVIEW_READY, DialogueEdit, DialogueEditOperation, DialogueEditRequest
 from sync_mcp.api.types.transcriptions import JobError, TranscriptionRequest, TranscriptWord
+from sync_mcp.guidance import steps
 from sync_mcp.guidance.errors import ErrorInfo, InputError, explain
 from sync_mcp.services.alignment import Span, align, spans
 from sync_mcp.services.dialogue import follow_preview, hosted_url, transcribe
@@ -227,30 +228,19 @@ async def _consent(
 def _waiting_step(plan: DialoguePlan, video: str) -> str:
     if plan.preview is None:
         if plan.waiting == "FAILED":
-            return "The transcription failed (see error); NO_AUDIO or SOURCE_TOO_LONG will fail again on retry."
-        return (
-            "Still transcribing: call edit_dialogue again with the same arguments and "
-            f"transcription_id={plan.transcription_id}."
-        )
+            return steps.transcription_failed()
+        return steps.still_transcribing_for_edit(plan.transcription_id)
     if plan.waiting == "FAILED":
-        return (
-            "The preview failed (see error). EDIT_TOO_LONG: shorten that replacement and call edit_dialogue again; "
-            "VOICE_BLOCKED and SOURCE_TOO_LONG will fail again."
-        )
-    return f'The preview is still being made: call edit_dialogue with video="{video}" and edit_id={plan.preview.id}.'
+        return steps.preview_failed()
+    return steps.preview_in_progress(video, plan.preview.id)
 
 
 def _result(plan: DialoguePlan, video: str, estimate: SpendEstimate | None) -> DialogueEditResult:
     preview = plan.preview
-    cost = f" (estimated ${estimate.usd:.2f})" if estimate is not None and estimate.usd is not None else ""
     step = (
         _waiting_step(plan, video)
         if plan.request is None
-        else (
-            "Play previewAudioUrl to the user and show the changes and the price. Only if they approve, call "
-            f'edit_dialogue with video="{video}", edit_id={preview.id if preview else ""} and confirm=true to create '
-            f"the lip-synced video{cost}; to revise, call edit_dialogue again with new_text."
-        )
+        else steps.preview_ready(video, preview.id if preview else "", estimate.usd if estimate is not None else None)
     )
     return DialogueEditResult(
         transcriptionId=plan.transcription_id,
@@ -294,10 +284,7 @@ async def edit_dialogue(
         return ok(result)
     approved = plan.confirm or (isinstance(answer, SpendConsent) and answer.approve)
     if not approved and (isinstance(answer, SpendConsent) or not isinstance(consent, AcceptedElicitation)):
-        result.next_step = (
-            "The user declined: no video was created and nothing was charged for it. To revise, call edit_dialogue "
-            "again with changed new_text."
-        )
+        result.next_step = steps.edit_declined()
         return ok(result)
     if not approved:
         return ok(result)
@@ -330,7 +317,7 @@ async def _create(
     )
     generation = await _follow_video(state, plan, generation)
     result.generation_status, result.output_url = generation.status, generation.output_url
-    result.next_step = _after_go_ahead(generation)
+    result.next_step = steps.edited_video(generation.id, generation.status)
     return ok(result, [generation_link(generation.id)])
 
 
@@ -344,14 +331,3 @@ async def _follow_video(state: ToolState, plan: DialoguePlan, generation: Genera
     except SyncAPIError:
         return generation
     return followed
-
-
-def _after_go_ahead(generation: Generation) -> str:
-    if generation.status == "COMPLETED":
-        return f"Done: outputUrl is the edited video (generation {generation.id}); download_output saves it."
-    if generation.status in ("FAILED", "REJECTED"):
-        return f"Generation {generation.id} is {generation.status}: get_generation id={generation.id} explains why."
-    return (
-        f"The edited video is being made (generation {generation.id}, {generation.status}): follow it with "
-        "get_generation (wait=true), then download_output."
-    )

@@ -9,7 +9,8 @@ from mcp.types import CallToolResult
 from pydantic import BaseModel, Field
 
 from sync_mcp.api import CreateGenerationRequest, Generation, new_idempotency_key
-from sync_mcp.api.capabilities import MODELS, TERMINAL_STATUSES
+from sync_mcp.api.capabilities import TERMINAL_STATUSES
+from sync_mcp.guidance import steps
 from sync_mcp.guidance.failures import explain_generation_failure
 from sync_mcp.services.waiting import follow_generation
 from sync_mcp.toolkit.argument_types import GenerationId
@@ -82,11 +83,9 @@ async def describe(
     gid = generation.id
     via = via or state.started_by.get(gid)
     if generation.status == "COMPLETED":
-        next_step = "Done. outputUrl is the finished video: a signed, expiring URL, so copy it exactly."
-        if state.offers("download_output"):
-            next_step += f" To save it locally call download_output with id={gid}."
+        next_step = steps.generation_done(gid, offers_download=state.offers("download_output"))
     elif generation.status in TERMINAL_STATUSES:
-        retry_with = via if via in CREATE_TOOLS else "lipsync or create_generation (whichever started it)"
+        retry_with = via if via in CREATE_TOOLS else steps.EITHER_CREATE_TOOL
         failure = await explain_generation_failure(state.catalog, generation, retry_with)
         extra = {
             "fix": failure.fix,
@@ -94,16 +93,11 @@ async def describe(
             "explanation": failure.explanation,
             "closestErrors": [{"code": e.code, "message": e.message, "fix": e.fix} for e in failure.closest] or None,
         }
-        next_step = (
-            f"The generation did not complete: apply `fix`, then start a new generation with {retry_with} "
-            "(a new call: do not reuse this id or its idempotency key)."
-        )
+        next_step = steps.generation_ended_badly(retry_with)
     else:
-        cap = MODELS.get(generation.model or "")
-        typical = f" Typical processing for {cap.id}: {cap.typical_processing}." if cap else ""
-        next_step = f"Call get_generation with id={gid} and wait=true to follow it to its result.{typical}"
-        if wait_timed_out:
-            next_step = f"Still {generation.status}. " + next_step + " The job keeps running; nothing is lost."
+        next_step = steps.generation_running(
+            gid, generation.status, generation.model, wait_timed_out=bool(wait_timed_out)
+        )
     return GenerationResult.model_validate(
         {
             **generation.model_dump(mode="json", by_alias=True, exclude_none=True),

@@ -29,6 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sync_mcp.api import CreateGenerationRequest, Generation, SyncAPIError, new_idempotency_key
 from sync_mcp.api.errors import LOCAL_VALIDATION_CODE
 from sync_mcp.api.types.shared import IDEMPOTENCY_KEY
+from sync_mcp.guidance import steps
 from sync_mcp.guidance.errors import ErrorInfo, InputError, explain
 from sync_mcp.services.downloads import DownloadFailed, DownloadResult
 from sync_mcp.services.dubbing import LanguageOutcome, done_count, for_language, language_key, languages, summary
@@ -201,15 +202,9 @@ def _described(result: GenerationResult, plan: LipsyncPlan, download: DownloadRe
         download_url=download.download_url if download is not None else None,
     )
     if download is not None and download.download_url is not None:
-        described.next_step = (
-            f"Done. Give the user this download link (it saves the video as {download.file_name}, until "
-            f"{download.expires_at}): {download.download_url}"
-        )
+        described.next_step = steps.download_link_given(download.file_name, download.expires_at, download.download_url)
     elif download is not None:
-        described.next_step = (
-            f"Done. The video is saved at {download.path} ({download.size_bytes} bytes); outputUrl is a signed, "
-            "expiring URL of the same video."
-        )
+        described.next_step = steps.video_saved(download.path, download.size_bytes)
     return described
 
 

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sync_mcp.api.capabilities import MODELS, ModelCapability, OptionName
 from sync_mcp.api.prices import ESTIMATE_FPS, PRICES
 from sync_mcp.api.types.ai_models import ModelInfo
+from sync_mcp.guidance import steps
 from sync_mcp.toolkit.results import ok, sync_tool
 from sync_mcp.toolkit.state import ToolState, tool_state
 
@@ -102,13 +103,8 @@ def merge_models(listed: list[ModelInfo]) -> list[ModelEntry]:
 async def model_catalog(state: ToolState) -> ModelsResult:
     """The models result (also usable outside the tool, e.g. by a resource)."""
     entries = merge_models(await state.client.models.list())
-    price = "estimate_cost" if state.offers("estimate_cost") else "the estimate endpoint"
     return ModelsResult(
-        models=entries,
-        next_step="Pick an available model and pass its id as model to create_generation. pricePerSecondUsd: min "
-        "is with the largest plan discount, max is list price; the account's plan decides where in the range it "
-        "pays. Usage is charged per output frame (seconds x fps), so the output length and fps decide the total; "
-        f"use {price} for a real figure.",
+        models=entries, next_step=steps.pick_model(offers_estimate=state.offers("estimate_cost"))
     )
 
 

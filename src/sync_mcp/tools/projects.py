@@ -20,6 +20,7 @@ from sync_mcp.api.types.projects import (
     UpdateProjectRequest,
 )
 from sync_mcp.api.types.shared import check_uuid
+from sync_mcp.guidance import steps
 from sync_mcp.toolkit.arguments import require_a_change
 from sync_mcp.toolkit.results import ok, sync_tool
 from sync_mcp.toolkit.state import tool_state
@@ -55,13 +56,6 @@ ProjectId = Annotated[
 ]
 
 
-def _use(project: Project) -> str:
-    return (
-        f"File generations under it with projectId={project.id} in create_generation, and list them with "
-        f"list_generations projectId={project.id}."
-    )
-
-
 @sync_tool(title="Create a project", read_only=False, destructive=False, idempotent=False)
 async def create_project(
     ctx: Context[Any, Any], args: CreateProjectRequest
@@ -87,7 +81,7 @@ async def create_project(
                 "call create_project without id to get a new one."
             )
         raise
-    return ok(ProjectResult.model_validate({**project.to_wire(), "nextStep": _use(project)}))
+    return ok(ProjectResult.model_validate({**project.to_wire(), "nextStep": steps.use_project(project.id)}))
 
 
 @sync_tool(title="List projects", read_only=True)
@@ -111,7 +105,7 @@ async def list_projects(
 async def get_project(id: ProjectId, ctx: Context[Any, Any]) -> Annotated[CallToolResult, ProjectResult]:
     """One project (GET /v2/projects/{id}): name, description, visibility, mode, default workflow, dates."""
     project = await tool_state(ctx).client.projects.get(id)
-    return ok(ProjectResult.model_validate({**project.to_wire(), "nextStep": _use(project)}))
+    return ok(ProjectResult.model_validate({**project.to_wire(), "nextStep": steps.use_project(project.id)}))
 
 
 @sync_tool(title="Update a project", read_only=False, destructive=False, idempotent=True)
@@ -121,7 +115,7 @@ async def update_project(
     """Change a project's name, description, visibility, mode or default workflow (PATCH /v2/projects/{id})."""
     require_a_change(args, "name or description")
     project = await tool_state(ctx).client.projects.update(id, args)
-    return ok(ProjectResult.model_validate({**project.to_wire(), "nextStep": _use(project)}))
+    return ok(ProjectResult.model_validate({**project.to_wire(), "nextStep": steps.use_project(project.id)}))
 
 
 @sync_tool(title="Delete a project", read_only=False, destructive=True, idempotent=True)

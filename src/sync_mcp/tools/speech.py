@@ -13,6 +13,7 @@ from sync_mcp.api import SyncAPIError, new_idempotency_key
 from sync_mcp.api.errors import LOCAL_VALIDATION_CODE
 from sync_mcp.api.types.shared import ID_SEGMENT, rule_error
 from sync_mcp.api.types.speech import SPEECH_JOB_TERMINAL, Speech, SpeechJob, SpeechRequest
+from sync_mcp.guidance import steps
 from sync_mcp.services.outcomes import outcome_unknown, uncertain
 from sync_mcp.toolkit.arguments import idempotency_field
 from sync_mcp.toolkit.results import ok, sync_tool
@@ -43,11 +44,7 @@ async def create_speech(ctx: Context[Any, Any], args: SpeechRequest) -> Annotate
         if not uncertain(exc):
             raise
         raise outcome_unknown("The speech request", exc, CHECK_BEFORE_RESENDING) from None
-    next_step = (
-        f"To lip-sync this take, call create_generation with input [{{type: video, ...}}, {{type: audio, url: "
-        f'"{speech.url}"}}] (the url is hosted audio, usable as any audio input).'
-    )
-    return ok(SpeechResult.model_validate({**speech.to_wire(), "nextStep": next_step}))
+    return ok(SpeechResult.model_validate({**speech.to_wire(), "nextStep": steps.speech_made(speech.url)}))
 
 
 class SpeechJobResult(SpeechJob):
@@ -56,11 +53,7 @@ class SpeechJobResult(SpeechJob):
 
 
 def _job_step(job: SpeechJob) -> str:
-    if job.status == "COMPLETED" and job.url:
-        return f'Done: url is hosted audio; lip-sync it with create_generation input {{type: audio, url: "{job.url}"}}.'
-    if job.status in SPEECH_JOB_TERMINAL:
-        return "The job did not complete (see error). Start a new one with create_speech_job and a new key."
-    return f"Call get_speech_job with id={job.id} in a few seconds."
+    return steps.speech_job(job.id, job.status, job.url, ended=job.status in SPEECH_JOB_TERMINAL)
 
 
 @sync_tool(title="Start a text-to-speech job", read_only=False, destructive=False, idempotent=False)

@@ -19,6 +19,7 @@ from mcp.types import CallToolResult
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 from pydantic import BaseModel, ConfigDict, Field
 
+from sync_mcp.guidance import steps
 from sync_mcp.toolkit.results import ToolFn, add_tools, ok, sync_tool
 
 from .toolsets import Offered
@@ -58,7 +59,7 @@ def toolset_switch(server: MCPServer[Any], offered: Offered) -> ToolFn:
                 toolset=name,
                 tools=list(toolset.tool_names),
                 alreadyEnabled=already,
-                nextStep=f"Call {toolset.tool_names[0]} or another of these tools now; they are in your tool list.",
+                nextStep=steps.toolset_enabled(toolset.tool_names[0]),
             )
         )
 

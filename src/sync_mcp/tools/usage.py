@@ -10,8 +10,8 @@ from mcp.types import CallToolResult
 from pydantic import BaseModel, ConfigDict, Field
 
 from sync_mcp.api.types.usage import USAGE_PAGE_MAX, GenerationCountQuery, GenerationUsage, UsageQuery, iso_utc
+from sync_mcp.guidance import steps
 from sync_mcp.services.api_checks import Check, api_checks
-from sync_mcp.services.spend_totals import UnpricedPart as Unpriced
 from sync_mcp.services.spend_totals import spend_totals
 from sync_mcp.toolkit.results import KeepsNulls, ok, sync_tool
 from sync_mcp.toolkit.state import tool_state
@@ -88,11 +88,8 @@ async def get_usage(
     page = await tool_state(ctx).client.usage.list(query)
     totals = spend_totals(page.items)
     start, end = iso_utc(query.start_time), iso_utc(query.end_time)
-    steps = [_unpriced_note(totals.unpriced)] if totals.unpriced else []
-    if page.next_cursor:
-        steps.append(f"More: call get_usage with cursor={page.next_cursor}, startTime={start}, endTime={end}.")
-    else:
-        steps.append("Last page.")
+    pending = sum(1 for p in totals.unpriced if p.availability == "pending")
+    next_step = steps.usage_page(pending, len(totals.unpriced) - pending, page.next_cursor, start, end)
     return ok(
         UsageResult(
             startTime=start,
@@ -107,21 +104,9 @@ async def get_usage(
                 for p in totals.unpriced
             ],
             nextCursor=page.next_cursor,
-            nextStep=" ".join(steps),
+            nextStep=next_step,
         )
     )
-
-
-def _unpriced_note(parts: list[Unpriced]) -> str:
-    pending = sum(1 for p in parts if p.availability == "pending")
-    notes = []
-    if pending:
-        notes.append(f"{pending} part(s) are pending: their price usually appears within ~10 minutes.")
-    if len(parts) > pending:
-        notes.append(
-            f"{len(parts) - pending} part(s) have no recorded price (unavailable); knownTotalUsd leaves them out."
-        )
-    return " ".join(notes)
 
 
 @sync_tool(title="Count generations", read_only=True)

@@ -12,14 +12,11 @@ from sync_mcp.api import SyncAPIError
 from sync_mcp.api.types.shared import check_uuid
 from sync_mcp.api.types.voices import CloneVoiceRequest, Voice
 from sync_mcp.api.voice_traits import is_built_in, traits_of
+from sync_mcp.guidance import steps
 from sync_mcp.services.outcomes import outcome_unknown, uncertain
 from sync_mcp.toolkit.results import ok, sync_tool
 from sync_mcp.toolkit.state import tool_state
 
-USE_VOICE = (
-    "Pass a voice's id as voice_id to lipsync (as voiceId to create_speech or in a text input of "
-    "create_generation). Voices with a restriction cannot synthesize right now."
-)
 CLONED = "cloned by your organisation"
 BUILT_IN = "built-in"
 
@@ -75,16 +72,9 @@ def voices_result(voices: list[Voice], language: str | None = None, gender: str 
         for c in choices
         if (wanted is None or wanted in (c.languages or [])) and (gender is None or c.gender == gender)
     ]
-    note = ""
     unknown = sum(1 for c in choices if c.languages is None) if (wanted or gender) else 0
-    if unknown:
-        note += f" {unknown} voice(s) with no published traits (clones) are left out by the filters."
-    if wanted and not kept:
-        note += (
-            f" No voice lists '{wanted}' as its own language: ElevenLabs' multilingual speech can say an {wanted} "
-            "script in any voice (try one without the language filter), or clone a native speaker (clone_voice)."
-        )
-    return VoicesResult(voices=kept, count=len(kept), next_step=USE_VOICE + note)
+    step = steps.voices_listed(unknown, wanted if wanted and not kept else None)
+    return VoicesResult(voices=kept, count=len(kept), next_step=step)
 
 
 class ClonedVoice(VoiceChoice):
@@ -130,7 +120,7 @@ async def clone_voice(ctx: Context[Any, Any], args: CloneVoiceRequest) -> Annota
             "call clone_voice again (a repeat with an existing name is refused with voice_name_conflict).",
         ) from None
     cloned = VoiceChoice.of(voice).model_dump(by_alias=True)
-    return ok(ClonedVoice.model_validate({**cloned, "nextStep": USE_VOICE}))
+    return ok(ClonedVoice.model_validate({**cloned, "nextStep": steps.voice_cloned()}))
 
 
 def _voice_id(value: str) -> str:
