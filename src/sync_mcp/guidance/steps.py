@@ -11,7 +11,7 @@ from sync_mcp.api.capabilities import MODELS
 
 # ------------------------------------------------------------------------------------------- the next step
 
-# -- generations (tools/generations.py, tools/lipsync.py, services/dubbing.py)
+# -- generations (toolkit/generations.py, tools/lipsync.py, services/dubbing.py)
 
 EITHER_CREATE_TOOL = "lipsync or create_generation (whichever started it)"
 """The tool to start a new generation with, when the one that started this generation is not known."""

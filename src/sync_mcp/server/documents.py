@@ -7,9 +7,9 @@ catalog), `sync://models` is `list_models`'s (the capability table joined with `
 
 from __future__ import annotations
 
+from sync_mcp.toolkit.generations import GenerationResult, describe
 from sync_mcp.toolkit.state import ToolState
 from sync_mcp.tools.error_codes import ErrorCodesResult
-from sync_mcp.tools.generations import GenerationResult, describe
 from sync_mcp.tools.models import ModelsResult, model_catalog
 from sync_mcp.tools.voices import VoicesResult, voices_result
 

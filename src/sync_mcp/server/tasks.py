@@ -47,7 +47,7 @@ from sync_mcp.toolkit.results import crashed, fail, generation_link, generation_
 from sync_mcp.toolkit.state import Owner, owner, tool_state
 
 if TYPE_CHECKING:
-    from sync_mcp.tools.generations import GenerationResult
+    from sync_mcp.toolkit.generations import GenerationResult
 
 from sync_mcp.backend.task_handles import (
     DEFAULT_TTL_SECONDS,
@@ -249,7 +249,7 @@ class GenerationTasks(Extension):
         state = tool_state(Context(request_context=ctx))
         gid = handle.generation_id
         settle = partial(self.store.settle, task_id, handle)
-        from sync_mcp.tools.generations import current_generation  # a tool module: not needed at start-up
+        from sync_mcp.toolkit.generations import current_generation  # a tool module: not needed at start-up
 
         try:
             current = await current_generation(state, gid)

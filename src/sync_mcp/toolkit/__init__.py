@@ -7,7 +7,8 @@
   grant and folders, how long one call may wait (its `timeout` argument, bounded by a server setting), and the
   small protocols through which the server supplies what only it knows;
 - notify.py: log notifications telling the caller what the server is doing (retries, waits, uploads);
-- argument_types.py: the argument types tool modules share (generation ids, chat attachments);
+- generations.py: what the tools about generations share: their argument types (generation ids, chat
+  attachments) and their result (`describe`: a generation with what to do next);
 - links.py: upload links as `upload_media` offers them;
 - arguments.py: a tool's arguments as one model the SDK binds (`args`), and unknown arguments refused before
   anything is sent; dialogue_edit_arguments.py: edit_dialogue's parameters and result, declared once;

@@ -122,7 +122,7 @@ class ToolState:
     upload_links: UploadLinks = field(default_factory=lambda: UploadLinks(InProcessEntries()))
     """Upload links (HTTP mode): minted by upload_media, used through the page server/upload_pages.py serves."""
     started_by: dict[str, str] = field(default_factory=dict)
-    """Which tool started a recent generation, by id, so later advice names it (tools/generations.py)."""
+    """Which tool started a recent generation, by id, so later advice names it (toolkit/generations.py)."""
     bound_client: SyncClient | None = None
     """A request's own client, bound to its caller (`tool_state`); None in the server's state."""
 

@@ -26,8 +26,8 @@ from sync_mcp.guidance import steps
 from sync_mcp.guidance.errors import InputError
 from sync_mcp.services.attachments import ChatFile, upload_attachment
 from sync_mcp.services.uploading import local_media, upload_local
-from sync_mcp.toolkit.argument_types import MediaArgument, file_params
 from sync_mcp.toolkit.arguments import require_a_change
+from sync_mcp.toolkit.generations import MediaArgument, file_params
 from sync_mcp.toolkit.links import UploadResult, follow_link, mint_link
 from sync_mcp.toolkit.results import Progress, ok, sync_tool
 from sync_mcp.toolkit.state import caller_folders, is_remote, tool_state

@@ -13,7 +13,7 @@ from sync_mcp.api.errors import LOCAL_VALIDATION_CODE
 from sync_mcp.api.types.costs import CostEstimateRequest, GenerationCosts, legacy_total
 from sync_mcp.guidance import steps
 from sync_mcp.guidance.errors import InputError
-from sync_mcp.toolkit.argument_types import GenerationIdArgument
+from sync_mcp.toolkit.generations import GenerationIdArgument
 from sync_mcp.toolkit.results import KeepsNulls, ok, sync_tool
 from sync_mcp.toolkit.state import tool_state
 

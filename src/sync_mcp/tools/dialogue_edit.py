@@ -31,6 +31,7 @@ from sync_mcp.services.alignment import Span, align, spans
 from sync_mcp.services.dialogue import follow_preview, hosted_url, transcribe
 from sync_mcp.services.media_sources import classify
 from sync_mcp.toolkit.dialogue_edit_arguments import Change, DialogueEditResult, EditDialogueArguments
+from sync_mcp.toolkit.generations import follow_observed, remember_start
 from sync_mcp.toolkit.results import Progress, fail, generation_link, ok, sync_tool
 from sync_mcp.toolkit.spending import (
     SpendConsent,
@@ -41,8 +42,6 @@ from sync_mcp.toolkit.spending import (
     remembered_estimate,
 )
 from sync_mcp.toolkit.state import ToolState, caller_api_key, caller_folders, tool_state, wait_seconds
-
-from .generations import follow_observed, remember_start
 
 
 @dataclass

@@ -12,7 +12,7 @@ from pydantic import Field
 from sync_mcp.api.types.generations import OUTPUT_FILE_NAME
 from sync_mcp.services.download_links import mint_download
 from sync_mcp.services.downloads import DownloadFailed, DownloadResult, save_output
-from sync_mcp.toolkit.argument_types import GenerationIdArgument
+from sync_mcp.toolkit.generations import GenerationIdArgument
 from sync_mcp.toolkit.links import base_url
 from sync_mcp.toolkit.results import Progress, fail, generation_link, ok, sync_tool
 from sync_mcp.toolkit.state import ToolState, caller_api_key, caller_folders, caller_id, is_remote, tool_state

@@ -13,7 +13,7 @@ from sync_mcp.api import Generation
 from sync_mcp.api.types.shared import check_uuid
 from sync_mcp.api.types.usage import Label
 from sync_mcp.services.media_sources import short_name
-from sync_mcp.toolkit.argument_types import GenerationId, GenerationIdArgument
+from sync_mcp.toolkit.generations import GenerationId, GenerationIdArgument
 from sync_mcp.toolkit.results import ok, sync_tool
 from sync_mcp.toolkit.state import tool_state
 

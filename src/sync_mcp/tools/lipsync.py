@@ -43,7 +43,15 @@ from sync_mcp.services.lipsync_body import (
     with_sources,
 )
 from sync_mcp.services.media_sources import DirectFile, create_with_files, direct_files, label, resolve
-from sync_mcp.toolkit.argument_types import ATTACHABLE, file_params, with_attachments
+from sync_mcp.toolkit.generations import (
+    ATTACHABLE,
+    GenerationResult,
+    describe,
+    file_params,
+    follow_observed,
+    remember_start,
+    with_attachments,
+)
 from sync_mcp.toolkit.results import Progress, fail, generation_link, ok, sync_tool
 from sync_mcp.toolkit.spending import SpendConsent, SpendEstimate, guard_spend, spend_question
 from sync_mcp.toolkit.state import (
@@ -56,7 +64,6 @@ from sync_mcp.toolkit.state import (
 )
 
 from .downloads import deliver
-from .generations import GenerationResult, describe, follow_observed, remember_start
 
 
 class LipsyncArguments(LipsyncRequest):
