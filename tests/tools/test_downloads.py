@@ -13,10 +13,10 @@ import anyio
 import pytest
 from mcp import Client
 
+from sync_mcp.guidance.steps import bytes_done
 from sync_mcp.sandbox import SandboxServer
 from sync_mcp.sandbox.routes.files import script_output_drop
 from sync_mcp.server import build_server
-from sync_mcp.services.progress import bytes_done
 
 from ..conftest import AUDIO, BASIC, CATALOG, data, make_settings, sent
 

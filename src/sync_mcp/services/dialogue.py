@@ -19,9 +19,9 @@ from sync_mcp.api import SyncClient
 from sync_mcp.api.types.dialogue_edits import DIALOGUE_EDIT_TERMINAL, DialogueEdit
 from sync_mcp.api.types.transcriptions import TRANSCRIPTION_TERMINAL, Transcription, TranscriptionRequest
 from sync_mcp.guidance.errors import InputError
+from sync_mcp.guidance.steps import ProgressSink, duration_text
 
 from .media_sources import MediaSource, resolve
-from .progress import ProgressSink, duration_text
 
 FIRST_POLL_SECONDS = 0.5
 MAX_POLL_SECONDS = 5.0

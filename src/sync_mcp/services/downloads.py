@@ -34,12 +34,12 @@ from sync_mcp.api import Generation, SyncAPIError, SyncClient
 from sync_mcp.api.capabilities import TERMINAL_STATUSES
 from sync_mcp.guidance.errors import ErrorInfo
 from sync_mcp.guidance.failures import explain_generation_failure
+from sync_mcp.guidance.steps import ProgressSink, bytes_done, percent_of, phase_message
 
 from .context import ServiceContext
 from .disk_budget import OverBudget, Reservation, reserve
 from .fetch_guard import FetchGuard, TooManyRedirects, UnsafeURL, guarded_get
 from .paths import Folders, output_file
-from .progress import ProgressSink, bytes_done, percent_of, phase_message
 from .write_behind import write_behind
 
 logger = logging.getLogger(__name__)

@@ -31,9 +31,9 @@ from sync_mcp.api.types.shared import is_uuid
 from sync_mcp.api.uploads import UploadOutcome
 from sync_mcp.config import Settings
 from sync_mcp.guidance.errors import InputError
+from sync_mcp.guidance.steps import ProgressSink, byte_count
 
 from .paths import Folders
-from .progress import ProgressSink, byte_count
 from .uploading import LocalMedia, local_media, open_checked, upload_local
 
 Kind = Literal["video", "image", "audio"]

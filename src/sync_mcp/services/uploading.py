@@ -30,9 +30,9 @@ from sync_mcp.api import SyncClient, uploads
 from sync_mcp.api.types.assets import AssetDetails
 from sync_mcp.api.types.shared import ASSET_TYPES, MAX_UPLOAD_BYTES, MediaFormat, MediaKind, format_of, supported_text
 from sync_mcp.guidance.errors import InputError
+from sync_mcp.guidance.steps import ProgressSink, bytes_done, percent_of, phase_message
 
 from .paths import Folders, inside, not_a_regular_file, readable_file, real_roots
-from .progress import ProgressSink, bytes_done, percent_of, phase_message
 
 OPEN_FLAGS = (
     os.O_RDONLY

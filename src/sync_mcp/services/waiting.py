@@ -36,9 +36,9 @@ from sync_mcp.api import Generation, SyncAPIError, SyncClient
 from sync_mcp.api.capabilities import TERMINAL_STATUSES
 from sync_mcp.api.endpoint import API_LONG_POLL_MAX_SECONDS
 from sync_mcp.backend.deliveries import Deliveries
+from sync_mcp.guidance.steps import ProgressSink, duration_text
 
 from .concurrent_waits import DRAIN, ActiveJobsWatch, Follower, watch_of
-from .progress import ProgressSink, duration_text
 
 logger = logging.getLogger(__name__)
 

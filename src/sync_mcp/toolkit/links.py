@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from sync_mcp.guidance import steps
 from sync_mcp.guidance.errors import InputError
-from sync_mcp.services.progress import bytes_done, percent_of
+from sync_mcp.guidance.steps import bytes_done, percent_of
 from sync_mcp.services.upload_links import UploadStatus
 
 from .results import Progress

@@ -16,7 +16,8 @@ Both are scrubbed by value on the way out: any string holding a secret the log r
 key, the key of every request in flight) is blanked, whatever produced it.
 
 Progress (the last section): MCP progress for a tool call with several phases (upload a file, then another,
-create, wait for the job, download it): the `ProgressSink` the workflows of services/ report to.
+create, wait for the job, download it): the `ProgressSink` the workflows of services/ report to (its words are
+guidance/steps.py).
 
 Each phase reports its own 0-100 % (its message says so); on the wire phase n (counting from 0) runs from
 100·n to 100·(n+1) and `total` is 100 times the phases the call planned, so `progress / total` is the share of
