@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import Field
 
-from sync_mcp.api.errors import LOCAL_VALIDATION_CODE, UNKNOWN_ARGUMENT_CODE
+from sync_mcp.api.errors import UNKNOWN_ARGUMENT_CODE
 from sync_mcp.api.types.shared import IDEMPOTENCY_KEY
-from sync_mcp.guidance.errors import ErrorInfo, InputError
+from sync_mcp.guidance import refusals
+from sync_mcp.guidance.errors import ErrorInfo
 
 if TYPE_CHECKING:
     from sync_mcp.api.types.shared import RequestModel
@@ -33,11 +34,7 @@ def idempotency_field(description: str) -> Any:
 def require_a_change(body: RequestModel, example: str) -> None:
     """Refuse (nothing sent) an update whose body changes nothing; `example` names fields to pass."""
     if not body.to_wire():
-        raise InputError(
-            LOCAL_VALIDATION_CODE,
-            "Nothing to change: give at least one field. Nothing was sent.",
-            f"Pass the fields to change, e.g. {example}.",
-        )
+        raise refusals.nothing_to_change(example)
 
 
 def unknown_arguments(tool: str, arguments: Mapping[str, Any], input_schema: Mapping[str, Any]) -> ErrorInfo | None:
