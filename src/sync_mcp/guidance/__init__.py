@@ -1,9 +1,13 @@
-"""Every word the agent reads about a failure: what went wrong, what to do next, whether to try again.
+"""Every word the agent reads about a failure or a refusal: what went wrong, what to do next, whether to try
+again.
 
 - `errors.py`: `ErrorInfo`, the `{errorCode, httpStatus, message, fix, retryable, requestId}` object every failure
   becomes; `InputError`, an argument a workflow cannot use, refused before anything is sent; and
   `explain(exc, catalog, client)`, the one way an exception becomes an `ErrorInfo` (the tool wrapper, the
   argument resolvers, resources, prompts and tasks all call it);
+- `refusals.py` (arguments: combinations a call cannot use, waits, upload links) and `file_refusals.py` (local
+  files and chat attachments): every `InputError`, one function per situation taking the facts, so a raise site
+  elsewhere reads `raise refusals.no_visual()` and writes no words (a house test holds it);
 - `catalog.py`: the error catalog (the live `GET /v2/errors`, cached, with the bundled snapshot as fallback), the
   fixes by HTTP status, and what may be tried again;
 - `failures.py`: why a generation ended FAILED or REJECTED.
