@@ -7,7 +7,9 @@ again.
   argument resolvers, resources, prompts and tasks all call it);
 - `refusals.py` (arguments: combinations a call cannot use, waits, upload links) and `file_refusals.py` (local
   files and chat attachments): every `InputError`, one function per situation taking the facts, so a raise site
-  elsewhere reads `raise refusals.no_visual()` and writes no words (a house test holds it);
+  elsewhere reads `raise refusals.no_visual()` and writes no words (a house test holds it); with the refusal of
+  arguments a tool does not take (`refusals.unknown_arguments`);
+- `spend_refusals.py`: the spend guard's refusals of a create (over the cap, no estimate under a cap, declined);
 - `catalog.py`: the error catalog (the live `GET /v2/errors`, cached, with the bundled snapshot as fallback), the
   fixes by HTTP status, and what may be tried again;
 - `failures.py`: why a generation ended FAILED or REJECTED.

@@ -10,9 +10,9 @@ local files and attachments are in `file_refusals`.
 
 from __future__ import annotations
 
-from sync_mcp.api.errors import LOCAL_VALIDATION_CODE
+from sync_mcp.api.errors import LOCAL_VALIDATION_CODE, UNKNOWN_ARGUMENT_CODE
 
-from .errors import InputError
+from .errors import ErrorInfo, InputError
 
 
 def _refuse(field: str, message: str, fix: str, code: str = LOCAL_VALIDATION_CODE) -> InputError:
@@ -169,6 +169,24 @@ def wait_too_long(timeout: float, maximum: float) -> InputError:
         "and status; call get_generation with wait=true again to keep following it. The operator can raise "
         "the limit with SYNC_MCP_MAX_WAIT_SECONDS for hosts that keep a request alive on progress.",
         field="timeout",
+    )
+
+
+def unknown_arguments(tool: str, unknown: list[tuple[str, str | None]], valid: list[str]) -> ErrorInfo:
+    """Arguments `tool` does not take (`unknown`: each name with the closest `valid` one, if any), refused before
+    the tool runs: returned as the error itself, since no workflow raises it."""
+    problems = []
+    for name, close in unknown:
+        hint = f"; did you mean `{close}`?" if close else "."
+        named = f"`{name}`" if name.strip() else "An argument with an empty name"
+        problems.append(f"{named} is not an argument of {tool}{hint}")
+    first = unknown[0][0]
+    return ErrorInfo(
+        errorCode=UNKNOWN_ARGUMENT_CODE,
+        message=" ".join(problems) + " Nothing was sent.",
+        fix=f"Call {tool} again with only its own arguments: {', '.join(valid) or 'none'}.",
+        retryable=False,
+        field=first if first.strip() else "arguments",
     )
 
 
