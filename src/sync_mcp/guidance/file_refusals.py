@@ -15,6 +15,7 @@ from typing import Literal
 from sync_mcp.api.types.shared import ASSET_TYPES, MediaKind, supported_text
 
 from .errors import InputError
+from .refusals import refuse
 
 SHOWN_LIMIT = 200
 """Characters of a path quoted back in a message."""
@@ -27,6 +28,7 @@ CHANGES: dict[Change, str] = {
     "symlink": "became a symbolic link",
 }
 """What happened to a checked file before it was opened, as the message says it."""
+ATTACH_AGAIN = "Attach the file again, or call upload_media without path for an upload link the user opens."
 
 
 def shown(value: str, limit: int = SHOWN_LIMIT) -> str:
@@ -39,32 +41,28 @@ def shown(value: str, limit: int = SHOWN_LIMIT) -> str:
 
 def hidden_characters(field: str, hidden: list[str]) -> InputError:
     """A path that is blank or holds invisible characters (`hidden`: their `U+XXXX` names)."""
-    return InputError(
-        "invalid_path",
-        f"{field}: the path is empty or contains invisible characters ({', '.join(hidden) or 'blank'}).",
+    return refuse(
+        field,
+        f"the path is empty or contains invisible characters ({', '.join(hidden) or 'blank'}).",
         "Type the path again without hidden or direction-changing characters.",
-        field=field,
+        "invalid_path",
     )
 
 
 def windows_path(field: str, value: str, os_name: str, roots: str) -> InputError:
     """A Windows-style path given to a server on another system (`roots`: the readable folders, shown)."""
-    return InputError(
-        "invalid_path",
-        f"{field}: '{shown(value)}' is a Windows-style path, but this server runs on {os_name} and reads its own disk.",
+    return refuse(
+        field,
+        f"'{shown(value)}' is a Windows-style path, but this server runs on {os_name} and reads its own disk.",
         f"Pass a path on the server's machine with / separators, inside: {roots}.",
-        field=field,
+        "invalid_path",
     )
 
 
 def unresolvable_path(field: str, error_name: str) -> InputError:
     """A path that cannot be resolved (a symlink loop, ...; `error_name`: the exception's class name)."""
-    return InputError(
-        "invalid_path",
-        f"{field}: the path cannot be resolved ({error_name}).",
-        "Pass the path of a regular file, without symlink loops.",
-        field=field,
-    )
+    fix = "Pass the path of a regular file, without symlink loops."
+    return refuse(field, f"the path cannot be resolved ({error_name}).", fix, "invalid_path")
 
 
 def outside_folders(field: str, value: str, folders: str, *, per_caller: bool) -> InputError:
@@ -77,12 +75,8 @@ def outside_folders(field: str, value: str, folders: str, *, per_caller: bool) -
             f"Use a file inside {folders}, or add its folder to SYNC_MCP_ALLOWED_DIRS "
             "(separate several with the OS path separator) and restart the server."
         )
-    return InputError(
-        "path_not_allowed",
-        f"{field}: '{shown(value)}' resolves outside the folders this server may read.",
-        fix,
-        field=field,
-    )
+    message = f"'{shown(value)}' resolves outside the folders this server may read."
+    return refuse(field, message, fix, "path_not_allowed")
 
 
 def kind_of(mode: int) -> str:
@@ -101,23 +95,20 @@ def kind_of(mode: int) -> str:
 
 
 def not_a_regular_file(field: str, name: str, mode: int) -> InputError:
-    return InputError(
-        "not_a_regular_file",
-        f"{field}: '{shown(name)}' is {kind_of(mode)}, not a regular file; only regular files are uploaded.",
+    return refuse(
+        field,
+        f"'{shown(name)}' is {kind_of(mode)}, not a regular file; only regular files are uploaded.",
         "Pass the path of a regular media file (copy the media into a file first).",
-        field=field,
+        "not_a_regular_file",
     )
 
 
 def file_not_found(field: str, value: str, hint: str | None, first_folder: str) -> InputError:
     """No regular file at `value`; `hint`: a close name in the same folder; relative paths start at
     `first_folder`."""
-    return InputError(
-        "file_not_found",
-        f"{field}: no file at '{shown(value)}'." + (f" Did you mean '{hint}'?" if hint else ""),
-        "Check the name and folder (paths are relative to " + first_folder + ").",
-        field=field,
-    )
+    message = f"no file at '{shown(value)}'." + (f" Did you mean '{hint}'?" if hint else "")
+    fix = f"Check the name and folder (paths are relative to {first_folder})."
+    return refuse(field, message, fix, "file_not_found")
 
 
 def output_outside(name: str, folder: str) -> InputError:
@@ -134,58 +125,46 @@ def output_outside(name: str, folder: str) -> InputError:
 
 def unsupported_media(field: str, name: str, kind: MediaKind | None) -> InputError:
     """A file whose type the API does not take (`kind`: the kind the argument needs, if one)."""
-    return InputError(
-        "unsupported_media_type",
-        f"{field}: '{name}' is not a media type the Sync API accepts.",
+    return refuse(
+        field,
+        f"'{name}' is not a media type the Sync API accepts.",
         f"Convert it to a supported format ({supported_text(ASSET_TYPES[kind] if kind else None)}; "
         "MP4/H.264 video and WAV or MP3 audio are recommended), then pass the new file.",
-        field=field,
+        "unsupported_media_type",
     )
 
 
 def wrong_media_kind(field: str, name: str, kind: MediaKind, needed: MediaKind) -> InputError:
     """A file of `kind` where `field` needs a `needed` one."""
-    return InputError(
-        "generation_input_asset_type_mismatch",
-        f"{field}: '{name}' is {kind}, but {field} needs {needed}.",
-        f"Pass a {needed} file here ({supported_text(ASSET_TYPES[needed])}).",
-        field=field,
+    fix = f"Pass a {needed} file here ({supported_text(ASSET_TYPES[needed])})."
+    return refuse(
+        field, f"'{name}' is {kind}, but {field} needs {needed}.", fix, "generation_input_asset_type_mismatch"
     )
 
 
 def file_unreadable(field: str, name: str, reason: str) -> InputError:
     """A checked file whose size or bytes could not be read (`reason`: the OS's words)."""
-    return InputError(
-        "file_not_readable",
-        f"{field}: '{name}' could not be read: {reason}.",
-        "Check the file still exists and this server's user may read it, then call again.",
-        field=field,
-    )
+    fix = "Check the file still exists and this server's user may read it, then call again."
+    return refuse(field, f"'{name}' could not be read: {reason}.", fix, "file_not_readable")
 
 
 def file_not_openable(field: str, name: str, reason: str) -> InputError:
     """A checked file that could not be opened (`reason`: the OS's words)."""
-    return InputError(
-        "file_not_readable",
-        f"{field}: '{name}' could not be opened: {reason}.",
-        "Check this server's user may read the file, then call again.",
-        field=field,
-    )
+    fix = "Check this server's user may read the file, then call again."
+    return refuse(field, f"'{name}' could not be opened: {reason}.", fix, "file_not_readable")
 
 
 def file_empty(field: str, name: str) -> InputError:
-    return InputError(
-        "file_empty", f"{field}: '{name}' is empty (0 bytes).", "Pass a file that holds media.", field=field
-    )
+    return refuse(field, f"'{name}' is empty (0 bytes).", "Pass a file that holds media.", "file_empty")
 
 
 def file_too_large(field: str, name: str, size: int) -> InputError:
     """A file over the 5 GB a single upload may hold (reference §16.2)."""
-    return InputError(
-        "file_too_large",
-        f"{field}: '{name}' is {size / 1e9:.2f} GB; a single upload may be at most 5 GB.",
+    return refuse(
+        field,
+        f"'{name}' is {size / 1e9:.2f} GB; a single upload may be at most 5 GB.",
         "Trim it or re-encode it (MP4/H.264 video, MP3 audio) to under 5 GB, then upload the smaller file.",
-        field=field,
+        "file_too_large",
     )
 
 
@@ -200,13 +179,9 @@ def file_resized(field: str, name: str, checked: int, now: int) -> InputError:
 
 
 def _changed(field: str, name: str, why: str) -> InputError:
-    return InputError(
-        "file_changed",
-        f"{field}: '{name}' {why} since it was checked, so it was not uploaded.",
-        "Call again once the file is in place and no longer changing.",
-        field=field,
-        retryable=True,
-    )
+    message = f"'{name}' {why} since it was checked, so it was not uploaded."
+    fix = "Call again once the file is in place and no longer changing."
+    return refuse(field, message, fix, "file_changed", retryable=True)
 
 
 # ---------------------------------------------------------------------- attachments (services/attachments.py)
@@ -235,23 +210,15 @@ def attachment_host_refused(field: str, status: int) -> InputError:
 
 
 def _not_fetched(field: str, why: str, code: str) -> InputError:
-    return InputError(
-        code,
-        f"{field}: the attached file was not fetched: {why}. Nothing was uploaded.",
-        "Attach the file again, or call upload_media without path for an upload link the user opens.",
-        field=field,
-    )
+    message = f"the attached file was not fetched: {why}. Nothing was uploaded."
+    return refuse(field, message, ATTACH_AGAIN, code)
 
 
 def attachment_refused(field: str, why: str) -> InputError:
     """A fetched attachment that is no media upload (`why`: what the upload check said)."""
-    return InputError("attachment_refused", f"{field}: {why}", "Attach a media file instead.", field=field)
+    return refuse(field, why, "Attach a media file instead.", "attachment_refused")
 
 
 def attachment_wrong_kind(field: str, name: str, kind: MediaKind, needed: MediaKind) -> InputError:
-    return InputError(
-        "generation_input_asset_type_mismatch",
-        f"{field}: the attached '{name}' is {kind}, but {field} needs {needed}.",
-        f"Attach a {needed} file here.",
-        field=field,
-    )
+    message = f"the attached '{name}' is {kind}, but {field} needs {needed}."
+    return refuse(field, message, f"Attach a {needed} file here.", "generation_input_asset_type_mismatch")

@@ -15,9 +15,16 @@ from sync_mcp.api.errors import LOCAL_VALIDATION_CODE, UNKNOWN_ARGUMENT_CODE
 from .errors import ErrorInfo, InputError
 
 
-def _refuse(field: str, message: str, fix: str, code: str = LOCAL_VALIDATION_CODE) -> InputError:
-    """A refusal whose message starts with the argument at fault."""
-    return InputError(code, f"{field}: {message}", fix, field=field)
+def refuse(
+    field: str, message: str, fix: str, code: str = LOCAL_VALIDATION_CODE, *, retryable: bool = False
+) -> InputError:
+    """A refusal of the argument `field`, its message starting with the argument's name."""
+    return InputError(code, f"{field}: {message}", fix, field=field, retryable=retryable)
+
+
+def unfit(message: str, fix: str, field: str | None = None) -> InputError:
+    """A refusal of arguments that do not fit together, its message a sentence of its own."""
+    return InputError(LOCAL_VALIDATION_CODE, message, fix, field=field)
 
 
 # --------------------------------------------------------------- lipsync's arguments (services/lipsync_body.py)
@@ -25,11 +32,11 @@ def _refuse(field: str, message: str, fix: str, code: str = LOCAL_VALIDATION_COD
 
 def script_option_without_script(name: str) -> InputError:
     """`stability` or `similarity_boost` (`name`) with nothing to speak from a script."""
-    return _refuse(name, "only applies to a script", f"Drop {name}, or pass a script and voice_id.")
+    return refuse(name, "only applies to a script", f"Drop {name}, or pass a script and voice_id.")
 
 
 def two_visuals() -> InputError:
-    return _refuse(
+    return refuse(
         "image",
         "give a video or an image, not both",
         "Run one lipsync per visual: pass either video or image.",
@@ -38,12 +45,12 @@ def two_visuals() -> InputError:
 
 
 def no_visual() -> InputError:
-    return _refuse("video", "a visual is required", "Pass video (a face on video) or image (a still face, sync-3).")
+    return refuse("video", "a visual is required", "Pass video (a face on video) or image (a still face, sync-3).")
 
 
 def dub_with_driver(name: str) -> InputError:
     """A dub (target_language) given `name`, something else to speak."""
-    return _refuse(
+    return refuse(
         name,
         "dubbing translates the video's own speech, so it takes no audio, script or segments",
         f"Drop {name} to dub, or drop target_language to lip-sync to your own audio or script.",
@@ -52,16 +59,16 @@ def dub_with_driver(name: str) -> InputError:
 
 
 def dub_without_video() -> InputError:
-    return _refuse("target_language", "dubbing needs a video", "Pass the video to dub (its speech is used).")
+    return refuse("target_language", "dubbing needs a video", "Pass the video to dub (its speech is used).")
 
 
 def source_language_without_dub() -> InputError:
-    return _refuse("source_language", "only used when dubbing", "Pass target_language too, or drop source_language.")
+    return refuse("source_language", "only used when dubbing", "Pass target_language too, or drop source_language.")
 
 
 def driver_beside_segments(name: str) -> InputError:
     """Segments given together with a single speaker's `name` (audio, script, voice_id or a crop)."""
-    return _refuse(
+    return refuse(
         name,
         "with segments, each segment says what is spoken",
         f"Move {name} into the segments (each {{audio | script + voice_id, start, end}}), or drop segments.",
@@ -69,11 +76,11 @@ def driver_beside_segments(name: str) -> InputError:
 
 
 def segments_on_image() -> InputError:
-    return _refuse("segments", "segments are ranges of a video", "Pass a video, or one driver without segments.")
+    return refuse("segments", "segments are ranges of a video", "Pass a video, or one driver without segments.")
 
 
 def no_driver() -> InputError:
-    return _refuse(
+    return refuse(
         "audio",
         "give what drives the lips: audio, script with voice_id, segments, or target_language",
         "Pass audio (URL, asset id or local file), script plus voice_id, segments for several speakers, or "
@@ -82,7 +89,7 @@ def no_driver() -> InputError:
 
 
 def crop_on_image() -> InputError:
-    return _refuse(
+    return refuse(
         "audio_start",
         "a crop is sent as a range of a video, so it needs a video",
         "Pass a video, or drop audio_start/audio_end and give audio that is only the part to use.",
@@ -91,7 +98,7 @@ def crop_on_image() -> InputError:
 
 def half_a_crop(missing: str) -> InputError:
     """One of audio_start/audio_end without the other (`missing`: the one not given, with its segment)."""
-    return _refuse(
+    return refuse(
         missing,
         "audio_start and audio_end crop the audio together: give both or neither",
         "Pass both (the seconds of the audio to use, e.g. audio_start=5, audio_end=15), or neither.",
@@ -101,7 +108,7 @@ def half_a_crop(missing: str) -> InputError:
 
 def crop_backwards(field: str, start: float, end: float) -> InputError:
     """A crop whose end (`field`) is before its start."""
-    return _refuse(
+    return refuse(
         field,
         f"must not be before audio_start ({end:g} < {start:g})",
         "Give the part of the audio to use as audio_start < audio_end, in seconds of the audio.",
@@ -110,38 +117,34 @@ def crop_backwards(field: str, start: float, end: float) -> InputError:
 
 
 def audio_and_script(field: str) -> InputError:
-    return _refuse(field, "give audio or a script, not both", "Keep one of them.")
+    return refuse(field, "give audio or a script, not both", "Keep one of them.")
 
 
 def neither_audio_nor_script(field: str) -> InputError:
-    return _refuse(field, "needs audio or a script", "Pass audio, or script with voice_id.")
+    return refuse(field, "needs audio or a script", "Pass audio, or script with voice_id.")
 
 
 def script_without_voice(field: str) -> InputError:
-    return _refuse(field, "a script needs a voice", "Pass voice_id (a voice id from list_voices).")
+    return refuse(field, "a script needs a voice", "Pass voice_id (a voice id from list_voices).")
 
 
 def voice_without_script(field: str) -> InputError:
-    return _refuse(field, "voice_id is only used with a script", "Pass the text in script or drop voice_id.")
+    return refuse(field, "voice_id is only used with a script", "Pass the text in script or drop voice_id.")
 
 
 def unfetchable_scheme(field: str, scheme: str) -> InputError:
     """A media URL of a `scheme` the API cannot fetch (only http and https)."""
-    return InputError(
-        LOCAL_VALIDATION_CODE,
-        f"{field}: only http(s) URLs can be fetched by the API, not {scheme}://.",
+    return refuse(
+        field,
+        f"only http(s) URLs can be fetched by the API, not {scheme}://.",
         "Pass a public https URL, an asset id, or the path of a local file to upload.",
-        field=field,
     )
 
 
 def languages_not_distinct() -> InputError:
     """A list of target languages that is empty, holds a blank, or names one twice."""
-    return InputError(
-        LOCAL_VALIDATION_CODE,
-        "target_language: give one or more distinct language codes.",
-        "Pass e.g. [es, fr, de], each language once.",
-        field="target_language",
+    return refuse(
+        "target_language", "give one or more distinct language codes.", "Pass e.g. [es, fr, de], each language once."
     )
 
 
@@ -149,11 +152,11 @@ def languages_not_distinct() -> InputError:
 
 
 def download_without_wait() -> InputError:
-    return _refuse("download", "needs wait=true", "Set wait=true, or call download_output once it completes.")
+    return refuse("download", "needs wait=true", "Set wait=true, or call download_output once it completes.")
 
 
 def download_of_several_languages() -> InputError:
-    return _refuse(
+    return refuse(
         "download",
         "saves one video; several languages make several.",
         "Drop download, then call download_output with each language's generation id.",
@@ -162,13 +165,13 @@ def download_of_several_languages() -> InputError:
 
 def wait_too_long(timeout: float, maximum: float) -> InputError:
     """A `timeout` over the longest wait this server allows one call (`maximum` seconds)."""
-    return InputError(
-        "wait_timeout_too_long",
-        f"timeout: {timeout:g} s is more than this server allows one call to wait ({maximum:g} s).",
+    return refuse(
+        "timeout",
+        f"{timeout:g} s is more than this server allows one call to wait ({maximum:g} s).",
         f"Call again with timeout <= {maximum:g} (or omit it). A wait that runs out returns the generation's id "
         "and status; call get_generation with wait=true again to keep following it. The operator can raise "
         "the limit with SYNC_MCP_MAX_WAIT_SECONDS for hosts that keep a request alive on progress.",
-        field="timeout",
+        "wait_timeout_too_long",
     )
 
 
@@ -192,10 +195,8 @@ def unknown_arguments(tool: str, unknown: list[tuple[str, str | None]], valid: l
 
 def nothing_to_change(example: str) -> InputError:
     """An update whose body changes nothing; `example` names fields to pass."""
-    return InputError(
-        LOCAL_VALIDATION_CODE,
-        "Nothing to change: give at least one field. Nothing was sent.",
-        f"Pass the fields to change, e.g. {example}.",
+    return unfit(
+        "Nothing to change: give at least one field. Nothing was sent.", f"Pass the fields to change, e.g. {example}."
     )
 
 
@@ -204,42 +205,41 @@ def nothing_to_change(example: str) -> InputError:
 
 def upload_links_need_http() -> InputError:
     """An upload link asked of a server reached over stdio, which reads the user's disk itself."""
-    return InputError(
-        "path_required",
-        "path: this server runs on your computer (stdio) and reads your files directly; upload links are "
-        "for servers reached over HTTP.",
+    return refuse(
+        "path",
+        "this server runs on your computer (stdio) and reads your files directly; upload links are for servers "
+        "reached over HTTP.",
         "Pass path: the file's path on this computer (inside the allowed folders).",
-        field="path",
+        "path_required",
     )
 
 
 def upload_not_found(upload_id: str) -> InputError:
     """An upload id the caller does not have (another caller's, or long expired)."""
-    return InputError(
-        "upload_not_found",
-        f"uploadId: no upload {upload_id[:60]} of yours (another caller's, or it expired long ago).",
+    return refuse(
+        "uploadId",
+        f"no upload {upload_id[:60]} of yours (another caller's, or it expired long ago).",
         "Call upload_media without path for a new upload link.",
-        field="uploadId",
+        "upload_not_found",
     )
 
 
 def asset_ids_with_filters(others: list[str]) -> InputError:
     """list_assets given ids together with the filters `others`, which the batch read does not take."""
-    return InputError(
-        LOCAL_VALIDATION_CODE,
-        f"ids: reads those assets only; {', '.join(others)} cannot be combined with it. Nothing was sent.",
+    return refuse(
+        "ids",
+        f"reads those assets only; {', '.join(others)} cannot be combined with it. Nothing was sent.",
         f"Call list_assets with ids alone, or with {', '.join(others)} and no ids.",
-        field="ids",
     )
 
 
 def asset_without_url(field: str, asset_id: str) -> InputError:
     """An asset (named by `field`) not stored yet, so a job cannot fetch it by URL."""
-    return InputError(
-        "asset_not_found",
-        f"{field}: asset {asset_id} has no media URL yet.",
+    return refuse(
+        field,
+        f"asset {asset_id} has no media URL yet.",
         "Wait until the asset is stored (get_asset shows its url), or pass the media's URL.",
-        field=field,
+        "asset_not_found",
     )
 
 
@@ -262,65 +262,57 @@ def estimate_missing(missing: list[str]) -> InputError:
 
 
 def _estimate_usage(message: str, field: str) -> InputError:
-    return InputError(
-        LOCAL_VALIDATION_CODE, "Invalid arguments, nothing was sent: " + message, ESTIMATE_FIX, field=field
-    )
+    return unfit("Invalid arguments, nothing was sent: " + message, ESTIMATE_FIX, field)
 
 
 # ------------------------------------------------------------------------------------ transcribe, edit_dialogue
 
 
 def transcribe_needs_one_source() -> InputError:
-    return InputError(
-        LOCAL_VALIDATION_CODE,
+    return unfit(
         "Give exactly one of video, audio and transcription_id.",
         "Pass the video (or its audio) to transcribe, or transcription_id to continue an earlier transcription.",
-        field="video",
+        "video",
     )
 
 
 def edit_needs_one_source() -> InputError:
-    return InputError(
-        LOCAL_VALIDATION_CODE,
+    return unfit(
         "Give exactly one of new_text and edits (or edit_id alone, to continue an earlier preview).",
         "Pass new_text with the corrected sentences, or edits by word id from transcribe.",
-        field="new_text",
+        "new_text",
     )
 
 
 def empty_new_text() -> InputError:
-    return InputError(
-        LOCAL_VALIDATION_CODE,
+    return unfit(
         "new_text is empty.",
         "Give the whole corrected sentence(s), or pass edits to remove words explicitly.",
-        field="new_text",
+        "new_text",
     )
 
 
 def transcript_without_words() -> InputError:
-    return InputError(
-        LOCAL_VALIDATION_CODE,
+    return unfit(
         "The transcript has no words to edit.",
         "Use a video with clear speech; its transcript must contain words.",
-        field="new_text",
+        "new_text",
     )
 
 
 def nothing_to_edit() -> InputError:
     """new_text that says what the video already says."""
-    return InputError(
-        LOCAL_VALIDATION_CODE,
+    return unfit(
         "new_text says what the video already says: there is nothing to change. Nothing was sent.",
         "Compare with the transcript (transcribe) and pass the sentences as they should be said.",
-        field="new_text",
+        "new_text",
     )
 
 
 def preview_of_another_video(edit_id: str, video_url: str) -> InputError:
     """An edit_id whose preview was made from another video (`video_url`)."""
-    return InputError(
-        LOCAL_VALIDATION_CODE,
+    return unfit(
         f"edit_id {edit_id} is a preview of another video ({video_url}).",
         "Pass the video the preview was made from, or make a new preview of this video with new_text.",
-        field="edit_id",
+        "edit_id",
     )
