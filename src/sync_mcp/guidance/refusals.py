@@ -4,8 +4,10 @@ raised before anything is sent, so it costs nothing.
 
 One function per situation, named for it, taking the facts (the argument at fault, the values in question) and
 returning the `InputError` the workflow or tool raises: `raise refusals.no_visual()`. The rules themselves stay
-with the code that applies them (`sync_mcp.services.lipsync_body`, the tools); the words are here. Refusals of
-local files and attachments are in `file_refusals`.
+with the code that applies them (`sync_mcp.services.lipsync_body`, the tools); the words are here. `refuse` and
+`unfit` build them (`file_refusals` uses `refuse` too). One is returned as the error object itself rather than
+raised: `unknown_arguments`, checked before a tool runs. Refusals of local files and attachments are in
+`file_refusals`, the spend guard's in `spend_refusals`.
 """
 
 from __future__ import annotations
