@@ -85,6 +85,65 @@ def test_no_modules_import_each_other() -> None:
     assert not cycles, "\n".join(" <-> ".join(group) for group in cycles)
 
 
+# ------------------------------------------------------------------------------------ refusals' words
+
+REFUSAL = "InputError"
+"""The exception of an argument refused before anything is sent: built, words and all, in `guidance/` only."""
+
+
+def refusals_worded_outside_guidance(package: Path = PACKAGE) -> list[str]:
+    """Where a module outside `guidance/` builds a refusal (calls `InputError`, under any name it is imported as,
+    or subclasses it), as `file:line`."""
+    found: list[tuple[str, int]] = []
+    for path in sorted(package.rglob("*.py")):
+        where = path.relative_to(package).as_posix()
+        if where.startswith("guidance/"):
+            continue
+        tree = ast.parse(path.read_text())
+        names = {REFUSAL} | {
+            alias.asname
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom)
+            for alias in node.names
+            if alias.name == REFUSAL and alias.asname
+        }
+        for node in ast.walk(tree):
+            called = [node.func] if isinstance(node, ast.Call) else []
+            bases = node.bases if isinstance(node, ast.ClassDef) else []
+            for named in [*called, *bases]:
+                name = named.id if isinstance(named, ast.Name) else getattr(named, "attr", None)
+                if name in names:
+                    found.append((where, node.lineno))
+    return [f"{where}:{line}" for where, line in sorted(found)]
+
+
+def test_refusals_are_worded_in_guidance_only() -> None:
+    """Every refusal's message and fix come from `guidance/` (`refusals.py`, `file_refusals.py`): a raise site
+    names the situation (`raise refusals.no_visual()`), never writes the words itself."""
+    assert (PACKAGE / "guidance" / "refusals.py").exists(), "the refusals moved: update this rule"
+    assert not refusals_worded_outside_guidance(), "\n".join(refusals_worded_outside_guidance())
+
+
+def test_a_refusal_worded_outside_guidance_is_reported(tmp_path: Path) -> None:
+    package = files_in(
+        tmp_path / "pkg",
+        {
+            "guidance/refusals.py": "def no_visual() -> InputError:\n    return InputError('c', 'm', 'f')\n",
+            "services/body.py": "def f() -> None:\n    raise InputError('c', 'm', 'f')\n",
+            "tools/tool.py": "from sync_mcp.guidance import errors\nERROR = errors.InputError('c', 'm', 'f')\n",
+            "tools/renamed.py": "from x import InputError as Refused\nERROR = Refused('c', 'm', 'f')\n",
+            "toolkit/own.py": "class Mine(InputError):\n    pass\n",
+            "toolkit/caught.py": "try:\n    pass\nexcept InputError:\n    raise\n",
+        },
+    )
+    assert refusals_worded_outside_guidance(package) == [
+        "services/body.py:2",
+        "toolkit/own.py:1",
+        "tools/renamed.py:2",
+        "tools/tool.py:2",
+    ]
+
+
 # ------------------------------------------------------------------------------------------ tools hold tools
 
 COMPOSITION = "tools/toolsets.py"

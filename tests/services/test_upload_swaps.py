@@ -193,6 +193,7 @@ async def test_a_file_swapped_before_it_is_opened_is_refused(
     assert result.is_error
     assert (err["errorCode"], err["field"]) == (code, "audio"), err
     assert text in err["message"]
+    assert err["retryable"] is (code == "file_changed"), "a file that changed may be in place on the next call"
     assert len(fake.requests_to(LOOKUP, "GET")) == 1, "the audio was never hashed or looked up"
     assert len(store(api).files) == 1, "only the video reached the storage"
     assert not [r for r in sent(api) if r.path.startswith("/v2/generate")], "no generation was created"

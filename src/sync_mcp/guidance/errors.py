@@ -89,11 +89,13 @@ class ErrorInfo(BaseModel):
 class InputError(Exception):
     """An argument a workflow cannot use (a path outside the caller's folders, a missing file, an unsupported
     format, ...): raised before anything is sent, it reaches the agent as an error with `errorCode`, the `field`
-    at fault and the `fix`."""
+    at fault and the `fix`. Built only by `refusals` and `file_refusals`, one function per situation."""
 
-    def __init__(self, error_code: str, message: str, fix: str, *, field: str | None = None) -> None:
+    def __init__(
+        self, error_code: str, message: str, fix: str, *, field: str | None = None, retryable: bool = False
+    ) -> None:
         super().__init__(message)
-        self.info = ErrorInfo(errorCode=error_code, message=message, fix=fix, retryable=False, field=field)
+        self.info = ErrorInfo(errorCode=error_code, message=message, fix=fix, retryable=retryable, field=field)
 
 
 MISSING_KEY_FIX = (

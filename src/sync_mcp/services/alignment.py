@@ -14,10 +14,9 @@ import difflib
 import re
 from dataclasses import dataclass
 
-from sync_mcp.api.errors import LOCAL_VALIDATION_CODE
 from sync_mcp.api.types.dialogue_edits import DialogueEditOperation, edited_words
 from sync_mcp.api.types.transcriptions import TranscriptWord
-from sync_mcp.guidance.errors import InputError
+from sync_mcp.guidance import refusals
 
 _NOT_SPOKEN = re.compile(r"[^\w']+")
 
@@ -31,19 +30,9 @@ def align(words: list[TranscriptWord], new_text: str) -> list[DialogueEditOperat
     """The edits that make the transcript `words` say `new_text` (none when it already does)."""
     new = new_text.split()
     if not new:
-        raise InputError(
-            LOCAL_VALIDATION_CODE,
-            "new_text is empty.",
-            "Give the whole corrected sentence(s), or pass edits to remove words explicitly.",
-            field="new_text",
-        )
+        raise refusals.empty_new_text()
     if not words:
-        raise InputError(
-            LOCAL_VALIDATION_CODE,
-            "The transcript has no words to edit.",
-            "Use a video with clear speech; its transcript must contain words.",
-            field="new_text",
-        )
+        raise refusals.transcript_without_words()
     old = [spoken(w.text) for w in words]
     said: list[list[str]] = [[w.text] for w in words]
     prefix: list[str] = []

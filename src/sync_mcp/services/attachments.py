@@ -22,7 +22,7 @@ from sync_mcp.api.types.assets import AssetDetails
 from sync_mcp.api.types.shared import MediaKind
 from sync_mcp.api.uploads import UploadOutcome
 from sync_mcp.config import Settings
-from sync_mcp.guidance.errors import InputError
+from sync_mcp.guidance import file_refusals
 
 from .fetch_guard import FetchGuard, TooManyRedirects, UnsafeURL, guarded_get
 from .link_uploads import Incoming, UploadRefused, checked
@@ -47,15 +47,6 @@ MediaArgument = Annotated[str | ChatFile, WithJsonSchema({"type": "string"})]
 client; ChatGPT, told by `_meta["openai/fileParams"]`, fills it with its file object itself."""
 
 
-def _refused(field: str, why: str, *, code: str = "unsafe_attachment_url") -> InputError:
-    return InputError(
-        code,
-        f"{field}: the attached file was not fetched: {why}. Nothing was uploaded.",
-        "Attach the file again, or call upload_media without path for an upload link the user opens.",
-        field=field,
-    )
-
-
 async def upload_attachment(
     client: SyncClient,
     settings: Settings,
@@ -69,20 +60,18 @@ async def upload_attachment(
     try:
         url = httpx.URL(file.download_url.strip())
     except httpx.InvalidURL:
-        raise _refused(field, "download_url is not a URL") from None
+        raise file_refusals.attachment_not_a_url(field) from None
     guard = await FetchGuard.for_api_base(settings.base_url, https_only=True)
     try:
         with anyio.fail_after(settings.download_timeout):
             async with guarded_get(client.http, url, guard, trust_first=False, max_redirects=MAX_REDIRECTS) as response:
                 return await _pass_on(client, response, file, field=field, kind=kind, details=details)
     except (UnsafeURL, TooManyRedirects) as exc:
-        raise _refused(field, str(exc)) from None
+        raise file_refusals.attachment_unsafe(field, str(exc)) from None
     except TimeoutError:
-        raise _refused(field, "it took too long", code="attachment_fetch_failed") from None
+        raise file_refusals.attachment_timed_out(field) from None
     except httpx.HTTPError as exc:
-        raise _refused(
-            field, f"the host's server failed ({type(exc).__name__})", code="attachment_fetch_failed"
-        ) from None
+        raise file_refusals.attachment_host_failed(field, type(exc).__name__) from None
 
 
 async def _pass_on(
@@ -95,7 +84,7 @@ async def _pass_on(
     details: AssetDetails | None,
 ) -> UploadOutcome:
     if not response.is_success:
-        raise _refused(field, f"the host answered HTTP {response.status_code}", code="attachment_fetch_failed")
+        raise file_refusals.attachment_host_refused(field, response.status_code)
     length = response.headers.get("content-length", "")
     name = file.file_name or short_name(str(response.url))
     incoming = Incoming(
@@ -107,13 +96,7 @@ async def _pass_on(
     try:
         size, media, chunks = await checked(incoming)
     except UploadRefused as exc:
-        fix = "Attach a media file instead."
-        raise InputError("attachment_refused", f"{field}: {exc.message}", fix, field=field) from None
+        raise file_refusals.attachment_refused(field, exc.message) from None
     if kind is not None and media.kind != kind:
-        raise InputError(
-            "generation_input_asset_type_mismatch",
-            f"{field}: the attached '{name}' is {media.kind}, but {field} needs {kind}.",
-            f"Attach a {kind} file here.",
-            field=field,
-        )
+        raise file_refusals.attachment_wrong_kind(field, name, media.kind, kind)
     return await client.uploads.stream(chunks, name=name, size=size, media=media, details=details or AssetDetails())

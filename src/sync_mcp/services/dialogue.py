@@ -18,7 +18,7 @@ import anyio
 from sync_mcp.api import SyncClient
 from sync_mcp.api.types.dialogue_edits import DIALOGUE_EDIT_TERMINAL, DialogueEdit
 from sync_mcp.api.types.transcriptions import TRANSCRIPTION_TERMINAL, Transcription, TranscriptionRequest
-from sync_mcp.guidance.errors import InputError
+from sync_mcp.guidance import refusals
 from sync_mcp.guidance.steps import ProgressSink, duration_text
 
 from .media_sources import MediaSource, resolve
@@ -69,12 +69,7 @@ async def hosted_url(client: SyncClient, source: MediaSource, progress: Progress
         asset_id = done.wire["assetId"]
     asset = await client.assets.get(asset_id)
     if not asset.url:
-        raise InputError(
-            "asset_not_found",
-            f"{source.field}: asset {asset_id} has no media URL yet.",
-            "Wait until the asset is stored (get_asset shows its url), or pass the media's URL.",
-            field=source.field,
-        )
+        raise refusals.asset_without_url(source.field, asset_id)
     return asset.url
 
 

@@ -12,10 +12,9 @@ import hashlib
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from sync_mcp.api.errors import LOCAL_VALIDATION_CODE
 from sync_mcp.api.types.shared import IDEMPOTENCY_KEY
-from sync_mcp.guidance import steps
-from sync_mcp.guidance.errors import ErrorInfo, InputError
+from sync_mcp.guidance import refusals, steps
+from sync_mcp.guidance.errors import ErrorInfo
 
 from .lipsync_body import LipsyncRequest
 
@@ -43,12 +42,7 @@ def languages(request: LipsyncRequest) -> list[str] | None:
         return None
     codes = [code.strip() for code in value]
     if not codes or len(set(codes)) != len(codes) or not all(codes):
-        raise InputError(
-            LOCAL_VALIDATION_CODE,
-            "target_language: give one or more distinct language codes.",
-            "Pass e.g. [es, fr, de], each language once.",
-            field="target_language",
-        )
+        raise refusals.languages_not_distinct()
     return codes
 
 

@@ -13,9 +13,9 @@ from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 from sync_mcp.api import CreateGenerationRequest
 from sync_mcp.api.capabilities import ModelId
-from sync_mcp.api.errors import LOCAL_VALIDATION_CODE
 from sync_mcp.api.types.shared import Unit
-from sync_mcp.guidance.errors import ErrorInfo, InputError
+from sync_mcp.guidance import refusals
+from sync_mcp.guidance.errors import ErrorInfo
 
 from .attachments import MediaArgument
 from .media_sources import MediaSource, classify, label
@@ -141,7 +141,7 @@ def read_media(args: LipsyncRequest, folders: Folders) -> LipsyncMedia:
     scripted = args.script is not None or any(s.script is not None for s in args.segments or [])
     if not scripted and (args.stability is not None or args.similarity_boost is not None):
         name = "stability" if args.stability is not None else "similarity_boost"
-        raise _refuse(name, "only applies to a script", f"Drop {name}, or pass a script and voice_id.")
+        raise refusals.script_option_without_script(name)
     return LipsyncMedia(_visual(args, folders), _speakers(args, folders))
 
 
@@ -165,20 +165,11 @@ def with_sources(request: CreateGenerationRequest, resolved: list[dict[str, str]
     return request.model_copy(update={"input": items})
 
 
-def _refuse(field_name: str, message: str, fix: str, code: str = LOCAL_VALIDATION_CODE) -> InputError:
-    return InputError(code, f"{field_name}: {message}", fix, field=field_name)
-
-
 def _visual(args: LipsyncRequest, folders: Folders) -> MediaSource:
     if args.video is not None and args.image is not None:
-        raise _refuse(
-            "image",
-            "give a video or an image, not both",
-            "Run one lipsync per visual: pass either video or image.",
-            "generation_input_too_many_visual",
-        )
+        raise refusals.two_visuals()
     if args.video is None and args.image is None:
-        raise _refuse("video", "a visual is required", "Pass video (a face on video) or image (a still face, sync-3).")
+        raise refusals.no_visual()
     if args.video is not None:
         return classify(args.video, "video", field="video", folders=folders)
     return classify(args.image or "", "image", field="image", folders=folders)
@@ -191,46 +182,28 @@ def _speakers(args: LipsyncRequest, folders: Folders) -> list[Speaker]:
         names = ("audio", "script", "voice_id", "segments", "audio_start", "audio_end")
         extra = next((n for n in names if getattr(args, n) is not None), None)
         if extra is not None:
-            raise _refuse(
-                extra,
-                "dubbing translates the video's own speech, so it takes no audio, script or segments",
-                f"Drop {extra} to dub, or drop target_language to lip-sync to your own audio or script.",
-                "generation_input_dub_audio_conflict",
-            )
+            raise refusals.dub_with_driver(extra)
         if args.video is None:
-            raise _refuse("target_language", "dubbing needs a video", "Pass the video to dub (its speech is used).")
+            raise refusals.dub_without_video()
         return []
     if args.source_language is not None:
-        raise _refuse("source_language", "only used when dubbing", "Pass target_language too, or drop source_language.")
+        raise refusals.source_language_without_dub()
     if args.segments is not None:
         if single or args.audio_start is not None or args.audio_end is not None:
             names = ("audio", "script", "voice_id", "audio_start", "audio_end")
             name = next(n for n in names if getattr(args, n) is not None)
-            raise _refuse(
-                name,
-                "with segments, each segment says what is spoken",
-                f"Move {name} into the segments (each {{audio | script + voice_id, start, end}}), or drop segments.",
-            )
+            raise refusals.driver_beside_segments(name)
         if args.image is not None:
-            raise _refuse("segments", "segments are ranges of a video", "Pass a video, or one driver without segments.")
+            raise refusals.segments_on_image()
         return _segment_speakers(args.segments, folders)
     if args.audio is None and args.script is None:
-        raise _refuse(
-            "audio",
-            "give what drives the lips: audio, script with voice_id, segments, or target_language",
-            "Pass audio (URL, asset id or local file), script plus voice_id, segments for several speakers, or "
-            "target_language to dub the video's own speech.",
-        )
+        raise refusals.no_driver()
     speaker = _driver(args.audio, args.script, args.voice_id, "", folders)
     crop = _crop(args.audio_start, args.audio_end, "")
     if crop is None:
         return [speaker]
     if args.image is not None:
-        raise _refuse(
-            "audio_start",
-            "a crop is sent as a range of a video, so it needs a video",
-            "Pass a video, or drop audio_start/audio_end and give audio that is only the part to use.",
-        )
+        raise refusals.crop_on_image()
     # The API crops only within segments (reference §3.1.4): one segment over the start of the video, as long as
     # the crop, driven by that part of the audio.
     return [Speaker(speaker.audio, speaker.script, speaker.voice_id, (Span(0.0, crop[1] - crop[0], crop),))]
@@ -242,31 +215,21 @@ def _crop(start: float | None, end: float | None, at: str) -> Crop | None:
         return None
     if start is None or end is None:
         missing = f"{at}audio_start" if start is None else f"{at}audio_end"
-        raise _refuse(
-            missing,
-            "audio_start and audio_end crop the audio together: give both or neither",
-            "Pass both (the seconds of the audio to use, e.g. audio_start=5, audio_end=15), or neither.",
-            "generation_input_trim_invalid",
-        )
+        raise refusals.half_a_crop(missing)
     if end < start:
-        raise _refuse(
-            f"{at}audio_end",
-            f"must not be before audio_start ({end:g} < {start:g})",
-            "Give the part of the audio to use as audio_start < audio_end, in seconds of the audio.",
-            "generation_input_trim_invalid",
-        )
+        raise refusals.crop_backwards(f"{at}audio_end", start, end)
     return (start, end)
 
 
 def _driver(audio: str | None, script: str | None, voice_id: str | None, at: str, folders: Folders) -> Speaker:
     if audio is not None and script is not None:
-        raise _refuse(f"{at}audio", "give audio or a script, not both", "Keep one of them.")
+        raise refusals.audio_and_script(f"{at}audio")
     if audio is None and script is None:
-        raise _refuse(f"{at}audio", "needs audio or a script", "Pass audio, or script with voice_id.")
+        raise refusals.neither_audio_nor_script(f"{at}audio")
     if script is not None and voice_id is None:
-        raise _refuse(f"{at}voice_id", "a script needs a voice", "Pass voice_id (a voice id from list_voices).")
+        raise refusals.script_without_voice(f"{at}voice_id")
     if script is None and voice_id is not None:
-        raise _refuse(f"{at}script", "voice_id is only used with a script", "Pass the text in script or drop voice_id.")
+        raise refusals.voice_without_script(f"{at}script")
     if audio is not None:
         return Speaker(audio=classify(audio, "audio", field=f"{at}audio", folders=folders))
     return Speaker(script=script, voice_id=voice_id)

@@ -24,13 +24,12 @@ from typing import Literal
 
 from sync_mcp import telemetry
 from sync_mcp.api import CreateGenerationRequest, Generation, SyncClient
-from sync_mcp.api.errors import LOCAL_VALIDATION_CODE
 from sync_mcp.api.types.assets import AssetDetails
 from sync_mcp.api.types.generations import FormFile
 from sync_mcp.api.types.shared import is_uuid
 from sync_mcp.api.uploads import UploadOutcome
 from sync_mcp.config import Settings
-from sync_mcp.guidance.errors import InputError
+from sync_mcp.guidance import refusals
 from sync_mcp.guidance.steps import ProgressSink, byte_count
 
 from .paths import Folders
@@ -68,12 +67,7 @@ def classify(source: str, kind: Kind, *, field: str, folders: Folders) -> MediaS
     scheme = _SCHEME.match(value)
     if scheme is not None:
         if scheme.group(1).lower() not in ("http", "https"):
-            raise InputError(
-                LOCAL_VALIDATION_CODE,
-                f"{field}: only http(s) URLs can be fetched by the API, not {scheme.group(1)}://.",
-                "Pass a public https URL, an asset id, or the path of a local file to upload.",
-                field=field,
-            )
+            raise refusals.unfetchable_scheme(field, scheme.group(1))
         return MediaSource(field=field, kind=kind, url=value)
     if is_uuid(value):
         return MediaSource(field=field, kind=kind, asset_id=value)

@@ -17,7 +17,8 @@ Windows-style paths on other systems are refused with a message saying why. A mi
 mean", chosen among the files of the same (readable) folder only. Every message names only the caller's own
 folders.
 
-The checks here are on names; `uploading.open_checked` repeats them on the file it actually opens.
+The checks here are on names; `uploading.open_checked` repeats them on the file it actually opens. What a
+refusal says is in `sync_mcp.guidance.file_refusals`.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from pathlib import Path
 from mcp.shared.path_security import PathEscapeError, safe_join
 
 from sync_mcp.config import Settings
-from sync_mcp.guidance.errors import InputError
+from sync_mcp.guidance import file_refusals
 
 
 @dataclass(frozen=True)
@@ -106,34 +107,14 @@ def inside(real: Path, roots: list[Path]) -> bool:
     return any(real == root or real.is_relative_to(root) for root in roots)
 
 
-def _allowed_fix(folders: Folders) -> str:
-    if folders.per_caller:
-        return f"Use a file inside your folders on this server: {folders.shown()}."
-    return (
-        f"Use a file inside {folders.shown()}, or add its folder to SYNC_MCP_ALLOWED_DIRS "
-        "(separate several with the OS path separator) and restart the server."
-    )
-
-
 def readable_file(value: str, folders: Folders, *, field: str = "path") -> Path:
     """The real path of an existing regular file inside the readable folders, or a `InputError`."""
     roots = list(folders.read)
     hidden = _hidden_characters(value)
     if not value.strip() or hidden:
-        raise InputError(
-            "invalid_path",
-            f"{field}: the path is empty or contains invisible characters ({', '.join(hidden) or 'blank'}).",
-            "Type the path again without hidden or direction-changing characters.",
-            field=field,
-        )
+        raise file_refusals.hidden_characters(field, hidden)
     if os.name != "nt" and (_WINDOWS_PATH.match(value) or "\\" in value):
-        raise InputError(
-            "invalid_path",
-            f"{field}: '{_shown(value)}' is a Windows-style path, but this server runs on {os.name} "
-            "and reads its own disk.",
-            f"Pass a path on the server's machine with / separators, inside: {_roots_text(roots)}.",
-            field=field,
-        )
+        raise file_refusals.windows_path(field, value, os.name, _roots_text(roots))
     candidate = Path(value).expanduser()
     if not candidate.is_absolute():
         candidate = roots[0] / candidate
@@ -145,60 +126,17 @@ def readable_file(value: str, folders: Folders, *, field: str = "path") -> Path:
     try:
         real = candidate.resolve()
     except (OSError, RuntimeError) as exc:  # e.g. a symlink loop
-        raise InputError(
-            "invalid_path",
-            f"{field}: the path cannot be resolved ({type(exc).__name__}).",
-            "Pass the path of a regular file, without symlink loops.",
-            field=field,
-        ) from None
+        raise file_refusals.unresolvable_path(field, type(exc).__name__) from None
     resolved_roots = real_roots(folders)
     if not inside(real, resolved_roots):
-        raise InputError(
-            "path_not_allowed",
-            f"{field}: '{_shown(value)}' resolves outside the folders this server may read.",
-            _allowed_fix(folders),
-            field=field,
-        )
+        raise file_refusals.outside_folders(field, value, folders.shown(), per_caller=folders.per_caller)
     mode = _mode(real)
     if mode is not None and not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
-        raise not_a_regular_file(field, real.name, mode)
+        raise file_refusals.not_a_regular_file(field, real.name, mode)
     if mode is None or not stat.S_ISREG(mode):
         hint = _did_you_mean(real, resolved_roots)
-        raise InputError(
-            "file_not_found",
-            f"{field}: no file at '{_shown(value)}'." + (f" Did you mean '{hint}'?" if hint else ""),
-            "Check the name and folder (paths are relative to " + str(roots[0]) + ").",
-            field=field,
-        )
+        raise file_refusals.file_not_found(field, value, hint, str(roots[0]))
     return real
-
-
-def kind_of(mode: int) -> str:
-    if stat.S_ISFIFO(mode):
-        return "a named pipe (FIFO)"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    if stat.S_ISDIR(mode):
-        return "a folder"
-    if stat.S_ISLNK(mode):
-        return "a symbolic link"
-    return "not a regular file"
-
-
-def not_a_regular_file(field: str, name: str, mode: int) -> InputError:
-    return InputError(
-        "not_a_regular_file",
-        f"{field}: '{_shown(name)}' is {kind_of(mode)}, not a regular file; only regular files are uploaded.",
-        "Pass the path of a regular media file (copy the media into a file first).",
-        field=field,
-    )
-
-
-def _shown(value: str, limit: int = 200) -> str:
-    """The path as quoted back in a message: long ones cut, so an error never floods the agent."""
-    return value if len(value) <= limit else value[:limit] + "..."
 
 
 def _exists(path: Path) -> bool:
@@ -259,8 +197,4 @@ def output_file(folders: Folders, file_name: str) -> Path:
     try:
         return safe_join(folder, clean)
     except PathEscapeError as exc:  # only reachable through a symlinked output folder entry
-        raise InputError(
-            "path_not_allowed",
-            f"output file '{_shown(clean)}' would be written outside {folder}.",
-            "Remove the symlink in the output folder or choose another SYNC_MCP_OUTPUT_DIR.",
-        ) from exc
+        raise file_refusals.output_outside(clean, str(folder)) from exc

@@ -28,11 +28,12 @@ from typing import BinaryIO
 from sync_mcp import telemetry
 from sync_mcp.api import SyncClient, uploads
 from sync_mcp.api.types.assets import AssetDetails
-from sync_mcp.api.types.shared import ASSET_TYPES, MAX_UPLOAD_BYTES, MediaFormat, MediaKind, format_of, supported_text
+from sync_mcp.api.types.shared import MAX_UPLOAD_BYTES, MediaFormat, MediaKind, format_of
+from sync_mcp.guidance import file_refusals
 from sync_mcp.guidance.errors import InputError
 from sync_mcp.guidance.steps import ProgressSink, bytes_done, percent_of, phase_message
 
-from .paths import Folders, inside, not_a_regular_file, readable_file, real_roots
+from .paths import Folders, inside, readable_file, real_roots
 
 OPEN_FLAGS = (
     os.O_RDONLY
@@ -66,17 +67,6 @@ class OpenedFile:
     size: int
 
 
-def changed(field: str, name: str, why: str) -> InputError:
-    error = InputError(
-        "file_changed",
-        f"{field}: '{name}' {why} since it was checked, so it was not uploaded.",
-        "Call again once the file is in place and no longer changing.",
-        field=field,
-    )
-    error.info.retryable = True
-    return error
-
-
 def _opened_path(fd: int) -> Path | None:
     """Where the opened file is now, as the OS knows it (None where the OS cannot tell)."""
     if sys.platform.startswith("linux"):
@@ -98,11 +88,11 @@ def _opened_path(fd: int) -> Path | None:
 def _check_opened(fd: int, path: Path, expected: Identity, folders: Folders, field: str) -> os.stat_result:
     st = os.fstat(fd)
     if not stat.S_ISREG(st.st_mode):
-        raise not_a_regular_file(field, path.name, st.st_mode)
+        raise file_refusals.not_a_regular_file(field, path.name, st.st_mode)
     if (st.st_dev, st.st_ino) != (expected.device, expected.inode):
-        raise changed(field, path.name, "was replaced by another file")
+        raise file_refusals.file_changed(field, path.name, "replaced")
     if st.st_size != expected.size:
-        raise changed(field, path.name, f"changed size ({expected.size} -> {st.st_size} bytes)")
+        raise file_refusals.file_resized(field, path.name, expected.size, st.st_size)
     roots = real_roots(folders)
     where = _opened_path(fd)
     if where is None:  # no way to ask the OS: the name must still lead to the very file that was opened
@@ -110,12 +100,12 @@ def _check_opened(fd: int, path: Path, expected: Identity, folders: Folders, fie
             again = path.resolve(strict=True)
             same = os.stat(again)
         except (OSError, RuntimeError):
-            raise changed(field, path.name, "was moved or removed") from None
+            raise file_refusals.file_changed(field, path.name, "moved") from None
         if (same.st_dev, same.st_ino) != (st.st_dev, st.st_ino):
-            raise changed(field, path.name, "was replaced by another file")
+            raise file_refusals.file_changed(field, path.name, "replaced")
         where = again
     if not inside(where, roots):
-        raise changed(field, path.name, "was moved out of the folders this server may read")
+        raise file_refusals.file_changed(field, path.name, "moved out")
     return st
 
 
@@ -146,15 +136,10 @@ def _open_failure(exc: OSError, path: Path, field: str) -> InputError:
     if exc.errno in (errno.ELOOP, getattr(errno, "EMLINK", -1)) or (
         exc.errno == getattr(errno, "EFTYPE", -1)  # BSDs: O_NOFOLLOW on a symlink
     ):
-        return changed(field, path.name, "became a symbolic link")
+        return file_refusals.file_changed(field, path.name, "symlink")
     if exc.errno == errno.ENOENT:
-        return changed(field, path.name, "was moved or removed")
-    return InputError(
-        "file_not_readable",
-        f"{field}: '{path.name}' could not be opened: {exc.strerror or type(exc).__name__}.",
-        "Check this server's user may read the file, then call again.",
-        field=field,
-    )
+        return file_refusals.file_changed(field, path.name, "moved")
+    return file_refusals.file_not_openable(field, path.name, exc.strerror or type(exc).__name__)
 
 
 @dataclass(frozen=True)
@@ -180,41 +165,18 @@ def local_media(value: str, folders: Folders, *, field: str = "path", kind: Medi
     path = readable_file(value, folders, field=field)
     media = format_of(PurePath(value.strip()).name) or format_of(path.name)
     if media is None:
-        raise InputError(
-            "unsupported_media_type",
-            f"{field}: '{path.name}' is not a media type the Sync API accepts.",
-            f"Convert it to a supported format ({supported_text(ASSET_TYPES[kind] if kind else None)}; "
-            "MP4/H.264 video and WAV or MP3 audio are recommended), then pass the new file.",
-            field=field,
-        )
+        raise file_refusals.unsupported_media(field, path.name, kind)
     if kind is not None and media.kind != kind:
-        raise InputError(
-            "generation_input_asset_type_mismatch",
-            f"{field}: '{path.name}' is {media.kind}, but {field} needs {kind}.",
-            f"Pass a {kind} file here ({supported_text(ASSET_TYPES[kind])}).",
-            field=field,
-        )
+        raise file_refusals.wrong_media_kind(field, path.name, media.kind, kind)
     try:
         identity = Identity.of(os.stat(path))
     except OSError as exc:
-        raise InputError(
-            "file_not_readable",
-            f"{field}: '{path.name}' could not be read: {exc.strerror or type(exc).__name__}.",
-            "Check the file still exists and this server's user may read it, then call again.",
-            field=field,
-        ) from None
+        raise file_refusals.file_unreadable(field, path.name, exc.strerror or type(exc).__name__) from None
     size = identity.size
     if size == 0:
-        raise InputError(
-            "file_empty", f"{field}: '{path.name}' is empty (0 bytes).", "Pass a file that holds media.", field=field
-        )
+        raise file_refusals.file_empty(field, path.name)
     if size > MAX_UPLOAD_BYTES:
-        raise InputError(
-            "file_too_large",
-            f"{field}: '{path.name}' is {size / 1e9:.2f} GB; a single upload may be at most 5 GB.",
-            "Trim it or re-encode it (MP4/H.264 video, MP3 audio) to under 5 GB, then upload the smaller file.",
-            field=field,
-        )
+        raise file_refusals.file_too_large(field, path.name, size)
     return LocalMedia(path=path, media=media, size=size, folders=folders, identity=identity, field=field)
 
 
@@ -245,12 +207,8 @@ async def upload_local(
             if not outcome.reused:
                 telemetry.transfer("up", local.size)
     except OSError as exc:  # a read failed (an I/O error of the disk, a file system gone)
-        raise InputError(
-            "file_not_readable",
-            f"{local.field}: '{local.path.name}' could not be read: {exc.strerror or type(exc).__name__}.",
-            "Check the file still exists and this server's user may read it, then call again.",
-            field=local.field,
-        ) from exc
+        reason = exc.strerror or type(exc).__name__
+        raise file_refusals.file_unreadable(local.field, local.path.name, reason) from exc
     if outcome.reused:
         await progress.report(100.0, phase_message(phase, 100.0, "already uploaded: reusing its asset"))
     return outcome

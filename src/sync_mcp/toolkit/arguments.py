@@ -5,7 +5,8 @@ alike) and hands the validated model to the tool and to every resolver that asks
 (`sdk_internals.model_arguments`, applied when a tool is added). So `create_generation` takes exactly the JSON
 body of `POST /v2/generate` with its wire names, and the field list lives only in the wire model.
 
-Also here: the refusal of argument names a tool does not take, and of an update that changes nothing.
+Also here: the checks that refuse argument names a tool does not take, and an update that changes nothing (their
+words are in `sync_mcp.guidance.refusals`).
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import Field
 
-from sync_mcp.api.errors import LOCAL_VALIDATION_CODE, UNKNOWN_ARGUMENT_CODE
 from sync_mcp.api.types.shared import IDEMPOTENCY_KEY
-from sync_mcp.guidance.errors import ErrorInfo, InputError
+from sync_mcp.guidance import refusals
+from sync_mcp.guidance.errors import ErrorInfo
 
 if TYPE_CHECKING:
     from sync_mcp.api.types.shared import RequestModel
@@ -33,11 +34,7 @@ def idempotency_field(description: str) -> Any:
 def require_a_change(body: RequestModel, example: str) -> None:
     """Refuse (nothing sent) an update whose body changes nothing; `example` names fields to pass."""
     if not body.to_wire():
-        raise InputError(
-            LOCAL_VALIDATION_CODE,
-            "Nothing to change: give at least one field. Nothing was sent.",
-            f"Pass the fields to change, e.g. {example}.",
-        )
+        raise refusals.nothing_to_change(example)
 
 
 def unknown_arguments(tool: str, arguments: Mapping[str, Any], input_schema: Mapping[str, Any]) -> ErrorInfo | None:
@@ -49,16 +46,8 @@ def unknown_arguments(tool: str, arguments: Mapping[str, Any], input_schema: Map
     if not unknown:
         return None
     lowered = {name.lower(): name for name in valid}
-    problems = []
+    named = []
     for name in unknown:
         close = difflib.get_close_matches(name.lower(), list(lowered), n=1, cutoff=0.6) if name.strip() else []
-        hint = f"; did you mean `{lowered[close[0]]}`?" if close else "."
-        named = f"`{name}`" if name.strip() else "An argument with an empty name"
-        problems.append(f"{named} is not an argument of {tool}{hint}")
-    return ErrorInfo(
-        errorCode=UNKNOWN_ARGUMENT_CODE,
-        message=" ".join(problems) + " Nothing was sent.",
-        fix=f"Call {tool} again with only its own arguments: {', '.join(valid) or 'none'}.",
-        retryable=False,
-        field=unknown[0] if unknown[0].strip() else "arguments",
-    )
+        named.append((name, lowered[close[0]] if close else None))
+    return refusals.unknown_arguments(tool, named, valid)

@@ -13,8 +13,7 @@ import anyio
 from mcp.server.mcpserver import Context
 from pydantic import BaseModel, ConfigDict, Field
 
-from sync_mcp.guidance import steps
-from sync_mcp.guidance.errors import InputError
+from sync_mcp.guidance import refusals, steps
 from sync_mcp.guidance.steps import bytes_done, percent_of
 from sync_mcp.services.upload_links import UploadStatus
 
@@ -62,13 +61,7 @@ def link_owner(ctx: Context[Any, Any]) -> str:
     """The caller a link is bound to (HTTP only: over stdio the server reads the user's disk itself)."""
     owner = caller_id(ctx)
     if owner is None:
-        raise InputError(
-            "path_required",
-            "path: this server runs on your computer (stdio) and reads your files directly; upload links are "
-            "for servers reached over HTTP.",
-            "Pass path: the file's path on this computer (inside the allowed folders).",
-            field="path",
-        )
+        raise refusals.upload_links_need_http()
     return owner
 
 
@@ -114,10 +107,5 @@ async def follow_link(ctx: Context[Any, Any], state: ToolState, upload_id: str, 
 async def _status(state: ToolState, upload_id: str, owner: str) -> UploadStatus:
     status = await state.upload_links.status(upload_id, owner)
     if status is None:
-        raise InputError(
-            "upload_not_found",
-            f"uploadId: no upload {upload_id[:60]} of yours (another caller's, or it expired long ago).",
-            "Call upload_media without path for a new upload link.",
-            field="uploadId",
-        )
+        raise refusals.upload_not_found(upload_id)
     return status

@@ -47,6 +47,7 @@ from pydantic import BaseModel, Field
 from sync_mcp.api import CreateGenerationRequest, SyncAPIError
 from sync_mcp.api.types.costs import legacy_total
 from sync_mcp.backend.spend_memory import SpendMemory
+from sync_mcp.guidance import spend_refusals
 from sync_mcp.guidance.errors import ErrorInfo, explain
 from sync_mcp.toolkit.state import ToolState, caller_api_key, tool_state
 
@@ -241,48 +242,16 @@ async def guard_spend(
         estimate = None  # neither setting: no estimate was made, so none is remembered
     if cap is not None and estimate is not None:
         if estimate.error is not None:
-            return SpendCheck(estimate, refusal=_estimate_failed(estimate.error, cap))
+            return SpendCheck(estimate, refusal=spend_refusals.estimate_failed(estimate.error, cap))
         if (estimate.usd or 0.0) > cap:
             return SpendCheck(estimate, refusal=_over_cap(request, estimate, cap))
     return SpendCheck(estimate)
 
 
 def _over_cap(request: Bodies, estimate: SpendEstimate, cap: float) -> ErrorInfo:
-    return ErrorInfo(
-        errorCode="spend_cap_exceeded",
-        message=f"Not started: the estimated cost ${estimate.usd:.2f} ({estimate.frames:g} frames on "
-        f"{(request[0] if isinstance(request, list) else request).model}) is above the spend cap of ${cap:.2f} "
-        "(SYNC_MCP_MAX_COST_USD). Nothing was created.",
-        fix="Use shorter media or a cheaper model (estimate_cost compares them), or raise or unset "
-        "SYNC_MCP_MAX_COST_USD in the server's environment and restart the server.",
-        retryable=False,
-        details={"estimatedCostUsd": estimate.usd, "estimatedFrameCount": estimate.frames, "capUsd": cap},
-    )
-
-
-def _estimate_failed(error: ErrorInfo, cap: float) -> ErrorInfo:
-    return ErrorInfo(
-        errorCode="spend_estimate_failed",
-        httpStatus=error.http_status,
-        message=f"Not started: a spend cap of ${cap:.2f} is set (SYNC_MCP_MAX_COST_USD) but the cost could not be "
-        f"estimated ({error.error_code}: {error.message}), so nothing was created rather than spend blindly.",
-        fix=("Try again shortly. " if error.retryable else "")
-        + "To create without an estimate, unset SYNC_MCP_MAX_COST_USD in the server's environment and restart "
-        f"the server. About the estimate error: {error.fix}",
-        retryable=error.retryable,
-        requestId=error.request_id,
-        details={"capUsd": cap, "estimateErrorCode": error.error_code},
-    )
+    model = (request[0] if isinstance(request, list) else request).model
+    return spend_refusals.over_cap(estimate.usd or 0.0, estimate.frames, model, cap)
 
 
 def _declined(estimate: SpendEstimate | None, *, cancelled: bool) -> ErrorInfo:
-    cost = f" about ${estimate.usd:.2f}" if estimate is not None and estimate.usd is not None else ""
-    what = "dismissed the question whether" if cancelled else "declined"
-    return ErrorInfo(
-        errorCode="spend_declined",
-        message=f"Not started: the user {what} to spend{cost} on this generation. Nothing was created or charged.",
-        fix="Do not retry on your own. Ask the user what to change (shorter media, a cheaper model) or whether "
-        "to go ahead after all.",
-        retryable=False,
-        details={"estimatedCostUsd": estimate.usd} if estimate is not None and estimate.usd is not None else None,
-    )
+    return spend_refusals.declined(estimate.usd if estimate is not None else None, cancelled=cancelled)

@@ -60,7 +60,8 @@ from sync_mcp.backend.entries import InProcessEntries
 from sync_mcp.backend.spend_memory import InProcessSpendMemory, SpendMemory
 from sync_mcp.backend.task_handles import Owner
 from sync_mcp.config import Settings
-from sync_mcp.guidance.errors import InputError, missing_key_fix
+from sync_mcp.guidance import refusals
+from sync_mcp.guidance.errors import missing_key_fix
 from sync_mcp.services.paths import Folders, folders_for
 from sync_mcp.services.upload_links import UploadLinks
 from sync_mcp.telemetry import redactor
@@ -330,14 +331,7 @@ def wait_seconds(timeout: float | None, maximum: float) -> float:
     if timeout is None:
         return min(DEFAULT_WAIT_SECONDS, maximum)
     if timeout > maximum:
-        raise InputError(
-            "wait_timeout_too_long",
-            f"timeout: {timeout:g} s is more than this server allows one call to wait ({maximum:g} s).",
-            f"Call again with timeout <= {maximum:g} (or omit it). A wait that runs out returns the generation's id "
-            "and status; call get_generation with wait=true again to keep following it. The operator can raise "
-            "the limit with SYNC_MCP_MAX_WAIT_SECONDS for hosts that keep a request alive on progress.",
-            field="timeout",
-        )
+        raise refusals.wait_too_long(timeout, maximum)
     return timeout
 
 

@@ -9,7 +9,6 @@ from mcp.server.mcpserver import Context
 from mcp.types import CallToolResult
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from sync_mcp.api.errors import LOCAL_VALIDATION_CODE
 from sync_mcp.api.types.assets import (
     ASSET_BATCH_MAX,
     Asset,
@@ -22,7 +21,7 @@ from sync_mcp.api.types.assets import (
 )
 from sync_mcp.api.types.shared import check_uuid
 from sync_mcp.api.uploads import UploadOutcome
-from sync_mcp.guidance import steps
+from sync_mcp.guidance import refusals, steps
 from sync_mcp.guidance.errors import InputError
 from sync_mcp.services.attachments import ChatFile, upload_attachment
 from sync_mcp.services.uploading import local_media, upload_local
@@ -154,12 +153,7 @@ async def _by_ids(ctx: Context[Any, Any], ids: list[str], query: ListAssetsQuery
     """`POST /v2/assets/batch`: the assets of `ids` this key may read."""
     others = sorted(query.model_dump(by_alias=True, exclude_none=True))
     if others:
-        raise InputError(
-            LOCAL_VALIDATION_CODE,
-            f"ids: reads those assets only; {', '.join(others)} cannot be combined with it. Nothing was sent.",
-            f"Call list_assets with ids alone, or with {', '.join(others)} and no ids.",
-            field="ids",
-        )
+        raise refusals.asset_ids_with_filters(others)
     assets = await tool_state(ctx).client.assets.get_many(AssetBatchRequest(ids=ids))
     found = {a.id for a in assets}
     missing = [i for i in ids if i not in found]

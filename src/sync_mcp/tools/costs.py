@@ -9,10 +9,8 @@ from mcp.types import CallToolResult
 from pydantic import BaseModel, ConfigDict, Field
 
 from sync_mcp.api import CreateGenerationRequest
-from sync_mcp.api.errors import LOCAL_VALIDATION_CODE
 from sync_mcp.api.types.costs import CostEstimateRequest, GenerationCosts, legacy_total
-from sync_mcp.guidance import steps
-from sync_mcp.guidance.errors import InputError
+from sync_mcp.guidance import refusals, steps
 from sync_mcp.toolkit.generations import GenerationIdArgument
 from sync_mcp.toolkit.results import KeepsNulls, ok, sync_tool
 from sync_mcp.toolkit.state import tool_state
@@ -40,16 +38,6 @@ class GenerationCostResult(GenerationCosts, KeepsNulls):
     next_step: str = Field(alias="nextStep", description="What to do next.")
 
 
-def _usage_error(message: str, field: str) -> InputError:
-    return InputError(
-        LOCAL_VALIDATION_CODE,
-        "Invalid arguments, nothing was sent: " + message,
-        "Pass model and duration (expected output seconds; fps and reasoningEnabled optional), or only body with "
-        "the full create_generation arguments when the duration is unknown.",
-        field=field,
-    )
-
-
 @sync_tool(title="Estimate the cost of a generation", read_only=True)
 async def estimate_cost(
     ctx: Context[Any, Any],
@@ -71,7 +59,7 @@ async def estimate_cost(
     client = tool_state(ctx).client
     if body is not None:
         if any(v is not None for v in (model, duration, fps, reasoningEnabled)):
-            raise _usage_error("body cannot be combined with model, duration, fps or reasoningEnabled.", "body")
+            raise refusals.estimate_body_combined()
         request = CreateGenerationRequest.model_validate(body)
         usd, frames = legacy_total(await client.costs.estimate_create(request))
         return ok(
@@ -85,7 +73,7 @@ async def estimate_cost(
         )
     missing = [name for name, value in (("model", model), ("duration", duration)) if value is None]
     if missing:
-        raise _usage_error(f"{' and '.join(missing)} missing (or pass body).", missing[0])
+        raise refusals.estimate_missing(missing)
     wire = {"model": model, "duration": duration, "fps": fps, "reasoningEnabled": reasoningEnabled}
     estimate_body = CostEstimateRequest.model_validate({k: v for k, v in wire.items() if v is not None})
     estimate = await client.costs.estimate(estimate_body)

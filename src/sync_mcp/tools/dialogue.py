@@ -11,10 +11,8 @@ from mcp.server.mcpserver import Context
 from mcp.types import CallToolResult
 from pydantic import BaseModel, ConfigDict, Field
 
-from sync_mcp.api.errors import LOCAL_VALIDATION_CODE
 from sync_mcp.api.types.transcriptions import JobError, Transcript, Transcription, TranscriptionRequest, TranscriptWord
-from sync_mcp.guidance import steps
-from sync_mcp.guidance.errors import InputError
+from sync_mcp.guidance import refusals, steps
 from sync_mcp.services.dialogue import hosted_url
 from sync_mcp.services.dialogue import transcribe as follow_transcription
 from sync_mcp.services.download_links import mint_subtitles
@@ -85,12 +83,7 @@ class TranscribeResult(BaseModel):
 
 def _request(video: str | None, audio: str | None, transcription_id: str | None) -> None:
     if sum(v is not None for v in (video, audio, transcription_id)) != 1:
-        raise InputError(
-            LOCAL_VALIDATION_CODE,
-            "Give exactly one of video, audio and transcription_id.",
-            "Pass the video (or its audio) to transcribe, or transcription_id to continue an earlier transcription.",
-            field="video",
-        )
+        raise refusals.transcribe_needs_one_source()
 
 
 async def _subtitles(

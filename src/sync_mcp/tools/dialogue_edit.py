@@ -22,10 +22,9 @@ from mcp.types import CallToolResult
 from pydantic import ValidationError
 
 from sync_mcp.api import CreateGenerationRequest, Generation, SyncAPIError, new_idempotency_key
-from sync_mcp.api.errors import LOCAL_VALIDATION_CODE
 from sync_mcp.api.types.dialogue_edits import PREVIEW_READY, DialogueEdit, DialogueEditOperation, DialogueEditRequest
 from sync_mcp.api.types.transcriptions import JobError, TranscriptionRequest, TranscriptWord
-from sync_mcp.guidance import steps
+from sync_mcp.guidance import refusals, steps
 from sync_mcp.guidance.errors import ErrorInfo, InputError, explain
 from sync_mcp.services.alignment import Span, align, spans
 from sync_mcp.services.dialogue import follow_preview, hosted_url, transcribe
@@ -79,12 +78,7 @@ async def _remember(ctx: Context[Any, Any], kind: str, body: dict[str, Any], job
 def _edit_source(args: EditDialogueArguments) -> None:
     given = sum(v is not None for v in (args.new_text, args.edits))
     if (args.edit_id is None and given != 1) or (args.edit_id is not None and given):
-        raise InputError(
-            LOCAL_VALIDATION_CODE,
-            "Give exactly one of new_text and edits (or edit_id alone, to continue an earlier preview).",
-            "Pass new_text with the corrected sentences, or edits by word id from transcribe.",
-            field="new_text",
-        )
+        raise refusals.edit_needs_one_source()
 
 
 async def _new_preview(
@@ -103,12 +97,7 @@ async def _new_preview(
     plan.words = job.transcript.words()
     plan.edits = args.edits or align(plan.words, args.new_text or "")
     if not plan.edits:
-        raise InputError(
-            LOCAL_VALIDATION_CODE,
-            "new_text says what the video already says: there is nothing to change. Nothing was sent.",
-            "Compare with the transcript (transcribe) and pass the sentences as they should be said.",
-            field="new_text",
-        )
+        raise refusals.nothing_to_edit()
     body = DialogueEditRequest.model_validate(
         {"sourceVideoUrl": url, "transcript": job.transcript.to_wire(), "edits": [e.to_wire() for e in plan.edits]}
     )
@@ -122,12 +111,7 @@ async def _new_preview(
 
 def _same_video(preview: DialogueEdit, url: str, edit_id: str) -> None:
     if preview.source_video_url is not None and preview.source_video_url != url:
-        raise InputError(
-            LOCAL_VALIDATION_CODE,
-            f"edit_id {edit_id} is a preview of another video ({preview.source_video_url}).",
-            "Pass the video the preview was made from, or make a new preview of this video with new_text.",
-            field="edit_id",
-        )
+        raise refusals.preview_of_another_video(edit_id, preview.source_video_url)
 
 
 def _operations(raw: list[dict[str, Any]]) -> list[DialogueEditOperation]:

@@ -27,9 +27,8 @@ from mcp.types import CallToolResult
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sync_mcp.api import CreateGenerationRequest, Generation, SyncAPIError, new_idempotency_key
-from sync_mcp.api.errors import LOCAL_VALIDATION_CODE
 from sync_mcp.api.types.shared import IDEMPOTENCY_KEY
-from sync_mcp.guidance import steps
+from sync_mcp.guidance import refusals, steps
 from sync_mcp.guidance.errors import ErrorInfo, InputError, explain
 from sync_mcp.services.downloads import DownloadFailed, DownloadResult
 from sync_mcp.services.dubbing import LanguageOutcome, done_count, for_language, language_key, languages, summary
@@ -129,7 +128,7 @@ async def _plan(ctx: Context[Any, Any], args: LipsyncArguments) -> LipsyncPlan:
         several = _several(args)
         plan.wait_seconds = wait_seconds(args.timeout, state.settings.max_wait_seconds)
         if args.download and not args.wait:
-            raise _refused("download", "needs wait=true", "Set wait=true, or call download_output once it completes.")
+            raise refusals.download_without_wait()
         one = for_language(args, several[0]) if several else args
         media = read_media(one, caller_folders(ctx))
         asks = [for_language(args, code) for code in several] if several else [args]
@@ -155,19 +154,11 @@ async def _plan(ctx: Context[Any, Any], args: LipsyncArguments) -> LipsyncPlan:
     return plan
 
 
-def _refused(name: str, message: str, fix: str) -> InputError:
-    return InputError(LOCAL_VALIDATION_CODE, f"{name}: {message}", fix, field=name)
-
-
 def _several(args: LipsyncArguments) -> list[str] | None:
     """The languages of a several-language dub (None for one language or none)."""
     several = languages(args) if isinstance(args.target_language, list) else None
     if several and args.download:
-        raise _refused(
-            "download",
-            "saves one video; several languages make several.",
-            "Drop download, then call download_output with each language's generation id.",
-        )
+        raise refusals.download_of_several_languages()
     return several
 
 
