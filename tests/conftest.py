@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,19 @@ def api(sandbox: SandboxServer) -> SandboxServer:
     return sandbox
 
 
+@contextmanager
+def configured(api: SandboxServer, **values: Any) -> Iterator[SandboxServer]:
+    """The sandbox with these config values for the block (e.g. `processing_seconds=3600`), restored after."""
+    before = {name: getattr(api.config, name) for name in values}
+    for name, value in values.items():
+        setattr(api.config, name, value)
+    try:
+        yield api
+    finally:
+        for name, value in before.items():
+            setattr(api.config, name, value)
+
+
 @pytest.fixture
 async def fake(api: SandboxServer) -> AsyncIterator[FakeApi]:
     """A stand-in API in front of the sandbox (tests/fake_api.py), for faults the sandbox does not make."""
@@ -63,6 +77,18 @@ async def fake(api: SandboxServer) -> AsyncIterator[FakeApi]:
 def out(tmp_path: Path) -> Path:
     """Where a test's server saves its outputs (not created: the server makes it)."""
     return tmp_path / "outputs"
+
+
+@pytest.fixture
+def output_size(api: SandboxServer) -> Iterator[Callable[[int], None]]:
+    """Set the sandbox's output size for this test; restored afterwards."""
+    before = api.state.config.output_size_bytes
+
+    def set_size(n: int) -> None:
+        api.state.config.output_size_bytes = n
+
+    yield set_size
+    api.state.config.output_size_bytes = before
 
 
 def make_settings(sandbox: SandboxServer, **overrides: Any) -> Settings:

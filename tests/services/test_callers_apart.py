@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -37,17 +37,6 @@ LIPSYNC_PROMPT = PromptReference(type="ref/prompt", name="lipsync_video")
 @pytest.fixture
 def two_keys(api: SandboxServer, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(api.config, "extra_api_keys", (OTHER_KEY,))
-
-
-@pytest.fixture
-def output_size(api: SandboxServer) -> Iterator[Callable[[int], None]]:
-    before = api.state.config.output_size_bytes
-
-    def set_size(n: int) -> None:
-        api.state.config.output_size_bytes = n
-
-    yield set_size
-    api.state.config.output_size_bytes = before
 
 
 def deployment(api: SandboxServer, tmp_path: Path, **env: str) -> Settings:

@@ -18,7 +18,7 @@ from sync_mcp.sandbox import SandboxServer
 from sync_mcp.sandbox.asset_store import asset_store
 from sync_mcp.server import build_server
 
-from ..conftest import CATALOG, data, make_settings, sent
+from ..conftest import CATALOG, configured, data, make_settings, sent
 
 pytestmark = pytest.mark.anyio
 
@@ -189,11 +189,8 @@ async def test_local_video_and_options(lip: Client, api: SandboxServer, folder: 
 
 
 async def test_a_timeout_returns_the_id_and_the_next_call(lip: Client, api: SandboxServer) -> None:
-    api.config.processing_seconds = 60.0
-    try:
+    with configured(api, processing_seconds=60.0):
         result = await lip.call_tool("lipsync", {"video": VIDEO_URL, "audio": AUDIO_URL, "timeout": 1})
-    finally:
-        api.config.processing_seconds = 0.6
     out = data(result)
     assert not result.is_error
     assert out["waitTimedOut"] is True
