@@ -21,7 +21,7 @@ from urllib.parse import parse_qs
 import httpx
 
 from .harness import Figure, Result, median
-from .processes import cpu_seconds, memory_kib, sandbox_process, stdio_server
+from .processes import cpu_seconds, create_generation, memory_kib, sandbox_process, stdio_server
 
 WAITS = 1000
 PENDING_SECONDS = 1.0
@@ -30,22 +30,10 @@ PROCESSING_SECONDS = 19.0
 and 10 s (14 s covered by the first three), so every window of the schedule is exercised."""
 SCHEDULE = [2, 4, 8, 10]
 CPU_BUDGET_SECONDS = 0.010 * WAITS
-BODY = {
-    "model": "lipsync-2",
-    "input": [
-        {"type": "video", "url": "https://media.example.com/talk.mp4"},
-        {"type": "audio", "url": "https://media.example.com/voice.wav"},
-    ],
-}
 
 
 async def _create(http: httpx.AsyncClient, count: int) -> list[str]:
-    ids = []
-    for _ in range(count):
-        reply = await http.post("/v2/generate", json=BODY)
-        reply.raise_for_status()
-        ids.append(reply.json()["id"])
-    return ids
+    return [await create_generation(http) for _ in range(count)]
 
 
 async def _raw_wait(base_url: str, headers: dict[str, str], tls: ssl.SSLContext, gid: str) -> str:
@@ -102,9 +90,7 @@ async def run(runs: int) -> Result:
     async with sandbox_process(
         pending_seconds=PENDING_SECONDS, processing_seconds=PROCESSING_SECONDS, concurrency_limit=10 * WAITS
     ) as sandbox:
-        async with httpx.AsyncClient(
-            base_url=sandbox.base_url, headers={"x-api-key": sandbox.api_key}, timeout=30
-        ) as http:
+        async with sandbox.http(timeout=30) as http:
             async with stdio_server(sandbox.base_url) as server:
                 await server.request("tools/list")
                 for run_no in range(runs):
