@@ -1,4 +1,5 @@
-"""Shared fixtures: one sandbox Sync API on loopback for the session, and MCP clients on both protocol eras."""
+"""Shared fixtures: one sandbox Sync API on loopback for the session, MCP clients on both protocol eras, and the
+settings and sandbox keys a test of one HTTP deployment with several users needs."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from sync_mcp.server import build_server
 from sync_mcp.toolkit.results import ERROR_META_KEY
 
 from .fake_api import FakeApi, fake_api
+from .http_support import TOKEN
 from .secret_scan import scanning
 
 
@@ -29,6 +31,8 @@ def anyio_backend() -> str:
 
 # A recognisable key: the secret scan asserts it never shows up in results or logs.
 TEST_KEY = "sk-test-SYNCMCP-canary-7f3a9c2e41d8"
+OTHER_KEY = "sk-test-SYNCMCP-second-user-92b7d04e"
+"""A second user's key, accepted by the sandbox in tests that take the `two_keys` fixture."""
 MODES = ["auto", "legacy"]  # 2026-07-28 (stateless) and the 2025-11-25 handshake today's hosts use
 
 
@@ -67,6 +71,12 @@ def configured(api: SandboxServer, **values: Any) -> Iterator[SandboxServer]:
 
 
 @pytest.fixture
+def two_keys(api: SandboxServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The sandbox accepts OTHER_KEY as well as TEST_KEY for this test."""
+    monkeypatch.setattr(api.config, "extra_api_keys", (OTHER_KEY,))
+
+
+@pytest.fixture
 async def fake(api: SandboxServer) -> AsyncIterator[FakeApi]:
     """A stand-in API in front of the sandbox (tests/fake_api.py), for faults the sandbox does not make."""
     async with fake_api(api.base_url) as f:
@@ -100,6 +110,12 @@ def make_settings(sandbox: SandboxServer, **overrides: Any) -> Settings:
         **overrides,
     }
     return Settings(**values)
+
+
+def deployment(api: SandboxServer, tmp_path: Path, **env: str) -> Settings:
+    """One HTTP deployment without a key of its own: every user sends theirs."""
+    folders = {"SYNC_MCP_ALLOWED_DIRS": str(tmp_path / "media"), "SYNC_MCP_OUTPUT_DIR": str(tmp_path / "outputs")}
+    return make_settings(api, **{"SYNC_API_KEY": "", "SYNC_MCP_HTTP_TOKEN": TOKEN, **folders, **env})
 
 
 @pytest.fixture(params=MODES)
