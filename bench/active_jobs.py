@@ -22,8 +22,8 @@ from sync_mcp.api import SyncClient
 from sync_mcp.api.capabilities import TERMINAL_STATUSES
 
 from .harness import Figure, Result, median
-from .processes import create_generation, sandbox_process
-from .waiting import PENDING_SECONDS, PROCESSING_SECONDS, SCHEDULE
+from .processes import create_generation
+from .waiting import PENDING_SECONDS, PROCESSING_SECONDS, SCHEDULE, job_sandbox
 
 FOLLOWED = 200
 JOB_SECONDS = PENDING_SECONDS + PROCESSING_SECONDS
@@ -86,9 +86,7 @@ async def run(runs: int) -> Result:
     streamed: list[float] = []
     poll_lag: list[float] = []
     stream_lag: list[float] = []
-    async with sandbox_process(
-        pending_seconds=PENDING_SECONDS, processing_seconds=PROCESSING_SECONDS, concurrency_limit=10 * FOLLOWED
-    ) as sandbox:
+    async with job_sandbox(FOLLOWED) as sandbox:
         async with sandbox.http(timeout=30) as http:
             async with SyncClient(sandbox.api_key, base_url=sandbox.base_url) as client:
                 for _ in range(runs):

@@ -34,14 +34,10 @@ from .processes import (
     cpu_seconds,
     free_port,
     memory_kib,
-    sandbox_process,
 )
-from .waiting import SCHEDULE, _windows
+from .waiting import SCHEDULE, _windows, job_sandbox
 
 CLIENTS = 1000
-PENDING_SECONDS = 1.0
-PROCESSING_SECONDS = 19.0
-"""As in the waiting benchmark: each job ends 20 s after creation, so a wait uses every window of the schedule."""
 TOKEN = "bench-bearer-token-3f9a1c7e5d2b8064"
 RATIO_TARGET = 1.5
 """Two replicas with Redis may cost at most this many times the single process's CPU per generation."""
@@ -203,9 +199,7 @@ async def run(runs: int) -> Result:
     problems: list[str] = []
     redis_server = RedisServer()
     try:
-        async with sandbox_process(
-            pending_seconds=PENDING_SECONDS, processing_seconds=PROCESSING_SECONDS, concurrency_limit=10 * CLIENTS
-        ) as sandbox:
+        async with job_sandbox(CLIENTS) as sandbox:
             async with sandbox.http(timeout=30) as api:
                 async with (
                     replicas(2, sandbox.base_url, sandbox.api_key, SYNC_MCP_REDIS_URL=redis_server.url) as pair,
