@@ -22,8 +22,8 @@ from sync_mcp.api import SyncClient
 from sync_mcp.api.capabilities import TERMINAL_STATUSES
 
 from .harness import Figure, Result, median
-from .processes import sandbox_process
-from .waiting import BODY, PENDING_SECONDS, PROCESSING_SECONDS, SCHEDULE
+from .processes import create_generation
+from .waiting import PENDING_SECONDS, PROCESSING_SECONDS, SCHEDULE, job_sandbox
 
 FOLLOWED = 200
 JOB_SECONDS = PENDING_SECONDS + PROCESSING_SECONDS
@@ -33,9 +33,7 @@ async def _create(http: httpx.AsyncClient, count: int) -> dict[str, float]:
     """`count` generations: id -> when its create was answered (just after the job's clock started)."""
     created = {}
     for _ in range(count):
-        reply = await http.post("/v2/generate", json=BODY)
-        reply.raise_for_status()
-        created[reply.json()["id"]] = time.monotonic()
+        created[await create_generation(http)] = time.monotonic()
     return created
 
 
@@ -88,11 +86,8 @@ async def run(runs: int) -> Result:
     streamed: list[float] = []
     poll_lag: list[float] = []
     stream_lag: list[float] = []
-    async with sandbox_process(
-        pending_seconds=PENDING_SECONDS, processing_seconds=PROCESSING_SECONDS, concurrency_limit=10 * FOLLOWED
-    ) as sandbox:
-        headers = {"x-api-key": sandbox.api_key}
-        async with httpx.AsyncClient(base_url=sandbox.base_url, headers=headers, timeout=30) as http:
+    async with job_sandbox(FOLLOWED) as sandbox:
+        async with sandbox.http(timeout=30) as http:
             async with SyncClient(sandbox.api_key, base_url=sandbox.base_url) as client:
                 for _ in range(runs):
                     await http.post("/_sandbox/reset")

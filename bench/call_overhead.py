@@ -12,10 +12,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-import httpx
-
 from .harness import Result, median, paired_figure, percentile
-from .processes import REPO_ROOT, cpu_seconds, sandbox_process, stdio_server
+from .processes import REPO_ROOT, cpu_seconds, create_generation, sandbox_process, stdio_server
 
 CALLS = 1000
 WARMUP = 50
@@ -32,20 +30,8 @@ async def run(runs: int) -> Result:
     bare_p50s: list[tuple[float, float]] = []
     cpu_per_call: list[float] = []
     async with sandbox_process(pending_seconds=0.0, processing_seconds=0.0) as sandbox:
-        headers = {"x-api-key": sandbox.api_key}
-        async with httpx.AsyncClient(base_url=sandbox.base_url, headers=headers) as http:
-            created = await http.post(
-                "/v2/generate",
-                json={
-                    "model": "lipsync-2",
-                    "input": [
-                        {"type": "video", "url": "https://media.example.com/talk.mp4"},
-                        {"type": "audio", "url": "https://media.example.com/voice.wav"},
-                    ],
-                },
-            )
-            created.raise_for_status()
-            gid = created.json()["id"]
+        async with sandbox.http() as http:
+            gid = await create_generation(http)
             async with (
                 stdio_server(sandbox.base_url) as server,
                 stdio_server(sandbox.base_url, command=(BARE_SDK_SERVER,)) as bare,

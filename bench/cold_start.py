@@ -16,8 +16,6 @@ import sys
 import tempfile
 import time
 
-import httpx
-
 from .harness import Figure, Result, median
 from .processes import BENCH_KEY, StdioServer, base_env, sandbox_process, time_to_line
 
@@ -128,7 +126,7 @@ async def run(runs: int) -> Result:
                     else:
                         elapsed, tools = await _ours(cwd, sandbox.base_url, side)
                         ours[side].append(elapsed)
-            async with httpx.AsyncClient(base_url=sandbox.base_url, headers={"x-api-key": BENCH_KEY}) as http:
+            async with sandbox.http() as http:
                 logged = (await http.get("/_sandbox/requests")).json()
     b = median(baseline)
     quiet = not logged

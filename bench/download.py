@@ -9,66 +9,38 @@ from __future__ import annotations
 
 import time
 
-import httpx
-
 from .harness import Result
-from .processes import sandbox_process
-from .transfers import (
-    GIB,
-    MB,
-    MemoryWatch,
-    media_folder,
-    raw_transfer,
-    settle,
-    transfer_figures,
-    transfer_server,
-)
+from .processes import create_generation, sandbox_process
+from .transfers import GIB, MB, MemoryWatch, media_folder, raw_against_ours, raw_transfer, transfer_server
 
 SIZE = GIB
-BODY = {
-    "model": "lipsync-2",
-    "input": [
-        {"type": "video", "url": "https://media.example.com/talk.mp4"},
-        {"type": "audio", "url": "https://media.example.com/voice.wav"},
-    ],
-}
 
 
 async def run(runs: int) -> Result:
     result = Result("download: download_output of a 1 GiB result vs a raw httpx streamed GET", runs)
-    raw_mbps: list[float] = []
-    ours_mbps: list[float] = []
-    growth: list[float] = []
-    shares: list[float] = []
     with media_folder() as folder:
         async with sandbox_process(pending_seconds=0.0, processing_seconds=0.0, output_size_bytes=SIZE) as sandbox:
-            headers = {"x-api-key": sandbox.api_key}
-            async with httpx.AsyncClient(base_url=sandbox.base_url, headers=headers, timeout=60) as http:
-                created = await http.post("/v2/generate", json=BODY)
-                created.raise_for_status()
-                gid = created.json()["id"]
+            async with sandbox.http(timeout=60) as http:
+                gid = await create_generation(http)
                 output_url = (await http.get(f"/v2/generate/{gid}")).json()["outputUrl"]
                 async with transfer_server(sandbox.base_url, folder) as server:
-                    for run_no in range(runs):
-                        measured: dict[str, float] = {}
-                        # alternate who goes first, so neither always meets the other's after-effects
-                        for side in ("raw", "ours") if run_no % 2 == 0 else ("ours", "raw"):
-                            await settle()
-                            if side == "raw":
-                                raw_file = folder / "raw.mp4"
-                                measured["raw"] = SIZE / MB / await raw_transfer("get", output_url, str(raw_file))
-                                raw_file.unlink()
-                                continue
-                            with MemoryWatch(server.pid) as memory:
-                                started = time.perf_counter()
-                                answer = await server.call_tool("download_output", {"id": gid}, progress=True)
-                                measured["ours"] = SIZE / MB / (time.perf_counter() - started)
-                            saved = answer["structuredContent"]
-                            assert saved["sizeBytes"] == SIZE, saved
-                            (folder / "outputs" / saved["fileName"]).unlink()
-                            growth.append(memory.growth_mb)
-                        raw_mbps.append(measured["raw"])
-                        ours_mbps.append(measured["ours"])
-                        shares.append(measured["ours"] / measured["raw"])
-    result.figures.extend(transfer_figures("GET", raw_mbps, ours_mbps, shares, growth))
+
+                    async def raw() -> float:
+                        raw_file = folder / "raw.mp4"
+                        mbps = SIZE / MB / await raw_transfer("get", output_url, str(raw_file))
+                        raw_file.unlink()
+                        return mbps
+
+                    async def ours() -> tuple[float, float]:
+                        with MemoryWatch(server.pid) as memory:
+                            started = time.perf_counter()
+                            answer = await server.call_tool("download_output", {"id": gid}, progress=True)
+                            mbps = SIZE / MB / (time.perf_counter() - started)
+                        saved = answer["structuredContent"]
+                        assert saved["sizeBytes"] == SIZE, saved
+                        (folder / "outputs" / saved["fileName"]).unlink()
+                        return mbps, memory.growth_mb
+
+                    measured = await raw_against_ours(runs, raw, ours)
+    result.figures.extend(measured.figures("GET"))
     return result

@@ -1,6 +1,6 @@
 """The processes a benchmark drives: the MCP server over stdio (a raw JSON-RPC client over pipes, so the
-client adds next to nothing to what is measured), the sandbox API in its own process, and readings of a
-process's CPU time and memory from /proc."""
+client adds next to nothing to what is measured), the sandbox API in its own process (with a plain client of it
+and a generation to create there), and readings of a process's CPU time and memory from /proc."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
+
+import httpx
 
 PROTOCOL_VERSION = "2026-07-28"
 BENCH_KEY = "sk-bench-local-0123456789"
@@ -202,6 +204,23 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+GENERATION = {
+    "model": "lipsync-2",
+    "input": [
+        {"type": "video", "url": "https://media.example.com/talk.mp4"},
+        {"type": "audio", "url": "https://media.example.com/voice.wav"},
+    ],
+}
+"""A create body (`POST /v2/generate`) the sandbox accepts, for the benchmarks that need some generation."""
+
+
+async def create_generation(http: httpx.AsyncClient) -> str:
+    """One generation created through `http` (a client of the sandbox, `SandboxProcess.http`); its id."""
+    reply = await http.post("/v2/generate", json=GENERATION)
+    reply.raise_for_status()
+    return str(reply.json()["id"])
+
+
 class SandboxProcess:
     """The sandbox API in its own process (`bench/sandbox_proc.py`), so its CPU and memory stay apart."""
 
@@ -209,6 +228,10 @@ class SandboxProcess:
         self.proc = proc
         self.base_url = base_url
         self.api_key = BENCH_KEY
+
+    def http(self, **options: Any) -> httpx.AsyncClient:
+        """A plain httpx client of this sandbox's API that sends its key (`options`: httpx's, e.g. timeout)."""
+        return httpx.AsyncClient(base_url=self.base_url, headers={"x-api-key": self.api_key}, **options)
 
     @classmethod
     async def start(cls, **config: Any) -> SandboxProcess:

@@ -26,6 +26,7 @@ import httpx
 
 from .harness import Figure, Result, median
 from .processes import (
+    GENERATION,
     PROTOCOL_VERSION,
     REPO_ROOT,
     await_exit,
@@ -33,14 +34,10 @@ from .processes import (
     cpu_seconds,
     free_port,
     memory_kib,
-    sandbox_process,
 )
-from .waiting import BODY, SCHEDULE, _windows
+from .waiting import SCHEDULE, _windows, job_sandbox
 
 CLIENTS = 1000
-PENDING_SECONDS = 1.0
-PROCESSING_SECONDS = 19.0
-"""As in the waiting benchmark: each job ends 20 s after creation, so a wait uses every window of the schedule."""
 TOKEN = "bench-bearer-token-3f9a1c7e5d2b8064"
 RATIO_TARGET = 1.5
 """Two replicas with Redis may cost at most this many times the single process's CPU per generation."""
@@ -155,7 +152,7 @@ def _result(name: str, message: dict[str, Any]) -> Any:
 
 
 async def one_client(http: httpx.AsyncClient, create_on: str, wait_on: str, n: int) -> str:
-    created = await call_tool(http, create_on, "create_generation", BODY, 2 * n + 1)
+    created = await call_tool(http, create_on, "create_generation", GENERATION, 2 * n + 1)
     gid = created["structuredContent"]["id"]
     done = await call_tool(http, wait_on, "get_generation", {"id": gid, "wait": True, "timeout": 50}, 2 * n + 2)
     return f"{gid} {done['structuredContent']['status']}"
@@ -202,12 +199,8 @@ async def run(runs: int) -> Result:
     problems: list[str] = []
     redis_server = RedisServer()
     try:
-        async with sandbox_process(
-            pending_seconds=PENDING_SECONDS, processing_seconds=PROCESSING_SECONDS, concurrency_limit=10 * CLIENTS
-        ) as sandbox:
-            async with httpx.AsyncClient(
-                base_url=sandbox.base_url, headers={"x-api-key": sandbox.api_key}, timeout=30
-            ) as api:
+        async with job_sandbox(CLIENTS) as sandbox:
+            async with sandbox.http(timeout=30) as api:
                 async with (
                     replicas(2, sandbox.base_url, sandbox.api_key, SYNC_MCP_REDIS_URL=redis_server.url) as pair,
                     replicas(1, sandbox.base_url, sandbox.api_key) as alone,

@@ -1,5 +1,6 @@
 """What the upload and download benchmarks share: a sparse file of any size, a server with its folders,
-and the memory readings of the server while a transfer runs."""
+the memory readings of the server while a transfer runs, and runs of the raw transfer against ours with their
+figures."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ import json
 import os
 import sys
 import tempfile
-from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .harness import Figure, median
@@ -87,39 +88,68 @@ class MemoryWatch:
         return (self.peak_kib - self.idle_kib) * 1024 / MB
 
 
-def transfer_figures(
-    verb: str,
-    raw_mbps: list[float],
-    ours_mbps: list[float],
-    shares: list[float],
-    growth: list[float],
+@dataclass
+class Throughputs:
+    """Each run's throughput of the raw transfer and of ours (MB/s), ours as a share of the raw one, and the
+    server's memory growth during ours (MB)."""
+
+    raw_mbps: list[float] = field(default_factory=list)
+    ours_mbps: list[float] = field(default_factory=list)
+    shares: list[float] = field(default_factory=list)
+    growth: list[float] = field(default_factory=list)
+
+    def figures(self, verb: str, *, target: float = THROUGHPUT_SHARE, where: str = "") -> list[Figure]:
+        """Throughput against the raw httpx transfer of the same run (`target`: the share to reach), and the
+        server's memory growth; `where` names the link in the figures' names."""
+        share = median(self.shares)
+        suffix = f" ({where})" if where else ""
+        return [
+            Figure(
+                "throughput" + suffix,
+                median(self.raw_mbps),
+                median(self.ours_mbps),
+                "MB/s",
+                f">= {target:.0%} of the raw {verb}",
+                share >= target,
+                baseline_label=f"raw httpx {verb}",
+                note=f"median per-run share {share:.0%}",
+            ),
+            Figure(
+                "server peak RSS above idle" + suffix,
+                RSS_BUDGET_MB,
+                median(self.growth),
+                "MB",
+                f"<= {RSS_BUDGET_MB:g} MB",
+                median(self.growth) <= RSS_BUDGET_MB,
+                baseline_label="budget",
+                note=f"worst run {max(self.growth):.1f} MB",
+            ),
+        ]
+
+
+async def raw_against_ours(
+    runs: int,
+    raw: Callable[[], Awaitable[float]],
+    ours: Callable[[], Awaitable[tuple[float, float]]],
     *,
-    target: float = THROUGHPUT_SHARE,
-    where: str = "",
-) -> list[Figure]:
-    """Throughput against the raw httpx transfer of the same run (`target`: the share to reach), and the
-    server's memory growth; `where` names the link in the figures' names."""
-    share = median(shares)
-    suffix = f" ({where})" if where else ""
-    return [
-        Figure(
-            "throughput" + suffix,
-            median(raw_mbps),
-            median(ours_mbps),
-            "MB/s",
-            f">= {target:.0%} of the raw {verb}",
-            share >= target,
-            baseline_label=f"raw httpx {verb}",
-            note=f"median per-run share {share:.0%}",
-        ),
-        Figure(
-            "server peak RSS above idle" + suffix,
-            RSS_BUDGET_MB,
-            median(growth),
-            "MB",
-            f"<= {RSS_BUDGET_MB:g} MB",
-            median(growth) <= RSS_BUDGET_MB,
-            baseline_label="budget",
-            note=f"worst run {max(growth):.1f} MB",
-        ),
-    ]
+    before: Callable[[], Awaitable[object]] | None = None,
+) -> Throughputs:
+    """`runs` runs of the raw transfer (`raw`: its MB/s) and ours (`ours`: its MB/s and the server's memory growth
+    in MB), alternating who goes first so neither always meets the other's after-effects; `before` (then `settle`)
+    runs before each side."""
+    measured = Throughputs()
+    for run_no in range(runs):
+        mbps: dict[str, float] = {}
+        for side in ("raw", "ours") if run_no % 2 == 0 else ("ours", "raw"):
+            if before is not None:
+                await before()
+            await settle()
+            if side == "raw":
+                mbps["raw"] = await raw()
+                continue
+            mbps["ours"], grew = await ours()
+            measured.growth.append(grew)
+        measured.raw_mbps.append(mbps["raw"])
+        measured.ours_mbps.append(mbps["ours"])
+        measured.shares.append(mbps["ours"] / mbps["raw"])
+    return measured

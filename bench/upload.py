@@ -25,10 +25,9 @@ from .transfers import (
     MB,
     MemoryWatch,
     media_folder,
+    raw_against_ours,
     raw_transfer,
-    settle,
     sparse_file,
-    transfer_figures,
     transfer_server,
 )
 
@@ -57,34 +56,26 @@ async def _ours(server: StdioServer, path: Path, size: int) -> tuple[float, floa
 
 
 async def _link(runs: int, name: str, throttle: float | None, size: int, target: float) -> list[Figure]:
-    raw_mbps: list[float] = []
-    ours_mbps: list[float] = []
-    growth: list[float] = []
-    shares: list[float] = []
     config = {"throttle_mb_s": throttle} if throttle else {}
     with media_folder() as folder:
         path = sparse_file(folder / "big.mp4", size)
         async with sandbox_process(**config) as sandbox:
-            headers = {"x-api-key": sandbox.api_key}
-            async with httpx.AsyncClient(base_url=sandbox.base_url, headers=headers, timeout=60) as http:
+            async with sandbox.http(timeout=60) as http:
                 async with transfer_server(sandbox.base_url, folder) as server:
-                    for run_no in range(runs):
-                        measured: dict[str, float] = {}
-                        # alternate who goes first, so neither always meets the other's after-effects
-                        for side in ("raw", "ours") if run_no % 2 == 0 else ("ours", "raw"):
-                            await http.post("/_sandbox/reset")  # so the same bytes are uploaded again, not reused
-                            await settle()
-                            if side == "raw":
-                                measured["raw"] = size / MB / await _raw_put(http, path, size)
-                                continue
-                            elapsed, grew = await _ours(server, path, size)
-                            measured["ours"] = size / MB / elapsed
-                            growth.append(grew)
-                        raw_mbps.append(measured["raw"])
-                        ours_mbps.append(measured["ours"])
-                        shares.append(measured["ours"] / measured["raw"])
+
+                    async def raw() -> float:
+                        return size / MB / await _raw_put(http, path, size)
+
+                    async def ours() -> tuple[float, float]:
+                        elapsed, grew = await _ours(server, path, size)
+                        return size / MB / elapsed, grew
+
+                    async def reset() -> None:
+                        await http.post("/_sandbox/reset")  # so the same bytes are uploaded again, not reused
+
+                    measured = await raw_against_ours(runs, raw, ours, before=reset)
     where = f"{name}, {size // 2**20} MiB"
-    return transfer_figures("PUT", raw_mbps, ours_mbps, shares, growth, target=target, where=where)
+    return measured.figures("PUT", target=target, where=where)
 
 
 async def run(runs: int) -> Result:

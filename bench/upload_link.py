@@ -15,7 +15,7 @@ import httpx
 from .harness import Result
 from .processes import sandbox_process
 from .replicas import call_tool, replicas
-from .transfers import GIB, MB, MemoryWatch, media_folder, raw_transfer, settle, sparse_file, transfer_figures
+from .transfers import GIB, MB, MemoryWatch, media_folder, raw_against_ours, raw_transfer, sparse_file
 
 SIZE = 2 * GIB
 CONTENT_TYPE = "video/mp4"
@@ -23,44 +23,34 @@ CONTENT_TYPE = "video/mp4"
 
 async def run(runs: int) -> Result:
     result = Result("upload_link: a 2 GiB file PUT through an upload link vs a raw httpx streamed PUT", runs)
-    raw_mbps: list[float] = []
-    ours_mbps: list[float] = []
-    growth: list[float] = []
-    shares: list[float] = []
     calls = itertools.count(1)
     with media_folder() as folder:
         path = str(sparse_file(folder / "big.mp4", SIZE))
         async with sandbox_process() as sandbox:
-            headers = {"x-api-key": sandbox.api_key}
             async with (
-                httpx.AsyncClient(base_url=sandbox.base_url, headers=headers, timeout=60) as http,
+                sandbox.http(timeout=60) as http,
                 httpx.AsyncClient(timeout=60) as mcp,
                 replicas(1, sandbox.base_url, sandbox.api_key) as (server,),
             ):
-                for run_no in range(runs):
-                    measured: dict[str, float] = {}
-                    for side in ("raw", "ours") if run_no % 2 == 0 else ("ours", "raw"):
-                        await http.post("/_sandbox/reset")
-                        await settle()
-                        if side == "raw":
-                            body = {"fileName": "big.mp4", "contentType": CONTENT_TYPE, "size": SIZE}
-                            slot = (await http.post("/v2/assets/upload", json=body)).json()
-                            measured["raw"] = (
-                                SIZE / MB / await raw_transfer("put", slot["uploadUrl"], path, CONTENT_TYPE)
-                            )
-                            continue
-                        link = (await call_tool(mcp, server.url, "upload_media", {}, next(calls)))["structuredContent"]
-                        with MemoryWatch(server.proc.pid) as memory:
-                            started = time.perf_counter()
-                            await raw_transfer("put", link["uploadUrl"], path, CONTENT_TYPE)
-                            measured["ours"] = SIZE / MB / (time.perf_counter() - started)
-                        done = await call_tool(
-                            mcp, server.url, "upload_media", {"uploadId": link["uploadId"]}, next(calls)
-                        )
-                        assert done["structuredContent"]["state"] == "done", done["structuredContent"]
-                        growth.append(memory.growth_mb)
-                    raw_mbps.append(measured["raw"])
-                    ours_mbps.append(measured["ours"])
-                    shares.append(measured["ours"] / measured["raw"])
-    result.figures.extend(transfer_figures("PUT", raw_mbps, ours_mbps, shares, growth))
+
+                async def raw() -> float:
+                    body = {"fileName": "big.mp4", "contentType": CONTENT_TYPE, "size": SIZE}
+                    slot = (await http.post("/v2/assets/upload", json=body)).json()
+                    return SIZE / MB / await raw_transfer("put", slot["uploadUrl"], path, CONTENT_TYPE)
+
+                async def ours() -> tuple[float, float]:
+                    link = (await call_tool(mcp, server.url, "upload_media", {}, next(calls)))["structuredContent"]
+                    with MemoryWatch(server.proc.pid) as memory:
+                        started = time.perf_counter()
+                        await raw_transfer("put", link["uploadUrl"], path, CONTENT_TYPE)
+                        mbps = SIZE / MB / (time.perf_counter() - started)
+                    done = await call_tool(mcp, server.url, "upload_media", {"uploadId": link["uploadId"]}, next(calls))
+                    assert done["structuredContent"]["state"] == "done", done["structuredContent"]
+                    return mbps, memory.growth_mb
+
+                async def reset() -> None:
+                    await http.post("/_sandbox/reset")
+
+                measured = await raw_against_ours(runs, raw, ours, before=reset)
+    result.figures.extend(measured.figures("PUT"))
     return result

@@ -16,36 +16,34 @@ import asyncio
 import ssl
 import time
 from collections import defaultdict
+from contextlib import AbstractAsyncContextManager
 from urllib.parse import parse_qs
 
 import httpx
 
 from .harness import Figure, Result, median
-from .processes import cpu_seconds, memory_kib, sandbox_process, stdio_server
+from .processes import SandboxProcess, cpu_seconds, create_generation, memory_kib, sandbox_process, stdio_server
 
 WAITS = 1000
 PENDING_SECONDS = 1.0
 PROCESSING_SECONDS = 19.0
 """Each job ends 20 s after creation: waits started within a few seconds of that need windows 2, 4, 8
 and 10 s (14 s covered by the first three), so every window of the schedule is exercised."""
+
+
+def job_sandbox(concurrent: int) -> AbstractAsyncContextManager[SandboxProcess]:
+    """The sandbox in its own process with these 20 s jobs, admitting `concurrent` of them at once (ten times over)."""
+    return sandbox_process(
+        pending_seconds=PENDING_SECONDS, processing_seconds=PROCESSING_SECONDS, concurrency_limit=10 * concurrent
+    )
+
+
 SCHEDULE = [2, 4, 8, 10]
 CPU_BUDGET_SECONDS = 0.010 * WAITS
-BODY = {
-    "model": "lipsync-2",
-    "input": [
-        {"type": "video", "url": "https://media.example.com/talk.mp4"},
-        {"type": "audio", "url": "https://media.example.com/voice.wav"},
-    ],
-}
 
 
 async def _create(http: httpx.AsyncClient, count: int) -> list[str]:
-    ids = []
-    for _ in range(count):
-        reply = await http.post("/v2/generate", json=BODY)
-        reply.raise_for_status()
-        ids.append(reply.json()["id"])
-    return ids
+    return [await create_generation(http) for _ in range(count)]
 
 
 async def _raw_wait(base_url: str, headers: dict[str, str], tls: ssl.SSLContext, gid: str) -> str:
@@ -99,12 +97,8 @@ async def run(runs: int) -> Result:
     reads: list[float] = []
     calls: list[float] = []
     problems: list[str] = []
-    async with sandbox_process(
-        pending_seconds=PENDING_SECONDS, processing_seconds=PROCESSING_SECONDS, concurrency_limit=10 * WAITS
-    ) as sandbox:
-        async with httpx.AsyncClient(
-            base_url=sandbox.base_url, headers={"x-api-key": sandbox.api_key}, timeout=30
-        ) as http:
+    async with job_sandbox(WAITS) as sandbox:
+        async with sandbox.http(timeout=30) as http:
             async with stdio_server(sandbox.base_url) as server:
                 await server.request("tools/list")
                 for run_no in range(runs):

@@ -1,9 +1,11 @@
-"""Shared fixtures: one sandbox Sync API on loopback for the session, and MCP clients on both protocol eras."""
+"""Shared fixtures: one sandbox Sync API on loopback for the session, MCP clients on both protocol eras, and the
+settings and sandbox keys a test of one HTTP deployment with several users needs."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,7 @@ from sync_mcp.server import build_server
 from sync_mcp.toolkit.results import ERROR_META_KEY
 
 from .fake_api import FakeApi, fake_api
+from .http_support import TOKEN
 from .secret_scan import scanning
 
 
@@ -28,6 +31,8 @@ def anyio_backend() -> str:
 
 # A recognisable key: the secret scan asserts it never shows up in results or logs.
 TEST_KEY = "sk-test-SYNCMCP-canary-7f3a9c2e41d8"
+OTHER_KEY = "sk-test-SYNCMCP-second-user-92b7d04e"
+"""A second user's key, accepted by the sandbox in tests that take the `two_keys` fixture."""
 MODES = ["auto", "legacy"]  # 2026-07-28 (stateless) and the 2025-11-25 handshake today's hosts use
 
 
@@ -52,6 +57,25 @@ def api(sandbox: SandboxServer) -> SandboxServer:
     return sandbox
 
 
+@contextmanager
+def configured(api: SandboxServer, **values: Any) -> Iterator[SandboxServer]:
+    """The sandbox with these config values for the block (e.g. `processing_seconds=3600`), restored after."""
+    before = {name: getattr(api.config, name) for name in values}
+    for name, value in values.items():
+        setattr(api.config, name, value)
+    try:
+        yield api
+    finally:
+        for name, value in before.items():
+            setattr(api.config, name, value)
+
+
+@pytest.fixture
+def two_keys(api: SandboxServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The sandbox accepts OTHER_KEY as well as TEST_KEY for this test."""
+    monkeypatch.setattr(api.config, "extra_api_keys", (OTHER_KEY,))
+
+
 @pytest.fixture
 async def fake(api: SandboxServer) -> AsyncIterator[FakeApi]:
     """A stand-in API in front of the sandbox (tests/fake_api.py), for faults the sandbox does not make."""
@@ -65,6 +89,18 @@ def out(tmp_path: Path) -> Path:
     return tmp_path / "outputs"
 
 
+@pytest.fixture
+def output_size(api: SandboxServer) -> Iterator[Callable[[int], None]]:
+    """Set the sandbox's output size for this test; restored afterwards."""
+    before = api.state.config.output_size_bytes
+
+    def set_size(n: int) -> None:
+        api.state.config.output_size_bytes = n
+
+    yield set_size
+    api.state.config.output_size_bytes = before
+
+
 def make_settings(sandbox: SandboxServer, **overrides: Any) -> Settings:
     """Settings for a server against `sandbox`, offering every toolset (tests of the default surface say so)."""
     values: dict[str, Any] = {
@@ -74,6 +110,12 @@ def make_settings(sandbox: SandboxServer, **overrides: Any) -> Settings:
         **overrides,
     }
     return Settings(**values)
+
+
+def deployment(api: SandboxServer, tmp_path: Path, **env: str) -> Settings:
+    """One HTTP deployment without a key of its own: every user sends theirs."""
+    folders = {"SYNC_MCP_ALLOWED_DIRS": str(tmp_path / "media"), "SYNC_MCP_OUTPUT_DIR": str(tmp_path / "outputs")}
+    return make_settings(api, **{"SYNC_API_KEY": "", "SYNC_MCP_HTTP_TOKEN": TOKEN, **folders, **env})
 
 
 @pytest.fixture(params=MODES)

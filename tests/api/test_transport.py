@@ -11,21 +11,13 @@ from sync_mcp.api import SyncClient
 from sync_mcp.api.transport import ShardedTransport
 from sync_mcp.sandbox import SandboxServer
 
-from ..conftest import TEST_KEY
+from ..conftest import BASIC, TEST_KEY
 
 pytestmark = pytest.mark.anyio
 
-BODY = {
-    "model": "lipsync-2",
-    "input": [
-        {"type": "video", "url": "https://media.example.com/talk.mp4"},
-        {"type": "audio", "url": "https://media.example.com/voice.wav"},
-    ],
-}
-
 
 async def _create(client: SyncClient) -> str:
-    return (await client.request_json("POST", "/v2/generate", json=BODY))["id"]
+    return (await client.request_json("POST", "/v2/generate", json=BASIC))["id"]
 
 
 async def test_sequential_requests_reuse_one_pool(api: SandboxServer) -> None:

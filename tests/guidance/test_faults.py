@@ -79,32 +79,31 @@ async def test_create_retries_transient_statuses_with_one_key(api: SandboxServer
     assert_one_key_one_body(creates(api), result["idempotencyKey"])
 
 
-async def test_create_retries_a_rate_limit_after_its_retry_after(api: SandboxServer, mode: str) -> None:
-    api.state.script_fault(status=429, error_code="rate_limit_exceeded", retry_after=0, method="POST", path=CREATE)
-    async with connect(api, mode) as c:
-        result = data(await c.call_tool("create_generation", BASIC))
-    assert result["id"] == only_generation(api)
-    assert len(creates(api)) == 2
-    assert_one_key_one_body(creates(api), result["idempotencyKey"])
+# One failed attempt, then the one generation, every attempt with the same key and body. A lost answer: the API
+# created the generation but its answer never arrived, so the retry gets the original generation back instead of
+# paying for a second one (reference §13). An unknown outcome that names no generation is retried with the same
+# key whether or not the API had accepted the create.
+RETRIED_ONCE = {
+    "rate-limit-after-its-retry-after": {"status": 429, "error_code": "rate_limit_exceeded", "retry_after": 0},
+    "dropped-connection": {"drop": True},
+    "lost-answer-drop": {"drop": True, "status": None, "after_handling": True},
+    **{f"lost-answer-{status}": {"status": status, "after_handling": True} for status in (502, 503, 504)},
+    **{
+        f"outcome-unknown-without-an-id-{'accepted' if accepted else 'refused'}": {
+            "status": 503,
+            "error_code": "IDEMPOTENCY_OUTCOME_UNKNOWN",
+            "after_handling": accepted,
+        }
+        for accepted in (False, True)
+    },
+}
 
 
-async def test_create_retries_a_dropped_connection_with_one_key(api: SandboxServer, mode: str) -> None:
-    api.state.script_fault(drop=True, method="POST", path=CREATE)
-    async with connect(api, mode) as c:
-        result = data(await c.call_tool("create_generation", BASIC))
-    assert result["id"] == only_generation(api)
-    assert len(creates(api)) == 2
-    assert_one_key_one_body(creates(api), result["idempotencyKey"])
-
-
-@pytest.mark.parametrize("lost_as", ["drop", 502, 503, 504])
-async def test_accepted_create_with_a_lost_answer_is_replayed_not_repeated(
-    api: SandboxServer, mode: str, lost_as: str | int
+@pytest.mark.parametrize("fault", list(RETRIED_ONCE.values()), ids=list(RETRIED_ONCE))
+async def test_create_retried_once_keeps_one_key_and_one_generation(
+    api: SandboxServer, mode: str, fault: dict[str, Any]
 ) -> None:
-    """The API created the generation but its answer never arrived: the retry (same key, same body) gets the
-    original generation back instead of paying for a second one (reference §13)."""
-    how = {"drop": True, "status": None} if lost_as == "drop" else {"status": lost_as}
-    api.state.script_fault(**how, after_handling=True, method="POST", path=CREATE)
+    api.state.script_fault(**fault, method="POST", path=CREATE)
     async with connect(api, mode) as c:
         result = data(await c.call_tool("create_generation", BASIC))
     assert result["id"] == only_generation(api)
@@ -192,20 +191,6 @@ async def test_a_named_generation_that_cannot_be_read_keeps_its_id(api: SandboxS
     assert f'idempotencyKey "{key}"' in err["fix"]
     assert len(creates(api)) == 1 and len(reads(api, "/v2/generate/")) == ATTEMPTS
     assert_one_key_one_body(creates(api), key)
-
-
-@pytest.mark.parametrize("accepted", [False, True])
-async def test_outcome_unknown_without_an_id_is_retried_with_the_same_key(
-    api: SandboxServer, mode: str, accepted: bool
-) -> None:
-    api.state.script_fault(
-        status=503, error_code="IDEMPOTENCY_OUTCOME_UNKNOWN", after_handling=accepted, method="POST", path=CREATE
-    )
-    async with connect(api, mode) as c:
-        result = data(await c.call_tool("create_generation", BASIC))
-    assert result["id"] == only_generation(api)
-    assert len(creates(api)) == 2
-    assert_one_key_one_body(creates(api), result["idempotencyKey"])
 
 
 async def test_outcome_unknown_that_persists_asks_for_the_same_key_later(api: SandboxServer, mode: str) -> None:

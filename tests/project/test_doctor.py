@@ -15,7 +15,7 @@ import sync_mcp
 from sync_mcp.doctor.hosts import HOSTS, host
 from sync_mcp.sandbox import SandboxServer
 
-from ..conftest import TEST_KEY
+from ..conftest import TEST_KEY, configured
 
 README = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
 SOURCE = str(Path(sync_mcp.__file__).resolve().parent.parent)
@@ -99,11 +99,8 @@ def test_an_unreachable_url_fails_and_the_key_is_not_sent_anywhere(api: SandboxS
 
 
 def test_an_unhealthy_api_fails(api: SandboxServer, tmp_path: Path) -> None:
-    api.config.healthy = False
-    try:
+    with configured(api, healthy=False):
         result = doctor(api, tmp_path)
-    finally:
-        api.config.healthy = True
     assert result.returncode == 1
     assert "503" in next(line for line in lines(result, "FAIL") if "healthy" in line)
 

@@ -18,7 +18,7 @@ from sync_mcp import __version__
 from sync_mcp.config import Settings, env_names
 from sync_mcp.sandbox import SandboxServer
 
-from ..conftest import MODES, TEST_KEY
+from ..conftest import BASIC, MODES, TEST_KEY
 
 pytestmark = pytest.mark.anyio
 
@@ -203,11 +203,7 @@ async def test_server_started_with_the_manifest_env_lists_the_manifest_tools(
     with anyio.fail_after(60):
         async with Client(params, mode=mode) as client:  # type: ignore[arg-type]
             names = [t.name for t in (await client.list_tools()).tools]
-            created = await client.call_tool(
-                "create_generation",
-                {"model": "lipsync-2", "input": [{"type": "video", "url": "https://m.example.com/v.mp4"},
-                                                 {"type": "audio", "url": "https://m.example.com/a.wav"}]},
-            )  # fmt: skip
+            created = await client.call_tool("create_generation", BASIC)
     assert set(names) < {t["name"] for t in manifest["tools"]}
     assert {"lipsync", "create_generation", "enable_toolset"} <= set(names)
     assert not created.is_error, created.structured_content

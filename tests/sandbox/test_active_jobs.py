@@ -17,17 +17,9 @@ from sync_mcp.api.resources.usage import STREAM_PATH
 from sync_mcp.sandbox import SandboxConfig, SandboxServer
 from sync_mcp.server import build_server
 
-from ..conftest import TEST_KEY, data, make_settings
+from ..conftest import BASIC, TEST_KEY, data, make_settings
 
 pytestmark = pytest.mark.anyio
-
-BODY = {
-    "model": "lipsync-2",
-    "input": [
-        {"type": "video", "url": "https://media.example.com/stream/face.mp4"},
-        {"type": "audio", "url": "https://media.example.com/stream/voice.wav"},
-    ],
-}
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +36,7 @@ def api_slow(slow: SandboxServer) -> SandboxServer:
 
 
 def create(api: SandboxServer) -> str:
-    reply = httpx.post(f"{api.base_url}/v2/generate", json=BODY, headers={"x-api-key": TEST_KEY})
+    reply = httpx.post(f"{api.base_url}/v2/generate", json=BASIC, headers={"x-api-key": TEST_KEY})
     assert reply.status_code == 201, reply.text
     return str(reply.json()["id"])
 

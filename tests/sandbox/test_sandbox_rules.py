@@ -11,7 +11,7 @@ import pytest
 
 from sync_mcp.sandbox import SandboxServer
 
-from ..conftest import TEST_KEY, VIDEO
+from ..conftest import TEST_KEY, VIDEO, configured
 
 WORD = {"id": "w1", "text": "hi", "startMs": 0, "endMs": 300}
 TRANSCRIPT = {"segments": [{"id": "s0", "words": [WORD]}]}
@@ -55,11 +55,8 @@ CASES: list[tuple[str, str, dict[str, Any], str | None]] = [
 
 @pytest.fixture
 def editing(api: SandboxServer) -> Iterator[SandboxServer]:
-    api.config.dialogue_edit_enabled = True
-    try:
-        yield api
-    finally:
-        api.config.dialogue_edit_enabled = False
+    with configured(api, dialogue_edit_enabled=True) as server:
+        yield server
 
 
 @pytest.mark.parametrize(("case", "path", "payload", "field"), CASES, ids=[c[0] for c in CASES])

@@ -14,9 +14,8 @@ from playwright.async_api import Browser, expect
 
 from sync_mcp.sandbox import SandboxServer
 
-from ..conftest import BASIC, TEST_KEY, data
+from ..conftest import BASIC, TEST_KEY, data, deployment
 from ..http_support import http_client, http_server
-from ..tools.test_upload_links import deployment
 from .test_app_browser import UI, WAIT_MS, Clock, Host, browser, host_page
 
 __all__ = ["browser"]  # fixtures

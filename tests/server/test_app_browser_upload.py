@@ -18,9 +18,9 @@ from playwright.async_api import Browser, FrameLocator, expect
 from sync_mcp.sandbox import SandboxServer
 from sync_mcp.server.apps import VIEW_URI
 
-from ..conftest import TEST_KEY, data
+from ..conftest import TEST_KEY, data, deployment
 from ..http_support import http_client, http_server
-from ..tools.test_upload_links import AUDIO_BYTES, VIDEO_BYTES, assets_registered, deployment
+from ..tools.test_upload_links import AUDIO_BYTES, VIDEO_BYTES, assets_registered
 from .test_app_browser import UI, WAIT_MS, Clock, Host, browser, host_page
 
 __all__ = ["browser"]  # fixtures

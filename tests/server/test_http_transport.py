@@ -17,12 +17,11 @@ from sync_mcp.sandbox import SandboxServer
 from sync_mcp.sandbox.http import key_fingerprint
 from sync_mcp.server.http import HttpConfigError, build_http_app
 
-from ..conftest import TEST_KEY, error, make_settings, sent
+from ..conftest import OTHER_KEY, TEST_KEY, error, make_settings, sent
 from ..http_support import MCP_HEADERS, TOKEN, TOOLS_LIST, http_client, http_server
 
 pytestmark = pytest.mark.anyio
 
-OTHER_KEY = "sk-test-SYNCMCP-second-user-92b7d04e"
 VIDEO = {"type": "video", "url": "https://media.example.com/talk.mp4"}
 AUDIO = {"type": "audio", "url": "https://media.example.com/voice.wav"}
 

@@ -25,7 +25,7 @@ from sync_mcp.server.http import HttpConfigError, build_http_app
 from sync_mcp.server.oauth.provider import ACCESS_TTL, MAX_KEY_ATTEMPTS
 from sync_mcp.server.tasks import CreateTaskResult
 
-from ..conftest import TEST_KEY, data, make_settings, sent
+from ..conftest import BASIC, TEST_KEY, data, make_settings, sent
 from ..http_support import TOKEN
 from ..oauth_support import (
     MCP_HEADERS,
@@ -55,17 +55,10 @@ from .test_tasks import TasksClient, get_task
 pytestmark = pytest.mark.anyio
 
 OTHER_KEY = "sk-test-SYNCMCP-oauth-second-user-5c8e21"
-GENERATION = {
-    "model": "lipsync-2",
-    "input": [
-        {"type": "video", "url": "https://media.example.com/talk.mp4"},
-        {"type": "audio", "url": "https://media.example.com/voice.wav"},
-    ],
-}
 
 
 async def make_generation(client: object) -> dict[str, object]:
-    created = await client.call_tool("create_generation", GENERATION)  # type: ignore[attr-defined]
+    created = await client.call_tool("create_generation", BASIC)  # type: ignore[attr-defined]
     done = await client.call_tool("get_generation", {"id": data(created)["id"], "wait": True, "timeout": 30})  # type: ignore[attr-defined]
     return data(done)
 
@@ -256,7 +249,7 @@ async def test_two_users_stay_apart(api: SandboxServer, monkeypatch: pytest.Monk
             alice,
             _,
         ):
-            created = await alice.call_tool("create_generation", GENERATION)
+            created = await alice.call_tool("create_generation", BASIC)
             raw = await alice.session.call_tool(
                 "get_generation", {"id": data(created)["id"], "wait": True}, allow_claimed=True
             )

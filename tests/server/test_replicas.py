@@ -44,7 +44,7 @@ from ..redis_support import (
     shared,
 )
 from .test_tasks import CancelTaskRequest, TaskIdParams, TasksClient, get_task
-from .test_webhooks import DELIVERED_URL, payload
+from .test_webhooks import DELIVERED_URL, payload, wait_while
 
 __all__ = ["durable_redis", "redis_server"]  # fixtures
 
@@ -180,20 +180,15 @@ async def test_a_webhook_delivered_to_one_replica_ends_a_wait_on_the_other(
     settings = make_settings(
         api, SYNC_MCP_HTTP_TOKEN=TOKEN, SYNC_MCP_WEBHOOK_SECRET=DEFAULT_WEBHOOK_SECRET, **shared(redis_server)
     )
-    result: Any = None
+    delivered: list[httpx.Response] = []
     async with replicas(settings) as (a, b), http_client(a.mcp_url, mode=mode) as on_a:
         gid = await create(on_a)
 
-        async def waiting() -> None:
-            nonlocal result
-            result = await on_a.call_tool("get_generation", {"id": gid, "wait": True, "timeout": 50})
+        async def deliver_to_b() -> None:
+            delivered.append(await post_delivery(b.webhook_url, payload(gid), DEFAULT_WEBHOOK_SECRET))
 
-        with anyio.fail_after(30):
-            async with anyio.create_task_group() as tg:
-                tg.start_soon(waiting)
-                while not any(r.path.endswith(gid) and "wait=true" in r.query for r in sent(api)):  # noqa: ASYNC110
-                    await anyio.sleep(0.02)
-                to_b = await post_delivery(b.webhook_url, payload(gid), DEFAULT_WEBHOOK_SECRET)
+        result = await wait_while(api, on_a, gid, deliver_to_b)
+        (to_b,) = delivered
         replayed_to_a = await post_delivery(a.webhook_url, payload(gid), DEFAULT_WEBHOOK_SECRET)
         replayed_to_b = await post_delivery(b.webhook_url, payload(gid), DEFAULT_WEBHOOK_SECRET)
     assert to_b.json() == {"received": True, "duplicate": False}

@@ -10,7 +10,7 @@ from mcp import Client, StdioServerParameters
 
 from sync_mcp.sandbox import SandboxServer
 
-from ..conftest import MODES, TEST_KEY
+from ..conftest import BASIC, MODES, TEST_KEY
 
 pytestmark = pytest.mark.anyio
 
@@ -30,11 +30,7 @@ async def test_stdio_session(api: SandboxServer, mode: str) -> None:
     with anyio.fail_after(60):
         async with Client(params, mode=mode) as client:  # type: ignore[arg-type]
             names = [t.name for t in (await client.list_tools()).tools]
-            created = await client.call_tool(
-                "create_generation",
-                {"model": "lipsync-2", "input": [{"type": "video", "url": "https://m.example.com/v.mp4"},
-                                                 {"type": "audio", "url": "https://m.example.com/a.wav"}]},
-            )  # fmt: skip
+            created = await client.call_tool("create_generation", BASIC)
             done = await client.call_tool(
                 "get_generation",
                 {"id": created.structured_content["id"], "wait": True, "timeout": 20},

@@ -10,9 +10,9 @@ from playwright.async_api import Browser, expect
 
 from sync_mcp.sandbox import SandboxServer
 
-from ..conftest import TEST_KEY, data
+from ..conftest import TEST_KEY, data, deployment
 from ..http_support import http_client, http_server
-from ..tools.test_upload_links import VIDEO_BYTES, assets_registered, deployment
+from ..tools.test_upload_links import VIDEO_BYTES, assets_registered
 from .test_app_browser import SHOTS, browser
 
 __all__ = ["browser"]  # fixtures

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import anyio
@@ -64,33 +64,46 @@ async def long_polled(api: SandboxServer, generation_id: str) -> None:
             await anyio.sleep(0.02)
 
 
+async def wait_while(
+    api: SandboxServer, client: Client, generation_id: str, deliver: Callable[[], Awaitable[None]]
+) -> CallToolResult:
+    """Start a wait on the generation and, once its first long-poll reached the sandbox, run `deliver`; returns
+    the wait's result."""
+    result: CallToolResult | None = None
+
+    async def waiting() -> None:
+        nonlocal result
+        result = await client.call_tool("get_generation", {"id": generation_id, "wait": True, "timeout": 50})
+
+    with anyio.fail_after(30):
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(waiting)
+            await long_polled(api, generation_id)
+            await deliver()
+    assert result is not None
+    return result
+
+
 async def wait_with_deliveries(
     api: SandboxServer, srv: HttpServer, mode: str, deliveries: list[tuple[bytes, dict[str, Any]]]
 ) -> tuple[CallToolResult, list[int], str]:
     """Start a wait on a new (slow) generation, then POST each (body, options) delivery; returns the wait's
     result, the receiver's reply statuses, and the generation id. `body` may contain `{id}`."""
     statuses: list[int] = []
-    result: CallToolResult | None = None
     async with http_client(srv.mcp_url, mode=mode) as client:
         generation_id = await create(client)
 
-        async def waiting() -> None:
-            nonlocal result
-            result = await client.call_tool("get_generation", {"id": generation_id, "wait": True, "timeout": 50})
+        async def deliver() -> None:
+            for body, options in deliveries:
+                reply = await post_delivery(
+                    srv.webhook_url,
+                    body.replace(b"{id}", generation_id.encode()),
+                    DEFAULT_WEBHOOK_SECRET,
+                    **options,
+                )
+                statuses.append(reply.status_code)
 
-        with anyio.fail_after(30):
-            async with anyio.create_task_group() as tg:
-                tg.start_soon(waiting)
-                await long_polled(api, generation_id)
-                for body, options in deliveries:
-                    reply = await post_delivery(
-                        srv.webhook_url,
-                        body.replace(b"{id}", generation_id.encode()),
-                        DEFAULT_WEBHOOK_SECRET,
-                        **options,
-                    )
-                    statuses.append(reply.status_code)
-    assert result is not None
+        result = await wait_while(api, client, generation_id, deliver)
     return result, statuses, generation_id
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,36 +24,13 @@ from sync_mcp.config import Settings
 from sync_mcp.sandbox import SandboxServer
 from sync_mcp.services.paths import folders_for
 
-from ..conftest import BASIC, TEST_KEY, data, make_settings
-from ..http_support import TOKEN, http_client, http_server
+from ..conftest import BASIC, OTHER_KEY, TEST_KEY, data, deployment
+from ..http_support import http_client, http_server
 
 pytestmark = pytest.mark.anyio
 
-OTHER_KEY = "sk-test-SYNCMCP-second-user-92b7d04e"
 MIB = 1024 * 1024
 LIPSYNC_PROMPT = PromptReference(type="ref/prompt", name="lipsync_video")
-
-
-@pytest.fixture
-def two_keys(api: SandboxServer, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(api.config, "extra_api_keys", (OTHER_KEY,))
-
-
-@pytest.fixture
-def output_size(api: SandboxServer) -> Iterator[Callable[[int], None]]:
-    before = api.state.config.output_size_bytes
-
-    def set_size(n: int) -> None:
-        api.state.config.output_size_bytes = n
-
-    yield set_size
-    api.state.config.output_size_bytes = before
-
-
-def deployment(api: SandboxServer, tmp_path: Path, **env: str) -> Settings:
-    """One HTTP deployment without a key of its own: every user sends theirs."""
-    folders = {"SYNC_MCP_ALLOWED_DIRS": str(tmp_path / "media"), "SYNC_MCP_OUTPUT_DIR": str(tmp_path / "outputs")}
-    return make_settings(api, **{"SYNC_API_KEY": "", "SYNC_MCP_HTTP_TOKEN": TOKEN, **folders, **env})
 
 
 def text(item: CallToolResult | list[str]) -> str:

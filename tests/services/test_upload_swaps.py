@@ -77,33 +77,27 @@ def then_forward(action: Callable[[], None]) -> Callable[[Request], Any]:
     return step
 
 
-def symlink_over(path: Path, target: Path) -> Callable[[], None]:
-    """Rename a fresh symlink to `target` over `path` (atomic, as an attacker would)."""
+def replaced_by(path: Path, name: str, make: Callable[[Path], object]) -> Callable[[], None]:
+    """A swap that makes the sibling `name` with `make`, then renames it over `path` (atomic, as an attacker would)."""
 
     def swap() -> None:
-        link = path.with_name(".swap-link")
-        link.symlink_to(target)
-        os.replace(link, path)
+        sibling = path.with_name(name)
+        make(sibling)
+        os.replace(sibling, path)
 
     return swap
+
+
+def symlink_over(path: Path, target: Path) -> Callable[[], None]:
+    return replaced_by(path, ".swap-link", lambda link: link.symlink_to(target))
 
 
 def fifo_over(path: Path) -> Callable[[], None]:
-    def swap() -> None:
-        fifo = path.with_name(".swap-fifo")
-        os.mkfifo(fifo)
-        os.replace(fifo, path)
-
-    return swap
+    return replaced_by(path, ".swap-fifo", os.mkfifo)
 
 
 def other_file_over(path: Path) -> Callable[[], None]:
-    def swap() -> None:
-        other = path.with_name(".swap-file")
-        other.write_bytes(os.urandom(path.stat().st_size))
-        os.replace(other, path)
-
-    return swap
+    return replaced_by(path, ".swap-file", lambda other: other.write_bytes(os.urandom(path.stat().st_size)))
 
 
 def rewrite_in_place(path: Path) -> Callable[[], None]:

@@ -20,7 +20,7 @@ from sync_mcp.sandbox import SandboxServer
 from sync_mcp.sandbox.batch_store import batch_store
 from sync_mcp.server import build_server
 
-from ..conftest import AUDIO, TEST_KEY, VIDEO, data, error, make_settings, sent
+from ..conftest import AUDIO, TEST_KEY, VIDEO, configured, data, error, make_settings, sent
 
 pytestmark = pytest.mark.anyio
 
@@ -48,11 +48,8 @@ def connect(api: SandboxServer, mode: str) -> Client:
 
 @pytest.fixture
 def creator_plan(api: SandboxServer) -> Iterator[SandboxServer]:
-    api.config.plan = "creator"
-    try:
-        yield api
-    finally:
-        api.config.plan = "scale"
+    with configured(api, plan="creator") as server:
+        yield server
 
 
 def finish(api: SandboxServer, batch_id: str, *, processing: bool = False) -> None:

@@ -5,8 +5,7 @@ allowed length. The misbehaving storage is a stand-in API (`fake_api`) in front 
 from __future__ import annotations
 
 import ipaddress
-import os
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,29 +20,14 @@ from sync_mcp.server import build_server
 from sync_mcp.services import fetch_guard
 from sync_mcp.services.fetch_guard import address_class, api_base_classes
 
-from ..conftest import BASIC, data, make_settings
+from ..conftest import data, make_settings
 from ..fake_api import FakeApi, StorageFaults, bystander, download_url, redirect
 from ..proxy_support import forward_proxy
+from .test_downloads import completed, files_in
 
 pytestmark = pytest.mark.anyio
 
 MIB = 1024 * 1024
-
-
-@pytest.fixture
-def output_size(api: SandboxServer) -> AsyncIterator[Callable[[int], None]]:
-    """Set the sandbox's output size for this test; restored afterwards."""
-    before = api.state.config.output_size_bytes
-
-    def set_size(n: int) -> None:
-        api.state.config.output_size_bytes = n
-
-    yield set_size
-    api.state.config.output_size_bytes = before
-
-
-def files_in(folder: Path) -> list[str]:
-    return sorted(os.listdir(folder)) if folder.exists() else []
 
 
 def read(path: str) -> bytes:
@@ -52,14 +36,6 @@ def read(path: str) -> bytes:
 
 def server(base_url: str, out: Path, api: SandboxServer, **env: Any) -> Any:
     return build_server(make_settings(api, SYNC_BASE_URL=base_url, SYNC_MCP_OUTPUT_DIR=str(out), **env))
-
-
-async def completed(client: Client, **extra: Any) -> str:
-    created = data(await client.call_tool("create_generation", {**BASIC, **extra}))
-    with anyio.fail_after(20):
-        done = data(await client.call_tool("get_generation", {"id": created["id"], "wait": True, "timeout": 15}))
-    assert done["status"] == "COMPLETED"
-    return str(done["id"])
 
 
 def answer(response: Callable[[], Response]) -> Callable[[Request], Any]:

@@ -11,7 +11,7 @@ from sync.core.pydantic_utilities import parse_obj_as
 
 from sync_mcp.sandbox import SandboxServer
 
-from ..conftest import CATALOG, TEST_KEY, data, error, sent
+from ..conftest import CATALOG, TEST_KEY, configured, data, error, sent
 
 pytestmark = pytest.mark.anyio
 
@@ -58,11 +58,8 @@ async def test_with_the_rollout_a_dialogue_edit_naming_no_preview_is_refused(
     client: Client, api: SandboxServer
 ) -> None:
     """A real preview makes a generation (tests/tools/test_edit_dialogue.py); anything else is the API's 422."""
-    api.config.dialogue_edit_enabled = True
-    try:
+    with configured(api, dialogue_edit_enabled=True):
         failure = error(await client.call_tool("create_generation", {**BODY, "dialogueEdit": DIALOGUE_EDIT}))
-    finally:
-        api.config.dialogue_edit_enabled = False
     assert failure["errorCode"] == "dialogue_edit_not_found" and failure["httpStatus"] == 422
     assert failure["fix"] == CATALOG["dialogue_edit_not_found"].fix
     [refused] = [r for r in sent(api, "/v2/generate") if r.method == "POST"]

@@ -18,7 +18,7 @@ from sync_mcp.sandbox import SandboxServer
 from sync_mcp.sandbox.asset_store import asset_store
 from sync_mcp.server import build_server
 
-from ..conftest import CATALOG, data, make_settings, sent
+from ..conftest import CATALOG, configured, data, make_settings, sent
 
 pytestmark = pytest.mark.anyio
 
@@ -189,11 +189,8 @@ async def test_local_video_and_options(lip: Client, api: SandboxServer, folder: 
 
 
 async def test_a_timeout_returns_the_id_and_the_next_call(lip: Client, api: SandboxServer) -> None:
-    api.config.processing_seconds = 60.0
-    try:
+    with configured(api, processing_seconds=60.0):
         result = await lip.call_tool("lipsync", {"video": VIDEO_URL, "audio": AUDIO_URL, "timeout": 1})
-    finally:
-        api.config.processing_seconds = 0.6
     out = data(result)
     assert not result.is_error
     assert out["waitTimedOut"] is True
@@ -302,14 +299,22 @@ INVALID: list[tuple[dict[str, Any], str, str]] = [
 ]  # fmt: skip
 
 
-async def test_invalid_combinations_are_refused_before_any_request(lip: Client, api: SandboxServer) -> None:
-    for arguments, code, field in INVALID:  # one session for all cases: each is a separate call
+async def refusals(lip: Client, cases: list[tuple[dict[str, Any], str, str]]) -> list[dict[str, Any]]:
+    """Each case called in one session (a separate call each): refused with its code, field and a fix."""
+    errors = []
+    for arguments, code, field in cases:
         result = await lip.call_tool("lipsync", arguments)
         err = data(result)
         assert result.is_error, arguments
-        assert (err["errorCode"], err["field"]) == (code, field), arguments
+        assert (err["errorCode"], err.get("field")) == (code, field), (arguments, err)
         assert err["fix"], arguments
-        assert err["httpStatus"] is None, arguments
+        errors.append(err)
+    return errors
+
+
+async def test_invalid_combinations_are_refused_before_any_request(lip: Client, api: SandboxServer) -> None:
+    for err in await refusals(lip, INVALID):
+        assert err["httpStatus"] is None, err
     assert sent(api) == [], "nothing was sent: no upload, no create"
     assert asset_store(api.state).receipts == []
 
@@ -407,10 +412,5 @@ EVERYDAY_INVALID: list[tuple[dict[str, Any], str, str]] = [
 
 
 async def test_everyday_cases_are_validated_like_create_generation(lip: Client, api: SandboxServer) -> None:
-    for arguments, code, field in EVERYDAY_INVALID:  # one session for all cases: each is a separate call
-        result = await lip.call_tool("lipsync", arguments)
-        err = data(result)
-        assert result.is_error, arguments
-        assert (err["errorCode"], err.get("field")) == (code, field), (arguments, err)
-        assert err["fix"], arguments
+    await refusals(lip, EVERYDAY_INVALID)
     assert sent(api) == [], "nothing was sent: no upload, no create"

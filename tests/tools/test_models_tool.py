@@ -19,7 +19,7 @@ from sync_mcp.sandbox import SandboxServer
 from sync_mcp.server import build_server
 from sync_mcp.tools.models import merge_models
 
-from ..conftest import AUDIO, TEST_KEY, VIDEO, data, error, make_settings, sent
+from ..conftest import AUDIO, TEST_KEY, VIDEO, configured, data, error, make_settings, sent
 
 pytestmark = pytest.mark.anyio
 
@@ -30,11 +30,8 @@ def by_id(result: CallToolResult) -> dict[str, dict[str, Any]]:
 
 @pytest.fixture
 def only_some_models(api: SandboxServer) -> Iterator[SandboxServer]:
-    api.config.available_models = ("sync-3", "lipsync-2")
-    try:
-        yield api
-    finally:
-        api.config.available_models = None
+    with configured(api, available_models=("sync-3", "lipsync-2")) as server:
+        yield server
 
 
 async def test_every_model_with_what_it_accepts(client: Client, api: SandboxServer) -> None:

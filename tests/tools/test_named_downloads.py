@@ -14,12 +14,10 @@ from mcp import Client
 
 from sync_mcp.sandbox import SandboxServer
 
-from ..conftest import AUDIO, BASIC, TEST_KEY, VIDEO, data, error
+from ..conftest import AUDIO, BASIC, OTHER_KEY, TEST_KEY, VIDEO, data, deployment, error
 from ..http_support import http_client, http_server
 from ..oauth_support import Browser, oauth_client, oauth_server
-from .test_upload_links import OTHER_KEY, VIDEO_BYTES, deployment, two_keys
-
-__all__ = ["two_keys"]  # fixtures
+from .test_upload_links import VIDEO_BYTES
 
 pytestmark = pytest.mark.anyio
 

@@ -18,7 +18,7 @@ from sync_mcp.sandbox import SandboxServer
 from sync_mcp.server import build_server
 from sync_mcp.services.media_sources import DIRECT_MAX_BYTES
 
-from ..conftest import BASIC, VIDEO, data, make_settings
+from ..conftest import BASIC, VIDEO, configured, data, make_settings
 
 pytestmark = pytest.mark.anyio
 
@@ -31,11 +31,8 @@ Report = tuple[float, float | None, str]
 @pytest.fixture
 def slow(api: SandboxServer) -> Iterator[SandboxServer]:
     """Jobs that stay PROCESSING for several long-polls."""
-    api.config.processing_seconds = 8.0
-    try:
-        yield api
-    finally:
-        api.config.processing_seconds = 0.6
+    with configured(api, processing_seconds=8.0) as server:
+        yield server
 
 
 def recorder() -> tuple[list[Report], object]:

@@ -16,7 +16,7 @@ from mcp.types import CallToolResult
 from sync_mcp.sandbox import SandboxServer
 from sync_mcp.server import build_server
 
-from ..conftest import AUDIO, CATALOG, TEST_KEY, VIDEO, data, error, make_settings, sent
+from ..conftest import AUDIO, CATALOG, TEST_KEY, VIDEO, configured, data, error, make_settings, sent
 
 pytestmark = pytest.mark.anyio
 
@@ -28,12 +28,8 @@ def posts(api: SandboxServer) -> list[Any]:
 @pytest.fixture
 def slow_jobs(api: SandboxServer) -> Iterator[SandboxServer]:
     """Generations created meanwhile stay PROCESSING until the test finishes them."""
-    processing = api.config.processing_seconds
-    api.config.processing_seconds = 3600
-    try:
-        yield api
-    finally:
-        api.config.processing_seconds = processing
+    with configured(api, processing_seconds=3600) as server:
+        yield server
 
 
 async def create(client: Client, **arguments: Any) -> dict[str, Any]:

@@ -16,11 +16,10 @@ import httpx
 import pytest
 
 from sync_mcp.backend.entries import InProcessEntries
-from sync_mcp.config import Settings
 from sync_mcp.sandbox import SandboxServer
 from sync_mcp.services.upload_links import LinkRefused, UploadLinks
 
-from ..conftest import TEST_KEY, data, make_settings, sent
+from ..conftest import OTHER_KEY, TEST_KEY, data, deployment, make_settings, sent
 from ..http_support import TOKEN, http_client, http_server
 from ..redis_support import RedisProcess, redis_server, replicas, shared
 from ..server.test_replicas import assert_clean
@@ -29,19 +28,8 @@ __all__ = ["redis_server"]  # fixtures
 
 pytestmark = pytest.mark.anyio
 
-OTHER_KEY = "sk-test-SYNCMCP-second-user-92b7d04e"
 VIDEO_BYTES = b"\0\0\0\x18ftypisom" + bytes(range(256)) * 400
 AUDIO_BYTES = b"RIFF\x24\0\0\0WAVEfmt " + bytes(range(256)) * 300
-
-
-@pytest.fixture
-def two_keys(api: SandboxServer, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(api.config, "extra_api_keys", (OTHER_KEY,))
-
-
-def deployment(api: SandboxServer, tmp_path: Path, **env: str) -> Settings:
-    folders = {"SYNC_MCP_ALLOWED_DIRS": str(tmp_path / "media"), "SYNC_MCP_OUTPUT_DIR": str(tmp_path / "outputs")}
-    return make_settings(api, **{"SYNC_API_KEY": "", "SYNC_MCP_HTTP_TOKEN": TOKEN, **folders, **env})
 
 
 def assets_registered(api: SandboxServer) -> list[Any]:

@@ -13,20 +13,12 @@ from mcp import Client
 from sync_mcp.sandbox import SandboxServer
 from sync_mcp.server import build_server
 
-from ..conftest import TEST_KEY, data, error, make_settings, sent
+from ..conftest import BASIC, TEST_KEY, data, error, make_settings, sent
 
 pytestmark = pytest.mark.anyio
 
-BODY = {
-    "model": "lipsync-2",
-    "input": [
-        {"type": "video", "url": "https://media.example.com/usage/face.mp4"},
-        {"type": "audio", "url": "https://media.example.com/usage/voice.wav"},
-    ],
-}
 
-
-async def finished(client: Client, count: int, body: dict[str, Any] = BODY) -> list[str]:
+async def finished(client: Client, count: int, body: dict[str, Any] = BASIC) -> list[str]:
     """`count` generations created and followed to COMPLETED."""
     ids = []
     for _ in range(count):
@@ -78,8 +70,8 @@ async def test_usage_outside_the_range_is_empty(client: Client) -> None:
 
 
 TEXT = {"type": "text", "provider": {"name": "elevenlabs", "voiceId": "voice-1", "script": "Hello there"}}
-SPOKEN = {"model": "lipsync-2", "input": [BODY["input"][0], TEXT]}
-DUBBED = {"model": "lipsync-2", "input": [BODY["input"][0]], "dubParams": {"targetLang": "es"}}
+SPOKEN = {"model": "lipsync-2", "input": [BASIC["input"][0], TEXT]}
+DUBBED = {"model": "lipsync-2", "input": [BASIC["input"][0]], "dubParams": {"targetLang": "es"}}
 
 
 async def test_usage_and_generation_costs_give_one_spending_answer(client: Client) -> None:

@@ -13,7 +13,7 @@ from sync_mcp.sandbox import SandboxServer
 from sync_mcp.sandbox.voice_store import BUILT_IN
 from sync_mcp.server import build_server
 
-from ..conftest import CATALOG, TEST_KEY, VIDEO, data, error, make_settings, sent
+from ..conftest import CATALOG, TEST_KEY, VIDEO, configured, data, error, make_settings, sent
 
 pytestmark = pytest.mark.anyio
 
@@ -27,12 +27,8 @@ def posts(api: SandboxServer, path: str) -> list[Any]:
 
 @pytest.fixture
 def two_slots(api: SandboxServer) -> Iterator[SandboxServer]:
-    slots = api.config.voice_clone_slots
-    api.config.voice_clone_slots = 2
-    try:
-        yield api
-    finally:
-        api.config.voice_clone_slots = slots
+    with configured(api, voice_clone_slots=2) as server:
+        yield server
 
 
 # ----------------------------------------------------------------------------------------------- voices

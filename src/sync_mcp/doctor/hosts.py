@@ -58,6 +58,22 @@ MCP_SERVERS_BLOCK = (
 )
 """The plain `mcpServers` block the hosts that read that format take as is (Cursor, Windsurf, ...)."""
 
+
+def _with_empty_args(key: str) -> str:
+    """The block under `key` with `args` spelled out empty, for the hosts whose format shows it (Zed, JetBrains)."""
+    return (
+        "{\n"
+        f'  "{key}": {{\n'
+        '    "sync": {\n'
+        '      "command": "sync-mcp",\n'
+        '      "args": [],\n'
+        '      "env": { "SYNC_API_KEY": "your-key-here" }\n'
+        "    }\n"
+        "  }\n"
+        "}\n"
+    )
+
+
 HOSTS: tuple[HostConfig, ...] = (
     HostConfig(
         "claude-desktop",
@@ -174,15 +190,7 @@ HOSTS: tuple[HostConfig, ...] = (
         (
             (
                 "json",
-                "{\n"
-                '  "context_servers": {\n'
-                '    "sync": {\n'
-                '      "command": "sync-mcp",\n'
-                '      "args": [],\n'
-                '      "env": { "SYNC_API_KEY": "your-key-here" }\n'
-                "    }\n"
-                "  }\n"
-                "}\n",
+                _with_empty_args("context_servers"),
             ),
         ),
     ),
@@ -193,15 +201,7 @@ HOSTS: tuple[HostConfig, ...] = (
         (
             (
                 "json",
-                "{\n"
-                '  "mcpServers": {\n'
-                '    "sync": {\n'
-                '      "command": "sync-mcp",\n'
-                '      "args": [],\n'
-                '      "env": { "SYNC_API_KEY": "your-key-here" }\n'
-                "    }\n"
-                "  }\n"
-                "}\n",
+                _with_empty_args("mcpServers"),
             ),
         ),
     ),

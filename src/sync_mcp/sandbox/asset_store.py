@@ -15,14 +15,13 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from sync_mcp.api import Asset
 
 from .rules.facts import MAX_UPLOAD_BYTES
-from .state import SandboxState
+from .state import SandboxState, iso_now, updated
 
 STORE_NAME = "assets"
 
@@ -90,10 +89,6 @@ class AssetRecord:
 def owner_of(api_key: str) -> str:
     """Who a key belongs to, without keeping the key: assets and digests are matched per key (§5.5)."""
     return hashlib.sha256(api_key.encode("utf-8")).hexdigest()[:16]
-
-
-def iso_now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class AssetStore:
@@ -179,8 +174,7 @@ class AssetStore:
         """Replace the given wire fields of an asset (and its `updatedAt`)."""
         with self._lock:
             record = self.assets[asset_id]
-            current = record.asset.model_dump(mode="json", by_alias=True)
-            record.asset = Asset.model_validate({**current, **fields, "updatedAt": iso_now()})
+            record.asset = updated(record.asset, fields)
             return record
 
     def live(self) -> list[AssetRecord]:

@@ -17,6 +17,7 @@ from starlette.responses import JSONResponse
 from .config import SandboxConfig
 from .errors import suggestion_for
 from .rules import VALIDATION_CODE, Refusal
+from .rules.core import is_uuid
 from .state import SandboxState
 
 J = TypeVar("J")
@@ -70,6 +71,14 @@ def api_error(
 def fail(status: int, error_code: str | None, message: str | list[str], **kwargs: Any) -> ErrorReply:
     """`raise fail(...)`: an `ErrorReply` carrying `api_error(...)`."""
     return ErrorReply(api_error(status, error_code, message, **kwargs))
+
+
+def path_uuid(request: Request, error_code: str, what: str) -> str:
+    """The path's `id`, or the API's 400 with `error_code` when it is not a UUID."""
+    value: str = request.path_params["id"]
+    if not is_uuid(value):
+        raise fail(400, error_code, f"The {what} id must be a UUID.", field="id")
+    return value
 
 
 def known_job(record: J | None, what: str, request: Request) -> J:

@@ -9,7 +9,7 @@ from typing import Any
 
 from sync_mcp.api import Project
 
-from .state import SandboxState, iso_now
+from .state import SandboxState, iso_now, updated
 
 STORE_NAME = "projects"
 
@@ -65,8 +65,7 @@ class ProjectStore:
         """Replace the given wire fields of a project (and its `updatedAt`)."""
         with self._lock:
             record = self.projects[project_id]
-            current = record.project.model_dump(mode="json", by_alias=True)
-            record.project = Project.model_validate({**current, **fields, "updatedAt": iso_now()})
+            record.project = updated(record.project, fields)
             return record
 
     def live(self) -> list[ProjectRecord]:

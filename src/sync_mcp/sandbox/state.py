@@ -22,12 +22,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Literal, TypeVar, cast
 
+from pydantic import BaseModel
+
 from .config import SandboxConfig
 from .errors import message_for
 
 ACTIVE_STATUSES = frozenset({"PENDING", "PROCESSING"})
 FailureStatus = Literal["FAILED", "REJECTED"]
 StoreT = TypeVar("StoreT")
+ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
 @dataclass
@@ -360,6 +363,12 @@ def iso_utc(value: datetime, timespec: str = "auto") -> str:
 def iso_now() -> str:
     """ISO-8601 UTC with milliseconds and a Z, as JavaScript's toISOString writes it."""
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def updated(record: ModelT, fields: dict[str, Any]) -> ModelT:
+    """A stored wire record (asset, project) with the given wire fields replaced and its `updatedAt` now."""
+    current = record.model_dump(mode="json", by_alias=True)
+    return type(record).model_validate({**current, **fields, "updatedAt": iso_now()})
 
 
 def _signature() -> str:

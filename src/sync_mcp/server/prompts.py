@@ -92,6 +92,26 @@ def _enable_step(offered: Offered, *needed: str) -> list[str]:
     return [offered.how_to_get(name) for name in needed if not offered.offers(name)]
 
 
+def _via_lipsync(has: Offers) -> bool:
+    """Whether a generation prompt sends the agent to lipsync (offered, or the only way) or to create_generation."""
+    return has("lipsync") or not has("create_generation")
+
+
+def _generation_steps(
+    offered: Offered,
+    needed: tuple[str, ...],
+    media: str,
+    create: list[str],
+    *,
+    check: tuple[str, ...] = (),
+    then: tuple[str, ...] = (),
+) -> list[str]:
+    """A generation prompt's steps in order: get the tools it needs, any `check`, the media, the cost, the
+    `create` steps, any `then`, and following the job to its end."""
+    has = offered.offers
+    return [*_enable_step(offered, *needed), *check, media, *_cost_step(has), *create, *then, *_follow_steps(has)]
+
+
 def register_prompts(server: MCPServer[Any], offered: Offered) -> None:
     _lipsync_video(server, offered)
     _talking_photo(server, offered)
@@ -108,7 +128,7 @@ def _lipsync_video(server: MCPServer[Any], offered: Offered) -> None:
         """Make the person in a video speak an audio track, then deliver the result."""
         _check_model(model)
         chosen = model or "lipsync-2"
-        if has("lipsync") or not has("create_generation"):
+        if _via_lipsync(has):
             create = (
                 f"Call lipsync with video={json.dumps(video)}, audio={json.dumps(audio)}, model={chosen}. It "
                 "creates the generation and waits for it, with progress."
@@ -119,13 +139,8 @@ def _lipsync_video(server: MCPServer[Any], offered: Offered) -> None:
                 f"{json.dumps(video)}}}, {{type: audio, url|assetId: {json.dumps(audio)}}}], then call "
                 "get_generation with the returned id and wait=true."
             )
-        steps = [
-            *_enable_step(offered, "lipsync" if not has("create_generation") else "create_generation"),
-            _media_step(has, "video", "audio"),
-            *_cost_step(has),
-            create,
-            *_follow_steps(has),
-        ]
+        needed = ("lipsync" if not has("create_generation") else "create_generation",)
+        steps = _generation_steps(offered, needed, _media_step(has, "video", "audio"), [create])
         return [UserMessage(_numbered(f"Lip-sync this video to this audio track with Sync ({chosen}).", steps))]
 
 
@@ -142,7 +157,7 @@ def _talking_photo(server: MCPServer[Any], offered: Offered) -> None:
         if not 1 <= len(script) <= 5000:
             raise MCPError(INVALID_PARAMS, f"script: must be 1-5000 characters, got {len(script)}.")
         voices = "list_voices" if has("list_voices") else "the sync://voices resource"
-        if has("lipsync") or not has("create_generation"):
+        if _via_lipsync(has):
             create = (
                 f"Call lipsync with image={json.dumps(image)}, script=<the script>, voice_id={json.dumps(voice_id)} "
                 "(model sync-3 is the only one that animates images)."
@@ -153,15 +168,10 @@ def _talking_photo(server: MCPServer[Any], offered: Offered) -> None:
                 f"{json.dumps(image)}}}, {{type: text, provider: {{voiceId: {json.dumps(voice_id)}, script: "
                 "<the script>}}], then get_generation with the returned id and wait=true."
             )
-        steps = [
-            *_enable_step(offered, "lipsync" if not has("create_generation") else "create_generation"),
-            f"Check the voice exists and has no restriction with {voices}; if not, ask the user to pick another.",
-            _media_step(has, "image"),
-            *_cost_step(has),
-            create,
-            "sync-3 takes longest (about 10-15 min for 30 s of speech): expect to call get_generation again.",
-            *_follow_steps(has),
-        ]
+        needed = ("lipsync" if not has("create_generation") else "create_generation",)
+        check = f"Check the voice exists and has no restriction with {voices}; if not, ask the user to pick another."
+        slow = "sync-3 takes longest (about 10-15 min for 30 s of speech): expect to call get_generation again."
+        steps = _generation_steps(offered, needed, _media_step(has, "image"), [create], check=(check,), then=(slow,))
         intro = f"Make this photo speak the script below in voice {voice_id}.\n\nScript:\n{script}"
         return [UserMessage(_numbered(intro, steps))]
 
@@ -183,7 +193,7 @@ def _dub_video(server: MCPServer[Any], offered: Offered) -> None:
         _check_language("source_language", source_language, allow_auto=True)
         _check_model(model)
         chosen = model or "lipsync-2"
-        if has("lipsync") or not has("create_generation"):
+        if _via_lipsync(has):
             source = f", source_language={json.dumps(source_language)}" if source_language else ""
             create = [
                 f"Call lipsync with video={json.dumps(video)}, target_language={json.dumps(target_language)}"
@@ -200,13 +210,7 @@ def _dub_video(server: MCPServer[Any], offered: Offered) -> None:
                 "Then call get_generation with the returned id and wait=true.",
             ]
             needed = ("create_generation", "get_generation")
-        steps = [
-            *_enable_step(offered, *needed),
-            _media_step(has, "video"),
-            *_cost_step(has),
-            *create,
-            *_follow_steps(has),
-        ]
+        steps = _generation_steps(offered, needed, _media_step(has, "video"), create)
         return [UserMessage(_numbered(f"Dub this video into '{target_language}' with Sync.", steps))]
 
 

@@ -120,6 +120,48 @@ async def check_access(server: MCPServer[Any], ctx: ServerRequestContext[Any, An
             raise _failure(uri, info) from exc
 
 
+# The documents that are the same for every caller: (uri, name, title, description, how server/documents.py
+# builds it).
+_SHARED_DOCUMENTS: tuple[tuple[str, str, str, str, Callable[[ModuleType, ToolState], Awaitable[BaseModel]]], ...] = (
+    (
+        "sync://errors",
+        "error-catalog",
+        "Sync API error codes",
+        "Every API error code with its message and fix (live catalog, or the bundled snapshot).",
+        lambda documents, state: documents.error_catalog(state),
+    ),
+    (
+        "sync://models",
+        "models",
+        "Sync models and what they accept",
+        "Each model's inputs, honoured and ignored options, limits, typical processing time, indicative price, "
+        "and whether this account can use it.",
+        lambda documents, state: documents.model_capabilities(state),
+    ),
+    (
+        "sync://voices",
+        "voices",
+        "Voices for text-to-speech",
+        "Built-in and cloned voices; use an id as voiceId of a text input.",
+        lambda documents, state: documents.voice_list(state),
+    ),
+)
+
+
+def _serve_document(
+    server: MCPServer[Any],
+    uri: str,
+    name: str,
+    title: str,
+    description: str,
+    build: Callable[[ModuleType, ToolState], Awaitable[BaseModel]],
+) -> None:
+    @server.resource(uri, name=name, title=title, description=description, mime_type=JSON)
+    async def document() -> str:
+        state = tool_state(current_context(server))
+        return await _read(state, uri, lambda: build(_documents(), state))
+
+
 def register_resources(server: MCPServer[Any], updates: GenerationUpdates) -> None:
     @server.resource(
         "sync://generations/{generation_id}",
@@ -134,39 +176,8 @@ def register_resources(server: MCPServer[Any], updates: GenerationUpdates) -> No
         uri = generation_uri(generation_id)
         return await _read(state, uri, lambda: _documents().read_generation(state, generation_id))
 
-    @server.resource(
-        "sync://errors",
-        name="error-catalog",
-        title="Sync API error codes",
-        description="Every API error code with its message and fix (live catalog, or the bundled snapshot).",
-        mime_type=JSON,
-    )
-    async def errors() -> str:
-        state = tool_state(current_context(server))
-        return await _read(state, "sync://errors", lambda: _documents().error_catalog(state))
-
-    @server.resource(
-        "sync://models",
-        name="models",
-        title="Sync models and what they accept",
-        description="Each model's inputs, honoured and ignored options, limits, typical processing time, "
-        "indicative price, and whether this account can use it.",
-        mime_type=JSON,
-    )
-    async def models() -> str:
-        state = tool_state(current_context(server))
-        return await _read(state, "sync://models", lambda: _documents().model_capabilities(state))
-
-    @server.resource(
-        "sync://voices",
-        name="voices",
-        title="Voices for text-to-speech",
-        description="Built-in and cloned voices; use an id as voiceId of a text input.",
-        mime_type=JSON,
-    )
-    async def voices() -> str:
-        state = tool_state(current_context(server))
-        return await _read(state, "sync://voices", lambda: _documents().voice_list(state))
+    for uri, name, title, description, build in _SHARED_DOCUMENTS:
+        _serve_document(server, uri, name, title, description, build)
 
     _serve_legacy_subscriptions(server, updates)
     _check_listen_access(server)

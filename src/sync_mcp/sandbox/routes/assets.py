@@ -7,7 +7,6 @@ Requests are checked by the sandbox's own reading of §5 (`sandbox/rules/assets.
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -22,6 +21,7 @@ from ..http import (
     fail,
     json_body,
     json_object,
+    path_uuid,
     query_list,
     require_auth,
     sandbox_state,
@@ -53,12 +53,8 @@ def _asset_json(record: AssetRecord) -> dict[str, Any]:
 
 
 def _find(request: Request, owner: str) -> AssetRecord:
-    asset_id = request.path_params["id"]
-    try:
-        uuid.UUID(asset_id)
-    except ValueError:
-        # [INF] The catalog's code for a malformed id; the reference gives no status (400 is the likely one).
-        raise fail(400, "invalid_asset_id_format", "The asset id must be a UUID.", field="id") from None
+    # [INF] The catalog's code for a malformed id; the reference gives no status (400 is the likely one).
+    asset_id = path_uuid(request, "invalid_asset_id_format", "asset")
     record = store_of(request).get(asset_id)
     # [INF] Another user's private asset is invisible to this key: answered like an unknown id.
     if record is None or (record.asset.visibility == "USER" and record.owner != owner):

@@ -31,7 +31,7 @@ from ..rules import check_create
 from ..rules.costs import check_estimate
 from ..rules.facts import ESTIMATE_FPS, list_price_per_frame
 from ..state import GenerationRecord
-from .generation_admin import find_generation
+from .generations import find_generation
 
 CENTS = Decimal("0.0001")
 

@@ -23,7 +23,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from ..audio import silent_wav
+from ..audio import wav_reply
 from ..dialogue_store import (
     WORD_GAP_MS,
     DialogueEditRecord,
@@ -225,8 +225,8 @@ async def get_preview_audio(request: Request) -> Response:
     match = PREVIEW_NAME.match(request.path_params["name"])
     record = dialogue_store(sandbox_state(request)).edits.get(match["id"]) if match else None
     if record is None or _status(request, record, record.outcome) not in ("COMPLETED", "COMPLETED_PARTIAL"):
-        return Response(status_code=404)
-    return Response(silent_wav(record.preview_seconds), media_type="audio/wav")
+        return wav_reply(None)
+    return wav_reply(record.preview_seconds)
 
 
 routes = [

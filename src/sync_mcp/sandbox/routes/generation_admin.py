@@ -3,30 +3,14 @@
 
 from __future__ import annotations
 
-import uuid
-
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route
 
 from ..http import fail, public_base_url, require_auth, sandbox_state
 from ..rules.facts import TERMINAL_STATUSES
-from ..state import GenerationRecord
 from .files import output_url
-from .generations import generation_json
-
-
-def find_generation(request: Request) -> GenerationRecord:
-    """The generation named by the `{id}` path parameter: 400 for a malformed id, 404 for an unknown one."""
-    generation_id = request.path_params["id"]
-    try:
-        uuid.UUID(generation_id)
-    except ValueError:
-        raise fail(400, "invalid_generation_id", "The generation id must be a UUID.", field="id") from None
-    record = sandbox_state(request).get(generation_id)
-    if record is None:
-        raise fail(404, "generation_not_found", f"Generation {generation_id} not found.", field="id")
-    return record
+from .generations import find_generation, generation_json
 
 
 async def delete_generation(request: Request) -> JSONResponse:

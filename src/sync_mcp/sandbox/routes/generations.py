@@ -16,7 +16,7 @@ from starlette.routing import Route
 
 from sync_mcp.api import Generation
 
-from ..http import VALIDATION_CODE, fail, public_base_url, query_list, require_auth, sandbox_state
+from ..http import VALIDATION_CODE, fail, path_uuid, public_base_url, query_list, require_auth, sandbox_state
 from ..rules.core import is_uuid
 from ..rules.facts import LONG_POLL_MAX_SECONDS
 from ..state import GenerationRecord
@@ -119,6 +119,10 @@ def _wait_params(request: Request) -> tuple[bool, float, bool]:
     return wait, timeout, progress
 
 
+def _generation_id(request: Request) -> str:
+    return path_uuid(request, "invalid_generation_id", "generation")
+
+
 def _find(request: Request, generation_id: str) -> GenerationRecord:
     record = sandbox_state(request).get(generation_id)
     if record is None:
@@ -126,11 +130,14 @@ def _find(request: Request, generation_id: str) -> GenerationRecord:
     return record
 
 
+def find_generation(request: Request) -> GenerationRecord:
+    """The generation named by the `{id}` path parameter: 400 for a malformed id, 404 for an unknown one."""
+    return _find(request, _generation_id(request))
+
+
 async def get_generation(request: Request) -> JSONResponse:
     require_auth(request)
-    generation_id = request.path_params["id"]
-    if not is_uuid(generation_id):
-        raise fail(400, "invalid_generation_id", "The generation id must be a UUID.", field="id")
+    generation_id = _generation_id(request)  # a malformed id is refused before the wait parameters are read
     wait, timeout, progress = _wait_params(request)
     state = sandbox_state(request)
     record = _find(request, generation_id)

@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from ..audio import silent_wav, speech_seconds
+from ..audio import speech_seconds, wav_reply
 from ..http import (
     checked,
     fail,
@@ -123,9 +123,7 @@ async def get_speech_job(request: Request) -> JSONResponse:
 async def get_take(request: Request) -> Response:
     match = TAKE_NAME.match(request.path_params["name"])
     duration = speech_store(sandbox_state(request)).duration(match["id"]) if match else None
-    if duration is None:
-        return Response(status_code=404)
-    return Response(silent_wav(duration), media_type="audio/wav")
+    return wav_reply(duration)
 
 
 routes = [

@@ -18,7 +18,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ..asset_store import asset_store
-from ..audio import silent_wav
+from ..audio import wav_reply
 from ..http import (
     VALIDATION_CODE,
     checked,
@@ -120,9 +120,8 @@ async def delete_voice(request: Request) -> JSONResponse:
 
 
 async def voice_preview(request: Request) -> Response:
-    if _store(request).find(request.path_params["id"], public_base_url(request)) is None:
-        return Response(status_code=404)
-    return Response(silent_wav(PREVIEW_SECONDS), media_type="audio/wav")
+    found = _store(request).find(request.path_params["id"], public_base_url(request))
+    return wav_reply(PREVIEW_SECONDS if found is not None else None)
 
 
 routes = [
