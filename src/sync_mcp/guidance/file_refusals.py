@@ -4,7 +4,7 @@ fetched. Each is raised before anything is sent.
 
 One function per situation, named for it, taking the facts (the argument at fault, the file's name, the
 caller's folders as they are shown) and returning the `InputError` the workflow raises. The checks themselves
-are in `sync_mcp.services.paths`, `uploading` and `attachments`; the words are here.
+are in `sync_mcp.services.paths`, `media_sources` and `attachments`; the words are here.
 """
 
 from __future__ import annotations
@@ -120,7 +120,7 @@ def output_outside(name: str, folder: str) -> InputError:
     )
 
 
-# ----------------------------------------------------------------------------- media (services/uploading.py)
+# ------------------------------------------------------------------------- media (services/media_sources.py)
 
 
 def unsupported_media(field: str, name: str, kind: MediaKind | None) -> InputError:

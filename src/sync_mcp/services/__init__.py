@@ -3,6 +3,6 @@ reading local files and uploading them, saving outputs, webhook deliveries.
 
 `api/` below speaks HTTP to the Sync API; `tools/` above turns these workflows into MCP tools (arguments in,
 a service call, a result out), and `server/` assembles them. What a workflow reports along the way goes through
-`progress.ProgressSink`; an argument it cannot use is refused (nothing sent) with an `InputError` from
+`guidance.steps.ProgressSink`; an argument it cannot use is refused (nothing sent) with an `InputError` from
 `sync_mcp.guidance.refusals` or `file_refusals`, which hold the words.
 """

@@ -1,10 +1,23 @@
-"""One argument, three ways to name media: a public URL, an asset id, or a local file to upload.
+"""Media arguments: one argument, three ways to name media: a public URL, an asset id, or a local file to upload.
 
 `classify` decides which (no network) and checks a local file completely (confinement to the caller's
-folders, type, size); `resolve` then gives the input item's source: `{"url": ...}` or `{"assetId": ...}`,
-uploading a local file first (reusing an earlier upload of the same bytes).
+folders, type, size: `local_media`); `resolve` then gives the input item's source: `{"url": ...}` or
+`{"assetId": ...}`, uploading a local file first (`upload_local`, reusing an earlier upload of the same bytes).
+`upload_media` uses the local-file half directly.
 
-Or small local files travel with the create (`direct_files`, `create_with_files`): one multipart
+Local files (the second section). Everything that can be checked without the network (confinement to the
+caller's folders via `paths.readable_file`, media type per reference §16.1, size per §16.2) is checked before the
+first request.
+
+One local file, from its check to its upload, is opened once, and only the opened file is ever read.
+`paths.readable_file` checks a *name*. Between that check and the reads that follow, the name may come to
+mean another file: a symlink to a file outside renamed over it, a named pipe (whose reader waits forever
+for a writer), a device. So the file is opened once, without following a final symlink and without
+blocking (`O_NOFOLLOW | O_NONBLOCK`), and the checks are made again on what was opened (`open_checked`): a
+regular file, the same one that was checked (device and inode), whose real path is still inside the caller's
+folders. Hashing and uploading then read from that descriptor only, never from the name again.
+
+Or small local files travel with the create (the last section: `direct_files`, `create_with_files`): one multipart
 `POST /v2/generate` ("Create Generation with Files", reference §3.2) instead of an upload round trip per file
 (hash lookup, upload URL, PUT, registration) followed by a JSON create. Chosen when every local input of a
 create is at most `DIRECT_MAX_BYTES` (the direct-upload limit older docs give; upstream proxies may cap lower
@@ -17,23 +30,29 @@ organisation; the created generation's `input` names it by `assetId`.
 from __future__ import annotations
 
 import contextlib
+import errno
+import os
 import re
-from collections.abc import Sequence
+import stat
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Literal
+from pathlib import Path, PurePath
+from typing import BinaryIO, Literal
 
 from sync_mcp import telemetry
-from sync_mcp.api import CreateGenerationRequest, Generation, SyncClient
+from sync_mcp.api import CreateGenerationRequest, Generation, SyncClient, uploads
 from sync_mcp.api.types.assets import AssetDetails
 from sync_mcp.api.types.generations import FormFile
-from sync_mcp.api.types.shared import is_uuid
+from sync_mcp.api.types.shared import MAX_UPLOAD_BYTES, MediaFormat, MediaKind, format_of, is_uuid
 from sync_mcp.api.uploads import UploadOutcome
 from sync_mcp.config import Settings
-from sync_mcp.guidance import refusals
-from sync_mcp.guidance.steps import ProgressSink, byte_count
+from sync_mcp.guidance import file_refusals, refusals
+from sync_mcp.guidance.errors import InputError
+from sync_mcp.guidance.steps import ProgressSink, byte_count, bytes_done, percent_of, phase_message
 
-from .paths import Folders
-from .uploading import LocalMedia, local_media, open_checked, upload_local
+from .paths import Folders, inside, readable_file, real_roots
 
 Kind = Literal["video", "image", "audio"]
 
@@ -109,6 +128,189 @@ async def resolve(
     return ResolvedSource(source.wire(outcome.asset.id), outcome)
 
 
+# ------------------------------------------------------------------------------------------------------ local files
+
+OPEN_FLAGS = (
+    os.O_RDONLY
+    | getattr(os, "O_NOFOLLOW", 0)
+    | getattr(os, "O_NONBLOCK", 0)
+    | getattr(os, "O_CLOEXEC", 0)
+    | getattr(os, "O_NOCTTY", 0)
+    | getattr(os, "O_BINARY", 0)
+)
+"""Never follow a final symlink, never wait (a FIFO without a writer opens at once), never become a terminal."""
+
+
+@dataclass(frozen=True)
+class Identity:
+    """What makes a file the same file: its device and inode, and its size when it was checked."""
+
+    device: int
+    inode: int
+    size: int
+
+    @classmethod
+    def of(cls, st: os.stat_result) -> Identity:
+        return cls(st.st_dev, st.st_ino, st.st_size)
+
+
+@dataclass(frozen=True)
+class OpenedFile:
+    file: BinaryIO
+    """Unbuffered reader over the one descriptor; read from offset 0 for the hash, and again for the upload."""
+    name: str
+    size: int
+
+
+def _opened_path(fd: int) -> Path | None:
+    """Where the opened file is now, as the OS knows it (None where the OS cannot tell)."""
+    if sys.platform.startswith("linux"):
+        try:
+            return Path(os.readlink(f"/proc/self/fd/{fd}"))
+        except OSError:
+            return None
+    if sys.platform == "darwin":
+        import fcntl
+
+        try:
+            raw = fcntl.fcntl(fd, 50, b"\0" * 1024)  # F_GETPATH
+        except OSError:
+            return None
+        return Path(os.fsdecode(raw.split(b"\0", 1)[0]))
+    return None
+
+
+def _check_opened(fd: int, path: Path, expected: Identity, folders: Folders, field: str) -> os.stat_result:
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode):
+        raise file_refusals.not_a_regular_file(field, path.name, st.st_mode)
+    if (st.st_dev, st.st_ino) != (expected.device, expected.inode):
+        raise file_refusals.file_changed(field, path.name, "replaced")
+    if st.st_size != expected.size:
+        raise file_refusals.file_resized(field, path.name, expected.size, st.st_size)
+    roots = real_roots(folders)
+    where = _opened_path(fd)
+    if where is None:  # no way to ask the OS: the name must still lead to the very file that was opened
+        try:
+            again = path.resolve(strict=True)
+            same = os.stat(again)
+        except (OSError, RuntimeError):
+            raise file_refusals.file_changed(field, path.name, "moved") from None
+        if (same.st_dev, same.st_ino) != (st.st_dev, st.st_ino):
+            raise file_refusals.file_changed(field, path.name, "replaced")
+        where = again
+    if not inside(where, roots):
+        raise file_refusals.file_changed(field, path.name, "moved out")
+    return st
+
+
+@contextmanager
+def open_checked(path: Path, expected: Identity, folders: Folders, *, field: str) -> Iterator[OpenedFile]:
+    """Open the checked file `path` once and check what was opened (see the module docstring).
+
+    Raises `InputError`: `file_changed` (replaced, moved, resized or now a symlink), `not_a_regular_file`
+    (a FIFO, device or socket was put in its place), `file_not_found`, `file_not_readable`.
+    """
+    try:
+        fd = os.open(path, OPEN_FLAGS)
+    except OSError as exc:
+        raise _open_failure(exc, path, field) from None
+    try:
+        st = _check_opened(fd, path, expected, folders, field)
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)  # a regular file: reads never wait anyway
+        file = os.fdopen(fd, "rb", buffering=0)
+    except BaseException:
+        os.close(fd)
+        raise
+    with file:
+        yield OpenedFile(file=file, name=path.name, size=st.st_size)  # type: ignore[arg-type]
+
+
+def _open_failure(exc: OSError, path: Path, field: str) -> InputError:
+    if exc.errno in (errno.ELOOP, getattr(errno, "EMLINK", -1)) or (
+        exc.errno == getattr(errno, "EFTYPE", -1)  # BSDs: O_NOFOLLOW on a symlink
+    ):
+        return file_refusals.file_changed(field, path.name, "symlink")
+    if exc.errno == errno.ENOENT:
+        return file_refusals.file_changed(field, path.name, "moved")
+    return file_refusals.file_not_openable(field, path.name, exc.strerror or type(exc).__name__)
+
+
+@dataclass(frozen=True)
+class LocalMedia:
+    path: Path
+    """Real path (symlinks resolved), inside the allowed folders."""
+    media: MediaFormat
+    size: int
+    folders: Folders
+    """The caller's folders, which the file must still be inside when it is opened."""
+    identity: Identity
+    """The file that was checked; the upload refuses any other."""
+    field: str = "path"
+    """The argument that named the file (for error messages)."""
+
+
+def local_media(value: str, folders: Folders, *, field: str = "path", kind: MediaKind | None = None) -> LocalMedia:
+    """A readable media file for `value`, or a `InputError` naming `field` and the fix.
+
+    The media type comes from the extension of the name given (else of the file it resolves to).
+    With `kind`, the file must be of that kind (a video where a video is expected, ...).
+    """
+    path = readable_file(value, folders, field=field)
+    media = format_of(PurePath(value.strip()).name) or format_of(path.name)
+    if media is None:
+        raise file_refusals.unsupported_media(field, path.name, kind)
+    if kind is not None and media.kind != kind:
+        raise file_refusals.wrong_media_kind(field, path.name, media.kind, kind)
+    try:
+        identity = Identity.of(os.stat(path))
+    except OSError as exc:
+        raise file_refusals.file_unreadable(field, path.name, exc.strerror or type(exc).__name__) from None
+    size = identity.size
+    if size == 0:
+        raise file_refusals.file_empty(field, path.name)
+    if size > MAX_UPLOAD_BYTES:
+        raise file_refusals.file_too_large(field, path.name, size)
+    return LocalMedia(path=path, media=media, size=size, folders=folders, identity=identity, field=field)
+
+
+async def upload_local(
+    client: SyncClient, local: LocalMedia, details: AssetDetails, progress: ProgressSink
+) -> uploads.UploadOutcome:
+    """Upload (or reuse, by SHA-256) a checked local file; progress in bytes sent, at most ~100 reports."""
+    step = max(uploads.CHUNK_SIZE, local.size // 100)
+    last = 0
+    phase = f"upload {local.path.name}"
+
+    async def on_bytes(sent: int) -> None:
+        nonlocal last
+        if sent - last >= step or sent == local.size:
+            last = sent
+            percent = percent_of(sent, local.size)
+            await progress.report(percent, phase_message(phase, percent, bytes_done(sent, local.size)))
+
+    attributes = {"sync.asset.type": local.media.asset_type, "sync.upload.bytes": local.size}
+    try:
+        with (
+            telemetry.span("upload", **attributes) as span,
+            open_checked(local.path, local.identity, local.folders, field=local.field) as opened,
+        ):
+            source = uploads.FileSource(file=opened.file, name=opened.name, size=opened.size)
+            outcome = await client.uploads.file(source, local.media, details, on_progress=on_bytes)
+            span.set_attribute("sync.upload.reused", outcome.reused)
+            if not outcome.reused:
+                telemetry.transfer("up", local.size)
+    except OSError as exc:  # a read failed (an I/O error of the disk, a file system gone)
+        reason = exc.strerror or type(exc).__name__
+        raise file_refusals.file_unreadable(local.field, local.path.name, reason) from exc
+    if outcome.reused:
+        await progress.report(100.0, phase_message(phase, 100.0, "already uploaded: reusing its asset"))
+    return outcome
+
+
+# --------------------------------------------------------------------------------------- files sent with the create
+
 DIRECT_MAX_BYTES = 20_000_000
 """Largest local file sent with the create (20 MB, reference §3.2 and §16.2)."""
 
@@ -144,7 +346,7 @@ async def create_with_files(
     client: SyncClient, request: CreateGenerationRequest, files: Sequence[DirectFile], key: str, progress: ProgressSink
 ) -> tuple[Generation, list[SentFile]]:
     """Create with the files in the request; `request` holds placeholders where the files go. Each file is opened
-    once, and what was opened checked again, as an upload does (uploading.open_checked): a file swapped for a
+    once, and what was opened checked again, as an upload does (`open_checked`): a file swapped for a
     link, a pipe or another file after the check is refused, and nothing outside the caller's folders is sent.
     Reported to `progress` as the current phase (the caller starts it)."""
     with contextlib.ExitStack() as stack:

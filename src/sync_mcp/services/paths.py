@@ -17,7 +17,7 @@ Windows-style paths on other systems are refused with a message saying why. A mi
 mean", chosen among the files of the same (readable) folder only. Every message names only the caller's own
 folders.
 
-The checks here are on names; `uploading.open_checked` repeats them on the file it actually opens. What a
+The checks here are on names; `media_sources.open_checked` repeats them on the file it actually opens. What a
 refusal says is in `sync_mcp.guidance.file_refusals`.
 """
 

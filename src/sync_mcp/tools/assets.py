@@ -24,7 +24,7 @@ from sync_mcp.api.uploads import UploadOutcome
 from sync_mcp.guidance import refusals, steps
 from sync_mcp.guidance.errors import InputError
 from sync_mcp.services.attachments import ChatFile, upload_attachment
-from sync_mcp.services.uploading import local_media, upload_local
+from sync_mcp.services.media_sources import local_media, upload_local
 from sync_mcp.toolkit.arguments import require_a_change
 from sync_mcp.toolkit.generations import MediaArgument, file_params
 from sync_mcp.toolkit.links import UploadResult, follow_link, mint_link
