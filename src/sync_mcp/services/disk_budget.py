@@ -28,10 +28,6 @@ class OverBudget(Exception):
         super().__init__(message)
         self.setting = setting
 
-    @property
-    def error_code(self) -> str:
-        return "output_too_large" if self.setting == "SYNC_MCP_MAX_DOWNLOAD_BYTES" else "output_quota_exceeded"
-
 
 @dataclass
 class _Flight:

@@ -11,8 +11,9 @@ behind the transfer (`write_behind`). Progress is reported per MiB, or per 1 % o
 Bounded: one deadline for the whole download (`SYNC_MCP_DOWNLOAD_TIMEOUT`, however slowly the bytes come),
 a size cap and folder quotas counted as bytes arrive (`disk_budget`), and only http(s) URLs, redirects
 followed by hand, none to loopback or private addresses unless the API base is one (`fetch_guard`).
-Anticipated failures raise `DownloadFailed`, whose `info` is the agent-facing error; API errors raise
-`SyncAPIError` as usual.
+Anticipated failures raise `DownloadFailed`, whose `info` is the agent-facing error, worded in
+`sync_mcp.guidance.failures` (one function per situation, given the facts); API errors raise `SyncAPIError` as
+usual.
 """
 
 from __future__ import annotations
@@ -32,8 +33,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from sync_mcp import telemetry
 from sync_mcp.api import Generation, SyncAPIError, SyncClient
 from sync_mcp.api.capabilities import TERMINAL_STATUSES
+from sync_mcp.guidance import failures
 from sync_mcp.guidance.errors import ErrorInfo
-from sync_mcp.guidance.failures import explain_generation_failure
 from sync_mcp.guidance.steps import ProgressSink, bytes_done, percent_of, phase_message
 
 from .context import ServiceContext
@@ -77,38 +78,10 @@ class DownloadFailed(Exception):
         self.info = info
 
 
-def _failure(code: str, message: str, fix: str, *, generation_id: str, retryable: bool, status: int | None = None):
-    return DownloadFailed(
-        ErrorInfo(
-            errorCode=code,
-            httpStatus=status,
-            message=message,
-            fix=fix,
-            retryable=retryable,
-            generationId=generation_id,
-        )
-    )
-
-
 async def _not_ready(state: ServiceContext, generation: Generation) -> DownloadFailed:
-    gid = generation.id
     if generation.status in TERMINAL_STATUSES:
-        fix = (await explain_generation_failure(state.catalog, generation, "lipsync or create_generation")).fix
-        return _failure(
-            "generation_not_completed",
-            f"Generation {gid} ended {generation.status} ({generation.error_code or 'no errorCode'}), so it has "
-            "no output to download.",
-            fix,
-            generation_id=gid,
-            retryable=False,
-        )
-    return _failure(
-        "generation_not_completed",
-        f"Generation {gid} is still {generation.status}: there is no output to download yet.",
-        f"Call get_generation with id={gid} and wait=true until it is COMPLETED, then call download_output again.",
-        generation_id=gid,
-        retryable=True,
-    )
+        return DownloadFailed(await failures.ended_without_output(state.catalog, generation))
+    return DownloadFailed(failures.output_not_ready(generation.id, generation.status))
 
 
 async def output_url(
@@ -172,17 +145,10 @@ async def _stream_to_file(
                     size = await _transfer(progress, state.client.http, url, sink, gid, guard, reservation)
                     await anyio.to_thread.run_sync(_flush_and_sync, sink)
             except OverBudget as exc:
-                raise _over_budget(exc, gid, folders) from None
+                info = failures.over_budget(gid, str(exc), exc.setting, folders.output, per_caller=folders.per_caller)
+                raise DownloadFailed(info) from None
             except TimeoutError:
-                raise _failure(
-                    "output_download_timed_out",
-                    f"Downloading the output of {gid} took longer than the {settings.download_timeout:g} s a "
-                    "download may take; no partial file was kept.",
-                    "Call download_output again (the storage may have been slow); if it keeps timing out, the "
-                    "server's operator can raise SYNC_MCP_DOWNLOAD_TIMEOUT.",
-                    generation_id=gid,
-                    retryable=True,
-                ) from None
+                raise DownloadFailed(failures.download_timed_out(gid, settings.download_timeout)) from None
         os.replace(temp, target)
         _sync_folder(target.parent)
         return size
@@ -194,26 +160,6 @@ async def _stream_to_file(
             reservation.release()
 
 
-def _over_budget(exc: OverBudget, gid: str, folders: Folders) -> DownloadFailed:
-    if exc.setting == "SYNC_MCP_OUTPUT_QUOTA_BYTES" and not folders.per_caller:
-        fix = f"Delete videos you no longer need from {folders.output} or raise {exc.setting}, then call again."
-    elif exc.setting == "SYNC_MCP_OUTPUT_QUOTA_BYTES":
-        fix = (
-            f"Ask the server's operator to clear old videos from your folder ({folders.output}) or to raise "
-            f"{exc.setting}, then call again."
-        )
-    else:
-        fix = f"Ask the server's operator to free space or raise {exc.setting}, then call again."
-    fix += " Meanwhile the generation's outputUrl (get_generation) serves the video directly."
-    return _failure(
-        exc.error_code,
-        f"The output of {gid} was not saved: {exc}. No partial file was kept.",
-        fix,
-        generation_id=gid,
-        retryable=False,
-    )
-
-
 @asynccontextmanager
 async def _open(http: httpx.AsyncClient, url: str, gid: str, guard: FetchGuard) -> AsyncIterator[httpx.Response]:
     """The response of `url`, redirects followed by hand (at most `MAX_REDIRECTS`). The URL the API handed
@@ -223,26 +169,9 @@ async def _open(http: httpx.AsyncClient, url: str, gid: str, guard: FetchGuard) 
         async with guarded_get(http, httpx.URL(url), guard, trust_first=True, max_redirects=MAX_REDIRECTS) as response:
             yield response
     except UnsafeURL as exc:
-        raise _unsafe(gid, str(exc)) from None
+        raise DownloadFailed(failures.unsafe_download_url(gid, str(exc))) from None
     except TooManyRedirects:
-        raise _failure(
-            "output_download_failed",
-            f"The output URL of {gid} redirected more than {MAX_REDIRECTS} times; nothing was saved.",
-            "Call download_output again shortly; if it persists, quote the generation id to support.",
-            generation_id=gid,
-            retryable=True,
-        ) from None
-
-
-def _unsafe(gid: str, why: str) -> DownloadFailed:
-    return _failure(
-        "unsafe_download_url",
-        f"The output URL of {gid} was not fetched: {why}. Nothing was saved.",
-        "Use the generation's outputUrl from get_generation in a browser; if download_output keeps refusing, "
-        "quote the generation id to support (the API should hand out public storage URLs).",
-        generation_id=gid,
-        retryable=False,
-    )
+        raise DownloadFailed(failures.too_many_redirects(gid, MAX_REDIRECTS)) from None
 
 
 async def _transfer(
@@ -268,7 +197,7 @@ async def _transfer(
         try:
             async with _open(http, url, gid, guard) as response:
                 if response.status_code != 200:
-                    raise _http_failure(response.status_code, gid)
+                    raise DownloadFailed(failures.download_refused(gid, response.status_code))
                 length = response.headers.get("content-length")
                 total = int(length) if length and length.isdigit() else None
                 if total is not None:
@@ -276,7 +205,7 @@ async def _transfer(
                 async for block in _batched(response.aiter_bytes(), reservation):
                     yield block
         except httpx.TransportError as exc:
-            raise _interrupted(gid, f"the transfer broke off ({type(exc).__name__})") from exc
+            raise DownloadFailed(failures.transfer_broke_off(gid, type(exc).__name__)) from exc
 
     async def on_written(done: int) -> None:
         nonlocal reported
@@ -288,17 +217,11 @@ async def _transfer(
     try:
         done = await write_behind(sink, blocks(), on_written)
     except OSError as exc:
-        raise _failure(
-            "output_write_failed",
-            f"Could not write the output file: {exc.strerror or type(exc).__name__}.",
-            "Free disk space or set SYNC_MCP_OUTPUT_DIR to a writable folder, then call download_output again.",
-            generation_id=gid,
-            retryable=False,
-        ) from exc
+        raise DownloadFailed(failures.output_write_failed(gid, exc.strerror or type(exc).__name__)) from exc
     if reported != done:
         await _report(progress, done, total)
     if total is not None and done != total:
-        raise _interrupted(gid, f"received {done} of {total} bytes")
+        raise DownloadFailed(failures.transfer_cut_short(gid, done, total))
     return done
 
 
@@ -344,30 +267,3 @@ def _sync_folder(folder: Path) -> None:
 async def _report(progress: ProgressSink, done: int, total: int | None) -> None:
     percent = percent_of(done, total)
     await progress.report(percent, phase_message("download", percent, bytes_done(done, total)))
-
-
-def _interrupted(gid: str, why: str) -> DownloadFailed:
-    return _failure(
-        "output_download_interrupted",
-        f"Downloading the output of {gid} failed: {why}. No partial file was kept.",
-        "Call download_output again; it asks the API for a fresh URL and starts over.",
-        generation_id=gid,
-        retryable=True,
-    )
-
-
-def _http_failure(status: int, gid: str) -> DownloadFailed:
-    if status in (401, 403):
-        fix = "The signed URL was refused (expired or altered). Call download_output again for a fresh URL."
-    elif status == 404:
-        fix = f"The output file is not available. Check the generation with get_generation id={gid}."
-    else:
-        fix = "The storage service failed; call download_output again shortly."
-    return _failure(
-        "output_download_failed",
-        f"The output URL answered HTTP {status}; nothing was saved.",
-        fix,
-        generation_id=gid,
-        retryable=status != 404,
-        status=status,
-    )
