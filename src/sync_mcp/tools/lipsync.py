@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sync_mcp.api import CreateGenerationRequest, Generation, SyncAPIError, new_idempotency_key
 from sync_mcp.api.types.shared import IDEMPOTENCY_KEY
-from sync_mcp.guidance import refusals, steps
+from sync_mcp.guidance import failures, refusals, steps
 from sync_mcp.guidance.errors import ErrorInfo, InputError, explain
 from sync_mcp.services.downloads import DownloadFailed, DownloadResult
 from sync_mcp.services.dubbing import LanguageOutcome, done_count, for_language, language_key, languages, summary
@@ -313,7 +313,7 @@ async def _dub_each(
     if first is None:
         error = outcomes[0].error
         assert error is not None
-        return fail(error.model_copy(update={"message": f"No language was created. {error.message}"}))
+        return fail(failures.no_language_created(error))
     timed_out = None
     if args.wait:
         plan.progress.next_phase()
