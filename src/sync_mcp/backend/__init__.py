@@ -18,18 +18,16 @@ from __future__ import annotations
 
 import asyncio
 
-from .errors import UNAVAILABLE_CODE, SharedStateUnavailable, StateBackendError, unavailable_error
+from .errors import SharedStateUnavailable, StateBackendError
 from .redis_store import DEFAULT_NAMESPACE, RedisStore, redis_password, where
 
 __all__ = [
     "DEFAULT_NAMESPACE",
-    "UNAVAILABLE_CODE",
     "RedisStore",
     "SharedStateUnavailable",
     "StateBackendError",
     "preflight",
     "redis_password",
-    "unavailable_error",
     "where",
 ]
 

@@ -282,8 +282,8 @@ def crashed(tool: str) -> ErrorInfo:
 
 
 def shared_state_unavailable(what: str = "This request") -> ErrorInfo:
-    """`what` (a tool, a task, a webhook delivery, ...) needs the shared state, and its Redis is not answering:
-    a retryable error, never a silent local fallback."""
+    """`what` (a tool's name, a request's method) needs the shared state, and its Redis is not answering: a
+    retryable error, never a silent local fallback."""
     return ErrorInfo(
         errorCode=UNAVAILABLE_CODE,
         httpStatus=503,
@@ -294,3 +294,13 @@ def shared_state_unavailable(what: str = "This request") -> ErrorInfo:
         retryable=True,
         retryAfterSeconds=RETRY_AFTER_SECONDS,
     )
+
+
+def task_without_shared_state(tool: str) -> ErrorInfo:
+    """`tool` was asked to run as a task, and task handles live in the shared state (nothing created or spent)."""
+    return shared_state_unavailable(f"{tool} as a task")
+
+
+def delivery_without_shared_state() -> ErrorInfo:
+    """A webhook delivery not taken for want of the shared state (the sender may deliver it again)."""
+    return shared_state_unavailable("Receiving this webhook delivery")

@@ -28,9 +28,10 @@ from pydantic import ValidationError
 
 from sync_mcp import __version__
 from sync_mcp.api.errors import validation_text
-from sync_mcp.backend import SharedStateUnavailable, unavailable_error
+from sync_mcp.backend import SharedStateUnavailable
 from sync_mcp.backend.deliveries import Deliveries
 from sync_mcp.config import Settings
+from sync_mcp.guidance import failures
 from sync_mcp.guidance.catalog import ErrorCatalog
 from sync_mcp.guidance.errors import explain
 from sync_mcp.sdk_internals import logging_left_configured, lowlevel_server
@@ -39,7 +40,7 @@ from sync_mcp.services.paths import folders_for
 from sync_mcp.services.upload_links import UploadLinks
 from sync_mcp.telemetry import redact
 from sync_mcp.toolkit.arguments import unknown_arguments
-from sync_mcp.toolkit.results import add_tools, crashed, fail
+from sync_mcp.toolkit.results import add_tools, fail
 from sync_mcp.toolkit.state import TOOLS_LISTED, SharedClient, ToolState, bound_waits
 from sync_mcp.tools.toolsets import TOOLSETS, Offered, chosen
 
@@ -177,9 +178,9 @@ class SyncMCPServer(MCPServer[ToolState]):
         except UnexpectedToolError as exc:
             if isinstance(exc.__cause__, SharedStateUnavailable):
                 logger.warning("tool %s could not run: %s", name, exc.__cause__)
-                return fail(unavailable_error(name))
+                return fail(failures.shared_state_unavailable(name))
             logger.exception("tool %s crashed", name)
-            return fail(crashed(name))
+            return fail(failures.crashed(name))
         except ToolError as exc:
             if not isinstance(exc.__cause__, ValidationError):
                 raise

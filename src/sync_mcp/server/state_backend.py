@@ -33,15 +33,15 @@ from starlette.applications import Starlette
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from sync_mcp.backend import RedisStore, SharedStateUnavailable, redis_password, unavailable_error
+from sync_mcp.backend import RedisStore, SharedStateUnavailable, redis_password
 from sync_mcp.backend.deliveries import Deliveries, DeliveryBoard, SharedDeliveryBoard
 from sync_mcp.backend.entries import InProcessEntries
-from sync_mcp.backend.errors import RETRY_AFTER_SECONDS
 from sync_mcp.backend.oauth_store import OAuthStore, RedisOAuthStore
 from sync_mcp.backend.shared_tasks import SharedTaskStore
 from sync_mcp.backend.spend_memory import InProcessSpendMemory, SharedSpendMemory, SpendMemory
 from sync_mcp.backend.task_handles import TaskHandles, TaskStore
 from sync_mcp.config import Settings
+from sync_mcp.guidance import failures
 from sync_mcp.services.upload_links import UploadLinks
 from sync_mcp.telemetry import redactor
 
@@ -219,13 +219,15 @@ class SharedStateErrors:
             if started:
                 raise
             logger.warning("%s %s answered 503: %s", scope.get("method"), scope.get("path"), exc)
-            info = unavailable_error()
+            info = failures.shared_state_unavailable()
             body: dict[str, Any] = {
                 "error": "temporarily_unavailable",
                 "error_description": info.message,
                 **info.to_wire(),
             }
             response = JSONResponse(
-                body, 503, headers={"Retry-After": str(round(RETRY_AFTER_SECONDS)), "Cache-Control": "no-store"}
+                body,
+                503,
+                headers={"Retry-After": str(round(failures.RETRY_AFTER_SECONDS)), "Cache-Control": "no-store"},
             )
             await response(scope, receive, send)

@@ -40,10 +40,11 @@ from pydantic import ConfigDict, Field
 
 from sync_mcp.api import SyncAPIError
 from sync_mcp.api.capabilities import TERMINAL_STATUSES
-from sync_mcp.backend import SharedStateUnavailable, unavailable_error
+from sync_mcp.backend import SharedStateUnavailable
+from sync_mcp.guidance import failures
 from sync_mcp.guidance.errors import explain
 from sync_mcp.sdk_internals import tool_arguments
-from sync_mcp.toolkit.results import crashed, fail, generation_link, generation_uri
+from sync_mcp.toolkit.results import fail, generation_link, generation_uri
 from sync_mcp.toolkit.state import Owner, owner, tool_state
 
 if TYPE_CHECKING:
@@ -172,7 +173,7 @@ class GenerationTasks(Extension):
         if wants is None or not wants(arguments) or not declared_tasks(ctx):
             return await call_next(ctx)
         if not await self.store.ready():
-            return fail(unavailable_error(f"{params.name} as a task"))  # before anything is created or spent
+            return fail(failures.task_without_shared_state(params.name))  # before anything is created or spent
         with tool_arguments(params, {**arguments, "wait": False}):  # the tool's non-waiting path
             result = await call_next(ctx)
         if not isinstance(result, types.CallToolResult) or result.is_error:
@@ -268,7 +269,9 @@ class GenerationTasks(Extension):
             raise
         except Exception:
             logger.exception("reading generation %s for its task failed", gid)
-            await settle("completed", "Reading the generation failed.", result=_wire(fail(crashed("get_generation"))))
+            await settle(
+                "completed", "Reading the generation failed.", result=_wire(fail(failures.crashed("get_generation")))
+            )
             return
         if current.status in TERMINAL_STATUSES:
             await settle("completed", f"Generation {gid} is {current.status}.", result=_final(handle, current))
@@ -290,7 +293,7 @@ class GenerationTasks(Extension):
 def _unavailable(method: str) -> MCPError:
     """A task request that needed the shared state while Redis was unreachable: JSON-RPC -32603 whose `data` is
     the usual `{errorCode, ..., fix, retryable: true}`."""
-    info = unavailable_error(method)
+    info = failures.shared_state_unavailable(method)
     return MCPError(types.INTERNAL_ERROR, info.message, data=info.to_wire())
 
 

@@ -18,10 +18,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from sync_mcp.api.webhooks import SIGNATURE_HEADER, WebhookError, parse_payload, verify
-from sync_mcp.backend import SharedStateUnavailable, unavailable_error
+from sync_mcp.backend import SharedStateUnavailable
 from sync_mcp.backend.deliveries import Deliveries
-from sync_mcp.backend.errors import RETRY_AFTER_SECONDS
 from sync_mcp.config import WEBHOOK_PATH
+from sync_mcp.guidance import failures
 
 from .updates import GenerationUpdates
 
@@ -65,8 +65,8 @@ def add_webhook_receiver(
             fresh = await deliveries.accept(generation)
         except SharedStateUnavailable as exc:  # nothing taken: the sender may deliver again
             logger.warning("webhook delivery for generation %s not taken: %s", generation.id, exc)
-            info = unavailable_error("Receiving this webhook delivery")
-            return JSONResponse(info.to_wire(), 503, headers={"Retry-After": str(round(RETRY_AFTER_SECONDS))})
+            info = failures.delivery_without_shared_state()
+            return JSONResponse(info.to_wire(), 503, headers={"Retry-After": str(round(failures.RETRY_AFTER_SECONDS))})
         if fresh:
             logger.info("webhook: generation %s is %s", generation.id, generation.status)
             await updates.observe(generation)

@@ -62,17 +62,6 @@ ERROR_META_KEY = "so.sync/error"
 """Where an error result's `_meta` carries the error object, for programs (models read the text block)."""
 
 
-def crashed(tool: str) -> ErrorInfo:
-    """What the agent sees when a tool fails unexpectedly (a fault of this server; details go to its log)."""
-    return ErrorInfo(
-        errorCode="internal_error",
-        message=f"{tool} failed unexpectedly inside sync-mcp; this is not a problem with your arguments.",
-        fix="Call get_generation or list_generations before repeating a create (it may have started), then try "
-        "once more; if it repeats, report it to the server's operator with the time of the call.",
-        retryable=False,
-    )
-
-
 def fail(info: ErrorInfo) -> CallToolResult:
     return error_result(info.to_wire())
 
