@@ -144,6 +144,102 @@ def test_a_refusal_worded_outside_guidance_is_reported(tmp_path: Path) -> None:
     ]
 
 
+# ------------------------------------------------------------------------------- error objects' words
+
+ERROR_OBJECT = "ErrorInfo"
+"""The error object the agent reads (`{errorCode, ..., message, fix}`): built, words and all, in `guidance/` only."""
+WORDED_FIELDS = {"message", "fix"}
+COPIES = {"model_copy", "model_validate"}
+"""Ways to make an error object from another (or from a dict): fine with the facts, not with new words."""
+
+
+def error_objects_worded_outside_guidance(package: Path = PACKAGE) -> list[str]:
+    """Where a module outside `guidance/` builds an error object: calls `ErrorInfo` (under any name it is imported
+    as, or `ErrorInfo.model_construct`), subclasses it, or copies or validates one given a message or fix that
+    writes words (`info.model_copy(update={"message": f"..."})`), as `file:line`."""
+    found: list[tuple[str, int]] = []
+    for path in sorted(package.rglob("*.py")):
+        where = path.relative_to(package).as_posix()
+        if where.startswith("guidance/"):
+            continue
+        tree = ast.parse(path.read_text())
+        names = {ERROR_OBJECT} | {
+            alias.asname
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom)
+            for alias in node.names
+            if alias.name == ERROR_OBJECT and alias.asname
+        }
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ClassDef) and any(_named(base) in names for base in node.bases):
+                found.append((where, node.lineno))
+            elif isinstance(node, ast.Call) and _builds_words(node, names):
+                found.append((where, node.lineno))
+    return [f"{where}:{line}" for where, line in sorted(found)]
+
+
+def _named(node: ast.expr) -> str | None:
+    return node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else None
+
+
+def _builds_words(call: ast.Call, names: set[str]) -> bool:
+    func = call.func
+    if _named(func) in names:
+        return True
+    if not isinstance(func, ast.Attribute):
+        return False
+    if func.attr == "model_construct" and _named(func.value) in names:
+        return True
+    given = [*call.args, *(k.value for k in call.keywords)]
+    return func.attr in COPIES and any(
+        isinstance(key, ast.Constant) and key.value in WORDED_FIELDS and writes_words(value)
+        for d in given
+        if isinstance(d, ast.Dict)
+        for key, value in zip(d.keys, d.values, strict=True)
+    )
+
+
+def test_error_objects_are_worded_in_guidance_only() -> None:
+    """Every error the agent reads is worded in `guidance/` (the refusals, `failures.py` for downloads and the
+    server's own faults, `catalog.py` and `errors.explain` for the API's): a module elsewhere names the situation
+    (`raise DownloadFailed(failures.download_timed_out(gid, seconds))`), or passes an error on as it is."""
+    assert (PACKAGE / "guidance" / "failures.py").exists(), "the failures moved: update this rule"
+    worded = error_objects_worded_outside_guidance()
+    assert not worded, "\n".join(worded)
+
+
+def test_an_error_object_worded_outside_guidance_is_reported(tmp_path: Path) -> None:
+    package = files_in(
+        tmp_path / "pkg",
+        {
+            "guidance/failures.py": "def crashed() -> ErrorInfo:\n    return ErrorInfo(errorCode='c', message='m')\n",
+            "services/built.py": "def f() -> None:\n    raise Failed(ErrorInfo(errorCode='c', message='m', fix='f'))\n",
+            "toolkit/module.py": "from sync_mcp.guidance import errors\nERROR = errors.ErrorInfo(errorCode='c')\n",
+            "tools/renamed.py": "from x import ErrorInfo as Info\nERROR = Info(errorCode='c')\n",
+            "server/own.py": "class Mine(ErrorInfo):\n    pass\n",
+            "server/constructed.py": "ERROR = ErrorInfo.model_construct(error_code='c')\n",
+            "tools/reworded.py": "e = error.model_copy(\n    update={'message': f'Not created. {error.message}'},\n)\n",
+            "tools/fix.py": "e = ErrorInfo.model_validate({'errorCode': 'c', 'fix': 'Call ' + tool})\n",
+            "tools/passed_on.py": (
+                "from x import ErrorInfo\n"
+                "def f(error: ErrorInfo, data: dict) -> ErrorInfo:\n"
+                "    ErrorInfo.model_validate(data)\n"
+                "    return error.model_copy(update={'message': message, 'field': 'output_name'})\n"
+            ),
+            "tools/caught.py": "try:\n    pass\nexcept ErrorInfo:\n    raise\n",
+        },
+    )
+    assert error_objects_worded_outside_guidance(package) == [
+        "server/constructed.py:1",
+        "server/own.py:1",
+        "services/built.py:2",
+        "toolkit/module.py:2",
+        "tools/fix.py:1",
+        "tools/renamed.py:2",
+        "tools/reworded.py:1",
+    ]
+
+
 # ------------------------------------------------------------------------------------------ tools hold tools
 
 COMPOSITION = "tools/toolsets.py"
