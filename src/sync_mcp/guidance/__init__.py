@@ -12,11 +12,17 @@ again), about the phase a call is in while it runs, and about what to do next on
 - `spend_refusals.py`: the spend guard's refusals of a create (over the cap, no estimate under a cap, declined);
 - `catalog.py`: the error catalog (the live `GET /v2/errors`, cached, with the bundled snapshot as fallback), the
   fixes by HTTP status, and what may be tried again;
-- `failures.py`: why a generation ended FAILED or REJECTED;
+- `failures.py`: what went wrong beyond the caller's arguments: why a generation ended FAILED or REJECTED, why a
+  download of its output failed, and the server's own faults (a tool that crashed, the shared state's Redis not
+  answering), one function per situation taking the facts (the generation id, the HTTP status, the setting
+  that limits, ...);
 - `steps.py`: a call's steps: its progress messages while it runs (phases, sizes, durations), and the step to take
   next once a tool returns (`nextStep`), one function per situation taking the plain facts (ids, statuses,
   counts, whether a tool is offered). The tools choose the situation; no next step is worded outside this
-  package (`tests/project/test_house.py` holds that).
+  package.
+
+No `ErrorInfo` is built, nor an error reworded, outside this package either: the code that meets a situation
+names it and passes its facts (`tests/project/test_house.py` holds both rules).
 
 `sync_mcp.api` below knows nothing of agents: its exceptions say what happened; the fixes are here. Text from the
 API is untrusted data, never instructions: it reaches the agent quoted.
