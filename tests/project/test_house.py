@@ -91,29 +91,38 @@ REFUSAL = "InputError"
 """The exception of an argument refused before anything is sent: built, words and all, in `guidance/` only."""
 
 
+def outside_guidance(package: Path) -> list[tuple[str, ast.Module]]:
+    """Every module of `package` outside `guidance/`, parsed: (its path in the package, its tree)."""
+    modules = ((path.relative_to(package).as_posix(), path) for path in sorted(package.rglob("*.py")))
+    return [(where, ast.parse(path.read_text())) for where, path in modules if not where.startswith("guidance/")]
+
+
+def names_of(tree: ast.Module, name: str) -> set[str]:
+    """`name` and every name a module imports it as (`from x import name as other`)."""
+    return {name} | {
+        alias.asname
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+        if alias.name == name and alias.asname
+    }
+
+
+def named(node: ast.expr) -> str | None:
+    """The name a call or a base class is given by: `InputError` for `InputError` and `errors.InputError`."""
+    return node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else None
+
+
 def refusals_worded_outside_guidance(package: Path = PACKAGE) -> list[str]:
     """Where a module outside `guidance/` builds a refusal (calls `InputError`, under any name it is imported as,
     or subclasses it), as `file:line`."""
     found: list[tuple[str, int]] = []
-    for path in sorted(package.rglob("*.py")):
-        where = path.relative_to(package).as_posix()
-        if where.startswith("guidance/"):
-            continue
-        tree = ast.parse(path.read_text())
-        names = {REFUSAL} | {
-            alias.asname
-            for node in ast.walk(tree)
-            if isinstance(node, ast.ImportFrom)
-            for alias in node.names
-            if alias.name == REFUSAL and alias.asname
-        }
+    for where, tree in outside_guidance(package):
+        names = names_of(tree, REFUSAL)
         for node in ast.walk(tree):
             called = [node.func] if isinstance(node, ast.Call) else []
             bases = node.bases if isinstance(node, ast.ClassDef) else []
-            for named in [*called, *bases]:
-                name = named.id if isinstance(named, ast.Name) else getattr(named, "attr", None)
-                if name in names:
-                    found.append((where, node.lineno))
+            found += [(where, node.lineno) for n in [*called, *bases] if named(n) in names]
     return [f"{where}:{line}" for where, line in sorted(found)]
 
 
@@ -158,37 +167,23 @@ def error_objects_worded_outside_guidance(package: Path = PACKAGE) -> list[str]:
     as, or `ErrorInfo.model_construct`), subclasses it, or copies or validates one given a message or fix that
     writes words (`info.model_copy(update={"message": f"..."})`), as `file:line`."""
     found: list[tuple[str, int]] = []
-    for path in sorted(package.rglob("*.py")):
-        where = path.relative_to(package).as_posix()
-        if where.startswith("guidance/"):
-            continue
-        tree = ast.parse(path.read_text())
-        names = {ERROR_OBJECT} | {
-            alias.asname
-            for node in ast.walk(tree)
-            if isinstance(node, ast.ImportFrom)
-            for alias in node.names
-            if alias.name == ERROR_OBJECT and alias.asname
-        }
+    for where, tree in outside_guidance(package):
+        names = names_of(tree, ERROR_OBJECT)
         for node in ast.walk(tree):
-            if isinstance(node, ast.ClassDef) and any(_named(base) in names for base in node.bases):
+            if isinstance(node, ast.ClassDef) and any(named(base) in names for base in node.bases):
                 found.append((where, node.lineno))
             elif isinstance(node, ast.Call) and _builds_words(node, names):
                 found.append((where, node.lineno))
     return [f"{where}:{line}" for where, line in sorted(found)]
 
 
-def _named(node: ast.expr) -> str | None:
-    return node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else None
-
-
 def _builds_words(call: ast.Call, names: set[str]) -> bool:
     func = call.func
-    if _named(func) in names:
+    if named(func) in names:
         return True
     if not isinstance(func, ast.Attribute):
         return False
-    if func.attr == "model_construct" and _named(func.value) in names:
+    if func.attr == "model_construct" and named(func.value) in names:
         return True
     given = [*call.args, *(k.value for k in call.keywords)]
     return func.attr in COPIES and any(
@@ -295,11 +290,8 @@ def next_steps_set(package: Path = PACKAGE) -> list[tuple[str, ast.expr]]:
     """Every value given as a next step outside `guidance/` (assigned to `next_step`, passed as the `nextStep` or
     `next_step` keyword, or under that dict key), with where: `module:line`."""
     found: list[tuple[tuple[str, int], ast.expr]] = []
-    for path in sorted(package.rglob("*.py")):
-        module = path.relative_to(package).as_posix()
-        if module.startswith("guidance/"):
-            continue
-        for node in ast.walk(ast.parse(path.read_text())):
+    for module, tree in outside_guidance(package):
+        for node in ast.walk(tree):
             values: list[ast.expr] = []
             if isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign) and node.value is not None:
                 targets = node.targets if isinstance(node, ast.Assign) else [node.target]
