@@ -8,8 +8,8 @@ their result (a generation as the API returned it, with what to do next).
   create_generation, lipsync, tasks and resources; `remember_start` notes which tool started a generation, so
   later advice names it; `follow_observed` follows one the call created, subscribers hearing each status.
 
-Only tool modules and the server's documents import this (it brings the wire models and the upload stack); how
-long a call may wait is toolkit/state.py, read by the server at start-up.
+Only tool modules and the server's documents and tasks import this (it brings the wire models and the upload
+stack); how long a call may wait is toolkit/state.py, read by the server at start-up.
 """
 
 from __future__ import annotations
