@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ from mcp.types import ElicitRequestParams, ElicitResult
 
 from sync_mcp.sandbox import SandboxServer
 from sync_mcp.sandbox.asset_store import asset_store
+from sync_mcp.sandbox.routes.files import script_output_drop
 from sync_mcp.server import build_server
 
 from ..conftest import CATALOG, configured, data, make_settings, sent
@@ -211,6 +212,21 @@ async def test_a_failing_poll_does_not_lose_the_id(api: SandboxServer, mode: str
         assert any("Waiting stopped" in w for w in out["warnings"])
         assert f"id={out['id']}" in out["nextStep"]
 
+
+
+async def test_a_failed_download_is_a_warning_and_the_video_stands(
+    lip: Client, api: SandboxServer, folder: Path, output_size: Callable[[int], None]
+) -> None:
+    output_size(3 * 1024 * 1024)
+    script_output_drop(api.state, 1024 * 1024 + 10)  # the storage breaks off the transfer after a MiB
+    result = await lip.call_tool("lipsync", {"video": VIDEO_URL, "audio": AUDIO_URL, "download": True})
+    out = data(result)
+    assert not result.is_error
+    assert out["status"] == "COMPLETED" and out["outputUrl"]
+    assert "savedPath" not in out
+    warning = next(w for w in out["warnings"] if w.startswith("Not downloaded:"))
+    assert "No partial file was kept." in warning and "download_output again" in warning
+    assert list((folder.parent / "out").glob("*")) == [], "neither the file nor its temp file"
 
 async def test_a_failed_generation_carries_the_catalog_fix(lip: Client, api: SandboxServer) -> None:
     audio = AUDIO_URL + "?sandbox_fail=generation_input_audio_invalid"

@@ -1,6 +1,7 @@
 """What went wrong beyond the caller's arguments, and what to do about it: a generation that ended FAILED or
-REJECTED (a job that ended, not a call that failed), a download of its output that failed, and this server's own
-faults (a tool that crashed, the shared state's Redis not answering).
+REJECTED (a job that ended, not a call that failed), a download of its output that failed, a wait or download
+after a create that failed while the generation stands (lipsync's warnings), and this server's own faults (a tool
+that crashed, the shared state's Redis not answering).
 
 A generation's `errorCode` is looked up in the live catalog (fetched when the cache has none, the bundled snapshot
 as fallback). A code neither knows is said to be unknown, plainly: the API's `error` text is quoted as data, and
@@ -255,12 +256,25 @@ def download_refused(generation_id: str, status: int) -> ErrorInfo:
     )
 
 
-# ------------------------------------------------------------------------- several languages (lipsync)
+# ------------------------------------------------------------------ after the create (lipsync's warnings)
 
 
 def no_language_created(first: ErrorInfo) -> ErrorInfo:
     """A dub into several languages where not one generation was created: the first language's error, said so."""
     return first.model_copy(update={"message": f"No language was created. {first.message}"})
+
+
+def wait_stopped(info: ErrorInfo) -> str:
+    """A warning: following the created generation failed (`info`); the generation stands and keeps running."""
+    return f"Waiting stopped ({info.error_code}: {info.message}); the generation was created."
+
+
+def not_downloaded(info: ErrorInfo, generation_id: str | None = None) -> str:
+    """A warning: saving the finished video failed (`info`), the generation stands. A download failure carries
+    its own fix; an API error (with `generation_id`) is followed by the call that retries the download."""
+    if generation_id is None:
+        return f"Not downloaded: {info.message} {info.fix}"
+    return f"Not downloaded ({info.error_code}): {info.message} Call download_output id={generation_id}."
 
 
 # ------------------------------------------------------------------------------------ this server's own faults

@@ -276,7 +276,7 @@ async def _follow(
         return await follow_observed(state, generation.id, timeout, progress)
     except SyncAPIError as exc:
         info = await explain(exc, state.catalog)
-        warnings.append(f"Waiting stopped ({info.error_code}: {info.message}); the generation was created.")
+        warnings.append(failures.wait_stopped(info))
         return generation, True
 
 
@@ -288,10 +288,10 @@ async def _download(
     try:
         return await deliver(ctx, state, progress, generation.id)
     except DownloadFailed as exc:
-        warnings.append(f"Not downloaded: {exc.info.message} {exc.info.fix}")
+        warnings.append(failures.not_downloaded(exc.info))
     except SyncAPIError as exc:
         info = await explain(exc, state.catalog)
-        warnings.append(f"Not downloaded ({info.error_code}): {info.message} Call download_output id={generation.id}.")
+        warnings.append(failures.not_downloaded(info, generation.id))
     return None
 
 
