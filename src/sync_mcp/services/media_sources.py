@@ -39,7 +39,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePath
-from typing import BinaryIO, Literal
+from typing import BinaryIO
 
 from sync_mcp import telemetry
 from sync_mcp.api import CreateGenerationRequest, Generation, SyncClient, uploads
@@ -54,8 +54,6 @@ from sync_mcp.guidance.steps import ProgressSink, byte_count, bytes_done, percen
 
 from .paths import Folders, inside, readable_file, real_roots
 
-Kind = Literal["video", "image", "audio"]
-
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
 
 
@@ -64,7 +62,7 @@ class MediaSource:
     """A classified media argument: exactly one of `url`, `asset_id`, `local`."""
 
     field: str
-    kind: Kind
+    kind: MediaKind
     url: str | None = None
     asset_id: str | None = None
     local: LocalMedia | None = None
@@ -80,7 +78,7 @@ class MediaSource:
         return {"assetId": asset_id}
 
 
-def classify(source: str, kind: Kind, *, field: str, folders: Folders) -> MediaSource:
+def classify(source: str, kind: MediaKind, *, field: str, folders: Folders) -> MediaSource:
     """Which of URL, asset id or local path `source` is; a local file is fully checked here."""
     value = source.strip()
     scheme = _SCHEME.match(value)
@@ -277,7 +275,7 @@ def local_media(value: str, folders: Folders, *, field: str = "path", kind: Medi
 
 async def upload_local(
     client: SyncClient, local: LocalMedia, details: AssetDetails, progress: ProgressSink
-) -> uploads.UploadOutcome:
+) -> UploadOutcome:
     """Upload (or reuse, by SHA-256) a checked local file; progress in bytes sent, at most ~100 reports."""
     step = max(uploads.CHUNK_SIZE, local.size // 100)
     last = 0
